@@ -1,0 +1,123 @@
+//! Request extractors whose rejections speak the gateway's error shape.
+//!
+//! axum's own `Json` rejects with plain text and 422; clients of this API get JSON
+//! errors with a code and, where serde can tell, the offending field.
+
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::Json;
+use keyward_api::ErrorCode;
+use serde::de::DeserializeOwned;
+
+/// A JSON body, or an [`ApiError`] naming what is wrong with it.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "The request body is larger than the {} limit.",
+                crate::BODY_LIMIT_LABEL
+            ),
+        );
+    }
+    match rejection {
+        JsonRejection::JsonDataError(error) => {
+            let detail = std::error::Error::source(&error)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| error.body_text());
+            let mut api = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                format!("The request body has the wrong shape: {detail}."),
+            );
+            api.body.error.field = field_of(&detail);
+            api
+        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            "The request body is not valid JSON.",
+        ),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::InvalidJson,
+            "Send the body as JSON with `Content-Type: application/json`.",
+        ),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            format!("The request body could not be read: {}", other.body_text()),
+        ),
+    }
+}
+
+/// serde names the field in its messages as "unknown field `x`", "invalid type … for
+/// `x`" or "… at line 1 column 9" with a path prefix like "name: invalid type".
+fn field_of(detail: &str) -> Option<String> {
+    if let Some(rest) = detail.split("unknown field `").nth(1) {
+        return rest.split('`').next().map(str::to_owned);
+    }
+    if let Some(rest) = detail.split("missing field `").nth(1) {
+        return rest.split('`').next().map(str::to_owned);
+    }
+    let (path, _) = detail.split_once(": ")?;
+    (!path.contains(' ') && !path.is_empty()).then(|| path.to_owned())
+}
+
+/// The token after `Bearer ` in `Authorization`, or the value of `X-Api-Key`.
+pub fn presented_token(headers: &axum::http::HeaderMap, allow_x_api_key: bool) -> Option<&str> {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        });
+    bearer.or_else(|| {
+        allow_x_api_key
+            .then(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .map(str::trim)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn finds_the_field_in_serde_messages() {
+        assert_eq!(
+            field_of("unknown field `secret`, expected `name` at line 1 column 10").as_deref(),
+            Some("secret")
+        );
+        assert_eq!(
+            field_of("name: invalid type: integer `3`, expected a string at line 1 column 10")
+                .as_deref(),
+            Some("name")
+        );
+        assert_eq!(field_of("invalid type: integer `3`, expected struct"), None);
+    }
+}

@@ -1,0 +1,143 @@
+//! The `keyward-gateway` binary (issue #2): `init` prints the owner token once on
+//! stdout and refuses a second run; `serve` refuses an uninitialized database and
+//! never prints a secret while serving.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn gateway() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keyward-gateway"));
+    command
+        .env_remove("KEYWARD_DATA_DIR")
+        .env_remove("KEYWARD_DATABASE_URL")
+        .env_remove("KEYWARD_LISTEN");
+    command
+}
+
+#[test]
+fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+
+    let serve_first = gateway()
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .output()
+        .unwrap();
+    assert!(!serve_first.status.success());
+    assert!(String::from_utf8_lossy(&serve_first.stderr).contains("keyward-gateway init"));
+
+    let init = gateway()
+        .arg("init")
+        .env("KEYWARD_DATA_DIR", &data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let stdout = String::from_utf8(init.stdout).unwrap();
+    let token = stdout.trim();
+    assert_eq!(stdout.lines().count(), 1, "stdout is exactly the token");
+    assert_eq!(
+        keyward_api::token::parse(token),
+        Ok(keyward_api::TokenKind::Control)
+    );
+    assert!(!String::from_utf8_lossy(&init.stderr).contains(token));
+
+    let again = gateway()
+        .arg("init")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(again.stdout.is_empty(), "a second init prints no token");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already initialized"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = gateway()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("KEYWARD_DATA_DIR", &data_dir)
+        .env("KEYWARD_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let secret = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let projects = loop {
+            // Any authenticated call tells us the token works; the project id is in the 403 message.
+            match http
+                .get(format!(
+                    "http://127.0.0.1:{port}/v1/projects/none/inference/keys"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+            {
+                Ok(response) => break response.text().await.unwrap(),
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                Err(error) => panic!("gateway did not start: {error}"),
+            }
+        };
+        let project = projects
+            .split("belongs to project ")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let created: serde_json::Value = http
+            .post(format!(
+                "http://127.0.0.1:{port}/v1/projects/{project}/inference/keys"
+            ))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"name": "cli"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        let models = http
+            .get(format!("http://127.0.0.1:{port}/v1/models"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(models.status(), 200);
+        secret
+    });
+    serve.kill().unwrap();
+    let output = serve.wait_with_output().unwrap();
+    let mut printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    for line in BufReader::new(&output.stderr[..]).lines() {
+        printed.push_str(&line.unwrap());
+    }
+    assert!(
+        printed.contains("listening"),
+        "serve logged something: {printed}"
+    );
+    assert!(
+        !printed.contains(&token[7..]),
+        "serve printed the owner token"
+    );
+    assert!(
+        !printed.contains(&secret[8..]),
+        "serve printed an inference key"
+    );
+}

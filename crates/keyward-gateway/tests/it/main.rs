@@ -1,0 +1,5 @@
+//! Integration tests of keyward-gateway over real HTTP and the real binary.
+
+mod cli;
+mod keys;
+mod util;
