@@ -1,0 +1,208 @@
+//! HTTP client for a platform's control plane (keyward-gateway for now).
+//!
+//! One `reqwest::Client` with connect and request timeouts serves every profile.
+//! Each remote failure becomes an [`Error`] whose sentence says what happened, where,
+//! and what to do; the gateway's own `{error:{code,message,field}}` is passed through
+//! so field errors land on the right form field.
+
+use crate::{Error, Profile};
+use keyward_api::{CreatedKey, ErrorBody, ErrorCode, InferenceKey, KeyPage};
+use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Clone)]
+pub struct PlatformClient {
+    http: reqwest::Client,
+}
+
+impl Default for PlatformClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PlatformClient {
+    pub fn new() -> Self {
+        Self::with_timeouts(CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    pub fn with_timeouts(connect: Duration, request: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(request)
+            .user_agent(concat!("keyward/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client configuration is static and valid");
+        Self { http }
+    }
+
+    pub async fn list_keys(&self, profile: &Profile) -> Result<KeyPage, Error> {
+        let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
+        self.send(profile, self.control(profile, Method::GET, &path))
+            .await
+    }
+
+    /// Creates a key. The response holds the secret: hand it straight to a reveal.
+    pub async fn create_key(&self, profile: &Profile, name: &str) -> Result<CreatedKey, Error> {
+        let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
+        let request = self
+            .control(profile, Method::POST, &path)
+            .json(&serde_json::json!({ "name": name }));
+        self.send(profile, request).await
+    }
+
+    pub async fn revoke_key(&self, profile: &Profile, key_id: &str) -> Result<InferenceKey, Error> {
+        let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
+        self.send(profile, self.control(profile, Method::DELETE, &path))
+            .await
+    }
+
+    fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", profile.base_url))
+            .bearer_auth(profile.token.expose())
+            .header(header::ACCEPT, "application/json")
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        profile: &Profile,
+        request: RequestBuilder,
+    ) -> Result<T, Error> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(profile, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(status_error(profile, response).await);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(profile, &e))?;
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::new(
+                ErrorCode::Upstream,
+                format!(
+                    "{} answered in a format Keyward does not understand ({e}). Check that the profile's base URL points at a Keyward-compatible API.",
+                    profile.base_url
+                ),
+            )
+        })
+    }
+}
+
+/// Path segments come from the UI; escape everything outside the unreserved set.
+fn encode_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn transport_error(profile: &Profile, error: &reqwest::Error) -> Error {
+    let base = &profile.base_url;
+    if error.is_timeout() {
+        return Error::new(
+            ErrorCode::Timeout,
+            format!("{base} did not answer in time. The platform may be overloaded or unreachable; try again."),
+        );
+    }
+    if error.is_connect() {
+        let detail = std::iter::successors(std::error::Error::source(error), |e| e.source())
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let what = if detail.to_lowercase().contains("certificate")
+            || detail.to_lowercase().contains("tls")
+        {
+            format!("A secure (TLS) connection to {base} failed: {detail}. Check the URL and the server's certificate.")
+        } else {
+            format!("Cannot reach {base} ({detail}). Check that the platform is running and the profile's base URL is right.")
+        };
+        return Error::new(ErrorCode::Unavailable, what);
+    }
+    Error::new(
+        ErrorCode::Unavailable,
+        format!("The request to {base} failed: {error}."),
+    )
+}
+
+async fn status_error(profile: &Profile, response: Response) -> Error {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let remote: Option<ErrorBody> = response.json().await.ok();
+    let remote_message = remote
+        .as_ref()
+        .map(|b| b.error.message.trim_end_matches('.').to_owned());
+    let said = |fallback: &str| {
+        remote_message
+            .clone()
+            .unwrap_or_else(|| fallback.to_owned())
+    };
+    let name = &profile.name;
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            if let Some(body) = remote {
+                return Error {
+                    code: body.error.code,
+                    message: body.error.message,
+                    field: body.error.field,
+                };
+            }
+            (ErrorCode::InvalidInput, "The platform rejected the request as invalid.".to_owned())
+        }
+        StatusCode::UNAUTHORIZED => (
+            ErrorCode::Unauthorized,
+            format!("The control token of profile \"{name}\" was rejected (401: {}). Replace the token in the profile.", said("not authorized")),
+        ),
+        StatusCode::FORBIDDEN => (
+            ErrorCode::Forbidden,
+            format!("Profile \"{name}\" may not do this (403: {}).", said("forbidden")),
+        ),
+        StatusCode::NOT_FOUND => (
+            ErrorCode::NotFound,
+            format!("Not found (404: {}). It may have been deleted; refresh the list.", said("no such resource")),
+        ),
+        StatusCode::CONFLICT => (
+            ErrorCode::Conflict,
+            format!("The change conflicts with the current state (409: {}). Refresh and try again.", said("conflict")),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorCode::PayloadTooLarge,
+            format!("The request was too large for the platform (413: {}).", said("payload too large")),
+        ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            ErrorCode::RateLimited,
+            match retry_after {
+                Some(seconds) => format!("The platform is rate-limiting this profile. Try again in {seconds} s."),
+                None => "The platform is rate-limiting this profile. Wait a moment and try again.".to_owned(),
+            },
+        ),
+        s if s.is_server_error() => (
+            ErrorCode::Upstream,
+            format!(
+                "{} failed with HTTP {} ({}). Nothing was changed by Keyward; try again, and check the platform's logs if it persists.",
+                profile.base_url,
+                s.as_u16(),
+                said(s.canonical_reason().unwrap_or("server error"))
+            ),
+        ),
+        s => (ErrorCode::Upstream, format!("{} answered with unexpected HTTP {}: {}.", profile.base_url, s.as_u16(), said("no details"))),
+    };
+    Error::new(code, message)
+}

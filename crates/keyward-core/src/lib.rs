@@ -1,0 +1,14 @@
+//! keyward-core: the console's brain, free of Tauri.
+//!
+//! Everything the desktop shell does that is not wiring lives here, so it can be
+//! tested against a real gateway over HTTP without a window, and reused by a CLI.
+
+pub mod client;
+pub mod error;
+pub mod profile;
+pub mod reveal;
+
+pub use client::PlatformClient;
+pub use error::Error;
+pub use profile::Profile;
+pub use reveal::{Reveal, RevealVault};

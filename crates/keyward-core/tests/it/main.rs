@@ -1,0 +1,201 @@
+//! keyward-core against real HTTP servers on loopback (issue #2): the real gateway for
+//! the key lifecycle, and a scripted server for every remote failure the console must
+//! turn into an actionable sentence.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::any;
+use axum::Router;
+use keyward_api::{ErrorCode, KeyStatus, Secret};
+use keyward_core::{PlatformClient, Profile};
+use std::time::Duration;
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn profile(base_url: String, project_id: &str, token: &str) -> Profile {
+    Profile {
+        id: "local".into(),
+        name: "Local".into(),
+        base_url,
+        project_id: project_id.into(),
+        token: Secret::new(token.into()),
+    }
+}
+
+#[tokio::test]
+async fn key_lifecycle_against_the_real_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, init) = keyward_gateway::Gateway::open_embedded(dir.path(), chrono::Utc::now())
+        .await
+        .unwrap();
+    let base = serve(gateway.router()).await;
+    let profile = profile(base, &init.project_id, init.owner_token.expose());
+    let client = PlatformClient::new();
+
+    let created = client.create_key(&profile, "  reporting  ").await.unwrap();
+    assert_eq!(created.key.name, "reporting");
+    assert!(created.secret.expose().starts_with("kw_live_"));
+    let page = client.list_keys(&profile).await.unwrap();
+    assert_eq!(page.keys.len(), 1);
+    assert_eq!(page.keys[0].masked, created.key.masked);
+    let revoked = client.revoke_key(&profile, &created.key.id).await.unwrap();
+    assert_eq!(revoked.status, KeyStatus::Revoked);
+
+    // Field errors from the gateway keep their field.
+    let error = client.create_key(&profile, "").await.unwrap_err();
+    assert_eq!(
+        (error.code, error.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("name"))
+    );
+
+    // Ids with path characters are escaped, not interpreted.
+    let error = client
+        .revoke_key(&profile, "../projects")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::NotFound);
+
+    let wrong = Profile {
+        token: Secret::new(
+            keyward_api::token::generate(keyward_api::TokenKind::Control)
+                .expose()
+                .into(),
+        ),
+        ..profile.clone()
+    };
+    let error = client.list_keys(&wrong).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unauthorized);
+    assert!(
+        error.message.contains("profile \"Local\""),
+        "{}",
+        error.message
+    );
+}
+
+/// A server that answers every request with the scripted status, headers and body.
+fn scripted(
+    status: StatusCode,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static str,
+) -> Router {
+    Router::new().fallback(any(move || async move {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        (status, map, body).into_response()
+    }))
+}
+
+#[tokio::test]
+async fn every_remote_failure_becomes_an_actionable_sentence() {
+    let gateway_error =
+        r#"{"error":{"code":"forbidden","message":"This control token belongs to project A"}}"#;
+    let cases: [(StatusCode, &[(&str, &str)], &str, ErrorCode, &str); 8] = [
+        (
+            StatusCode::UNAUTHORIZED,
+            &[],
+            "",
+            ErrorCode::Unauthorized,
+            "Replace the token",
+        ),
+        (
+            StatusCode::FORBIDDEN,
+            &[],
+            gateway_error,
+            ErrorCode::Forbidden,
+            "belongs to project A",
+        ),
+        (
+            StatusCode::NOT_FOUND,
+            &[],
+            "",
+            ErrorCode::NotFound,
+            "refresh the list",
+        ),
+        (
+            StatusCode::CONFLICT,
+            &[],
+            "",
+            ErrorCode::Conflict,
+            "Refresh and try again",
+        ),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            &[("retry-after", "17")],
+            "",
+            ErrorCode::RateLimited,
+            "Try again in 17 s",
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            &[],
+            "<html>oops</html>",
+            ErrorCode::Upstream,
+            "HTTP 503",
+        ),
+        (
+            StatusCode::OK,
+            &[],
+            "{not json",
+            ErrorCode::Upstream,
+            "format Keyward does not understand",
+        ),
+        (
+            StatusCode::OK,
+            &[],
+            r#"{"unexpected":true}"#,
+            ErrorCode::Upstream,
+            "Keyward-compatible API",
+        ),
+    ];
+    let client = PlatformClient::new();
+    for (status, headers, body, code, says) in cases {
+        let base = serve(scripted(status, headers, body)).await;
+        let error = client
+            .list_keys(&profile(base, "prj", "kw_ctl_x"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code, code, "HTTP {status}: {}", error.message);
+        assert!(
+            error.message.contains(says),
+            "HTTP {status}: {}",
+            error.message
+        );
+    }
+}
+
+#[tokio::test]
+async fn unreachable_and_slow_platforms_are_told_apart() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let client = PlatformClient::with_timeouts(Duration::from_secs(2), Duration::from_millis(300));
+    let error = client
+        .list_keys(&profile(format!("http://127.0.0.1:{port}"), "p", "t"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unavailable);
+    assert!(error.message.contains("Cannot reach"), "{}", error.message);
+
+    let slow = serve(Router::new().fallback(any(|| async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        "late"
+    })))
+    .await;
+    let error = client
+        .list_keys(&profile(slow, "p", "t"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Timeout);
+    assert!(
+        error.message.contains("did not answer in time"),
+        "{}",
+        error.message
+    );
+}
