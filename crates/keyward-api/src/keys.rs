@@ -59,3 +59,36 @@ pub struct CreatedKey {
 pub struct KeyPage {
     pub keys: Vec<InferenceKey>,
 }
+
+/// An input field that failed validation, and why (a sentence naming the field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The key-name rule, shared by the gateway (authoritative) and the console (to
+/// answer before any request): required, 1–128 characters once trimmed, no control
+/// characters. Returns the trimmed name.
+pub fn validate_name(name: Option<&str>) -> Result<&str, FieldError> {
+    let fail = |message: String| {
+        Err(FieldError {
+            field: "name",
+            message,
+        })
+    };
+    let name = name.map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        return fail("name is required and must not be blank.".into());
+    }
+    let chars = name.chars().count();
+    if chars > MAX_KEY_NAME_CHARS {
+        return fail(format!(
+            "name must be at most {MAX_KEY_NAME_CHARS} characters; it has {chars}."
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return fail("name must not contain control characters.".into());
+    }
+    Ok(name)
+}

@@ -14,7 +14,8 @@ pub mod token;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use keys::{
-    CreateKeyRequest, CreatedKey, InferenceKey, KeyPage, KeyStatus, MAX_KEY_NAME_CHARS,
+    validate_name, CreateKeyRequest, CreatedKey, FieldError, InferenceKey, KeyPage, KeyStatus,
+    MAX_KEY_NAME_CHARS,
 };
 pub use models::{Model, ModelList};
 pub use secret::Secret;

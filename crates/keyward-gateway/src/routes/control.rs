@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use keyward_api::{CreateKeyRequest, CreatedKey, InferenceKey, KeyPage, MAX_KEY_NAME_CHARS};
+use keyward_api::keys::{self as wire};
+use keyward_api::{CreateKeyRequest, CreatedKey, InferenceKey, KeyPage};
 
 pub fn routes() -> Router<Gateway> {
     Router::new()
@@ -75,27 +76,6 @@ fn key_not_found(key_id: &str) -> ApiError {
     ApiError::not_found(format!("No inference key {key_id} in this project."))
 }
 
-/// A key name: required, 1–128 characters once trimmed, no control characters.
 fn validate_name(name: Option<&str>) -> Result<&str, ApiError> {
-    let name = name.map(str::trim).unwrap_or_default();
-    if name.is_empty() {
-        return Err(ApiError::field(
-            "name",
-            "name is required and must not be blank.",
-        ));
-    }
-    let chars = name.chars().count();
-    if chars > MAX_KEY_NAME_CHARS {
-        return Err(ApiError::field(
-            "name",
-            format!("name must be at most {MAX_KEY_NAME_CHARS} characters; it has {chars}."),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ApiError::field(
-            "name",
-            "name must not contain control characters.",
-        ));
-    }
-    Ok(name)
+    wire::validate_name(name).map_err(|e| ApiError::field(e.field, e.message))
 }

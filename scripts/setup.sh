@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything Keyward needs on Debian 12, idempotently: system packages, the
+# Rust toolchain and tauri-driver if absent, the UI's npm packages from the lockfile,
+# and the built UI (which the app embeds). Sourced by run.sh and test.sh.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(
+  build-essential pkg-config curl file libssl-dev
+  libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev   # Tauri 2 on Linux
+  webkit2gtk-driver xvfb                                              # the app under WebDriver
+  gnome-keyring dbus dbus-x11 libsecret-tools                         # a real Secret Service
+  nodejs npm
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A machine whose Node.js came from elsewhere (nodesource, nvm) keeps it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is required (found $(node --version)); Debian 12's nodejs is 18 — install Node 20 from nodesource or nvm." >&2
+  exit 1
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: installing the Rust toolchain with rustup"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+fi
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --quiet
+fi
+
+echo "setup: npm packages and UI build"
+(cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole suite: formatting, UI type checks and Vitest,
+# every Rust test (with the committed IPC bindings checked), and the real app end to
+# end under Xvfb. Rust tests run inside a private D-Bus session with an unlocked
+# gnome-keyring, so keychain tests use the real Secret Service and never a person's.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+if [ -z "${KEYWARD_IN_TEST_SESSION:-}" ]; then
+  source "$root/scripts/setup.sh"
+  cd "$root"
+  echo "== cargo fmt --check"
+  cargo fmt --all --check
+  echo "== UI: svelte-check and Vitest"
+  (cd ui && npm run --silent check && npm test --silent)
+  echo "== building the app for the end-to-end tests"
+  cargo build -p keyward-app
+  # Re-enter this script inside a throwaway D-Bus session.
+  KEYWARD_IN_TEST_SESSION=1 exec dbus-run-session -- bash "$0" "$@"
+fi
+
+cd "$root"
+# A throwaway login keyring, unlocked with a throwaway password, for this session only.
+printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+echo "== Rust tests"
+cargo test --workspace --exclude keyward-e2e
+echo "== end to end: the real app under Xvfb"
+cargo test -p keyward-e2e -- --test-threads=1

@@ -1,0 +1,239 @@
+//! Harness for driving the real Keyward binary end to end.
+//!
+//! Each test gets its own X server (Xvfb picks a free display), its own tauri-driver
+//! on free ports, and its own app identifier, data directory and XDG directories, so
+//! it never touches a person's session, data or keychain. Everything started here is
+//! killed on drop. Screenshots go to `target/e2e/`.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct App {
+    pub client: Client,
+    pub dir: tempfile::TempDir,
+    screenshots: PathBuf,
+    // Dropped after `client`: the driver (and the app under it) before the X server.
+    _driver: ProcessGroup,
+    _xvfb: ProcessGroup,
+}
+
+/// A child process leader, killed with its whole process group when dropped, so that
+/// nothing outlives a test, even one that panics half-way through start-up.
+struct ProcessGroup(Child);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The debug binary of the app, built by `cargo build -p keyward-app` beforehand.
+pub fn app_binary() -> PathBuf {
+    let path = std::env::var_os("KEYWARD_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug/keyward")
+        });
+    assert!(
+        path.exists(),
+        "the app binary {} does not exist: run `cargo build -p keyward-app` first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_xvfb() -> (ProcessGroup, String) {
+    let mut xvfb = ProcessGroup(
+        Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("Xvfb is not installed (apt-get install xvfb)"),
+    );
+    let mut line = String::new();
+    BufReader::new(xvfb.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let display = format!(":{}", line.trim());
+    assert!(display.len() > 1, "Xvfb did not report a display");
+    (xvfb, display)
+}
+
+impl App {
+    /// Launches the app under a fresh X server and opens a WebDriver session on it.
+    pub async fn launch(test_name: &str) -> App {
+        let binary = app_binary();
+        let dir = tempfile::tempdir().unwrap();
+        let (xvfb, display) = start_xvfb();
+        let port = free_port();
+        let native_port = free_port();
+        let mut driver = Command::new(tauri_driver());
+        driver
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", &display)
+            .env("KEYWARD_APP_IDENTIFIER", "dev.keyward.e2e")
+            .env("KEYWARD_DATA_DIR", dir.path().join("gateway"))
+            .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
+            .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
+            .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0);
+        let driver = ProcessGroup(
+            driver
+                .spawn()
+                .expect("tauri-driver is not installed (cargo install tauri-driver --locked)"),
+        );
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": binary }),
+        );
+        let deadline = Instant::now() + TIMEOUT;
+        let client = loop {
+            // WebDriver is plain HTTP on loopback: no TLS stack needed.
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
+                Err(error) => panic!("no WebDriver session from tauri-driver: {error}"),
+            }
+        };
+        let screenshots = workspace_root().join("target/e2e").join(test_name);
+        std::fs::create_dir_all(&screenshots).unwrap();
+        App {
+            client,
+            dir,
+            screenshots,
+            _driver: driver,
+            _xvfb: xvfb,
+        }
+    }
+
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    /// Waits until no element matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            assert!(Instant::now() < deadline, "{css} is still there");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `css` has exactly `text` as its text.
+    pub async fn wait_text(&self, css: &str, text: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let current = self.wait_for(css).await.text().await.unwrap_or_default();
+            if current.trim() == text {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} says {current:?}, expected {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
+        let path = self.screenshots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Ends the WebDriver session (which closes the app), then the driver and X server.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let home = std::env::var_os("CARGO_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+            let path = home.join("bin/tauri-driver");
+            path.exists().then_some(path)
+        })
+        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}

@@ -1,0 +1,4 @@
+// The one door to the Tauri runtime: nothing outside src/lib/platform/ imports
+// @tauri-apps/*. The generated bindings import this module in place of
+// "@tauri-apps/api/event" (rewritten by src-tauri/src/commands/mod.rs).
+export * from "@tauri-apps/api/event";
