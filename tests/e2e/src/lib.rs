@@ -104,6 +104,11 @@ fn start_xvfb() -> (ProcessGroup, String) {
 impl App {
     /// Launches the app under a fresh X server and opens a WebDriver session on it.
     pub async fn launch(test_name: &str) -> App {
+        Self::launch_with(test_name, &[]).await
+    }
+
+    /// Like [`App::launch`], with extra environment for the app (e.g. a GTK theme).
+    pub async fn launch_with(test_name: &str, env: &[(&str, &str)]) -> App {
         let binary = app_binary();
         let dir = tempfile::tempdir().unwrap();
         let (xvfb, display) = start_xvfb();
@@ -123,6 +128,7 @@ impl App {
             .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
             .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
             .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .process_group(0);
@@ -203,6 +209,19 @@ impl App {
         }
     }
 
+    /// A CSS property of the first element matching `css`, as computed by the webview.
+    pub async fn computed_style(&self, css: &str, property: &str) -> String {
+        let value = self
+            .client
+            .execute(
+                "return getComputedStyle(document.querySelector(arguments[0])).getPropertyValue(arguments[1]);",
+                vec![css.into(), property.into()],
+            )
+            .await
+            .unwrap();
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn click(&self, css: &str) {
         self.wait_for(css)
             .await
@@ -212,6 +231,14 @@ impl App {
     }
 
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // Let the webview paint what the DOM already holds before capturing it.
+        self.client
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await
+            .unwrap();
         let png = self.client.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         let path = self.screenshots.join(format!("{name}.png"));
