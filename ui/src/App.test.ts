@@ -4,7 +4,7 @@ import { render, screen } from "@testing-library/svelte";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import App from "./App.svelte";
-import { failure, ok } from "$lib/keys/fixtures";
+import { failure, keyPage, ok } from "$lib/keys/fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: { activeProfile: vi.fn(), listKeys: vi.fn() },
@@ -14,7 +14,7 @@ const activeProfile = vi.mocked(commands.activeProfile);
 
 beforeEach(() => {
   activeProfile.mockReset();
-  vi.mocked(commands.listKeys).mockResolvedValue(ok({ keys: [] }));
+  vi.mocked(commands.listKeys).mockResolvedValue(ok(keyPage([])));
 });
 
 describe("App", () => {

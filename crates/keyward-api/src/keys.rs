@@ -4,6 +4,7 @@
 //! A listed key never carries its secret or hash, only the masked label; the secret
 //! appears in exactly one response, [`CreatedKey`].
 
+use crate::scope::{Labels, TokenLimitPeriod, WorkloadScope};
 use crate::Secret;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,33 +18,178 @@ pub const MAX_KEY_NAME_CHARS: usize = 128;
 pub enum KeyStatus {
     Active,
     Revoked,
+    Expired,
+    Archived,
 }
 
-/// A key as listed and fetched: metadata only.
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Revoked, Self::Expired, Self::Archived]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A key as listed and fetched: metadata, scopes and counters; never the secret or
+/// its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct InferenceKey {
     pub id: String,
     pub project_id: String,
     pub name: String,
+    pub description: String,
     /// Masked label such as `kw_live_AbC…x9Qz`.
     pub masked: String,
     pub status: KeyStatus,
+    /// Requests per minute; null = unlimited.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub rpm: Option<i64>,
+    /// Tokens per minute; null = unlimited.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tpm: Option<i64>,
+    /// Token budget per `token_limit_period`; null = no budget.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub token_limit: Option<i64>,
+    pub token_limit_period: Option<TokenLimitPeriod>,
+    /// null = every model the project serves.
+    pub allowed_models: Option<Vec<String>>,
+    #[cfg_attr(feature = "specta", specta(type = crate::scope::WorkloadScopeWire))]
+    pub workloads: WorkloadScope,
+    pub labels: Labels,
+    /// null = never expires.
+    pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub request_count: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub input_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub output_tokens: i64,
 }
 
 /// `POST /v1/projects/{projectId}/inference/keys`.
 ///
-/// `name` is optional here only so that a missing name is reported by validation as
-/// "name is required" with `field: "name"`, like every other field error.
+/// Every field is optional at the serde level so that a missing `name` is reported by
+/// validation ("name is required", `field: "name"`) like every other field error.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpm: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_limit_period: Option<TokenLimitPeriod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_models: Option<Vec<String>>,
+    /// RFC 3339 or a bare date (00:00 UTC); absent = never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<WorkloadScope>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Labels>,
 }
+
+/// `PATCH /v1/inference/keys/{keyId}`: only the fields present change; `null` clears a
+/// limit, the model list (= all models) or the expiry (= never).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateKeyRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rpm: Option<Option<i64>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tpm: Option<Option<i64>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token_limit: Option<Option<i64>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token_limit_period: Option<Option<TokenLimitPeriod>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_models: Option<Option<Vec<String>>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<WorkloadScope>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Labels>,
+}
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Fields a client may read but never write; a PATCH naming one is refused with a
+/// message saying so (not merely "unknown field").
+pub const READ_ONLY_KEY_FIELDS: &[&str] = &[
+    "id",
+    "secret",
+    "hash",
+    "secret_hash",
+    "masked",
+    "project_id",
+    "status",
+    "created_at",
+    "updated_at",
+    "revoked_at",
+    "archived_at",
+    "last_used_at",
+    "request_count",
+    "input_tokens",
+    "output_tokens",
+];
 
 /// The one response that carries a secret. Shown once, then gone.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,11 +199,63 @@ pub struct CreatedKey {
     pub secret: Secret,
 }
 
-/// `GET /v1/projects/{projectId}/inference/keys`, newest first.
+/// `POST /v1/inference/keys/{keyId}/rotate`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeyRequest {
+    /// Seconds the old secret keeps working; 0 (default) = it dies now.
+    #[serde(default)]
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// Longest rotation grace period: one week.
+pub const MAX_GRACE_PERIOD_SECONDS: i64 = 7 * 24 * 3600;
+
+/// `POST /v1/inference/keys/identify`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifyKeyRequest {
+    pub secret: Secret,
+}
+
+/// A paged list, newest first unless `sort` says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct KeyPage {
     pub keys: Vec<InferenceKey>,
+    /// Keys matching the filters, over all pages.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub total: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub limit: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub offset: i64,
+}
+
+/// `GET /v1/inference/keys/{keyId}/usage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyUsage {
+    pub key_id: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub requests: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub input_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub output_tokens: i64,
+    pub by_model: Vec<ModelUsage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelUsage {
+    pub model: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub requests: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub input_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub output_tokens: i64,
 }
 
 /// An input field that failed validation, and why (a sentence naming the field).
@@ -91,4 +289,109 @@ pub fn validate_name(name: Option<&str>) -> Result<&str, FieldError> {
         return fail("name must not contain control characters.".into());
     }
     Ok(name)
+}
+
+/// A key's mutable settings after validation: what create stores and PATCH rewrites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeySpec {
+    pub name: String,
+    pub description: String,
+    pub rpm: Option<i64>,
+    pub tpm: Option<i64>,
+    pub token_limit: Option<i64>,
+    pub token_limit_period: Option<TokenLimitPeriod>,
+    pub allowed_models: Option<Vec<String>>,
+    pub workloads: WorkloadScope,
+    pub labels: Labels,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl KeySpec {
+    /// Validates a create request field by field, in wire order, stopping at the first
+    /// bad field so the error names exactly one.
+    pub fn from_create(request: CreateKeyRequest, now: DateTime<Utc>) -> Result<Self, FieldError> {
+        use crate::scope::*;
+        let spec = KeySpec {
+            name: validate_name(request.name.as_deref())?.to_owned(),
+            description: validate_description(request.description.as_deref().unwrap_or_default())?,
+            rpm: request.rpm.map(|v| validate_limit("rpm", v)).transpose()?,
+            tpm: request.tpm.map(|v| validate_limit("tpm", v)).transpose()?,
+            token_limit: request
+                .token_limit
+                .map(|v| validate_limit("token_limit", v))
+                .transpose()?,
+            token_limit_period: request.token_limit_period,
+            allowed_models: request.allowed_models.map(validate_models).transpose()?,
+            workloads: validate_workloads(request.workloads.unwrap_or_default())?,
+            labels: validate_labels(request.labels.unwrap_or_default())?,
+            expires_at: request
+                .expires_at
+                .map(|raw| parse_expires_at(&raw, now))
+                .transpose()?,
+        };
+        validate_budget(spec.token_limit, spec.token_limit_period)?;
+        Ok(spec)
+    }
+
+    /// This spec with a PATCH applied; only the fields present change.
+    pub fn with_update(
+        &self,
+        patch: UpdateKeyRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Self, FieldError> {
+        use crate::scope::*;
+        let mut next = self.clone();
+        if let Some(name) = patch.name {
+            next.name = validate_name(Some(&name))?.to_owned();
+        }
+        if let Some(description) = patch.description {
+            next.description = validate_description(&description)?;
+        }
+        if let Some(rpm) = patch.rpm {
+            next.rpm = rpm.map(|v| validate_limit("rpm", v)).transpose()?;
+        }
+        if let Some(tpm) = patch.tpm {
+            next.tpm = tpm.map(|v| validate_limit("tpm", v)).transpose()?;
+        }
+        if let Some(limit) = patch.token_limit {
+            next.token_limit = limit
+                .map(|v| validate_limit("token_limit", v))
+                .transpose()?;
+        }
+        if let Some(period) = patch.token_limit_period {
+            next.token_limit_period = period;
+        }
+        if let Some(models) = patch.allowed_models {
+            next.allowed_models = models.map(validate_models).transpose()?;
+        }
+        if let Some(workloads) = patch.workloads {
+            next.workloads = validate_workloads(workloads)?;
+        }
+        if let Some(labels) = patch.labels {
+            next.labels = validate_labels(labels)?;
+        }
+        if let Some(expires_at) = patch.expires_at {
+            next.expires_at = expires_at
+                .map(|raw| parse_expires_at(&raw, now))
+                .transpose()?;
+        }
+        validate_budget(next.token_limit, next.token_limit_period)?;
+        Ok(next)
+    }
+
+    /// Field → `{"old", "new"}` for every field that differs: the audit trail's diff.
+    pub fn changes_from(&self, old: &KeySpec) -> serde_json::Map<String, serde_json::Value> {
+        let (Ok(serde_json::Value::Object(new)), Ok(serde_json::Value::Object(old))) =
+            (serde_json::to_value(self), serde_json::to_value(old))
+        else {
+            unreachable!("KeySpec serializes to an object")
+        };
+        new.into_iter()
+            .filter(|(field, value)| old.get(field) != Some(value))
+            .map(|(field, value)| {
+                let before = old.get(&field).cloned().unwrap_or_default();
+                (field, serde_json::json!({ "old": before, "new": value }))
+            })
+            .collect()
+    }
 }

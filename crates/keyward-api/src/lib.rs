@@ -9,14 +9,17 @@
 pub mod error;
 pub mod keys;
 pub mod models;
+pub mod scope;
 pub mod secret;
 pub mod token;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use keys::{
-    validate_name, CreateKeyRequest, CreatedKey, FieldError, InferenceKey, KeyPage, KeyStatus,
+    validate_name, CreateKeyRequest, CreatedKey, FieldError, IdentifyKeyRequest, InferenceKey,
+    KeyPage, KeySpec, KeyStatus, KeyUsage, ModelUsage, RotateKeyRequest, UpdateKeyRequest,
     MAX_KEY_NAME_CHARS,
 };
 pub use models::{Model, ModelList};
+pub use scope::{Labels, TokenLimitPeriod, WorkloadScope};
 pub use secret::Secret;
 pub use token::{TokenFormatError, TokenKind};

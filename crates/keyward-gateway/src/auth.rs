@@ -5,31 +5,45 @@
 //! touched, so garbage and typos cost nothing. Lookups go by SHA-256 (indexed) and the
 //! stored hash is then compared in constant time.
 
+use crate::audit::Actor;
 use crate::error::ApiError;
 use crate::extract::presented_token;
+use crate::projects::Role;
 use crate::{keys, projects, Gateway};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
 use keyward_api::token::{self, TokenKind};
+use keyward_api::KeyStatus;
 use subtle::ConstantTimeEq;
 
 /// The bearer of a valid, unrevoked control token.
 #[derive(Debug, Clone)]
 pub struct ControlCaller {
-    pub token_id: String,
     pub project_id: String,
-    pub role: String,
+    pub role: Role,
+    /// The token as the audit trail names it: id and `name (masked)`, never the secret.
+    pub actor: Actor,
 }
 
 impl ControlCaller {
+    /// Mutations need an admin or owner token; viewers (finance) only read.
+    pub fn require_write(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Owner | Role::Admin => Ok(()),
+            Role::Viewer => Err(ApiError::forbidden(
+                "scope_insufficient: this control token has the viewer role, which can read but not change anything.",
+            )),
+        }
+    }
+
     /// The project check every project-addressed control route starts with.
     pub fn require_project(&self, project_id: &str) -> Result<(), ApiError> {
         if self.project_id == project_id {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!(
-                "This control token belongs to project {}; it cannot manage project {project_id}.",
+                "project_scope_mismatch: this control token belongs to project {}; it cannot manage project {project_id}.",
                 self.project_id
             )))
         }
@@ -68,10 +82,19 @@ impl FromRequestParts<Gateway> for ControlCaller {
         if found.revoked_at.is_some() {
             return Err(ApiError::forbidden("This control token has been revoked."));
         }
+        let Some(role) = Role::parse(&found.role) else {
+            tracing::error!(token_id = %found.id, role = %found.role, "control token with an unknown role");
+            return Err(ApiError::forbidden(
+                "This control token has no usable role.",
+            ));
+        };
         Ok(ControlCaller {
-            token_id: found.id,
             project_id: found.project_id,
-            role: found.role,
+            role,
+            actor: Actor {
+                label: format!("{} ({})", found.name, found.masked),
+                id: found.id,
+            },
         })
     }
 }
@@ -105,16 +128,24 @@ impl FromRequestParts<Gateway> for DataCaller {
             Err(why) => return Err(invalid(format!("Incorrect API key: {why}."))),
         }
         let hash = token::hash(presented);
+        let now = Utc::now();
         let found = keys::find_by_hash(gateway.pool(), &hash).await?;
-        let Some(found) = found.filter(|k| bool::from(k.secret_hash.ct_eq(&hash[..]))) else {
+        let Some(found) = found.filter(|k| k.accepts(&hash, now)) else {
             return Err(invalid(
-                "Incorrect API key: it is not known to this gateway.".into(),
+                "Incorrect API key: it is not known to this gateway, or it was rotated and its grace period is over.".into(),
             ));
         };
-        if found.revoked_at.is_some() {
-            return Err(invalid("This API key has been revoked.".into()));
+        match found.status(now) {
+            KeyStatus::Active => {}
+            KeyStatus::Revoked => return Err(invalid("This API key has been revoked.".into())),
+            KeyStatus::Expired => return Err(invalid("This API key has expired.".into())),
+            KeyStatus::Archived => {
+                return Err(invalid(
+                    "This API key has been revoked and archived.".into(),
+                ))
+            }
         }
-        keys::touch(gateway.pool(), &found.id, Utc::now()).await?;
+        keys::touch(gateway.pool(), &found.id, now).await?;
         Ok(DataCaller {
             key_id: found.id,
             project_id: found.project_id,

@@ -29,6 +29,18 @@ where
     }
 }
 
+/// A body that is JSON but not of the expected shape, with the field serde blamed.
+pub fn shape_error(error: &serde_json::Error) -> ApiError {
+    let detail = error.to_string();
+    let mut api = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidJson,
+        format!("The request body has the wrong shape: {detail}."),
+    );
+    api.body.error.field = field_of(&detail);
+    api
+}
+
 fn json_error(rejection: JsonRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::new(

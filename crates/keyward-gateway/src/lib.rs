@@ -7,6 +7,7 @@
 //! Secrets are minted here and leave in exactly one response each; the database keeps
 //! only their SHA-256.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;

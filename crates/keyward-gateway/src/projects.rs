@@ -12,14 +12,27 @@ use sqlx::SqlitePool;
 /// What a control token may do inside its project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Bootstrap token: everything, including projects and control tokens.
     Owner,
+    /// Everything inside its project.
+    Admin,
+    /// Reads keys, usage, workloads and audit; no mutation (finance).
+    Viewer,
 }
 
 impl Role {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Role::Owner, Role::Admin, Role::Viewer]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -28,6 +41,8 @@ impl Role {
 pub struct ControlToken {
     pub id: String,
     pub project_id: String,
+    pub name: String,
+    pub masked: String,
     pub role: String,
     pub secret_hash: Vec<u8>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -110,7 +125,7 @@ pub async fn find_control_token(
     secret_hash: &[u8; 32],
 ) -> sqlx::Result<Option<ControlToken>> {
     sqlx::query_as(
-        "SELECT id, project_id, role, secret_hash, revoked_at
+        "SELECT id, project_id, name, masked, role, secret_hash, revoked_at
          FROM control_tokens WHERE secret_hash = ?",
     )
     .bind(&secret_hash[..])

@@ -138,18 +138,43 @@ export type ErrorCode =
  */
 "internal"
 /**
- * A key as listed and fetched: metadata only.
+ * A key as listed and fetched: metadata, scopes and counters; never the secret or
+ * its hash.
  */
-export type InferenceKey = { id: string; project_id: string; name: string; 
+export type InferenceKey = { id: string; project_id: string; name: string; description: string; 
 /**
  * Masked label such as `kw_live_AbC…x9Qz`.
  */
-masked: string; status: KeyStatus; created_at: string; revoked_at: string | null; last_used_at: string | null }
+masked: string; status: KeyStatus; 
 /**
- * `GET /v1/projects/{projectId}/inference/keys`, newest first.
+ * Requests per minute; null = unlimited.
  */
-export type KeyPage = { keys: InferenceKey[] }
-export type KeyStatus = "active" | "revoked"
+rpm: number | null; 
+/**
+ * Tokens per minute; null = unlimited.
+ */
+tpm: number | null; 
+/**
+ * Token budget per `token_limit_period`; null = no budget.
+ */
+token_limit: number | null; token_limit_period: TokenLimitPeriod | null; 
+/**
+ * null = every model the project serves.
+ */
+allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{ [key in string]: string }>; 
+/**
+ * null = never expires.
+ */
+expires_at: string | null; created_at: string; updated_at: string; revoked_at: string | null; archived_at: string | null; last_used_at: string | null; request_count: number; input_tokens: number; output_tokens: number }
+/**
+ * A paged list, newest first unless `sort` says otherwise.
+ */
+export type KeyPage = { keys: InferenceKey[]; 
+/**
+ * Keys matching the filters, over all pages.
+ */
+total: number; limit: number; offset: number }
+export type KeyStatus = "active" | "revoked" | "expired" | "archived"
 /**
  * What the UI may know of a profile: everything but the token.
  */
@@ -158,6 +183,14 @@ export type ProfileView = { id: string; name: string; base_url: string; project_
  * What the UI receives once: the panel's id and the secret to show.
  */
 export type Reveal = { id: string; secret: string }
+/**
+ * The window a `token_limit` budget applies to.
+ */
+export type TokenLimitPeriod = "minute" | "hour" | "day" | "week" | "month"
+/**
+ * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
+ */
+export type WorkloadScopeWire = string | string[]
 
 /** tauri-specta globals **/
 

@@ -1,18 +1,26 @@
 //! Control plane: inference keys of a project, in the Upgreat console's shape.
 //!
-//! Handlers validate input, check the caller's project and delegate to `keys`.
+//! Handlers parse and validate input, check the caller's project and role, and
+//! delegate to `keys`; every mutation is audited there, in its own transaction.
 
 use crate::auth::ControlCaller;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::{keys, Gateway};
-use axum::extract::{Path, State};
+use crate::extract::{shape_error, ApiJson};
+use crate::keys::{self, KeyQuery, KeySort, Refusal};
+use crate::Gateway;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
-use keyward_api::keys::{self as wire};
-use keyward_api::{CreateKeyRequest, CreatedKey, InferenceKey, KeyPage};
+use chrono::{Duration, Utc};
+use keyward_api::keys::{MAX_GRACE_PERIOD_SECONDS, READ_ONLY_KEY_FIELDS};
+use keyward_api::token::{self, TokenKind};
+use keyward_api::{
+    CreateKeyRequest, CreatedKey, ErrorCode, IdentifyKeyRequest, InferenceKey, KeyPage, KeySpec,
+    KeyStatus, KeyUsage, RotateKeyRequest, UpdateKeyRequest,
+};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub fn routes() -> Router<Gateway> {
     Router::new()
@@ -20,10 +28,38 @@ pub fn routes() -> Router<Gateway> {
             "/v1/projects/{project_id}/inference/keys",
             get(list_keys).post(create_key),
         )
+        .route("/v1/inference/keys/identify", post(identify_key))
         .route(
             "/v1/inference/keys/{key_id}",
-            get(get_key).delete(revoke_key),
+            get(get_key).patch(update_key).delete(revoke_key),
         )
+        .route("/v1/inference/keys/{key_id}/archive", post(archive_key))
+        .route("/v1/inference/keys/{key_id}/unarchive", post(unarchive_key))
+        .route("/v1/inference/keys/{key_id}/rotate", post(rotate_key))
+        .route("/v1/inference/keys/{key_id}/usage", get(key_usage))
+}
+
+fn invalid(e: keyward_api::FieldError) -> ApiError {
+    ApiError::field(e.field, e.message)
+}
+
+fn refused(key_id: &str, action: &str, refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::NotFound => key_not_found(key_id),
+        Refusal::Conflict(status) => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            format!(
+                "Key {key_id} is {}; it cannot be {action}.",
+                status.as_str()
+            ),
+        ),
+        Refusal::Database(error) => error.into(),
+    }
+}
+
+fn key_not_found(key_id: &str) -> ApiError {
+    ApiError::not_found(format!("No inference key {key_id} in this project."))
 }
 
 async fn create_key(
@@ -33,20 +69,102 @@ async fn create_key(
     ApiJson(request): ApiJson<CreateKeyRequest>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     caller.require_project(&project_id)?;
-    let name = validate_name(request.name.as_deref())?;
-    let (key, secret) = keys::create(gateway.pool(), &project_id, name, Utc::now()).await?;
+    caller.require_write()?;
+    let now = Utc::now();
+    let spec = KeySpec::from_create(request, now).map_err(invalid)?;
+    let (key, secret) =
+        keys::create(gateway.pool(), &project_id, &spec, &caller.actor, now).await?;
     tracing::info!(key_id = %key.id, project_id = %project_id, "inference key created");
     Ok((StatusCode::CREATED, Json(CreatedKey { key, secret })))
+}
+
+/// The list's query string, parsed by hand so every bad parameter is named.
+fn key_query(params: BTreeMap<String, String>) -> Result<KeyQuery, ApiError> {
+    let mut query = KeyQuery {
+        status: None,
+        include_archived: false,
+        q: None,
+        sort: KeySort::CreatedAt,
+        limit: 50,
+        offset: 0,
+    };
+    for (name, value) in params {
+        match name.as_str() {
+            "status" => {
+                query.status = Some(KeyStatus::parse(&value).ok_or_else(|| {
+                    ApiError::field(
+                        "status",
+                        "status must be active, revoked, expired or archived.",
+                    )
+                })?)
+            }
+            "include" => {
+                if value != "archived" {
+                    return Err(ApiError::field(
+                        "include",
+                        "include accepts only \"archived\".",
+                    ));
+                }
+                query.include_archived = true;
+            }
+            "q" => {
+                if value.chars().count() > 200 {
+                    return Err(ApiError::field("q", "q must be at most 200 characters."));
+                }
+                query.q = Some(value);
+            }
+            "sort" => {
+                query.sort = match value.as_str() {
+                    "created_at" => KeySort::CreatedAt,
+                    "last_used_at" => KeySort::LastUsedAt,
+                    "name" => KeySort::Name,
+                    _ => {
+                        return Err(ApiError::field(
+                            "sort",
+                            "sort must be created_at, last_used_at or name.",
+                        ))
+                    }
+                }
+            }
+            "limit" => {
+                query.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=200).contains(l))
+                    .ok_or_else(|| {
+                        ApiError::field("limit", "limit must be a whole number from 1 to 200.")
+                    })?
+            }
+            "offset" => {
+                query.offset = value.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
+                    ApiError::field("offset", "offset must be a whole number, 0 or more.")
+                })?
+            }
+            other => {
+                let mut error = ApiError::field("query", format!("Unknown query parameter {other:?}; use status, include, q, sort, limit or offset."));
+                error.body.error.field = Some(other.to_owned());
+                return Err(error);
+            }
+        }
+    }
+    Ok(query)
 }
 
 async fn list_keys(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<KeyPage>, ApiError> {
     caller.require_project(&project_id)?;
-    let keys = keys::list(gateway.pool(), &project_id).await?;
-    Ok(Json(KeyPage { keys }))
+    let query = key_query(params)?;
+    let (keys, total) = keys::list(gateway.pool(), &project_id, &query, Utc::now()).await?;
+    Ok(Json(KeyPage {
+        keys,
+        total,
+        limit: query.limit,
+        offset: query.offset,
+    }))
 }
 
 async fn get_key(
@@ -54,10 +172,50 @@ async fn get_key(
     caller: ControlCaller,
     Path(key_id): Path<String>,
 ) -> Result<Json<InferenceKey>, ApiError> {
-    keys::get(gateway.pool(), &caller.project_id, &key_id)
+    keys::get(gateway.pool(), &caller.project_id, &key_id, Utc::now())
         .await?
         .map(Json)
         .ok_or_else(|| key_not_found(&key_id))
+}
+
+async fn update_key(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(key_id): Path<String>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<Json<InferenceKey>, ApiError> {
+    caller.require_write()?;
+    if let Some(field) = body
+        .keys()
+        .find(|f| READ_ONLY_KEY_FIELDS.contains(&f.as_str()))
+    {
+        return Err(ApiError::field(
+            &field.clone(),
+            format!("{field} is read-only and cannot be changed with PATCH."),
+        ));
+    }
+    let patch: UpdateKeyRequest =
+        serde_json::from_value(Value::Object(body)).map_err(|e| shape_error(&e))?;
+    let now = Utc::now();
+    let next = |current: &InferenceKey| {
+        keys::spec_of(current)
+            .with_update(patch, now)
+            .map_err(invalid)
+    };
+    match keys::update(
+        gateway.pool(),
+        &caller.project_id,
+        &key_id,
+        next,
+        &caller.actor,
+        now,
+    )
+    .await
+    {
+        Ok(Ok(key)) => Ok(Json(key)),
+        Ok(Err(invalid)) => Err(invalid),
+        Err(refusal) => Err(refused(&key_id, "updated", refusal)),
+    }
 }
 
 async fn revoke_key(
@@ -65,17 +223,138 @@ async fn revoke_key(
     caller: ControlCaller,
     Path(key_id): Path<String>,
 ) -> Result<Json<InferenceKey>, ApiError> {
-    let key = keys::revoke(gateway.pool(), &caller.project_id, &key_id, Utc::now())
-        .await?
-        .ok_or_else(|| key_not_found(&key_id))?;
+    caller.require_write()?;
+    let key = keys::revoke(
+        gateway.pool(),
+        &caller.project_id,
+        &key_id,
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map_err(|r| refused(&key_id, "revoked", r))?;
     tracing::info!(key_id = %key.id, "inference key revoked");
     Ok(Json(key))
 }
 
-fn key_not_found(key_id: &str) -> ApiError {
-    ApiError::not_found(format!("No inference key {key_id} in this project."))
+async fn archive_key(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(key_id): Path<String>,
+) -> Result<Json<InferenceKey>, ApiError> {
+    caller.require_write()?;
+    keys::set_archived(
+        gateway.pool(),
+        &caller.project_id,
+        &key_id,
+        true,
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map(Json)
+    .map_err(|r| refused(&key_id, "archived (revoke it first)", r))
 }
 
-fn validate_name(name: Option<&str>) -> Result<&str, ApiError> {
-    wire::validate_name(name).map_err(|e| ApiError::field(e.field, e.message))
+async fn unarchive_key(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(key_id): Path<String>,
+) -> Result<Json<InferenceKey>, ApiError> {
+    caller.require_write()?;
+    keys::set_archived(
+        gateway.pool(),
+        &caller.project_id,
+        &key_id,
+        false,
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map(Json)
+    .map_err(|r| refused(&key_id, "unarchived", r))
+}
+
+async fn rotate_key(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(key_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<CreatedKey>, ApiError> {
+    caller.require_write()?;
+    // The body is optional: no body means no grace period.
+    let request: RotateKeyRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RotateKeyRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| shape_error(&e))?
+    };
+    let grace = request.grace_period_seconds.unwrap_or(0);
+    if !(0..=MAX_GRACE_PERIOD_SECONDS).contains(&grace) {
+        return Err(ApiError::field(
+            "grace_period_seconds",
+            format!(
+                "grace_period_seconds must be from 0 to {MAX_GRACE_PERIOD_SECONDS} (one week)."
+            ),
+        ));
+    }
+    let (key, secret) = keys::rotate(
+        gateway.pool(),
+        &caller.project_id,
+        &key_id,
+        Duration::seconds(grace),
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map_err(|r| refused(&key_id, "rotated", r))?;
+    tracing::info!(key_id = %key.id, grace_seconds = grace, "inference key rotated");
+    Ok(Json(CreatedKey { key, secret }))
+}
+
+async fn identify_key(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    ApiJson(request): ApiJson<IdentifyKeyRequest>,
+) -> Result<Json<InferenceKey>, ApiError> {
+    let presented = request.secret.expose();
+    match token::parse(presented) {
+        Ok(TokenKind::Data) => {}
+        Ok(TokenKind::Control) => {
+            return Err(ApiError::field(
+                "secret",
+                "This is a control token (kw_ctl_…), not an inference key.",
+            ))
+        }
+        Err(why) => {
+            return Err(ApiError::field(
+                "secret",
+                format!("This is not a Keyward inference key: {why}."),
+            ))
+        }
+    }
+    let now = Utc::now();
+    let not_found =
+        || ApiError::not_found("No key with this secret in a project this token can see.");
+    let hash = token::hash(presented);
+    let found = keys::find_by_hash(gateway.pool(), &hash).await?;
+    // A secret that was rotated out (grace over) still identifies its key: ops holding
+    // an old leaked string need to know whose it was.
+    let Some(found) = found.filter(|k| k.project_id == caller.project_id) else {
+        return Err(not_found());
+    };
+    keys::get(gateway.pool(), &caller.project_id, &found.id, now)
+        .await?
+        .map(Json)
+        .ok_or_else(not_found)
+}
+
+async fn key_usage(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(key_id): Path<String>,
+) -> Result<Json<KeyUsage>, ApiError> {
+    let key = keys::get(gateway.pool(), &caller.project_id, &key_id, Utc::now())
+        .await?
+        .ok_or_else(|| key_not_found(&key_id))?;
+    Ok(Json(keys::usage(gateway.pool(), &key).await?))
 }

@@ -2,4 +2,5 @@
 
 mod cli;
 mod keys;
+mod lifecycle;
 mod util;

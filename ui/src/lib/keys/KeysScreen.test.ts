@@ -6,7 +6,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey } from "$lib/bindings";
 import KeysScreen from "./KeysScreen.svelte";
-import { deferred, failure, inferenceKey, ok } from "./fixtures";
+import { deferred, failure, inferenceKey, keyPage, ok } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
@@ -36,7 +36,7 @@ const old = inferenceKey({
 const fresh = inferenceKey({ id: "key_c", name: "ci-runner", masked: "kw_live_…GaE" });
 
 function listing(...keys: InferenceKey[]) {
-  return ok({ keys });
+  return ok(keyPage(keys));
 }
 
 function row(id: string): HTMLElement {
@@ -233,5 +233,23 @@ describe("KeysScreen revoke", () => {
     expect(await screen.findByTestId("revoke-error")).toHaveTextContent("Key key_a was not found.");
     expect(screen.getByTestId("revoke-confirm")).toBeEnabled();
     expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Active");
+  });
+});
+
+describe("status badges", () => {
+  it("names every status the gateway reports", async () => {
+    vi.mocked(commands.listKeys).mockResolvedValue(
+      listing(
+        inferenceKey({ id: "k1", status: "active" }),
+        inferenceKey({ id: "k2", status: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
+        inferenceKey({ id: "k3", status: "expired", expires_at: "2026-01-02T00:00:00Z" }),
+        inferenceKey({ id: "k4", status: "archived", archived_at: "2026-01-03T00:00:00Z" }),
+      ),
+    );
+    render(KeysScreen);
+    await screen.findByTestId("keys-table");
+    const badges = screen.getAllByTestId("key-status").map((b) => b.textContent?.trim());
+    expect(badges).toEqual(["Active", "Revoked", "Expired", "Archived"]);
+    expect(within(row("k3")).queryByTestId("key-revoke")).toBeNull();
   });
 });

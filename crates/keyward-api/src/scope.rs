@@ -1,0 +1,340 @@
+//! What a key may do: every scope the seed platforms offer, and their validation.
+//!
+//! One definition serves the gateway (authoritative) and the console (to put an error
+//! under the right field before any request). Each rule fails with a [`FieldError`]
+//! naming the field in the wire's own spelling.
+
+use crate::FieldError;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+pub const MAX_LIST_ITEMS: usize = 128;
+pub const MAX_LABELS: usize = 32;
+/// Upper bound for rpm, tpm and token budgets: large enough for any real plan, small
+/// enough to stay exact in JSON numbers and TypeScript.
+pub const MAX_LIMIT: i64 = 1_000_000_000_000;
+
+/// The window a `token_limit` budget applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenLimitPeriod {
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+impl TokenLimitPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Minute => "minute",
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Minute, Self::Hour, Self::Day, Self::Week, Self::Month]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// Which workloads a key may call: the whole project (`"*"`, InferenceKey's
+/// `projectSlug/*`) or the listed slugs (Gcore's one key on many deployments).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WorkloadScope {
+    #[default]
+    Project,
+    Only(Vec<String>),
+}
+
+impl Serialize for WorkloadScope {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WorkloadScope::Project => serializer.serialize_str("*"),
+            WorkloadScope::Only(slugs) => slugs.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WorkloadScope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            All(String),
+            Only(Vec<String>),
+        }
+        match Wire::deserialize(deserializer)? {
+            Wire::All(s) if s == "*" => Ok(WorkloadScope::Project),
+            Wire::All(_) => Err(serde::de::Error::custom(
+                "expected \"*\" or an array of workload slugs",
+            )),
+            Wire::Only(slugs) => Ok(WorkloadScope::Only(slugs)),
+        }
+    }
+}
+
+/// The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
+#[cfg(feature = "specta")]
+#[derive(Serialize, specta::Type)]
+#[serde(untagged)]
+pub enum WorkloadScopeWire {
+    Project(String),
+    Only(Vec<String>),
+}
+
+/// Free-form `name → value` labels, sorted for stable output.
+pub type Labels = BTreeMap<String, String>;
+
+fn fail<T>(field: &'static str, message: impl Into<String>) -> Result<T, FieldError> {
+    Err(FieldError {
+        field,
+        message: message.into(),
+    })
+}
+
+pub fn validate_description(description: &str) -> Result<String, FieldError> {
+    let description = description.trim();
+    let chars = description.chars().count();
+    if chars > MAX_DESCRIPTION_CHARS {
+        return fail(
+            "description",
+            format!(
+                "description must be at most {MAX_DESCRIPTION_CHARS} characters; it has {chars}."
+            ),
+        );
+    }
+    Ok(description.to_owned())
+}
+
+/// rpm, tpm, token_limit: a whole number from 1 to [`MAX_LIMIT`].
+pub fn validate_limit(field: &'static str, value: i64) -> Result<i64, FieldError> {
+    if !(1..=MAX_LIMIT).contains(&value) {
+        return fail(
+            field,
+            format!(
+                "{field} must be between 1 and {MAX_LIMIT}; leave it out (or null) for no limit."
+            ),
+        );
+    }
+    Ok(value)
+}
+
+/// Budget and period go together.
+pub fn validate_budget(
+    token_limit: Option<i64>,
+    period: Option<TokenLimitPeriod>,
+) -> Result<(), FieldError> {
+    match (token_limit, period) {
+        (Some(_), None) => fail(
+            "token_limit_period",
+            "token_limit_period (minute, hour, day, week or month) is required with token_limit.",
+        ),
+        (None, Some(_)) => fail(
+            "token_limit",
+            "token_limit is required with token_limit_period.",
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `allowed_models`: absent/null = every model the project serves; otherwise a
+/// non-empty list of distinct model names.
+pub fn validate_models(models: Vec<String>) -> Result<Vec<String>, FieldError> {
+    let field = "allowed_models";
+    if models.is_empty() {
+        return fail(field, "allowed_models must list at least one model; omit it (or send null) to allow every model of the project.");
+    }
+    distinct_items(
+        field,
+        models,
+        |m| !m.is_empty() && m.chars().count() <= 200 && !m.chars().any(char::is_control),
+        "a model name of 1–200 printable characters",
+    )
+}
+
+pub fn validate_workloads(scope: WorkloadScope) -> Result<WorkloadScope, FieldError> {
+    let field = "workloads";
+    match scope {
+        WorkloadScope::Project => Ok(WorkloadScope::Project),
+        WorkloadScope::Only(slugs) if slugs.is_empty() => fail(
+            field,
+            "workloads must list at least one workload slug, or be \"*\" for the whole project.",
+        ),
+        WorkloadScope::Only(slugs) => distinct_items(
+            field,
+            slugs,
+            is_slug,
+            "a workload slug (lowercase letters, digits and '-', up to 63 characters)",
+        )
+        .map(WorkloadScope::Only),
+    }
+}
+
+pub fn is_slug(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+fn distinct_items(
+    field: &'static str,
+    items: Vec<String>,
+    valid: impl Fn(&str) -> bool,
+    what: &str,
+) -> Result<Vec<String>, FieldError> {
+    if items.len() > MAX_LIST_ITEMS {
+        return fail(
+            field,
+            format!(
+                "{field} may list at most {MAX_LIST_ITEMS} entries; it has {}.",
+                items.len()
+            ),
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for item in &items {
+        if !valid(item) {
+            return fail(field, format!("{field} entry {item:?} is not {what}."));
+        }
+        if !seen.insert(item.as_str()) {
+            return fail(field, format!("{field} lists {item:?} twice."));
+        }
+    }
+    Ok(items)
+}
+
+pub fn validate_labels(labels: Labels) -> Result<Labels, FieldError> {
+    let field = "labels";
+    if labels.len() > MAX_LABELS {
+        return fail(
+            field,
+            format!(
+                "labels may hold at most {MAX_LABELS} entries; it has {}.",
+                labels.len()
+            ),
+        );
+    }
+    for (name, value) in &labels {
+        let name_ok = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b));
+        if !name_ok {
+            return fail(
+                field,
+                format!("label name {name:?} must be 1–63 letters, digits, '.', '_', '/' or '-'."),
+            );
+        }
+        if value.chars().count() > 256 || value.chars().any(char::is_control) {
+            return fail(
+                field,
+                format!("label {name:?} must have a value of at most 256 printable characters."),
+            );
+        }
+    }
+    Ok(labels)
+}
+
+/// `expires_at`: RFC 3339, or a bare date meaning 00:00 UTC of that day; never in the past.
+pub fn parse_expires_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
+    let field = "expires_at";
+    let raw = raw.trim();
+    let at = if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        at.with_timezone(&Utc)
+    } else if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+    } else {
+        return fail(field, format!("expires_at {raw:?} is neither an RFC 3339 time (2027-01-31T12:00:00Z) nor a date (2027-01-31)."));
+    };
+    if at <= now {
+        return fail(field, format!("expires_at {} is in the past; choose a later time, or omit it for a key that never expires.", at.to_rfc3339()));
+    }
+    Ok(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-22T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_bare_date_means_midnight_utc_and_the_past_is_refused() {
+        assert_eq!(
+            parse_expires_at("2027-01-31", now()).unwrap().to_rfc3339(),
+            "2027-01-31T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_expires_at("2027-01-31T12:00:00+02:00", now())
+                .unwrap()
+                .to_rfc3339(),
+            "2027-01-31T10:00:00+00:00"
+        );
+        assert_eq!(
+            parse_expires_at("2026-11-22", now()).unwrap_err().field,
+            "expires_at"
+        );
+        assert_eq!(
+            parse_expires_at("tomorrow", now()).unwrap_err().field,
+            "expires_at"
+        );
+    }
+
+    #[test]
+    fn workload_scope_is_star_or_a_list() {
+        let all: WorkloadScope = serde_json::from_str("\"*\"").unwrap();
+        assert_eq!(all, WorkloadScope::Project);
+        assert_eq!(serde_json::to_string(&all).unwrap(), "\"*\"");
+        let some: WorkloadScope = serde_json::from_str(r#"["llama-70b","embed"]"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&some).unwrap(),
+            r#"["llama-70b","embed"]"#
+        );
+        assert!(serde_json::from_str::<WorkloadScope>("\"llama\"").is_err());
+        assert!(validate_workloads(WorkloadScope::Only(vec!["Bad Slug".into()])).is_err());
+        assert!(validate_workloads(WorkloadScope::Only(vec!["a".into(), "a".into()])).is_err());
+        assert!(validate_workloads(WorkloadScope::Only(vec![])).is_err());
+    }
+
+    #[test]
+    fn limits_budgets_models_and_labels() {
+        assert!(validate_limit("rpm", 0).is_err());
+        assert!(validate_limit("rpm", MAX_LIMIT + 1).is_err());
+        assert_eq!(validate_limit("tpm", 60_000), Ok(60_000));
+        assert_eq!(
+            validate_budget(Some(1), None).unwrap_err().field,
+            "token_limit_period"
+        );
+        assert_eq!(
+            validate_budget(None, Some(TokenLimitPeriod::Day))
+                .unwrap_err()
+                .field,
+            "token_limit"
+        );
+        assert!(validate_models(vec![]).is_err());
+        assert!(validate_models(vec!["gpt-4o".into(), "gpt-4o".into()]).is_err());
+        let mut labels = Labels::new();
+        labels.insert("team".into(), "payments".into());
+        assert!(validate_labels(labels.clone()).is_ok());
+        labels.insert("bad name".into(), "x".into());
+        assert_eq!(validate_labels(labels).unwrap_err().field, "labels");
+    }
+}
