@@ -9,6 +9,7 @@
 pub mod error;
 pub mod keys;
 pub mod models;
+pub mod projects;
 pub mod scope;
 pub mod secret;
 pub mod token;
@@ -20,6 +21,10 @@ pub use keys::{
     MAX_KEY_NAME_CHARS,
 };
 pub use models::{Model, ModelList};
+pub use projects::{
+    AuditEvent, AuditPage, ControlToken, ControlTokenList, CreateControlTokenRequest,
+    CreatedControlToken, Project, ProjectList, ProjectRequest, Role,
+};
 pub use scope::{Labels, TokenLimitPeriod, WorkloadScope};
 pub use secret::Secret;
 pub use token::{TokenFormatError, TokenKind};

@@ -55,3 +55,81 @@ pub fn change(field: &str, old: Value, new: Value) -> Map<String, Value> {
     );
     changes
 }
+
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub target_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: String,
+    project_id: String,
+    at: DateTime<Utc>,
+    actor_id: String,
+    actor_label: String,
+    action: String,
+    target_type: String,
+    target_id: String,
+    changes: String,
+}
+
+fn push_filters(
+    builder: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    project_id: &str,
+    filter: &AuditFilter,
+) {
+    builder
+        .push(" WHERE project_id = ")
+        .push_bind(project_id.to_owned());
+    for (column, value) in [
+        ("action", &filter.action),
+        ("target_id", &filter.target_id),
+        ("actor_id", &filter.actor_id),
+    ] {
+        if let Some(value) = value {
+            builder
+                .push(format!(" AND {column} = "))
+                .push_bind(value.clone());
+        }
+    }
+}
+
+/// The project's audit trail, newest first.
+pub async fn list(
+    pool: &sqlx::SqlitePool,
+    project_id: &str,
+    filter: &AuditFilter,
+) -> sqlx::Result<(Vec<keyward_api::AuditEvent>, i64)> {
+    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_events");
+    push_filters(&mut count, project_id, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut page = sqlx::QueryBuilder::new(
+        "SELECT id, project_id, at, actor_id, actor_label, action, target_type, target_id, changes FROM audit_events",
+    );
+    push_filters(&mut page, project_id, filter);
+    page.push(" ORDER BY at DESC, rowid DESC LIMIT ")
+        .push_bind(filter.limit)
+        .push(" OFFSET ")
+        .push_bind(filter.offset);
+    let rows: Vec<EventRow> = page.build_query_as().fetch_all(pool).await?;
+    let events = rows
+        .into_iter()
+        .map(|r| keyward_api::AuditEvent {
+            changes: serde_json::from_str(&r.changes).unwrap_or(Value::Null),
+            id: r.id,
+            project_id: r.project_id,
+            at: r.at,
+            actor_id: r.actor_id,
+            actor_label: r.actor_label,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+        })
+        .collect();
+    Ok((events, total))
+}

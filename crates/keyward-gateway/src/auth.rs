@@ -8,13 +8,13 @@
 use crate::audit::Actor;
 use crate::error::ApiError;
 use crate::extract::presented_token;
-use crate::projects::Role;
 use crate::{keys, projects, Gateway};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
 use keyward_api::token::{self, TokenKind};
 use keyward_api::KeyStatus;
+use keyward_api::Role;
 use subtle::ConstantTimeEq;
 
 /// The bearer of a valid, unrevoked control token.
@@ -27,6 +27,16 @@ pub struct ControlCaller {
 }
 
 impl ControlCaller {
+    /// Projects and control tokens are managed by the bootstrap owner token only.
+    pub fn require_owner(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Owner => Ok(()),
+            Role::Admin | Role::Viewer => Err(ApiError::forbidden(
+                "scope_insufficient: only the owner token can manage projects and control tokens.",
+            )),
+        }
+    }
+
     /// Mutations need an admin or owner token; viewers (finance) only read.
     pub fn require_write(&self) -> Result<(), ApiError> {
         match self.role {
@@ -82,7 +92,7 @@ impl FromRequestParts<Gateway> for ControlCaller {
         if found.revoked_at.is_some() {
             return Err(ApiError::forbidden("This control token has been revoked."));
         }
-        let Some(role) = Role::parse(&found.role) else {
+        let Some(role) = keyward_api::Role::parse(&found.role) else {
             tracing::error!(token_id = %found.id, role = %found.role, "control token with an unknown role");
             return Err(ApiError::forbidden(
                 "This control token has no usable role.",

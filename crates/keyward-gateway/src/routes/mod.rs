@@ -4,6 +4,7 @@
 
 mod control;
 mod data;
+mod projects;
 
 use crate::error::ApiError;
 use crate::Gateway;
@@ -17,6 +18,7 @@ pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .merge(control::routes())
         .merge(data::routes())
+        .merge(projects::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(crate::BODY_LIMIT_BYTES))

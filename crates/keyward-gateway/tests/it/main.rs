@@ -1,5 +1,6 @@
 //! Integration tests of keyward-gateway over real HTTP and the real binary.
 
+mod access;
 mod cli;
 mod keys;
 mod lifecycle;

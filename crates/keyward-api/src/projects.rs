@@ -1,0 +1,116 @@
+//! Projects, their control tokens, and the audit trail on the wire.
+//!
+//! Control tokens carry a role: `owner` (the bootstrap token: manages projects and
+//! control tokens, and administers its own project), `admin` (everything inside one
+//! project) and `viewer` (reads only — for finance). Their secrets, like keys', appear
+//! once, in the create or rotate response.
+
+use crate::Secret;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /v1/projects` and `PATCH /v1/projects/{projectId}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProjectList {
+    pub projects: Vec<Project>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Admin,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Role::Owner, Role::Admin, Role::Viewer]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// A control token as listed: never its secret or hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ControlToken {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub role: Role,
+    pub masked: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/projects/{projectId}/control-tokens`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateControlTokenRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `admin` or `viewer`.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedControlToken {
+    #[serde(flatten)]
+    pub token: ControlToken,
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ControlTokenList {
+    pub tokens: Vec<ControlToken>,
+}
+
+/// One audited mutation. `changes` maps a field to `{"old", "new"}`; never a secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: String,
+    pub project_id: String,
+    pub at: DateTime<Utc>,
+    pub actor_id: String,
+    pub actor_label: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub changes: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
