@@ -123,7 +123,10 @@ impl Gateway {
             .options()?
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // Control-plane writes (a revoke, a new key) must survive a power cut once
+            // acknowledged: FULL syncs the WAL at every commit. High-rate metering gets
+            // its own batching when the data plane lands.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         if !create && location.file().is_some_and(|f| !f.exists()) {

@@ -2,6 +2,8 @@
 
 mod access;
 mod cli;
+mod durability;
 mod keys;
+mod leaks;
 mod lifecycle;
 mod util;

@@ -1,0 +1,132 @@
+//! Crash safety (issue #3): the real binary is killed with SIGKILL while clients are
+//! creating and revoking keys. After each kill the database must pass
+//! `PRAGMA integrity_check`, hold every key whose create was acknowledged (201), and
+//! hold exactly one `key.created` audit row per key: a mutation and its audit row
+//! commit together or not at all.
+
+use std::collections::HashSet;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+async fn wait_until_serving(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http.get(format!("{base}/v1/whoami")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "gateway did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_gateway_keeps_every_acknowledged_write_and_stays_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = keyward_gateway::DatabaseLocation::DataDir(dir.path().to_owned());
+    let init = keyward_gateway::Gateway::init(&location, chrono::Utc::now())
+        .await
+        .unwrap();
+    let token = init.owner_token.expose().to_owned();
+    let keys_path = format!("/v1/projects/{}/inference/keys", init.project_id);
+    let acknowledged: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let http = reqwest::Client::new();
+
+    for round in 0..4u64 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward-gateway"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("KEYWARD_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_until_serving(&http, &base).await;
+
+        let writers: Vec<_> = (0..6)
+            .map(|w| {
+                let (http, base, token, path, acknowledged) =
+                    (http.clone(), base.clone(), token.clone(), keys_path.clone(), acknowledged.clone());
+                tokio::spawn(async move {
+                    for i in 0.. {
+                        let created = http
+                            .post(format!("{base}{path}"))
+                            .bearer_auth(&token)
+                            .json(&serde_json::json!({"name": format!("r{round}-w{w}-{i}"), "labels": {"round": round.to_string()}}))
+                            .send()
+                            .await;
+                        let Ok(response) = created else { break };
+                        if response.status() != 201 {
+                            break;
+                        }
+                        let Ok(body) = response.json::<serde_json::Value>().await else { break };
+                        let id = body["id"].as_str().unwrap().to_owned();
+                        acknowledged.lock().unwrap().insert(id.clone());
+                        if i % 3 == 0 {
+                            let _ = http.delete(format!("{base}/v1/inference/keys/{id}")).bearer_auth(&token).send().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(150 + 100 * round)).await;
+        child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
+        child.wait().unwrap();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+
+        let gateway = keyward_gateway::Gateway::open(&location, false)
+            .await
+            .unwrap();
+        let pool = gateway.pool();
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok", "round {round}");
+        let stored: HashSet<String> = sqlx::query_scalar("SELECT id FROM inference_keys")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        let acknowledged = acknowledged.lock().unwrap().clone();
+        let lost: Vec<_> = acknowledged.difference(&stored).collect();
+        assert!(
+            lost.is_empty(),
+            "round {round}: acknowledged keys lost: {lost:?}"
+        );
+        let orphans: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inference_keys k WHERE (SELECT COUNT(*) FROM audit_events a WHERE a.target_id = k.id AND a.action = 'key.created') != 1",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            orphans, 0,
+            "round {round}: a key without exactly one creation audit row"
+        );
+        let unaudited_revokes: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inference_keys k WHERE k.revoked_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.target_id = k.id AND a.action = 'key.revoked')",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(unaudited_revokes, 0, "round {round}");
+        assert!(
+            stored.len() > (round as usize + 1) * 5,
+            "round {round}: writes happened ({})",
+            stored.len()
+        );
+        pool.close().await;
+    }
+}
