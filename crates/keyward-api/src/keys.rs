@@ -14,6 +14,7 @@ pub const MAX_KEY_NAME_CHARS: usize = 128;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     Active,
@@ -43,6 +44,7 @@ impl KeyStatus {
 /// its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InferenceKey {
     pub id: String,
     pub project_id: String,
@@ -64,6 +66,7 @@ pub struct InferenceKey {
     /// null = every model the project serves.
     pub allowed_models: Option<Vec<String>>,
     #[cfg_attr(feature = "specta", specta(type = crate::scope::WorkloadScopeWire))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::scope::workload_scope_schema))]
     pub workloads: WorkloadScope,
     pub labels: Labels,
     /// null = never expires.
@@ -87,6 +90,7 @@ pub struct InferenceKey {
 /// validation ("name is required", `field: "name"`) like every other field error.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -106,6 +110,7 @@ pub struct CreateKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::scope::workload_scope_schema))]
     pub workloads: Option<WorkloadScope>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Labels>,
@@ -115,6 +120,7 @@ pub struct CreateKeyRequest {
 /// limit, the model list (= all models) or the expiry (= never).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -157,6 +163,7 @@ pub struct UpdateKeyRequest {
     )]
     pub expires_at: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::scope::workload_scope_schema))]
     pub workloads: Option<WorkloadScope>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Labels>,
@@ -193,15 +200,18 @@ pub const READ_ONLY_KEY_FIELDS: &[&str] = &[
 
 /// The one response that carries a secret. Shown once, then gone.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub key: InferenceKey,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub secret: Secret,
 }
 
 /// `POST /v1/inference/keys/{keyId}/rotate`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RotateKeyRequest {
     /// Seconds the old secret keeps working; 0 (default) = it dies now.
     #[serde(default)]
@@ -214,13 +224,16 @@ pub const MAX_GRACE_PERIOD_SECONDS: i64 = 7 * 24 * 3600;
 /// `POST /v1/inference/keys/identify`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentifyKeyRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub secret: Secret,
 }
 
 /// A paged list, newest first unless `sort` says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyPage {
     pub keys: Vec<InferenceKey>,
     /// Keys matching the filters, over all pages.
@@ -235,6 +248,7 @@ pub struct KeyPage {
 /// `GET /v1/inference/keys/{keyId}/usage`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyUsage {
     pub key_id: String,
     #[cfg_attr(feature = "specta", specta(type = f64))]
@@ -248,6 +262,7 @@ pub struct KeyUsage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelUsage {
     pub model: String,
     #[cfg_attr(feature = "specta", specta(type = f64))]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: String,
     pub name: String,
@@ -20,6 +21,7 @@ pub struct Project {
 /// `POST /v1/projects` and `PATCH /v1/projects/{projectId}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectRequest {
     #[serde(default)]
     pub name: Option<String>,
@@ -27,12 +29,14 @@ pub struct ProjectRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectList {
     pub projects: Vec<Project>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Owner,
@@ -59,6 +63,7 @@ impl Role {
 /// A control token as listed: never its secret or hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ControlToken {
     pub id: String,
     pub project_id: String,
@@ -72,6 +77,7 @@ pub struct ControlToken {
 /// `POST /v1/projects/{projectId}/control-tokens`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateControlTokenRequest {
     #[serde(default)]
     pub name: Option<String>,
@@ -81,20 +87,24 @@ pub struct CreateControlTokenRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedControlToken {
     #[serde(flatten)]
     pub token: ControlToken,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub secret: Secret,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ControlTokenList {
     pub tokens: Vec<ControlToken>,
 }
 
 /// One audited mutation. `changes` maps a field to `{"old", "new"}`; never a secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub id: String,
     pub project_id: String,
@@ -104,10 +114,12 @@ pub struct AuditEvent {
     pub action: String,
     pub target_type: String,
     pub target_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub changes: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     pub total: i64,

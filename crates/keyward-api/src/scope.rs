@@ -19,6 +19,7 @@ pub const MAX_LIMIT: i64 = 1_000_000_000_000;
 /// The window a `token_limit` budget applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenLimitPeriod {
     Minute,
@@ -89,6 +90,32 @@ impl<'de> Deserialize<'de> for WorkloadScope {
 pub enum WorkloadScopeWire {
     Project(String),
     Only(Vec<String>),
+}
+
+/// OpenAPI schema of [`WorkloadScope`]: `"*"` or an array of workload slugs.
+#[cfg(feature = "openapi")]
+pub fn workload_scope_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["*"])),
+        )
+        .item(
+            ArrayBuilder::new()
+                .items(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some("^[a-z0-9][a-z0-9-]{0,62}$")),
+                )
+                .min_items(Some(1))
+                .max_items(Some(MAX_LIST_ITEMS)),
+        )
+        .description(Some(
+            "\"*\" for the whole project, or the workload slugs the key may call",
+        ))
+        .into()
 }
 
 /// Free-form `name → value` labels, sorted for stable output.

@@ -15,6 +15,8 @@ pub mod keys;
 pub mod projects;
 mod routes;
 
+pub use routes::openapi;
+
 use chrono::{DateTime, Utc};
 use keyward_api::Secret;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

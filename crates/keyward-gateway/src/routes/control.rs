@@ -16,8 +16,8 @@ use chrono::{Duration, Utc};
 use keyward_api::keys::{MAX_GRACE_PERIOD_SECONDS, READ_ONLY_KEY_FIELDS};
 use keyward_api::token::{self, TokenKind};
 use keyward_api::{
-    CreateKeyRequest, CreatedKey, ErrorCode, IdentifyKeyRequest, InferenceKey, KeyPage, KeySpec,
-    KeyStatus, KeyUsage, RotateKeyRequest, UpdateKeyRequest,
+    CreateKeyRequest, CreatedKey, ErrorBody, ErrorCode, IdentifyKeyRequest, InferenceKey, KeyPage,
+    KeySpec, KeyStatus, KeyUsage, RotateKeyRequest, UpdateKeyRequest,
 };
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -62,7 +62,11 @@ fn key_not_found(key_id: &str) -> ApiError {
     ApiError::not_found(format!("No inference key {key_id} in this project."))
 }
 
-async fn create_key(
+#[utoipa::path(post, path = "/v1/projects/{project_id}/inference/keys", tag = "keys", security(("control_token" = [])),
+    params(("project_id" = String, Path, description = "Project id")),
+    request_body = CreateKeyRequest,
+    responses((status = 201, description = "Created; `secret` is shown this once", body = CreatedKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody)))]
+pub(crate) async fn create_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
@@ -76,6 +80,29 @@ async fn create_key(
         keys::create(gateway.pool(), &project_id, &spec, &caller.actor, now).await?;
     tracing::info!(key_id = %key.id, project_id = %project_id, "inference key created");
     Ok((StatusCode::CREATED, Json(CreatedKey { key, secret })))
+}
+
+/// The list's query parameters, for the OpenAPI document; parsing is by hand (below)
+/// so that every bad parameter is named in the error.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct KeyListParams {
+    /// Only keys in this status.
+    #[param(pattern = "^(active|revoked|expired|archived)$")]
+    status: Option<String>,
+    /// `archived` to include archived keys in an unfiltered list.
+    #[param(pattern = "^archived$")]
+    include: Option<String>,
+    /// Substring of the name or of a label.
+    #[param(max_length = 200)]
+    q: Option<String>,
+    #[param(pattern = "^(created_at|last_used_at|name)$")]
+    sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    #[param(minimum = 0)]
+    offset: Option<i64>,
 }
 
 /// The list's query string, parsed by hand so every bad parameter is named.
@@ -150,7 +177,10 @@ fn key_query(params: BTreeMap<String, String>) -> Result<KeyQuery, ApiError> {
     Ok(query)
 }
 
-async fn list_keys(
+#[utoipa::path(get, path = "/v1/projects/{project_id}/inference/keys", tag = "keys", security(("control_token" = [])),
+    params(("project_id" = String, Path, description = "Project id"), KeyListParams),
+    responses((status = 200, description = "One page of keys (masked, never a secret)", body = KeyPage), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn list_keys(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
@@ -167,7 +197,10 @@ async fn list_keys(
     }))
 }
 
-async fn get_key(
+#[utoipa::path(get, path = "/v1/inference/keys/{key_id}", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)),
+    responses((status = 200, body = InferenceKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
@@ -178,7 +211,10 @@ async fn get_key(
         .ok_or_else(|| key_not_found(&key_id))
 }
 
-async fn update_key(
+#[utoipa::path(patch, path = "/v1/inference/keys/{key_id}", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)), request_body = UpdateKeyRequest,
+    responses((status = 200, body = InferenceKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn update_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
@@ -218,7 +254,10 @@ async fn update_key(
     }
 }
 
-async fn revoke_key(
+#[utoipa::path(delete, path = "/v1/inference/keys/{key_id}", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)),
+    responses((status = 200, description = "Revoked (idempotent)", body = InferenceKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn revoke_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
@@ -237,7 +276,10 @@ async fn revoke_key(
     Ok(Json(key))
 }
 
-async fn archive_key(
+#[utoipa::path(post, path = "/v1/inference/keys/{key_id}/archive", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)),
+    responses((status = 200, body = InferenceKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "Only revoked or expired keys can be archived", body = ErrorBody)))]
+pub(crate) async fn archive_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
@@ -256,7 +298,10 @@ async fn archive_key(
     .map_err(|r| refused(&key_id, "archived (revoke it first)", r))
 }
 
-async fn unarchive_key(
+#[utoipa::path(post, path = "/v1/inference/keys/{key_id}/unarchive", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)),
+    responses((status = 200, body = InferenceKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn unarchive_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
@@ -275,7 +320,10 @@ async fn unarchive_key(
     .map_err(|r| refused(&key_id, "unarchived", r))
 }
 
-async fn rotate_key(
+#[utoipa::path(post, path = "/v1/inference/keys/{key_id}/rotate", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)), request_body(content = Option<RotateKeyRequest>, description = "Optional"),
+    responses((status = 200, description = "New secret for the same key id, shown this once", body = CreatedKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn rotate_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
@@ -311,7 +359,10 @@ async fn rotate_key(
     Ok(Json(CreatedKey { key, secret }))
 }
 
-async fn identify_key(
+#[utoipa::path(post, path = "/v1/inference/keys/identify", tag = "keys", security(("control_token" = [])),
+    request_body = IdentifyKeyRequest,
+    responses((status = 200, description = "The key this secret belongs to", body = InferenceKey), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn identify_key(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     ApiJson(request): ApiJson<IdentifyKeyRequest>,
@@ -348,7 +399,10 @@ async fn identify_key(
         .ok_or_else(not_found)
 }
 
-async fn key_usage(
+#[utoipa::path(get, path = "/v1/inference/keys/{key_id}/usage", tag = "keys", security(("control_token" = [])),
+    params(("key_id" = String, Path)),
+    responses((status = 200, body = KeyUsage), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn key_usage(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,

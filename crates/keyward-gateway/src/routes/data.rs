@@ -9,13 +9,17 @@ use crate::auth::DataCaller;
 use crate::Gateway;
 use axum::routing::get;
 use axum::{Json, Router};
-use keyward_api::ModelList;
+use keyward_api::{ErrorBody, ModelList};
 
 pub fn routes() -> Router<Gateway> {
     Router::new().route("/v1/models", get(list_models))
 }
 
-async fn list_models(_caller: DataCaller) -> Json<ModelList> {
+#[utoipa::path(get, path = "/v1/models", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    responses((status = 200, description = "Models this key may use", body = ModelList),
+        (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody),
+        (status = 403, description = "A control token on the data plane", body = ErrorBody)))]
+pub(crate) async fn list_models(_caller: DataCaller) -> Json<ModelList> {
     Json(ModelList {
         object: "list".into(),
         data: Vec::new(),

@@ -4,6 +4,7 @@
 
 mod control;
 mod data;
+pub mod openapi;
 mod projects;
 
 use crate::error::ApiError;
@@ -19,6 +20,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(control::routes())
         .merge(data::routes())
         .merge(projects::routes())
+        .route("/openapi.json", axum::routing::get(openapi::serve_document))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(crate::BODY_LIMIT_BYTES))

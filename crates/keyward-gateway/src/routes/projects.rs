@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use keyward_api::{
     AuditEvent, AuditPage, ControlToken, ControlTokenList, CreateControlTokenRequest,
-    CreatedControlToken, ErrorCode, Project, ProjectList, ProjectRequest, Role,
+    CreatedControlToken, ErrorBody, ErrorCode, Project, ProjectList, ProjectRequest, Role,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,15 +38,17 @@ pub fn routes() -> Router<Gateway> {
 }
 
 /// Who the presented control token is: for a console's "Test connection".
-#[derive(Debug, Serialize)]
-struct WhoAmI {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhoAmI {
     token_id: String,
     token_label: String,
     role: Role,
     project: Project,
 }
 
-async fn whoami(
+#[utoipa::path(get, path = "/v1/whoami", tag = "projects", security(("control_token" = [])),
+    responses((status = 200, description = "The presented token, its role and project", body = WhoAmI), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn whoami(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
 ) -> Result<Json<WhoAmI>, ApiError> {
@@ -71,7 +73,9 @@ fn project_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("No project {id}."))
 }
 
-async fn list_projects(
+#[utoipa::path(get, path = "/v1/projects", tag = "projects", security(("control_token" = [])),
+    responses((status = 200, description = "All projects (owner) or the token's own", body = ProjectList), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn list_projects(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
 ) -> Result<Json<ProjectList>, ApiError> {
@@ -82,7 +86,9 @@ async fn list_projects(
     Ok(Json(ProjectList { projects }))
 }
 
-async fn create_project(
+#[utoipa::path(post, path = "/v1/projects", tag = "projects", security(("control_token" = [])), request_body = ProjectRequest,
+    responses((status = 201, body = Project), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn create_project(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     ApiJson(request): ApiJson<ProjectRequest>,
@@ -94,7 +100,9 @@ async fn create_project(
     Ok((StatusCode::CREATED, Json(project)))
 }
 
-async fn get_project(
+#[utoipa::path(get, path = "/v1/projects/{project_id}", tag = "projects", security(("control_token" = [])), params(("project_id" = String, Path)),
+    responses((status = 200, body = Project), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_project(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
@@ -108,7 +116,9 @@ async fn get_project(
         .ok_or_else(|| project_not_found(&project_id))
 }
 
-async fn rename_project(
+#[utoipa::path(patch, path = "/v1/projects/{project_id}", tag = "projects", security(("control_token" = [])), params(("project_id" = String, Path)), request_body = ProjectRequest,
+    responses((status = 200, body = Project), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn rename_project(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
@@ -128,7 +138,9 @@ async fn rename_project(
     .ok_or_else(|| project_not_found(&project_id))
 }
 
-async fn list_tokens(
+#[utoipa::path(get, path = "/v1/projects/{project_id}/control-tokens", tag = "control tokens", security(("control_token" = [])), params(("project_id" = String, Path)),
+    responses((status = 200, description = "Masked; never a secret", body = ControlTokenList), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn list_tokens(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
@@ -138,7 +150,9 @@ async fn list_tokens(
     Ok(Json(ControlTokenList { tokens }))
 }
 
-async fn create_token(
+#[utoipa::path(post, path = "/v1/projects/{project_id}/control-tokens", tag = "control tokens", security(("control_token" = [])), params(("project_id" = String, Path)), request_body = CreateControlTokenRequest,
+    responses((status = 201, description = "Created; `secret` is shown this once", body = CreatedControlToken), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn create_token(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,
@@ -188,7 +202,9 @@ fn token_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("No control token {id}."))
 }
 
-async fn revoke_token(
+#[utoipa::path(delete, path = "/v1/control-tokens/{token_id}", tag = "control tokens", security(("control_token" = [])), params(("token_id" = String, Path)),
+    responses((status = 200, body = ControlToken), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn revoke_token(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(token_id): Path<String>,
@@ -207,7 +223,9 @@ async fn revoke_token(
         .ok_or_else(|| token_not_found(&token_id))
 }
 
-async fn rotate_token(
+#[utoipa::path(post, path = "/v1/control-tokens/{token_id}/rotate", tag = "control tokens", security(("control_token" = [])), params(("token_id" = String, Path)),
+    responses((status = 200, description = "New secret, shown this once", body = CreatedControlToken), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn rotate_token(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(token_id): Path<String>,
@@ -226,7 +244,23 @@ async fn rotate_token(
     }
 }
 
-async fn list_audit(
+/// Audit filters, for the OpenAPI document (parsed by hand below).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AuditParams {
+    action: Option<String>,
+    target_id: Option<String>,
+    actor_id: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    #[param(minimum = 0)]
+    offset: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/v1/projects/{project_id}/audit", tag = "audit", security(("control_token" = [])), params(("project_id" = String, Path), AuditParams),
+    responses((status = 200, body = AuditPage), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn list_audit(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(project_id): Path<String>,

@@ -6,4 +6,5 @@ mod durability;
 mod keys;
 mod leaks;
 mod lifecycle;
+mod openapi;
 mod util;
