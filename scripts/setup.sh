@@ -11,6 +11,7 @@ packages=(
   webkit2gtk-driver xvfb                                              # the app under WebDriver
   gnome-keyring dbus dbus-x11 libsecret-tools                         # a real Secret Service
   nodejs npm
+  python3-venv                                                        # schemathesis
 )
 missing=()
 for p in "${packages[@]}"; do

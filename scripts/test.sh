@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole suite: formatting, UI type checks and Vitest,
-# every Rust test (with the committed IPC bindings checked), and the real app end to
+# every Rust test (with the committed IPC bindings checked), schemathesis against the
+# gateway's OpenAPI document, and the real app end to
 # end under Xvfb. Rust tests run inside a private D-Bus session with an unlocked
 # gnome-keyring, so keychain tests use the real Secret Service and never a person's.
 set -euo pipefail
@@ -24,5 +25,7 @@ cd "$root"
 printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 echo "== Rust tests"
 cargo test --workspace --exclude keyward-e2e
+echo "== gateway contract: schemathesis against the OpenAPI document"
+./tests/schemathesis.sh
 echo "== end to end: the real app under Xvfb"
 cargo test -p keyward-e2e -- --test-threads=1

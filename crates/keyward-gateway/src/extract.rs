@@ -70,10 +70,12 @@ fn json_error(rejection: JsonRejection) -> ApiError {
             ErrorCode::InvalidJson,
             "The request body is not valid JSON.",
         ),
+        // No JSON at all is malformed input like any other: 400, not 415, so that
+        // clients have one status to handle for "fix your body".
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
             ErrorCode::InvalidJson,
-            "Send the body as JSON with `Content-Type: application/json`.",
+            "Send a JSON body with `Content-Type: application/json`.",
         ),
         other => ApiError::new(
             StatusCode::BAD_REQUEST,
