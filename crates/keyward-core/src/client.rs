@@ -40,8 +40,13 @@ impl PlatformClient {
         Self { http }
     }
 
+    /// The newest keys, one page of the largest size the gateway serves; the page's
+    /// `total` tells the caller when there are more.
     pub async fn list_keys(&self, profile: &Profile) -> Result<KeyPage, Error> {
-        let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
+        let path = format!(
+            "/v1/projects/{}/inference/keys?limit=200",
+            profile.project_id
+        );
         self.send(profile, self.control(profile, Method::GET, &path))
             .await
     }

@@ -253,3 +253,18 @@ describe("status badges", () => {
     expect(within(row("k3")).queryByTestId("key-revoke")).toBeNull();
   });
 });
+
+describe("long lists", () => {
+  it("says when the project has more keys than are shown", async () => {
+    vi.mocked(commands.listKeys).mockResolvedValue(ok({ ...keyPage([inferenceKey()]), total: 250 }));
+    render(KeysScreen);
+    expect(await screen.findByTestId("keys-truncated")).toHaveTextContent("Showing the newest 1 of 250 keys.");
+  });
+
+  it("says nothing when every key is shown", async () => {
+    vi.mocked(commands.listKeys).mockResolvedValue(listing(inferenceKey()));
+    render(KeysScreen);
+    await screen.findByTestId("keys-table");
+    expect(screen.queryByTestId("keys-truncated")).toBeNull();
+  });
+});
