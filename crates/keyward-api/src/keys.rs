@@ -307,7 +307,8 @@ pub fn validate_name(name: Option<&str>) -> Result<&str, FieldError> {
 }
 
 /// A key's mutable settings after validation: what create stores and PATCH rewrites.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The default is the empty spec a new key's audit diff starts from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KeySpec {
     pub name: String,
     pub description: String,

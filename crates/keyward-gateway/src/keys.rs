@@ -111,6 +111,27 @@ pub fn spec_of(key: &InferenceKey) -> KeySpec {
     }
 }
 
+/// The columns a [`KeySpec`] fills, in the order [`bind_spec`] binds them.
+const SPEC_COLUMNS: &str = "name, description, rpm, tpm, token_limit, token_limit_period, \
+    allowed_models, workloads, labels, expires_at";
+
+type KeyQueryAs<'q> = sqlx::query::QueryAs<'q, Sqlite, KeyRow, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a spec's values for [`SPEC_COLUMNS`], so create and update cannot disagree.
+fn bind_spec<'q>(query: KeyQueryAs<'q>, spec: &'q KeySpec) -> KeyQueryAs<'q> {
+    query
+        .bind(&spec.name)
+        .bind(&spec.description)
+        .bind(spec.rpm)
+        .bind(spec.tpm)
+        .bind(spec.token_limit)
+        .bind(spec.token_limit_period.map(TokenLimitPeriod::as_str))
+        .bind(spec.allowed_models.as_ref().map(json_of))
+        .bind(json_of(&spec.workloads))
+        .bind(json_of(&spec.labels))
+        .bind(spec.expires_at)
+}
+
 fn json_of<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("scope values serialize")
 }
@@ -126,42 +147,22 @@ pub async fn create(
     let secret = token::generate(TokenKind::Data);
     let id = crate::projects::new_id("key");
     let mut tx = pool.begin().await?;
-    let row: KeyRow = sqlx::query_as(&format!(
-        "INSERT INTO inference_keys (id, project_id, name, description, secret_hash, masked,
-            rpm, tpm, token_limit, token_limit_period, allowed_models, workloads, labels,
-            expires_at, created_at, updated_at)
+    let insert = format!(
+        "INSERT INTO inference_keys (id, project_id, secret_hash, masked, {SPEC_COLUMNS},
+            created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-    ))
-    .bind(&id)
-    .bind(project_id)
-    .bind(&spec.name)
-    .bind(&spec.description)
-    .bind(&token::hash(secret.expose())[..])
-    .bind(token::masked(secret.expose()))
-    .bind(spec.rpm)
-    .bind(spec.tpm)
-    .bind(spec.token_limit)
-    .bind(spec.token_limit_period.map(TokenLimitPeriod::as_str))
-    .bind(spec.allowed_models.as_ref().map(json_of))
-    .bind(json_of(&spec.workloads))
-    .bind(json_of(&spec.labels))
-    .bind(spec.expires_at)
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    let created = spec.changes_from(&KeySpec {
-        name: String::new(),
-        description: String::new(),
-        rpm: None,
-        tpm: None,
-        token_limit: None,
-        token_limit_period: None,
-        allowed_models: None,
-        workloads: Default::default(),
-        labels: Default::default(),
-        expires_at: None,
-    });
+    );
+    let row = sqlx::query_as(&insert)
+        .bind(&id)
+        .bind(project_id)
+        .bind(token::hash(secret.expose()).to_vec())
+        .bind(token::masked(secret.expose()));
+    let row: KeyRow = bind_spec(row, spec)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+    let created = spec.changes_from(&KeySpec::default());
     let event = Event {
         project_id,
         action: "key.created",
@@ -319,27 +320,17 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(Ok(current));
     }
-    let row: KeyRow = sqlx::query_as(&format!(
-        "UPDATE inference_keys SET name = ?, description = ?, rpm = ?, tpm = ?, token_limit = ?,
-            token_limit_period = ?, allowed_models = ?, workloads = ?, labels = ?, expires_at = ?,
-            updated_at = ?
+    let update_sql = format!(
+        "UPDATE inference_keys SET ({SPEC_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?), updated_at = ?
          WHERE id = ? AND project_id = ? RETURNING {COLUMNS}"
-    ))
-    .bind(&spec.name)
-    .bind(&spec.description)
-    .bind(spec.rpm)
-    .bind(spec.tpm)
-    .bind(spec.token_limit)
-    .bind(spec.token_limit_period.map(TokenLimitPeriod::as_str))
-    .bind(spec.allowed_models.as_ref().map(json_of))
-    .bind(json_of(&spec.workloads))
-    .bind(json_of(&spec.labels))
-    .bind(spec.expires_at)
-    .bind(now)
-    .bind(key_id)
-    .bind(project_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    );
+    let update = sqlx::query_as(&update_sql);
+    let row: KeyRow = bind_spec(update, &spec)
+        .bind(now)
+        .bind(key_id)
+        .bind(project_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let event = Event {
         project_id,
         action: "key.updated",
