@@ -14,6 +14,8 @@ struct World {
     admin_b: String,
     key_a: Value,
     key_b: Value,
+    /// The id of `admin_a`'s control token.
+    admin_a_id: String,
 }
 
 async fn as_token(
@@ -75,6 +77,8 @@ async fn world() -> World {
         Some(json!({"name": "b-key"})),
     )
     .await;
+    let (_, who) = as_token(&gw, &admin_a, Method::GET, "/v1/whoami", None).await;
+    let admin_a_id = who["token_id"].as_str().unwrap().to_owned();
     World {
         gw,
         project_b,
@@ -83,6 +87,7 @@ async fn world() -> World {
         admin_b,
         key_a,
         key_b,
+        admin_a_id,
     }
 }
 
@@ -153,6 +158,16 @@ fn control_routes(w: &World) -> Vec<(Method, String, Option<Value>)> {
             Some(json!({"name": "x", "role": "admin"})),
         ),
         (Method::GET, "/v1/whoami".into(), None),
+        (
+            Method::POST,
+            format!("/v1/control-tokens/{}/rotate", w.admin_a_id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/control-tokens/{}", w.admin_a_id),
+            None,
+        ),
     ]
 }
 
