@@ -37,6 +37,16 @@ pub enum ErrorCode {
     Upstream,
     /// The console's reveal-once panel was already closed; the secret is gone.
     RevealClosed,
+    /// The OS keychain is locked (or its unlock prompt was dismissed).
+    KeychainLocked,
+    /// No keychain service is reachable (e.g. no Secret Service on the session bus).
+    KeychainUnavailable,
+    /// The profile's keychain entry is gone.
+    KeychainMissing,
+    /// The value is larger than the keychain accepts.
+    KeychainTooLarge,
+    /// Any other keychain failure; details are in the log.
+    KeychainFailure,
     /// A bug or an unexpected failure; details are in the log, not here.
     Internal,
 }

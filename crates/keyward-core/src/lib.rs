@@ -5,7 +5,9 @@
 
 pub mod client;
 pub mod error;
+pub mod keychain;
 pub mod profile;
+pub mod profiles;
 pub mod reveal;
 
 pub use client::PlatformClient;

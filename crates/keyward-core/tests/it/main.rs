@@ -2,6 +2,8 @@
 //! the key lifecycle, and a scripted server for every remote failure the console must
 //! turn into an actionable sentence.
 
+mod keychain;
+
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::any;

@@ -1,0 +1,508 @@
+//! Connection profiles: everything but the token in the console's SQLite database, the
+//! token in the OS keychain under the profile's id.
+//!
+//! Every change is ordered so that no half-saved profile can exist: the row is written
+//! in a transaction, the keychain entry is written before that transaction commits, and
+//! a keychain failure rolls the row back. Deleting removes the keychain entry first,
+//! so a profile is never left pointing at a token that was meant to be gone.
+
+use crate::keychain::{Keychain, MAX_TOKEN_BYTES};
+use crate::profile::{Profile, ProfileView};
+use crate::Error;
+use chrono::{DateTime, Utc};
+use keyward_api::{ErrorCode, Secret};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::SqlitePool;
+use std::path::Path;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which platform a profile talks to. Only keyward-gateway has a client so far; the
+/// other kinds can be stored (e.g. from an import) and get their adapters later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformKind {
+    Keyward,
+    Inferencekey,
+    Podstack,
+}
+
+impl PlatformKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keyward => "keyward",
+            Self::Inferencekey => "inferencekey",
+            Self::Podstack => "podstack",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "inferencekey" => Self::Inferencekey,
+            "podstack" => Self::Podstack,
+            _ => Self::Keyward,
+        }
+    }
+}
+
+/// A profile as the user enters it. `token` is required on create; on update `None`
+/// keeps the stored token (the UI can replace it, never read it).
+#[derive(Debug, Clone)]
+pub struct ProfileInput {
+    pub name: String,
+    pub kind: PlatformKind,
+    pub base_url: String,
+    pub project_id: String,
+    pub notes: String,
+    pub token: Option<Secret>,
+}
+
+/// The stored settings of a profile (no token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct StoredProfile {
+    pub id: String,
+    pub name: String,
+    pub kind: PlatformKind,
+    pub base_url: String,
+    pub project_id: String,
+    pub notes: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    name: String,
+    kind: String,
+    base_url: String,
+    project_id: String,
+    notes: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for StoredProfile {
+    fn from(row: Row) -> Self {
+        StoredProfile {
+            kind: PlatformKind::parse(&row.kind),
+            id: row.id,
+            name: row.name,
+            base_url: row.base_url,
+            project_id: row.project_id,
+            notes: row.notes,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, name, kind, base_url, project_id, notes, created_at, updated_at";
+
+/// Checks every field, naming the first bad one; returns the normalised input.
+pub fn validate(mut input: ProfileInput, token_required: bool) -> Result<ProfileInput, Error> {
+    input.name = keyward_api::validate_name(Some(&input.name))
+        .map_err(|e| Error::field("name", e.message))?
+        .to_owned();
+    let url = input.base_url.trim().trim_end_matches('/').to_owned();
+    match reqwest::Url::parse(&url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            if parsed.query().is_some()
+                || parsed.fragment().is_some()
+                || !parsed.username().is_empty()
+            {
+                return Err(Error::field(
+                    "base_url",
+                    "base_url must not carry credentials, a query or a fragment.",
+                ));
+            }
+        }
+        _ => {
+            return Err(Error::field(
+                "base_url",
+                "base_url must be an http:// or https:// URL, e.g. https://gateway.example.com.",
+            ))
+        }
+    }
+    input.base_url = url;
+    input.project_id = input.project_id.trim().to_owned();
+    if input.project_id.is_empty()
+        || input.project_id.len() > 128
+        || input.project_id.chars().any(|c| c.is_control() || c == '/')
+    {
+        return Err(Error::field(
+            "project_id",
+            "project_id is required: up to 128 characters, no '/'.",
+        ));
+    }
+    if input.notes.chars().count() > 2000 {
+        return Err(Error::field(
+            "notes",
+            "notes must be at most 2000 characters.",
+        ));
+    }
+    match &input.token {
+        None if token_required => return Err(Error::field("token", "token is required.")),
+        Some(token) if token.expose().trim().is_empty() => {
+            return Err(Error::field("token", "token must not be blank."))
+        }
+        Some(token) if token.expose().len() > MAX_TOKEN_BYTES => {
+            return Err(Error::field(
+                "token",
+                format!("token must be at most {MAX_TOKEN_BYTES} bytes."),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(token) = input.token.take() {
+        input.token = Some(Secret::new(token.expose().trim().to_owned()));
+    }
+    Ok(input)
+}
+
+pub struct ProfileStore {
+    pool: SqlitePool,
+    keychain: Keychain,
+}
+
+fn db_error(error: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return Error::field("name", "Another profile already has this name.");
+        }
+    }
+    tracing::error!(%error, "console database error");
+    Error::new(
+        ErrorCode::Internal,
+        "Keyward's profile database failed; nothing was changed. Details are in the log.",
+    )
+}
+
+impl ProfileStore {
+    /// Opens (creating if needed) the console database at `path`.
+    pub async fn open(path: &Path, keychain: Keychain) -> Result<Self, Error> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::new(
+                    ErrorCode::Internal,
+                    format!("Cannot create {}: {e}", dir.display()),
+                )
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(db_error)?;
+        MIGRATOR.run(&pool).await.map_err(|e| db_error(e.into()))?;
+        Ok(Self { pool, keychain })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn list(&self) -> Result<Vec<StoredProfile>, Error> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM profiles ORDER BY name COLLATE NOCASE"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn get(&self, id: &str) -> Result<StoredProfile, Error> {
+        let row: Option<Row> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM profiles WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.map(Into::into)
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("There is no profile {id}.")))
+    }
+
+    /// Creates a profile with a fresh id (or `id`, for the built-in "Local").
+    pub async fn create(
+        &self,
+        id: Option<&str>,
+        input: ProfileInput,
+        now: DateTime<Utc>,
+    ) -> Result<StoredProfile, Error> {
+        let input = validate(input, true)?;
+        let id = id
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("prof_{}", uuid::Uuid::now_v7().simple()));
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let row: Row = sqlx::query_as(&format!(
+            "INSERT INTO profiles ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        ))
+        .bind(&id)
+        .bind(&input.name)
+        .bind(input.kind.as_str())
+        .bind(&input.base_url)
+        .bind(&input.project_id)
+        .bind(&input.notes)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let token = input.token.as_ref().expect("validated: token present");
+        self.keychain.store(&id, token)?; // on error `tx` drops: the row is rolled back
+        if let Err(error) = tx.commit().await {
+            let _ = self.keychain.delete(&id);
+            return Err(db_error(error));
+        }
+        Ok(row.into())
+    }
+
+    /// Changes the settings, and the token when one is given.
+    pub async fn update(
+        &self,
+        id: &str,
+        input: ProfileInput,
+        now: DateTime<Utc>,
+    ) -> Result<StoredProfile, Error> {
+        let input = validate(input, false)?;
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "UPDATE profiles SET name = ?, kind = ?, base_url = ?, project_id = ?, notes = ?, updated_at = ?
+             WHERE id = ? RETURNING {COLUMNS}"
+        ))
+        .bind(&input.name)
+        .bind(input.kind.as_str())
+        .bind(&input.base_url)
+        .bind(&input.project_id)
+        .bind(&input.notes)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let row = row
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("There is no profile {id}.")))?;
+        if let Some(token) = &input.token {
+            self.keychain.store(id, token)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(row.into())
+    }
+
+    /// A copy under a new name, with its own copy of the token.
+    pub async fn duplicate(
+        &self,
+        id: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StoredProfile, Error> {
+        let source = self.get(id).await?;
+        let token = self.token(&source)?;
+        let input = ProfileInput {
+            name: name.to_owned(),
+            kind: source.kind,
+            base_url: source.base_url,
+            project_id: source.project_id,
+            notes: source.notes,
+            token: Some(token),
+        };
+        self.create(None, input, now).await
+    }
+
+    /// Deletes the keychain entry, then the row. A keychain failure keeps both.
+    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+        self.get(id).await?;
+        self.keychain.delete(id)?;
+        sqlx::query("DELETE FROM profiles WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn token(&self, profile: &StoredProfile) -> Result<Secret, Error> {
+        self.keychain.load(&profile.id)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::KeychainMissing,
+                format!("The token of profile \"{}\" is no longer in the keychain. Enter it again in the profile's settings.", profile.name),
+            )
+        })
+    }
+
+    /// The profile with its token, ready to call its platform.
+    pub async fn connect(&self, id: &str) -> Result<Profile, Error> {
+        let stored = self.get(id).await?;
+        let token = self.token(&stored)?;
+        Ok(Profile {
+            id: stored.id,
+            name: stored.name,
+            base_url: stored.base_url,
+            project_id: stored.project_id,
+            token,
+        })
+    }
+}
+
+impl StoredProfile {
+    pub fn view(&self) -> ProfileView {
+        ProfileView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            base_url: self.base_url.clone(),
+            project_id: self.project_id.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Fault injection with keyring-core's mock store (the real Secret Service is
+    //! exercised by the integration tests).
+    use super::*;
+    use std::sync::Once;
+
+    fn mock_store() {
+        static INIT: Once = Once::new();
+        INIT.call_once(|| {
+            keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap())
+        });
+    }
+
+    fn input(name: &str) -> ProfileInput {
+        ProfileInput {
+            name: name.into(),
+            kind: PlatformKind::Keyward,
+            base_url: "https://gw.example.com/".into(),
+            project_id: "prj_1".into(),
+            notes: String::new(),
+            token: Some(Secret::new("kw_ctl_token".into())),
+        }
+    }
+
+    fn fail_next(service: &str, id: &str, error: keyring_core::Error) {
+        let entry = keyring_core::Entry::new(service, id).unwrap();
+        entry
+            .as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .unwrap()
+            .set_error(error);
+    }
+
+    #[tokio::test]
+    async fn a_keychain_failure_on_save_leaves_no_row_behind() {
+        mock_store();
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            ProfileStore::open(&dir.path().join("console.db"), Keychain::new("test.faults"))
+                .await
+                .unwrap();
+        fail_next(
+            "test.faults",
+            "prof_fixed",
+            keyring_core::Error::NoStorageAccess("locked".into()),
+        );
+        let error = store
+            .create(Some("prof_fixed"), input("team"), Utc::now())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code, ErrorCode::KeychainLocked);
+        assert!(
+            store.list().await.unwrap().is_empty(),
+            "no half-saved profile"
+        );
+
+        fail_next(
+            "test.faults",
+            "prof_fixed",
+            keyring_core::Error::TooLong("password".into(), 10),
+        );
+        let error = store
+            .create(Some("prof_fixed"), input("team"), Utc::now())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code, ErrorCode::KeychainTooLarge);
+        assert!(store.list().await.unwrap().is_empty());
+
+        let created = store
+            .create(Some("prof_fixed"), input("team"), Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            created.base_url, "https://gw.example.com",
+            "trailing slash trimmed"
+        );
+        // A delete whose keychain removal fails keeps the profile.
+        fail_next(
+            "test.faults",
+            "prof_fixed",
+            keyring_core::Error::NoStorageAccess("locked".into()),
+        );
+        assert_eq!(
+            store.delete("prof_fixed").await.unwrap_err().code,
+            ErrorCode::KeychainLocked
+        );
+        assert_eq!(store.list().await.unwrap().len(), 1);
+        store.delete("prof_fixed").await.unwrap();
+        assert!(store.list().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_missing_entry_is_reported_as_such() {
+        mock_store();
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = Keychain::new("test.missing");
+        let store = ProfileStore::open(&dir.path().join("console.db"), keychain.clone())
+            .await
+            .unwrap();
+        let created = store.create(None, input("gone"), Utc::now()).await.unwrap();
+        assert!(keychain.delete(&created.id).unwrap());
+        let error = store.connect(&created.id).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::KeychainMissing);
+        assert!(error.message.contains("\"gone\""));
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        for (mutate, field) in [
+            (
+                Box::new(|i: &mut ProfileInput| i.name = " ".into())
+                    as Box<dyn Fn(&mut ProfileInput)>,
+                "name",
+            ),
+            (
+                Box::new(|i: &mut ProfileInput| i.base_url = "ftp://x".into()),
+                "base_url",
+            ),
+            (
+                Box::new(|i: &mut ProfileInput| i.base_url = "https://user:pw@x".into()),
+                "base_url",
+            ),
+            (
+                Box::new(|i: &mut ProfileInput| i.project_id = "".into()),
+                "project_id",
+            ),
+            (Box::new(|i: &mut ProfileInput| i.token = None), "token"),
+            (
+                Box::new(|i: &mut ProfileInput| i.token = Some(Secret::new("x".repeat(5000)))),
+                "token",
+            ),
+        ] {
+            let mut bad = input("x");
+            mutate(&mut bad);
+            assert_eq!(
+                validate(bad, true).unwrap_err().field.as_deref(),
+                Some(field)
+            );
+        }
+    }
+}
