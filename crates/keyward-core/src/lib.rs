@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod error;
+pub mod import;
 pub mod keychain;
 pub mod profile;
 pub mod profiles;

@@ -1,0 +1,234 @@
+//! Finding credentials people already have: the environment, a `.env` file, and a
+//! Podstack-style INI credentials file with named sections.
+//!
+//! Parsing yields candidates the user chooses from. A candidate shows its token only
+//! masked; the token itself is a `Secret` that goes straight into the keychain when
+//! the user picks it, and is never serialized.
+
+use crate::profiles::PlatformKind;
+use crate::Error;
+use keyward_api::{ErrorCode, Secret};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportCandidate {
+    /// Where it was found: "environment", "~/.podstack/credentials [production]", …
+    pub source: String,
+    /// A suggested profile name.
+    pub name: String,
+    pub kind: PlatformKind,
+    pub base_url: Option<String>,
+    pub project_id: Option<String>,
+    /// The token, masked (`ik_sdk_Ab3…9xQz`).
+    pub masked: String,
+    #[serde(skip)]
+    pub token: Secret,
+}
+
+fn candidate(
+    source: &str,
+    name: String,
+    kind: PlatformKind,
+    base_url: Option<&String>,
+    project: Option<&String>,
+    token: &str,
+) -> ImportCandidate {
+    let clean = |v: Option<&String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    ImportCandidate {
+        source: source.to_owned(),
+        name,
+        kind,
+        base_url: clean(base_url),
+        project_id: clean(project),
+        masked: mask(token.trim()),
+        token: Secret::new(token.trim().to_owned()),
+    }
+}
+
+/// A foreign token, masked: its type prefix (`ik_sdk_`, up to the last `_` within the
+/// first 12 characters) and the last four characters, so people can tell tokens apart
+/// while at most four characters of the secret part show. Short tokens show nothing.
+pub fn mask(token: &str) -> String {
+    let prefix_end = token
+        .char_indices()
+        .take(12)
+        .filter(|(_, c)| *c == '_')
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0);
+    let rest = &token[prefix_end..];
+    if rest.chars().count() < 16 {
+        return format!("{}…", &token[..prefix_end]);
+    }
+    let tail: String = rest.chars().skip(rest.chars().count() - 4).collect();
+    format!("{}…{tail}", &token[..prefix_end])
+}
+
+/// The variables the seed platforms' SDKs read (explicit arguments beat these there
+/// too; here they only seed suggestions).
+pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<ImportCandidate> {
+    let mut found = Vec::new();
+    let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+    if let Some(token) = present("INFERENCEKEY_SDK_TOKEN") {
+        let project = present("INFERENCEKEY_PROJECT");
+        let name = match project {
+            Some(p) => format!("InferenceKey ({})", p.trim()),
+            None => "InferenceKey".to_owned(),
+        };
+        found.push(candidate(
+            source,
+            name,
+            PlatformKind::Inferencekey,
+            present("INFERENCEKEY_BASE_URL"),
+            project,
+            token,
+        ));
+    }
+    if let Some(token) = present("PODSTACK_API_TOKEN") {
+        let project = present("PODSTACK_PROJECT");
+        let name = match project {
+            Some(p) => format!("Podstack ({})", p.trim()),
+            None => "Podstack".to_owned(),
+        };
+        found.push(candidate(
+            source,
+            name,
+            PlatformKind::Podstack,
+            present("PODSTACK_BASE_URL"),
+            project,
+            token,
+        ));
+    }
+    found
+}
+
+/// The process environment.
+pub fn from_environment() -> Vec<ImportCandidate> {
+    let vars: BTreeMap<String, String> = std::env::vars().collect();
+    from_variables(&vars, "environment")
+}
+
+/// A `.env` file's text (`KEY=value`, `export KEY=value`, quotes, comments).
+pub fn from_dotenv(text: &str, source: &str) -> Result<Vec<ImportCandidate>, Error> {
+    let mut vars = BTreeMap::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        // dotenvy's error names the line, never the value.
+        let (key, value) = item.map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("{source} is not a valid .env file: {e}."),
+            )
+        })?;
+        vars.insert(key, value);
+    }
+    Ok(from_variables(&vars, source))
+}
+
+/// A Podstack credentials file: one candidate per section holding `api_token`.
+pub fn from_podstack_ini(text: &str, source: &str) -> Result<Vec<ImportCandidate>, Error> {
+    let ini = ini::Ini::load_from_str(text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("{source} is not a valid INI credentials file: {e}."),
+        )
+    })?;
+    let mut found = Vec::new();
+    for (section, props) in ini.iter() {
+        let Some(token) = props.get("api_token").filter(|t| !t.trim().is_empty()) else {
+            continue;
+        };
+        let section = section.unwrap_or("default");
+        let get = |key: &str| props.get(key).map(str::to_owned);
+        let project = get("project").or_else(|| get("project_id"));
+        let base_url = get("base_url").or_else(|| get("api_url"));
+        found.push(candidate(
+            &format!("{source} [{section}]"),
+            format!("Podstack ({section})"),
+            PlatformKind::Podstack,
+            base_url.as_ref(),
+            project.as_ref(),
+            token,
+        ));
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_variables_of_both_platforms() {
+        let found = from_variables(
+            &vars(&[
+                ("INFERENCEKEY_BASE_URL", "https://ik.example.com"),
+                ("INFERENCEKEY_PROJECT", "vision"),
+                ("INFERENCEKEY_SDK_TOKEN", "ik_sdk_abcdefghijklmnop1234"),
+                ("PODSTACK_API_TOKEN", "ps_tok_qrstuvwxyz987654"),
+                ("PODSTACK_PROJECT", "llm"),
+                ("UNRELATED", "x"),
+            ]),
+            "environment",
+        );
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            (found[0].kind, found[0].name.as_str()),
+            (PlatformKind::Inferencekey, "InferenceKey (vision)")
+        );
+        assert_eq!(found[0].base_url.as_deref(), Some("https://ik.example.com"));
+        assert_eq!(found[0].token.expose(), "ik_sdk_abcdefghijklmnop1234");
+        assert_eq!(found[0].masked, "ik_sdk_…1234");
+        assert_eq!(
+            mask("short_secret"),
+            "short_…",
+            "short tokens show no secret characters"
+        );
+        assert_eq!(
+            (found[1].kind, found[1].project_id.as_deref()),
+            (PlatformKind::Podstack, Some("llm"))
+        );
+        let shown = serde_json::to_string(&found).unwrap();
+        assert!(
+            !shown.contains("abcdefghijklmnop") && !shown.contains("qrstuvwxyz"),
+            "serialized candidates hide tokens: {shown}"
+        );
+        assert!(
+            from_variables(&vars(&[("INFERENCEKEY_SDK_TOKEN", "  ")]), "environment").is_empty()
+        );
+    }
+
+    #[test]
+    fn dotenv_files_with_export_quotes_and_comments() {
+        let text = "# team creds\nexport INFERENCEKEY_SDK_TOKEN=\"ik_sdk_quoted_token_value_1\"\nINFERENCEKEY_PROJECT='research' # inline\n\nPODSTACK_API_TOKEN=ps_plain_token_123456\n";
+        let found = from_dotenv(text, ".env").unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].token.expose(), "ik_sdk_quoted_token_value_1");
+        assert_eq!(found[0].project_id.as_deref(), Some("research"));
+        let error = from_dotenv("VALID=1\nnot a line ===\"", ".env").unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn podstack_ini_with_several_sections() {
+        let text = "[default]\napi_token = ps_default_token_0001\nproject = sandbox\n\n[production]\napi_token = ps_prod_token_000002\nproject = prod\nbase_url = https://api.podstack.example\n\n[empty]\nproject = none\n";
+        let found = from_podstack_ini(text, "~/.podstack/credentials").unwrap();
+        let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Podstack (default)", "Podstack (production)"]);
+        assert_eq!(found[1].source, "~/.podstack/credentials [production]");
+        assert_eq!(
+            found[1].base_url.as_deref(),
+            Some("https://api.podstack.example")
+        );
+        assert_eq!(found[1].token.expose(), "ps_prod_token_000002");
+        assert!(from_podstack_ini("[broken\napi_token = x", "f").is_err());
+    }
+}
