@@ -23,7 +23,7 @@ pub use keys::{
 pub use models::{Model, ModelList};
 pub use projects::{
     AuditEvent, AuditPage, ControlToken, ControlTokenList, CreateControlTokenRequest,
-    CreatedControlToken, Project, ProjectList, ProjectRequest, Role,
+    CreatedControlToken, Project, ProjectList, ProjectRequest, Role, WhoAmI,
 };
 pub use scope::{Labels, TokenLimitPeriod, WorkloadScope};
 pub use secret::Secret;

@@ -126,3 +126,15 @@ pub struct AuditPage {
     pub limit: i64,
     pub offset: i64,
 }
+
+/// `GET /v1/whoami`: who a control token is, for a console's "Test connection".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WhoAmI {
+    pub token_id: String,
+    /// `name (masked)`, never the secret.
+    pub token_label: String,
+    pub role: Role,
+    pub project: Project,
+}

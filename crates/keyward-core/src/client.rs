@@ -6,7 +6,7 @@
 //! so field errors land on the right form field.
 
 use crate::{Error, Profile};
-use keyward_api::{CreatedKey, ErrorBody, ErrorCode, InferenceKey, KeyPage};
+use keyward_api::{CreatedKey, ErrorBody, ErrorCode, InferenceKey, KeyPage, WhoAmI};
 use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -64,6 +64,24 @@ impl PlatformClient {
         let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
         self.send(profile, self.control(profile, Method::DELETE, &path))
             .await
+    }
+
+    /// *Test connection*: who the profile's token is, and whether it belongs to the
+    /// profile's project.
+    pub async fn whoami(&self, profile: &Profile) -> Result<WhoAmI, Error> {
+        let who: WhoAmI = self
+            .send(profile, self.control(profile, Method::GET, "/v1/whoami"))
+            .await?;
+        if who.project.id != profile.project_id {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "The token works, but it belongs to project {} (\"{}\"), not to this profile's project {}. Change the profile's project or use a token of that project.",
+                    who.project.id, who.project.name, profile.project_id
+                ),
+            ));
+        }
+        Ok(who)
     }
 
     fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {

@@ -64,7 +64,10 @@ async fn profiles_keep_their_tokens_in_the_secret_service_only() {
     // …and not in the console's database files.
     store.pool().close().await;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        // Closing the pool removes -wal/-shm files; one may vanish between listing and reading.
+        let Ok(bytes) = std::fs::read(entry.unwrap().path()) else {
+            continue;
+        };
         assert!(
             !bytes.windows(20).any(|w| w == &token.as_bytes()[7..27]),
             "token in the database"

@@ -62,6 +62,27 @@ async fn key_lifecycle_against_the_real_gateway() {
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound);
 
+    let who = client.whoami(&profile).await.unwrap();
+    assert_eq!(
+        (who.role, who.project.id.as_str()),
+        (keyward_api::Role::Owner, init.project_id.as_str())
+    );
+    assert!(
+        who.token_label.contains("kw_ctl_")
+            && !who.token_label.contains(&init.owner_token.expose()[7..])
+    );
+    let elsewhere = Profile {
+        project_id: "prj_other".into(),
+        ..profile.clone()
+    };
+    let error = client.whoami(&elsewhere).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Forbidden);
+    assert!(
+        error.message.contains("belongs to project"),
+        "{}",
+        error.message
+    );
+
     let wrong = Profile {
         token: Secret::new(
             keyward_api::token::generate(keyward_api::TokenKind::Control)

@@ -15,9 +15,8 @@ use axum::{Json, Router};
 use chrono::Utc;
 use keyward_api::{
     AuditEvent, AuditPage, ControlToken, ControlTokenList, CreateControlTokenRequest,
-    CreatedControlToken, ErrorBody, ErrorCode, Project, ProjectList, ProjectRequest, Role,
+    CreatedControlToken, ErrorBody, ErrorCode, Project, ProjectList, ProjectRequest, Role, WhoAmI,
 };
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<Gateway> {
@@ -35,15 +34,6 @@ pub fn routes() -> Router<Gateway> {
         .route("/v1/control-tokens/{token_id}", delete(revoke_token))
         .route("/v1/control-tokens/{token_id}/rotate", post(rotate_token))
         .route("/v1/projects/{project_id}/audit", get(list_audit))
-}
-
-/// Who the presented control token is: for a console's "Test connection".
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct WhoAmI {
-    token_id: String,
-    token_label: String,
-    role: Role,
-    project: Project,
 }
 
 #[utoipa::path(get, path = "/v1/whoami", tag = "projects", security(("control_token" = [])),
