@@ -249,9 +249,24 @@ pub async fn list(
     query: &KeyQuery,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(Vec<InferenceKey>, i64)> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM inference_keys");
-    push_filters(&mut count, project_id, query, now);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = if query.status.is_none() && query.q.as_deref().is_none_or(str::is_empty) {
+        // Unfiltered: the trigger-maintained count (migration 0004), one row read.
+        let counted: Option<(i64, i64)> =
+            sqlx::query_as("SELECT total, archived FROM project_key_counts WHERE project_id = ?")
+                .bind(project_id)
+                .fetch_optional(pool)
+                .await?;
+        let (all, archived) = counted.unwrap_or((0, 0));
+        if query.include_archived {
+            all
+        } else {
+            all - archived
+        }
+    } else {
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM inference_keys");
+        push_filters(&mut count, project_id, query, now);
+        count.build_query_scalar().fetch_one(pool).await?
+    };
 
     let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM inference_keys"));
     push_filters(&mut page, project_id, query, now);

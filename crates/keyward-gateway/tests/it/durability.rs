@@ -122,6 +122,17 @@ async fn a_killed_gateway_keeps_every_acknowledged_write_and_stays_consistent() 
         .await
         .unwrap();
         assert_eq!(unaudited_revokes, 0, "round {round}");
+        let (counted, actual): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT total FROM project_key_counts WHERE project_id = ?1), (SELECT COUNT(*) FROM inference_keys WHERE project_id = ?1)",
+        )
+        .bind(&init.project_id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            counted, actual,
+            "round {round}: the maintained key count drifted"
+        );
         assert!(
             stored.len() > (round as usize + 1) * 5,
             "round {round}: writes happened ({})",
