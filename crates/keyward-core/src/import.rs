@@ -114,11 +114,19 @@ pub fn from_environment() -> Vec<ImportCandidate> {
 pub fn from_dotenv(text: &str, source: &str) -> Result<Vec<ImportCandidate>, Error> {
     let mut vars = BTreeMap::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
-        // dotenvy's error names the line, never the value.
+        // dotenvy's parse error quotes the offending line, which may hold a token:
+        // report only where it is.
         let (key, value) = item.map_err(|e| {
+            let what = match e {
+                dotenvy::Error::LineParse(_, index) => {
+                    format!("a line it cannot parse (at character {index} of that line)")
+                }
+                dotenvy::Error::Io(_) => "unreadable content".to_owned(),
+                _ => "an entry it cannot read".to_owned(),
+            };
             Error::new(
                 ErrorCode::InvalidInput,
-                format!("{source} is not a valid .env file: {e}."),
+                format!("{source} is not a valid .env file: it has {what}."),
             )
         })?;
         vars.insert(key, value);
@@ -128,10 +136,15 @@ pub fn from_dotenv(text: &str, source: &str) -> Result<Vec<ImportCandidate>, Err
 
 /// A Podstack credentials file: one candidate per section holding `api_token`.
 pub fn from_podstack_ini(text: &str, source: &str) -> Result<Vec<ImportCandidate>, Error> {
+    // Position only: the parser's message may quote content, which may be a token.
     let ini = ini::Ini::load_from_str(text).map_err(|e| {
         Error::new(
             ErrorCode::InvalidInput,
-            format!("{source} is not a valid INI credentials file: {e}."),
+            format!(
+                "{source} is not a valid INI credentials file (line {}, column {}).",
+                e.line + 1,
+                e.col + 1
+            ),
         )
     })?;
     let mut found = Vec::new();
@@ -213,8 +226,17 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].token.expose(), "ik_sdk_quoted_token_value_1");
         assert_eq!(found[0].project_id.as_deref(), Some("research"));
-        let error = from_dotenv("VALID=1\nnot a line ===\"", ".env").unwrap_err();
+        let error = from_dotenv(
+            "VALID=1\nPODSTACK_API_TOKEN=\"ps_leaky_token_value_42",
+            ".env",
+        )
+        .unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert!(
+            !error.message.contains("ps_leaky"),
+            "a parse error quoted the token: {}",
+            error.message
+        );
     }
 
     #[test]
@@ -229,6 +251,8 @@ mod tests {
             Some("https://api.podstack.example")
         );
         assert_eq!(found[1].token.expose(), "ps_prod_token_000002");
-        assert!(from_podstack_ini("[broken\napi_token = x", "f").is_err());
+        let error =
+            from_podstack_ini("[broken\napi_token = ps_leaky_ini_token_77", "f").unwrap_err();
+        assert!(!error.message.contains("ps_leaky"), "{}", error.message);
     }
 }
