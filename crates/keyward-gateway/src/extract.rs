@@ -29,9 +29,37 @@ where
     }
 }
 
+/// serde quotes the offending value (`invalid type: string "…", expected i64`); a
+/// secret pasted into the wrong field must not come back in an error, so quoted
+/// strings are replaced by `a string`. Field names use backticks and are kept.
+fn redact_values(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail;
+    while let Some(at) = rest.find("string \"") {
+        out.push_str(&rest[..at]);
+        out.push_str("a string");
+        let quoted = &rest[at + "string \"".len()..];
+        let mut end = quoted.len();
+        let mut escaped = false;
+        for (i, c) in quoted.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = i + 1;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        rest = &quoted[end.min(quoted.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A body that is JSON but not of the expected shape, with the field serde blamed.
 pub fn shape_error(error: &serde_json::Error) -> ApiError {
-    let detail = error.to_string();
+    let detail = redact_values(&error.to_string());
     let mut api = ApiError::new(
         StatusCode::BAD_REQUEST,
         ErrorCode::InvalidJson,
@@ -54,9 +82,11 @@ fn json_error(rejection: JsonRejection) -> ApiError {
     }
     match rejection {
         JsonRejection::JsonDataError(error) => {
-            let detail = std::error::Error::source(&error)
-                .map(ToString::to_string)
-                .unwrap_or_else(|| error.body_text());
+            let detail = redact_values(
+                &std::error::Error::source(&error)
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| error.body_text()),
+            );
             let mut api = ApiError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidJson,
@@ -120,6 +150,17 @@ pub fn presented_token(headers: &axum::http::HeaderMap, allow_x_api_key: bool) -
 #[cfg(test)]
 mod tests {
     use super::field_of;
+
+    #[test]
+    fn quoted_values_never_come_back() {
+        let detail = r#"rpm: invalid type: string "kw_live_secretsecret\"x", expected i64 at line 1 column 40"#;
+        let redacted = super::redact_values(detail);
+        assert_eq!(
+            redacted,
+            "rpm: invalid type: a string, expected i64 at line 1 column 40"
+        );
+        assert_eq!(super::field_of(&redacted).as_deref(), Some("rpm"));
+    }
 
     #[test]
     fn finds_the_field_in_serde_messages() {

@@ -171,6 +171,20 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     assert_eq!(status, 400);
     assert_eq!(error_of(&body, "invalid_json")["field"], "secret");
 
+    // A secret pasted into the wrong field is not echoed back by the error.
+    let (status, body) = status_json(
+        post(json!({ "name": "a", "rpm": gw.owner_token }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body, "invalid_json")["field"], "rpm");
+    assert!(
+        !body.to_string().contains(&gw.owner_token[7..]),
+        "error echoed a secret: {body}"
+    );
+
     let malformed = gw
         .control(Method::POST, &gw.keys_path())
         .header("content-type", "application/json")
