@@ -134,6 +134,26 @@ export type ErrorCode =
  */
 "reveal_closed" | 
 /**
+ * The OS keychain is locked (or its unlock prompt was dismissed).
+ */
+"keychain_locked" | 
+/**
+ * No keychain service is reachable (e.g. no Secret Service on the session bus).
+ */
+"keychain_unavailable" | 
+/**
+ * The profile's keychain entry is gone.
+ */
+"keychain_missing" | 
+/**
+ * The value is larger than the keychain accepts.
+ */
+"keychain_too_large" | 
+/**
+ * Any other keychain failure; details are in the log.
+ */
+"keychain_failure" | 
+/**
  * A bug or an unexpected failure; details are in the log, not here.
  */
 "internal"
