@@ -24,6 +24,14 @@ pub struct Project {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectRequest {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: Option<String>,
 }
 
@@ -80,6 +88,14 @@ pub struct ControlToken {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateControlTokenRequest {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*\\S[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: Option<String>,
     /// `admin` or `viewer`.
     #[serde(default)]
