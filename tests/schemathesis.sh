@@ -31,6 +31,8 @@ project_id = "$project"
 key_id = "$key"
 TOML
 
+# Run from the scratch directory: schemathesis keeps a cache in its working directory.
+cd "$work"
 timeout 600 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
