@@ -558,12 +558,21 @@ pub async fn find_by_hash(
     .await
 }
 
+/// How stale `last_used_at` may get: a busy key is written at most once a minute, not
+/// on every request (each write is an fsync'd commit).
+pub const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
+
+/// Records a use of the key, unless one was recorded within [`LAST_USED_RESOLUTION`].
 pub async fn touch(pool: &SqlitePool, key_id: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE inference_keys SET last_used_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(key_id)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE inference_keys SET last_used_at = ?1
+         WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+    )
+    .bind(now)
+    .bind(key_id)
+    .bind(now - LAST_USED_RESOLUTION)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
