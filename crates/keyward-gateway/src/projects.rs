@@ -29,21 +29,6 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
 }
 
-pub async fn create_project(
-    pool: &SqlitePool,
-    name: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<String> {
-    let id = new_id("prj");
-    sqlx::query("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)")
-        .bind(&id)
-        .bind(name)
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(id)
-}
-
 /// The oldest project: the one `init` created.
 pub async fn default_project(pool: &SqlitePool) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT id FROM projects ORDER BY created_at, id LIMIT 1")

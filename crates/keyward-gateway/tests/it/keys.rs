@@ -317,23 +317,31 @@ async fn control_routes_require_a_valid_control_token_of_the_right_project() {
     error_of(&body, "forbidden");
 
     // A token of another project can neither list this project nor touch its keys.
-    let now = chrono::Utc::now();
-    let other = keyward_gateway::projects::create_project(gw.gateway.pool(), "Other", now)
-        .await
-        .unwrap();
-    let other_token = keyward_gateway::projects::issue_control_token(
-        gw.gateway.pool(),
-        &other,
-        "other owner",
-        keyward_gateway::projects::Role::Owner,
-        now,
+    let (_, project) = status_json(
+        gw.control(Method::POST, "/v1/projects")
+            .json(&serde_json::json!({"name": "Other"}))
+            .send()
+            .await
+            .unwrap(),
     )
-    .await
-    .unwrap();
+    .await;
+    let other = project["id"].as_str().unwrap().to_owned();
+    let (_, minted) = status_json(
+        gw.control(
+            Method::POST,
+            &format!("/v1/projects/{other}/control-tokens"),
+        )
+        .json(&serde_json::json!({"name": "other admin", "role": "admin"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let other_token = minted["secret"].as_str().unwrap().to_owned();
     let (status, body) = status_json(
         gw.http
             .get(gw.url(&path))
-            .bearer_auth(other_token.expose())
+            .bearer_auth(&other_token)
             .send()
             .await
             .unwrap(),
@@ -346,7 +354,7 @@ async fn control_routes_require_a_valid_control_token_of_the_right_project() {
         let response = gw
             .http
             .request(method, gw.url(&key_path))
-            .bearer_auth(other_token.expose())
+            .bearer_auth(&other_token)
             .send()
             .await
             .unwrap();
@@ -366,18 +374,19 @@ async fn control_routes_require_a_valid_control_token_of_the_right_project() {
     );
 
     // A revoked control token is refused with 403 (InferenceKey's convention).
-    keyward_gateway::projects::revoke_control_tokens_named(
-        gw.gateway.pool(),
-        &other,
-        "other owner",
-        now,
-    )
-    .await
-    .unwrap();
+    let revoke = gw
+        .control(
+            Method::DELETE,
+            &format!("/v1/control-tokens/{}", minted["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 200);
     let revoked = gw
         .http
         .get(gw.url(&format!("/v1/projects/{other}/inference/keys")))
-        .bearer_auth(other_token.expose())
+        .bearer_auth(&other_token)
         .send()
         .await
         .unwrap();
