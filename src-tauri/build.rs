@@ -3,6 +3,18 @@
 
 const COMMANDS: &[&str] = &[
     "active_profile",
+    "list_profiles",
+    "switch_profile",
+    "create_profile",
+    "update_profile",
+    "duplicate_profile",
+    "delete_profile",
+    "test_profile",
+    "test_profile_form",
+    "reissue_local_token",
+    "scan_import",
+    "import_profiles",
+    "discard_import",
     "list_keys",
     "create_key",
     "copy_reveal",

@@ -1,20 +1,60 @@
 //! The Tauri shell of Keyward: it only wires.
 //!
-//! At start-up it opens the embedded gateway (see `embedded`), registers it as the
-//! profile "Local", and manages three pieces of state, each built once: that profile,
-//! one HTTP client, and the reveal-once vault. Commands live per domain in `commands`
-//! and delegate to keyward-core; the TypeScript bindings are generated from the same
-//! `tauri_specta` builder the app runs with.
+//! At start-up it selects the OS keychain, opens the console's database (profiles
+//! and settings, in the app data directory), starts the embedded gateway and makes
+//! sure the profile "Local" points at it, then restores the profile that was active
+//! last time. Commands live per domain in `commands` and delegate to keyward-core; the
+//! TypeScript bindings are generated from the same `tauri_specta` builder the app runs
+//! with.
 
 pub mod commands;
 mod embedded;
 
-use keyward_core::{PlatformClient, RevealVault};
+use keyward_core::keychain::{self, Keychain};
+use keyward_core::profiles::ProfileStore;
+use keyward_core::{Console, PlatformClient, RevealVault};
+use std::path::PathBuf;
 use tauri::Manager;
 
 /// Debug builds only: run under another app identifier (the e2e tests use this so
 /// that they never touch a person's data directory or keychain entries).
 const IDENTIFIER_OVERRIDE_ENV: &str = "KEYWARD_APP_IDENTIFIER";
+/// Overrides the app data directory (tests, portable installs). The console's
+/// database is `console.db` in it, the embedded gateway's data is in `gateway/`.
+const DATA_DIR_ENV: &str = "KEYWARD_DATA_DIR";
+
+fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
+        return Ok(PathBuf::from(dir));
+    }
+    Ok(app.path().app_data_dir()?)
+}
+
+/// Selects the platform keychain. A missing Secret Service does not stop the app:
+/// every profile then reports it in words. A release build refuses to run on a
+/// store that does not persist (a mock), so tokens can never silently vanish.
+fn select_keychain() -> Result<(), Box<dyn std::error::Error>> {
+    if let Err(error) = keychain::use_platform_store() {
+        tracing::warn!(%error, "starting without a keychain");
+        return Ok(());
+    }
+    if cfg!(not(debug_assertions)) && !keychain::default_store_persists() {
+        return Err("Keyward refuses to run: the keychain store does not persist (a mock or in-memory store), so saved tokens would be lost.".into());
+    }
+    Ok(())
+}
+
+async fn start(
+    app: &tauri::AppHandle,
+) -> Result<(Console, embedded::EmbeddedGateway), Box<dyn std::error::Error>> {
+    let dir = data_dir(app)?;
+    let keychain = Keychain::new(app.config().identifier.clone());
+    let store = ProfileStore::open(&dir.join("console.db"), keychain).await?;
+    let console = Console::new(store, PlatformClient::new());
+    let gateway = embedded::start(&dir.join("gateway"), &console).await?;
+    console.restore_active().await?;
+    Ok((console, gateway))
+}
 
 pub fn run() {
     tracing_subscriber::fmt()
@@ -34,14 +74,14 @@ pub fn run() {
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let data_dir = embedded::data_dir(app.handle())?;
-            let local = tauri::async_runtime::block_on(embedded::start(&data_dir))?;
-            app.manage(local.profile.clone());
-            app.manage(local);
-            app.manage(PlatformClient::new());
+            select_keychain()?;
+            let (console, gateway) = tauri::async_runtime::block_on(start(app.handle()))?;
+            app.manage(console);
+            app.manage(gateway);
             app.manage(RevealVault::default());
             Ok(())
         })
@@ -57,7 +97,9 @@ pub fn run() {
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             handle.state::<RevealVault>().close_all();
-            handle.state::<embedded::EmbeddedGateway>().stop();
+            if let Some(gateway) = handle.try_state::<embedded::EmbeddedGateway>() {
+                gateway.stop();
+            }
         }
     });
 }

@@ -51,6 +51,20 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// A failure of the OS keychain rather than of a platform or of the input.
+    pub fn is_keychain(self) -> bool {
+        matches!(
+            self,
+            Self::KeychainLocked
+                | Self::KeychainUnavailable
+                | Self::KeychainMissing
+                | Self::KeychainTooLarge
+                | Self::KeychainFailure
+        )
+    }
+}
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

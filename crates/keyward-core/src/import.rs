@@ -36,6 +36,12 @@ fn candidate(
     token: &str,
 ) -> ImportCandidate {
     let clean = |v: Option<&String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    // The gateway speaks InferenceKey's API, so InferenceKey's variables may well hold
+    // a Keyward control token pointing at a Keyward gateway: the token says which.
+    let kind = match keyward_api::token::parse(token.trim()) {
+        Ok(keyward_api::token::TokenKind::Control) => PlatformKind::Keyward,
+        _ => kind,
+    };
     ImportCandidate {
         source: source.to_owned(),
         name,

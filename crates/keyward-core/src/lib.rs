@@ -4,6 +4,7 @@
 //! tested against a real gateway over HTTP without a window, and reused by a CLI.
 
 pub mod client;
+pub mod console;
 pub mod error;
 pub mod import;
 pub mod keychain;
@@ -12,6 +13,7 @@ pub mod profiles;
 pub mod reveal;
 
 pub use client::PlatformClient;
+pub use console::Console;
 pub use error::Error;
 pub use profile::Profile;
 pub use reveal::{Reveal, RevealVault};

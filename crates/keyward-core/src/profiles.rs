@@ -7,7 +7,7 @@
 //! so a profile is never left pointing at a token that was meant to be gone.
 
 use crate::keychain::{Keychain, MAX_TOKEN_BYTES};
-use crate::profile::{Profile, ProfileView};
+use crate::profile::Profile;
 use crate::Error;
 use chrono::{DateTime, Utc};
 use keyward_api::{ErrorCode, Secret};
@@ -71,6 +71,8 @@ pub struct StoredProfile {
     pub notes: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The embedded gateway's profile: not deletable, address managed by the app.
+    pub builtin: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -89,6 +91,7 @@ impl From<Row> for StoredProfile {
     fn from(row: Row) -> Self {
         StoredProfile {
             kind: PlatformKind::parse(&row.kind),
+            builtin: row.id == crate::console::LOCAL_PROFILE_ID,
             id: row.id,
             name: row.name,
             base_url: row.base_url,
@@ -220,15 +223,80 @@ impl ProfileStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    pub async fn get(&self, id: &str) -> Result<StoredProfile, Error> {
+    pub async fn find(&self, id: &str) -> Result<Option<StoredProfile>, Error> {
         let row: Option<Row> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM profiles WHERE id = ?"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db_error)?;
-        row.map(Into::into)
-            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("There is no profile {id}.")))
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn get(&self, id: &str) -> Result<StoredProfile, Error> {
+        self.find(id).await?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                "This profile no longer exists; it may have been deleted in another window.",
+            )
+        })
+    }
+
+    /// Whether the keychain holds the profile's token (without keeping it).
+    pub fn has_token(&self, id: &str) -> Result<bool, Error> {
+        Ok(self.keychain.load(id)?.is_some())
+    }
+
+    /// Replaces only the token of an existing profile.
+    pub async fn replace_token(&self, id: &str, token: &Secret) -> Result<(), Error> {
+        self.get(id).await?;
+        if token.expose().trim().is_empty() {
+            return Err(Error::field("token", "token must not be blank."));
+        }
+        self.keychain.store(id, token)
+    }
+
+    /// Sets the address of a profile whose address the app manages (Local's port).
+    pub async fn set_address(
+        &self,
+        id: &str,
+        base_url: &str,
+        project_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE profiles SET base_url = ?, project_id = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(base_url)
+        .bind(project_id)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, Error> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
     }
 
     /// Creates a profile with a fresh id (or `id`, for the built-in "Local").
@@ -346,21 +414,11 @@ impl ProfileStore {
         Ok(Profile {
             id: stored.id,
             name: stored.name,
+            kind: stored.kind,
             base_url: stored.base_url,
             project_id: stored.project_id,
             token,
         })
-    }
-}
-
-impl StoredProfile {
-    pub fn view(&self) -> ProfileView {
-        ProfileView {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            base_url: self.base_url.clone(),
-            project_id: self.project_id.clone(),
-        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! from the vault, close drops it. No command returns a secret after its panel closes.
 
 use keyward_api::{InferenceKey, KeyPage};
-use keyward_core::{Error, PlatformClient, Profile, Reveal, RevealVault};
+use keyward_core::{Console, Error, Reveal, RevealVault};
 use serde::Serialize;
 use tauri::State;
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -18,24 +18,22 @@ pub struct CreatedKeyView {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_keys(
-    profile: State<'_, Profile>,
-    client: State<'_, PlatformClient>,
-) -> Result<KeyPage, Error> {
-    client.list_keys(&profile).await
+pub async fn list_keys(console: State<'_, Console>) -> Result<KeyPage, Error> {
+    let profile = console.active().await?;
+    console.client().list_keys(&profile).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_key(
     name: String,
-    profile: State<'_, Profile>,
-    client: State<'_, PlatformClient>,
+    console: State<'_, Console>,
     vault: State<'_, RevealVault>,
 ) -> Result<CreatedKeyView, Error> {
     let name =
         keyward_api::validate_name(Some(&name)).map_err(|e| Error::field(e.field, e.message))?;
-    let created = client.create_key(&profile, name).await?;
+    let profile = console.active().await?;
+    let created = console.client().create_key(&profile, name).await?;
     Ok(CreatedKeyView {
         key: created.key,
         reveal: vault.open(created.secret),
@@ -73,11 +71,11 @@ pub fn close_reveal(reveal_id: String, vault: State<'_, RevealVault>) -> Result<
 #[specta::specta]
 pub async fn revoke_key(
     key_id: String,
-    profile: State<'_, Profile>,
-    client: State<'_, PlatformClient>,
+    console: State<'_, Console>,
 ) -> Result<InferenceKey, Error> {
     validate_key_id(&key_id)?;
-    client.revoke_key(&profile, &key_id).await
+    let profile = console.active().await?;
+    console.client().revoke_key(&profile, &key_id).await
 }
 
 fn validate_key_id(key_id: &str) -> Result<(), Error> {

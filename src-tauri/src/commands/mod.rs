@@ -11,6 +11,18 @@ use tauri_specta::collect_commands;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(collect_commands![
         profiles::active_profile,
+        profiles::list_profiles,
+        profiles::switch_profile,
+        profiles::create_profile,
+        profiles::update_profile,
+        profiles::duplicate_profile,
+        profiles::delete_profile,
+        profiles::test_profile,
+        profiles::test_profile_form,
+        profiles::reissue_local_token,
+        profiles::scan_import,
+        profiles::import_profiles,
+        profiles::discard_import,
         keys::list_keys,
         keys::create_key,
         keys::copy_reveal,

@@ -7,12 +7,138 @@
 
 export const commands = {
 /**
- * The active connection profile, without its token. Fallible like every command,
- * so the UI has one failure path (profiles loaded from the keychain can fail).
+ * The active profile's settings. Fails with the reason when it cannot be used
+ * (e.g. Local's keychain entry is missing), so the UI can offer the fix.
  */
-async activeProfile() : Promise<Result<ProfileView, AppError>> {
+async activeProfile() : Promise<Result<StoredProfile, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("active_profile") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listProfiles() : Promise<Result<ProfileList, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_profiles") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Makes a profile active once its token loads from the keychain; any reveal still
+ * open belongs to the previous profile and is closed.
+ */
+async switchProfile(profileId: string) : Promise<Result<StoredProfile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("switch_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createProfile(form: ProfileForm) : Promise<Result<StoredProfile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_profile", { form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves a profile's settings; an empty `token` keeps the stored one.
+ */
+async updateProfile(profileId: string, form: ProfileForm) : Promise<Result<StoredProfile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_profile", { profileId, form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async duplicateProfile(profileId: string, name: string) : Promise<Result<StoredProfile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("duplicate_profile", { profileId, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes the profile and its keychain entry; returns the list as it now stands.
+ */
+async deleteProfile(profileId: string) : Promise<Result<ProfileList, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * *Test connection* of a saved profile.
+ */
+async testProfile(profileId: string) : Promise<Result<ConnectionReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * *Test connection* of the form as typed; an empty token uses `profile_id`'s.
+ */
+async testProfileForm(form: ProfileForm, profileId: string | null) : Promise<Result<ConnectionReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_profile_form", { form, profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Mints a new owner token for the embedded gateway (revoking the lost one) and puts
+ * it in Local's keychain entry.
+ */
+async reissueLocalToken() : Promise<Result<StoredProfile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reissue_local_token") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Scans a source and returns what it holds, masked. `None` when the user cancelled
+ * the file dialog.
+ */
+async scanImport(source: ImportSource) : Promise<Result<ImportCandidateView[] | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("scan_import", { source }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the chosen candidates as profiles; each succeeds or fails on its own.
+ */
+async importProfiles(choices: ImportChoice[]) : Promise<Result<ImportReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_profiles", { choices }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Drops the candidates of the last scan and their tokens (the dialog closed).
+ */
+async discardImport() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("discard_import") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -77,6 +203,14 @@ async revokeKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
 /** user-defined types **/
 
 export type AppError = { code: ErrorCode; message: string; field: string | null }
+/**
+ * What *Test connection* found: who the token is, in which project, with which role.
+ */
+export type ConnectionReport = { base_url: string; 
+/**
+ * The token's name and masked form, as the platform reports it.
+ */
+token_label: string; role: Role; project_id: string; project_name: string }
 /**
  * What `create_key` returns: the new key and its one-time reveal.
  */
@@ -158,6 +292,40 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * An import candidate as the UI sees it: masked, addressed by id.
+ */
+export type ImportCandidateView = { id: string; source: string; name: string; kind: PlatformKind; base_url: string | null; project_id: string | null; masked: string }
+/**
+ * The user's choice for one candidate: its id plus the settings they confirmed.
+ */
+export type ImportChoice = { candidate_id: string; name: string; kind: PlatformKind; base_url: string; project_id: string }
+export type ImportFailure = { candidate_id: string; name: string; error: AppError }
+/**
+ * Each choice succeeds or fails on its own; the report says which.
+ */
+export type ImportReport = { created: StoredProfile[]; failed: ImportFailure[] }
+/**
+ * Where to look for credentials. Files are chosen in a native dialog opened from
+ * Rust, so the webview never names a path for the app to read.
+ */
+export type ImportSource = 
+/**
+ * `INFERENCEKEY_*` and `PODSTACK_*` variables of the app's environment.
+ */
+"environment" | 
+/**
+ * A `.env` file the user picks.
+ */
+"dotenv_file" | 
+/**
+ * `~/.podstack/credentials`.
+ */
+"podstack_credentials" | 
+/**
+ * Another INI credentials file the user picks.
+ */
+"ini_file"
+/**
  * A key as listed and fetched: metadata, scopes and counters; never the secret or
  * its hash.
  */
@@ -196,13 +364,29 @@ export type KeyPage = { keys: InferenceKey[];
 total: number; limit: number; offset: number }
 export type KeyStatus = "active" | "revoked" | "expired" | "archived"
 /**
- * What the UI may know of a profile: everything but the token.
+ * Which platform a profile talks to. Only keyward-gateway has a client so far; the
+ * other kinds can be stored (e.g. from an import) and get their adapters later.
  */
-export type ProfileView = { id: string; name: string; base_url: string; project_id: string }
+export type PlatformKind = "keyward" | "inferencekey" | "podstack"
+/**
+ * A profile as the UI submits it. `token` is write-only: empty on an edit keeps the
+ * stored one; the UI never receives it back.
+ */
+export type ProfileForm = { name: string; kind: PlatformKind; base_url: string; project_id: string; notes?: string; token: string | null }
+export type ProfileList = { profiles: StoredProfile[]; active_id: string }
 /**
  * What the UI receives once: the panel's id and the secret to show.
  */
 export type Reveal = { id: string; secret: string }
+export type Role = "owner" | "admin" | "viewer"
+/**
+ * The stored settings of a profile (no token).
+ */
+export type StoredProfile = { id: string; name: string; kind: PlatformKind; base_url: string; project_id: string; notes: string; created_at: string; updated_at: string; 
+/**
+ * The embedded gateway's profile: not deletable, address managed by the app.
+ */
+builtin: boolean }
 /**
  * The window a `token_limit` budget applies to.
  */

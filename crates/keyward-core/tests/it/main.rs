@@ -23,6 +23,7 @@ fn profile(base_url: String, project_id: &str, token: &str) -> Profile {
     Profile {
         id: "local".into(),
         name: "Local".into(),
+        kind: keyward_core::profiles::PlatformKind::Keyward,
         base_url,
         project_id: project_id.into(),
         token: Secret::new(token.into()),
@@ -36,7 +37,8 @@ async fn key_lifecycle_against_the_real_gateway() {
         .await
         .unwrap();
     let base = serve(gateway.router()).await;
-    let profile = profile(base, &init.project_id, init.owner_token.expose());
+    let token = init.owner_token.expect("a new data directory");
+    let profile = profile(base, &init.project_id, token.expose());
     let client = PlatformClient::new();
 
     let created = client.create_key(&profile, "  reporting  ").await.unwrap();
@@ -67,10 +69,7 @@ async fn key_lifecycle_against_the_real_gateway() {
         (who.role, who.project.id.as_str()),
         (keyward_api::Role::Owner, init.project_id.as_str())
     );
-    assert!(
-        who.token_label.contains("kw_ctl_")
-            && !who.token_label.contains(&init.owner_token.expose()[7..])
-    );
+    assert!(who.token_label.contains("kw_ctl_") && !who.token_label.contains(&token.expose()[7..]));
     let elsewhere = Profile {
         project_id: "prj_other".into(),
         ..profile.clone()

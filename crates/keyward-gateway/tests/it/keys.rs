@@ -421,12 +421,15 @@ async fn the_database_never_holds_a_secret() {
 }
 
 #[tokio::test]
-async fn embedded_mode_issues_a_fresh_owner_token_and_revokes_the_last() {
+async fn embedded_mode_mints_the_owner_token_once_and_reissues_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let now = chrono::Utc::now();
     let (gateway, first) = keyward_gateway::Gateway::open_embedded(dir.path(), now)
         .await
         .unwrap();
+    let first_token = first
+        .owner_token
+        .expect("first launch mints the owner token");
     gateway.pool().close().await;
     let (gateway, second) = keyward_gateway::Gateway::open_embedded(dir.path(), now)
         .await
@@ -435,26 +438,39 @@ async fn embedded_mode_issues_a_fresh_owner_token_and_revokes_the_last() {
         first.project_id, second.project_id,
         "same project across launches"
     );
+    assert!(
+        second.owner_token.is_none(),
+        "a relaunch reuses the stored token, it does not mint one"
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(gateway.serve(listener, std::future::pending()));
+    tokio::spawn(gateway.clone().serve(listener, std::future::pending()));
     let url = format!(
         "http://{addr}/v1/projects/{}/inference/keys",
         second.project_id
     );
     let http = reqwest::Client::new();
-    let old = http
-        .get(&url)
-        .bearer_auth(first.owner_token.expose())
-        .send()
+    let status = |token: String| {
+        let request = http.get(&url).bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(status(first_token.expose().to_owned()).await, 200);
+
+    let reissued = gateway
+        .reissue_embedded_owner_token(&second.project_id, now)
         .await
         .unwrap();
-    assert_eq!(old.status(), 403, "the previous launch's token is revoked");
-    let new = http
-        .get(&url)
-        .bearer_auth(second.owner_token.expose())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(new.status(), 200);
+    assert_eq!(
+        status(first_token.expose().to_owned()).await,
+        403,
+        "the lost token is revoked"
+    );
+    assert_eq!(status(reissued.expose().to_owned()).await, 200);
+    let audited: Vec<(String,)> =
+        sqlx::query_as("SELECT action FROM audit_events ORDER BY at, rowid")
+            .fetch_all(gateway.pool())
+            .await
+            .unwrap();
+    let actions: Vec<&str> = audited.iter().map(|(a,)| a.as_str()).collect();
+    assert_eq!(actions, ["control_token.revoked", "control_token.created"]);
 }
