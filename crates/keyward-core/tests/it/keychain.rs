@@ -10,9 +10,9 @@ use keyward_core::profiles::{PlatformKind, ProfileInput, ProfileStore};
 use std::process::Command;
 use std::sync::Mutex;
 
-static SERIAL: Mutex<()> = Mutex::new(());
+pub static SERIAL: Mutex<()> = Mutex::new(());
 
-fn secret_tool_lookup(service: &str, user: &str) -> Option<String> {
+pub fn secret_tool_lookup(service: &str, user: &str) -> Option<String> {
     let out = Command::new("secret-tool")
         .args(["lookup", "service", service, "username", user])
         .output()
@@ -151,4 +151,52 @@ async fn oversized_tokens_are_refused_before_the_keychain() {
         !keychain.delete("p").unwrap(),
         "deleting a missing entry is not an error"
     );
+}
+
+/// Runs in a child process whose session bus does not exist (see the test below).
+#[tokio::test]
+#[ignore = "run by no_secret_service_is_reported_and_nothing_is_saved in a bus-less child"]
+async fn child_without_a_session_bus() {
+    assert_eq!(std::env::var("KEYWARD_CHILD_NO_BUS").as_deref(), Ok("1"));
+    let expect_unavailable = |error: keyward_core::Error| {
+        assert_eq!(error.code, ErrorCode::KeychainUnavailable, "{error:?}");
+        assert!(error.message.contains("no keychain service is running"));
+    };
+    if let Err(error) = keychain::use_platform_store() {
+        expect_unavailable(error);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::open(
+        &dir.path().join("console.db"),
+        Keychain::new("dev.keyward.test.nobus"),
+    )
+    .await
+    .unwrap();
+    let error = store
+        .create(None, input("Team", "kw_ctl_token"), chrono::Utc::now())
+        .await
+        .unwrap_err();
+    expect_unavailable(error);
+    assert!(
+        store.list().await.unwrap().is_empty(),
+        "no half-saved profile"
+    );
+}
+
+#[test]
+fn no_secret_service_is_reported_and_nothing_is_saved() {
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "keychain::child_without_a_session_bus",
+        ])
+        .env("KEYWARD_CHILD_NO_BUS", "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/keyward-test-bus",
+        )
+        .status()
+        .unwrap();
+    assert!(status.success(), "the bus-less child's assertions failed");
 }

@@ -2,7 +2,9 @@
 //! the key lifecycle, and a scripted server for every remote failure the console must
 //! turn into an actionable sentence.
 
+mod console;
 mod keychain;
+mod leaks;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;

@@ -1,0 +1,193 @@
+//! Leak test (issue #4): after creating, testing, importing, switching and deleting
+//! profiles, none of the tokens involved is in the console's database files, in its
+//! logs (captured at TRACE), or in any value a command returns, serialized to JSON
+//! exactly as IPC serializes it.
+
+use crate::console::{form, open_console, start_gateway};
+use crate::keychain::SERIAL;
+use keyward_api::token::{self, TokenKind};
+use keyward_api::Secret;
+use keyward_core::console::{ImportChoice, LOCAL_PROFILE_ID};
+use keyward_core::import;
+use serde::Serialize;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every response, success or error, as the IPC layer would serialize it.
+#[derive(Default)]
+struct Responses(Vec<String>);
+
+impl Responses {
+    fn record<T: Serialize, E: Serialize>(&mut self, result: &Result<T, E>) {
+        let json = match result {
+            Ok(value) => serde_json::to_string(value),
+            Err(error) => serde_json::to_string(error),
+        };
+        self.0.push(json.unwrap());
+    }
+}
+
+/// The full token and its random part on its own (a prefix-stripped copy is a leak too).
+fn needles(secret: &Secret) -> Vec<Vec<u8>> {
+    let full = secret.expose();
+    let body = &full[full.find('_').map(|i| i + 5).unwrap_or(0)..];
+    vec![full.as_bytes().to_vec(), body[..20].as_bytes().to_vec()]
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn no_token_reaches_the_database_the_logs_or_a_response() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    // Global, not per-thread: sqlx runs each SQLite connection on its own thread.
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("only this test installs a global subscriber");
+
+    let service = format!("dev.keyward.test.leaks.{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("console.db");
+    let now = chrono::Utc::now();
+    let (_gw, url, project, owner) = start_gateway(&dir.path().join("gateway")).await;
+    let (_gw2, team_url, team_project, team_owner) = start_gateway(&dir.path().join("team")).await;
+    let stranger = token::generate(TokenKind::Control);
+    let imported = token::generate(TokenKind::Control);
+    let foreign = Secret::new("ps_account_token_4f8a2c9e1b7d3a6f0e5c".into());
+    let tokens = [&owner, &team_owner, &stranger, &imported, &foreign];
+
+    let console = open_console(&db, &service).await;
+    let mut out = Responses::default();
+    let local_owner = owner.clone();
+    out.record(
+        &console
+            .ensure_local(&url, &project, now, || async { Ok(local_owner) })
+            .await,
+    );
+    console.restore_active().await.unwrap();
+    out.record(&console.active_view().await);
+
+    // Create and test, with a good and a bad token.
+    let team_form = form("Team", &team_url, &team_project, Some(team_owner.expose()));
+    out.record(&console.test_form(team_form.clone(), None).await);
+    let team = console.create(team_form, now).await;
+    out.record(&team);
+    let team = team.unwrap();
+    out.record(&console.test_saved(&team.id).await);
+    let bad = form("Bad", &team_url, &team_project, Some(stranger.expose()));
+    let refused = console.test_form(bad.clone(), None).await;
+    assert!(refused.is_err(), "an unknown token is refused");
+    out.record(&refused);
+    let stranger_profile = console.create(bad, now).await;
+    out.record(&stranger_profile);
+    out.record(&console.switch(&stranger_profile.unwrap().id).await);
+    let active = console.active().await.unwrap();
+    out.record(&console.client().list_keys(&active).await);
+    out.record(&console.switch(&team.id).await);
+    out.record(&console.duplicate(&team.id, "Team copy", now).await);
+
+    // Import: a .env holding a control token, and a foreign platform's INI file.
+    let dotenv = format!(
+        "INFERENCEKEY_BASE_URL={team_url}\nINFERENCEKEY_PROJECT={team_project}\nINFERENCEKEY_SDK_TOKEN={}\n",
+        imported.expose()
+    );
+    let mut found = import::from_dotenv(&dotenv, "team.env").unwrap();
+    let ini = format!("[prod]\napi_token = {}\nproject = prod\n", foreign.expose());
+    found.extend(import::from_podstack_ini(&ini, "credentials").unwrap());
+    let views = console.offer_imports(found);
+    out.record(&Ok::<_, ()>(&views));
+    let choices: Vec<ImportChoice> = views
+        .iter()
+        .map(|v| ImportChoice {
+            candidate_id: v.id.clone(),
+            name: v.name.clone(),
+            kind: v.kind,
+            base_url: v
+                .base_url
+                .clone()
+                .unwrap_or_else(|| "https://api.podstack.example".into()),
+            project_id: v.project_id.clone().unwrap(),
+        })
+        .collect();
+    let report = console.import(choices, now).await;
+    assert_eq!(
+        (report.created.len(), report.failed.len()),
+        (2, 0),
+        "{report:?}"
+    );
+    out.record(&Ok::<_, ()>(&report));
+    for created in &report.created {
+        out.record(&console.test_saved(&created.id).await);
+    }
+    console.discard_imports();
+
+    // Delete everything but Local.
+    for profile in console.list().await.unwrap().profiles {
+        if profile.id != LOCAL_PROFILE_ID {
+            out.record(&console.delete(&profile.id).await);
+        }
+    }
+    out.record(&console.list().await);
+
+    // The database files, read while the pool is open (WAL content included)…
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            files.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(files.iter().any(|(p, _)| p.ends_with("console.db")));
+    let logs = logs.0.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&logs);
+    for source in [
+        "sqlx::query",
+        "hyper_util::client",
+        "zbus",
+        "INSERT INTO profiles",
+    ] {
+        assert!(text.contains(source), "the logs cover {source}");
+    }
+    assert!(out.0.len() >= 15, "every step's response was recorded");
+    for secret in tokens {
+        for needle in needles(secret) {
+            for (path, bytes) in &files {
+                assert!(!contains(bytes, &needle), "a token is in {path}");
+            }
+            assert!(!contains(&logs, &needle), "a token is in the logs");
+            for response in &out.0 {
+                assert!(
+                    !contains(response.as_bytes(), &needle),
+                    "a token is in a response: {response}"
+                );
+            }
+        }
+    }
+    secret_tool_clear_local(&service);
+}
+
+fn secret_tool_clear_local(service: &str) {
+    let _ = std::process::Command::new("secret-tool")
+        .args(["clear", "service", service, "username", LOCAL_PROFILE_ID])
+        .status();
+}
