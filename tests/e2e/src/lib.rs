@@ -19,8 +19,11 @@ pub const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct App {
     pub client: Client,
+    /// The app's data directory and XDG directories; kept across [`App::restart`].
     pub dir: tempfile::TempDir,
     screenshots: PathBuf,
+    test_name: String,
+    env: Vec<(String, String)>,
     // Dropped after `client`: the driver (and the app under it) before the X server.
     _driver: ProcessGroup,
     _xvfb: ProcessGroup,
@@ -109,8 +112,38 @@ impl App {
 
     /// Like [`App::launch`], with extra environment for the app (e.g. a GTK theme).
     pub async fn launch_with(test_name: &str, env: &[(&str, &str)]) -> App {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::launch_in(test_name, tempfile::tempdir().unwrap(), env).await
+    }
+
+    /// Quits the app (ending its WebDriver session, driver and X server) and starts it
+    /// again on the same data directory, as a person restarting it would.
+    pub async fn restart(self) -> App {
+        let App {
+            client,
+            dir,
+            test_name,
+            env,
+            _driver,
+            _xvfb,
+            ..
+        } = self;
+        let _ = client.close().await;
+        drop(_driver);
+        drop(_xvfb);
+        Self::launch_in(&test_name, dir, env).await
+    }
+
+    /// The app's data directory (console database, `gateway/`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("app")
+    }
+
+    async fn launch_in(test_name: &str, dir: tempfile::TempDir, env: Vec<(String, String)>) -> App {
         let binary = app_binary();
-        let dir = tempfile::tempdir().unwrap();
         let (xvfb, display) = start_xvfb();
         let port = free_port();
         let native_port = free_port();
@@ -124,11 +157,11 @@ impl App {
             ])
             .env("DISPLAY", &display)
             .env("KEYWARD_APP_IDENTIFIER", "dev.keyward.e2e")
-            .env("KEYWARD_DATA_DIR", dir.path().join("gateway"))
+            .env("KEYWARD_DATA_DIR", dir.path().join("app"))
             .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
             .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
             .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .process_group(0);
@@ -164,6 +197,8 @@ impl App {
             client,
             dir,
             screenshots,
+            test_name: test_name.to_owned(),
+            env,
             _driver: driver,
             _xvfb: xvfb,
         }
@@ -220,6 +255,16 @@ impl App {
             .await
             .unwrap();
         value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Types `text` into the input matching `css`, replacing what it held.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.wait_for(css).await;
+        input.clear().await.unwrap();
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     pub async fn click(&self, css: &str) {

@@ -59,7 +59,7 @@ fn secret_tool_clear(service: &str, user: &str) {
 
 #[tokio::test]
 async fn local_is_created_once_reconnects_after_restart_and_recovers_a_lost_token() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = SERIAL.lock().await;
     let service = format!("dev.keyward.test.local.{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("console.db");
@@ -171,7 +171,7 @@ async fn local_is_created_once_reconnects_after_restart_and_recovers_a_lost_toke
 
 #[tokio::test]
 async fn switching_between_two_gateways_and_deleting_the_active_profile() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = SERIAL.lock().await;
     let service = format!("dev.keyward.test.switch.{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("console.db");

@@ -8,9 +8,8 @@ use keyward_api::{ErrorCode, Secret};
 use keyward_core::keychain::{self, Keychain};
 use keyward_core::profiles::{PlatformKind, ProfileInput, ProfileStore};
 use std::process::Command;
-use std::sync::Mutex;
 
-pub static SERIAL: Mutex<()> = Mutex::new(());
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub fn secret_tool_lookup(service: &str, user: &str) -> Option<String> {
     let out = Command::new("secret-tool")
@@ -35,7 +34,7 @@ fn input(name: &str, token: &str) -> ProfileInput {
 
 #[tokio::test]
 async fn profiles_keep_their_tokens_in_the_secret_service_only() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = SERIAL.lock().await;
     keychain::use_platform_store().expect(
         "a Secret Service on the session bus: run the tests through scripts/test.sh (dbus-run-session + gnome-keyring)",
     );
@@ -131,7 +130,7 @@ async fn profiles_keep_their_tokens_in_the_secret_service_only() {
 
 #[tokio::test]
 async fn oversized_tokens_are_refused_before_the_keychain() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = SERIAL.lock().await;
     keychain::use_platform_store().unwrap();
     let service = format!("dev.keyward.test.large.{}", std::process::id());
     let keychain = Keychain::new(&service);

@@ -44,7 +44,7 @@ impl Responses {
 fn needles(secret: &Secret) -> Vec<Vec<u8>> {
     let full = secret.expose();
     let body = &full[full.find('_').map(|i| i + 5).unwrap_or(0)..];
-    vec![full.as_bytes().to_vec(), body[..20].as_bytes().to_vec()]
+    vec![full.as_bytes().to_vec(), body.as_bytes()[..20].to_vec()]
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -53,7 +53,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn no_token_reaches_the_database_the_logs_or_a_response() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = SERIAL.lock().await;
     // Global, not per-thread: sqlx runs each SQLite connection on its own thread.
     let logs = Captured::default();
     let writer = logs.clone();
