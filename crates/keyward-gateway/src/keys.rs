@@ -188,9 +188,46 @@ pub struct KeyQuery {
     pub status: Option<KeyStatus>,
     pub include_archived: bool,
     pub q: Option<String>,
+    /// Keys that may call this model (a key without a model list may call any).
+    pub model: Option<String>,
+    /// Keys that may call this workload (`"*"` keys may call any).
+    pub workload: Option<String>,
+    /// A label: `key` (present) or `key=value`.
+    pub label: Option<(String, Option<String>)>,
+    /// Keys that are not expired yet and expire within this many days.
+    pub expiring_within_days: Option<i64>,
     pub sort: KeySort,
     pub limit: i64,
     pub offset: i64,
+}
+
+impl Default for KeyQuery {
+    fn default() -> Self {
+        Self {
+            status: None,
+            include_archived: false,
+            q: None,
+            model: None,
+            workload: None,
+            label: None,
+            expiring_within_days: None,
+            sort: KeySort::CreatedAt,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+impl KeyQuery {
+    /// Whether anything narrows the list beyond the archived switch.
+    fn is_filtered(&self) -> bool {
+        self.status.is_some()
+            || self.q.as_deref().is_some_and(|q| !q.is_empty())
+            || self.model.is_some()
+            || self.workload.is_some()
+            || self.label.is_some()
+            || self.expiring_within_days.is_some()
+    }
 }
 
 fn push_filters(
@@ -202,6 +239,7 @@ fn push_filters(
     builder
         .push(" WHERE project_id = ")
         .push_bind(project_id.to_owned());
+    let now_at = now;
     let now = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     match query.status {
         Some(KeyStatus::Archived) => {
@@ -213,12 +251,12 @@ fn push_filters(
         Some(KeyStatus::Expired) => {
             builder
                 .push(" AND archived_at IS NULL AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ")
-                .push_bind(now);
+                .push_bind(now.clone());
         }
         Some(KeyStatus::Active) => {
             builder
                 .push(" AND archived_at IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
-                .push_bind(now)
+                .push_bind(now.clone())
                 .push(")");
         }
         None if !query.include_archived => {
@@ -240,6 +278,36 @@ fn push_filters(
             .push_bind(pattern)
             .push(" ESCAPE '\\')");
     }
+    if let Some(model) = &query.model {
+        builder
+            .push(" AND (allowed_models IS NULL OR EXISTS (SELECT 1 FROM json_each(inference_keys.allowed_models) WHERE value = ")
+            .push_bind(model.clone())
+            .push("))");
+    }
+    if let Some(workload) = &query.workload {
+        builder
+            .push(" AND (workloads = '\"*\"' OR EXISTS (SELECT 1 FROM json_each(inference_keys.workloads) WHERE value = ")
+            .push_bind(workload.clone())
+            .push("))");
+    }
+    if let Some((key, value)) = &query.label {
+        builder
+            .push(" AND EXISTS (SELECT 1 FROM json_each(inference_keys.labels) WHERE key = ")
+            .push_bind(key.clone());
+        if let Some(value) = value {
+            builder.push(" AND value = ").push_bind(value.clone());
+        }
+        builder.push(")");
+    }
+    if let Some(days) = query.expiring_within_days {
+        let until = (now_at + chrono::Duration::days(days))
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        builder
+            .push(" AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > ")
+            .push_bind(now.clone())
+            .push(" AND expires_at <= ")
+            .push_bind(until);
+    }
 }
 
 /// One page of the project's keys, and the number matching over all pages.
@@ -249,7 +317,7 @@ pub async fn list(
     query: &KeyQuery,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(Vec<InferenceKey>, i64)> {
-    let total: i64 = if query.status.is_none() && query.q.as_deref().is_none_or(str::is_empty) {
+    let total: i64 = if !query.is_filtered() {
         // Unfiltered: the trigger-maintained count (migration 0004), one row read.
         let counted: Option<(i64, i64)> =
             sqlx::query_as("SELECT total, archived FROM project_key_counts WHERE project_id = ?")

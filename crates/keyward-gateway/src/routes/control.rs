@@ -97,6 +97,18 @@ pub struct KeyListParams {
     /// Substring of the name or of a label.
     #[param(max_length = 200)]
     q: Option<String>,
+    /// Keys that may call this model (keys without a model list may call any).
+    #[param(min_length = 1, max_length = 200)]
+    model: Option<String>,
+    /// Keys that may call this workload (whole-project keys may call any).
+    #[param(min_length = 1, max_length = 200)]
+    workload: Option<String>,
+    /// `key` (label present) or `key=value`.
+    #[param(min_length = 1, max_length = 200)]
+    label: Option<String>,
+    /// Unexpired, unrevoked keys that expire within this many days.
+    #[param(minimum = 1, maximum = 3650)]
+    expiring_within_days: Option<i64>,
     #[param(pattern = "^(created_at|last_used_at|name)$")]
     sort: Option<String>,
     #[param(minimum = 1, maximum = 200)]
@@ -105,16 +117,20 @@ pub struct KeyListParams {
     offset: Option<i64>,
 }
 
+/// A model, workload or label filter: 1–200 characters, no control characters.
+fn filter_value(field: &str, value: String) -> Result<String, ApiError> {
+    if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
+        return Err(ApiError::field(
+            field,
+            format!("{field} must be 1–200 characters without control characters."),
+        ));
+    }
+    Ok(value)
+}
+
 /// The list's query string, parsed by hand so every bad parameter is named.
 fn key_query(params: BTreeMap<String, String>) -> Result<KeyQuery, ApiError> {
-    let mut query = KeyQuery {
-        status: None,
-        include_archived: false,
-        q: None,
-        sort: KeySort::CreatedAt,
-        limit: 50,
-        offset: 0,
-    };
+    let mut query = KeyQuery::default();
     for (name, value) in params {
         match name.as_str() {
             "status" => {
@@ -153,6 +169,39 @@ fn key_query(params: BTreeMap<String, String>) -> Result<KeyQuery, ApiError> {
                     }
                 }
             }
+            "model" => {
+                query.model = Some(filter_value("model", value)?);
+            }
+            "workload" => {
+                query.workload = Some(filter_value("workload", value)?);
+            }
+            "label" => {
+                let value = filter_value("label", value)?;
+                query.label = Some(match value.split_once('=') {
+                    Some((key, v)) if !key.is_empty() => (key.to_owned(), Some(v.to_owned())),
+                    Some(_) => {
+                        return Err(ApiError::field(
+                            "label",
+                            "label must be key or key=value, with a non-empty key.",
+                        ))
+                    }
+                    None => (value, None),
+                });
+            }
+            "expiring_within_days" => {
+                query.expiring_within_days = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|d| (1..=3650).contains(d))
+                        .ok_or_else(|| {
+                            ApiError::field(
+                                "expiring_within_days",
+                                "expiring_within_days must be a whole number from 1 to 3650.",
+                            )
+                        })?,
+                );
+            }
             "limit" => {
                 query.limit = value
                     .parse()
@@ -168,7 +217,7 @@ fn key_query(params: BTreeMap<String, String>) -> Result<KeyQuery, ApiError> {
                 })?
             }
             other => {
-                let mut error = ApiError::field("query", format!("Unknown query parameter {other:?}; use status, include, q, sort, limit or offset."));
+                let mut error = ApiError::field("query", format!("Unknown query parameter {other:?}; use status, include, q, model, workload, label, expiring_within_days, sort, limit or offset."));
                 error.body.error.field = Some(other.to_owned());
                 return Err(error);
             }

@@ -435,6 +435,73 @@ async fn list_filters_sorts_and_pages() {
 }
 
 #[tokio::test]
+async fn list_filters_by_model_workload_label_and_expiry() {
+    let gw = TestGateway::start().await;
+    let soon = (Utc::now() + Duration::days(3)).to_rfc3339();
+    let later = (Utc::now() + Duration::days(60)).to_rfc3339();
+    for body in [
+        json!({"name": "any-model"}),
+        json!({"name": "llama-only", "allowed_models": ["llama-3-8b"], "workloads": ["chat-a"]}),
+        json!({"name": "qwen-only", "allowed_models": ["qwen-2"], "labels": {"team": "ads", "env": "prod"}}),
+        json!({"name": "soon", "expires_at": soon, "labels": {"team": "search"}}),
+        json!({"name": "later", "expires_at": later, "workloads": ["chat-b"]}),
+    ] {
+        let (status, body) = create(&gw, body).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let names = |query: &str| {
+        let path = format!("{}?sort=name&{query}", gw.keys_path());
+        let gw = &gw;
+        async move {
+            let (status, page) = call(gw, Method::GET, &path, None).await;
+            assert_eq!(status, 200, "{page}");
+            let names: Vec<String> = page["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(page["total"].as_u64().unwrap() as usize, names.len());
+            names
+        }
+    };
+    // A key without a model list may call any model.
+    assert_eq!(
+        names("model=llama-3-8b").await,
+        ["any-model", "later", "llama-only", "soon"]
+    );
+    assert_eq!(
+        names("model=qwen-2").await,
+        ["any-model", "later", "qwen-only", "soon"]
+    );
+    // A whole-project key may call any workload.
+    assert_eq!(
+        names("workload=chat-a").await,
+        ["any-model", "llama-only", "qwen-only", "soon"]
+    );
+    assert_eq!(names("label=team").await, ["qwen-only", "soon"]);
+    assert_eq!(names("label=team%3Dads").await, ["qwen-only"]);
+    assert_eq!(names("label=env%3Dstaging").await, Vec::<String>::new());
+    assert_eq!(names("expiring_within_days=7").await, ["soon"]);
+    assert_eq!(names("expiring_within_days=90").await, ["later", "soon"]);
+    assert_eq!(
+        names("expiring_within_days=90&label=team").await,
+        ["soon"]
+    );
+    for bad in [
+        "expiring_within_days=0",
+        "expiring_within_days=soon",
+        "label=%3Dx",
+        "model=",
+    ] {
+        let (status, body) =
+            call(&gw, Method::GET, &format!("{}?{bad}", gw.keys_path()), None).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body["error"]["field"].is_string(), "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn usage_is_honestly_zero_until_the_data_plane_meters() {
     let gw = TestGateway::start().await;
     let created = gw.create_key("metered").await;
