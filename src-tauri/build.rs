@@ -16,10 +16,22 @@ const COMMANDS: &[&str] = &[
     "import_profiles",
     "discard_import",
     "list_keys",
+    "get_key",
     "create_key",
+    "update_key",
+    "rotate_key",
+    "archive_key",
+    "revoke_key",
+    "revoke_keys",
+    "key_usage",
+    "key_audit",
+    "find_leaked_key",
+    "revoke_leaked_key",
+    "discard_leak",
     "copy_reveal",
     "close_reveal",
-    "revoke_key",
+    "key_settings",
+    "update_key_settings",
 ];
 
 fn main() {

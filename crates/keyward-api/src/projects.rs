@@ -120,6 +120,7 @@ pub struct ControlTokenList {
 
 /// One audited mutation. `changes` maps a field to `{"old", "new"}`; never a secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub id: String,
@@ -135,11 +136,15 @@ pub struct AuditEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub total: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub limit: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub offset: i64,
 }
 

@@ -5,8 +5,12 @@
 //! and what to do; the gateway's own `{error:{code,message,field}}` is passed through
 //! so field errors land on the right form field.
 
+use crate::keys::KeyListQuery;
 use crate::{Error, Profile};
-use keyward_api::{CreatedKey, ErrorBody, ErrorCode, InferenceKey, KeyPage, WhoAmI};
+use keyward_api::{
+    AuditPage, CreateKeyRequest, CreatedKey, ErrorBody, ErrorCode, InferenceKey, KeyPage, KeyUsage,
+    RotateKeyRequest, Secret, UpdateKeyRequest, WhoAmI,
+};
 use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -51,13 +55,138 @@ impl PlatformClient {
             .await
     }
 
-    /// Creates a key. The response holds the secret: hand it straight to a reveal.
+    /// Creates a key with just a name (every scope at its default).
     pub async fn create_key(&self, profile: &Profile, name: &str) -> Result<CreatedKey, Error> {
+        let request = CreateKeyRequest {
+            name: Some(name.to_owned()),
+            ..Default::default()
+        };
+        self.create_key_with(profile, &request).await
+    }
+
+    /// Creates a key. The response holds the secret: hand it straight to a reveal.
+    pub async fn create_key_with(
+        &self,
+        profile: &Profile,
+        request: &CreateKeyRequest,
+    ) -> Result<CreatedKey, Error> {
+        let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
+        let request = self.control(profile, Method::POST, &path).json(request);
+        self.send(profile, request).await
+    }
+
+    /// One page of keys, filtered, searched and sorted by the gateway.
+    pub async fn query_keys(
+        &self,
+        profile: &Profile,
+        query: &KeyListQuery,
+    ) -> Result<KeyPage, Error> {
         let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
         let request = self
-            .control(profile, Method::POST, &path)
-            .json(&serde_json::json!({ "name": name }));
+            .control(profile, Method::GET, &path)
+            .query(&query.to_pairs()?);
         self.send(profile, request).await
+    }
+
+    pub async fn get_key(&self, profile: &Profile, key_id: &str) -> Result<InferenceKey, Error> {
+        let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
+        self.send(profile, self.control(profile, Method::GET, &path))
+            .await
+    }
+
+    pub async fn update_key(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+        patch: &UpdateKeyRequest,
+    ) -> Result<InferenceKey, Error> {
+        let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
+        let request = self.control(profile, Method::PATCH, &path).json(patch);
+        self.send(profile, request).await
+    }
+
+    /// A new secret for the same key; the old one works for `grace_period_seconds`.
+    pub async fn rotate_key(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+        grace_period_seconds: i64,
+    ) -> Result<CreatedKey, Error> {
+        let path = format!("/v1/inference/keys/{}/rotate", encode_segment(key_id));
+        let body = RotateKeyRequest {
+            grace_period_seconds: Some(grace_period_seconds),
+        };
+        let request = self.control(profile, Method::POST, &path).json(&body);
+        self.send(profile, request).await
+    }
+
+    /// Archives (`archive = true`) or unarchives a revoked or expired key.
+    pub async fn set_archived(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+        archive: bool,
+    ) -> Result<InferenceKey, Error> {
+        let action = if archive { "archive" } else { "unarchive" };
+        let path = format!("/v1/inference/keys/{}/{action}", encode_segment(key_id));
+        self.send(profile, self.control(profile, Method::POST, &path))
+            .await
+    }
+
+    pub async fn key_usage(&self, profile: &Profile, key_id: &str) -> Result<KeyUsage, Error> {
+        let path = format!("/v1/inference/keys/{}/usage", encode_segment(key_id));
+        self.send(profile, self.control(profile, Method::GET, &path))
+            .await
+    }
+
+    /// The audit trail of one key, newest first.
+    pub async fn key_audit(&self, profile: &Profile, key_id: &str) -> Result<AuditPage, Error> {
+        let path = format!("/v1/projects/{}/audit", profile.project_id);
+        let request = self
+            .control(profile, Method::GET, &path)
+            .query(&[("target_id", key_id), ("limit", "200")]);
+        self.send(profile, request).await
+    }
+
+    /// Which key of the profile's project a secret belongs to; `None` when it is not
+    /// one of theirs. The secret travels in the body, never in a URL.
+    pub async fn identify_key(
+        &self,
+        profile: &Profile,
+        secret: &Secret,
+    ) -> Result<Option<InferenceKey>, Error> {
+        let request = self
+            .control(profile, Method::POST, "/v1/inference/keys/identify")
+            .json(&serde_json::json!({ "secret": secret.expose() }));
+        match self.send(profile, request).await {
+            Ok(key) => Ok(Some(key)),
+            Err(error) if error.code == ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Sends one data-plane request (`GET /v1/models`) with `secret`: the proof that a
+    /// revoked key is refused. Returns the HTTP status and the platform's message.
+    pub async fn probe_data_plane(
+        &self,
+        profile: &Profile,
+        secret: &Secret,
+    ) -> Result<(u16, String), Error> {
+        let response = self
+            .http
+            .get(format!("{}/v1/models", profile.base_url))
+            .bearer_auth(secret.expose())
+            .send()
+            .await
+            .map_err(|e| transport_error(profile, &e))?;
+        let status = response.status().as_u16();
+        let message = response
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Ok((status, message))
     }
 
     pub async fn revoke_key(&self, profile: &Profile, key_id: &str) -> Result<InferenceKey, Error> {

@@ -22,6 +22,8 @@ use std::sync::Mutex;
 pub const LOCAL_PROFILE_ID: &str = "local";
 const LOCAL_PROFILE_NAME: &str = "Local";
 const ACTIVE_SETTING: &str = "active_profile_id";
+const CLIPBOARD_SETTING: &str = "clipboard_clear_seconds";
+pub const DEFAULT_CLIPBOARD_CLEAR_SECONDS: u32 = 30;
 
 /// A profile as the UI submits it. `token` is write-only: empty on an edit keeps the
 /// stored one; the UI never receives it back.
@@ -124,6 +126,63 @@ pub struct ImportReport {
     pub failed: Vec<ImportFailure>,
 }
 
+/// Where a pasted secret was found.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LeakMatch {
+    pub profile_id: String,
+    pub profile_name: String,
+    pub key: keyward_api::InferenceKey,
+}
+
+/// A profile the search could not look in, and why.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LeakSearchGap {
+    pub profile_id: String,
+    pub profile_name: String,
+    pub error: Error,
+}
+
+/// The result of *Find a leaked key*: the pasted secret stays in Rust under `leak_id`
+/// (for the proof after revoking); the UI gets its masked form only.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LeakSearch {
+    pub leak_id: String,
+    pub masked: String,
+    pub matches: Vec<LeakMatch>,
+    pub searched: Vec<String>,
+    pub gaps: Vec<LeakSearchGap>,
+}
+
+/// *Revoke now* on a leaked key, and the proof: one data-plane request with the
+/// leaked secret, and what the platform answered.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LeakRevocation {
+    pub key: keyward_api::InferenceKey,
+    pub probe_status: u16,
+    pub probe_message: String,
+    /// The probe was refused with 401: the secret is dead.
+    pub refused: bool,
+}
+
+/// A bulk revoke's outcome, key by key.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BulkRevokeReport {
+    pub revoked: Vec<keyward_api::InferenceKey>,
+    pub failed: Vec<BulkRevokeFailure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BulkRevokeFailure {
+    pub key_id: String,
+    pub error: Error,
+}
+
 struct Active {
     id: String,
     /// Loaded lazily: `None` until the keychain has given up the token.
@@ -137,6 +196,8 @@ pub struct Console {
     imports: Mutex<HashMap<String, ImportCandidate>>,
     /// Why Local could not be set up at start-up (e.g. no keychain), shown in its place.
     local_problem: Mutex<Option<Error>>,
+    /// The secret pasted into *Find a leaked key*, until revoked, replaced or dismissed.
+    leak: Mutex<Option<(String, Secret)>>,
 }
 
 fn not_supported(kind: PlatformKind) -> Error {
@@ -162,6 +223,7 @@ impl Console {
             }),
             imports: Mutex::new(HashMap::new()),
             local_problem: Mutex::new(None),
+            leak: Mutex::new(None),
         }
     }
 
@@ -559,5 +621,163 @@ impl Console {
             }
         }
         report
+    }
+
+    /// *Find a leaked key*: checks the checksum locally (a typo or an invented string
+    /// never causes a request), then asks every Keyward profile's platform, at once,
+    /// whose key it is. Profiles that cannot be searched are listed with the reason.
+    pub async fn find_leaked(&self, pasted: Secret) -> Result<LeakSearch, Error> {
+        use keyward_api::token::{self, TokenKind};
+        let secret = Secret::new(pasted.expose().trim().to_owned());
+        match token::parse(secret.expose()) {
+            Ok(TokenKind::Data) => {}
+            Ok(TokenKind::Control) => return Err(Error::field(
+                "secret",
+                "This is a control token (kw_ctl_…), not an inference key. Revoke it from the Profiles of the gateway it belongs to.",
+            )),
+            Err(why) => return Err(Error::field(
+                "secret",
+                format!("This is not a Keyward inference key: {why}. No platform was asked."),
+            )),
+        }
+        let mut searches = tokio::task::JoinSet::new();
+        let mut gaps = Vec::new();
+        for stored in self.store.list().await? {
+            if stored.kind != PlatformKind::Keyward {
+                gaps.push(LeakSearchGap {
+                    profile_id: stored.id.clone(),
+                    profile_name: stored.name.clone(),
+                    error: not_supported(stored.kind),
+                });
+                continue;
+            }
+            let profile = match self.store.connect(&stored.id).await {
+                Ok(profile) => profile,
+                Err(error) => {
+                    gaps.push(LeakSearchGap {
+                        profile_id: stored.id,
+                        profile_name: stored.name,
+                        error,
+                    });
+                    continue;
+                }
+            };
+            let client = self.client.clone();
+            let secret = secret.clone();
+            searches.spawn(async move {
+                let found = client.identify_key(&profile, &secret).await;
+                (profile, found)
+            });
+        }
+        let mut matches = Vec::new();
+        let mut searched = Vec::new();
+        while let Some(joined) = searches.join_next().await {
+            let Ok((profile, found)) = joined else {
+                continue;
+            };
+            match found {
+                Ok(Some(key)) => {
+                    searched.push(profile.name.clone());
+                    matches.push(LeakMatch {
+                        profile_id: profile.id,
+                        profile_name: profile.name,
+                        key,
+                    });
+                }
+                Ok(None) => searched.push(profile.name),
+                Err(error) => gaps.push(LeakSearchGap {
+                    profile_id: profile.id,
+                    profile_name: profile.name,
+                    error,
+                }),
+            }
+        }
+        searched.sort();
+        let leak_id = format!("leak_{}", uuid::Uuid::now_v7().simple());
+        let masked = keyward_api::token::masked(secret.expose());
+        *self.leak.lock().unwrap_or_else(|p| p.into_inner()) = Some((leak_id.clone(), secret));
+        Ok(LeakSearch {
+            leak_id,
+            masked,
+            matches,
+            searched,
+            gaps,
+        })
+    }
+
+    /// *Revoke now*, then the proof: one request with the leaked secret to that
+    /// profile's data plane, whose answer is returned (401 when it worked).
+    pub async fn revoke_leaked(
+        &self,
+        leak_id: &str,
+        profile_id: &str,
+        key_id: &str,
+    ) -> Result<LeakRevocation, Error> {
+        let secret = match &*self.leak.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some((id, secret)) if id == leak_id => secret.clone(),
+            _ => {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    "This search is no longer open; paste the secret again.",
+                ))
+            }
+        };
+        let profile = self.store.connect(profile_id).await?;
+        let key = self.client.revoke_key(&profile, key_id).await?;
+        let (probe_status, probe_message) = self.client.probe_data_plane(&profile, &secret).await?;
+        Ok(LeakRevocation {
+            key,
+            refused: probe_status == 401,
+            probe_status,
+            probe_message,
+        })
+    }
+
+    /// Drops the pasted secret (the leak dialog closed).
+    pub fn discard_leak(&self) {
+        *self.leak.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Revokes each key on its own: the report says which were revoked and which
+    /// failed and why, never all-or-nothing.
+    pub async fn revoke_many(&self, key_ids: &[String]) -> Result<BulkRevokeReport, Error> {
+        let profile = self.active().await?;
+        let mut report = BulkRevokeReport {
+            revoked: Vec::new(),
+            failed: Vec::new(),
+        };
+        for key_id in key_ids {
+            match self.client.revoke_key(&profile, key_id).await {
+                Ok(key) => report.revoked.push(key),
+                Err(error) => report.failed.push(BulkRevokeFailure {
+                    key_id: key_id.clone(),
+                    error,
+                }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Seconds after a copy before the clipboard is cleared (if it still holds the
+    /// secret). Default 30.
+    pub async fn clipboard_clear_seconds(&self) -> Result<u32, Error> {
+        Ok(self
+            .store
+            .setting(CLIPBOARD_SETTING)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_CLIPBOARD_CLEAR_SECONDS))
+    }
+
+    pub async fn set_clipboard_clear_seconds(&self, seconds: u32) -> Result<(), Error> {
+        if !(5..=600).contains(&seconds) {
+            return Err(Error::field(
+                "clipboard_clear_seconds",
+                "The clipboard is cleared after 5 to 600 seconds.",
+            ));
+        }
+        self.store
+            .set_setting(CLIPBOARD_SETTING, &seconds.to_string())
+            .await
     }
 }

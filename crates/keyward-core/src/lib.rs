@@ -8,6 +8,7 @@ pub mod console;
 pub mod error;
 pub mod import;
 pub mod keychain;
+pub mod keys;
 pub mod profile;
 pub mod profiles;
 pub mod reveal;

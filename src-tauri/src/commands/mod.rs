@@ -24,10 +24,22 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         profiles::import_profiles,
         profiles::discard_import,
         keys::list_keys,
+        keys::get_key,
         keys::create_key,
+        keys::update_key,
+        keys::rotate_key,
+        keys::archive_key,
+        keys::revoke_key,
+        keys::revoke_keys,
+        keys::key_usage,
+        keys::key_audit,
+        keys::find_leaked_key,
+        keys::revoke_leaked_key,
+        keys::discard_leak,
         keys::copy_reveal,
         keys::close_reveal,
-        keys::revoke_key,
+        keys::key_settings,
+        keys::update_key_settings,
     ])
 }
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
-fn validate_profile_id(id: &str) -> Result<(), Error> {
+pub(crate) fn validate_profile_id(id: &str) -> Result<(), Error> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id

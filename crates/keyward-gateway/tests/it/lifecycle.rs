@@ -484,10 +484,7 @@ async fn list_filters_by_model_workload_label_and_expiry() {
     assert_eq!(names("label=env%3Dstaging").await, Vec::<String>::new());
     assert_eq!(names("expiring_within_days=7").await, ["soon"]);
     assert_eq!(names("expiring_within_days=90").await, ["later", "soon"]);
-    assert_eq!(
-        names("expiring_within_days=90&label=team").await,
-        ["soon"]
-    );
+    assert_eq!(names("expiring_within_days=90&label=team").await, ["soon"]);
     for bad in [
         "expiring_within_days=0",
         "expiring_within_days=soon",

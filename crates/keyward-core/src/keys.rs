@@ -1,0 +1,405 @@
+//! The Keys workspace's logic: the create/edit form, the list query, bulk revoke, and
+//! the leaked-key search across every profile.
+//!
+//! Why a form type rather than the gateway's request types: the UI always sends the
+//! whole desired state of a key (what the dialog shows), and Rust validates it with
+//! the gateway's own rules (`KeySpec`) before any request, so errors name the field
+//! without a round trip. An edit becomes a PATCH of exactly the fields that changed,
+//! so a concurrent change to another field is never overwritten.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use keyward_api::scope::{Labels, TokenLimitPeriod, WorkloadScope};
+use keyward_api::{CreateKeyRequest, InferenceKey, KeySpec, UpdateKeyRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// When a key expires, as the dialog offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expiry {
+    /// Edit only: leave the expiry as it is.
+    Keep,
+    Never,
+    /// At 00:00 UTC of this date (`YYYY-MM-DD`).
+    Date {
+        date: String,
+    },
+    /// This many days from now.
+    InDays {
+        #[cfg_attr(feature = "specta", specta(type = f64))]
+        days: i64,
+    },
+}
+
+/// The whole desired state of a key, as the create and edit dialogs hold it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyForm {
+    pub name: String,
+    pub description: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub rpm: Option<i64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tpm: Option<i64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub token_limit: Option<i64>,
+    pub token_limit_period: Option<TokenLimitPeriod>,
+    /// `None` = every model the project serves.
+    pub allowed_models: Option<Vec<String>>,
+    #[cfg_attr(feature = "specta", specta(type = keyward_api::scope::WorkloadScopeWire))]
+    pub workloads: WorkloadScope,
+    pub labels: Labels,
+    pub expiry: Expiry,
+}
+
+fn field_error(e: keyward_api::FieldError) -> Error {
+    Error::field(e.field, e.message)
+}
+
+impl KeyForm {
+    fn expires_at(&self, now: DateTime<Utc>) -> Result<Option<Option<String>>, Error> {
+        Ok(match &self.expiry {
+            Expiry::Keep => None,
+            Expiry::Never => Some(None),
+            Expiry::Date { date } => {
+                let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| {
+                    Error::field(
+                        "expires_at",
+                        "The expiry date must be a date like 2027-01-31.",
+                    )
+                })?;
+                Some(Some(day.format("%Y-%m-%d").to_string()))
+            }
+            Expiry::InDays { days } => {
+                if !(1..=3650).contains(days) {
+                    return Err(Error::field(
+                        "expires_at",
+                        "The expiry must be 1 to 3650 days from now.",
+                    ));
+                }
+                Some(Some((now + Duration::days(*days)).to_rfc3339()))
+            }
+        })
+    }
+
+    /// The create request, validated here with the gateway's rules first.
+    pub fn to_create(&self, now: DateTime<Utc>) -> Result<CreateKeyRequest, Error> {
+        if self.expiry == Expiry::Keep {
+            return Err(Error::field(
+                "expires_at",
+                "Choose when the new key expires.",
+            ));
+        }
+        let request = CreateKeyRequest {
+            name: Some(self.name.clone()),
+            description: Some(self.description.clone()),
+            rpm: self.rpm,
+            tpm: self.tpm,
+            token_limit: self.token_limit,
+            token_limit_period: self.token_limit_period,
+            allowed_models: self.allowed_models.clone(),
+            expires_at: self.expires_at(now)?.flatten(),
+            workloads: Some(self.workloads.clone()),
+            labels: Some(self.labels.clone()),
+        };
+        KeySpec::from_create(request.clone(), now).map_err(field_error)?;
+        Ok(request)
+    }
+
+    /// A PATCH holding only what differs from `current`; `None` when nothing does.
+    pub fn to_update(
+        &self,
+        current: &InferenceKey,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UpdateKeyRequest>, Error> {
+        let mut patch = UpdateKeyRequest::default();
+        let name = self.name.trim();
+        if name != current.name {
+            patch.name = Some(name.to_owned());
+        }
+        if self.description != current.description {
+            patch.description = Some(self.description.clone());
+        }
+        if self.rpm != current.rpm {
+            patch.rpm = Some(self.rpm);
+        }
+        if self.tpm != current.tpm {
+            patch.tpm = Some(self.tpm);
+        }
+        if self.token_limit != current.token_limit {
+            patch.token_limit = Some(self.token_limit);
+        }
+        if self.token_limit_period != current.token_limit_period {
+            patch.token_limit_period = Some(self.token_limit_period);
+        }
+        if self.allowed_models != current.allowed_models {
+            patch.allowed_models = Some(self.allowed_models.clone());
+        }
+        if self.workloads != current.workloads {
+            patch.workloads = Some(self.workloads.clone());
+        }
+        if self.labels != current.labels {
+            patch.labels = Some(self.labels.clone());
+        }
+        patch.expires_at = self.expires_at(now)?;
+        // Validate the result as the gateway will, so errors name the field first.
+        let spec = KeySpec {
+            name: current.name.clone(),
+            description: current.description.clone(),
+            rpm: current.rpm,
+            tpm: current.tpm,
+            token_limit: current.token_limit,
+            token_limit_period: current.token_limit_period,
+            allowed_models: current.allowed_models.clone(),
+            workloads: current.workloads.clone(),
+            labels: current.labels.clone(),
+            expires_at: current.expires_at,
+        };
+        spec.with_update(patch.clone(), now).map_err(field_error)?;
+        let empty = serde_json::to_value(&patch)
+            .map(|v| v.as_object().is_some_and(|o| o.is_empty()))
+            .unwrap_or(false);
+        Ok((!empty).then_some(patch))
+    }
+}
+
+/// The list query as the Keys screen sends it; every filter optional.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<keyward_api::KeyStatus>,
+    /// Include archived keys when no status is chosen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_archived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    /// `key` or `key=value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub expiring_within_days: Option<i64>,
+    /// `created_at` (default), `last_used_at` or `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<KeySort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum KeySort {
+    CreatedAt,
+    LastUsedAt,
+    Name,
+}
+
+impl KeyListQuery {
+    /// The gateway's query string pairs, checked here so a bad value names its field.
+    pub fn to_pairs(&self) -> Result<Vec<(&'static str, String)>, Error> {
+        let mut pairs = Vec::new();
+        if let Some(status) = self.status {
+            pairs.push(("status", status.as_str().to_owned()));
+        } else if self.include_archived {
+            pairs.push(("include", "archived".to_owned()));
+        }
+        let text = |field: &'static str, value: &Option<String>, pairs: &mut Vec<_>| {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                if v.chars().count() > 200 || v.chars().any(char::is_control) {
+                    return Err(Error::field(
+                        field,
+                        format!(
+                            "{field} must be at most 200 characters, without control characters."
+                        ),
+                    ));
+                }
+                pairs.push((field, v.to_owned()));
+            }
+            Ok(())
+        };
+        text("q", &self.q, &mut pairs)?;
+        text("model", &self.model, &mut pairs)?;
+        text("workload", &self.workload, &mut pairs)?;
+        text("label", &self.label, &mut pairs)?;
+        if let Some(days) = self.expiring_within_days {
+            if !(1..=3650).contains(&days) {
+                return Err(Error::field(
+                    "expiring_within_days",
+                    "Expiring within must be 1 to 3650 days.",
+                ));
+            }
+            pairs.push(("expiring_within_days", days.to_string()));
+        }
+        if let Some(sort) = self.sort {
+            let sort = match sort {
+                KeySort::CreatedAt => "created_at",
+                KeySort::LastUsedAt => "last_used_at",
+                KeySort::Name => "name",
+            };
+            pairs.push(("sort", sort.to_owned()));
+        }
+        let limit = self.limit.unwrap_or(200);
+        if !(1..=200).contains(&limit) {
+            return Err(Error::field("limit", "limit must be 1 to 200."));
+        }
+        pairs.push(("limit", limit.to_string()));
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(Error::field("offset", "offset must be 0 or more."));
+        }
+        pairs.push(("offset", offset.to_string()));
+        Ok(pairs)
+    }
+}
+
+/// Key ids come from the UI: 1–128 letters, digits, `_` or `-`.
+pub fn validate_key_id(key_id: &str) -> Result<(), Error> {
+    let ok = !key_id.is_empty()
+        && key_id.len() <= 128
+        && key_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::field(
+            "key_id",
+            "key_id must be 1–128 letters, digits, '_' or '-'.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> KeyForm {
+        KeyForm {
+            name: "payments".into(),
+            description: String::new(),
+            rpm: Some(60),
+            tpm: None,
+            token_limit: None,
+            token_limit_period: None,
+            allowed_models: None,
+            workloads: WorkloadScope::Project,
+            labels: Labels::new(),
+            expiry: Expiry::Never,
+        }
+    }
+
+    #[test]
+    fn create_is_validated_with_the_gateways_rules_before_any_request() {
+        let now = Utc::now();
+        assert!(form().to_create(now).is_ok());
+        for (mutate, field) in [
+            (
+                Box::new(|f: &mut KeyForm| f.name = " ".into()) as Box<dyn Fn(&mut KeyForm)>,
+                "name",
+            ),
+            (Box::new(|f: &mut KeyForm| f.rpm = Some(0)), "rpm"),
+            (
+                Box::new(|f: &mut KeyForm| f.token_limit = Some(1000)),
+                "token_limit_period",
+            ),
+            (
+                Box::new(|f: &mut KeyForm| {
+                    f.expiry = Expiry::Date {
+                        date: "2001-01-01".into(),
+                    }
+                }),
+                "expires_at",
+            ),
+            (
+                Box::new(|f: &mut KeyForm| {
+                    f.expiry = Expiry::Date {
+                        date: "31/01/2030".into(),
+                    }
+                }),
+                "expires_at",
+            ),
+            (
+                Box::new(|f: &mut KeyForm| f.expiry = Expiry::InDays { days: 0 }),
+                "expires_at",
+            ),
+            (
+                Box::new(|f: &mut KeyForm| f.expiry = Expiry::Keep),
+                "expires_at",
+            ),
+        ] {
+            let mut bad = form();
+            mutate(&mut bad);
+            let error = bad.to_create(now).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{error:?}");
+        }
+        let mut relative = form();
+        relative.expiry = Expiry::InDays { days: 30 };
+        let at = relative.to_create(now).unwrap().expires_at.unwrap();
+        let at = DateTime::parse_from_rfc3339(&at).unwrap();
+        assert_eq!((at.with_timezone(&Utc) - now).num_days(), 30);
+    }
+
+    #[test]
+    fn an_edit_patches_only_what_changed() {
+        let now = Utc::now();
+        let current: InferenceKey = serde_json::from_value(serde_json::json!({
+            "id": "key_1", "project_id": "prj", "name": "payments", "description": "",
+            "masked": "kw_live_ab…cd", "status": "active", "rpm": 60, "tpm": null,
+            "token_limit": null, "token_limit_period": null, "allowed_models": null,
+            "workloads": "*", "labels": {}, "expires_at": null,
+            "created_at": now, "updated_at": now, "revoked_at": null, "archived_at": null,
+            "last_used_at": null, "request_count": 0, "input_tokens": 0, "output_tokens": 0
+        }))
+        .unwrap();
+        let mut same = form();
+        same.expiry = Expiry::Keep;
+        assert!(same.to_update(&current, now).unwrap().is_none());
+        let mut changed = same.clone();
+        changed.tpm = Some(10_000);
+        changed.rpm = None;
+        let patch =
+            serde_json::to_value(changed.to_update(&current, now).unwrap().unwrap()).unwrap();
+        assert_eq!(patch, serde_json::json!({"rpm": null, "tpm": 10000}));
+        changed.rpm = Some(-5);
+        assert_eq!(
+            changed
+                .to_update(&current, now)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("rpm")
+        );
+    }
+
+    #[test]
+    fn list_queries_name_the_bad_field() {
+        let query = KeyListQuery {
+            label: Some("team=ads".into()),
+            expiring_within_days: Some(7),
+            ..Default::default()
+        };
+        let pairs = query.to_pairs().unwrap();
+        assert!(pairs.contains(&("label", "team=ads".into())));
+        assert!(pairs.contains(&("limit", "200".into())));
+        let bad = KeyListQuery {
+            expiring_within_days: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.to_pairs().unwrap_err().field.as_deref(),
+            Some("expiring_within_days")
+        );
+    }
+}
