@@ -155,13 +155,26 @@ impl PlatformClient {
         profile: &Profile,
         secret: &Secret,
     ) -> Result<Option<InferenceKey>, Error> {
-        let request = self
+        let response = self
             .control(profile, Method::POST, "/v1/inference/keys/identify")
-            .json(&serde_json::json!({ "secret": secret.expose() }));
-        match self.send(profile, request).await {
-            Ok(key) => Ok(Some(key)),
-            Err(error) if error.code == ErrorCode::NotFound => Ok(None),
-            Err(error) => Err(error),
+            .json(&serde_json::json!({ "secret": secret.expose() }))
+            .send()
+            .await
+            .map_err(|e| transport_error(profile, &e))?;
+        if response.status() != StatusCode::NOT_FOUND {
+            return Self::read(profile, response).await.map(Some);
+        }
+        // Only the platform's own "no such key" means "not here"; a 404 from something
+        // that is not a Keyward API (wrong base URL) must not pass for a clean search.
+        match response.json::<ErrorBody>().await {
+            Ok(body) if body.error.code == ErrorCode::NotFound => Ok(None),
+            _ => Err(Error::new(
+                ErrorCode::Upstream,
+                format!(
+                    "{} does not offer key identification (HTTP 404). Check that the profile's base URL points at a Keyward gateway.",
+                    profile.base_url
+                ),
+            )),
         }
     }
 
@@ -229,6 +242,10 @@ impl PlatformClient {
             .send()
             .await
             .map_err(|e| transport_error(profile, &e))?;
+        Self::read(profile, response).await
+    }
+
+    async fn read<T: DeserializeOwned>(profile: &Profile, response: Response) -> Result<T, Error> {
         let status = response.status();
         if !status.is_success() {
             return Err(status_error(profile, response).await);

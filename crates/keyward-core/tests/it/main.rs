@@ -5,6 +5,7 @@
 mod console;
 mod keychain;
 mod leaks;
+mod workspace;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
