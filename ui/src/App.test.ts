@@ -1,41 +1,88 @@
-// The shell: product name, the active profile from the backend, and the Keys screen as
-// the current page.
-import { render, screen } from "@testing-library/svelte";
+// The shell: product name, the active profile and its switcher from the backend, the
+// Keys screen as the first page, the Profiles page one click away, and the keychain
+// banner above whichever screen is open.
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import App from "./App.svelte";
 import { failure, keyPage, ok } from "$lib/keys/fixtures";
+import { local, profileList, staging } from "$lib/profiles/fixtures";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { activeProfile: vi.fn(), listKeys: vi.fn() },
+  commands: {
+    activeProfile: vi.fn(),
+    listProfiles: vi.fn(),
+    listKeys: vi.fn(),
+    reissueLocalToken: vi.fn(),
+  },
 }));
 
 const activeProfile = vi.mocked(commands.activeProfile);
+const listProfiles = vi.mocked(commands.listProfiles);
+const listKeys = vi.mocked(commands.listKeys);
 
 beforeEach(() => {
-  activeProfile.mockReset();
-  vi.mocked(commands.listKeys).mockResolvedValue(ok(keyPage([])));
+  for (const command of Object.values(commands)) vi.mocked(command).mockReset();
+  listKeys.mockResolvedValue(ok(keyPage([])));
+  listProfiles.mockResolvedValue(ok(profileList("local", local, staging)));
 });
 
 describe("App", () => {
   it("shows the product, the active profile and the Keys screen", async () => {
-    activeProfile.mockResolvedValue(
-      ok({ id: "local", name: "Local", base_url: "http://127.0.0.1:7070", project_id: "proj_local" }),
-    );
+    activeProfile.mockResolvedValue(ok(local));
     render(App);
 
     expect(screen.getByText("Keyward")).toBeInTheDocument();
     const profile = screen.getByTestId("active-profile");
-    await vi.waitFor(() => expect(profile).toHaveTextContent("Local"));
+    await vi.waitFor(() => expect(within(profile).getByTestId("profile-url")).toHaveTextContent("http://127.0.0.1:7070"));
     expect(profile).toHaveTextContent("proj_local");
-    expect(screen.getByRole("button", { name: "Keys" })).toHaveAttribute("aria-current", "page");
+    expect(within(profile).getByTestId("profile-switcher")).toHaveValue("local");
+    expect(screen.getByTestId("nav-keys")).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("heading", { level: 1, name: "API keys" })).toBeInTheDocument();
   });
 
   it("shows why the profile could not be loaded", async () => {
-    activeProfile.mockResolvedValue(failure("The keychain is locked."));
+    activeProfile.mockResolvedValue(failure("The profile database is unreadable."));
     render(App);
 
-    await vi.waitFor(() => expect(screen.getByTestId("active-profile")).toHaveTextContent("The keychain is locked."));
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("active-profile")).toHaveTextContent("The profile database is unreadable."),
+    );
+  });
+
+  it("opens the Profiles page from the navigation", async () => {
+    activeProfile.mockResolvedValue(ok(local));
+    const user = userEvent.setup();
+    render(App);
+
+    await user.click(screen.getByTestId("nav-profiles"));
+
+    expect(screen.getByTestId("nav-profiles")).toHaveAttribute("aria-current", "page");
+    expect(screen.getByTestId("nav-keys")).not.toHaveAttribute("aria-current");
+    const page = screen.getByTestId("profiles-screen");
+    expect(within(page).getByRole("heading", { level: 1, name: "Profiles" })).toBeInTheDocument();
+    await vi.waitFor(() => expect(within(page).getAllByTestId("profile-row")).toHaveLength(2));
+    expect(screen.queryByRole("heading", { level: 1, name: "API keys" })).not.toBeInTheDocument();
+  });
+
+  it("offers a new owner token when Local's keychain entry is gone, then lists the keys", async () => {
+    activeProfile.mockResolvedValue(ok(local));
+    listKeys.mockResolvedValueOnce(
+      failure('The token of profile "Local" is no longer in the keychain. Enter it again in the profile\'s settings.', "keychain_missing"),
+    );
+    vi.mocked(commands.reissueLocalToken).mockResolvedValue(ok(local));
+    const user = userEvent.setup();
+    render(App);
+
+    const banner = await screen.findByTestId("local-token-missing");
+    expect(banner).toHaveTextContent('The token of profile "Local" is no longer in the keychain.');
+    expect(screen.getByTestId("keys-unavailable")).toBeInTheDocument();
+    await user.click(within(banner).getByTestId("reissue-local-token"));
+
+    expect(commands.reissueLocalToken).toHaveBeenCalledOnce();
+    expect(await screen.findByTestId("keys-empty")).toBeInTheDocument();
+    expect(listKeys).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId("local-token-missing")).not.toBeInTheDocument();
   });
 });

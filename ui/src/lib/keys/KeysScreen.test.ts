@@ -1,10 +1,12 @@
 // Keys screen end to end against mocked commands: the list and its states, the
 // create → reveal-once → close flow (closeReveal is called and the secret is gone from
-// the page), and revoke only after an explicit confirmation.
+// the page), revoke only after an explicit confirmation, and a fresh list whenever
+// the active profile changes.
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey } from "$lib/bindings";
+import { local, profileList, staging, withSession } from "$lib/profiles/fixtures";
 import KeysScreen from "./KeysScreen.svelte";
 import { deferred, failure, inferenceKey, keyPage, ok } from "./fixtures";
 
@@ -15,6 +17,9 @@ vi.mock("$lib/bindings", () => ({
     copyReveal: vi.fn(),
     closeReveal: vi.fn(),
     revokeKey: vi.fn(),
+    switchProfile: vi.fn(),
+    listProfiles: vi.fn(),
+    activeProfile: vi.fn(),
   },
 }));
 
@@ -39,6 +44,12 @@ function listing(...keys: InferenceKey[]) {
   return ok(keyPage(keys));
 }
 
+/** The screen with a fresh profile session, as the app shell provides one. */
+function renderKeys() {
+  const { session, context } = withSession();
+  return { session, ...render(KeysScreen, { context }) };
+}
+
 function row(id: string): HTMLElement {
   const found = screen.getAllByTestId("key-row").find((tr) => tr.dataset.keyId === id);
   if (!found) throw new Error(`no row for ${id}`);
@@ -53,7 +64,7 @@ beforeEach(() => {
 describe("KeysScreen list", () => {
   it("shows each key's masked label, status and creation time", async () => {
     listKeys.mockResolvedValue(listing(billing, old));
-    render(KeysScreen);
+    renderKeys();
 
     const table = await screen.findByTestId("keys-table");
     expect(within(table).getAllByTestId("key-row")).toHaveLength(2);
@@ -66,13 +77,14 @@ describe("KeysScreen list", () => {
       "2025-03-14T09:26:53Z",
     );
     expect(within(row("key_a")).getByTestId("key-revoke")).toBeEnabled();
+    expect(within(row("key_a")).getByTestId("key-revoke")).toHaveAccessibleName("Revoke billing-service");
     expect(within(row("key_b")).queryByTestId("key-revoke")).not.toBeInTheDocument();
   });
 
   it("says it is loading until the list arrives", async () => {
     const pending = deferred<Awaited<ReturnType<typeof commands.listKeys>>>();
     listKeys.mockReturnValue(pending.promise);
-    render(KeysScreen);
+    renderKeys();
 
     expect(screen.getByTestId("keys-loading")).toHaveTextContent("Loading keys…");
     pending.resolve(listing(billing));
@@ -82,7 +94,7 @@ describe("KeysScreen list", () => {
 
   it("shows the empty state when the project has no keys", async () => {
     listKeys.mockResolvedValue(listing());
-    render(KeysScreen);
+    renderKeys();
 
     const empty = await screen.findByTestId("keys-empty");
     expect(empty).toHaveTextContent("No API keys yet");
@@ -94,7 +106,7 @@ describe("KeysScreen list", () => {
     listKeys.mockResolvedValueOnce(failure("The gateway did not answer within 10 seconds.", "timeout"));
     listKeys.mockResolvedValueOnce(listing(billing));
     const user = userEvent.setup();
-    render(KeysScreen);
+    renderKeys();
 
     const error = await screen.findByTestId("keys-error");
     expect(error).toHaveTextContent("The gateway did not answer within 10 seconds.");
@@ -112,7 +124,7 @@ describe("KeysScreen create and reveal", () => {
     listKeys.mockResolvedValueOnce(listing(fresh, billing));
     createKey.mockResolvedValue(ok({ key: fresh, reveal: { id: "rev_7", secret: SECRET } }));
     const user = userEvent.setup();
-    render(KeysScreen);
+    renderKeys();
 
     await user.click(await screen.findByTestId("create-key"));
     await user.type(screen.getByTestId("key-name"), "ci-runner{Enter}");
@@ -174,7 +186,7 @@ describe("KeysScreen create and reveal", () => {
     listKeys.mockResolvedValue(listing());
     createKey.mockResolvedValue(ok({ key: fresh, reveal: { id: "rev_9", secret: SECRET } }));
     const user = userEvent.setup();
-    const { unmount } = render(KeysScreen);
+    const { unmount } = renderKeys();
     await user.click(await screen.findByTestId("create-key-empty"));
     await user.type(screen.getByTestId("key-name"), "ci-runner{Enter}");
     await screen.findByTestId("reveal-panel");
@@ -189,7 +201,7 @@ describe("KeysScreen revoke", () => {
   async function openRevoke() {
     listKeys.mockResolvedValue(listing(billing, old));
     const user = userEvent.setup();
-    render(KeysScreen);
+    renderKeys();
     await user.click(within(await screen.findByTestId("keys-table")).getByTestId("key-revoke"));
     return { user, dialog: screen.getByTestId("revoke-dialog") };
   }
@@ -246,7 +258,7 @@ describe("status badges", () => {
         inferenceKey({ id: "k4", status: "archived", archived_at: "2026-01-03T00:00:00Z" }),
       ),
     );
-    render(KeysScreen);
+    renderKeys();
     await screen.findByTestId("keys-table");
     const badges = screen.getAllByTestId("key-status").map((b) => b.textContent?.trim());
     expect(badges).toEqual(["Active", "Revoked", "Expired", "Archived"]);
@@ -257,14 +269,64 @@ describe("status badges", () => {
 describe("long lists", () => {
   it("says when the project has more keys than are shown", async () => {
     vi.mocked(commands.listKeys).mockResolvedValue(ok({ ...keyPage([inferenceKey()]), total: 250 }));
-    render(KeysScreen);
+    renderKeys();
     expect(await screen.findByTestId("keys-truncated")).toHaveTextContent("Showing the newest 1 of 250 keys.");
   });
 
   it("says nothing when every key is shown", async () => {
     vi.mocked(commands.listKeys).mockResolvedValue(listing(inferenceKey()));
-    render(KeysScreen);
+    renderKeys();
     await screen.findByTestId("keys-table");
     expect(screen.queryByTestId("keys-truncated")).toBeNull();
+  });
+});
+
+describe("KeysScreen and the active profile", () => {
+  it("drops the old profile's rows and loads the new one's after a switch", async () => {
+    const pending = deferred<Awaited<ReturnType<typeof commands.listKeys>>>();
+    listKeys.mockResolvedValueOnce(listing(billing));
+    listKeys.mockReturnValueOnce(pending.promise);
+    vi.mocked(commands.switchProfile).mockResolvedValue(ok(staging));
+    const { session } = renderKeys();
+    await screen.findByTestId("keys-table");
+
+    expect(await session.switchTo("prof_staging")).toBe(true);
+
+    await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
+    expect(screen.queryByTestId("keys-table")).not.toBeInTheDocument();
+    expect(screen.getByTestId("keys-loading")).toBeInTheDocument();
+    pending.resolve(listing(fresh));
+    expect(await screen.findByTestId("keys-table")).toBeInTheDocument();
+    expect(screen.getAllByTestId("key-row").map((tr) => tr.dataset.keyId)).toEqual(["key_c"]);
+  });
+
+  it("reloads when the active profile is edited, even if its settings read the same", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    vi.mocked(commands.listProfiles).mockResolvedValue(ok(profileList("local", local, staging)));
+    vi.mocked(commands.activeProfile).mockResolvedValue(ok(local));
+    const { session } = renderKeys();
+    await session.load();
+    await screen.findByTestId("keys-table");
+    expect(listKeys).toHaveBeenCalledTimes(1);
+
+    // What the Profiles screen does after saving the active profile (e.g. a new token).
+    await session.refresh({ activeEdited: true });
+
+    await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
+  });
+
+  it("hands keychain trouble to the session's banner instead of showing it twice", async () => {
+    listKeys.mockResolvedValue(
+      failure('The token of profile "Staging" is no longer in the keychain.', "keychain_missing"),
+    );
+    const { session } = renderKeys();
+
+    expect(await screen.findByTestId("keys-unavailable")).toBeInTheDocument();
+    expect(screen.queryByTestId("keys-error")).not.toBeInTheDocument();
+    expect(session.keychainProblem).toEqual({
+      code: "keychain_missing",
+      message: 'The token of profile "Staging" is no longer in the keychain.',
+      field: null,
+    });
   });
 });

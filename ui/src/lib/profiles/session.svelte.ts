@@ -15,7 +15,7 @@ import { settle } from "$lib/ipc";
 /** The embedded gateway's profile, created by the app and never deleted. */
 export const LOCAL_PROFILE_ID = "local";
 
-export function isKeychainError(error: AppError | null | undefined): error is AppError {
+export function isKeychainError(error: AppError | null | undefined): boolean {
   return !!error && error.code.startsWith("keychain_");
 }
 
@@ -132,11 +132,6 @@ export class ProfileSession {
     return null;
   }
 
-  /** Asks every screen to try the active profile again (e.g. after unlocking the keychain). */
-  async retry(): Promise<void> {
-    await this.refresh({ activeEdited: true });
-  }
-
   /** A screen's request failed with `error`; keychain trouble becomes the shell's banner. */
   reportProblem(error: AppError): void {
     if (isKeychainError(error)) this.#reported = error;
@@ -147,12 +142,10 @@ export class ProfileSession {
     this.#reported = null;
   }
 
-  dismissSwitchError(): void {
-    this.switchError = null;
-  }
-
+  // The active profile changed: earlier trouble with it is no longer known to hold.
   #bump() {
     this.#reported = null;
+    this.switchError = null;
     this.version++;
   }
 }
