@@ -172,8 +172,8 @@ pub struct KeyListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<keyward_api::KeyStatus>,
     /// Include archived keys when no status is chosen.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub include_archived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_archived: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,7 +212,7 @@ impl KeyListQuery {
         let mut pairs = Vec::new();
         if let Some(status) = self.status {
             pairs.push(("status", status.as_str().to_owned()));
-        } else if self.include_archived {
+        } else if self.include_archived == Some(true) {
             pairs.push(("include", "archived".to_owned()));
         }
         let text = |field: &'static str, value: &Option<String>, pairs: &mut Vec<_>| {

@@ -514,6 +514,13 @@ mod tests {
         assert!(store.list().await.unwrap().is_empty());
     }
 
+    #[test]
+    fn a_mock_store_is_recognised_as_not_persisting() {
+        // What the release build checks before it agrees to run.
+        mock_store();
+        assert!(!crate::keychain::default_store_persists());
+    }
+
     #[tokio::test]
     async fn a_missing_entry_is_reported_as_such() {
         mock_store();

@@ -144,26 +144,142 @@ async discardImport() : Promise<Result<null, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async listKeys() : Promise<Result<KeyPage, AppError>> {
+async listKeys(query: KeyListQuery) : Promise<Result<KeyPage, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_keys") };
+    return { status: "ok", data: await TAURI_INVOKE("list_keys", { query }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async createKey(name: string) : Promise<Result<CreatedKeyView, AppError>> {
+async getKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("create_key", { name }) };
+    return { status: "ok", data: await TAURI_INVOKE("get_key", { keyId }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
 /**
- * Copies the open reveal's secret to the clipboard without it crossing IPC again.
+ * Creates a key with every scope of the form, validated before any request.
  */
-async copyReveal(revealId: string) : Promise<Result<null, AppError>> {
+async createKey(form: KeyForm) : Promise<Result<CreatedKeyView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_key", { form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the form's changes: a PATCH of only the fields that differ from the key as
+ * the platform has it now. Returns the key unchanged when nothing differs.
+ */
+async updateKey(keyId: string, form: KeyForm) : Promise<Result<InferenceKey, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_key", { keyId, form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A new secret for the key, revealed once; the old one keeps working for
+ * `grace_period_seconds` (0 = it stops now).
+ */
+async rotateKey(keyId: string, gracePeriodSeconds: number) : Promise<Result<CreatedKeyView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rotate_key", { keyId, gracePeriodSeconds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async archiveKey(keyId: string, archive: boolean) : Promise<Result<InferenceKey, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("archive_key", { keyId, archive }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async revokeKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("revoke_key", { keyId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Revokes each key on its own and reports, key by key, what happened.
+ */
+async revokeKeys(keyIds: string[]) : Promise<Result<BulkRevokeReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("revoke_keys", { keyIds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async keyUsage(keyId: string) : Promise<Result<KeyUsage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("key_usage", { keyId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async keyAudit(keyId: string) : Promise<Result<AuditPage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("key_audit", { keyId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * *Find a leaked key* across every profile. The pasted string is checked locally
+ * first; it is kept in Rust for the proof after revoking, and only its masked form
+ * comes back.
+ */
+async findLeakedKey(pasted: PastedSecret) : Promise<Result<LeakSearch, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("find_leaked_key", { pasted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * *Revoke now* for a leaked key, then one request with the leaked secret to prove it
+ * is refused.
+ */
+async revokeLeakedKey(leakId: string, profileId: string, keyId: string) : Promise<Result<LeakRevocation, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("revoke_leaked_key", { leakId, profileId, keyId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Drops the pasted leaked secret (the dialog closed).
+ */
+async discardLeak() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("discard_leak") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies the open reveal's secret to the clipboard without it crossing IPC again,
+ * marked as a secret so clipboard managers keep it out of their history, and
+ * schedules the clear. Only a hash of the secret is kept for that check.
+ */
+async copyReveal(revealId: string) : Promise<Result<CopyReceipt, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("copy_reveal", { revealId }) };
 } catch (e) {
@@ -182,9 +298,17 @@ async closeReveal(revealId: string) : Promise<Result<null, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async revokeKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
+async keySettings() : Promise<Result<KeySettings, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("revoke_key", { keyId }) };
+    return { status: "ok", data: await TAURI_INVOKE("key_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateKeySettings(settings: KeySettings) : Promise<Result<KeySettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_key_settings", { settings }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -204,6 +328,16 @@ async revokeKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
 
 export type AppError = { code: ErrorCode; message: string; field: string | null }
 /**
+ * One audited mutation. `changes` maps a field to `{"old", "new"}`; never a secret.
+ */
+export type AuditEvent = { id: string; project_id: string; at: string; actor_id: string; actor_label: string; action: string; target_type: string; target_id: string; changes: JsonValue }
+export type AuditPage = { events: AuditEvent[]; total: number; limit: number; offset: number }
+export type BulkRevokeFailure = { key_id: string; error: AppError }
+/**
+ * A bulk revoke's outcome, key by key.
+ */
+export type BulkRevokeReport = { revoked: InferenceKey[]; failed: BulkRevokeFailure[] }
+/**
  * What *Test connection* found: who the token is, in which project, with which role.
  */
 export type ConnectionReport = { base_url: string; 
@@ -212,7 +346,12 @@ export type ConnectionReport = { base_url: string;
  */
 token_label: string; role: Role; project_id: string; project_name: string }
 /**
- * What `create_key` returns: the new key and its one-time reveal.
+ * What a copy did: the clipboard is cleared after this many seconds if it still
+ * holds the secret.
+ */
+export type CopyReceipt = { clear_after_seconds: number }
+/**
+ * What `create_key` and `rotate_key` return: the key and its one-time reveal.
  */
 export type CreatedKeyView = { key: InferenceKey; reveal: Reveal }
 /**
@@ -292,6 +431,22 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * When a key expires, as the dialog offers it.
+ */
+export type Expiry = 
+/**
+ * Edit only: leave the expiry as it is.
+ */
+{ kind: "keep" } | { kind: "never" } | 
+/**
+ * At 00:00 UTC of this date (`YYYY-MM-DD`).
+ */
+{ kind: "date"; date: string } | 
+/**
+ * This many days from now.
+ */
+{ kind: "in_days"; days: number }
+/**
  * An import candidate as the UI sees it: masked, addressed by id.
  */
 export type ImportCandidateView = { id: string; source: string; name: string; kind: PlatformKind; base_url: string | null; project_id: string | null; masked: string }
@@ -354,6 +509,31 @@ allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{
  * null = never expires.
  */
 expires_at: string | null; created_at: string; updated_at: string; revoked_at: string | null; archived_at: string | null; last_used_at: string | null; request_count: number; input_tokens: number; output_tokens: number }
+export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
+/**
+ * The whole desired state of a key, as the create and edit dialogs hold it.
+ */
+export type KeyForm = { name: string; description: string; rpm: number | null; tpm: number | null; token_limit: number | null; token_limit_period: TokenLimitPeriod | null; 
+/**
+ * `None` = every model the project serves.
+ */
+allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{ [key in string]: string }>; expiry: Expiry }
+/**
+ * The list query as the Keys screen sends it; every filter optional.
+ */
+export type KeyListQuery = { status?: KeyStatus | null; 
+/**
+ * Include archived keys when no status is chosen.
+ */
+include_archived?: boolean | null; q?: string | null; model?: string | null; workload?: string | null; 
+/**
+ * `key` or `key=value`.
+ */
+label?: string | null; expiring_within_days?: number | null; 
+/**
+ * `created_at` (default), `last_used_at` or `name`.
+ */
+sort?: KeySort | null; limit?: number | null; offset?: number | null }
 /**
  * A paged list, newest first unless `sort` says otherwise.
  */
@@ -362,7 +542,43 @@ export type KeyPage = { keys: InferenceKey[];
  * Keys matching the filters, over all pages.
  */
 total: number; limit: number; offset: number }
+/**
+ * Console preferences the Keys workspace uses.
+ */
+export type KeySettings = { clipboard_clear_seconds: number }
+export type KeySort = "created_at" | "last_used_at" | "name"
 export type KeyStatus = "active" | "revoked" | "expired" | "archived"
+/**
+ * `GET /v1/inference/keys/{keyId}/usage`.
+ */
+export type KeyUsage = { key_id: string; requests: number; input_tokens: number; output_tokens: number; by_model: ModelUsage[] }
+/**
+ * Where a pasted secret was found.
+ */
+export type LeakMatch = { profile_id: string; profile_name: string; key: InferenceKey }
+/**
+ * *Revoke now* on a leaked key, and the proof: one data-plane request with the
+ * leaked secret, and what the platform answered.
+ */
+export type LeakRevocation = { key: InferenceKey; probe_status: number; probe_message: string; 
+/**
+ * The probe was refused with 401: the secret is dead.
+ */
+refused: boolean }
+/**
+ * The result of *Find a leaked key*: the pasted secret stays in Rust under `leak_id`
+ * (for the proof after revoking); the UI gets its masked form only.
+ */
+export type LeakSearch = { leak_id: string; masked: string; matches: LeakMatch[]; searched: string[]; gaps: LeakSearchGap[] }
+/**
+ * A profile the search could not look in, and why.
+ */
+export type LeakSearchGap = { profile_id: string; profile_name: string; error: AppError }
+export type ModelUsage = { model: string; requests: number; input_tokens: number; output_tokens: number }
+/**
+ * A secret someone pasted (it arrives once, from the user's clipboard).
+ */
+export type PastedSecret = { secret: string }
 /**
  * Which platform a profile talks to. Only keyward-gateway has a client so far; the
  * other kinds can be stored (e.g. from an import) and get their adapters later.

@@ -63,7 +63,7 @@ describe("CreateKeyDialog", () => {
     expect(input).toHaveFocus();
     await user.type(input, "  ci  {Enter}");
 
-    expect(createKey).toHaveBeenCalledExactlyOnceWith("ci");
+    expect(createKey).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ name: "ci" }));
     expect(oncreated).toHaveBeenCalledWith(created);
   });
 
@@ -74,7 +74,7 @@ describe("CreateKeyDialog", () => {
     await user.paste("y".repeat(128));
     await user.click(screen.getByTestId("create-submit"));
 
-    expect(createKey).toHaveBeenCalledWith("y".repeat(128));
+    expect(createKey).toHaveBeenCalledWith(expect.objectContaining({ name: "y".repeat(128) }));
     expect(screen.queryByTestId("key-name-error")).not.toBeInTheDocument();
   });
 

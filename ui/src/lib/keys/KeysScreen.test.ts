@@ -135,7 +135,7 @@ describe("KeysScreen create and reveal", () => {
   it("reveals the new secret once and refreshes the list behind it", async () => {
     const { panel } = await createAndReveal();
 
-    expect(createKey).toHaveBeenCalledExactlyOnceWith("ci-runner");
+    expect(createKey).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ name: "ci-runner" }));
     expect(within(panel).getByTestId("reveal-secret").textContent).toBe(SECRET);
     expect(screen.queryByTestId("create-dialog")).not.toBeInTheDocument();
     await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));

@@ -38,7 +38,7 @@ describe("RevealPanel", () => {
   });
 
   it("copies through the backend by reveal id and says so", async () => {
-    copyReveal.mockResolvedValue(ok(null));
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 30 }));
     const { user, onclose } = setup();
 
     const copy = screen.getByTestId("reveal-copy");
