@@ -397,7 +397,17 @@ impl Console {
         if let Some(problem) = self.missing_local(&active.id).await {
             return Err(problem);
         }
-        let profile = self.store.connect(&active.id).await?;
+        let profile = self.store.connect(&active.id).await.map_err(|error| {
+            if active.id == LOCAL_PROFILE_ID && error.code == ErrorCode::KeychainMissing {
+                // Nobody can retype Local's token: it was minted by the app.
+                Error::new(
+                    ErrorCode::KeychainMissing,
+                    "The owner token of \"Local\" is no longer in the keychain. Issue a new owner token to reconnect to the embedded gateway.",
+                )
+            } else {
+                error
+            }
+        })?;
         if profile.kind != PlatformKind::Keyward {
             return Err(not_supported(profile.kind));
         }

@@ -24,6 +24,9 @@ pub struct App {
     screenshots: PathBuf,
     test_name: String,
     env: Vec<(String, String)>,
+    /// The app identifier this run uses, which is also its keychain service: unique
+    /// per launch (kept across restarts) so tests never share keychain entries.
+    pub identifier: String,
     // Dropped after `client`: the driver (and the app under it) before the X server.
     _driver: ProcessGroup,
     _xvfb: ProcessGroup,
@@ -116,7 +119,18 @@ impl App {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Self::launch_in(test_name, tempfile::tempdir().unwrap(), env).await
+        let dir = tempfile::tempdir().unwrap();
+        let unique = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase();
+        let identifier = format!("dev.keyward.e2e.t{unique}");
+        Self::launch_in(test_name, dir, env, identifier).await
     }
 
     /// Quits the app (ending its WebDriver session, driver and X server) and starts it
@@ -127,6 +141,7 @@ impl App {
             dir,
             test_name,
             env,
+            identifier,
             _driver,
             _xvfb,
             ..
@@ -134,7 +149,7 @@ impl App {
         let _ = client.close().await;
         drop(_driver);
         drop(_xvfb);
-        Self::launch_in(&test_name, dir, env).await
+        Self::launch_in(&test_name, dir, env, identifier).await
     }
 
     /// The app's data directory (console database, `gateway/`).
@@ -142,7 +157,12 @@ impl App {
         self.dir.path().join("app")
     }
 
-    async fn launch_in(test_name: &str, dir: tempfile::TempDir, env: Vec<(String, String)>) -> App {
+    async fn launch_in(
+        test_name: &str,
+        dir: tempfile::TempDir,
+        env: Vec<(String, String)>,
+        identifier: String,
+    ) -> App {
         let binary = app_binary();
         let (xvfb, display) = start_xvfb();
         let port = free_port();
@@ -156,7 +176,7 @@ impl App {
                 &native_port.to_string(),
             ])
             .env("DISPLAY", &display)
-            .env("KEYWARD_APP_IDENTIFIER", "dev.keyward.e2e")
+            .env("KEYWARD_APP_IDENTIFIER", &identifier)
             .env("KEYWARD_DATA_DIR", dir.path().join("app"))
             .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
             .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
@@ -199,6 +219,7 @@ impl App {
             screenshots,
             test_name: test_name.to_owned(),
             env,
+            identifier,
             _driver: driver,
             _xvfb: xvfb,
         }

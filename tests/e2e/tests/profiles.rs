@@ -8,12 +8,10 @@ use keyward_e2e::App;
 use keyward_gateway::{DatabaseLocation, Gateway};
 use std::process::Command;
 
-/// The e2e app's keychain service: its app identifier.
-const SERVICE: &str = "dev.keyward.e2e";
-
-fn secret_tool_lookup(profile_id: &str) -> Option<String> {
+/// The app's keychain entry for a profile (service = the app's identifier).
+fn secret_tool_lookup(app: &App, profile_id: &str) -> Option<String> {
     let out = Command::new("secret-tool")
-        .args(["lookup", "service", SERVICE, "username", profile_id])
+        .args(["lookup", "service", &app.identifier, "username", profile_id])
         .output()
         .expect("secret-tool is installed (libsecret-tools)");
     out.status
@@ -107,7 +105,7 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
         .await
         .unwrap();
     // First launch: Local's owner token went straight into the Secret Service.
-    let local_token = secret_tool_lookup("local").expect("Local's token is in the keychain");
+    let local_token = secret_tool_lookup(&app, "local").expect("Local's token is in the keychain");
     assert!(local_token.starts_with("kw_ctl_"));
 
     // Add the team gateway's profile, testing the connection before saving.
@@ -145,7 +143,7 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
     app.wait_gone("[data-testid='profile-form']").await;
     let team_id = profile_id_named(&app, "Team GPU host").await;
     assert_eq!(
-        secret_tool_lookup(&team_id).as_deref(),
+        secret_tool_lookup(&app, &team_id).as_deref(),
         Some(team_token.as_str()),
         "the token is in the Secret Service under the profile's id"
     );
@@ -171,7 +169,7 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
         .await;
     app.wait_for("[data-testid='keys-empty']").await;
     assert_eq!(
-        secret_tool_lookup("local").as_deref(),
+        secret_tool_lookup(&app, "local").as_deref(),
         Some(local_token.as_str()),
         "a restart reuses Local's stored token"
     );
@@ -188,12 +186,12 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
     app.click("[data-testid='delete-profile-confirm']").await;
     app.wait_gone(&row).await;
     assert_eq!(
-        secret_tool_lookup(&team_id),
+        secret_tool_lookup(&app, &team_id),
         None,
         "the keychain entry is gone"
     );
     let search = Command::new("secret-tool")
-        .args(["search", "service", SERVICE, "username", &team_id])
+        .args(["search", "service", &app.identifier, "username", &team_id])
         .output()
         .unwrap();
     assert!(
@@ -203,7 +201,60 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
                 .all(|l| !l.contains("secret =")),
         "secret-tool search finds nothing for the deleted profile"
     );
-    assert!(secret_tool_lookup("local").is_some(), "Local is untouched");
+    assert!(
+        secret_tool_lookup(&app, "local").is_some(),
+        "Local is untouched"
+    );
     app.screenshot("06-deleted").await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_lost_local_keychain_entry_is_reported_and_a_new_owner_token_restores_local() {
+    let app = App::launch("local-token-lost").await;
+    app.wait_for("[data-testid='keys-empty']").await;
+    let first = secret_tool_lookup(&app, "local").expect("Local's token is in the keychain");
+
+    // The entry disappears while the app is closed (another tool, a keyring reset…).
+    assert!(Command::new("secret-tool")
+        .args(["clear", "service", &app.identifier, "username", "local"])
+        .status()
+        .unwrap()
+        .success());
+    let app = app.restart().await;
+    let banner = app
+        .wait_for("[data-testid='local-token-missing']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        banner.contains("keychain"),
+        "the banner says what is wrong: {banner:?}"
+    );
+    app.screenshot("01-token-missing").await;
+
+    app.click("[data-testid='reissue-local-token']").await;
+    app.wait_gone("[data-testid='local-token-missing']").await;
+    app.wait_for("[data-testid='keys-empty']").await;
+    let second = secret_tool_lookup(&app, "local").expect("a new owner token is stored");
+    assert_ne!(first, second, "a new token, not the old one");
+    app.screenshot("02-reissued").await;
+
+    // The lost token no longer works against the embedded gateway.
+    let base_url = app
+        .wait_for("[data-testid='profile-url']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let status = reqwest::Client::new()
+        .get(format!("{base_url}/v1/whoami"))
+        .bearer_auth(first.trim())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 403, "the lost owner token was revoked");
     app.close().await;
 }

@@ -140,7 +140,11 @@ async fn local_is_created_once_reconnects_after_restart_and_recovers_a_lost_toke
     console.restore_active().await.unwrap();
     let error = console.active().await.unwrap_err();
     assert_eq!(error.code, ErrorCode::KeychainMissing);
-    assert!(error.message.contains("\"Local\""), "{}", error.message);
+    assert!(
+        error.message.contains("\"Local\"") && error.message.contains("Issue a new owner token"),
+        "{}",
+        error.message
+    );
 
     // …and on request gets a new owner token, which replaces (revokes) the lost one.
     let reissued = gateway
