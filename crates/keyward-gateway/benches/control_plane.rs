@@ -7,9 +7,9 @@
 //! * identifying a secret among 100,000 keys (target ≤ 1 ms), as the store lookup and
 //!   over HTTP.
 //!
-//! Run: `cargo bench -p keyward-gateway --bench control_plane`
+//! Run: `cargo bench -p keyward-gateway --features bench-seed --bench control_plane`
 
-use keyward_api::token::{self, TokenKind};
+use keyward_api::token;
 use keyward_gateway::{DatabaseLocation, Gateway};
 use std::time::{Duration, Instant};
 
@@ -41,35 +41,13 @@ async fn main() {
 
     // Seed 100,000 keys in one transaction (the HTTP path would spend minutes in fsync).
     let seeding = Instant::now();
-    let mut probe = Vec::new();
-    let mut tx = gateway.pool().begin().await.unwrap();
-    let now = chrono::Utc::now();
-    for i in 0..KEYS {
-        let secret = token::generate(TokenKind::Data);
-        sqlx::query(
-            "INSERT INTO inference_keys (id, project_id, name, secret_hash, masked, labels, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(format!("key_seed{i:06}"))
-        .bind(&project)
-        .bind(format!("service-{i}"))
-        .bind(&token::hash(secret.expose())[..])
-        .bind(token::masked(secret.expose()))
-        .bind(format!("{{\"team\":\"t{}\"}}", i % 50))
-        .bind(now - chrono::Duration::seconds((KEYS - i) as i64))
-        .bind(now)
-        .execute(&mut *tx)
+    let probe: Vec<String> = gateway
+        .seed_keys(&project, KEYS, chrono::Utc::now())
         .await
-        .unwrap();
-        if i % 997 == 0 {
-            probe.push(secret.expose().to_owned());
-        }
-    }
-    tx.commit().await.unwrap();
-    sqlx::query("ANALYZE")
-        .execute(gateway.pool())
-        .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
     eprintln!(
         "seeded {KEYS} keys in {:.1} s",
         seeding.elapsed().as_secs_f64()

@@ -14,6 +14,8 @@ pub mod extract;
 pub mod keys;
 pub mod projects;
 mod routes;
+#[cfg(feature = "bench-seed")]
+mod seed;
 
 pub use routes::openapi;
 

@@ -119,7 +119,16 @@ impl App {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let dir = tempfile::tempdir().unwrap();
+        Self::launch_with_dir(test_name, tempfile::tempdir().unwrap(), env).await
+    }
+
+    /// Like [`App::launch_with`], on a directory the caller prepared (e.g. a gateway
+    /// database seeded under `<dir>/app/gateway`).
+    pub async fn launch_with_dir(
+        test_name: &str,
+        dir: tempfile::TempDir,
+        env: Vec<(String, String)>,
+    ) -> App {
         let unique = dir
             .path()
             .file_name()
