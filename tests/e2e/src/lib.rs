@@ -161,6 +161,114 @@ impl App {
         Self::launch_in(&test_name, dir, env, identifier).await
     }
 
+    /// Everything the app (and its driver) wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("app.log")).unwrap_or_default()
+    }
+
+    /// Fails if `secret` is anywhere in the page, the app's log, or the files of its
+    /// data directory (console database, gateway database, WAL).
+    pub async fn assert_secret_nowhere(&self, secret: &str) {
+        let page = self.client.source().await.unwrap();
+        assert!(!page.contains(secret), "the secret is in the DOM");
+        assert!(
+            !self.log().contains(secret),
+            "the secret is in the app's log"
+        );
+        let mut stack = vec![self.data_dir()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    assert!(
+                        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                        "the secret is in {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Fills the open profile form (add or edit).
+    pub async fn fill_profile_form(&self, name: &str, base_url: &str, project: &str, token: &str) {
+        self.wait_for("[data-testid='profile-form']").await;
+        for (field, value) in [
+            ("name", name),
+            ("base_url", base_url),
+            ("project_id", project),
+            ("token", token),
+        ] {
+            self.fill(
+                &format!("[data-testid='profile-form'] [name='{field}']"),
+                value,
+            )
+            .await;
+        }
+    }
+
+    /// Adds a Keyward-gateway profile through the Profiles page; returns its id.
+    pub async fn add_profile(
+        &self,
+        name: &str,
+        base_url: &str,
+        project: &str,
+        token: &str,
+    ) -> String {
+        self.click("[data-testid='nav-profiles']").await;
+        self.click("[data-testid='add-profile']").await;
+        self.fill_profile_form(name, base_url, project, token).await;
+        self.click("[data-testid='profile-form-save']").await;
+        self.wait_gone("[data-testid='profile-form']").await;
+        self.profile_id_named(name).await
+    }
+
+    /// The id of the profile listed under `name` on the Profiles page.
+    pub async fn profile_id_named(&self, name: &str) -> String {
+        self.wait_for("[data-testid='profile-row']").await;
+        for row in self
+            .client
+            .find_all(Locator::Css("[data-testid='profile-row']"))
+            .await
+            .unwrap()
+        {
+            if row.text().await.unwrap().contains(name) {
+                return row.attr("data-profile-id").await.unwrap().unwrap();
+            }
+        }
+        panic!("no profile row named {name}");
+    }
+
+    /// Chooses a profile in the always-visible switcher.
+    pub async fn switch_profile(&self, profile_id: &str) {
+        self.wait_for("[data-testid='profile-switcher']")
+            .await
+            .select_by_value(profile_id)
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the Keys list shows a row containing `text`.
+    pub async fn wait_key_row(&self, text: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            for row in self
+                .client
+                .find_all(Locator::Css("[data-testid='key-row']"))
+                .await
+                .unwrap()
+            {
+                if row.text().await.unwrap_or_default().contains(text) {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "no key row with {text}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The app's data directory (console database, `gateway/`).
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("app")
@@ -186,13 +294,21 @@ impl App {
             ])
             .env("DISPLAY", &display)
             .env("KEYWARD_APP_IDENTIFIER", &identifier)
+            .env("KEYWARD_LOG", "debug")
             .env("KEYWARD_DATA_DIR", dir.path().join("app"))
             .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
             .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
             .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            // The driver's and the app's log, appended across restarts, for leak checks.
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.path().join("app.log"))
+                    .unwrap(),
+            )
             .process_group(0);
         let driver = ProcessGroup(
             driver
@@ -325,6 +441,38 @@ impl App {
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
+}
+
+/// A second gateway, as on a team's GPU host, served from this test process: its own
+/// database and owner token, and one key named `key_name`. Returns (base URL, project
+/// id, owner token).
+pub async fn team_gateway(dir: &Path, key_name: &str) -> (String, String, String) {
+    let location = keyward_gateway::DatabaseLocation::DataDir(dir.to_owned());
+    let init = keyward_gateway::Gateway::init(&location, chrono::Utc::now())
+        .await
+        .unwrap();
+    let gateway = keyward_gateway::Gateway::open(&location, false)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(gateway.serve(listener, std::future::pending()));
+    let created = reqwest::Client::new()
+        .post(format!(
+            "{base_url}/v1/projects/{}/inference/keys",
+            init.project_id
+        ))
+        .bearer_auth(init.owner_token.expose())
+        .json(&serde_json::json!({ "name": key_name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    (
+        base_url,
+        init.project_id,
+        init.owner_token.expose().to_owned(),
+    )
 }
 
 fn tauri_driver() -> PathBuf {

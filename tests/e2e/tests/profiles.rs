@@ -3,9 +3,7 @@
 //! the app and find both profiles working; delete one and find its keychain entry gone
 //! from the Secret Service (`secret-tool`, an independent client).
 
-use fantoccini::Locator;
 use keyward_e2e::App;
-use keyward_gateway::{DatabaseLocation, Gateway};
 use std::process::Command;
 
 /// The app's keychain entry for a profile (service = the app's identifier).
@@ -20,81 +18,11 @@ fn secret_tool_lookup(app: &App, profile_id: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// A second gateway, as on a team's GPU host: its own database and owner token, one key.
-async fn team_gateway(dir: &std::path::Path) -> (String, String, String) {
-    let location = DatabaseLocation::DataDir(dir.to_owned());
-    let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
-    let gateway = Gateway::open(&location, false).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gateway.serve(listener, std::future::pending()));
-    let created = reqwest::Client::new()
-        .post(format!(
-            "{base_url}/v1/projects/{}/inference/keys",
-            init.project_id
-        ))
-        .bearer_auth(init.owner_token.expose())
-        .json(&serde_json::json!({ "name": "team-gpu-batch" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    (
-        base_url,
-        init.project_id,
-        init.owner_token.expose().to_owned(),
-    )
-}
-
-async fn profile_id_named(app: &App, name: &str) -> String {
-    app.wait_for("[data-testid='profile-row']").await;
-    for row in app
-        .client
-        .find_all(Locator::Css("[data-testid='profile-row']"))
-        .await
-        .unwrap()
-    {
-        if row.text().await.unwrap().contains(name) {
-            return row.attr("data-profile-id").await.unwrap().unwrap();
-        }
-    }
-    panic!("no profile row named {name}");
-}
-
-async fn switch_to(app: &App, profile_id: &str) {
-    app.wait_for("[data-testid='profile-switcher']")
-        .await
-        .select_by_value(profile_id)
-        .await
-        .unwrap();
-}
-
-/// Waits until the Keys list shows a row containing `text`.
-async fn wait_key_row(app: &App, text: &str) {
-    let deadline = std::time::Instant::now() + keyward_e2e::TIMEOUT;
-    loop {
-        for row in app
-            .client
-            .find_all(Locator::Css("[data-testid='key-row']"))
-            .await
-            .unwrap()
-        {
-            if row.text().await.unwrap_or_default().contains(text) {
-                return;
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no key row with {text}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
     let team_dir = tempfile::tempdir().unwrap();
-    let (team_url, team_project, team_token) = team_gateway(team_dir.path()).await;
+    let (team_url, team_project, team_token) =
+        keyward_e2e::team_gateway(team_dir.path(), "team-gpu-batch").await;
 
     let app = App::launch("profiles").await;
     app.wait_for("[data-testid='keys-empty']").await;
@@ -112,20 +40,7 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
     app.click("[data-testid='nav-profiles']").await;
     app.wait_for("[data-testid='profiles-screen']").await;
     app.click("[data-testid='add-profile']").await;
-    app.wait_for("[data-testid='profile-form']").await;
-    app.fill(
-        "[data-testid='profile-form'] [name='name']",
-        "Team GPU host",
-    )
-    .await;
-    app.fill("[data-testid='profile-form'] [name='base_url']", &team_url)
-        .await;
-    app.fill(
-        "[data-testid='profile-form'] [name='project_id']",
-        &team_project,
-    )
-    .await;
-    app.fill("[data-testid='profile-form'] [name='token']", &team_token)
+    app.fill_profile_form("Team GPU host", &team_url, &team_project, &team_token)
         .await;
     app.click("[data-testid='profile-form-test']").await;
     let result = app
@@ -141,7 +56,7 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
     app.screenshot("01-add-profile-tested").await;
     app.click("[data-testid='profile-form-save']").await;
     app.wait_gone("[data-testid='profile-form']").await;
-    let team_id = profile_id_named(&app, "Team GPU host").await;
+    let team_id = app.profile_id_named("Team GPU host").await;
     assert_eq!(
         secret_tool_lookup(&app, &team_id).as_deref(),
         Some(team_token.as_str()),
@@ -152,19 +67,19 @@ async fn add_switch_restart_and_delete_a_profile_of_a_second_gateway() {
     app.screenshot("02-profiles").await;
 
     // Switch to it and see its keys.
-    switch_to(&app, &team_id).await;
+    app.switch_profile(&team_id).await;
     app.wait_text("[data-testid='profile-url']", &team_url)
         .await;
     app.click("[data-testid='nav-keys']").await;
-    wait_key_row(&app, "team-gpu-batch").await;
+    app.wait_key_row("team-gpu-batch").await;
     app.screenshot("03-team-keys").await;
 
     // Restart: the team profile is still active and works; Local works too.
     let app = app.restart().await;
     app.wait_text("[data-testid='profile-url']", &team_url)
         .await;
-    wait_key_row(&app, "team-gpu-batch").await;
-    switch_to(&app, "local").await;
+    app.wait_key_row("team-gpu-batch").await;
+    app.switch_profile("local").await;
     app.wait_text("[data-testid='profile-url']", &local_url)
         .await;
     app.wait_for("[data-testid='keys-empty']").await;
