@@ -139,7 +139,7 @@ impl FromRequestParts<Gateway> for DataCaller {
         }
         let hash = token::hash(presented);
         let now = Utc::now();
-        let found = keys::find_by_hash(gateway.pool(), &hash).await?;
+        let found = gateway.key_cache().lookup(gateway.pool(), &hash).await?;
         let Some(found) = found.filter(|k| k.accepts(&hash, now)) else {
             return Err(invalid(
                 "Incorrect API key: it is not known to this gateway, or it was rotated and its grace period is over.".into(),
@@ -157,8 +157,8 @@ impl FromRequestParts<Gateway> for DataCaller {
         }
         keys::touch(gateway.pool(), &found.id, now).await?;
         Ok(DataCaller {
-            key_id: found.id,
-            project_id: found.project_id,
+            key_id: found.id.clone(),
+            project_id: found.project_id.clone(),
         })
     }
 }

@@ -383,7 +383,7 @@ impl From<sqlx::Error> for Refusal {
 }
 
 /// Applies a validated PATCH (the new spec), auditing the fields that changed.
-pub async fn update(
+async fn update_in_db(
     pool: &SqlitePool,
     project_id: &str,
     key_id: &str,
@@ -428,7 +428,7 @@ pub async fn update(
 
 /// Revokes the key. Idempotent: revoking a revoked key keeps its first revocation time
 /// and writes no second audit row. Also ends any rotation grace period.
-pub async fn revoke(
+async fn revoke_in_db(
     pool: &SqlitePool,
     project_id: &str,
     key_id: &str,
@@ -466,7 +466,7 @@ pub async fn revoke(
 }
 
 /// Archives (hides from the default list) or unarchives a revoked or expired key.
-pub async fn set_archived(
+async fn set_archived_in_db(
     pool: &SqlitePool,
     project_id: &str,
     key_id: &str,
@@ -524,7 +524,7 @@ pub async fn set_archived(
 
 /// A new secret for the same key id. With a grace period the old secret keeps working
 /// until it ends; without one it dies now. Only active keys can be rotated.
-pub async fn rotate(
+async fn rotate_in_db(
     pool: &SqlitePool,
     project_id: &str,
     key_id: &str,
@@ -670,4 +670,60 @@ pub async fn usage(pool: &SqlitePool, key: &InferenceKey) -> sqlx::Result<KeyUsa
             )
             .collect(),
     })
+}
+
+// The mutations the data plane must see at once: each invalidates the key cache after
+// its transaction and before returning (see `keycache`).
+
+/// Applies a validated PATCH (the new spec), auditing the fields that changed.
+pub async fn update(
+    gateway: &crate::Gateway,
+    project_id: &str,
+    key_id: &str,
+    next: impl FnOnce(&InferenceKey) -> Result<KeySpec, crate::error::ApiError>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<InferenceKey, crate::error::ApiError>, Refusal> {
+    let result = update_in_db(gateway.pool(), project_id, key_id, next, actor, now).await;
+    gateway.key_cache().invalidate(key_id);
+    result
+}
+
+/// Revokes the key (idempotent); the next request with its secret is refused.
+pub async fn revoke(
+    gateway: &crate::Gateway,
+    project_id: &str,
+    key_id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<InferenceKey, Refusal> {
+    let result = revoke_in_db(gateway.pool(), project_id, key_id, actor, now).await;
+    gateway.key_cache().invalidate(key_id);
+    result
+}
+
+pub async fn set_archived(
+    gateway: &crate::Gateway,
+    project_id: &str,
+    key_id: &str,
+    archived: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<InferenceKey, Refusal> {
+    let result = set_archived_in_db(gateway.pool(), project_id, key_id, archived, actor, now).await;
+    gateway.key_cache().invalidate(key_id);
+    result
+}
+
+pub async fn rotate(
+    gateway: &crate::Gateway,
+    project_id: &str,
+    key_id: &str,
+    grace: Duration,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(InferenceKey, Secret), Refusal> {
+    let result = rotate_in_db(gateway.pool(), project_id, key_id, grace, actor, now).await;
+    gateway.key_cache().invalidate(key_id);
+    result
 }

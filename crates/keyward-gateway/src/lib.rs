@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod keycache;
 pub mod keys;
 pub mod projects;
 mod routes;
@@ -126,6 +127,7 @@ pub struct EmbeddedProject {
 #[derive(Clone)]
 pub struct Gateway {
     pool: SqlitePool,
+    key_cache: std::sync::Arc<keycache::KeyCache>,
 }
 
 impl Gateway {
@@ -151,7 +153,15 @@ impl Gateway {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            key_cache: Default::default(),
+        })
+    }
+
+    /// The data plane's cache of keys by secret hash.
+    pub fn key_cache(&self) -> &keycache::KeyCache {
+        &self.key_cache
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -288,7 +288,7 @@ pub(crate) async fn update_key(
             .map_err(invalid)
     };
     match keys::update(
-        gateway.pool(),
+        &gateway,
         &caller.project_id,
         &key_id,
         next,
@@ -313,7 +313,7 @@ pub(crate) async fn revoke_key(
 ) -> Result<Json<InferenceKey>, ApiError> {
     caller.require_write()?;
     let key = keys::revoke(
-        gateway.pool(),
+        &gateway,
         &caller.project_id,
         &key_id,
         &caller.actor,
@@ -335,7 +335,7 @@ pub(crate) async fn archive_key(
 ) -> Result<Json<InferenceKey>, ApiError> {
     caller.require_write()?;
     keys::set_archived(
-        gateway.pool(),
+        &gateway,
         &caller.project_id,
         &key_id,
         true,
@@ -357,7 +357,7 @@ pub(crate) async fn unarchive_key(
 ) -> Result<Json<InferenceKey>, ApiError> {
     caller.require_write()?;
     keys::set_archived(
-        gateway.pool(),
+        &gateway,
         &caller.project_id,
         &key_id,
         false,
@@ -395,7 +395,7 @@ pub(crate) async fn rotate_key(
         ));
     }
     let (key, secret) = keys::rotate(
-        gateway.pool(),
+        &gateway,
         &caller.project_id,
         &key_id,
         Duration::seconds(grace),

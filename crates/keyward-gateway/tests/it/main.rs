@@ -7,4 +7,5 @@ mod keys;
 mod leaks;
 mod lifecycle;
 mod openapi;
+mod revocation;
 mod util;
