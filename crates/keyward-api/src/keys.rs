@@ -66,7 +66,7 @@ pub struct InferenceKey {
     /// null = every model the project serves.
     pub allowed_models: Option<Vec<String>>,
     #[cfg_attr(feature = "specta", specta(type = crate::scope::WorkloadScopeWire))]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::scope::workload_scope_schema))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::scope::workload_scope_response_schema))]
     pub workloads: WorkloadScope,
     pub labels: Labels,
     /// null = never expires.

@@ -13,6 +13,7 @@ pub mod projects;
 pub mod scope;
 pub mod secret;
 pub mod token;
+pub mod workloads;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use keys::{

@@ -95,6 +95,21 @@ pub enum WorkloadScopeWire {
 /// OpenAPI schema of [`WorkloadScope`]: `"*"` or an array of workload slugs.
 #[cfg(feature = "openapi")]
 pub fn workload_scope_schema() -> utoipa::openapi::schema::Schema {
+    scope_schema(
+        1,
+        "\"*\" for the whole project, or the workload slugs the key may call",
+    )
+}
+
+/// The scope as a key reports it: also `[]`, when every workload it named was deleted
+/// (such a key may call no workload; it is never widened to the whole project).
+#[cfg(feature = "openapi")]
+pub fn workload_scope_response_schema() -> utoipa::openapi::schema::Schema {
+    scope_schema(0, "\"*\" for the whole project, or the workload slugs the key may call; [] when every workload it named was deleted")
+}
+
+#[cfg(feature = "openapi")]
+fn scope_schema(min_items: usize, description: &str) -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
     OneOfBuilder::new()
         .item(
@@ -109,12 +124,10 @@ pub fn workload_scope_schema() -> utoipa::openapi::schema::Schema {
                         .schema_type(Type::String)
                         .pattern(Some("^[a-z0-9][a-z0-9-]{0,62}$")),
                 )
-                .min_items(Some(1))
+                .min_items(Some(min_items))
                 .max_items(Some(MAX_LIST_ITEMS)),
         )
-        .description(Some(
-            "\"*\" for the whole project, or the workload slugs the key may call",
-        ))
+        .description(Some(description))
         .into()
 }
 

@@ -59,6 +59,12 @@ impl KeyCache {
         self.entries.retain(|_, key| key.id != key_id);
     }
 
+    /// Forgets everything (a change that touches many keys' scopes at once).
+    pub fn invalidate_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.entries.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

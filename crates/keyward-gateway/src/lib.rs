@@ -17,6 +17,7 @@ pub mod projects;
 mod routes;
 #[cfg(feature = "bench-seed")]
 mod seed;
+pub mod workloads;
 
 pub use routes::openapi;
 

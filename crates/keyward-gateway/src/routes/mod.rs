@@ -6,6 +6,7 @@ mod control;
 mod data;
 pub mod openapi;
 mod projects;
+mod workloads;
 
 use crate::error::ApiError;
 use crate::Gateway;
@@ -20,6 +21,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(control::routes())
         .merge(data::routes())
         .merge(projects::routes())
+        .merge(workloads::routes())
         .route("/openapi.json", axum::routing::get(openapi::serve_document))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)

@@ -14,6 +14,7 @@ struct World {
     admin_b: String,
     key_a: Value,
     key_b: Value,
+    workload_a: Value,
     /// The id of `admin_a`'s control token.
     admin_a_id: String,
 }
@@ -77,6 +78,15 @@ async fn world() -> World {
         Some(json!({"name": "b-key"})),
     )
     .await;
+    let (status, workload_a) = as_token(
+        &gw,
+        &admin_a,
+        Method::POST,
+        &format!("/api/projects/{}/workloads", gw.project_id),
+        Some(json!({"name": "Chat", "slug": "chat-a", "model_name": "llama", "backend": "vllm"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{workload_a}");
     let (_, who) = as_token(&gw, &admin_a, Method::GET, "/v1/whoami", None).await;
     let admin_a_id = who["token_id"].as_str().unwrap().to_owned();
     World {
@@ -87,6 +97,7 @@ async fn world() -> World {
         admin_b,
         key_a,
         key_b,
+        workload_a,
         admin_a_id,
     }
 }
@@ -95,7 +106,21 @@ async fn world() -> World {
 fn control_routes(w: &World) -> Vec<(Method, String, Option<Value>)> {
     let a = &w.gw.project_id;
     let key = w.key_a["id"].as_str().unwrap();
+    let workload = w.workload_a["id"].as_str().unwrap();
     vec![
+        (Method::GET, format!("/api/projects/{a}/workloads"), None),
+        (
+            Method::POST,
+            format!("/api/projects/{a}/workloads"),
+            Some(json!({"name": "x", "slug": "x", "model_name": "m", "backend": "vllm"})),
+        ),
+        (Method::GET, format!("/api/workloads/{workload}"), None),
+        (
+            Method::PATCH,
+            format!("/api/workloads/{workload}"),
+            Some(json!({"model_name": "other"})),
+        ),
+        (Method::DELETE, format!("/api/workloads/{workload}"), None),
         (
             Method::GET,
             format!("/v1/projects/{a}/inference/keys"),
@@ -186,6 +211,10 @@ async fn key_a_untouched(w: &World) {
             .await
             .unwrap();
     assert_eq!(models.status(), 200);
+    let path = format!("/api/workloads/{}", w.workload_a["id"].as_str().unwrap());
+    let (status, workload) = as_token(&w.gw, &w.gw.owner_token, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "project A's workload still exists");
+    assert_eq!(workload["model_name"], "llama", "and is unchanged");
 }
 
 #[tokio::test]

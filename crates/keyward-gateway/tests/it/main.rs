@@ -9,3 +9,4 @@ mod lifecycle;
 mod openapi;
 mod revocation;
 mod util;
+mod workloads;

@@ -1,0 +1,186 @@
+//! The workload API in InferenceKey's wire shape: `GET|POST
+//! /api/projects/{project}/workloads`, `GET|PATCH|DELETE /api/workloads/{id}`.
+//! Control tokens only; every route checks the caller's project (a workload of
+//! another project is a 404, never a hint that it exists).
+
+use crate::auth::ControlCaller;
+use crate::error::ApiError;
+use crate::extract::{shape_error, ApiJson};
+use crate::workloads::{self, Refusal};
+use crate::Gateway;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use keyward_api::workloads::{
+    DeletedWorkload, Workload, WorkloadList, WorkloadRequest, WorkloadSpec,
+};
+use keyward_api::{ErrorBody, ErrorCode};
+use serde_json::Value;
+
+pub fn routes() -> Router<Gateway> {
+    Router::new()
+        .route(
+            "/api/projects/{project_id}/workloads",
+            get(list_workloads).post(create_workload),
+        )
+        .route(
+            "/api/workloads/{workload_id}",
+            get(get_workload)
+                .patch(update_workload)
+                .delete(delete_workload),
+        )
+}
+
+fn invalid(e: keyward_api::FieldError) -> ApiError {
+    ApiError::field(e.field, e.message)
+}
+
+fn refused(workload_id: &str, refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::NotFound => not_found(workload_id),
+        Refusal::DuplicateSlug(slug) => {
+            let mut error = ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                format!("This project already has a workload with slug \"{slug}\"; choose another slug or update that workload."),
+            );
+            error.body.error.field = Some("slug".into());
+            error
+        }
+        Refusal::Database(error) => error.into(),
+    }
+}
+
+fn not_found(workload_id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "There is no workload {workload_id} in this token's project."
+    ))
+}
+
+/// Parses a JSON object body into a request, refusing unknown fields by name.
+fn parse_request(body: Value) -> Result<WorkloadRequest, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidJson,
+            "The request body must be a JSON object.",
+        ));
+    }
+    serde_json::from_value(body).map_err(|e| shape_error(&e))
+}
+
+#[utoipa::path(get, path = "/api/projects/{project_id}/workloads", tag = "workloads", security(("control_token" = [])),
+    params(("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "The project's workloads, by slug", body = WorkloadList), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn list_workloads(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(project_id): Path<String>,
+) -> Result<Json<WorkloadList>, ApiError> {
+    caller.require_project(&project_id)?;
+    Ok(Json(WorkloadList {
+        workloads: workloads::list(gateway.pool(), &project_id).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/projects/{project_id}/workloads", tag = "workloads", security(("control_token" = [])),
+    params(("project_id" = String, Path, description = "Project id")),
+    request_body = WorkloadRequest,
+    responses((status = 201, description = "Created", body = Workload), (status = 400, description = "Invalid input; `field` names it and lists allowed values", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 409, description = "Duplicate slug in the project", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody)))]
+pub(crate) async fn create_workload(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(project_id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<(StatusCode, Json<Workload>), ApiError> {
+    caller.require_project(&project_id)?;
+    caller.require_write()?;
+    let spec = WorkloadSpec::from_create(parse_request(body)?).map_err(invalid)?;
+    let workload = workloads::create(
+        gateway.pool(),
+        &project_id,
+        &spec,
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map_err(|r| refused("", r))?;
+    tracing::info!(workload_id = %workload.id, slug = %workload.slug, "workload created");
+    Ok((StatusCode::CREATED, Json(workload)))
+}
+
+#[utoipa::path(get, path = "/api/workloads/{workload_id}", tag = "workloads", security(("control_token" = [])),
+    params(("workload_id" = String, Path)),
+    responses((status = 200, body = Workload), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_workload(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(workload_id): Path<String>,
+) -> Result<Json<Workload>, ApiError> {
+    workloads::get(gateway.pool(), &caller.project_id, &workload_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| not_found(&workload_id))
+}
+
+#[utoipa::path(patch, path = "/api/workloads/{workload_id}", tag = "workloads", security(("control_token" = [])),
+    params(("workload_id" = String, Path)),
+    request_body = WorkloadRequest,
+    responses((status = 200, description = "Updated (only the fields sent)", body = Workload), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "Duplicate slug in the project", body = ErrorBody), (status = 413, description = "Body over 1 MiB", body = ErrorBody)))]
+pub(crate) async fn update_workload(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(workload_id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Workload>, ApiError> {
+    caller.require_write()?;
+    let patch = parse_request(body)?;
+    let next = |current: &Workload| {
+        workloads::spec_of(current)
+            .with_update(patch)
+            .map_err(invalid)
+    };
+    let updated = workloads::update(
+        gateway.pool(),
+        &caller.project_id,
+        &workload_id,
+        next,
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map_err(|r| refused(&workload_id, r))??;
+    gateway.key_cache().invalidate_all();
+    Ok(Json(updated))
+}
+
+#[utoipa::path(delete, path = "/api/workloads/{workload_id}", tag = "workloads", security(("control_token" = [])),
+    params(("workload_id" = String, Path)),
+    responses((status = 200, description = "Deleted; the keys that named it keep their other workloads", body = DeletedWorkload), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete_workload(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(workload_id): Path<String>,
+) -> Result<Json<DeletedWorkload>, ApiError> {
+    caller.require_write()?;
+    let (workload, affected_keys) = workloads::delete(
+        gateway.pool(),
+        &caller.project_id,
+        &workload_id,
+        &caller.actor,
+        Utc::now(),
+    )
+    .await
+    .map_err(|r| refused(&workload_id, r))?;
+    for key in &affected_keys {
+        gateway.key_cache().invalidate(&key.id);
+    }
+    tracing::info!(workload_id = %workload.id, affected = affected_keys.len(), "workload deleted");
+    Ok(Json(DeletedWorkload {
+        deleted: true,
+        workload,
+        affected_keys,
+    }))
+}
