@@ -35,6 +35,10 @@ pub enum ErrorCode {
     Timeout,
     /// A remote server answered with something the console could not use.
     Upstream,
+    /// The data plane has no workload serving the requested model (OpenAI's code).
+    ModelNotFound,
+    /// The workload exists but cannot serve now (no upstream, upstream down).
+    WorkloadUnavailable,
     /// The console's reveal-once panel was already closed; the secret is gone.
     RevealClosed,
     /// The OS keychain is locked (or its unlock prompt was dismissed).

@@ -114,6 +114,8 @@ impl FromRequestParts<Gateway> for ControlCaller {
 pub struct DataCaller {
     pub key_id: String,
     pub project_id: String,
+    /// The key's scopes as cached for the data plane.
+    pub key: std::sync::Arc<keys::PresentedKey>,
 }
 
 impl FromRequestParts<Gateway> for DataCaller {
@@ -155,10 +157,11 @@ impl FromRequestParts<Gateway> for DataCaller {
                 ))
             }
         }
-        keys::touch(gateway.pool(), &found.id, now).await?;
+        gateway.meter().touch(&found.id, now);
         Ok(DataCaller {
             key_id: found.id.clone(),
             project_id: found.project_id.clone(),
+            key: found,
         })
     }
 }

@@ -585,6 +585,14 @@ pub struct PresentedKey {
     pub revoked_at: Option<DateTime<Utc>>,
     pub archived_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// JSON array of model names, or NULL for every model.
+    pub allowed_models: Option<String>,
+    /// JSON: `"*"` or an array of workload slugs.
+    pub workloads: String,
+    pub rpm: Option<i64>,
+    pub tpm: Option<i64>,
+    pub token_limit: Option<i64>,
+    pub token_limit_period: Option<String>,
 }
 
 impl PresentedKey {
@@ -605,6 +613,25 @@ impl PresentedKey {
     pub fn status(&self, now: DateTime<Utc>) -> KeyStatus {
         status_at(self.revoked_at, self.archived_at, self.expires_at, now)
     }
+
+    /// Whether the key may call `model` (any model when it has no list).
+    pub fn allows_model(&self, model: &str) -> bool {
+        match &self.allowed_models {
+            None => true,
+            Some(raw) => serde_json::from_str::<Vec<String>>(raw)
+                .map(|models| models.iter().any(|m| m == model))
+                .unwrap_or(false),
+        }
+    }
+
+    /// Whether the key may call the workload `slug` (any when its scope is `"*"`).
+    pub fn allows_workload(&self, slug: &str) -> bool {
+        match serde_json::from_str::<serde_json::Value>(&self.workloads) {
+            Ok(serde_json::Value::String(all)) => all == "*",
+            Ok(serde_json::Value::Array(slugs)) => slugs.iter().any(|s| s == slug),
+            _ => false,
+        }
+    }
 }
 
 pub async fn find_by_hash(
@@ -613,35 +640,19 @@ pub async fn find_by_hash(
 ) -> sqlx::Result<Option<PresentedKey>> {
     sqlx::query_as(
         "SELECT id, project_id, secret_hash, previous_secret_hash, previous_secret_expires_at,
-                revoked_at, archived_at, expires_at
+                revoked_at, archived_at, expires_at, allowed_models, workloads, rpm, tpm,
+                token_limit, token_limit_period
          FROM inference_keys WHERE secret_hash = ?1
          UNION ALL
          SELECT id, project_id, secret_hash, previous_secret_hash, previous_secret_expires_at,
-                revoked_at, archived_at, expires_at
+                revoked_at, archived_at, expires_at, allowed_models, workloads, rpm, tpm,
+                token_limit, token_limit_period
          FROM inference_keys WHERE previous_secret_hash = ?1
          LIMIT 1",
     )
     .bind(&secret_hash[..])
     .fetch_optional(pool)
     .await
-}
-
-/// How stale `last_used_at` may get: a busy key is written at most once a minute, not
-/// on every request (each write is an fsync'd commit).
-pub const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
-
-/// Records a use of the key, unless one was recorded within [`LAST_USED_RESOLUTION`].
-pub async fn touch(pool: &SqlitePool, key_id: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE inference_keys SET last_used_at = ?1
-         WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at <= ?3)",
-    )
-    .bind(now)
-    .bind(key_id)
-    .bind(now - LAST_USED_RESOLUTION)
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// Totals and the per-model breakdown the data plane records.

@@ -13,7 +13,9 @@ pub mod error;
 pub mod extract;
 pub mod keycache;
 pub mod keys;
+pub mod meter;
 pub mod projects;
+pub(crate) mod proxy;
 mod routes;
 #[cfg(feature = "bench-seed")]
 mod seed;
@@ -129,6 +131,8 @@ pub struct EmbeddedProject {
 pub struct Gateway {
     pool: SqlitePool,
     key_cache: std::sync::Arc<keycache::KeyCache>,
+    meter: std::sync::Arc<meter::Meter>,
+    upstream: reqwest::Client,
 }
 
 impl Gateway {
@@ -154,10 +158,28 @@ impl Gateway {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        let meter = std::sync::Arc::new(meter::Meter::default());
+        spawn_flusher(std::sync::Arc::downgrade(&meter), pool.clone());
         Ok(Self {
             pool,
             key_cache: Default::default(),
+            meter,
+            upstream: proxy::upstream_client(),
         })
+    }
+
+    /// Where finished requests report their usage.
+    pub fn meter(&self) -> &meter::Meter {
+        &self.meter
+    }
+
+    /// Writes all recorded usage now (shutdown, tests).
+    pub async fn flush_usage(&self) -> sqlx::Result<usize> {
+        self.meter.flush(&self.pool).await
+    }
+
+    pub(crate) fn upstream(&self) -> &reqwest::Client {
+        &self.upstream
     }
 
     /// The data plane's cache of keys by secret hash.
@@ -293,8 +315,28 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
+        let served = axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // Everything in-flight has finished: write its usage before going.
+        if let Err(error) = self.flush_usage().await {
+            tracing::error!(%error, "final usage flush failed");
+        }
+        served
     }
+}
+
+/// Flushes the meter every second while its gateway exists.
+fn spawn_flusher(meter: std::sync::Weak<meter::Meter>, pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(meter::FLUSH_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(meter) = meter.upgrade() else { break };
+            if let Err(error) = meter.flush(&pool).await {
+                tracing::error!(%error, "usage flush failed; retrying next second");
+            }
+        }
+    });
 }

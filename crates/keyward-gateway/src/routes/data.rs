@@ -1,27 +1,196 @@
-//! Data plane, first slice: `GET /v1/models`, authenticated by an inference key.
-//!
-//! It exists so that revocation is observable end to end from the first day: 200
-//! while the key is active, 401 on the first request after it is revoked. The models
-//! come from the project's workloads, which arrive with the workloads issue; until
-//! then the list is honestly empty.
+//! The data plane, OpenAI-compatible: `GET /v1/models`, `POST /v1/chat/completions`,
+//! `/v1/completions`, `/v1/embeddings`, and InferenceKey's
+//! `/endpoint/{project}/{workload}/v1/chat/completions|embeddings|rerank`. Every route
+//! takes an inference key (`Authorization: Bearer` or `X-Api-Key`); forwarding,
+//! scope checks and metering are in `proxy`.
 
 use crate::auth::DataCaller;
-use crate::Gateway;
-use axum::routing::get;
+use crate::error::ApiError;
+use crate::proxy::{self, Operation, INFERENCE_BODY_LIMIT};
+use crate::{workloads, Gateway};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use keyward_api::{ErrorBody, ModelList};
+use keyward_api::{ErrorBody, ErrorCode, Model, ModelList};
 
 pub fn routes() -> Router<Gateway> {
-    Router::new().route("/v1/models", get(list_models))
+    let inference = Router::new()
+        .route("/v1/chat/completions", post(chat_completions))
+        .route("/v1/completions", post(completions))
+        .route("/v1/embeddings", post(embeddings))
+        .route(
+            "/endpoint/{project_id}/{workload}/v1/chat/completions",
+            post(endpoint_chat),
+        )
+        .route(
+            "/endpoint/{project_id}/{workload}/v1/embeddings",
+            post(endpoint_embeddings),
+        )
+        .route(
+            "/endpoint/{project_id}/{workload}/v1/rerank",
+            post(endpoint_rerank),
+        )
+        // Bodies are read (with their own, larger limit and an OpenAI-shaped 413) in
+        // `read_body`, not by the control plane's 1 MiB extractor limit.
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .route("/v1/models", get(list_models))
+        .merge(inference)
+}
+
+async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
+    axum::body::to_bytes(body, INFERENCE_BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "The request body is larger than the {} MiB limit.",
+                    INFERENCE_BODY_LIMIT >> 20
+                ),
+            )
+            .openai_type("invalid_request_error")
+            .into_response()
+        })
+}
+
+async fn forward(
+    gateway: Gateway,
+    caller: DataCaller,
+    operation: Operation,
+    path: Option<(String, String)>,
+    body: Body,
+) -> Response {
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    if let Some((project_id, _)) = &path {
+        if *project_id != caller.project_id {
+            return ApiError::forbidden(
+                "project_scope_mismatch: this API key belongs to another project.",
+            )
+            .openai_type("permission_error")
+            .into_response();
+        }
+    }
+    let slug = path.as_ref().map(|(_, slug)| slug.as_str());
+    proxy::forward(&gateway, caller, operation, slug, body).await
+}
+
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    request_body(content = Object, description = "OpenAI chat completion request; `model` names the model or workload"),
+    responses((status = 200, description = "The upstream's answer (SSE when `stream` is true)"),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody),
+        (status = 403, description = "Model or workload outside the key's scope", body = ErrorBody),
+        (status = 404, description = "No workload serves this model", body = ErrorBody),
+        (status = 413, description = "Body over 16 MiB", body = ErrorBody),
+        (status = 502, description = "The workload's upstream is unreachable", body = ErrorBody),
+        (status = 503, description = "The workload has no upstream", body = ErrorBody)))]
+pub(crate) async fn chat_completions(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+    body: Body,
+) -> Response {
+    forward(gateway, caller, Operation::ChatCompletions, None, body).await
+}
+
+#[utoipa::path(post, path = "/v1/completions", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    request_body(content = Object, description = "OpenAI completion request"),
+    responses((status = 200, description = "The upstream's answer"), (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody), (status = 403, description = "Outside the key's scope", body = ErrorBody), (status = 404, description = "No workload serves this model", body = ErrorBody)))]
+pub(crate) async fn completions(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+    body: Body,
+) -> Response {
+    forward(gateway, caller, Operation::Completions, None, body).await
+}
+
+#[utoipa::path(post, path = "/v1/embeddings", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    request_body(content = Object, description = "OpenAI embeddings request"),
+    responses((status = 200, description = "The upstream's answer"), (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody), (status = 403, description = "Outside the key's scope", body = ErrorBody), (status = 404, description = "No workload serves this model", body = ErrorBody)))]
+pub(crate) async fn embeddings(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+    body: Body,
+) -> Response {
+    forward(gateway, caller, Operation::Embeddings, None, body).await
+}
+
+#[utoipa::path(post, path = "/endpoint/{project_id}/{workload}/v1/chat/completions", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    params(("project_id" = String, Path), ("workload" = String, Path, description = "Workload slug")),
+    request_body(content = Object, description = "OpenAI chat completion request"),
+    responses((status = 200, description = "The upstream's answer"), (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody), (status = 403, description = "Outside the key's scope or project", body = ErrorBody), (status = 404, description = "No such workload", body = ErrorBody)))]
+pub(crate) async fn endpoint_chat(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+    Path(path): Path<(String, String)>,
+    body: Body,
+) -> Response {
+    forward(
+        gateway,
+        caller,
+        Operation::ChatCompletions,
+        Some(path),
+        body,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/endpoint/{project_id}/{workload}/v1/embeddings", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    params(("project_id" = String, Path), ("workload" = String, Path, description = "Workload slug")),
+    request_body(content = Object, description = "OpenAI embeddings request"),
+    responses((status = 200, description = "The upstream's answer"), (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody), (status = 403, description = "Outside the key's scope or project", body = ErrorBody), (status = 404, description = "No such workload", body = ErrorBody)))]
+pub(crate) async fn endpoint_embeddings(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+    Path(path): Path<(String, String)>,
+    body: Body,
+) -> Response {
+    forward(gateway, caller, Operation::Embeddings, Some(path), body).await
+}
+
+#[utoipa::path(post, path = "/endpoint/{project_id}/{workload}/v1/rerank", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
+    params(("project_id" = String, Path), ("workload" = String, Path, description = "Workload slug")),
+    request_body(content = Object, description = "`{query, documents, top_n}`"),
+    responses((status = 200, description = "The upstream's answer"), (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody), (status = 403, description = "Outside the key's scope or project", body = ErrorBody), (status = 404, description = "No such workload", body = ErrorBody)))]
+pub(crate) async fn endpoint_rerank(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+    Path(path): Path<(String, String)>,
+    body: Body,
+) -> Response {
+    forward(gateway, caller, Operation::Rerank, Some(path), body).await
 }
 
 #[utoipa::path(get, path = "/v1/models", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),
     responses((status = 200, description = "Models this key may use", body = ModelList),
         (status = 401, description = "Unknown, revoked, expired or archived key", body = ErrorBody),
         (status = 403, description = "A control token on the data plane", body = ErrorBody)))]
-pub(crate) async fn list_models(_caller: DataCaller) -> Json<ModelList> {
-    Json(ModelList {
+pub(crate) async fn list_models(
+    State(gateway): State<Gateway>,
+    caller: DataCaller,
+) -> Result<Json<ModelList>, ApiError> {
+    let mut data: Vec<Model> = Vec::new();
+    for workload in workloads::list(gateway.pool(), &caller.project_id).await? {
+        let allowed = caller.key.allows_workload(&workload.slug)
+            && caller.key.allows_model(&workload.model_name);
+        if allowed && !data.iter().any(|m| m.id == workload.model_name) {
+            data.push(Model {
+                id: workload.model_name,
+                object: "model".into(),
+                created: workload.created_at.timestamp(),
+                owned_by: workload.slug,
+            });
+        }
+    }
+    Ok(Json(ModelList {
         object: "list".into(),
-        data: Vec::new(),
-    })
+        data,
+    }))
 }

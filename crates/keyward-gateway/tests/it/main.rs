@@ -2,11 +2,13 @@
 
 mod access;
 mod cli;
+mod dataplane;
 mod durability;
 mod keys;
 mod leaks;
 mod lifecycle;
 mod openapi;
 mod revocation;
+mod upstream;
 mod util;
 mod workloads;

@@ -1,0 +1,437 @@
+//! The data plane's forwarding: one authenticated request → its workload's upstream
+//! (an OpenAI-compatible server: vLLM, SGLang, llama.cpp, Ollama…) → the client, with
+//! every answer metered.
+//!
+//! Order of checks, each with OpenAI's error shape so SDKs raise their usual
+//! exceptions: the key (401, in the extractor), the body (400/413), the workload the
+//! request names (404 when the project has none by that slug or model), the key's
+//! scopes (403), the upstream (503 when none is configured, 502 when unreachable).
+//!
+//! Streams pass through chunk by chunk: the response body is the upstream's byte
+//! stream, tapped on the way to find the final usage chunk (the gateway asks for it
+//! with `stream_options.include_usage`). When a response carries no usage, tokens are
+//! estimated (≈ 4 bytes a token) and the row is marked estimated. A client that goes
+//! away mid-stream is metered for what was served, as an error.
+
+use crate::auth::DataCaller;
+use crate::error::ApiError;
+use crate::meter::UsageEvent;
+use crate::workloads;
+use crate::Gateway;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use keyward_api::workloads::Workload;
+use keyward_api::ErrorCode;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Largest inference request body accepted (long prompts, base64 images).
+pub const INFERENCE_BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// Largest non-streamed upstream answer read into memory.
+const RESPONSE_LIMIT: usize = 64 * 1024 * 1024;
+
+pub fn upstream_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        // Between two chunks of an answer; a whole generation may take much longer.
+        .read_timeout(Duration::from_secs(300))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .user_agent(concat!("keyward-gateway/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("static client configuration")
+}
+
+/// Which OpenAI operation a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ChatCompletions,
+    Completions,
+    Embeddings,
+    Rerank,
+}
+
+impl Operation {
+    fn path(self) -> &'static str {
+        match self {
+            Self::ChatCompletions => "/v1/chat/completions",
+            Self::Completions => "/v1/completions",
+            Self::Embeddings => "/v1/embeddings",
+            Self::Rerank => "/v1/rerank",
+        }
+    }
+}
+
+fn openai(status: StatusCode, code: ErrorCode, kind: &str, message: String) -> ApiError {
+    ApiError::new(status, code, message).openai_type(kind)
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    openai(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidInput,
+        "invalid_request_error",
+        message.into(),
+    )
+}
+
+/// Forwards one request. `path_workload` is the slug of `/endpoint/{project}/{slug}/…`
+/// routes; on `/v1/…` routes the body's `model` names the workload (by slug or model).
+pub async fn forward(
+    gateway: &Gateway,
+    caller: DataCaller,
+    operation: Operation,
+    path_workload: Option<&str>,
+    body: Bytes,
+) -> Response {
+    match prepare(gateway, &caller, operation, path_workload, &body).await {
+        Ok((workload, request, streaming)) => {
+            send(gateway, caller, operation, workload, request, streaming).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn prepare(
+    gateway: &Gateway,
+    caller: &DataCaller,
+    operation: Operation,
+    path_workload: Option<&str>,
+    body: &Bytes,
+) -> Result<(Workload, Value, bool), ApiError> {
+    if body.len() > INFERENCE_BODY_LIMIT {
+        return Err(openai(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            "invalid_request_error",
+            format!(
+                "The request body is {} bytes; the limit is {} MiB.",
+                body.len(),
+                INFERENCE_BODY_LIMIT >> 20
+            ),
+        ));
+    }
+    let mut request: Value = serde_json::from_slice(body)
+        .map_err(|e| bad_request(format!("The request body is not valid JSON ({e}).")))?;
+    let Some(object) = request.as_object_mut() else {
+        return Err(bad_request("The request body must be a JSON object."));
+    };
+    let requested = match object.get("model") {
+        Some(Value::String(model)) if !model.trim().is_empty() => Some(model.trim().to_owned()),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(bad_request("`model` must be a string.")),
+    };
+    let name = match (path_workload, &requested) {
+        (Some(slug), _) => slug.to_owned(),
+        (None, Some(model)) => model.clone(),
+        (None, None) => {
+            return Err(bad_request(
+                "`model` is required: the model or workload to call.",
+            ))
+        }
+    };
+    let workload = workloads::resolve(gateway.pool(), &caller.project_id, &name)
+        .await?
+        .ok_or_else(|| {
+            openai(
+                StatusCode::NOT_FOUND,
+                ErrorCode::ModelNotFound,
+                "invalid_request_error",
+                format!("The model `{name}` does not exist or you do not have access to it."),
+            )
+        })?;
+    if !caller.key.allows_workload(&workload.slug) {
+        return Err(openai(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "permission_error",
+            format!(
+                "scope_insufficient: this API key may not call workload `{}`.",
+                workload.slug
+            ),
+        ));
+    }
+    let model_allowed = caller.key.allows_model(&workload.model_name)
+        || requested
+            .as_deref()
+            .is_some_and(|m| caller.key.allows_model(m));
+    if !model_allowed {
+        return Err(openai(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "permission_error",
+            format!(
+                "scope_insufficient: this API key may not call model `{}`.",
+                workload.model_name
+            ),
+        ));
+    }
+    if workload.upstream_url.is_none() {
+        return Err(unavailable(
+            &workload,
+            "it has no upstream server configured",
+        ));
+    }
+    // The upstream serves the workload's model under its own name.
+    object.insert("model".into(), Value::String(workload.model_name.clone()));
+    let streaming = object.get("stream").and_then(Value::as_bool) == Some(true);
+    if streaming
+        && matches!(
+            operation,
+            Operation::ChatCompletions | Operation::Completions
+        )
+    {
+        let options = object
+            .entry("stream_options")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(options) = options.as_object_mut() {
+            options.insert("include_usage".into(), Value::Bool(true));
+        }
+    }
+    Ok((workload, request, streaming))
+}
+
+fn unavailable(workload: &Workload, why: &str) -> ApiError {
+    openai(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::WorkloadUnavailable,
+        "server_error",
+        format!("Workload `{}` is unavailable: {why}.", workload.slug),
+    )
+}
+
+/// What is known of a request's usage so far.
+struct Tally {
+    event: UsageEvent,
+    /// Bytes of the request (for the estimate when the upstream reports nothing).
+    request_bytes: usize,
+    response_bytes: usize,
+    reported: bool,
+}
+
+impl Tally {
+    fn absorb_usage(&mut self, usage: &Value) {
+        let count = |k: &str| usage.get(k).and_then(Value::as_u64);
+        let input = count("prompt_tokens").or_else(|| count("input_tokens"));
+        let output = count("completion_tokens")
+            .or_else(|| count("output_tokens"))
+            .unwrap_or(0);
+        if let Some(input) = input {
+            self.event.input_tokens = input;
+            self.event.output_tokens = output;
+            self.reported = true;
+        }
+    }
+
+    fn finish(mut self, meter: &crate::meter::Meter, error: bool) {
+        if !self.reported {
+            self.event.input_tokens = (self.request_bytes as u64).div_ceil(4);
+            self.event.output_tokens = (self.response_bytes as u64).div_ceil(4);
+            self.event.estimated = true;
+        }
+        self.event.error = error;
+        meter.record(self.event);
+    }
+}
+
+async fn send(
+    gateway: &Gateway,
+    caller: DataCaller,
+    operation: Operation,
+    workload: Workload,
+    request: Value,
+    streaming: bool,
+) -> Response {
+    let upstream = workload.upstream_url.as_deref().unwrap_or_default();
+    let url = format!("{upstream}{}", operation.path());
+    let body = request.to_string();
+    let mut tally = Tally {
+        event: UsageEvent {
+            project_id: caller.project_id.clone(),
+            key_id: caller.key_id.clone(),
+            model: workload.model_name.clone(),
+            workload: workload.slug.clone(),
+            at: chrono::Utc::now(),
+            input_tokens: 0,
+            output_tokens: 0,
+            estimated: false,
+            error: false,
+        },
+        request_bytes: body.len(),
+        response_bytes: 0,
+        reported: false,
+    };
+    let sent = gateway
+        .upstream()
+        .post(&url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::warn!(workload = %workload.slug, %error, "upstream unreachable");
+            tally.finish(gateway.meter(), true);
+            let why = if error.is_timeout() {
+                "its upstream server did not answer in time"
+            } else {
+                "its upstream server cannot be reached"
+            };
+            let mut error = unavailable(&workload, why);
+            error.status = StatusCode::BAD_GATEWAY;
+            return error.into_response();
+        }
+    };
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok())
+        .unwrap_or_else(|| HeaderValue::from_static("application/json"));
+    let failed = !status.is_success();
+
+    if streaming && !failed {
+        let meter = gateway.meter.clone();
+        let stream = MeteredStream::new(response.bytes_stream(), tally, meter);
+        return Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::from_stream(stream))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+
+    let mut collected = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        match chunk {
+            Ok(chunk) if collected.len() + chunk.len() <= RESPONSE_LIMIT => {
+                collected.extend_from_slice(&chunk)
+            }
+            Ok(_) => {
+                tally.finish(gateway.meter(), true);
+                return unavailable(&workload, "its upstream answer was too large").into_response();
+            }
+            Err(error) => {
+                tracing::warn!(workload = %workload.slug, %error, "upstream answer broken off");
+                tally.response_bytes = collected.len();
+                tally.finish(gateway.meter(), true);
+                let mut error = unavailable(&workload, "its upstream server broke off the answer");
+                error.status = StatusCode::BAD_GATEWAY;
+                return error.into_response();
+            }
+        }
+    }
+    tally.response_bytes = collected.len();
+    if let Ok(answer) = serde_json::from_slice::<Value>(&collected) {
+        if let Some(usage) = answer.get("usage") {
+            tally.absorb_usage(usage);
+        }
+    }
+    tally.finish(gateway.meter(), failed);
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(collected))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The upstream's SSE byte stream, passed through unchanged while its `data:` lines are
+/// scanned for usage. Metered once: at the end of the stream, on an upstream error, or
+/// when the client goes away (the stream is dropped unfinished).
+struct MeteredStream<S> {
+    inner: S,
+    tally: Option<Tally>,
+    meter: std::sync::Arc<crate::meter::Meter>,
+    line: Vec<u8>,
+}
+
+impl<S> MeteredStream<S> {
+    fn new(inner: S, tally: Tally, meter: std::sync::Arc<crate::meter::Meter>) -> Self {
+        Self {
+            inner,
+            tally: Some(tally),
+            meter,
+            line: Vec::new(),
+        }
+    }
+
+    fn scan_chunk(&mut self, chunk: &[u8]) {
+        let Some(tally) = self.tally.as_mut() else {
+            return;
+        };
+        tally.response_bytes += chunk.len();
+        for &byte in chunk {
+            if byte != b'\n' {
+                // A usage chunk is small; skip the bodies of huge lines.
+                if self.line.len() < 64 * 1024 {
+                    self.line.push(byte);
+                }
+                continue;
+            }
+            let line = std::mem::take(&mut self.line);
+            let Some(data) = line.strip_prefix(b"data:") else {
+                continue;
+            };
+            let data = data.trim_ascii();
+            if data.is_empty() || data == b"[DONE]" || !contains(data, b"\"usage\"") {
+                continue;
+            }
+            if let Ok(event) = serde_json::from_slice::<Value>(data) {
+                if let Some(usage) = event.get("usage").filter(|u| u.is_object()) {
+                    tally.absorb_usage(usage);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, error: bool) {
+        if let Some(tally) = self.tally.take() {
+            tally.finish(&self.meter, error);
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+impl<S> futures_util::Stream for MeteredStream<S>
+where
+    S: futures_util::Stream<Item = reqwest::Result<Bytes>> + Unpin,
+{
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        match self.inner.poll_next_unpin(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.scan_chunk(&chunk);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(error))) => {
+                tracing::warn!(%error, "upstream stream broke off");
+                self.finish(true);
+                Poll::Ready(Some(Err(std::io::Error::other(error))))
+            }
+            Poll::Ready(None) => {
+                self.finish(false);
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S> Drop for MeteredStream<S> {
+    fn drop(&mut self) {
+        // Dropped before the end: the client went away mid-stream.
+        self.finish(true);
+    }
+}

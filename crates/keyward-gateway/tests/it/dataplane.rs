@@ -1,0 +1,396 @@
+//! The data plane end to end (issue #6): a real gateway forwarding to a local upstream
+//! this test starts. Routing by model or slug, scopes, OpenAI-shaped errors, SSE
+//! passing through chunk by chunk, and usage metered from what the upstream reports
+//! (or estimated, and marked so).
+
+use crate::upstream::Upstream;
+use crate::util::{status_json, TestGateway};
+use futures_util::StreamExt;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+async fn workload(gw: &TestGateway, slug: &str, model: &str, upstream: Option<&str>) -> Value {
+    let (status, body) = status_json(
+        gw.control(Method::POST, &format!("/api/projects/{}/workloads", gw.project_id))
+            .json(&json!({"name": slug, "slug": slug, "model_name": model, "backend": "vllm", "upstream_url": upstream}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn key(gw: &TestGateway, body: Value) -> (String, String) {
+    let (status, created) = status_json(
+        gw.control(Method::POST, &gw.keys_path())
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn post(gw: &TestGateway, secret: &str, path: &str, body: Value) -> (u16, Value) {
+    status_json(
+        gw.http
+            .post(gw.url(path))
+            .bearer_auth(secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn usage_of(gw: &TestGateway, key_id: &str) -> Value {
+    gw.gateway.flush_usage().await.unwrap();
+    status_json(
+        gw.control(Method::GET, &format!("/v1/inference/keys/{key_id}/usage"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1
+}
+
+fn chat(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "Hi"}]})
+}
+
+#[tokio::test]
+async fn requests_are_routed_scoped_and_metered() {
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    workload(
+        &gw,
+        "chat-a",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        Some(&up.url),
+    )
+    .await;
+    workload(&gw, "embed", "bge-m3", Some(&up.url)).await;
+    workload(&gw, "idle", "qwen-idle", None).await;
+    let (key_id, secret) = key(&gw, json!({"name": "app"})).await;
+
+    // By slug or by model name; the upstream always sees its own model name.
+    let (status, answer) = post(&gw, &secret, "/v1/chat/completions", chat("chat-a")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["choices"][0]["message"]["content"], "Hello there");
+    assert_eq!(
+        up.last_received()["model"],
+        "meta-llama/Llama-3.1-8B-Instruct"
+    );
+    let (status, _) = post(
+        &gw,
+        &secret,
+        "/v1/chat/completions",
+        chat("meta-llama/Llama-3.1-8B-Instruct"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The key also works as X-Api-Key.
+    let response = gw
+        .http
+        .post(gw.url("/v1/embeddings"))
+        .header("x-api-key", &secret)
+        .json(&json!({"model": "bge-m3", "input": ["a"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // InferenceKey's per-workload endpoint, rerank included.
+    let (status, ranked) = post(
+        &gw,
+        &secret,
+        &format!("/endpoint/{}/embed/v1/rerank", gw.project_id),
+        json!({"query": "q", "documents": ["a", "b"], "top_n": 2}),
+    )
+    .await;
+    assert_eq!(
+        (status, ranked["results"][0]["index"].as_u64()),
+        (200, Some(1))
+    );
+
+    let usage = usage_of(&gw, &key_id).await;
+    assert_eq!(usage["requests"], 4, "{usage}");
+    assert_eq!(usage["input_tokens"], 11 + 11 + 5 + 9);
+    assert_eq!(usage["output_tokens"], 7 + 7);
+    let by_model: Vec<&str> = usage["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert!(by_model.contains(&"meta-llama/Llama-3.1-8B-Instruct") && by_model.contains(&"bge-m3"));
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT model, workload, requests, estimated_requests FROM usage_minute WHERE key_id = ? ORDER BY model",
+    )
+    .bind(&key_id)
+    .fetch_all(gw.gateway.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r.3 == 0), "nothing estimated");
+
+    // /v1/models lists what the key may call.
+    let models: Value = gw
+        .http
+        .get(gw.url("/v1/models"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+
+    // Errors in OpenAI's shape.
+    let (status, body) = post(&gw, &secret, "/v1/chat/completions", chat("gpt-9")).await;
+    assert_eq!(
+        (
+            status,
+            body["error"]["code"].as_str(),
+            body["error"]["type"].as_str()
+        ),
+        (404, Some("model_not_found"), Some("invalid_request_error"))
+    );
+    let (status, body) = post(&gw, &secret, "/v1/chat/completions", chat("idle")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("workload_unavailable")),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("idle"));
+    let (status, body) = post(
+        &gw,
+        &secret,
+        "/v1/chat/completions",
+        json!({"messages": []}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = post(
+        &gw,
+        &secret,
+        &format!("/endpoint/prj_other/chat-a/v1/chat/completions"),
+        chat("x"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let big = "x".repeat(17 * 1024 * 1024);
+    let response = gw
+        .http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let (status, body) = post(
+        &gw,
+        "kw_live_notarealkeyatallnotarealkeyat123456",
+        "/v1/chat/completions",
+        chat("chat-a"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["type"].as_str()),
+        (401, Some("invalid_request_error"))
+    );
+}
+
+#[tokio::test]
+async fn scopes_are_enforced_per_model_and_workload() {
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    workload(&gw, "chat-a", "llama", Some(&up.url)).await;
+    workload(&gw, "chat-b", "qwen", Some(&up.url)).await;
+    let (_, only_llama) = key(&gw, json!({"name": "m", "allowed_models": ["llama"]})).await;
+    let (_, only_b) = key(&gw, json!({"name": "w", "workloads": ["chat-b"]})).await;
+
+    assert_eq!(
+        post(&gw, &only_llama, "/v1/chat/completions", chat("llama"))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = post(&gw, &only_llama, "/v1/chat/completions", chat("qwen")).await;
+    assert_eq!(
+        (status, body["error"]["type"].as_str()),
+        (403, Some("permission_error"))
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("qwen"));
+    assert_eq!(
+        post(&gw, &only_b, "/v1/chat/completions", chat("chat-b"))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = post(
+        &gw,
+        &only_b,
+        &format!("/endpoint/{}/chat-a/v1/chat/completions", gw.project_id),
+        chat("x"),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("chat-a"));
+}
+
+#[tokio::test]
+async fn streams_pass_through_chunk_by_chunk_and_are_metered_from_the_usage_chunk() {
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    up.script.lock().unwrap().chunk_pause = Duration::from_millis(150);
+    workload(&gw, "chat-a", "llama", Some(&up.url)).await;
+    let (key_id, secret) = key(&gw, json!({"name": "stream"})).await;
+
+    let started = Instant::now();
+    let response = gw
+        .http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .json(&json!({"model": "chat-a", "stream": true, "messages": [{"role": "user", "content": "Hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut stream = response.bytes_stream();
+    let first = stream.next().await.unwrap().unwrap();
+    let first_at = started.elapsed();
+    assert!(String::from_utf8_lossy(&first).contains("tok0"));
+    let mut rest = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        rest.extend_from_slice(&chunk.unwrap());
+    }
+    let total = started.elapsed();
+    assert!(String::from_utf8_lossy(&rest).contains("[DONE]"));
+    assert!(
+        first_at + Duration::from_millis(400) < total,
+        "the first chunk arrived before the rest were produced ({first_at:?} of {total:?})"
+    );
+    assert_eq!(
+        up.last_received()["stream_options"]["include_usage"],
+        true,
+        "usage was asked for"
+    );
+
+    let usage = usage_of(&gw, &key_id).await;
+    assert_eq!(
+        (
+            usage["requests"].as_i64(),
+            usage["input_tokens"].as_i64(),
+            usage["output_tokens"].as_i64()
+        ),
+        (Some(1), Some(13), Some(3))
+    );
+}
+
+#[tokio::test]
+async fn missing_usage_is_estimated_and_failures_are_counted() {
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    workload(&gw, "chat-a", "llama", Some(&up.url)).await;
+    workload(&gw, "gone", "gone-model", Some("http://127.0.0.1:9")).await;
+    let (key_id, secret) = key(&gw, json!({"name": "est"})).await;
+
+    up.script.lock().unwrap().omit_usage = true;
+    assert_eq!(
+        post(&gw, &secret, "/v1/chat/completions", chat("chat-a"))
+            .await
+            .0,
+        200
+    );
+    up.script.lock().unwrap().fail_with = Some(500);
+    let (status, body) = post(&gw, &secret, "/v1/chat/completions", chat("chat-a")).await;
+    assert_eq!(
+        status, 500,
+        "the upstream's own error passes through: {body}"
+    );
+    let (status, body) = post(&gw, &secret, "/v1/chat/completions", chat("gone")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("workload_unavailable")),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("gone"));
+
+    gw.gateway.flush_usage().await.unwrap();
+    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT workload, requests, errors, estimated_requests, input_tokens FROM usage_minute WHERE key_id = ? ORDER BY workload",
+    )
+    .bind(&key_id)
+    .fetch_all(gw.gateway.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows[0].0, "chat-a");
+    assert_eq!((rows[0].1, rows[0].2, rows[0].3), (2, 1, 2), "{rows:?}");
+    assert!(rows[0].4 > 0, "estimated tokens are not zero");
+    assert_eq!((rows[1].0.as_str(), rows[1].1, rows[1].2), ("gone", 1, 1));
+}
+
+#[tokio::test]
+async fn a_client_leaving_mid_stream_is_metered_for_what_was_served() {
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    {
+        let mut script = up.script.lock().unwrap();
+        script.chunk_pause = Duration::from_millis(200);
+        script.chunks = 10;
+    }
+    workload(&gw, "chat-a", "llama", Some(&up.url)).await;
+    let (key_id, secret) = key(&gw, json!({"name": "leaver"})).await;
+    let response = gw
+        .http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .json(&json!({"model": "chat-a", "stream": true, "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = response.bytes_stream();
+    stream.next().await.unwrap().unwrap();
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    gw.gateway.flush_usage().await.unwrap();
+    let row: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
+    )
+    .bind(&key_id)
+    .fetch_one(gw.gateway.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (row.0, row.1, row.2),
+        (1, 1, 1),
+        "one failed request, estimated: {row:?}"
+    );
+    assert!(row.3 > 0 && row.3 < 200, "only what was served: {row:?}");
+}
