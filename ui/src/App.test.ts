@@ -1,12 +1,13 @@
 // The shell: product name, the active profile and its switcher from the backend, the
-// Keys screen as the first page, the Profiles page one click away, and the keychain
-// banner above whichever screen is open.
+// Keys screen as the first page, the Profiles and Settings pages one click away, Find
+// leaked key as a dialog over any page, and the keychain banner above whichever screen
+// is open.
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import App from "./App.svelte";
-import { failure, keyPage, ok } from "$lib/keys/fixtures";
+import { failure, inferenceKey, keyPage, LEAKED_SECRET, leakMatch, leakSearch, ok } from "$lib/keys/fixtures";
 import { local, profileList, staging } from "$lib/profiles/fixtures";
 
 vi.mock("$lib/bindings", () => ({
@@ -15,6 +16,10 @@ vi.mock("$lib/bindings", () => ({
     listProfiles: vi.fn(),
     listKeys: vi.fn(),
     reissueLocalToken: vi.fn(),
+    keySettings: vi.fn(),
+    findLeakedKey: vi.fn(),
+    revokeLeakedKey: vi.fn(),
+    discardLeak: vi.fn(),
   },
 }));
 
@@ -84,5 +89,69 @@ describe("App", () => {
     expect(await screen.findByTestId("keys-empty")).toBeInTheDocument();
     expect(listKeys).toHaveBeenCalledTimes(2);
     expect(screen.queryByTestId("local-token-missing")).not.toBeInTheDocument();
+  });
+
+  it("opens Settings from the navigation", async () => {
+    activeProfile.mockResolvedValue(ok(local));
+    vi.mocked(commands.keySettings).mockResolvedValue(ok({ clipboard_clear_seconds: 45 }));
+    const user = userEvent.setup();
+    render(App);
+
+    await user.click(screen.getByTestId("nav-settings"));
+
+    expect(screen.getByTestId("nav-settings")).toHaveAttribute("aria-current", "page");
+    expect(screen.getByTestId("nav-keys")).not.toHaveAttribute("aria-current");
+    expect(screen.getByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
+    expect(await screen.findByTestId("settings-clipboard-seconds")).toHaveValue(45);
+  });
+
+  it("opens Find leaked key over any page and drops the pasted secret when it closes", async () => {
+    activeProfile.mockResolvedValue(ok(local));
+    vi.mocked(commands.discardLeak).mockResolvedValue(ok(null));
+    vi.mocked(commands.findLeakedKey).mockResolvedValue(ok(leakSearch()));
+    const user = userEvent.setup();
+    render(App);
+    await user.click(screen.getByTestId("nav-profiles"));
+
+    await user.click(screen.getByTestId("nav-leak"));
+    const dialog = screen.getByTestId("leak-dialog");
+    expect(dialog).toHaveAccessibleName("Find a leaked key");
+    expect(screen.getByTestId("profiles-screen")).toBeInTheDocument();
+    await user.click(screen.getByTestId("leak-secret"));
+    await user.paste(LEAKED_SECRET);
+    await user.click(screen.getByTestId("leak-find"));
+    await screen.findByTestId("leak-no-match");
+
+    await user.keyboard("{Escape}");
+
+    expect(screen.queryByTestId("leak-dialog")).not.toBeInTheDocument();
+    expect(commands.discardLeak).toHaveBeenCalledOnce();
+    expect(screen.getByTestId("nav-leak")).toHaveFocus();
+  });
+
+  it("refreshes the Keys list after a leaked key is revoked from the dialog", async () => {
+    activeProfile.mockResolvedValue(ok(local));
+    const leaked = leakMatch({ profile_id: "local", profile_name: "Local" });
+    listKeys.mockResolvedValue(ok(keyPage([leaked.key, inferenceKey({ id: "key_other" })])));
+    vi.mocked(commands.discardLeak).mockResolvedValue(ok(null));
+    vi.mocked(commands.findLeakedKey).mockResolvedValue(ok(leakSearch({ matches: [leaked] })));
+    const revoked = { ...leaked.key, status: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
+    vi.mocked(commands.revokeLeakedKey).mockResolvedValue(
+      ok({ key: revoked, probe_status: 401, probe_message: "The API key is revoked.", refused: true }),
+    );
+    const user = userEvent.setup();
+    render(App);
+    await screen.findByTestId("keys-table");
+    expect(listKeys).toHaveBeenCalledTimes(1);
+
+    await user.click(screen.getByTestId("nav-leak"));
+    await user.click(screen.getByTestId("leak-secret"));
+    await user.paste(LEAKED_SECRET);
+    await user.click(screen.getByTestId("leak-find"));
+    listKeys.mockResolvedValue(ok(keyPage([revoked, inferenceKey({ id: "key_other" })])));
+    await user.click(await screen.findByTestId("leak-revoke"));
+    await screen.findByTestId("leak-proof");
+
+    await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
   });
 });

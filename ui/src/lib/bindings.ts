@@ -403,6 +403,14 @@ export type ErrorCode =
  */
 "upstream" | 
 /**
+ * The data plane has no workload serving the requested model (OpenAI's code).
+ */
+"model_not_found" | 
+/**
+ * The workload exists but cannot serve now (no upstream, upstream down).
+ */
+"workload_unavailable" | 
+/**
  * The console's reveal-once panel was already closed; the secret is gone.
  */
 "reveal_closed" | 

@@ -1,14 +1,17 @@
-// Keys screen end to end against mocked commands: the list and its states, the
-// create → reveal-once → close flow (closeReveal is called and the secret is gone from
-// the page), revoke only after an explicit confirmation, and a fresh list whenever
-// the active profile changes.
-import { render, screen, within } from "@testing-library/svelte";
+// Keys screen end to end against mocked commands: the list and its states; a 100,000-key
+// project rendered a window at a time and fetched a page at a time as it scrolls; the
+// filters, sort and search as the KeyListQuery they send (text debounced), and a
+// server's field error at its filter; selection and a bulk revoke that partly fails;
+// the `n` and `/` shortcuts; a key's page in place of the list and back; create →
+// reveal-once → close (closeReveal called, secret gone from the page); revoke only after
+// an explicit confirmation; and a fresh list whenever the active profile changes.
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type InferenceKey } from "$lib/bindings";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { commands, type InferenceKey, type KeyListQuery } from "$lib/bindings";
 import { local, profileList, staging, withSession } from "$lib/profiles/fixtures";
 import KeysScreen from "./KeysScreen.svelte";
-import { deferred, failure, inferenceKey, keyPage, ok } from "./fixtures";
+import { deferred, failure, inferenceKey, keyPage, ok, pagedProject } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
@@ -17,6 +20,10 @@ vi.mock("$lib/bindings", () => ({
     copyReveal: vi.fn(),
     closeReveal: vi.fn(),
     revokeKey: vi.fn(),
+    revokeKeys: vi.fn(),
+    getKey: vi.fn(),
+    keyUsage: vi.fn(),
+    keyAudit: vi.fn(),
     switchProfile: vi.fn(),
     listProfiles: vi.fn(),
     activeProfile: vi.fn(),
@@ -27,8 +34,10 @@ const listKeys = vi.mocked(commands.listKeys);
 const createKey = vi.mocked(commands.createKey);
 const closeReveal = vi.mocked(commands.closeReveal);
 const revokeKey = vi.mocked(commands.revokeKey);
+const revokeKeys = vi.mocked(commands.revokeKeys);
 
 const SECRET = "kw_live_3q9XbV7mZk2LwPp0RtY8sNc4HdJf6GaE";
+const ROW_HEIGHT = 40;
 
 const billing = inferenceKey({ id: "key_a", name: "billing-service", masked: "kw_live_…9f2c" });
 const old = inferenceKey({
@@ -39,15 +48,32 @@ const old = inferenceKey({
   revoked_at: "2025-04-01T12:00:00Z",
 });
 const fresh = inferenceKey({ id: "key_c", name: "ci-runner", masked: "kw_live_…GaE" });
+const search = inferenceKey({ id: "key_d", name: "search-api", masked: "kw_live_…d00d" });
+
+/** The query the screen sends with no filter, for `offset`. */
+function unfiltered(offset = 0): KeyListQuery {
+  return {
+    status: null,
+    include_archived: false,
+    q: null,
+    model: null,
+    workload: null,
+    label: null,
+    expiring_within_days: null,
+    sort: "created_at",
+    limit: 200,
+    offset,
+  };
+}
 
 function listing(...keys: InferenceKey[]) {
   return ok(keyPage(keys));
 }
 
 /** The screen with a fresh profile session, as the app shell provides one. */
-function renderKeys() {
+function renderKeys(props: { changed?: number } = {}) {
   const { session, context } = withSession();
-  return { session, ...render(KeysScreen, { context }) };
+  return { session, ...render(KeysScreen, { context, props }) };
 }
 
 function row(id: string): HTMLElement {
@@ -56,37 +82,61 @@ function row(id: string): HTMLElement {
   return found;
 }
 
+function rowIds(): string[] {
+  return screen.getAllByTestId("key-row").map((tr) => tr.dataset.keyId ?? "");
+}
+
+function offsetsAsked(): number[] {
+  return listKeys.mock.calls.map(([query]) => query.offset ?? 0);
+}
+
+async function scrollToRow(index: number) {
+  const viewport = screen.getByTestId("keys-viewport");
+  viewport.scrollTop = index * ROW_HEIGHT;
+  await fireEvent.scroll(viewport);
+}
+
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   closeReveal.mockResolvedValue(ok(null));
 });
 
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
 describe("KeysScreen list", () => {
-  it("shows each key's masked label, status and creation time", async () => {
-    listKeys.mockResolvedValue(listing(billing, old));
+  it("shows each key's masked label, status, last use and creation time", async () => {
+    listKeys.mockResolvedValue(listing(billing, old, inferenceKey({ id: "key_used", last_used_at: "2025-05-01T08:00:00Z" })));
     renderKeys();
 
     const table = await screen.findByTestId("keys-table");
-    expect(within(table).getAllByTestId("key-row")).toHaveLength(2);
+    expect(within(table).getAllByTestId("key-row")).toHaveLength(3);
+    expect(listKeys).toHaveBeenCalledExactlyOnceWith(unfiltered());
+    expect(screen.getByTestId("keys-total")).toHaveTextContent("3 keys");
     expect(within(row("key_a")).getByTestId("key-label")).toHaveTextContent("kw_live_…9f2c");
     expect(within(row("key_b")).getByTestId("key-label")).toHaveTextContent("kw_live_…71aa");
     expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Active");
     expect(within(row("key_b")).getByTestId("key-status")).toHaveTextContent("Revoked");
-    expect(within(row("key_a")).getByText((_, el) => el?.tagName === "TIME")).toHaveAttribute(
-      "title",
-      "2025-03-14T09:26:53Z",
+    expect(within(row("key_a")).getByTestId("key-created")).toHaveAttribute("title", "2025-03-14T09:26:53Z");
+    expect(within(row("key_a")).getByTestId("key-last-used")).toHaveTextContent("Never");
+    expect(within(row("key_used")).getByTestId("key-last-used").querySelector("time")).toHaveAttribute(
+      "datetime",
+      "2025-05-01T08:00:00Z",
     );
     expect(within(row("key_a")).getByTestId("key-revoke")).toBeEnabled();
     expect(within(row("key_a")).getByTestId("key-revoke")).toHaveAccessibleName("Revoke billing-service");
     expect(within(row("key_b")).queryByTestId("key-revoke")).not.toBeInTheDocument();
   });
 
-  it("says it is loading until the list arrives", async () => {
+  it("shows a loading indicator only when the list is slow, until it arrives", async () => {
     const pending = deferred<Awaited<ReturnType<typeof commands.listKeys>>>();
     listKeys.mockReturnValue(pending.promise);
     renderKeys();
 
-    expect(screen.getByTestId("keys-loading")).toHaveTextContent("Loading keys…");
+    // A quick answer never flashes a spinner.
+    expect(screen.queryByTestId("keys-loading")).not.toBeInTheDocument();
+    expect(await screen.findByTestId("keys-loading")).toHaveTextContent("Loading keys…");
     pending.resolve(listing(billing));
     expect(await screen.findByTestId("keys-table")).toBeInTheDocument();
     expect(screen.queryByTestId("keys-loading")).not.toBeInTheDocument();
@@ -100,6 +150,7 @@ describe("KeysScreen list", () => {
     expect(empty).toHaveTextContent("No API keys yet");
     expect(within(empty).getByRole("button", { name: "Create API Key" })).toBeInTheDocument();
     expect(screen.queryByTestId("keys-table")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("keys-no-match")).not.toBeInTheDocument();
   });
 
   it("shows a load error with its message and retries on request", async () => {
@@ -115,6 +166,436 @@ describe("KeysScreen list", () => {
     expect(await screen.findByTestId("keys-table")).toBeInTheDocument();
     expect(screen.queryByTestId("keys-error")).not.toBeInTheDocument();
     expect(listKeys).toHaveBeenCalledTimes(2);
+  });
+
+  it("keeps the rows on screen when a refresh fails", async () => {
+    listKeys.mockResolvedValueOnce(listing(billing));
+    listKeys.mockResolvedValueOnce(failure("The gateway is restarting.", "unavailable"));
+    const { rerender } = renderKeys({ changed: 0 });
+    await screen.findByTestId("keys-table");
+
+    await rerender({ changed: 1 });
+
+    expect(await screen.findByTestId("keys-error")).toHaveTextContent("The gateway is restarting.");
+    expect(rowIds()).toEqual(["key_a"]);
+  });
+
+  it("names every status the gateway reports", async () => {
+    listKeys.mockResolvedValue(
+      listing(
+        inferenceKey({ id: "k1", status: "active" }),
+        inferenceKey({ id: "k2", status: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
+        inferenceKey({ id: "k3", status: "expired", expires_at: "2026-01-02T00:00:00Z" }),
+        inferenceKey({ id: "k4", status: "archived", archived_at: "2026-01-03T00:00:00Z" }),
+      ),
+    );
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    const badges = screen.getAllByTestId("key-status").map((b) => b.textContent?.trim());
+    expect(badges).toEqual(["Active", "Revoked", "Expired", "Archived"]);
+    expect(within(row("k3")).queryByTestId("key-revoke")).toBeNull();
+  });
+
+  it("puts a performance mark once the first page of rows is on screen", async () => {
+    const mark = vi.fn();
+    vi.stubGlobal("performance", { ...performance, mark, now: () => Date.now() });
+    listKeys.mockResolvedValue(listing(billing));
+    renderKeys();
+
+    await screen.findByTestId("keys-table");
+    await vi.waitFor(() => expect(mark).toHaveBeenCalledExactlyOnceWith("keys:first-page"));
+  });
+});
+
+describe("KeysScreen at scale", () => {
+  it("renders only the rows in view of a 100,000-key project and fetches one page", async () => {
+    listKeys.mockImplementation(pagedProject(100_000));
+    renderKeys();
+
+    await screen.findByTestId("keys-table");
+    expect(screen.getByTestId("keys-total")).toHaveTextContent("100,000 keys");
+    const ids = rowIds();
+    expect(ids.length).toBeGreaterThan(10);
+    expect(ids.length).toBeLessThan(60);
+    expect(ids[0]).toBe("key_000000");
+    expect(listKeys).toHaveBeenCalledExactlyOnceWith(unfiltered(0));
+    // The scroll bar has the whole project's length: the rows not rendered are a spacer.
+    const table = screen.getByTestId("keys-table");
+    expect(table).toHaveAttribute("aria-rowcount", "100001");
+    const spacer = table.querySelector<HTMLElement>("tbody tr.spacer:last-child td");
+    expect(spacer?.style.height).toBe(`${(100_000 - ids.length) * ROW_HEIGHT}px`);
+  });
+
+  it("fetches the next page as the list scrolls, keeping the rows already loaded", async () => {
+    listKeys.mockImplementation(pagedProject(100_000));
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    await scrollToRow(190);
+
+    await vi.waitFor(() => expect(screen.getAllByTestId("key-row").some((tr) => tr.dataset.keyId === "key_000210")).toBe(true));
+    expect(offsetsAsked()).toEqual([0, 200]);
+    expect(listKeys).toHaveBeenLastCalledWith(unfiltered(200));
+    const ids = rowIds();
+    expect(ids.length).toBeLessThan(60);
+    expect(ids).toContain("key_000199");
+    expect(ids).not.toContain("key_000100");
+    expect(row("key_000190")).toHaveAttribute("aria-rowindex", "192");
+
+    // Back at the top, page 0 is still loaded: no request.
+    await scrollToRow(0);
+    expect(row("key_000000")).toBeInTheDocument();
+    expect(listKeys).toHaveBeenCalledTimes(2);
+  });
+
+  it("jumping to the middle fetches the middle, not everything before it", async () => {
+    listKeys.mockImplementation(pagedProject(100_000));
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    await scrollToRow(50_000);
+
+    await vi.waitFor(() => expect(screen.getAllByTestId("key-row").some((tr) => tr.dataset.keyId === "key_050000")).toBe(true));
+    expect(offsetsAsked()).toEqual([0, 49_800, 50_000]);
+    expect(rowIds().length).toBeLessThan(60);
+  });
+
+  it("shows placeholder rows while their page is on its way", async () => {
+    const project = pagedProject(1_000);
+    const pending = deferred<Awaited<ReturnType<typeof commands.listKeys>>>();
+    listKeys.mockImplementation(project);
+    listKeys.mockImplementationOnce(project).mockReturnValueOnce(pending.promise);
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    await scrollToRow(300);
+
+    expect(offsetsAsked()).toEqual([0, 200]);
+    expect(screen.getAllByTestId("key-row-pending").length).toBeGreaterThan(10);
+    expect(screen.queryByTestId("key-row")).not.toBeInTheDocument();
+    pending.resolve(await project(unfiltered(200)));
+    await vi.waitFor(() => expect(row("key_000300")).toBeInTheDocument());
+    expect(screen.queryByTestId("key-row-pending")).not.toBeInTheDocument();
+  });
+});
+
+describe("KeysScreen filters", () => {
+  async function ready() {
+    listKeys.mockResolvedValue(listing(billing, fresh));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    listKeys.mockClear();
+    return user;
+  }
+
+  it("waits for a pause in typing before searching, then sends one query", async () => {
+    const user = await ready();
+
+    await user.type(screen.getByTestId("keys-search"), "billing");
+
+    // Typed faster than the pause: nothing sent yet.
+    expect(listKeys).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(listKeys).toHaveBeenCalled());
+    await new Promise((done) => setTimeout(done, 300));
+    expect(listKeys).toHaveBeenCalledExactlyOnceWith({ ...unfiltered(), q: "billing" });
+  });
+
+  it("sends status, model, workload, label, expiry window and sort as the KeyListQuery", async () => {
+    const user = await ready();
+
+    await user.selectOptions(screen.getByTestId("keys-filter-status"), "revoked");
+    expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), status: "revoked", include_archived: null });
+
+    await user.type(screen.getByTestId("keys-filter-model"), "gpt-4o");
+    await user.type(screen.getByTestId("keys-filter-workload"), "support");
+    await user.type(screen.getByTestId("keys-filter-label"), "team=ml");
+    await user.type(screen.getByTestId("keys-filter-expiring"), "30");
+    await user.selectOptions(screen.getByTestId("keys-sort"), "name");
+
+    const expected: KeyListQuery = {
+      ...unfiltered(),
+      status: "revoked",
+      include_archived: null,
+      model: "gpt-4o",
+      workload: "support",
+      label: "team=ml",
+      expiring_within_days: 30,
+      sort: "name",
+    };
+    await vi.waitFor(() => expect(listKeys).toHaveBeenLastCalledWith(expected));
+    // A select applies at once and takes the pending text with it; nothing is sent twice.
+    await new Promise((done) => setTimeout(done, 300));
+    expect(listKeys).toHaveBeenLastCalledWith(expected);
+  });
+
+  it("lists archived keys when Archived is chosen", async () => {
+    const user = await ready();
+    await user.selectOptions(screen.getByTestId("keys-filter-status"), "archived");
+    expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), status: "archived", include_archived: null });
+  });
+
+  it("says when no key matches, and Clear filters goes back to every key", async () => {
+    const user = await ready();
+    listKeys.mockResolvedValueOnce(listing());
+
+    await user.selectOptions(screen.getByTestId("keys-filter-status"), "expired");
+
+    const none = await screen.findByTestId("keys-no-match");
+    expect(none).toHaveTextContent("No keys match the filters");
+    expect(screen.queryByTestId("keys-empty")).not.toBeInTheDocument();
+    expect(screen.getByTestId("keys-total")).toHaveTextContent("0 keys match");
+
+    await user.click(screen.getByTestId("keys-clear-filters"));
+
+    expect(listKeys).toHaveBeenLastCalledWith(unfiltered());
+    expect(await screen.findByTestId("keys-table")).toBeInTheDocument();
+    expect(screen.getByTestId("keys-filter-status")).toHaveValue("all");
+  });
+
+  it("shows the server's field error at the filter it names, not as a load error", async () => {
+    const user = await ready();
+    listKeys.mockResolvedValueOnce(failure("A label filter is key or key=value.", "invalid_input", "label"));
+
+    await user.type(screen.getByTestId("keys-filter-label"), "=ml");
+
+    const label = screen.getByTestId("keys-filter-label");
+    await vi.waitFor(() => expect(label).toHaveAttribute("aria-invalid", "true"));
+    expect(label).toHaveAccessibleDescription("A label filter is key or key=value.");
+    expect(screen.getAllByTestId("keys-filter-error")).toHaveLength(1);
+    expect(screen.queryByTestId("keys-error")).not.toBeInTheDocument();
+    expect(screen.getByTestId("keys-filter-invalid")).toBeInTheDocument();
+    expect(screen.getByTestId("keys-filter-model")).not.toHaveAttribute("aria-invalid");
+
+    // Fixing it lists again and the error goes.
+    await user.clear(label);
+    await user.type(label, "team");
+    await vi.waitFor(() => expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), label: "team" }));
+    expect(await screen.findByTestId("keys-table")).toBeInTheDocument();
+    expect(label).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("shows a bad expiry window at its filter", async () => {
+    const user = await ready();
+    listKeys.mockResolvedValueOnce(failure("Expiring within must be 1 to 3650 days.", "invalid_input", "expiring_within_days"));
+
+    await user.type(screen.getByTestId("keys-filter-expiring"), "0");
+
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("keys-filter-expiring")).toHaveAccessibleDescription("Expiring within must be 1 to 3650 days."),
+    );
+    expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), expiring_within_days: 0 });
+  });
+
+  it("keeps the old rows until the new query's rows arrive, then replaces them", async () => {
+    const user = await ready();
+    const pending = deferred<Awaited<ReturnType<typeof commands.listKeys>>>();
+    listKeys.mockReturnValueOnce(pending.promise);
+
+    await user.selectOptions(screen.getByTestId("keys-sort"), "name");
+    expect(rowIds()).toEqual(["key_a", "key_c"]);
+    expect(screen.getByTestId("keys-table")).toHaveAttribute("aria-busy", "true");
+
+    pending.resolve(listing(fresh));
+    await vi.waitFor(() => expect(rowIds()).toEqual(["key_c"]));
+  });
+});
+
+describe("KeysScreen selection and bulk revoke", () => {
+  it("revokes the selected keys and reports each failure next to the ones that worked", async () => {
+    listKeys.mockResolvedValue(listing(billing, fresh, search, old));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    expect(screen.queryByTestId("keys-bulk-bar")).not.toBeInTheDocument();
+    expect(within(row("key_b")).getByTestId("key-select")).toBeDisabled();
+    await user.click(within(row("key_a")).getByTestId("key-select"));
+    await user.click(within(row("key_c")).getByTestId("key-select"));
+
+    const bar = screen.getByTestId("keys-bulk-bar");
+    expect(bar).toHaveTextContent("2 keys selected");
+    await user.click(within(bar).getByTestId("keys-bulk-revoke"));
+
+    const dialog = screen.getByTestId("bulk-revoke-dialog");
+    expect(dialog).toHaveTextContent("billing-service");
+    expect(dialog).toHaveTextContent("ci-runner");
+    expect(dialog).not.toHaveTextContent("search-api");
+    revokeKeys.mockResolvedValue(
+      ok({
+        revoked: [{ ...billing, status: "revoked", revoked_at: "2026-02-02T00:00:00Z" }],
+        failed: [{ key_id: "key_c", error: { code: "unavailable", message: "The gateway did not answer.", field: null } }],
+      }),
+    );
+    listKeys.mockResolvedValue(
+      listing({ ...billing, status: "revoked", revoked_at: "2026-02-02T00:00:00Z" }, fresh, search, old),
+    );
+    await user.click(within(dialog).getByTestId("bulk-revoke-confirm"));
+
+    expect(revokeKeys).toHaveBeenCalledExactlyOnceWith(["key_a", "key_c"]);
+    const summary = await screen.findByTestId("bulk-revoke-summary");
+    expect(summary).toHaveTextContent("1 revoked");
+    const failed = within(summary).getAllByTestId("bulk-revoke-failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toHaveTextContent("ci-runner");
+    expect(failed[0]).toHaveTextContent("The gateway did not answer.");
+
+    await user.click(screen.getByTestId("bulk-revoke-done"));
+
+    expect(screen.queryByTestId("bulk-revoke-dialog")).not.toBeInTheDocument();
+    await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Revoked"));
+    // The key that failed stays selected, to try again.
+    expect(screen.getByTestId("keys-bulk-bar")).toHaveTextContent("1 key selected");
+    expect(within(row("key_c")).getByTestId("key-select")).toBeChecked();
+  });
+
+  it("selects every loaded active key from the header, and clears them again", async () => {
+    listKeys.mockResolvedValue(listing(billing, fresh, old));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    const all = screen.getByTestId("keys-select-all");
+    await user.click(within(row("key_a")).getByTestId("key-select"));
+    expect(all).toHaveProperty("indeterminate", true);
+    await user.click(all);
+
+    expect(screen.getByTestId("keys-bulk-bar")).toHaveTextContent("2 keys selected");
+    expect(all).toBeChecked();
+    expect(all).toHaveProperty("indeterminate", false);
+    expect(within(row("key_b")).getByTestId("key-select")).not.toBeChecked();
+
+    await user.click(all);
+    expect(screen.queryByTestId("keys-bulk-bar")).not.toBeInTheDocument();
+  });
+
+  it("cancelling the bulk revoke revokes nothing and keeps the selection", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    await user.click(screen.getByTestId("key-select"));
+    await user.click(screen.getByTestId("keys-bulk-revoke"));
+
+    await user.keyboard("{Escape}");
+
+    expect(screen.queryByTestId("bulk-revoke-dialog")).not.toBeInTheDocument();
+    expect(revokeKeys).not.toHaveBeenCalled();
+    expect(screen.getByTestId("keys-bulk-bar")).toHaveTextContent("1 key selected");
+  });
+});
+
+describe("KeysScreen keyboard", () => {
+  async function ready() {
+    listKeys.mockResolvedValue(listing(billing, fresh));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    return user;
+  }
+
+  it("n opens Create API Key", async () => {
+    const user = await ready();
+    await user.keyboard("n");
+    expect(screen.getByTestId("key-form")).toBeInTheDocument();
+  });
+
+  it("/ goes to the search box without typing a slash", async () => {
+    const user = await ready();
+    await user.keyboard("/");
+    expect(screen.getByTestId("keys-search")).toHaveFocus();
+    expect(screen.getByTestId("keys-search")).toHaveValue("");
+  });
+
+  it("n is just a letter while typing in a filter", async () => {
+    const user = await ready();
+    await user.type(screen.getByTestId("keys-search"), "billing");
+    expect(screen.queryByTestId("key-form")).not.toBeInTheDocument();
+    expect(screen.getByTestId("keys-search")).toHaveValue("billing");
+  });
+
+  it("n does nothing while a dialog is open", async () => {
+    const user = await ready();
+    await user.click(within(row("key_a")).getByTestId("key-revoke"));
+    await user.keyboard("n");
+    expect(screen.queryByTestId("key-form")).not.toBeInTheDocument();
+    expect(screen.getByTestId("revoke-dialog")).toBeInTheDocument();
+  });
+
+  it("arrow keys move between rows' names", async () => {
+    const user = await ready();
+    within(row("key_a")).getByTestId("key-open").focus();
+    await user.keyboard("{ArrowDown}");
+    expect(within(row("key_c")).getByTestId("key-open")).toHaveFocus();
+    await user.keyboard("{ArrowUp}");
+    expect(within(row("key_a")).getByTestId("key-open")).toHaveFocus();
+  });
+});
+
+describe("KeysScreen key page", () => {
+  function keyPageMocks(key: InferenceKey) {
+    vi.mocked(commands.getKey).mockResolvedValue(ok(key));
+    vi.mocked(commands.keyUsage).mockResolvedValue(
+      ok({ key_id: key.id, requests: 0, input_tokens: 0, output_tokens: 0, by_model: [] }),
+    );
+    vi.mocked(commands.keyAudit).mockResolvedValue(ok({ events: [], total: 0, limit: 50, offset: 0 }));
+  }
+
+  it("opens a key's page from its name and comes back to the list as it was", async () => {
+    listKeys.mockImplementation(pagedProject(1_000));
+    keyPageMocks(inferenceKey({ id: "key_000300", name: "service-300" }));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    await user.type(screen.getByTestId("keys-filter-model"), "gpt-4o");
+    await vi.waitFor(() => expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), model: "gpt-4o" }));
+    await scrollToRow(300);
+    await vi.waitFor(() => expect(row("key_000300")).toBeInTheDocument());
+    const calls = listKeys.mock.calls.length;
+
+    await user.click(within(row("key_000300")).getByTestId("key-open"));
+
+    expect(screen.getByTestId("key-detail")).toBeInTheDocument();
+    expect(screen.queryByTestId("keys-table")).not.toBeInTheDocument();
+    expect(commands.getKey).toHaveBeenCalledWith("key_000300");
+
+    await user.click(await screen.findByTestId("key-detail-back"));
+
+    expect(screen.getByTestId("keys-filter-model")).toHaveValue("gpt-4o");
+    expect(screen.getByTestId("keys-viewport").scrollTop).toBe(300 * ROW_HEIGHT);
+    expect(row("key_000300")).toBeInTheDocument();
+    expect(listKeys).toHaveBeenCalledTimes(calls);
+  });
+
+  it("a click on the row, or Enter on it, opens the key's page too", async () => {
+    listKeys.mockResolvedValue(listing(billing, fresh));
+    keyPageMocks(fresh);
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    await user.click(within(row("key_c")).getByTestId("key-label"));
+    expect(screen.getByTestId("key-detail")).toBeInTheDocument();
+    expect(commands.getKey).toHaveBeenLastCalledWith("key_c");
+    await user.click(await screen.findByTestId("key-detail-back"));
+
+    within(row("key_a")).getByTestId("key-select").focus();
+    await user.keyboard("{Enter}");
+    expect(commands.getKey).toHaveBeenLastCalledWith("key_a");
+  });
+
+  it("a click on a row's checkbox or Revoke does not open the key's page", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+
+    await user.click(screen.getByTestId("key-select"));
+    await user.click(screen.getByTestId("key-revoke"));
+
+    expect(screen.queryByTestId("key-detail")).not.toBeInTheDocument();
+    expect(screen.getByTestId("revoke-dialog")).toBeInTheDocument();
   });
 });
 
@@ -137,9 +618,9 @@ describe("KeysScreen create and reveal", () => {
 
     expect(createKey).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ name: "ci-runner" }));
     expect(within(panel).getByTestId("reveal-secret").textContent).toBe(SECRET);
-    expect(screen.queryByTestId("create-dialog")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-form")).not.toBeInTheDocument();
     await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
-    expect(within(row("key_c")).getByTestId("key-label")).toHaveTextContent("kw_live_…GaE");
+    await vi.waitFor(() => expect(within(row("key_c")).getByTestId("key-label")).toHaveTextContent("kw_live_…GaE"));
     // The table never shows the secret, only the masked label.
     expect(screen.getByTestId("keys-table")).not.toHaveTextContent(SECRET);
   });
@@ -209,9 +690,7 @@ describe("KeysScreen revoke", () => {
   it("asks for confirmation naming the key before calling the backend", async () => {
     const { user, dialog } = await openRevoke();
 
-    expect(dialog).toHaveTextContent(
-      'Revoke "billing-service"? Applications using it will get 401 on their next request. This cannot be undone.',
-    );
+    expect(dialog).toHaveTextContent('Revoke "billing-service"?');
     expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
     expect(revokeKey).not.toHaveBeenCalled();
 
@@ -221,20 +700,26 @@ describe("KeysScreen revoke", () => {
     expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Active");
   });
 
-  it("revokes on confirm and marks the row revoked", async () => {
+  it("revokes on confirm, marks the row revoked and refreshes the list", async () => {
     const pending = deferred<Awaited<ReturnType<typeof commands.revokeKey>>>();
     revokeKey.mockReturnValue(pending.promise);
     const { user } = await openRevoke();
+    const revokedBilling: InferenceKey = { ...billing, status: "revoked", revoked_at: "2025-05-02T08:00:00Z" };
 
     await user.click(screen.getByTestId("revoke-confirm"));
     expect(revokeKey).toHaveBeenCalledExactlyOnceWith("key_a");
-    expect(screen.getByTestId("revoke-confirm")).toBeDisabled();
-    expect(screen.getByTestId("revoke-confirm")).toHaveTextContent("Revoking…");
 
-    pending.resolve(ok({ ...billing, status: "revoked", revoked_at: "2025-05-02T08:00:00Z" }));
+    const refreshed = deferred<Awaited<ReturnType<typeof commands.listKeys>>>();
+    listKeys.mockReturnValueOnce(refreshed.promise);
+    pending.resolve(ok(revokedBilling));
     await vi.waitFor(() => expect(screen.queryByTestId("revoke-dialog")).not.toBeInTheDocument());
+    // Marked at once from the backend's answer, before the refresh lands.
     expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Revoked");
     expect(within(row("key_a")).queryByTestId("key-revoke")).not.toBeInTheDocument();
+    expect(listKeys).toHaveBeenCalledTimes(2);
+    refreshed.resolve(listing(revokedBilling, old));
+    await vi.waitFor(() => expect(screen.getByTestId("keys-table")).toHaveAttribute("aria-busy", "false"));
+    expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Revoked");
   });
 
   it("keeps the dialog open with the error when revoking fails", async () => {
@@ -245,39 +730,6 @@ describe("KeysScreen revoke", () => {
     expect(await screen.findByTestId("revoke-error")).toHaveTextContent("Key key_a was not found.");
     expect(screen.getByTestId("revoke-confirm")).toBeEnabled();
     expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Active");
-  });
-});
-
-describe("status badges", () => {
-  it("names every status the gateway reports", async () => {
-    vi.mocked(commands.listKeys).mockResolvedValue(
-      listing(
-        inferenceKey({ id: "k1", status: "active" }),
-        inferenceKey({ id: "k2", status: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
-        inferenceKey({ id: "k3", status: "expired", expires_at: "2026-01-02T00:00:00Z" }),
-        inferenceKey({ id: "k4", status: "archived", archived_at: "2026-01-03T00:00:00Z" }),
-      ),
-    );
-    renderKeys();
-    await screen.findByTestId("keys-table");
-    const badges = screen.getAllByTestId("key-status").map((b) => b.textContent?.trim());
-    expect(badges).toEqual(["Active", "Revoked", "Expired", "Archived"]);
-    expect(within(row("k3")).queryByTestId("key-revoke")).toBeNull();
-  });
-});
-
-describe("long lists", () => {
-  it("says when the project has more keys than are shown", async () => {
-    vi.mocked(commands.listKeys).mockResolvedValue(ok({ ...keyPage([inferenceKey()]), total: 250 }));
-    renderKeys();
-    expect(await screen.findByTestId("keys-truncated")).toHaveTextContent("Showing the newest 1 of 250 keys.");
-  });
-
-  it("says nothing when every key is shown", async () => {
-    vi.mocked(commands.listKeys).mockResolvedValue(listing(inferenceKey()));
-    renderKeys();
-    await screen.findByTestId("keys-table");
-    expect(screen.queryByTestId("keys-truncated")).toBeNull();
   });
 });
 
@@ -294,10 +746,10 @@ describe("KeysScreen and the active profile", () => {
 
     await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
     expect(screen.queryByTestId("keys-table")).not.toBeInTheDocument();
-    expect(screen.getByTestId("keys-loading")).toBeInTheDocument();
+    expect(await screen.findByTestId("keys-loading")).toBeInTheDocument();
     pending.resolve(listing(fresh));
     expect(await screen.findByTestId("keys-table")).toBeInTheDocument();
-    expect(screen.getAllByTestId("key-row").map((tr) => tr.dataset.keyId)).toEqual(["key_c"]);
+    expect(rowIds()).toEqual(["key_c"]);
   });
 
   it("reloads when the active profile is edited, even if its settings read the same", async () => {
@@ -328,5 +780,17 @@ describe("KeysScreen and the active profile", () => {
       message: 'The token of profile "Staging" is no longer in the keychain.',
       field: null,
     });
+  });
+
+  it("refreshes when the shell says keys changed elsewhere", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    const { rerender } = renderKeys({ changed: 0 });
+    await screen.findByTestId("keys-table");
+    listKeys.mockResolvedValue(listing({ ...billing, status: "revoked", revoked_at: "2026-02-02T00:00:00Z" }));
+
+    await rerender({ changed: 1 });
+
+    await vi.waitFor(() => expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Revoked"));
+    expect(listKeys).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,9 +1,11 @@
 // Reveal panel on its own: it shows the secret verbatim, copies through Rust by reveal
-// id, and both ways out (the button and Escape) go to the owner's close. That the owner
-// then calls closeReveal and forgets the secret is tested in KeysScreen.test.ts.
+// id and then counts down to the clipboard clear, offers snippets holding the secret
+// and the base URL as selectable text, and every way out (the button, Escape, being
+// torn down) reaches the owner's close exactly once. That the owner then calls
+// closeReveal and forgets the secret is tested in KeysScreen.test.ts and KeyDetail.test.ts.
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import RevealPanel from "./RevealPanel.svelte";
 import { failure, ok } from "./fixtures";
@@ -12,29 +14,49 @@ vi.mock("$lib/bindings", () => ({ commands: { copyReveal: vi.fn(), closeReveal: 
 
 const copyReveal = vi.mocked(commands.copyReveal);
 const SECRET = "kw_live_3q9XbV7mZk2LwPp0RtY8sNc4HdJf6GaE";
+const BASE_URL = "http://127.0.0.1:7070/";
 
-function setup() {
+function setup(options: { rotated?: boolean; fakeTimers?: boolean } = {}) {
   const onclose = vi.fn();
-  render(RevealPanel, { reveal: { id: "rev_42", secret: SECRET }, keyName: "ci-runner", onclose });
-  return { user: userEvent.setup(), onclose };
+  const view = render(RevealPanel, {
+    reveal: { id: "rev_42", secret: SECRET },
+    keyName: "ci-runner",
+    baseUrl: BASE_URL,
+    onclose,
+    rotated: options.rotated,
+  });
+  const user = userEvent.setup(options.fakeTimers ? { advanceTimers: vi.advanceTimersByTime } : {});
+  return { user, onclose, ...view };
 }
 
 beforeEach(() => {
   copyReveal.mockReset();
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe("RevealPanel", () => {
-  it("shows the secret exactly once, in a labelled modal with the warning", () => {
+  it("shows the secret once, in a labelled modal, with the warning before the way out", () => {
     setup();
 
     const panel = screen.getByRole("dialog", { name: "Copy your new API key" });
     expect(panel).toHaveAttribute("aria-modal", "true");
     expect(panel).toHaveAttribute("data-testid", "reveal-panel");
-    expect(panel).toHaveAccessibleDescription(
-      "This is the only time the secret is shown. Keyward stores only its hash; once you close this panel it cannot be shown again.",
-    );
     expect(screen.getByTestId("reveal-secret").textContent).toBe(SECRET);
     expect(panel).toHaveTextContent("ci-runner");
+    const warning = screen.getByTestId("reveal-warning");
+    expect(warning).toHaveTextContent("This secret will not be shown again. Keyward keeps no copy.");
+    expect(warning.compareDocumentPosition(screen.getByTestId("reveal-done")) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(screen.getByTestId("reveal-done")).toHaveTextContent("I have copied it");
+    expect(screen.queryByTestId("reveal-clipboard-countdown")).not.toBeInTheDocument();
+  });
+
+  it("says when the secret is a rotated key's new one", () => {
+    setup({ rotated: true });
+
+    expect(screen.getByRole("dialog", { name: "Copy the new secret" })).toHaveTextContent("New secret for ci-runner");
   });
 
   it("copies through the backend by reveal id and says so", async () => {
@@ -47,9 +69,42 @@ describe("RevealPanel", () => {
 
     expect(copyReveal).toHaveBeenCalledExactlyOnceWith("rev_42");
     expect(copy).toHaveTextContent("Copied");
-    expect(screen.getByRole("status")).toHaveTextContent("Secret copied to the clipboard.");
+    expect(screen.getByRole("status")).toHaveTextContent("Secret copied to the clipboard. It clears in 30 seconds.");
     expect(onclose).not.toHaveBeenCalled();
     expect(commands.closeReveal).not.toHaveBeenCalled();
+  });
+
+  it("counts down to the clipboard clear from the receipt, and restarts on another copy", async () => {
+    vi.useFakeTimers();
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 30 }));
+    const { user } = setup({ fakeTimers: true });
+    await user.click(screen.getByTestId("reveal-copy"));
+
+    const countdown = () => screen.getByTestId("reveal-clipboard-countdown");
+    expect(countdown()).toHaveTextContent("Clipboard clears in 30 s");
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(countdown()).toHaveTextContent("Clipboard clears in 27 s");
+    // "Copied" goes back to "Copy" after a moment; the countdown goes on.
+    expect(screen.getByTestId("reveal-copy")).toHaveTextContent("Copy");
+
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 10 }));
+    await user.click(screen.getByTestId("reveal-copy"));
+    expect(countdown()).toHaveTextContent("Clipboard clears in 10 s");
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(countdown()).toHaveTextContent("The secret was cleared from the clipboard.");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("stops the countdown when the panel goes", async () => {
+    vi.useFakeTimers();
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 30 }));
+    const { user, unmount } = setup({ fakeTimers: true });
+    await user.click(screen.getByTestId("reveal-copy"));
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+
+    unmount();
+
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("shows the backend's message when copying fails", async () => {
@@ -59,19 +114,55 @@ describe("RevealPanel", () => {
 
     expect(screen.getByTestId("reveal-error")).toHaveTextContent("This secret was already closed.");
     expect(screen.getByTestId("reveal-copy")).toHaveTextContent("Copy");
+    expect(screen.queryByTestId("reveal-clipboard-countdown")).not.toBeInTheDocument();
   });
 
-  it("closes through the owner on “I have copied it”", async () => {
-    const { user, onclose } = setup();
+  it("offers curl, Python and env snippets with the secret and the base URL, as text to select", async () => {
+    const { user } = setup();
+    const snippets = screen.getByTestId("reveal-snippets");
+    expect(snippets).toHaveTextContent("Select and copy");
+    const snippet = () => screen.getByTestId("reveal-snippet").textContent;
+
+    expect(screen.getByRole("tab", { name: "curl" })).toHaveAttribute("aria-selected", "true");
+    expect(snippet()).toContain("curl http://127.0.0.1:7070/v1/chat/completions");
+    expect(snippet()).toContain(`-H "Authorization: Bearer ${SECRET}"`);
+    expect(snippet()).toContain(`'{"model":"<model>","messages":[{"role":"user","content":"Hello"}]}'`);
+
+    await user.click(screen.getByRole("tab", { name: "Python (OpenAI SDK)" }));
+    expect(snippet()).toContain("from openai import OpenAI");
+    expect(snippet()).toContain(`client = OpenAI(base_url="http://127.0.0.1:7070/v1", api_key="${SECRET}")`);
+
+    // Arrow keys move along the tab list.
+    await user.keyboard("{ArrowRight}");
+    expect(screen.getByRole("tab", { name: "Environment variables" })).toHaveFocus();
+    expect(screen.getByRole("tabpanel")).toHaveAccessibleName("Environment variables");
+    expect(snippet()).toBe(`export OPENAI_API_KEY=${SECRET}\nexport OPENAI_BASE_URL=http://127.0.0.1:7070/v1`);
+    expect(copyReveal).not.toHaveBeenCalled();
+  });
+
+  it("closes through the owner on “I have copied it”, once even when then torn down", async () => {
+    const { user, onclose, unmount } = setup();
     await user.click(screen.getByTestId("reveal-done"));
+    unmount();
 
     expect(onclose).toHaveBeenCalledTimes(1);
   });
 
   it("closes through the owner on Escape", async () => {
-    const { user, onclose } = setup();
+    const { user, onclose, unmount } = setup();
     expect(screen.getByTestId("reveal-copy")).toHaveFocus();
     await user.keyboard("{Escape}");
+    await user.keyboard("{Escape}");
+    unmount();
+
+    expect(onclose).toHaveBeenCalledTimes(1);
+  });
+
+  it("closes through the owner when torn down, e.g. by navigating away", () => {
+    const { onclose, unmount } = setup();
+    expect(onclose).not.toHaveBeenCalled();
+
+    unmount();
 
     expect(onclose).toHaveBeenCalledTimes(1);
   });

@@ -1,7 +1,19 @@
 // Test data for the key components (imported by *.test.ts only, never by the app):
 // one place that knows how a realistic InferenceKey looks, so each test states only
 // the fields it is about.
-import type { AppError, InferenceKey, KeyPage, Result } from "$lib/bindings";
+import type {
+  AppError,
+  AuditEvent,
+  AuditPage,
+  CreatedKeyView,
+  InferenceKey,
+  KeyListQuery,
+  KeyPage,
+  KeyUsage,
+  LeakMatch,
+  LeakSearch,
+  Result,
+} from "$lib/bindings";
 
 export function inferenceKey(overrides: Partial<InferenceKey> = {}): InferenceKey {
   return {
@@ -49,4 +61,90 @@ export function deferred<T>() {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((done) => (resolve = done));
   return { promise, resolve };
+}
+
+/**
+ * A project of `total` keys served a page at a time, as `listKeys` would: the keys are
+ * made on demand from their position (`key_000042`, "service-42"), so a 100,000-key
+ * project costs nothing until a page is asked for.
+ */
+export function pagedProject(total: number) {
+  return async (query: KeyListQuery): Promise<Result<KeyPage, AppError>> => {
+    const limit = query.limit ?? 200;
+    const offset = query.offset ?? 0;
+    const keys: InferenceKey[] = [];
+    for (let index = offset; index < Math.min(total, offset + limit); index++) keys.push(positionedKey(index));
+    return ok({ keys, total, limit, offset });
+  };
+}
+
+/** The key `pagedProject` has at `index`. */
+export function positionedKey(index: number): InferenceKey {
+  const id = `key_${String(index).padStart(6, "0")}`;
+  return inferenceKey({ id, name: `service-${index}`, masked: `kw_live_${id.slice(-3)}…${String(index % 10_000).padStart(4, "0")}` });
+}
+
+/** A well-formed inference key (prefix and 36 letters or digits); its checksum is Rust's business. */
+export const LEAKED_SECRET = "kw_live_Zx81mQa0Lr5Vb2Nc7Ty4Wp9Ks3Hd6Jf1GqR8";
+
+export function leakMatch(overrides: Partial<LeakMatch> = {}): LeakMatch {
+  return {
+    profile_id: "prof_team",
+    profile_name: "Team",
+    key: inferenceKey({
+      id: "key_leak",
+      name: "support-bot",
+      project_id: "proj_team",
+      masked: "kw_live_Zx8…GqR8",
+      rpm: 60,
+      tpm: null,
+      token_limit: 500000,
+      token_limit_period: "month",
+      allowed_models: ["gpt-4o-mini"],
+      workloads: ["support"],
+      last_used_at: "2026-02-01T10:00:00Z",
+    }),
+    ...overrides,
+  };
+}
+
+export function leakSearch(overrides: Partial<LeakSearch> = {}): LeakSearch {
+  return {
+    leak_id: "leak_01",
+    masked: "kw_live_Zx8…GqR8",
+    matches: [],
+    searched: ["Local", "Team"],
+    gaps: [],
+    ...overrides,
+  };
+}
+
+/** What `createKey` / `rotateKey` return: `key` with a one-time reveal. */
+export function createdKeyView(key: InferenceKey = inferenceKey(), secret = "kw_live_3q9XbV7mZk2LwPp0RtY8sNc4HdJf6GaE"): CreatedKeyView {
+  return { key, reveal: { id: `rev_${key.id}`, secret } };
+}
+
+/** A key's usage; zero everywhere unless told, as the platform reports it today. */
+export function keyUsage(overrides: Partial<KeyUsage> = {}): KeyUsage {
+  return { key_id: "key_01", requests: 0, input_tokens: 0, output_tokens: 0, by_model: [], ...overrides };
+}
+
+export function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    id: "evt_01",
+    project_id: "proj_local",
+    at: "2025-03-14T09:26:53Z",
+    actor_id: "tok_owner",
+    actor_label: "Local owner",
+    action: "key.created",
+    target_type: "inference_key",
+    target_id: "key_01",
+    changes: { name: { old: "", new: "billing-service" } },
+    ...overrides,
+  };
+}
+
+/** One page holding exactly `events`. */
+export function auditPage(events: AuditEvent[]): AuditPage {
+  return { events, total: events.length, limit: 50, offset: 0 };
 }

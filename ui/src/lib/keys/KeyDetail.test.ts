@@ -1,0 +1,342 @@
+// The key page against mocked commands: every scope in words, usage honestly empty
+// when nothing was counted, the audit trail newest first, each section loading and
+// failing on its own, and the actions (edit, rotate → reveal, archive, revoke, back)
+// calling the right commands, reloading the key and its history, and telling the owner.
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { commands, type InferenceKey } from "$lib/bindings";
+import KeyDetail from "./KeyDetail.svelte";
+import { auditEvent, auditPage, createdKeyView, deferred, failure, inferenceKey, keyUsage, ok } from "./fixtures";
+
+vi.mock("$lib/bindings", () => ({
+  commands: {
+    getKey: vi.fn(),
+    keyUsage: vi.fn(),
+    keyAudit: vi.fn(),
+    updateKey: vi.fn(),
+    rotateKey: vi.fn(),
+    archiveKey: vi.fn(),
+    revokeKey: vi.fn(),
+    copyReveal: vi.fn(),
+    closeReveal: vi.fn(),
+  },
+}));
+
+const getKey = vi.mocked(commands.getKey);
+const keyUsageCommand = vi.mocked(commands.keyUsage);
+const keyAudit = vi.mocked(commands.keyAudit);
+const updateKey = vi.mocked(commands.updateKey);
+const rotateKey = vi.mocked(commands.rotateKey);
+const archiveKey = vi.mocked(commands.archiveKey);
+const revokeKey = vi.mocked(commands.revokeKey);
+const closeReveal = vi.mocked(commands.closeReveal);
+
+const SECRET = "kw_live_Nw4pQ8rT2vX6zB0dF3hJ5kM7nP9sU1wY3aC5";
+
+const billing = inferenceKey({
+  id: "key_7",
+  name: "billing-service",
+  description: "Invoices in prod",
+  masked: "kw_live_…9f2c",
+  rpm: 60,
+  tpm: null,
+  token_limit: 1_000_000,
+  token_limit_period: "day",
+  allowed_models: null,
+  workloads: "*",
+  labels: { team: "billing", env: "prod" },
+  last_used_at: null,
+});
+
+function renderDetail(key: InferenceKey = billing) {
+  getKey.mockResolvedValue(ok(key));
+  const onback = vi.fn();
+  const onchanged = vi.fn();
+  const view = render(KeyDetail, { keyId: key.id, baseUrl: "http://127.0.0.1:7070", onback, onchanged });
+  return { ...view, onback, onchanged, user: userEvent.setup() };
+}
+
+async function loaded() {
+  return screen.findByTestId("key-detail-name");
+}
+
+beforeEach(() => {
+  for (const command of Object.values(commands)) vi.mocked(command).mockReset();
+  keyUsageCommand.mockResolvedValue(ok(keyUsage({ key_id: "key_7" })));
+  keyAudit.mockResolvedValue(ok(auditPage([])));
+  closeReveal.mockResolvedValue(ok(null));
+});
+
+describe("KeyDetail", () => {
+  it("loads the key, its usage and its history in parallel, by id", async () => {
+    const pending = deferred<Awaited<ReturnType<typeof commands.getKey>>>();
+    getKey.mockReturnValue(pending.promise);
+    render(KeyDetail, { keyId: "key_7", baseUrl: "", onback: vi.fn(), onchanged: vi.fn() });
+
+    expect(screen.getByTestId("key-detail")).toBeInTheDocument();
+    expect(screen.getByTestId("key-detail-loading")).toBeInTheDocument();
+    expect(getKey).toHaveBeenCalledWith("key_7");
+    expect(keyUsageCommand).toHaveBeenCalledWith("key_7");
+    expect(keyAudit).toHaveBeenCalledWith("key_7");
+    // The slow key does not hold back the sections that already answered.
+    expect(await screen.findByTestId("key-usage-empty")).toBeInTheDocument();
+
+    pending.resolve(ok(billing));
+    expect(await loaded()).toHaveTextContent("billing-service");
+  });
+
+  it("shows every scope in words", async () => {
+    renderDetail();
+    await loaded();
+
+    expect(screen.getByTestId("key-detail-masked")).toHaveTextContent("kw_live_…9f2c");
+    expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Active");
+    expect(screen.getByTestId("key-detail-description")).toHaveTextContent("Invoices in prod");
+    expect(screen.getByTestId("key-scope-rpm")).toHaveTextContent("60 requests/min");
+    expect(screen.getByTestId("key-scope-tpm")).toHaveTextContent("Unlimited");
+    expect(screen.getByTestId("key-scope-budget")).toHaveTextContent("1,000,000 tokens per day");
+    expect(screen.getByTestId("key-scope-models")).toHaveTextContent("All models");
+    expect(screen.getByTestId("key-scope-workloads")).toHaveTextContent("Whole project");
+    const labels = within(screen.getByTestId("key-scope-labels"));
+    expect(labels.getByText("team=billing")).toBeInTheDocument();
+    expect(labels.getByText("env=prod")).toBeInTheDocument();
+    expect(screen.getByTestId("key-last-used")).toHaveTextContent("Never");
+    expect(screen.getByTestId("key-expires")).toHaveTextContent("Never");
+  });
+
+  it("lists limited models and workloads", async () => {
+    renderDetail(
+      inferenceKey({ allowed_models: ["gpt-4o", "llama-3.1-8b"], workloads: ["chat-prod"], labels: {}, tpm: 90_000 }),
+    );
+    await loaded();
+
+    expect(screen.getByTestId("key-scope-models")).toHaveTextContent("gpt-4ollama-3.1-8b");
+    expect(screen.getByTestId("key-scope-workloads")).toHaveTextContent("chat-prod");
+    expect(screen.getByTestId("key-scope-tpm")).toHaveTextContent("90,000 tokens/min");
+    expect(screen.getByTestId("key-scope-labels")).toHaveTextContent("None");
+  });
+
+  it("says no usage was recorded when every count is zero, and draws nothing", async () => {
+    renderDetail();
+
+    expect(await screen.findByTestId("key-usage-empty")).toHaveTextContent("No usage recorded yet");
+    expect(screen.getByTestId("key-usage-requests")).toHaveTextContent("0");
+    expect(screen.queryByTestId("key-usage-chart")).not.toBeInTheDocument();
+  });
+
+  it("draws tokens per model when there is usage", async () => {
+    keyUsageCommand.mockResolvedValue(
+      ok(
+        keyUsage({
+          requests: 12,
+          input_tokens: 3000,
+          output_tokens: 1500,
+          by_model: [
+            { model: "llama-3.1-8b", requests: 2, input_tokens: 500, output_tokens: 0 },
+            { model: "gpt-4o", requests: 10, input_tokens: 2500, output_tokens: 1500 },
+          ],
+        }),
+      ),
+    );
+    renderDetail();
+
+    const chart = await screen.findByTestId("key-usage-chart");
+    expect(chart).toHaveAccessibleName("Tokens by model: gpt-4o 4,000, llama-3.1-8b 500");
+    expect(chart.querySelectorAll("rect")).toHaveLength(2);
+    expect(screen.getByTestId("key-usage-input")).toHaveTextContent("3,000");
+    expect(screen.getAllByTestId("key-usage-model")[0]).toHaveTextContent("gpt-4o 4,000 tokens 10 requests");
+    expect(screen.queryByTestId("key-usage-empty")).not.toBeInTheDocument();
+  });
+
+  it("shows the audit trail newest first, with who, what and old → new", async () => {
+    keyAudit.mockResolvedValue(
+      ok(
+        auditPage([
+          auditEvent({ id: "e1", at: "2025-03-14T09:26:53Z", action: "key.created", changes: { name: { old: "", new: "billing-service" } } }),
+          auditEvent({
+            id: "e3",
+            at: "2025-03-16T10:00:00Z",
+            action: "key.rotated",
+            actor_label: "ci-owner",
+            changes: { masked: { old: "kw_live_…aaaa", new: "kw_live_…9f2c" }, grace_period_seconds: { old: null, new: 3600 } },
+          }),
+          auditEvent({
+            id: "e2",
+            at: "2025-03-15T10:00:00Z",
+            action: "key.updated",
+            changes: { rpm: { old: null, new: 60 }, workloads: { old: "*", new: ["chat-prod"] } },
+          }),
+        ]),
+      ),
+    );
+    renderDetail();
+
+    const events = await screen.findAllByTestId("key-audit-event");
+    expect(events.map((event) => event.querySelector(".action")?.textContent)).toEqual([
+      "Rotated the secret",
+      "Edited",
+      "Created",
+    ]);
+    expect(events[0]).toHaveTextContent("ci-owner");
+    expect(events[0]).toHaveTextContent("Key kw_live_…aaaa → changed to kw_live_…9f2c");
+    expect(events[0]).toHaveTextContent("Grace period — → changed to 1 hour");
+    expect(events[1]).toHaveTextContent("Requests/min Unlimited → changed to 60");
+    expect(events[1]).toHaveTextContent("Workloads Whole project → changed to chat-prod");
+    expect(events[2]).toHaveTextContent("Name billing-service");
+    expect(events[2]).not.toHaveTextContent("→");
+  });
+
+  it("loads and fails each section on its own, with a retry", async () => {
+    keyAudit.mockResolvedValueOnce(failure("The audit log is not available.", "unavailable"));
+    keyAudit.mockResolvedValueOnce(ok(auditPage([])));
+    keyUsageCommand.mockReturnValue(new Promise(() => {}));
+    const { user } = renderDetail();
+
+    expect(await screen.findByTestId("key-audit-error")).toHaveTextContent("The audit log is not available.");
+    expect(screen.getByTestId("key-usage-loading")).toBeInTheDocument();
+    expect(await loaded()).toBeInTheDocument();
+
+    await user.click(within(screen.getByTestId("key-audit")).getByRole("button", { name: "Retry" }));
+    expect(await screen.findByTestId("key-audit-empty")).toBeInTheDocument();
+  });
+
+  it("says why the key cannot be shown, and retries", async () => {
+    getKey.mockResolvedValueOnce(failure("No key with id key_7.", "not_found"));
+    getKey.mockResolvedValueOnce(ok(billing));
+    const user = userEvent.setup();
+    render(KeyDetail, { keyId: "key_7", baseUrl: "", onback: vi.fn(), onchanged: vi.fn() });
+
+    expect(await screen.findByTestId("key-detail-error")).toHaveTextContent("No key with id key_7.");
+    await user.click(screen.getByTestId("key-detail-retry"));
+    expect(await loaded()).toBeInTheDocument();
+    expect(screen.queryByTestId("key-detail-error")).not.toBeInTheDocument();
+  });
+
+  it("goes back by button and by Escape, but Escape in a dialog is the dialog's", async () => {
+    const { user, onback } = renderDetail();
+    await loaded();
+    await user.click(screen.getByTestId("key-detail-back"));
+    expect(onback).toHaveBeenCalledTimes(1);
+
+    await user.click(screen.getByTestId("key-rotate"));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("rotate-dialog")).not.toBeInTheDocument();
+    expect(onback).toHaveBeenCalledTimes(1);
+
+    await user.keyboard("{Escape}");
+    expect(onback).toHaveBeenCalledTimes(2);
+  });
+
+  it("edits through the key form, then reloads the key and its history and tells the owner", async () => {
+    const updated = { ...billing, rpm: 120 };
+    updateKey.mockResolvedValue(ok(updated));
+    const { user, onchanged } = renderDetail();
+    await loaded();
+    getKey.mockResolvedValue(ok(updated));
+
+    await user.click(screen.getByTestId("key-edit"));
+    const form = screen.getByTestId("key-form");
+    expect(within(form).getByTestId("key-name")).toHaveValue("billing-service");
+    await user.clear(within(form).getByTestId("key-rpm"));
+    await user.type(within(form).getByTestId("key-rpm"), "120");
+    await user.click(within(form).getByTestId("key-form-save"));
+
+    expect(updateKey).toHaveBeenCalledWith("key_7", expect.objectContaining({ rpm: 120, expiry: { kind: "keep" } }));
+    expect(onchanged).toHaveBeenCalledWith(updated);
+    expect(screen.queryByTestId("key-form")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-scope-rpm")).toHaveTextContent("120 requests/min");
+    await vi.waitFor(() => expect(getKey).toHaveBeenCalledTimes(2));
+    expect(keyAudit).toHaveBeenCalledTimes(2);
+    expect(keyUsageCommand).toHaveBeenCalledTimes(1);
+  });
+
+  it("rotates: the new secret is revealed as rotated, then closed in Rust and dropped", async () => {
+    const view = createdKeyView({ ...billing, masked: "kw_live_…wY3a" }, SECRET);
+    rotateKey.mockResolvedValue(ok(view));
+    const { user, onchanged } = renderDetail();
+    await loaded();
+    getKey.mockResolvedValue(ok(view.key));
+
+    await user.click(screen.getByTestId("key-rotate"));
+    await user.click(screen.getByLabelText("After 5 minutes"));
+    await user.click(screen.getByTestId("rotate-confirm"));
+
+    expect(rotateKey).toHaveBeenCalledWith("key_7", 300);
+    expect(onchanged).toHaveBeenCalledWith(view.key);
+    const panel = screen.getByRole("dialog", { name: "Copy the new secret" });
+    expect(within(panel).getByTestId("reveal-secret")).toHaveTextContent(SECRET);
+    expect(within(panel).getByTestId("reveal-snippet")).toHaveTextContent("http://127.0.0.1:7070/v1/chat/completions");
+    expect(screen.getByTestId("key-detail-masked")).toHaveTextContent("kw_live_…wY3a");
+
+    await user.click(screen.getByTestId("reveal-done"));
+
+    expect(closeReveal).toHaveBeenCalledExactlyOnceWith(view.reveal.id);
+    expect(screen.queryByTestId("reveal-panel")).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(SECRET);
+  });
+
+  it("closes an open reveal in Rust when the page goes", async () => {
+    rotateKey.mockResolvedValue(ok(createdKeyView(billing, SECRET)));
+    const { user, unmount } = renderDetail();
+    await loaded();
+    await user.click(screen.getByTestId("key-rotate"));
+    await user.click(screen.getByTestId("rotate-confirm"));
+    expect(screen.getByTestId("reveal-panel")).toBeInTheDocument();
+
+    unmount();
+
+    expect(closeReveal).toHaveBeenCalledExactlyOnceWith("rev_key_7");
+  });
+
+  it("revokes an active key after confirmation, and then offers archiving instead", async () => {
+    const revoked = { ...billing, status: "revoked" as const, revoked_at: "2025-03-20T10:00:00Z" };
+    revokeKey.mockResolvedValue(ok(revoked));
+    const { user, onchanged } = renderDetail();
+    await loaded();
+    expect(screen.queryByTestId("key-archive")).not.toBeInTheDocument();
+    getKey.mockResolvedValue(ok(revoked));
+
+    await user.click(screen.getByTestId("key-detail-revoke"));
+    await user.click(screen.getByTestId("revoke-confirm"));
+
+    expect(revokeKey).toHaveBeenCalledWith("key_7");
+    expect(onchanged).toHaveBeenCalledWith(revoked);
+    expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Revoked");
+    expect(screen.queryByTestId("key-detail-revoke")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-rotate")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-edit")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-archive")).toHaveTextContent("Archive");
+  });
+
+  it.each([
+    ["revoked", true, "Archive"],
+    ["expired", true, "Archive"],
+    ["archived", false, "Unarchive"],
+  ] as const)("a %s key can be archived or unarchived (archive=%s)", async (status, archive, label) => {
+    const key = inferenceKey({ id: "key_old", status });
+    const after = inferenceKey({ id: "key_old", status: archive ? "archived" : "revoked" });
+    archiveKey.mockResolvedValue(ok(after));
+    const { user, onchanged } = renderDetail(key);
+    await loaded();
+    expect(screen.queryByTestId("key-detail-revoke")).not.toBeInTheDocument();
+
+    const button = screen.getByTestId("key-archive");
+    expect(button).toHaveTextContent(label);
+    await user.click(button);
+
+    expect(archiveKey).toHaveBeenCalledExactlyOnceWith("key_old", archive);
+    expect(onchanged).toHaveBeenCalledWith(after);
+  });
+
+  it("shows an action's refusal without losing the page", async () => {
+    archiveKey.mockResolvedValue(failure("Only revoked or expired keys can be archived.", "conflict"));
+    const { user, onchanged } = renderDetail(inferenceKey({ status: "revoked" }));
+    await loaded();
+    await user.click(screen.getByTestId("key-archive"));
+
+    expect(screen.getByTestId("key-detail-action-error")).toHaveTextContent("Only revoked or expired keys can be archived.");
+    expect(screen.getByTestId("key-detail-name")).toBeInTheDocument();
+    expect(onchanged).not.toHaveBeenCalled();
+  });
+});

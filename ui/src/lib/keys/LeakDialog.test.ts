@@ -1,0 +1,265 @@
+// Find a leaked key: a malformed paste is refused here without asking anyone; a
+// well-formed one is sent once and leaves the page (only its masked form is shown);
+// a match offers Revoke now, whose proof is the 401 a request with the leaked key
+// now gets (and anything but a 401 is a warning); profiles that could not be searched
+// are named with why; and however the dialog closes, Rust is told to drop the secret.
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { commands } from "$lib/bindings";
+import LeakDialog from "./LeakDialog.svelte";
+import { deferred, failure, LEAKED_SECRET, leakMatch, leakSearch, ok } from "./fixtures";
+
+vi.mock("$lib/bindings", () => ({
+  commands: {
+    findLeakedKey: vi.fn(),
+    revokeLeakedKey: vi.fn(),
+    discardLeak: vi.fn(),
+  },
+}));
+
+const findLeakedKey = vi.mocked(commands.findLeakedKey);
+const revokeLeakedKey = vi.mocked(commands.revokeLeakedKey);
+const discardLeak = vi.mocked(commands.discardLeak);
+
+function renderDialog() {
+  const onclose = vi.fn();
+  const onrevoked = vi.fn();
+  const view = render(LeakDialog, { onclose, onrevoked });
+  return { ...view, user: userEvent.setup(), onclose, onrevoked };
+}
+
+async function paste(user: ReturnType<typeof userEvent.setup>, text: string) {
+  await user.click(screen.getByTestId("leak-secret"));
+  await user.paste(text);
+  await user.click(screen.getByTestId("leak-find"));
+}
+
+beforeEach(() => {
+  for (const command of Object.values(commands)) vi.mocked(command).mockReset();
+  discardLeak.mockResolvedValue(ok(null));
+});
+
+describe("LeakDialog format check", () => {
+  it.each([
+    ["sk-proj-abc123", "An inference key starts with kw_live_."],
+    ["kw_live_tooShort", "An inference key has 36 characters after kw_live_; this has 8. Was it cut off?"],
+    [`kw_live_${"a".repeat(35)}-`, "An inference key has only letters and digits after kw_live_."],
+    [`kw_ctl_${"a".repeat(36)}`, "This is a control token (kw_ctl_…), not an inference key."],
+  ])("refuses %s locally, without a request", async (pasted, message) => {
+    const { user } = renderDialog();
+    await paste(user, pasted);
+
+    expect(screen.getByTestId("leak-secret-error")).toHaveTextContent(message);
+    expect(screen.getByTestId("leak-secret")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("leak-secret")).toHaveFocus();
+    expect(findLeakedKey).not.toHaveBeenCalled();
+  });
+
+  it("is a password-style field that nothing autocompletes or spellchecks", () => {
+    renderDialog();
+    const input = screen.getByTestId("leak-secret");
+    expect(input).toHaveAttribute("type", "password");
+    expect(input).toHaveAttribute("autocomplete", "off");
+    expect(input).toHaveAttribute("spellcheck", "false");
+    expect(input).toHaveFocus();
+  });
+
+  it("shows Rust's checksum refusal under the field", async () => {
+    findLeakedKey.mockResolvedValue(
+      failure(
+        "This is not a Keyward inference key: its checksum does not match, so it was mistyped, truncated or invented. No platform was asked.",
+        "invalid_input",
+        "secret",
+      ),
+    );
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    expect(await screen.findByTestId("leak-secret-error")).toHaveTextContent("its checksum does not match");
+    expect(screen.queryByTestId("leak-error")).not.toBeInTheDocument();
+    expect(screen.getByTestId("leak-secret")).toHaveValue("");
+  });
+});
+
+describe("LeakDialog search", () => {
+  it("sends the trimmed secret once and keeps only its masked form on the page", async () => {
+    const pending = deferred<Awaited<ReturnType<typeof commands.findLeakedKey>>>();
+    findLeakedKey.mockReturnValue(pending.promise);
+    const { user } = renderDialog();
+
+    await paste(user, `  ${LEAKED_SECRET}\n`);
+
+    expect(findLeakedKey).toHaveBeenCalledExactlyOnceWith({ secret: LEAKED_SECRET });
+    expect(screen.getByTestId("leak-secret")).toHaveValue("");
+    expect(screen.getByTestId("leak-find")).toHaveTextContent("Searching every profile…");
+    pending.resolve(ok(leakSearch({ matches: [leakMatch()] })));
+
+    expect(await screen.findByTestId("leak-masked")).toHaveTextContent("kw_live_Zx8…GqR8");
+    expect(document.body.innerHTML).not.toContain(LEAKED_SECRET);
+    expect(screen.queryByTestId("leak-secret")).not.toBeInTheDocument();
+  });
+
+  it("describes the matching key: where it lives, what it may do, when it was last used", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    const match = await screen.findByTestId("leak-match");
+    expect(within(match).getByTestId("leak-profile")).toHaveTextContent("Team");
+    expect(within(match).getByTestId("leak-key-name")).toHaveTextContent("support-bot");
+    expect(within(match).getByTestId("leak-status")).toHaveTextContent("Active");
+    expect(match).toHaveTextContent("proj_team");
+    expect(match).toHaveTextContent("kw_live_Zx8…GqR8");
+    expect(match).toHaveTextContent("60 requests/min");
+    expect(match).toHaveTextContent("500,000 tokens per month");
+    expect(match).toHaveTextContent("gpt-4o-mini");
+    expect(match).toHaveTextContent("support");
+    expect(match).toHaveTextContent("Never expires");
+    expect(match).toHaveTextContent("Last used");
+    expect(match).not.toHaveTextContent("Last usedNever");
+    expect(screen.getByTestId("leak-searched")).toHaveTextContent("Searched: Local, Team");
+  });
+
+  it("Revoke now revokes in that profile and shows the 401 proof", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
+    const pending = deferred<Awaited<ReturnType<typeof commands.revokeLeakedKey>>>();
+    revokeLeakedKey.mockReturnValue(pending.promise);
+    const { user, onrevoked } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    const match = await screen.findByTestId("leak-match");
+    const button = within(match).getByTestId("leak-revoke");
+    expect(button).toHaveAccessibleName("Revoke now support-bot in Team");
+    await user.click(button);
+
+    expect(revokeLeakedKey).toHaveBeenCalledExactlyOnceWith("leak_01", "prof_team", "key_leak");
+    expect(button).toBeDisabled();
+    // Not while the revoke is under way.
+    await user.keyboard("{Escape}");
+    expect(screen.getByTestId("leak-dialog")).toBeInTheDocument();
+
+    const revokedKey = { ...leakMatch().key, status: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
+    pending.resolve(ok({ key: revokedKey, probe_status: 401, probe_message: "The API key is revoked.", refused: true }));
+
+    const proof = await within(match).findByTestId("leak-proof");
+    expect(proof).toHaveTextContent("Revoked. A request with the leaked key to Team now gets HTTP 401: The API key is revoked.");
+    expect(proof).toHaveFocus();
+    expect(within(match).getByTestId("leak-status")).toHaveTextContent("Revoked");
+    expect(within(match).queryByTestId("leak-revoke")).not.toBeInTheDocument();
+    expect(onrevoked).toHaveBeenCalledOnce();
+  });
+
+  it("warns when the leaked key still gets anything but 401 after the revoke", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
+    revokeLeakedKey.mockResolvedValue(
+      ok({ key: { ...leakMatch().key, status: "revoked" }, probe_status: 200, probe_message: "OK", refused: false }),
+    );
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    await user.click(await screen.findByTestId("leak-revoke"));
+
+    const proof = await screen.findByTestId("leak-proof");
+    expect(proof).toHaveAttribute("role", "alert");
+    expect(proof).toHaveTextContent("Revoked, but a request with the leaked key to Team still got HTTP 200: OK.");
+  });
+
+  it("shows why a revoke failed and lets it be tried again", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
+    revokeLeakedKey.mockResolvedValueOnce(failure("The gateway did not answer.", "unavailable"));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    await user.click(await screen.findByTestId("leak-revoke"));
+
+    expect(await screen.findByTestId("leak-revoke-error")).toHaveTextContent("The gateway did not answer.");
+    expect(screen.getByTestId("leak-revoke")).toBeEnabled();
+  });
+
+  it("says no profile has the key, naming the profiles searched", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch()));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    expect(await screen.findByTestId("leak-no-match")).toHaveTextContent("No profile has this key (searched Local, Team).");
+    expect(screen.queryByTestId("leak-match")).not.toBeInTheDocument();
+  });
+
+  it("lists the profiles that could not be searched, with why, and claims no clean miss", async () => {
+    findLeakedKey.mockResolvedValue(
+      ok(
+        leakSearch({
+          searched: ["Local"],
+          gaps: [
+            {
+              profile_id: "prof_podstack",
+              profile_name: "Podstack (llm)",
+              error: { code: "upstream", message: "Podstack profiles cannot be searched yet.", field: null },
+            },
+            {
+              profile_id: "prof_staging",
+              profile_name: "Staging",
+              error: { code: "keychain_missing", message: "The token of profile \"Staging\" is no longer in the keychain.", field: null },
+            },
+          ],
+        }),
+      ),
+    );
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    const gaps = await screen.findAllByTestId("leak-gap");
+    expect(gaps.map((gap) => gap.textContent)).toEqual([
+      "Podstack (llm): Podstack profiles cannot be searched yet.",
+      'Staging: The token of profile "Staging" is no longer in the keychain.',
+    ]);
+    expect(screen.getByTestId("leak-no-match")).toHaveTextContent("None of the searched profiles has this key (searched Local).");
+    expect(screen.getByTestId("leak-searched")).toHaveTextContent("Searched: Local");
+  });
+
+  it("shows a search that failed as a whole, and the field is ready for another paste", async () => {
+    findLeakedKey.mockResolvedValue(failure("The profile database is unreadable.", "internal"));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    expect(await screen.findByTestId("leak-error")).toHaveTextContent("The profile database is unreadable.");
+    expect(screen.getByTestId("leak-secret")).toHaveValue("");
+    expect(screen.getByTestId("leak-secret")).toHaveFocus();
+  });
+
+  it("Search another key drops the old secret and starts over", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch()));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    await user.click(await screen.findByTestId("leak-again"));
+
+    expect(discardLeak).toHaveBeenCalledOnce();
+    expect(screen.getByTestId("leak-secret")).toHaveValue("");
+    expect(screen.getByTestId("leak-secret")).toHaveFocus();
+  });
+});
+
+describe("LeakDialog closing", () => {
+  it("Close asks the owner to close, and unmounting tells Rust to drop the secret", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
+    const { user, onclose, unmount } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    await user.click(await screen.findByTestId("leak-close"));
+    expect(onclose).toHaveBeenCalledOnce();
+    expect(discardLeak).not.toHaveBeenCalled();
+
+    unmount();
+
+    expect(discardLeak).toHaveBeenCalledOnce();
+  });
+
+  it("Escape closes too, from the results", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch()));
+    const { user, onclose } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    await screen.findByTestId("leak-results");
+
+    await user.keyboard("{Escape}");
+
+    expect(onclose).toHaveBeenCalledOnce();
+  });
+});

@@ -1,0 +1,124 @@
+// How a key's settings and history read to a person: "60 requests/min" rather than
+// `rpm: 60`, "All models" rather than `null`. Shared by the key page and the dialogs
+// that describe a key, so one scope is worded the same everywhere.
+import type { InferenceKey, JsonValue, KeyStatus, TokenLimitPeriod } from "$lib/bindings";
+import { formatDateTime } from "$lib/format";
+
+const count = new Intl.NumberFormat();
+
+export function formatCount(value: number): string {
+  return count.format(value);
+}
+
+export const STATUS_LABEL: Record<KeyStatus, string> = {
+  active: "Active",
+  revoked: "Revoked",
+  expired: "Expired",
+  archived: "Archived",
+};
+
+export function rateText(value: number | null, unit: "requests" | "tokens"): string {
+  return value === null ? "Unlimited" : `${formatCount(value)} ${unit}/min`;
+}
+
+export function budgetText(limit: number | null, period: TokenLimitPeriod | null): string {
+  if (limit === null) return "Unlimited";
+  return `${formatCount(limit)} tokens per ${period ?? "period"}`;
+}
+
+/** The listed workload slugs, or null for the whole project. */
+export function workloadList(key: Pick<InferenceKey, "workloads">): string[] | null {
+  return Array.isArray(key.workloads) ? key.workloads : null;
+}
+
+export function labelEntries(key: Pick<InferenceKey, "labels">): [string, string][] {
+  return Object.entries(key.labels).flatMap(([name, value]) => (value === undefined ? [] : [[name, value]]));
+}
+
+export function expiryText(expiresAt: string | null): string {
+  return expiresAt === null ? "Never expires" : `Expires ${formatDateTime(expiresAt)}`;
+}
+
+/** A rotation grace period in words: "now", "5 minutes", "1 hour", "2 days 3 hours". */
+export function durationText(seconds: number): string {
+  if (seconds <= 0) return "now";
+  const parts: string[] = [];
+  const units: [number, string][] = [
+    [86_400, "day"],
+    [3_600, "hour"],
+    [60, "minute"],
+    [1, "second"],
+  ];
+  let left = seconds;
+  for (const [size, name] of units) {
+    const amount = Math.floor(left / size);
+    if (amount > 0) parts.push(`${amount} ${name}${amount === 1 ? "" : "s"}`);
+    left -= amount * size;
+  }
+  return parts.join(" ");
+}
+
+const ACTION_LABEL: Record<string, string> = {
+  "key.created": "Created",
+  "key.updated": "Edited",
+  "key.rotated": "Rotated the secret",
+  "key.revoked": "Revoked",
+  "key.archived": "Archived",
+  "key.unarchived": "Unarchived",
+};
+
+export function actionText(action: string): string {
+  return ACTION_LABEL[action] ?? action;
+}
+
+const FIELD_LABEL: Record<string, string> = {
+  name: "Name",
+  description: "Description",
+  rpm: "Requests/min",
+  tpm: "Tokens/min",
+  token_limit: "Token budget",
+  token_limit_period: "Budget period",
+  allowed_models: "Models",
+  workloads: "Workloads",
+  labels: "Labels",
+  expires_at: "Expires",
+  status: "Status",
+  masked: "Key",
+  grace_period_seconds: "Grace period",
+};
+
+export function fieldText(field: string): string {
+  return FIELD_LABEL[field] ?? field;
+}
+
+/** One side of an audited change, as text; never an object dump. */
+export function auditValueText(field: string, value: JsonValue | undefined): string {
+  if (value === null || value === undefined) {
+    // Absent means something different per field; say what it meant.
+    if (field === "rpm" || field === "tpm" || field === "token_limit") return "Unlimited";
+    if (field === "allowed_models") return "All models";
+    if (field === "expires_at") return "Never";
+    return "—";
+  }
+  if (value === "") return "—";
+  if (field === "workloads" && value === "*") return "Whole project";
+  if (field === "grace_period_seconds" && typeof value === "number") return durationText(value);
+  if (field === "expires_at" && typeof value === "string") return formatDateTime(value);
+  if (typeof value === "number") return formatCount(value);
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (Array.isArray(value)) return value.length === 0 ? "—" : value.map((item) => auditValueText("", item)).join(", ");
+  const entries = Object.entries(value);
+  return entries.length === 0 ? "—" : entries.map(([name, item]) => `${name}=${auditValueText("", item)}`).join(", ");
+}
+
+export type AuditChange = { field: string; old: string; new: string };
+
+/** The `{field: {old, new}}` map of an audit event, as rows in a stable order. */
+export function auditChanges(changes: JsonValue): AuditChange[] {
+  if (changes === null || typeof changes !== "object" || Array.isArray(changes)) return [];
+  return Object.entries(changes).map(([field, change]) => {
+    const pair = change !== null && typeof change === "object" && !Array.isArray(change) ? change : {};
+    return { field, old: auditValueText(field, pair.old), new: auditValueText(field, pair.new) };
+  });
+}
