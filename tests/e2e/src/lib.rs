@@ -250,23 +250,56 @@ impl App {
             .unwrap();
     }
 
+    /// The text of every rendered key row (`textContent`, so rows in the virtualized
+    /// table's scroll container count even where WebDriver's visibility rules differ).
+    pub async fn key_rows(&self) -> Vec<String> {
+        let rows = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(\"[data-testid='key-row']\")].map(r => r.textContent);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        rows.as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| r.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Waits until the Keys list shows a row containing `text`.
     pub async fn wait_key_row(&self, text: &str) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            for row in self
-                .client
-                .find_all(Locator::Css("[data-testid='key-row']"))
-                .await
-                .unwrap()
-            {
-                if row.text().await.unwrap_or_default().contains(text) {
-                    return;
-                }
+            let rows = self.key_rows().await;
+            if rows.iter().any(|row| row.contains(text)) {
+                return;
             }
-            assert!(Instant::now() < deadline, "no key row with {text}");
+            assert!(
+                Instant::now() < deadline,
+                "no key row with {text}: {rows:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Confirms the open revoke dialog; for a key used in the last 24 hours the dialog
+    /// asks for its name first, which this types.
+    pub async fn confirm_revoke(&self, key_name: &str) {
+        self.wait_for("[data-testid='revoke-dialog']").await;
+        let gate = self
+            .client
+            .find_all(Locator::Css("[data-testid='revoke-confirm-name']"))
+            .await
+            .unwrap();
+        if let Some(input) = gate.first() {
+            input.send_keys(key_name).await.unwrap();
+        }
+        self.click("[data-testid='revoke-confirm']").await;
+        self.wait_gone("[data-testid='revoke-dialog']").await;
     }
 
     /// The app's data directory (console database, `gateway/`).

@@ -90,8 +90,7 @@ async fn create_reveal_once_revoke_and_the_gateway_refuses_the_secret() {
         .await;
     app.wait_for("[data-testid='revoke-dialog']").await;
     app.screenshot("05-revoke-confirm").await;
-    app.click("[data-testid='revoke-confirm']").await;
-    app.wait_gone("[data-testid='revoke-dialog']").await;
+    app.confirm_revoke("payments-service").await;
     app.wait_text(&format!("{row} [data-testid='key-status']"), "Revoked")
         .await;
     app.screenshot("06-revoked").await;

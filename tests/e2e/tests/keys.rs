@@ -96,7 +96,7 @@ async fn ops_find_a_leaked_key_in_another_profile_revoke_it_and_see_the_401() {
     app.click("[data-testid='leak-find']").await;
     let error = text(
         &app,
-        "[data-testid='leak-dialog'] [role='alert'], [data-testid='field-error-secret']",
+        "[data-testid='leak-secret-error'], [data-testid='leak-error']",
     )
     .await;
     assert!(
@@ -167,16 +167,8 @@ async fn ops_bulk_revoke_search_and_keyboard() {
     focused.send_keys("batch").await.unwrap();
     let deadline = std::time::Instant::now() + keyward_e2e::TIMEOUT;
     loop {
-        let rows = app
-            .client
-            .find_all(Locator::Css("[data-testid='key-row']"))
-            .await
-            .unwrap();
-        let mut names = Vec::new();
-        for row in &rows {
-            names.push(row.text().await.unwrap_or_default());
-        }
-        if rows.len() == 2 && names.iter().all(|n| n.contains("batch-")) {
+        let names = app.key_rows().await;
+        if names.len() == 2 && names.iter().all(|n| n.contains("batch-")) {
             break;
         }
         assert!(
