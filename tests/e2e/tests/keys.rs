@@ -201,3 +201,161 @@ async fn ops_bulk_revoke_search_and_keyboard() {
     );
     app.close().await;
 }
+
+#[tokio::test]
+async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archives() {
+    let app = App::launch("admin-key-lifecycle").await;
+    app.wait_for("[data-testid='keys-empty']").await;
+    let (base_url, _, _) = local_gateway(&app).await;
+
+    // `n` opens the dialog; validation is inline before any request.
+    app.client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    app.wait_for("[data-testid='key-form']").await;
+    app.fill("[data-testid='key-rpm']", "0").await;
+    app.click("[data-testid='create-submit']").await;
+    app.wait_for("[data-testid='key-name-error']").await;
+    app.wait_for("[data-testid='field-error-rpm']").await;
+    app.fill("[data-testid='key-name']", "payments-service")
+        .await;
+    app.fill("[data-testid='key-rpm']", "60").await;
+    let models = app.wait_for("[data-testid='key-models'] input").await;
+    models.send_keys("llama-3-8b").await.unwrap();
+    models.send_keys(&Key::Enter.to_string()).await.unwrap();
+    app.click("[data-testid='label-add']").await;
+    app.fill("[data-testid='label-key']", "team").await;
+    app.fill("[data-testid='label-value']", "payments").await;
+    app.click("[data-testid='key-expiry-in-days']").await;
+    app.fill("[data-testid='key-expiry-days']", "30").await;
+    app.screenshot("01-create-with-scopes").await;
+    app.click("[data-testid='create-submit']").await;
+
+    // Reveal once: secret, copy with countdown, snippets carrying the secret.
+    let secret = text(&app, "[data-testid='reveal-secret']")
+        .await
+        .trim()
+        .to_owned();
+    app.click("[data-testid='reveal-copy']").await;
+    app.wait_text("[data-testid='reveal-copy']", "Copied").await;
+    let countdown = text(&app, "[data-testid='reveal-clipboard-countdown']").await;
+    assert!(countdown.contains(" s"), "{countdown}");
+    for tab in ["curl", "python", "env"] {
+        app.click(&format!("[data-testid='reveal-tab-{tab}']"))
+            .await;
+        let snippet = text(&app, "[data-testid='reveal-snippet']").await;
+        assert!(snippet.contains(&secret), "{tab} snippet holds the secret");
+        assert!(
+            snippet.contains(&base_url),
+            "{tab} snippet holds the base URL"
+        );
+    }
+    app.screenshot("02-reveal-once").await;
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid='reveal-panel']").await;
+    app.wait_key_row("payments-service").await;
+    app.assert_secret_nowhere(&secret).await;
+
+    // The key page: scopes as set.
+    app.click("[data-testid='key-open']").await;
+    app.wait_for("[data-testid='key-detail']").await;
+    assert!(text(&app, "[data-testid='key-scope-rpm']")
+        .await
+        .contains("60"));
+    assert!(text(&app, "[data-testid='key-scope-models']")
+        .await
+        .contains("llama-3-8b"));
+    assert!(text(&app, "[data-testid='key-scope-labels']")
+        .await
+        .contains("payments"));
+
+    // Edit: only the token rate changes.
+    app.click("[data-testid='key-edit']").await;
+    app.wait_for("[data-testid='key-form']").await;
+    app.fill("[data-testid='key-tpm']", "5000").await;
+    app.screenshot("03a-edit-form").await;
+    app.click("[data-testid='key-form-save']").await;
+    app.wait_gone("[data-testid='key-form']").await;
+    let digits = |s: String| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let deadline = std::time::Instant::now() + keyward_e2e::TIMEOUT;
+    loop {
+        let shown = text(&app, "[data-testid='key-scope-tpm']").await;
+        if digits(shown.clone()).contains("5000") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tpm not shown as edited: {shown:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        text(&app, "[data-testid='key-scope-rpm']")
+            .await
+            .contains("60"),
+        "rpm untouched"
+    );
+    app.screenshot("03-edited").await;
+
+    // Rotate without grace: a new secret, revealed once; the old one dies now.
+    app.click("[data-testid='key-rotate']").await;
+    app.wait_for("[data-testid='rotate-dialog']").await;
+    app.click("[data-testid='rotate-confirm']").await;
+    let rotated = text(&app, "[data-testid='reveal-secret']")
+        .await
+        .trim()
+        .to_owned();
+    assert_ne!(rotated, secret);
+    app.screenshot("04-rotated-reveal").await;
+    app.click("[data-testid='reveal-done']").await;
+    app.wait_gone("[data-testid='reveal-panel']").await;
+    assert_eq!(
+        models_status(&base_url, &secret).await,
+        401,
+        "old secret refused"
+    );
+    assert_eq!(
+        models_status(&base_url, &rotated).await,
+        200,
+        "new secret works"
+    );
+
+    // Used just now, so revoking asks for the key's name.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // one meter flush
+    app.click("[data-testid='key-detail-back']").await;
+    app.wait_key_row("payments-service").await;
+    app.click("[data-testid='key-open']").await;
+    app.click("[data-testid='key-detail-revoke']").await;
+    app.wait_for("[data-testid='revoke-dialog']").await;
+    app.wait_for("[data-testid='revoke-confirm-name']").await;
+    app.screenshot("05-revoke-needs-name").await;
+    app.confirm_revoke("payments-service").await;
+    assert_eq!(models_status(&base_url, &rotated).await, 401);
+
+    // Archive the revoked key; the audit trail tells the whole story.
+    app.click("[data-testid='key-archive']").await;
+    app.wait_text("[data-testid='key-detail-status']", "Archived")
+        .await;
+    let audit = text(&app, "[data-testid='key-audit']").await.to_lowercase();
+    for action in ["created", "edited", "rotated", "revoked", "archived"] {
+        assert!(audit.contains(action), "audit shows {action}: {audit}");
+    }
+    assert!(
+        audit.contains("unlimited → 5000") || audit.contains("unlimited → 5,000"),
+        "the edit changed exactly the token rate: {audit}"
+    );
+    app.screenshot("06-archived-audit").await;
+    app.assert_secret_nowhere(&secret).await;
+    app.assert_secret_nowhere(&rotated).await;
+    app.close().await;
+}
