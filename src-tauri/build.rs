@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "archive_key",
     "revoke_key",
     "revoke_keys",
+    "list_workloads",
     "key_usage",
     "key_audit",
     "find_leaked_key",

@@ -301,6 +301,23 @@ pub struct KeyUsage {
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub output_tokens: i64,
     pub by_model: Vec<ModelUsage>,
+    /// The last 24 hours, one point per hour (oldest first, empty hours as zeros).
+    pub hourly: Vec<UsagePoint>,
+}
+
+/// Usage in one time bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsagePoint {
+    /// Start of the bucket.
+    pub at: DateTime<Utc>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub requests: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub input_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub output_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

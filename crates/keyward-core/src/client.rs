@@ -88,6 +88,16 @@ impl PlatformClient {
         self.send(profile, request).await
     }
 
+    /// The project's workloads (for the key dialog's model and workload choices).
+    pub async fn list_workloads(
+        &self,
+        profile: &Profile,
+    ) -> Result<keyward_api::workloads::WorkloadList, Error> {
+        let path = format!("/api/projects/{}/workloads", profile.project_id);
+        self.send(profile, self.control(profile, Method::GET, &path))
+            .await
+    }
+
     pub async fn get_key(&self, profile: &Profile, key_id: &str) -> Result<InferenceKey, Error> {
         let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
         self.send(profile, self.control(profile, Method::GET, &path))

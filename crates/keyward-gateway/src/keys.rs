@@ -656,7 +656,34 @@ pub async fn find_by_hash(
 }
 
 /// Totals and the per-model breakdown the data plane records.
-pub async fn usage(pool: &SqlitePool, key: &InferenceKey) -> sqlx::Result<KeyUsage> {
+pub async fn usage(
+    pool: &SqlitePool,
+    key: &InferenceKey,
+    now: DateTime<Utc>,
+) -> sqlx::Result<KeyUsage> {
+    use chrono::DurationRound;
+    let this_hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+    let first = this_hour - Duration::hours(23);
+    let rows: Vec<(DateTime<Utc>, i64, i64, i64)> = sqlx::query_as(
+        "SELECT bucket, SUM(requests), SUM(input_tokens), SUM(output_tokens) FROM usage_hour
+         WHERE key_id = ? AND bucket >= ? GROUP BY bucket",
+    )
+    .bind(&key.id)
+    .bind(first)
+    .fetch_all(pool)
+    .await?;
+    let hourly = (0..24)
+        .map(|h| {
+            let at = first + Duration::hours(h);
+            let row = rows.iter().find(|r| r.0 == at);
+            keyward_api::keys::UsagePoint {
+                at,
+                requests: row.map_or(0, |r| r.1),
+                input_tokens: row.map_or(0, |r| r.2),
+                output_tokens: row.map_or(0, |r| r.3),
+            }
+        })
+        .collect();
     let by_model: Vec<(String, i64, i64, i64)> = sqlx::query_as(
         "SELECT model, requests, input_tokens, output_tokens FROM key_usage_by_model
          WHERE key_id = ? ORDER BY input_tokens + output_tokens DESC, model",
@@ -680,6 +707,7 @@ pub async fn usage(pool: &SqlitePool, key: &InferenceKey) -> sqlx::Result<KeyUsa
                 },
             )
             .collect(),
+        hourly,
     })
 }
 

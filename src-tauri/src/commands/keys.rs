@@ -139,6 +139,16 @@ pub async fn revoke_keys(
     console.revoke_many(&key_ids).await
 }
 
+/// The active project's workloads: what a key's model and workload scopes can name.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_workloads(
+    console: State<'_, Console>,
+) -> Result<keyward_api::workloads::WorkloadList, Error> {
+    let profile = console.active().await?;
+    console.client().list_workloads(&profile).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn key_usage(key_id: String, console: State<'_, Console>) -> Result<KeyUsage, Error> {

@@ -31,6 +31,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         keys::archive_key,
         keys::revoke_key,
         keys::revoke_keys,
+        keys::list_workloads,
         keys::key_usage,
         keys::key_audit,
         keys::find_leaked_key,

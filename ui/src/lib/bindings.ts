@@ -222,6 +222,17 @@ async revokeKeys(keyIds: string[]) : Promise<Result<BulkRevokeReport, AppError>>
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The active project's workloads: what a key's model and workload scopes can name.
+ */
+async listWorkloads() : Promise<Result<WorkloadList, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_workloads") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async keyUsage(keyId: string) : Promise<Result<KeyUsage, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("key_usage", { keyId }) };
@@ -559,7 +570,11 @@ export type KeyStatus = "active" | "revoked" | "expired" | "archived"
 /**
  * `GET /v1/inference/keys/{keyId}/usage`.
  */
-export type KeyUsage = { key_id: string; requests: number; input_tokens: number; output_tokens: number; by_model: ModelUsage[] }
+export type KeyUsage = { key_id: string; requests: number; input_tokens: number; output_tokens: number; by_model: ModelUsage[]; 
+/**
+ * The last 24 hours, one point per hour (oldest first, empty hours as zeros).
+ */
+hourly: UsagePoint[] }
 /**
  * Where a pasted secret was found.
  */
@@ -615,6 +630,24 @@ builtin: boolean }
  * The window a `token_limit` budget applies to.
  */
 export type TokenLimitPeriod = "minute" | "hour" | "day" | "week" | "month"
+/**
+ * Usage in one time bucket.
+ */
+export type UsagePoint = { 
+/**
+ * Start of the bucket.
+ */
+at: string; requests: number; input_tokens: number; output_tokens: number }
+export type Workload = { id: string; project_id: string; name: string; slug: string; model_name: string; backend: string; task_type: string; description: string | null; command: string | null; vllm_version: string | null; config: JsonValue | null; execution_policy: string | null; execution_policy_config: JsonValue | null; worker_id: string | null; gpu_resource_id: string | null; 
+/**
+ * Base URL of the OpenAI-compatible server behind this workload (`…/v1` is added).
+ */
+upstream_url: string | null; 
+/**
+ * Prometheus endpoints: the model server's `/metrics`, a DCGM exporter…
+ */
+metrics_urls: string[]; created_at: string; updated_at: string }
+export type WorkloadList = { workloads: Workload[] }
 /**
  * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
  */

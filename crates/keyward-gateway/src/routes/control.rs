@@ -459,5 +459,5 @@ pub(crate) async fn key_usage(
     let key = keys::get(gateway.pool(), &caller.project_id, &key_id, Utc::now())
         .await?
         .ok_or_else(|| key_not_found(&key_id))?;
-    Ok(Json(keys::usage(gateway.pool(), &key).await?))
+    Ok(Json(keys::usage(gateway.pool(), &key, Utc::now()).await?))
 }

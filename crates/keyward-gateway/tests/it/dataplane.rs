@@ -124,6 +124,10 @@ async fn requests_are_routed_scoped_and_metered() {
 
     let usage = usage_of(&gw, &key_id).await;
     assert_eq!(usage["requests"], 4, "{usage}");
+    let hourly = usage["hourly"].as_array().unwrap();
+    assert_eq!(hourly.len(), 24, "the last 24 hours, zero-filled");
+    assert_eq!(hourly[23]["requests"], 4, "this hour holds the traffic");
+    assert!(hourly[..23].iter().all(|p| p["requests"] == 0));
     assert_eq!(usage["input_tokens"], 11 + 11 + 5 + 9);
     assert_eq!(usage["output_tokens"], 7 + 7);
     let by_model: Vec<&str> = usage["by_model"]
