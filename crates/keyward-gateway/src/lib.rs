@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod keycache;
 pub mod keys;
+pub mod limits;
 pub mod meter;
 pub mod projects;
 pub(crate) mod proxy;
@@ -132,6 +133,7 @@ pub struct Gateway {
     pool: SqlitePool,
     key_cache: std::sync::Arc<keycache::KeyCache>,
     meter: std::sync::Arc<meter::Meter>,
+    limits: std::sync::Arc<limits::Limits>,
     upstream: reqwest::Client,
 }
 
@@ -164,6 +166,7 @@ impl Gateway {
             pool,
             key_cache: Default::default(),
             meter,
+            limits: Default::default(),
             upstream: proxy::upstream_client(),
         })
     }

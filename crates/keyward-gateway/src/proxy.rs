@@ -15,6 +15,7 @@
 
 use crate::auth::DataCaller;
 use crate::error::ApiError;
+use crate::limits::{self, KeyLimits, RateHeaders, Refused, Reservation};
 use crate::meter::UsageEvent;
 use crate::workloads;
 use crate::Gateway;
@@ -85,12 +86,90 @@ pub async fn forward(
     path_workload: Option<&str>,
     body: Bytes,
 ) -> Response {
-    match prepare(gateway, &caller, operation, path_workload, &body).await {
-        Ok((workload, request, streaming)) => {
-            send(gateway, caller, operation, workload, request, streaming).await
+    let (workload, request, streaming) =
+        match prepare(gateway, &caller, operation, path_workload, &body).await {
+            Ok(prepared) => prepared,
+            Err(error) => return error.into_response(),
+        };
+    let max_tokens = match operation {
+        Operation::Embeddings | Operation::Rerank => Some(0),
+        _ => request
+            .get("max_completion_tokens")
+            .or_else(|| request.get("max_tokens"))
+            .and_then(Value::as_u64),
+    };
+    let estimate = limits::estimate_tokens(body.len(), max_tokens);
+    let key = &caller.key;
+    let configured = KeyLimits {
+        key_id: &key.id,
+        rpm: key.rpm,
+        tpm: key.tpm,
+        token_limit: key.token_limit,
+        token_limit_period: key.token_limit_period.as_deref(),
+    };
+    let admitted = gateway
+        .limits
+        .admit(gateway.pool(), &configured, estimate, chrono::Utc::now())
+        .await;
+    let (reservation, headers) = match admitted {
+        Ok(admitted) => admitted,
+        Err(refused) => return too_many(refused),
+    };
+    let mut response = send(
+        gateway,
+        caller,
+        operation,
+        workload,
+        request,
+        streaming,
+        reservation,
+    )
+    .await;
+    apply_rate_headers(response.headers_mut(), &headers);
+    response
+}
+
+fn apply_rate_headers(map: &mut axum::http::HeaderMap, headers: &RateHeaders) {
+    for (kind, limit) in [("requests", &headers.requests), ("tokens", &headers.tokens)] {
+        if let Some((limit, remaining, reset)) = limit {
+            let pairs = [
+                (format!("x-ratelimit-limit-{kind}"), limit.to_string()),
+                (
+                    format!("x-ratelimit-remaining-{kind}"),
+                    remaining.to_string(),
+                ),
+                (
+                    format!("x-ratelimit-reset-{kind}"),
+                    limits::format_reset(*reset),
+                ),
+            ];
+            for (name, value) in pairs {
+                if let (Ok(name), Ok(value)) = (
+                    axum::http::HeaderName::try_from(name),
+                    HeaderValue::try_from(value),
+                ) {
+                    map.insert(name, value);
+                }
+            }
         }
-        Err(error) => error.into_response(),
     }
+}
+
+/// 429 in OpenAI's shape, with `Retry-After` and the `x-ratelimit-*` headers.
+fn too_many(refused: Refused) -> Response {
+    let mut response = openai(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        "rate_limit_error",
+        refused.message,
+    )
+    .into_response();
+    let seconds = refused.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    if let Ok(value) = HeaderValue::try_from(seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    apply_rate_headers(response.headers_mut(), &refused.headers);
+    response
 }
 
 async fn prepare(
@@ -201,9 +280,22 @@ fn unavailable(workload: &Workload, why: &str) -> ApiError {
     )
 }
 
+/// How a forwarded request ended, for metering and the budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The whole answer reached the client.
+    Served,
+    /// Part of an answer was sent, then the stream broke or the client left.
+    Broken,
+    /// No answer was generated (upstream down, or its error status).
+    Failed,
+}
+
 /// What is known of a request's usage so far.
 struct Tally {
     event: UsageEvent,
+    /// The token-budget reservation, settled to the actual usage when metered.
+    reservation: Option<Reservation>,
     /// Bytes of the request (for the estimate when the upstream reports nothing).
     request_bytes: usize,
     response_bytes: usize,
@@ -224,13 +316,23 @@ impl Tally {
         }
     }
 
-    fn finish(mut self, meter: &crate::meter::Meter, error: bool) {
+    /// Meters the request and settles its budget reservation.
+    fn finish(mut self, meter: &crate::meter::Meter, outcome: Outcome) {
         if !self.reported {
-            self.event.input_tokens = (self.request_bytes as u64).div_ceil(4);
-            self.event.output_tokens = (self.response_bytes as u64).div_ceil(4);
-            self.event.estimated = true;
+            if outcome == Outcome::Failed {
+                // Nothing was generated for the client: nothing to bill.
+                self.event.input_tokens = 0;
+                self.event.output_tokens = 0;
+            } else {
+                self.event.input_tokens = (self.request_bytes as u64).div_ceil(4);
+                self.event.output_tokens = (self.response_bytes as u64).div_ceil(4);
+                self.event.estimated = true;
+            }
         }
-        self.event.error = error;
+        self.event.error = outcome != Outcome::Served;
+        if let Some(reservation) = self.reservation.take() {
+            reservation.settle(self.event.input_tokens + self.event.output_tokens);
+        }
         meter.record(self.event);
     }
 }
@@ -242,6 +344,7 @@ async fn send(
     workload: Workload,
     request: Value,
     streaming: bool,
+    reservation: Reservation,
 ) -> Response {
     let upstream = workload.upstream_url.as_deref().unwrap_or_default();
     let url = format!("{upstream}{}", operation.path());
@@ -258,6 +361,7 @@ async fn send(
             estimated: false,
             error: false,
         },
+        reservation: Some(reservation),
         request_bytes: body.len(),
         response_bytes: 0,
         reported: false,
@@ -273,7 +377,7 @@ async fn send(
         Ok(response) => response,
         Err(error) => {
             tracing::warn!(workload = %workload.slug, %error, "upstream unreachable");
-            tally.finish(gateway.meter(), true);
+            tally.finish(gateway.meter(), Outcome::Failed);
             let why = if error.is_timeout() {
                 "its upstream server did not answer in time"
             } else {
@@ -312,13 +416,12 @@ async fn send(
                 collected.extend_from_slice(&chunk)
             }
             Ok(_) => {
-                tally.finish(gateway.meter(), true);
+                tally.finish(gateway.meter(), Outcome::Failed);
                 return unavailable(&workload, "its upstream answer was too large").into_response();
             }
             Err(error) => {
                 tracing::warn!(workload = %workload.slug, %error, "upstream answer broken off");
-                tally.response_bytes = collected.len();
-                tally.finish(gateway.meter(), true);
+                tally.finish(gateway.meter(), Outcome::Failed);
                 let mut error = unavailable(&workload, "its upstream server broke off the answer");
                 error.status = StatusCode::BAD_GATEWAY;
                 return error.into_response();
@@ -331,7 +434,12 @@ async fn send(
             tally.absorb_usage(usage);
         }
     }
-    tally.finish(gateway.meter(), failed);
+    let outcome = if failed {
+        Outcome::Failed
+    } else {
+        Outcome::Served
+    };
+    tally.finish(gateway.meter(), outcome);
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, content_type)
@@ -388,9 +496,9 @@ impl<S> MeteredStream<S> {
         }
     }
 
-    fn finish(&mut self, error: bool) {
+    fn finish(&mut self, outcome: Outcome) {
         if let Some(tally) = self.tally.take() {
-            tally.finish(&self.meter, error);
+            tally.finish(&self.meter, outcome);
         }
     }
 }
@@ -417,11 +525,11 @@ where
             }
             Poll::Ready(Some(Err(error))) => {
                 tracing::warn!(%error, "upstream stream broke off");
-                self.finish(true);
+                self.finish(Outcome::Broken);
                 Poll::Ready(Some(Err(std::io::Error::other(error))))
             }
             Poll::Ready(None) => {
-                self.finish(false);
+                self.finish(Outcome::Served);
                 Poll::Ready(None)
             }
             Poll::Pending => Poll::Pending,
@@ -432,6 +540,6 @@ where
 impl<S> Drop for MeteredStream<S> {
     fn drop(&mut self) {
         // Dropped before the end: the client went away mid-stream.
-        self.finish(true);
+        self.finish(Outcome::Broken);
     }
 }

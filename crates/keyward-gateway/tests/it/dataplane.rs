@@ -355,7 +355,11 @@ async fn missing_usage_is_estimated_and_failures_are_counted() {
     .await
     .unwrap();
     assert_eq!(rows[0].0, "chat-a");
-    assert_eq!((rows[0].1, rows[0].2, rows[0].3), (2, 1, 2), "{rows:?}");
+    assert_eq!(
+        (rows[0].1, rows[0].2, rows[0].3),
+        (2, 1, 1),
+        "two requests, one failed, one estimated (the failure bills nothing): {rows:?}"
+    );
     assert!(rows[0].4 > 0, "estimated tokens are not zero");
     assert_eq!((rows[1].0.as_str(), rows[1].1, rows[1].2), ("gone", 1, 1));
 }

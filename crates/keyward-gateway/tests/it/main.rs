@@ -7,6 +7,7 @@ mod durability;
 mod keys;
 mod leaks;
 mod lifecycle;
+mod limits;
 mod openapi;
 mod revocation;
 mod upstream;
