@@ -499,7 +499,7 @@ async fn list_filters_by_model_workload_label_and_expiry() {
 }
 
 #[tokio::test]
-async fn usage_is_honestly_zero_until_the_data_plane_meters() {
+async fn a_new_keys_usage_is_zero_with_24_empty_hours() {
     let gw = TestGateway::start().await;
     let created = gw.create_key("metered").await;
     let (status, usage) = call(
@@ -513,8 +513,13 @@ async fn usage_is_honestly_zero_until_the_data_plane_meters() {
     )
     .await;
     assert_eq!(status, 200);
+    let hourly = usage["hourly"].as_array().unwrap().clone();
+    assert_eq!(hourly.len(), 24);
+    assert!(hourly.iter().all(|p| p["requests"] == 0 && p["input_tokens"] == 0));
+    let mut totals = usage.clone();
+    totals.as_object_mut().unwrap().remove("hourly");
     assert_eq!(
-        usage,
+        totals,
         json!({"key_id": created["id"], "requests": 0, "input_tokens": 0, "output_tokens": 0, "by_model": []})
     );
 }
