@@ -139,12 +139,17 @@ pub fn presented_token(headers: &axum::http::HeaderMap, allow_x_api_key: bool) -
                 .eq_ignore_ascii_case("bearer")
                 .then_some(token.trim())
         });
-    bearer.or_else(|| {
-        allow_x_api_key
-            .then(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
-            .flatten()
-            .map(str::trim)
-    })
+    let x_api_key = allow_x_api_key
+        .then(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .map(str::trim);
+    // SDKs always send `Authorization: Bearer <api_key>`, even when the key travels in
+    // `X-Api-Key` (OpenAI's `default_headers`): a Keyward key in X-Api-Key wins.
+    match (bearer, x_api_key) {
+        (_, Some(x)) if x.starts_with("kw_") => Some(x),
+        (Some(b), _) => Some(b),
+        (None, x) => x,
+    }
 }
 
 #[cfg(test)]

@@ -515,7 +515,9 @@ async fn a_new_keys_usage_is_zero_with_24_empty_hours() {
     assert_eq!(status, 200);
     let hourly = usage["hourly"].as_array().unwrap().clone();
     assert_eq!(hourly.len(), 24);
-    assert!(hourly.iter().all(|p| p["requests"] == 0 && p["input_tokens"] == 0));
+    assert!(hourly
+        .iter()
+        .all(|p| p["requests"] == 0 && p["input_tokens"] == 0));
     let mut totals = usage.clone();
     totals.as_object_mut().unwrap().remove("hourly");
     assert_eq!(

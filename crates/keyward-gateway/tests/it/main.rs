@@ -10,6 +10,7 @@ mod lifecycle;
 mod limits;
 mod openapi;
 mod revocation;
+mod sdk;
 mod upstream;
 mod util;
 mod workloads;

@@ -1,0 +1,113 @@
+//! The official OpenAI Python SDK against the gateway (issue #6): chat, streaming chat,
+//! embeddings and model listing with the key as `api_key` and as `X-Api-Key`, then the
+//! SDK's own exceptions for scope (403), rate limit (429) and revocation (401). The SDK
+//! runs from a pinned venv (`tests/sdk/venv.sh`); the upstream is this test's.
+
+use crate::upstream::Upstream;
+use crate::util::{status_json, TestGateway};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+async fn post(gw: &TestGateway, path: &str, body: Value) -> Value {
+    let (status, body) = status_json(
+        gw.control(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(status == 201 || status == 200, "{path}: {body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_openai_sdk_works_against_the_gateway() {
+    let venv = Command::new(repo().join("tests/sdk/venv.sh"))
+        .output()
+        .expect("tests/sdk/venv.sh runs (python3-venv, PyPI)");
+    assert!(
+        venv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&venv.stderr)
+    );
+    let python = String::from_utf8(venv.stdout).unwrap().trim().to_owned();
+
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    let workloads = format!("/api/projects/{}/workloads", gw.project_id);
+    post(&gw, &workloads, json!({"name": "chat", "slug": "chat", "model_name": "llama", "backend": "vllm", "upstream_url": up.url})).await;
+    post(&gw, &workloads, json!({"name": "embed", "slug": "embed", "model_name": "bge-m3", "backend": "sglang", "task_type": "embedding", "upstream_url": up.url})).await;
+    let keys = gw.keys_path();
+    let key = post(&gw, &keys, json!({"name": "sdk"})).await;
+    let narrow = post(
+        &gw,
+        &keys,
+        json!({"name": "narrow", "workloads": ["embed"]}),
+    )
+    .await;
+    let limited = post(&gw, &keys, json!({"name": "limited", "rpm": 2})).await;
+    let revoked = post(&gw, &keys, json!({"name": "revoked"})).await;
+    let (status, _) = status_json(
+        gw.control(
+            Method::DELETE,
+            &format!("/v1/inference/keys/{}", revoked["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let secret = |v: &Value| v["secret"].as_str().unwrap().to_owned();
+    let output = tokio::task::spawn_blocking({
+        let (key, narrow, limited, revoked) = (
+            secret(&key),
+            secret(&narrow),
+            secret(&limited),
+            secret(&revoked),
+        );
+        let base = gw.url("");
+        move || {
+            Command::new(python)
+                .arg(repo().join("tests/sdk/openai_sdk.py"))
+                .env("KW_BASE_URL", base)
+                .env("KW_KEY", key)
+                .env("KW_NARROW_KEY", narrow)
+                .env("KW_LIMITED_KEY", limited)
+                .env("KW_REVOKED_KEY", revoked)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("all checks passed"));
+
+    // What the SDK did was metered: 1 chat + 1 stream + 1 embedding + 1 header chat.
+    gw.gateway.flush_usage().await.unwrap();
+    let (_, usage) = status_json(
+        gw.control(
+            Method::GET,
+            &format!("/v1/inference/keys/{}/usage", key["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(usage["requests"], 4, "{usage}");
+}
