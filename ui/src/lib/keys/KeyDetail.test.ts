@@ -1,13 +1,14 @@
 // The key page against mocked commands: every scope in words, usage honestly empty
-// when nothing was counted, the audit trail newest first, each section loading and
-// failing on its own, and the actions (edit, rotate → reveal, archive, revoke, back)
-// calling the right commands, reloading the key and its history, and telling the owner.
+// when nothing was counted (a flat last-24-hours line, no made-up chart), the audit
+// trail newest first, each section loading and failing on its own, and the actions
+// (edit, rotate → reveal, archive, revoke, back) calling the right commands, reloading
+// the key and its history, and telling the owner.
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey } from "$lib/bindings";
 import KeyDetail from "./KeyDetail.svelte";
-import { auditEvent, auditPage, createdKeyView, deferred, failure, inferenceKey, keyUsage, ok } from "./fixtures";
+import { auditEvent, auditPage, createdKeyView, deferred, failure, inferenceKey, keyUsage, ok, usageHours } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
@@ -20,6 +21,7 @@ vi.mock("$lib/bindings", () => ({
     revokeKey: vi.fn(),
     copyReveal: vi.fn(),
     closeReveal: vi.fn(),
+    listWorkloads: vi.fn(),
   },
 }));
 
@@ -66,6 +68,7 @@ beforeEach(() => {
   keyUsageCommand.mockResolvedValue(ok(keyUsage({ key_id: "key_7" })));
   keyAudit.mockResolvedValue(ok(auditPage([])));
   closeReveal.mockResolvedValue(ok(null));
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
 });
 
 describe("KeyDetail", () => {
@@ -117,12 +120,17 @@ describe("KeyDetail", () => {
     expect(screen.getByTestId("key-scope-labels")).toHaveTextContent("None");
   });
 
-  it("says no usage was recorded when every count is zero, and draws nothing", async () => {
+  it("says no usage was recorded when every count is zero, and draws only a flat day", async () => {
     renderDetail();
 
     expect(await screen.findByTestId("key-usage-empty")).toHaveTextContent("No usage recorded yet");
     expect(screen.getByTestId("key-usage-requests")).toHaveTextContent("0");
     expect(screen.queryByTestId("key-usage-chart")).not.toBeInTheDocument();
+    const day = within(screen.getByTestId("key-usage")).getByTestId("key-usage-sparkline");
+    expect(day).toHaveAccessibleName("Last 24 hours: 0 requests, 0 tokens");
+    const bars = within(day).getAllByTestId("key-usage-hour").map((hour) => hour.querySelector(".bar"));
+    expect(bars).toHaveLength(24);
+    expect(bars.every((bar) => bar?.getAttribute("height") === "0")).toBe(true);
   });
 
   it("draws tokens per model when there is usage", async () => {
@@ -136,6 +144,7 @@ describe("KeyDetail", () => {
             { model: "llama-3.1-8b", requests: 2, input_tokens: 500, output_tokens: 0 },
             { model: "gpt-4o", requests: 10, input_tokens: 2500, output_tokens: 1500 },
           ],
+          hourly: usageHours((index) => (index === 22 ? { requests: 4, input_tokens: 900, output_tokens: 300 } : {})),
         }),
       ),
     );
@@ -147,6 +156,11 @@ describe("KeyDetail", () => {
     expect(screen.getByTestId("key-usage-input")).toHaveTextContent("3,000");
     expect(screen.getAllByTestId("key-usage-model")[0]).toHaveTextContent("gpt-4o 4,000 tokens 10 requests");
     expect(screen.queryByTestId("key-usage-empty")).not.toBeInTheDocument();
+    const day = screen.getByTestId("key-usage-sparkline");
+    expect(day).toHaveAccessibleName("Last 24 hours: 4 requests, 1,200 tokens");
+    expect(within(day).getAllByTestId("key-usage-hour")[22]?.querySelector("title")).toHaveTextContent(
+      "08:00–09:00 UTC: 4 requests, 1,200 tokens",
+    );
   });
 
   it("shows the audit trail newest first, with who, what and old → new", async () => {

@@ -2,18 +2,20 @@
 // it; the backend's field errors land under their field too; create sends the whole
 // KeyForm (null models = all, "*" = whole project, labels, each expiry kind); edit
 // starts from the key and keeps its expiry unless told otherwise; the dialog cannot be
-// dismissed while a request is in flight.
+// dismissed while a request is in flight; the project's workloads, read once, are
+// offered as models and slugs without ever limiting what can be typed.
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey, type KeyForm } from "$lib/bindings";
 import KeyFormDialog from "./KeyFormDialog.svelte";
-import { createdKeyView, deferred, failure, inferenceKey, ok } from "./fixtures";
+import { createdKeyView, deferred, failure, inferenceKey, ok, workload } from "./fixtures";
 
-vi.mock("$lib/bindings", () => ({ commands: { createKey: vi.fn(), updateKey: vi.fn() } }));
+vi.mock("$lib/bindings", () => ({ commands: { createKey: vi.fn(), updateKey: vi.fn(), listWorkloads: vi.fn() } }));
 
 const createKey = vi.mocked(commands.createKey);
 const updateKey = vi.mocked(commands.updateKey);
+const listWorkloads = vi.mocked(commands.listWorkloads);
 
 const DEFAULTS: KeyForm = {
   name: "ci",
@@ -38,12 +40,15 @@ function setup(props: { mode?: "create" | "edit"; key?: InferenceKey } = {}) {
 }
 
 const byTestId = (id: string) => screen.getByTestId(id) as HTMLInputElement;
-const chipInput = (id: string) => within(screen.getByTestId(id)).getByRole("textbox") as HTMLInputElement;
-const chips = (id: string) => within(screen.getByTestId(id)).queryAllByTestId("chip").map((chip) => chip.textContent?.replace("×", "").trim());
+const chipInput = (id: string) => within(screen.getByTestId(id)).getByRole("combobox") as HTMLInputElement;
+const chips = (id: string) =>
+  within(screen.getByTestId(id)).queryAllByTestId("chip").map((chip) => chip.querySelector(".chip-text")?.textContent);
 
 beforeEach(() => {
   createKey.mockReset();
   updateKey.mockReset();
+  listWorkloads.mockReset();
+  listWorkloads.mockResolvedValue(ok({ workloads: [] }));
 });
 
 describe("KeyFormDialog validation", () => {
@@ -368,5 +373,142 @@ describe("KeyFormDialog edit", () => {
 
     pending.resolve(ok(inferenceKey()));
     await vi.waitFor(() => expect(onsaved).toHaveBeenCalled());
+  });
+});
+
+describe("KeyFormDialog suggestions", () => {
+  const project = [
+    workload({ slug: "chat-prod", name: "Chat (prod)", model_name: "llama-3-8b" }),
+    workload({ slug: "chat-staging", name: "Chat (staging)", model_name: "llama-3-8b" }),
+    workload({ slug: "embed", name: "Embeddings", model_name: "bge-m3" }),
+  ];
+  // The open suggestion list (a closed one is hidden, so it has no role to find).
+  const listbox = () => screen.getByRole("listbox");
+  const options = () => {
+    const open = screen.queryByRole("listbox");
+    return open ? within(open).getAllByRole("option").map((option) => option.textContent?.replace(/\s+/g, " ").trim()) : [];
+  };
+
+  beforeEach(() => {
+    listWorkloads.mockResolvedValue(ok({ workloads: project }));
+  });
+
+  it("offers the workloads' distinct models, and picking one with the keyboard adds a chip", async () => {
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user } = setup();
+    await user.type(byTestId("key-name"), "ci");
+    const models = chipInput("key-models");
+    await user.click(models);
+
+    expect(models).toHaveAttribute("aria-expanded", "true");
+    expect(options()).toEqual(["bge-m3 Embeddings", "llama-3-8b Chat (prod), Chat (staging)"]);
+    await user.type(models, "lla");
+    expect(options()).toEqual(["llama-3-8b Chat (prod), Chat (staging)"]);
+
+    await user.keyboard("{ArrowDown}");
+    const option = within(listbox()).getByRole("option", { name: /llama-3-8b/ });
+    expect(option).toHaveAttribute("aria-selected", "true");
+    expect(models).toHaveAttribute("aria-activedescendant", option.id);
+    await user.keyboard("{Enter}");
+
+    expect(chips("key-models")).toEqual(["llama-3-8b"]);
+    expect(models).toHaveValue("");
+    expect(models).toHaveFocus();
+    // A chosen model is not offered again.
+    expect(options()).toEqual(["bge-m3 Embeddings"]);
+    expect(screen.queryByTestId("key-models-unserved")).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId("create-submit"));
+    expect(createKey).toHaveBeenCalledWith({ ...DEFAULTS, allowed_models: ["llama-3-8b"] });
+    expect(listWorkloads).toHaveBeenCalledOnce();
+  });
+
+  it("offers workload slugs with their names, and a click on one adds it", async () => {
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user } = setup();
+    await user.type(byTestId("key-name"), "ci");
+    await user.click(byTestId("key-workloads-only"));
+    await user.type(chipInput("key-workloads"), "chat");
+
+    expect(options()).toEqual(["chat-prod Chat (prod)", "chat-staging Chat (staging)"]);
+    await user.click(within(listbox()).getByRole("option", { name: "chat-staging Chat (staging)" }));
+    expect(chips("key-workloads")).toEqual(["chat-staging"]);
+    expect(chipInput("key-workloads")).toHaveFocus();
+
+    await user.click(screen.getByTestId("create-submit"));
+    expect(createKey).toHaveBeenCalledWith({ ...DEFAULTS, workloads: ["chat-staging"] });
+  });
+
+  it("adds exactly what was typed on Enter, and Escape closes the list, not the dialog", async () => {
+    const { user, oncancel } = setup();
+    const models = chipInput("key-models");
+    await user.type(models, "bge");
+    expect(options()).toEqual(["bge-m3 Embeddings"]);
+    await user.keyboard("{Enter}");
+    expect(chips("key-models")).toEqual(["bge"]);
+
+    await user.keyboard("{ArrowDown}{ArrowDown}{ArrowUp}");
+    expect(within(listbox()).getByRole("option", { name: /bge-m3/ })).toHaveAttribute("aria-selected", "true");
+    await user.keyboard("{Escape}");
+    expect(models).toHaveAttribute("aria-expanded", "false");
+    expect(screen.queryByRole("listbox")).not.toBeInTheDocument();
+    expect(oncancel).not.toHaveBeenCalled();
+
+    await user.keyboard("{Escape}");
+    expect(oncancel).toHaveBeenCalledOnce();
+  });
+
+  it("says gently when no workload serves a model, and still sends it", async () => {
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user } = setup();
+    await user.type(byTestId("key-name"), "ci");
+    await user.type(chipInput("key-models"), "mistral-7b{Enter}llama-3-8b{Enter}");
+
+    const note = screen.getByTestId("key-models-unserved");
+    expect(note).toHaveTextContent("No workload serves this model yet: mistral-7b.");
+    expect(note).toHaveClass("field-hint");
+    expect(chipInput("key-models")).toHaveAccessibleDescription(expect.stringContaining("No workload serves this model yet"));
+    const [unknown, served] = within(screen.getByTestId("key-models")).getAllByTestId("chip");
+    expect(unknown).toHaveAttribute("title", "No workload serves this model yet");
+    expect(served).not.toHaveAttribute("title");
+    expect(chipInput("key-models")).not.toHaveAttribute("aria-invalid");
+
+    await user.click(screen.getByTestId("create-submit"));
+    expect(screen.queryByTestId("field-error-allowed_models")).not.toBeInTheDocument();
+    expect(createKey).toHaveBeenCalledWith({ ...DEFAULTS, allowed_models: ["mistral-7b", "llama-3-8b"] });
+
+    await user.click(screen.getByRole("button", { name: "Remove model mistral-7b" }));
+    expect(screen.queryByTestId("key-models-unserved")).not.toBeInTheDocument();
+  });
+
+  it("keeps the form usable when the workloads cannot be read", async () => {
+    listWorkloads.mockResolvedValue(failure("The gateway is not reachable.", "unavailable"));
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user } = setup();
+
+    expect(await screen.findByTestId("key-suggestions-unavailable")).toHaveTextContent("Suggestions from the project's workloads are unavailable");
+    await user.type(byTestId("key-name"), "ci");
+    await user.type(chipInput("key-models"), "mistral-7b{Enter}");
+    await user.click(byTestId("key-workloads-only"));
+    await user.type(chipInput("key-workloads"), "chat-prod{Enter}");
+
+    expect(screen.queryByRole("listbox")).not.toBeInTheDocument();
+    // Nothing is known about the project, so nothing is said about the model.
+    expect(screen.queryByTestId("key-models-unserved")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-form-error")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("create-submit"));
+    expect(createKey).toHaveBeenCalledWith({ ...DEFAULTS, allowed_models: ["mistral-7b"], workloads: ["chat-prod"] });
+  });
+
+  it("says nothing about models while the workloads are still loading", async () => {
+    const pending = deferred<Awaited<ReturnType<typeof commands.listWorkloads>>>();
+    listWorkloads.mockReturnValue(pending.promise);
+    const { user } = setup();
+    await user.type(chipInput("key-models"), "mistral-7b{Enter}");
+    expect(screen.queryByTestId("key-models-unserved")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-suggestions-unavailable")).not.toBeInTheDocument();
+
+    pending.resolve(ok({ workloads: project }));
+    expect(await screen.findByTestId("key-models-unserved")).toHaveTextContent("mistral-7b");
   });
 });

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey, type KeyListQuery } from "$lib/bindings";
 import { local, profileList, staging, withSession } from "$lib/profiles/fixtures";
 import KeysScreen from "./KeysScreen.svelte";
-import { deferred, failure, inferenceKey, keyPage, ok, pagedProject } from "./fixtures";
+import { auditPage, deferred, failure, inferenceKey, keyPage, keyUsage, ok, pagedProject, workload } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
@@ -24,6 +24,7 @@ vi.mock("$lib/bindings", () => ({
     getKey: vi.fn(),
     keyUsage: vi.fn(),
     keyAudit: vi.fn(),
+    listWorkloads: vi.fn(),
     switchProfile: vi.fn(),
     listProfiles: vi.fn(),
     activeProfile: vi.fn(),
@@ -99,6 +100,7 @@ async function scrollToRow(index: number) {
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   closeReveal.mockResolvedValue(ok(null));
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [workload()] }));
 });
 
 afterEach(() => {
@@ -536,10 +538,8 @@ describe("KeysScreen keyboard", () => {
 describe("KeysScreen key page", () => {
   function keyPageMocks(key: InferenceKey) {
     vi.mocked(commands.getKey).mockResolvedValue(ok(key));
-    vi.mocked(commands.keyUsage).mockResolvedValue(
-      ok({ key_id: key.id, requests: 0, input_tokens: 0, output_tokens: 0, by_model: [] }),
-    );
-    vi.mocked(commands.keyAudit).mockResolvedValue(ok({ events: [], total: 0, limit: 50, offset: 0 }));
+    vi.mocked(commands.keyUsage).mockResolvedValue(ok(keyUsage({ key_id: key.id })));
+    vi.mocked(commands.keyAudit).mockResolvedValue(ok(auditPage([])));
   }
 
   it("opens a key's page from its name and comes back to the list as it was", async () => {

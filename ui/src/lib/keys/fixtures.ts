@@ -13,6 +13,8 @@ import type {
   LeakMatch,
   LeakSearch,
   Result,
+  UsagePoint,
+  Workload,
 } from "$lib/bindings";
 
 export function inferenceKey(overrides: Partial<InferenceKey> = {}): InferenceKey {
@@ -124,9 +126,62 @@ export function createdKeyView(key: InferenceKey = inferenceKey(), secret = "kw_
   return { key, reveal: { id: `rev_${key.id}`, secret } };
 }
 
-/** A key's usage; zero everywhere unless told, as the platform reports it today. */
+/** The first hour `usageHours` starts at: 24 hours ending at 2026-02-01T10:00:00Z. */
+export const FIRST_HOUR = "2026-01-31T10:00:00Z";
+
+/**
+ * The 24 hourly points of a key's usage, oldest first, as the gateway sends them: each
+ * hour zero unless `hour(index)` says otherwise (index 0 is the oldest, 23 the current).
+ */
+export function usageHours(hour: (index: number) => Partial<UsagePoint> = () => ({}), first = FIRST_HOUR): UsagePoint[] {
+  const start = Date.parse(first);
+  return Array.from({ length: 24 }, (_, index) => ({
+    at: new Date(start + index * 3_600_000).toISOString().replace(".000Z", "Z"),
+    requests: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    ...hour(index),
+  }));
+}
+
+/** A key's usage; zero everywhere (every hour too) unless told, as for an unused key. */
 export function keyUsage(overrides: Partial<KeyUsage> = {}): KeyUsage {
-  return { key_id: "key_01", requests: 0, input_tokens: 0, output_tokens: 0, by_model: [], ...overrides };
+  return {
+    key_id: "key_01",
+    requests: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    by_model: [],
+    hourly: usageHours(),
+    ...overrides,
+  };
+}
+
+/** A workload of the active project, as `listWorkloads` returns it. */
+export function workload(overrides: Partial<Workload> = {}): Workload {
+  const slug = overrides.slug ?? "chat-prod";
+  return {
+    id: `wl_${slug}`,
+    project_id: "proj_local",
+    name: "Chat (prod)",
+    slug,
+    model_name: "llama-3-8b",
+    backend: "vllm",
+    task_type: "chat",
+    description: null,
+    command: null,
+    vllm_version: null,
+    config: null,
+    execution_policy: null,
+    execution_policy_config: null,
+    worker_id: null,
+    gpu_resource_id: null,
+    upstream_url: "http://127.0.0.1:8000",
+    metrics_urls: [],
+    created_at: "2025-03-01T08:00:00Z",
+    updated_at: "2025-03-01T08:00:00Z",
+    ...overrides,
+  };
 }
 
 export function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
