@@ -166,6 +166,8 @@ impl Drop for Reservation {
 pub struct Limits {
     rates: DashMap<String, Arc<KeyLimiters>>,
     budgets: DashMap<String, Arc<Mutex<Ledger>>>,
+    /// For `Retry-After` only; made once (a clock calibrates on creation).
+    clock: DefaultClock,
 }
 
 /// The limits a key is configured with (from the key cache).
@@ -210,7 +212,7 @@ impl Limits {
         now: DateTime<Utc>,
     ) -> Result<(Reservation, RateHeaders), Refused> {
         let limiters = self.limiters(key);
-        let clock = DefaultClock::default();
+        let clock = &self.clock;
         let mut headers = RateHeaders::default();
         if let Some((limit, rpm)) = &limiters.rpm {
             match rpm.check() {
