@@ -284,12 +284,6 @@ async fn a_kill_under_inference_load_keeps_revocations_and_loses_at_most_a_flush
         "the revocation survived the kill"
     );
     assert_eq!(status(secrets[0].1.clone()).await, 200);
-    let (metered,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(requests), 0) FROM usage_minute WHERE errors = 0 OR errors < requests",
-    )
-    .fetch_one(gateway.pool())
-    .await
-    .unwrap();
     let (requests,): (i64,) =
         sqlx::query_as("SELECT COALESCE(SUM(request_count), 0) FROM inference_keys")
             .fetch_one(gateway.pool())
@@ -306,7 +300,6 @@ async fn a_kill_under_inference_load_keeps_revocations_and_loses_at_most_a_flush
         requests as f64 >= served as f64 - 1.5 * per_second - 16.0,
         "lost more than a flush window: metered {requests} of {served} (≈{per_second:.0}/s)"
     );
-    assert!(metered > 0);
     let _ = Command::new("kill")
         .args(["-KILL", &child.id().to_string()])
         .status();
