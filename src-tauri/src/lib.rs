@@ -18,6 +18,7 @@ use tauri::Manager;
 
 /// Debug builds only: run under another app identifier (the e2e tests use this so
 /// that they never touch a person's data directory or keychain entries).
+#[cfg(debug_assertions)]
 const IDENTIFIER_OVERRIDE_ENV: &str = "KEYWARD_APP_IDENTIFIER";
 /// Overrides the app data directory (tests, portable installs). The console's
 /// database is `console.db` in it, the embedded gateway's data is in `gateway/`.

@@ -16,9 +16,14 @@ async fn chat(Json(body): Json<Value>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18000".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:18000".into());
     let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
-    axum::serve(listener, Router::new().route("/v1/chat/completions", post(chat)))
-        .await
-        .unwrap();
+    axum::serve(
+        listener,
+        Router::new().route("/v1/chat/completions", post(chat)),
+    )
+    .await
+    .unwrap();
 }

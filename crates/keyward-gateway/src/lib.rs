@@ -134,6 +134,7 @@ pub struct Gateway {
     key_cache: std::sync::Arc<keycache::KeyCache>,
     meter: std::sync::Arc<meter::Meter>,
     limits: std::sync::Arc<limits::Limits>,
+    workload_cache: std::sync::Arc<workloads::WorkloadCache>,
     upstream: reqwest::Client,
 }
 
@@ -167,6 +168,7 @@ impl Gateway {
             key_cache: Default::default(),
             meter,
             limits: Default::default(),
+            workload_cache: Default::default(),
             upstream: proxy::upstream_client(),
         })
     }
@@ -183,6 +185,11 @@ impl Gateway {
 
     pub(crate) fn upstream(&self) -> &reqwest::Client {
         &self.upstream
+    }
+
+    /// The data plane's cache of workloads by project.
+    pub fn workload_cache(&self) -> &workloads::WorkloadCache {
+        &self.workload_cache
     }
 
     /// The data plane's cache of keys by secret hash.

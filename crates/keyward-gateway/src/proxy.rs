@@ -17,7 +17,6 @@ use crate::auth::DataCaller;
 use crate::error::ApiError;
 use crate::limits::{self, KeyLimits, RateHeaders, Refused, Reservation};
 use crate::meter::UsageEvent;
-use crate::workloads;
 use crate::Gateway;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -210,7 +209,9 @@ async fn prepare(
             ))
         }
     };
-    let workload = workloads::resolve(gateway.pool(), &caller.project_id, &name)
+    let workload = gateway
+        .workload_cache()
+        .resolve(gateway.pool(), &caller.project_id, &name)
         .await?
         .ok_or_else(|| {
             openai(

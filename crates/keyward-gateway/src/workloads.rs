@@ -133,22 +133,58 @@ pub async fn get(
     Ok(row.map(Into::into))
 }
 
-/// The workload a data-plane request names: by slug, or by model name (the first by
-/// slug when several serve the same model).
-pub async fn resolve(
-    pool: &SqlitePool,
-    project_id: &str,
-    slug_or_model: &str,
-) -> sqlx::Result<Option<Workload>> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM workloads WHERE project_id = ?1 AND (slug = ?2 OR model_name = ?2)
-         ORDER BY slug = ?2 DESC, slug LIMIT 1"
-    ))
-    .bind(project_id)
-    .bind(slug_or_model)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(Into::into))
+/// The data plane's view of each project's workloads, so routing a request reads no
+/// database. Any workload mutation drops its project's entry after commit and before
+/// the response, with the same epoch rule as the key cache: a load that raced a
+/// mutation never stores what it read.
+#[derive(Default)]
+pub struct WorkloadCache {
+    projects: dashmap::DashMap<String, std::sync::Arc<Vec<Workload>>>,
+    epoch: std::sync::atomic::AtomicU64,
+}
+
+impl WorkloadCache {
+    pub async fn project(
+        &self,
+        pool: &SqlitePool,
+        project_id: &str,
+    ) -> sqlx::Result<std::sync::Arc<Vec<Workload>>> {
+        use std::sync::atomic::Ordering;
+        if let Some(cached) = self.projects.get(project_id) {
+            return Ok(cached.clone());
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let loaded = std::sync::Arc::new(list(pool, project_id).await?);
+        if let dashmap::mapref::entry::Entry::Vacant(slot) =
+            self.projects.entry(project_id.to_owned())
+        {
+            if self.epoch.load(Ordering::Acquire) == epoch {
+                slot.insert(loaded.clone());
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// The workload a request names: by slug, or by model name (the first by slug
+    /// when several serve the same model).
+    pub async fn resolve(
+        &self,
+        pool: &SqlitePool,
+        project_id: &str,
+        slug_or_model: &str,
+    ) -> sqlx::Result<Option<Workload>> {
+        let workloads = self.project(pool, project_id).await?;
+        Ok(workloads
+            .iter()
+            .find(|w| w.slug == slug_or_model)
+            .or_else(|| workloads.iter().find(|w| w.model_name == slug_or_model))
+            .cloned())
+    }
+
+    pub fn invalidate(&self, project_id: &str) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.projects.remove(project_id);
+    }
 }
 
 fn json_text(value: &Option<Value>) -> Option<String> {

@@ -7,7 +7,7 @@
 use crate::auth::DataCaller;
 use crate::error::ApiError;
 use crate::proxy::{self, Operation, INFERENCE_BODY_LIMIT};
-use crate::{workloads, Gateway};
+use crate::Gateway;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -177,7 +177,11 @@ pub(crate) async fn list_models(
     caller: DataCaller,
 ) -> Result<Json<ModelList>, ApiError> {
     let mut data: Vec<Model> = Vec::new();
-    for workload in workloads::list(gateway.pool(), &caller.project_id).await? {
+    let workloads = gateway
+        .workload_cache()
+        .project(gateway.pool(), &caller.project_id)
+        .await?;
+    for workload in workloads.iter().cloned() {
         let allowed = caller.key.allows_workload(&workload.slug)
             && caller.key.allows_model(&workload.model_name);
         if allowed && !data.iter().any(|m| m.id == workload.model_name) {

@@ -107,6 +107,7 @@ pub(crate) async fn create_workload(
     )
     .await
     .map_err(|r| refused("", r))?;
+    gateway.workload_cache().invalidate(&project_id);
     tracing::info!(workload_id = %workload.id, slug = %workload.slug, "workload created");
     Ok((StatusCode::CREATED, Json(workload)))
 }
@@ -151,8 +152,11 @@ pub(crate) async fn update_workload(
         Utc::now(),
     )
     .await
-    .map_err(|r| refused(&workload_id, r))??;
+    .map_err(|r| refused(&workload_id, r));
+    // Whatever happened, the data plane rereads this project's workloads and keys.
+    gateway.workload_cache().invalidate(&caller.project_id);
     gateway.key_cache().invalidate_all();
+    let updated = updated??;
     Ok(Json(updated))
 }
 
@@ -174,6 +178,7 @@ pub(crate) async fn delete_workload(
     )
     .await
     .map_err(|r| refused(&workload_id, r))?;
+    gateway.workload_cache().invalidate(&caller.project_id);
     for key in &affected_keys {
         gateway.key_cache().invalidate(&key.id);
     }
