@@ -28,6 +28,93 @@ async fn body_colours(app: &App) -> (f64, f64) {
     (luminance(&background), luminance(&text))
 }
 
+/// Walks the main screens with a key in the list, saving a screenshot of each under
+/// `target/e2e/themes/<theme>-*.png`, and checks a dialog's own contrast.
+async fn tour(app: &App, theme: &str, dark: bool) {
+    let base_url = app
+        .wait_for("[data-testid='profile-url']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", &app.identifier, "username", "local"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap();
+    let http = reqwest::Client::new();
+    let who: serde_json::Value = http
+        .get(format!("{base_url}/v1/whoami"))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let project = who["project"]["id"].as_str().unwrap();
+    for (name, body) in [
+        (
+            "payments-service",
+            serde_json::json!({"name": "payments-service", "rpm": 60, "labels": {"team": "payments"}}),
+        ),
+        (
+            "batch-embeddings",
+            serde_json::json!({"name": "batch-embeddings", "token_limit": 1000000, "token_limit_period": "day"}),
+        ),
+    ] {
+        let created = http
+            .post(format!("{base_url}/v1/projects/{project}/inference/keys"))
+            .bearer_auth(token.trim())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201, "{name}");
+    }
+    app.click("[data-testid='nav-profiles']").await;
+    app.wait_for("[data-testid='profile-row']").await;
+    app.screenshot(&format!("{theme}-profiles")).await;
+    app.click("[data-testid='nav-keys']").await;
+    app.wait_key_row("payments-service").await;
+    app.screenshot(&format!("{theme}-keys")).await;
+    app.click("[data-testid='create-key']").await;
+    app.wait_for("[data-testid='key-form']").await;
+    let background = luminance(
+        &app.computed_style("[data-testid='key-form']", "background-color")
+            .await,
+    );
+    let text = luminance(
+        &app.computed_style("[data-testid='key-form']", "color")
+            .await,
+    );
+    let readable = if dark {
+        background < 0.2 && text > 0.7
+    } else {
+        background > 0.8 && text < 0.3
+    };
+    assert!(
+        readable,
+        "{theme} dialog: background {background}, text {text}"
+    );
+    app.screenshot(&format!("{theme}-create-dialog")).await;
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Escape.to_string())
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid='key-form']").await;
+    app.click("[data-testid='key-open']").await;
+    app.wait_for("[data-testid='key-detail']").await;
+    app.wait_for("[data-testid='key-audit']").await;
+    app.screenshot(&format!("{theme}-key-detail")).await;
+    app.click("[data-testid='nav-leak']").await;
+    app.wait_for("[data-testid='leak-dialog']").await;
+    app.screenshot(&format!("{theme}-leak-dialog")).await;
+}
+
 #[tokio::test]
 async fn light_and_dark_themes_both_have_readable_contrast() {
     let light = App::launch_with("themes", &[("GTK_THEME", "Adwaita")]).await;
@@ -37,6 +124,7 @@ async fn light_and_dark_themes_both_have_readable_contrast() {
         "light theme: background {background}, text {text}"
     );
     light.screenshot("light").await;
+    tour(&light, "light", false).await;
     light.close().await;
 
     let dark = App::launch_with("themes", &[("GTK_THEME", "Adwaita:dark")]).await;
@@ -46,5 +134,6 @@ async fn light_and_dark_themes_both_have_readable_contrast() {
         "dark theme: background {background}, text {text}"
     );
     dark.screenshot("dark").await;
+    tour(&dark, "dark", true).await;
     dark.close().await;
 }
