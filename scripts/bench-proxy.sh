@@ -62,16 +62,19 @@ done = function(summary, latency, requests)
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 LUA
-run() { wrk -t2 -c32 -d15s --latency -s "$work/post.lua" "$1" | grep '^RESULT'; }
+sed -e 's/wrk.method = "POST"/wrk.method = "GET"/' -e '/wrk.body/d' "$work/post.lua" > "$work/get.lua"
+run() { wrk -t2 -c32 -d15s --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
 # Warm both paths, then measure.
 wrk -t1 -c4 -d2s -s "$work/post.lua" "http://127.0.0.1:$nginx_port/v1/chat/completions" >/dev/null
 wrk -t1 -c4 -d2s -s "$work/post.lua" "$gw/v1/chat/completions" >/dev/null
 read -r _ n_rps n_p50 n_p99 n_req n_err <<<"$(run "http://127.0.0.1:$nginx_port/v1/chat/completions")"
 read -r _ g_rps g_p50 g_p99 g_req g_err <<<"$(run "$gw/v1/chat/completions")"
+read -r _ m_rps m_p50 m_p99 m_req m_err <<<"$(run "$gw/v1/models" "$work/get.lua")"
 echo "| path | requests/s | p50 ms | p99 ms | requests | errors |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 echo "| baseline: nginx proxy_pass → upstream | $n_rps | $n_p50 | $n_p99 | $n_req | $n_err |"
 echo "| keyward-gateway (auth, scopes, limits, metering) → upstream | $g_rps | $g_p50 | $g_p99 | $g_req | $g_err |"
+echo "| diagnostic: keyward-gateway GET /v1/models (auth + cache, no upstream) | $m_rps | $m_p50 | $m_p99 | $m_req | $m_err |"
 python3 - "$n_rps" "$g_rps" "$n_p99" "$g_p99" <<'PY'
 import sys
 n_rps, g_rps, n_p99, g_p99 = map(float, sys.argv[1:])

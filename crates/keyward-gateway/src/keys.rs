@@ -146,7 +146,7 @@ pub async fn create(
 ) -> sqlx::Result<(InferenceKey, Secret)> {
     let secret = token::generate(TokenKind::Data);
     let id = crate::projects::new_id("key");
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let insert = format!(
         "INSERT INTO inference_keys (id, project_id, secret_hash, masked, {SPEC_COLUMNS},
             created_at, updated_at)
@@ -391,7 +391,7 @@ async fn update_in_db(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Result<InferenceKey, crate::error::ApiError>, Refusal> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get(&mut *tx, project_id, key_id, now).await? else {
         return Err(Refusal::NotFound);
     };
@@ -435,7 +435,7 @@ async fn revoke_in_db(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<InferenceKey, Refusal> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get(&mut *tx, project_id, key_id, now).await? else {
         return Err(Refusal::NotFound);
     };
@@ -474,7 +474,7 @@ async fn set_archived_in_db(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<InferenceKey, Refusal> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get(&mut *tx, project_id, key_id, now).await? else {
         return Err(Refusal::NotFound);
     };
@@ -532,7 +532,7 @@ async fn rotate_in_db(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(InferenceKey, Secret), Refusal> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get(&mut *tx, project_id, key_id, now).await? else {
         return Err(Refusal::NotFound);
     };

@@ -34,6 +34,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Largest accepted request body.
+/// How every writing transaction starts. A deferred `BEGIN` that reads first and then
+/// writes fails at once with SQLITE_BUSY when another connection (the usage flush, a
+/// concurrent mutation) committed in between — `busy_timeout` cannot help an upgrade.
+/// `BEGIN IMMEDIATE` takes the write lock up front, so writers queue instead.
+pub(crate) const WRITE_TX: &str = "BEGIN IMMEDIATE";
+
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 pub(crate) const BODY_LIMIT_LABEL: &str = "1 MiB";
 
@@ -221,7 +227,7 @@ impl Gateway {
         token_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Initialized, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(crate::WRITE_TX).await?;
         let project_id = projects::new_id("prj");
         sqlx::query("INSERT INTO projects (id, name, created_at) VALUES (?, 'Default', ?)")
             .bind(&project_id)
@@ -284,7 +290,7 @@ impl Gateway {
             id: "console".into(),
             label: "Keyward desktop (embedded gateway)".into(),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(crate::WRITE_TX).await?;
         let revoked =
             projects::revoke_control_tokens_named(&mut *tx, project_id, EMBEDDED_TOKEN_NAME, now)
                 .await?;

@@ -145,7 +145,7 @@ impl Meter {
 }
 
 async fn write(pool: &SqlitePool, pending: &Pending) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let mut per_key: HashMap<&str, Totals> = HashMap::new();
     let mut per_model: HashMap<(&str, &str), Totals> = HashMap::new();
     for (key, (project_id, totals)) in &pending.buckets {

@@ -138,7 +138,7 @@ pub async fn create_project_audited(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Project> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let id = new_id("prj");
     sqlx::query("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)")
         .bind(&id)
@@ -170,7 +170,7 @@ pub async fn rename_project(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Project>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get_project(&mut *tx, id).await? else {
         return Ok(None);
     };
@@ -260,7 +260,7 @@ pub async fn create_control_token_audited(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(ControlTokenInfo, Secret)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let secret = issue_control_token(&mut *tx, project_id, name, role, now).await?;
     let hash = token::hash(secret.expose());
     let row: TokenRow = sqlx::query_as(&format!(
@@ -290,7 +290,7 @@ pub async fn revoke_control_token(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<ControlTokenInfo>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get_control_token(&mut *tx, id).await? else {
         return Ok(None);
     };
@@ -325,7 +325,7 @@ pub async fn rotate_control_token(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Result<(ControlTokenInfo, Secret), ControlTokenInfo>>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get_control_token(&mut *tx, id).await? else {
         return Ok(None);
     };

@@ -17,7 +17,7 @@ impl Gateway {
         now: DateTime<Utc>,
     ) -> sqlx::Result<Vec<Secret>> {
         let mut probes = Vec::new();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.pool().begin_with(crate::WRITE_TX).await?;
         for i in 0..count {
             let secret = token::generate(TokenKind::Data);
             sqlx::query(

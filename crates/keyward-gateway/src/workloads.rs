@@ -262,7 +262,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Workload, Refusal> {
     let id = new_id("wl");
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let row = write(&mut *tx, true, &id, project_id, spec, now)
         .await
         .map_err(|e| match Refusal::from(e) {
@@ -290,7 +290,7 @@ pub async fn update<E>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Result<Workload, E>, Refusal> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get(&mut *tx, project_id, id).await? else {
         return Err(Refusal::NotFound);
     };
@@ -373,7 +373,7 @@ pub async fn delete(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(Workload, Vec<AffectedKey>), Refusal> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
     let Some(current) = get(&mut *tx, project_id, id).await? else {
         return Err(Refusal::NotFound);
     };

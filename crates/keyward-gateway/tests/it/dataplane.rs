@@ -402,3 +402,57 @@ async fn a_client_leaving_mid_stream_is_metered_for_what_was_served() {
     );
     assert!(row.3 > 0 && row.3 < 200, "only what was served: {row:?}");
 }
+
+/// Control-plane writes read, then write, in one transaction, while the meter's flush
+/// commits every second; none may fail with a busy database (writes start IMMEDIATE).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn control_plane_writes_never_fail_while_usage_is_flushed() {
+    let gw = std::sync::Arc::new(TestGateway::start().await);
+    let up = Upstream::start().await;
+    workload(&gw, "chat-a", "llama", Some(&up.url)).await;
+    let (key_id, secret) = key(&gw, json!({"name": "busy"})).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut traffic = Vec::new();
+    for _ in 0..8 {
+        let (gw, secret, stop) = (gw.clone(), secret.clone(), stop.clone());
+        traffic.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = post(&gw, &secret, "/v1/chat/completions", chat("chat-a")).await;
+            }
+        }));
+    }
+    // Flush far more often than once a second, to make commits interleave with writes.
+    {
+        let (gw, stop) = (gw.clone(), stop.clone());
+        traffic.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                gw.gateway.flush_usage().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }));
+    }
+    let started = Instant::now();
+    let mut writes = 0;
+    while started.elapsed() < Duration::from_millis(2500) {
+        let (status, body) = status_json(
+            gw.control(Method::PATCH, &format!("/v1/inference/keys/{key_id}"))
+                .json(&json!({"description": format!("write {writes}")}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "write {writes} failed: {body}");
+        writes += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in traffic {
+        t.await.unwrap();
+    }
+    assert!(writes > 20, "{writes} writes");
+    let usage = usage_of(&gw, &key_id).await;
+    assert!(
+        usage["requests"].as_i64().unwrap() > 100,
+        "traffic was metered meanwhile: {usage}"
+    );
+}
