@@ -24,7 +24,24 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use keyward_api::workloads::Workload;
 use keyward_api::ErrorCode;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::HashMap;
+
+/// A request body's top-level fields, each left unparsed: the gateway reads and
+/// rewrites a few (`model`, `stream`, `max_tokens`, `stream_options`) and passes the
+/// rest (messages, images…) through without decoding them.
+type Fields = HashMap<String, Box<RawValue>>;
+
+fn field<T: serde::de::DeserializeOwned>(fields: &Fields, name: &str) -> Option<T> {
+    fields
+        .get(name)
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
+fn raw(value: &impl serde::Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("serialising a JSON value cannot fail")
+}
 use std::time::Duration;
 
 /// Largest inference request body accepted (long prompts, base64 images).
@@ -92,10 +109,8 @@ pub async fn forward(
         };
     let max_tokens = match operation {
         Operation::Embeddings | Operation::Rerank => Some(0),
-        _ => request
-            .get("max_completion_tokens")
-            .or_else(|| request.get("max_tokens"))
-            .and_then(Value::as_u64),
+        _ => field::<u64>(&request, "max_completion_tokens")
+            .or_else(|| field::<u64>(&request, "max_tokens")),
     };
     let estimate = limits::estimate_tokens(body.len(), max_tokens);
     let key = &caller.key;
@@ -177,7 +192,7 @@ async fn prepare(
     operation: Operation,
     path_workload: Option<&str>,
     body: &Bytes,
-) -> Result<(Workload, Value, bool), ApiError> {
+) -> Result<(Workload, Fields, bool), ApiError> {
     if body.len() > INFERENCE_BODY_LIMIT {
         return Err(openai(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -190,14 +205,14 @@ async fn prepare(
             ),
         ));
     }
-    let mut request: Value = serde_json::from_slice(body)
-        .map_err(|e| bad_request(format!("The request body is not valid JSON ({e}).")))?;
-    let Some(object) = request.as_object_mut() else {
-        return Err(bad_request("The request body must be a JSON object."));
-    };
-    let requested = match object.get("model") {
-        Some(Value::String(model)) if !model.trim().is_empty() => Some(model.trim().to_owned()),
-        None | Some(Value::Null) => None,
+    let mut request: Fields = serde_json::from_slice(body)
+        .map_err(|e| bad_request(format!("The request body must be a JSON object ({e}).")))?;
+    let requested = match request
+        .get("model")
+        .map(|raw| serde_json::from_str::<Value>(raw.get()))
+    {
+        Some(Ok(Value::String(model))) if !model.trim().is_empty() => Some(model.trim().to_owned()),
+        None | Some(Ok(Value::Null)) => None,
         Some(_) => return Err(bad_request("`model` must be a string.")),
     };
     let name = match (path_workload, &requested) {
@@ -254,20 +269,20 @@ async fn prepare(
         ));
     }
     // The upstream serves the workload's model under its own name.
-    object.insert("model".into(), Value::String(workload.model_name.clone()));
-    let streaming = object.get("stream").and_then(Value::as_bool) == Some(true);
+    request.insert("model".into(), raw(&workload.model_name));
+    let streaming = field::<bool>(&request, "stream") == Some(true);
     if streaming
         && matches!(
             operation,
             Operation::ChatCompletions | Operation::Completions
         )
     {
-        let options = object
-            .entry("stream_options")
-            .or_insert_with(|| Value::Object(Default::default()));
-        if let Some(options) = options.as_object_mut() {
-            options.insert("include_usage".into(), Value::Bool(true));
-        }
+        let mut options = match field::<Value>(&request, "stream_options") {
+            Some(Value::Object(options)) => options,
+            _ => Default::default(),
+        };
+        options.insert("include_usage".into(), Value::Bool(true));
+        request.insert("stream_options".into(), raw(&options));
     }
     Ok((workload, request, streaming))
 }
@@ -343,13 +358,13 @@ async fn send(
     caller: DataCaller,
     operation: Operation,
     workload: Workload,
-    request: Value,
+    request: Fields,
     streaming: bool,
     reservation: Reservation,
 ) -> Response {
     let upstream = workload.upstream_url.as_deref().unwrap_or_default();
     let url = format!("{upstream}{}", operation.path());
-    let body = request.to_string();
+    let body = serde_json::to_string(&request).expect("re-serialising parsed JSON cannot fail");
     let mut tally = Tally {
         event: UsageEvent {
             project_id: caller.project_id.clone(),

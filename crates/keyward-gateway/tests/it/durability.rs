@@ -78,6 +78,16 @@ async fn a_killed_gateway_keeps_every_acknowledged_write_and_stays_consistent() 
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(150 + 100 * round)).await;
+        // On a loaded machine the writers may be slow: kill only after this round has
+        // had its writes acknowledged, so every round really interrupts writing.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while acknowledged.lock().unwrap().len() < (round as usize + 1) * 6 {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: writers made no progress"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
         child.wait().unwrap();
         for writer in writers {
