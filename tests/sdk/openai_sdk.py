@@ -29,6 +29,16 @@ chunks = list(
 )
 text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
 assert text == "tok0 tok1 tok2 ", text
+assert all(c.usage is None for c in chunks), "no usage chunk unless asked for"
+chunks = list(
+    client.chat.completions.create(
+        model="chat",
+        messages=messages,
+        stream=True,
+        max_tokens=16,
+        stream_options={"include_usage": True},
+    )
+)
 assert chunks[-1].usage.prompt_tokens == 13, chunks[-1]
 
 emb = client.embeddings.create(model="bge-m3", input=["a"])

@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="${CARGO_TARGET_DIR:-$root/target}/sdk-venv"
 stamp="$venv/.requirements"
-requirements="openai==3.54.0"
+requirements="openai==3.54.0 inferencekey==0.260725.739"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$requirements" ]; then
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check $requirements >&2

@@ -192,7 +192,7 @@ async fn prepare(
     operation: Operation,
     path_workload: Option<&str>,
     body: &Bytes,
-) -> Result<(Workload, Fields, bool), ApiError> {
+) -> Result<(Workload, Fields, (bool, bool)), ApiError> {
     if body.len() > INFERENCE_BODY_LIMIT {
         return Err(openai(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -271,6 +271,7 @@ async fn prepare(
     // The upstream serves the workload's model under its own name.
     request.insert("model".into(), raw(&workload.model_name));
     let streaming = field::<bool>(&request, "stream") == Some(true);
+    let mut strip_usage_chunk = false;
     if streaming
         && matches!(
             operation,
@@ -281,10 +282,12 @@ async fn prepare(
             Some(Value::Object(options)) => options,
             _ => Default::default(),
         };
+        // The client gets exactly what it asked for: a usage chunk only if it asked.
+        strip_usage_chunk = options.get("include_usage") != Some(&Value::Bool(true));
         options.insert("include_usage".into(), Value::Bool(true));
         request.insert("stream_options".into(), raw(&options));
     }
-    Ok((workload, request, streaming))
+    Ok((workload, request, (streaming, strip_usage_chunk)))
 }
 
 fn unavailable(workload: &Workload, why: &str) -> ApiError {
@@ -359,7 +362,7 @@ async fn send(
     operation: Operation,
     workload: Workload,
     request: Fields,
-    streaming: bool,
+    (streaming, strip_usage_chunk): (bool, bool),
     reservation: Reservation,
 ) -> Response {
     let upstream = workload.upstream_url.as_deref().unwrap_or_default();
@@ -415,7 +418,7 @@ async fn send(
 
     if streaming && !failed {
         let meter = gateway.meter.clone();
-        let stream = MeteredStream::new(response.bytes_stream(), tally, meter);
+        let stream = MeteredStream::new(response.bytes_stream(), tally, meter, strip_usage_chunk);
         return Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, content_type)
@@ -471,44 +474,83 @@ struct MeteredStream<S> {
     tally: Option<Tally>,
     meter: std::sync::Arc<crate::meter::Meter>,
     line: Vec<u8>,
+    /// The client did not ask for usage; the gateway did (to meter), so the usage-only
+    /// chunk (`"choices": []`) is taken out of what the client receives.
+    strip_usage_chunk: bool,
+    /// The next blank line closes an event that was taken out.
+    dropping_event: bool,
+    ended: bool,
 }
 
 impl<S> MeteredStream<S> {
-    fn new(inner: S, tally: Tally, meter: std::sync::Arc<crate::meter::Meter>) -> Self {
+    fn new(
+        inner: S,
+        tally: Tally,
+        meter: std::sync::Arc<crate::meter::Meter>,
+        strip_usage_chunk: bool,
+    ) -> Self {
         Self {
             inner,
             tally: Some(tally),
             meter,
             line: Vec::new(),
+            strip_usage_chunk,
+            dropping_event: false,
+            ended: false,
         }
     }
 
-    fn scan_chunk(&mut self, chunk: &[u8]) {
-        let Some(tally) = self.tally.as_mut() else {
-            return;
-        };
-        tally.response_bytes += chunk.len();
-        for &byte in chunk {
+    /// Scans a chunk for usage. Returns what to send the client: the chunk itself, or
+    /// (when stripping) its complete lines minus the usage-only event.
+    fn scan_chunk(&mut self, chunk: Bytes) -> Bytes {
+        let strip = self.strip_usage_chunk;
+        if let Some(tally) = self.tally.as_mut() {
+            tally.response_bytes += chunk.len();
+        }
+        let mut out = Vec::new();
+        for &byte in chunk.iter() {
             if byte != b'\n' {
-                // A usage chunk is small; skip the bodies of huge lines.
-                if self.line.len() < 64 * 1024 {
+                // Scanning alone needs only small lines (a usage chunk is small).
+                if strip || self.line.len() < 64 * 1024 {
                     self.line.push(byte);
                 }
                 continue;
             }
             let line = std::mem::take(&mut self.line);
-            let Some(data) = line.strip_prefix(b"data:") else {
-                continue;
-            };
-            let data = data.trim_ascii();
-            if data.is_empty() || data == b"[DONE]" || !contains(data, b"\"usage\"") {
+            if std::mem::take(&mut self.dropping_event) && line.trim_ascii().is_empty() {
                 continue;
             }
-            if let Ok(event) = serde_json::from_slice::<Value>(data) {
-                if let Some(usage) = event.get("usage").filter(|u| u.is_object()) {
-                    tally.absorb_usage(usage);
+            let mut keep = true;
+            if let Some(data) = line.strip_prefix(b"data:") {
+                let data = data.trim_ascii();
+                if !data.is_empty() && data != b"[DONE]" && contains(data, b"\"usage\"") {
+                    if let Ok(event) = serde_json::from_slice::<Value>(data) {
+                        if let (Some(usage), Some(tally)) = (
+                            event.get("usage").filter(|u| u.is_object()),
+                            self.tally.as_mut(),
+                        ) {
+                            tally.absorb_usage(usage);
+                        }
+                        let usage_only = event
+                            .get("choices")
+                            .and_then(Value::as_array)
+                            .is_some_and(|c| c.is_empty());
+                        if strip && usage_only {
+                            keep = false;
+                            self.dropping_event = true;
+                        }
+                    }
                 }
             }
+            if strip && keep {
+                out.extend_from_slice(&line);
+                out.push(b'\n');
+            }
+        }
+        if strip {
+            Bytes::from(out)
+        } else {
+            chunk
         }
     }
 
@@ -536,8 +578,8 @@ where
         use std::task::Poll;
         match self.inner.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                self.scan_chunk(&chunk);
-                Poll::Ready(Some(Ok(chunk)))
+                let out = self.scan_chunk(chunk);
+                Poll::Ready(Some(Ok(out)))
             }
             Poll::Ready(Some(Err(error))) => {
                 tracing::warn!(%error, "upstream stream broke off");
@@ -546,6 +588,12 @@ where
             }
             Poll::Ready(None) => {
                 self.finish(Outcome::Served);
+                if self.strip_usage_chunk && !self.ended && !self.line.is_empty() {
+                    // A last line without a newline: pass it on as it came.
+                    self.ended = true;
+                    let rest = std::mem::take(&mut self.line);
+                    return Poll::Ready(Some(Ok(Bytes::from(rest))));
+                }
                 Poll::Ready(None)
             }
             Poll::Pending => Poll::Pending,

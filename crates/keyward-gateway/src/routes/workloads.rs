@@ -26,6 +26,10 @@ pub fn routes() -> Router<Gateway> {
             get(list_workloads).post(create_workload),
         )
         .route(
+            "/api/projects/{project_id}/workloads/{slug}/readiness-events",
+            get(readiness_events),
+        )
+        .route(
             "/api/workloads/{workload_id}",
             get(get_workload)
                 .patch(update_workload)
@@ -188,4 +192,127 @@ pub(crate) async fn delete_workload(
         workload,
         affected_keys,
     }))
+}
+
+/// How long one readiness stream may stay open.
+const READINESS_STREAM_LIMIT: std::time::Duration = std::time::Duration::from_secs(900);
+/// How often the workload's upstream is probed while someone waits.
+const READINESS_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+#[derive(serde::Serialize)]
+struct ReadinessFrame {
+    phase: &'static str,
+    message: String,
+    elapsed_ms: u64,
+    step: Option<String>,
+}
+
+/// The phase a workload is in, derived from a probe of its upstream: no upstream yet →
+/// `scheduling`; not reachable → `provisioning`; reachable but `GET /health` not 200 →
+/// `bootstrapping` (vLLM answers 503 while loading); 200 → `ready`; deleted → `error`.
+async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'static str, String) {
+    let workload = match gateway
+        .workload_cache()
+        .project(gateway.pool(), project_id)
+        .await
+    {
+        Ok(all) => all.iter().find(|w| w.slug == slug).cloned(),
+        Err(error) => {
+            tracing::error!(%error, "readiness: cannot read workloads");
+            return ("error", "The gateway cannot read its workloads.".into());
+        }
+    };
+    let Some(workload) = workload else {
+        return (
+            "error",
+            format!("Workload \"{slug}\" does not exist (it may have been deleted)."),
+        );
+    };
+    let Some(upstream) = workload.upstream_url else {
+        return (
+            "scheduling",
+            format!("Waiting for a server for \"{slug}\": set the workload's upstream_url."),
+        );
+    };
+    let probe = gateway
+        .upstream()
+        .get(format!("{upstream}/health"))
+        .timeout(std::time::Duration::from_secs(2))
+        .send()
+        .await;
+    match probe {
+        Err(_) => (
+            "provisioning",
+            format!("Waiting for {upstream} to accept connections."),
+        ),
+        Ok(response) if response.status().is_success() => (
+            "ready",
+            format!("{} is serving {}.", upstream, workload.model_name),
+        ),
+        Ok(response) => (
+            "bootstrapping",
+            format!(
+                "{upstream} is up and loading {} (GET /health: {}).",
+                workload.model_name,
+                response.status().as_u16()
+            ),
+        ),
+    }
+}
+
+#[utoipa::path(get, path = "/api/projects/{project_id}/workloads/{slug}/readiness-events", tag = "workloads", security(("control_token" = [])),
+    params(("project_id" = String, Path), ("slug" = String, Path)),
+    responses((status = 200, description = "Server-sent events `data: {phase, message, elapsed_ms, step}` on every phase change, ending after `ready` or `error`", content_type = "text/event-stream", body = String), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn readiness_events(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path((project_id, slug)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use axum::response::IntoResponse;
+    caller.require_project(&project_id)?;
+    let exists = gateway
+        .workload_cache()
+        .project(gateway.pool(), &project_id)
+        .await?
+        .iter()
+        .any(|w| w.slug == slug);
+    if !exists {
+        return Err(ApiError::not_found(format!(
+            "There is no workload \"{slug}\" in this project."
+        )));
+    }
+    let started = std::time::Instant::now();
+    let stream = futures_util::stream::unfold(
+        (gateway, project_id, slug, None::<&'static str>, false),
+        move |(gateway, project_id, slug, last, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let (phase, message) = readiness_of(&gateway, &project_id, &slug).await;
+                let finished = matches!(phase, "ready" | "error")
+                    || started.elapsed() > READINESS_STREAM_LIMIT;
+                if Some(phase) != last || finished {
+                    let frame = ReadinessFrame {
+                        phase,
+                        message,
+                        elapsed_ms: started.elapsed().as_millis() as u64,
+                        step: None,
+                    };
+                    let event = Event::default()
+                        .json_data(&frame)
+                        .unwrap_or_else(|_| Event::default().data("{}"));
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(event),
+                        (gateway, project_id, slug, Some(phase), finished),
+                    ));
+                }
+                tokio::time::sleep(READINESS_POLL).await;
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

@@ -295,7 +295,12 @@ async fn streams_pass_through_chunk_by_chunk_and_are_metered_from_the_usage_chun
         rest.extend_from_slice(&chunk.unwrap());
     }
     let total = started.elapsed();
-    assert!(String::from_utf8_lossy(&rest).contains("[DONE]"));
+    let rest = String::from_utf8_lossy(&rest).into_owned();
+    assert!(rest.contains("[DONE]") && rest.contains("tok2"));
+    assert!(
+        !rest.contains("\"usage\""),
+        "the client did not ask for usage, so the chunk the gateway asked for is not passed on: {rest}"
+    );
     assert!(
         first_at + Duration::from_millis(400) < total,
         "the first chunk arrived before the rest were produced ({first_at:?} of {total:?})"
@@ -314,6 +319,23 @@ async fn streams_pass_through_chunk_by_chunk_and_are_metered_from_the_usage_chun
             usage["output_tokens"].as_i64()
         ),
         (Some(1), Some(13), Some(3))
+    );
+
+    // A client that asks for usage gets the usage chunk, untouched.
+    let body = gw
+        .http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .json(&json!({"model": "chat-a", "stream": true, "stream_options": {"include_usage": true}, "messages": []}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("\"usage\"") && body.contains("\"choices\":[]"),
+        "{body}"
     );
 }
 

@@ -97,7 +97,7 @@ async fn the_official_openai_sdk_works_against_the_gateway() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("all checks passed"));
 
-    // What the SDK did was metered: 1 chat + 1 stream + 1 embedding + 1 header chat.
+    // What the SDK did was metered: 1 chat + 2 streams + 1 embedding + 1 header chat.
     gw.gateway.flush_usage().await.unwrap();
     let (_, usage) = status_json(
         gw.control(
@@ -109,5 +109,78 @@ async fn the_official_openai_sdk_works_against_the_gateway() {
         .unwrap(),
     )
     .await;
-    assert_eq!(usage["requests"], 4, "{usage}");
+    assert_eq!(usage["requests"], 5, "{usage}");
+}
+
+/// Issue #8: the official InferenceKey SDK provisions (ensure, reconcile, delete),
+/// waits for readiness over the gateway's SSE stream, and calls the workload through
+/// the data plane with a data key; least privilege holds both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_inferencekey_sdk_works_against_the_gateway() {
+    let venv = Command::new(repo().join("tests/sdk/venv.sh"))
+        .output()
+        .expect("tests/sdk/venv.sh runs (python3-venv, PyPI)");
+    assert!(
+        venv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&venv.stderr)
+    );
+    let python = String::from_utf8(venv.stdout).unwrap().trim().to_owned();
+
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    // The model server "loads" for the first second and a half.
+    up.script.lock().unwrap().healthy_from =
+        Some(std::time::Instant::now() + std::time::Duration::from_millis(1500));
+    let keys = gw.keys_path();
+    let key = post(
+        &gw,
+        &keys,
+        json!({"name": "sdk", "workloads": ["chat", "rank"]}),
+    )
+    .await;
+    let revoked = post(&gw, &keys, json!({"name": "revoked"})).await;
+    let (status, _) = status_json(
+        gw.control(
+            Method::DELETE,
+            &format!("/v1/inference/keys/{}", revoked["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let secret = |v: &Value| v["secret"].as_str().unwrap().to_owned();
+    let output = tokio::task::spawn_blocking({
+        let (base, project, control, upstream, key, revoked) = (
+            gw.url(""),
+            gw.project_id.clone(),
+            gw.owner_token.clone(),
+            up.url.clone(),
+            secret(&key),
+            secret(&revoked),
+        );
+        move || {
+            Command::new(python)
+                .arg(repo().join("tests/sdk/inferencekey_sdk.py"))
+                .env("KW_BASE_URL", base)
+                .env("KW_PROJECT", project)
+                .env("KW_CONTROL_TOKEN", control)
+                .env("KW_UPSTREAM", upstream)
+                .env("KW_KEY", key)
+                .env("KW_REVOKED_KEY", revoked)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("all checks passed"));
 }

@@ -20,6 +20,8 @@ pub struct Script {
     /// Pause before each stream chunk after the first.
     pub chunk_pause: Duration,
     pub chunks: usize,
+    /// `GET /health` answers 503 (loading) until this instant, 200 after.
+    pub healthy_from: Option<std::time::Instant>,
 }
 
 #[derive(Clone)]
@@ -39,6 +41,7 @@ impl Upstream {
             .route("/v1/completions", post(chat))
             .route("/v1/embeddings", post(embeddings))
             .route("/v1/rerank", post(rerank))
+            .route("/health", axum::routing::get(health))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -54,6 +57,13 @@ impl Upstream {
             .last()
             .cloned()
             .unwrap()
+    }
+}
+
+async fn health(State(script): State<Arc<Mutex<Script>>>) -> StatusCode {
+    match script.lock().unwrap().healthy_from {
+        Some(at) if std::time::Instant::now() < at => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
     }
 }
 
