@@ -262,7 +262,7 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
 
 #[utoipa::path(get, path = "/api/projects/{project_id}/workloads/{slug}/readiness-events", tag = "workloads", security(("control_token" = [])),
     params(("project_id" = String, Path), ("slug" = String, Path)),
-    responses((status = 200, description = "Server-sent events `data: {phase, message, elapsed_ms, step}` on every phase change, ending after `ready` or `error`", content_type = "text/event-stream", body = String), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "Server-sent events `data: {phase, message, elapsed_ms, step}` on every phase change, ending after `ready` or `error`", content_type = "text/event-stream", body = Object), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn readiness_events(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
