@@ -446,12 +446,20 @@ impl App {
             .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// Clicks the element, retrying while it is covered or moving (an animation, a
+    /// hint that appears and shifts the layout), as a person would click again.
     pub async fn click(&self, css: &str) {
-        self.wait_for(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.wait_for(css).await.click().await {
+                Ok(_) => return,
+                Err(error) if Instant::now() < deadline => {
+                    eprintln!("click {css} retried: {error}");
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                }
+                Err(error) => panic!("click {css}: {error}"),
+            }
+        }
     }
 
     pub async fn screenshot(&self, name: &str) -> PathBuf {

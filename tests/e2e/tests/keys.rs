@@ -227,6 +227,8 @@ async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archiv
     let models = app.wait_for("[data-testid='key-models'] input").await;
     models.send_keys("llama-3-8b").await.unwrap();
     models.send_keys(&Key::Enter.to_string()).await.unwrap();
+    // No workload serves this model yet: the dialog says so (and still accepts it).
+    app.wait_for("[data-testid='key-models-unserved']").await;
     app.click("[data-testid='label-add']").await;
     app.fill("[data-testid='label-key']", "team").await;
     app.fill("[data-testid='label-value']", "payments").await;
