@@ -4,7 +4,7 @@
 //! server that serves the workload) and `metrics_urls` (its Prometheus endpoints).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::keys::FieldError;
@@ -114,70 +114,62 @@ pub struct WorkloadRequest {
     pub task_type: Option<String>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub command: Option<Option<String>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub vllm_version: Option<Option<String>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub config: Option<Option<Value>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub execution_policy: Option<Option<String>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub execution_policy_config: Option<Option<Value>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub worker_id: Option<Option<String>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub gpu_resource_id: Option<Option<String>>,
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::keys::present",
         skip_serializing_if = "Option::is_none"
     )]
     pub upstream_url: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_urls: Option<Vec<String>>,
-}
-
-fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A workload's settings after validation: what create stores and PATCH rewrites.

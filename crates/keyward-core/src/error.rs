@@ -36,3 +36,21 @@ impl Error {
         }
     }
 }
+
+/// An id the UI sends back (a key's, a profile's): 1 to `max_len` ASCII letters, digits,
+/// `_` or `-`, so it can never smuggle a path segment or a query into a request.
+pub fn validate_id(field: &str, id: &str, max_len: usize) -> Result<(), Error> {
+    let ok = !id.is_empty()
+        && id.len() <= max_len
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::field(
+            field,
+            format!("{field} must be 1–{max_len} letters, digits, '_' or '-'."),
+        ))
+    }
+}

@@ -266,19 +266,7 @@ impl KeyListQuery {
 
 /// Key ids come from the UI: 1–128 letters, digits, `_` or `-`.
 pub fn validate_key_id(key_id: &str) -> Result<(), Error> {
-    let ok = !key_id.is_empty()
-        && key_id.len() <= 128
-        && key_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::field(
-            "key_id",
-            "key_id must be 1–128 letters, digits, '_' or '-'.",
-        ))
-    }
+    crate::error::validate_id("key_id", key_id, 128)
 }
 
 #[cfg(test)]

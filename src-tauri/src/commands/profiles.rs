@@ -13,19 +13,7 @@ use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
 pub(crate) fn validate_profile_id(id: &str) -> Result<(), Error> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::field(
-            "profile_id",
-            "profile_id must be 1–64 letters, digits, '_' or '-'.",
-        ))
-    }
+    keyward_core::error::validate_id("profile_id", id, 64)
 }
 
 /// The active profile's settings. Fails with the reason when it cannot be used

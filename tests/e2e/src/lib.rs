@@ -302,6 +302,33 @@ impl App {
         self.wait_gone("[data-testid='revoke-dialog']").await;
     }
 
+    /// Local's base URL, project and owner token, read the way an admin could: the URL
+    /// from the screen, the token from the Secret Service, the project from `whoami`.
+    pub async fn local_gateway(&self) -> (String, String, String) {
+        let base_url = self
+            .wait_for("[data-testid='profile-url']")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let out = Command::new("secret-tool")
+            .args(["lookup", "service", &self.identifier, "username", "local"])
+            .output()
+            .unwrap();
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let who: serde_json::Value = reqwest::Client::new()
+            .get(format!("{base_url}/v1/whoami"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let project = who["project"]["id"].as_str().unwrap().to_owned();
+        (base_url, project, token)
+    }
+
     /// The app's data directory (console database, `gateway/`).
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("app")

@@ -7,36 +7,6 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use keyward_e2e::App;
 use serde_json::{json, Value};
-use std::process::Command;
-
-/// Local's base URL, project and owner token, read the way an admin could.
-async fn local_gateway(app: &App) -> (String, String, String) {
-    let base_url = app
-        .wait_for("[data-testid='profile-url']")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", &app.identifier, "username", "local"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap();
-    let who: Value = reqwest::Client::new()
-        .get(format!("{base_url}/v1/whoami"))
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        base_url,
-        who["project"]["id"].as_str().unwrap().to_owned(),
-        token.trim().to_owned(),
-    )
-}
 
 async fn create_via_api(base_url: &str, project: &str, token: &str, body: Value) -> Value {
     let response = reqwest::Client::new()
@@ -140,7 +110,7 @@ async fn ops_find_a_leaked_key_in_another_profile_revoke_it_and_see_the_401() {
 async fn ops_bulk_revoke_search_and_keyboard() {
     let app = App::launch("bulk-revoke").await;
     app.wait_for("[data-testid='keys-empty']").await;
-    let (base_url, project, token) = local_gateway(&app).await;
+    let (base_url, project, token) = app.local_gateway().await;
     let mut secrets = Vec::new();
     for name in ["batch-a", "batch-b", "keep-me"] {
         let key = create_via_api(&base_url, &project, &token, json!({ "name": name })).await;
@@ -206,7 +176,7 @@ async fn ops_bulk_revoke_search_and_keyboard() {
 async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archives() {
     let app = App::launch("admin-key-lifecycle").await;
     app.wait_for("[data-testid='keys-empty']").await;
-    let (base_url, _, _) = local_gateway(&app).await;
+    let (base_url, _, _) = app.local_gateway().await;
 
     // `n` opens the dialog; validation is inline before any request.
     app.client

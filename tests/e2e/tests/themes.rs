@@ -31,28 +31,8 @@ async fn body_colours(app: &App) -> (f64, f64) {
 /// Walks the main screens with a key in the list, saving a screenshot of each under
 /// `target/e2e/themes/<theme>-*.png`, and checks a dialog's own contrast.
 async fn tour(app: &App, theme: &str, dark: bool) {
-    let base_url = app
-        .wait_for("[data-testid='profile-url']")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let out = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", &app.identifier, "username", "local"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap();
+    let (base_url, project, token) = app.local_gateway().await;
     let http = reqwest::Client::new();
-    let who: serde_json::Value = http
-        .get(format!("{base_url}/v1/whoami"))
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let project = who["project"]["id"].as_str().unwrap();
     for (name, body) in [
         (
             "payments-service",
@@ -65,7 +45,7 @@ async fn tour(app: &App, theme: &str, dark: bool) {
     ] {
         let created = http
             .post(format!("{base_url}/v1/projects/{project}/inference/keys"))
-            .bearer_auth(token.trim())
+            .bearer_auth(&token)
             .json(&body)
             .send()
             .await

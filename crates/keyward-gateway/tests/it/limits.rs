@@ -34,6 +34,17 @@ async fn setup(key_body: Value) -> (TestGateway, Upstream, String, String) {
     (gw, up, id, secret)
 }
 
+/// One chat completion through the gateway with `max_tokens`.
+async fn send_chat(gw: &TestGateway, secret: &str, max_tokens: u64) -> reqwest::Response {
+    gw.http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(secret)
+        .json(&chat(max_tokens))
+        .send()
+        .await
+        .unwrap()
+}
+
 fn chat(max_tokens: u64) -> Value {
     json!({"model": "chat", "max_tokens": max_tokens, "messages": [{"role": "user", "content": "Hi"}]})
 }
@@ -42,14 +53,7 @@ fn chat(max_tokens: u64) -> Value {
 async fn rpm_allows_exactly_the_configured_requests_then_429_with_headers() {
     let (gw, _up, _, secret) = setup(json!({"name": "rpm", "rpm": 5})).await;
     for i in 0..5 {
-        let response = gw
-            .http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(&secret)
-            .json(&chat(10))
-            .send()
-            .await
-            .unwrap();
+        let response = send_chat(&gw, &secret, 10).await;
         assert_eq!(response.status(), 200, "request {i} of 5");
         let h = response.headers();
         assert_eq!(h["x-ratelimit-limit-requests"], "5");
@@ -59,14 +63,7 @@ async fn rpm_allows_exactly_the_configured_requests_then_429_with_headers() {
         );
         assert!(h.contains_key("x-ratelimit-reset-requests"));
     }
-    let refused = gw
-        .http
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(&secret)
-        .json(&chat(10))
-        .send()
-        .await
-        .unwrap();
+    let refused = send_chat(&gw, &secret, 10).await;
     assert_eq!(refused.status(), 429);
     let retry: u64 = refused.headers()["retry-after"]
         .to_str()
@@ -89,14 +86,7 @@ async fn tpm_charges_the_estimate_and_refuses_what_can_never_fit() {
     let mut ok = 0;
     let mut last = None;
     for _ in 0..5 {
-        let response = gw
-            .http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(&secret)
-            .json(&chat(600))
-            .send()
-            .await
-            .unwrap();
+        let response = send_chat(&gw, &secret, 600).await;
         if response.status() == 200 {
             ok += 1;
             assert_eq!(response.headers()["x-ratelimit-limit-tokens"], "2000");
@@ -113,16 +103,7 @@ async fn tpm_charges_the_estimate_and_refuses_what_can_never_fit() {
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(refused.headers()["x-ratelimit-remaining-tokens"], "0");
-    let (status, body) = status_json(
-        gw.http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(&secret)
-            .json(&chat(5000))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = status_json(send_chat(&gw, &secret, 5000).await).await;
     assert_eq!(status, 429);
     assert!(
         body["error"]["message"]
@@ -146,14 +127,7 @@ async fn a_token_budget_holds_against_64_concurrent_clients() {
         clients.push(tokio::spawn(async move {
             let mut served = 0u64;
             loop {
-                let response = gw
-                    .http
-                    .post(gw.url("/v1/chat/completions"))
-                    .bearer_auth(&secret)
-                    .json(&chat(100))
-                    .send()
-                    .await
-                    .unwrap();
+                let response = send_chat(&gw, &secret, 100).await;
                 match response.status().as_u16() {
                     200 => served += 1,
                     429 => {
@@ -199,27 +173,11 @@ async fn a_failed_upstream_releases_its_reservation() {
         setup(json!({"name": "release", "token_limit": 400, "token_limit_period": "hour"})).await;
     up.script.lock().unwrap().fail_with = Some(500);
     for _ in 0..10 {
-        let status = gw
-            .http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(&secret)
-            .json(&chat(200))
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = send_chat(&gw, &secret, 200).await.status();
         assert_eq!(status, 500, "a failure never consumes the budget");
     }
     up.script.lock().unwrap().fail_with = None;
-    let status = gw
-        .http
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(&secret)
-        .json(&chat(200))
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let status = send_chat(&gw, &secret, 200).await.status();
     assert_eq!(status, 200, "the whole budget is still there");
     gw.gateway.flush_usage().await.unwrap();
     let (used,): (i64,) =
@@ -243,16 +201,7 @@ async fn a_budget_survives_a_restart_through_the_rollups() {
         .execute(gw.gateway.pool())
         .await
         .unwrap();
-    let (status, body) = status_json(
-        gw.http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(&secret)
-            .json(&chat(100))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = status_json(send_chat(&gw, &secret, 100).await).await;
     assert_eq!(status, 429, "250 of 300 already used: {body}");
     assert!(
         body["error"]["message"]

@@ -14,6 +14,19 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The pinned SDK venv's python (created on first use by `tests/sdk/venv.sh`).
+fn sdk_python() -> String {
+    let venv = Command::new(repo().join("tests/sdk/venv.sh"))
+        .output()
+        .expect("tests/sdk/venv.sh runs (python3-venv, PyPI)");
+    assert!(
+        venv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&venv.stderr)
+    );
+    String::from_utf8(venv.stdout).unwrap().trim().to_owned()
+}
+
 async fn post(gw: &TestGateway, path: &str, body: Value) -> Value {
     let (status, body) = status_json(
         gw.control(Method::POST, path)
@@ -29,15 +42,7 @@ async fn post(gw: &TestGateway, path: &str, body: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_openai_sdk_works_against_the_gateway() {
-    let venv = Command::new(repo().join("tests/sdk/venv.sh"))
-        .output()
-        .expect("tests/sdk/venv.sh runs (python3-venv, PyPI)");
-    assert!(
-        venv.status.success(),
-        "{}",
-        String::from_utf8_lossy(&venv.stderr)
-    );
-    let python = String::from_utf8(venv.stdout).unwrap().trim().to_owned();
+    let python = sdk_python();
 
     let gw = TestGateway::start().await;
     let up = Upstream::start().await;
@@ -117,15 +122,7 @@ async fn the_official_openai_sdk_works_against_the_gateway() {
 /// the data plane with a data key; least privilege holds both ways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_inferencekey_sdk_works_against_the_gateway() {
-    let venv = Command::new(repo().join("tests/sdk/venv.sh"))
-        .output()
-        .expect("tests/sdk/venv.sh runs (python3-venv, PyPI)");
-    assert!(
-        venv.status.success(),
-        "{}",
-        String::from_utf8_lossy(&venv.stderr)
-    );
-    let python = String::from_utf8(venv.stdout).unwrap().trim().to_owned();
+    let python = sdk_python();
 
     let gw = TestGateway::start().await;
     let up = Upstream::start().await;
