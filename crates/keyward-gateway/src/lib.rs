@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod keycache;
 pub mod keys;
 pub mod limits;
