@@ -58,7 +58,7 @@ pub enum Liveness {
 }
 
 /// One GPU, from a DCGM exporter scrape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Gpu {
     pub gpu: String,
     pub util_pct: Option<f64>,

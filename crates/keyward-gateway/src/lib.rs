@@ -16,6 +16,7 @@ pub mod keycache;
 pub mod keys;
 pub mod limits;
 pub mod meter;
+pub mod prober;
 pub mod projects;
 pub(crate) mod proxy;
 mod routes;
@@ -142,6 +143,8 @@ pub struct Gateway {
     meter: std::sync::Arc<meter::Meter>,
     limits: std::sync::Arc<limits::Limits>,
     workload_cache: std::sync::Arc<workloads::WorkloadCache>,
+    probe_config: std::sync::Arc<prober::ProbeConfig>,
+    prober_state: std::sync::Arc<prober::ProberState>,
     upstream: reqwest::Client,
 }
 
@@ -176,6 +179,8 @@ impl Gateway {
             meter,
             limits: Default::default(),
             workload_cache: Default::default(),
+            probe_config: Default::default(),
+            prober_state: Default::default(),
             upstream: proxy::upstream_client(),
         })
     }
@@ -192,6 +197,15 @@ impl Gateway {
 
     pub(crate) fn upstream(&self) -> &reqwest::Client {
         &self.upstream
+    }
+
+    /// How workloads are probed (interval, timeout, thresholds).
+    pub fn probe_config(&self) -> &prober::ProbeConfig {
+        &self.probe_config
+    }
+
+    pub(crate) fn prober_state(&self) -> &prober::ProberState {
+        &self.prober_state
     }
 
     /// The data plane's cache of workloads by project.
@@ -332,9 +346,12 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Workloads are probed for as long as the gateway serves.
+        let prober = tokio::spawn(prober::run(self.clone()));
         let served = axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await;
+        prober.abort();
         // Everything in-flight has finished: write its usage before going.
         if let Err(error) = self.flush_usage().await {
             tracing::error!(%error, "final usage flush failed");

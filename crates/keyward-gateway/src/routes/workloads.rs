@@ -29,6 +29,7 @@ pub fn routes() -> Router<Gateway> {
             "/api/projects/{project_id}/workloads/{slug}/readiness-events",
             get(readiness_events),
         )
+        .route("/api/workloads/{workload_id}/health", get(workload_health))
         .route(
             "/api/workloads/{workload_id}",
             get(get_workload)
@@ -315,4 +316,84 @@ pub(crate) async fn readiness_events(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// `GET /api/workloads/{id}/health`: the current status and the probe series.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WorkloadHealth {
+    pub workload_id: String,
+    /// `healthy`, `degraded`, `down` or `unknown` (not probed yet).
+    pub status: String,
+    /// Why, in words ("KV cache 97% for 5 min", "Health check timed out 3× in a row").
+    pub reason: String,
+    pub checked_at: Option<chrono::DateTime<Utc>>,
+    pub series: Vec<crate::prober::HealthPoint>,
+}
+
+/// The `from`/`to` query (RFC 3339); the default is the last hour.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct HealthParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn time_param(
+    params: &std::collections::BTreeMap<String, String>,
+    name: &str,
+) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
+    params
+        .get(name)
+        .map(|raw| {
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    ApiError::field(
+                        name,
+                        format!("{name} must be an RFC 3339 time, e.g. 2026-11-22T08:00:00Z."),
+                    )
+                })
+        })
+        .transpose()
+}
+
+#[utoipa::path(get, path = "/api/workloads/{workload_id}/health", tag = "workloads", security(("control_token" = [])),
+    params(("workload_id" = String, Path), HealthParams),
+    responses((status = 200, description = "Current status with its reason, and the probes between `from` and `to` (at most 2,000, evenly thinned)", body = WorkloadHealth), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn workload_health(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(workload_id): Path<String>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> Result<Json<WorkloadHealth>, ApiError> {
+    for name in params.keys() {
+        if name != "from" && name != "to" {
+            return Err(ApiError::field(
+                name,
+                format!("Unknown query parameter {name:?}; use from and to."),
+            ));
+        }
+    }
+    let workload = workloads::get(gateway.pool(), &caller.project_id, &workload_id)
+        .await?
+        .ok_or_else(|| not_found(&workload_id))?;
+    let to = time_param(&params, "to")?.unwrap_or_else(Utc::now);
+    let from = time_param(&params, "from")?.unwrap_or(to - chrono::Duration::hours(1));
+    if from > to {
+        return Err(ApiError::field("from", "from must not be after to."));
+    }
+    let series = crate::prober::history(gateway.pool(), &workload.id, from, to, 2000).await?;
+    let latest = crate::prober::latest(gateway.pool(), &workload.id).await?;
+    let (status, reason, checked_at) = match latest {
+        Some(point) => (point.status, point.reason, Some(point.at)),
+        None => ("unknown".to_owned(), "Not probed yet.".to_owned(), None),
+    };
+    Ok(Json(WorkloadHealth {
+        workload_id: workload.id,
+        status,
+        reason,
+        checked_at,
+        series,
+    }))
 }

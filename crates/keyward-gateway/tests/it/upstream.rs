@@ -22,6 +22,10 @@ pub struct Script {
     pub chunks: usize,
     /// `GET /health` answers 503 (loading) until this instant, 200 after.
     pub healthy_from: Option<std::time::Instant>,
+    /// `GET /health` takes this long (to make probes time out).
+    pub health_delay: Duration,
+    /// What `GET /metrics` serves (Prometheus text).
+    pub metrics: String,
 }
 
 #[derive(Clone)]
@@ -42,6 +46,7 @@ impl Upstream {
             .route("/v1/embeddings", post(embeddings))
             .route("/v1/rerank", post(rerank))
             .route("/health", axum::routing::get(health))
+            .route("/metrics", axum::routing::get(metrics))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -60,7 +65,13 @@ impl Upstream {
     }
 }
 
+async fn metrics(State(script): State<Arc<Mutex<Script>>>) -> String {
+    script.lock().unwrap().metrics.clone()
+}
+
 async fn health(State(script): State<Arc<Mutex<Script>>>) -> StatusCode {
+    let delay = script.lock().unwrap().health_delay;
+    tokio::time::sleep(delay).await;
     match script.lock().unwrap().healthy_from {
         Some(at) if std::time::Instant::now() < at => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::OK,

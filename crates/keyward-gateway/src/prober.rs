@@ -1,0 +1,344 @@
+//! The prober: while the gateway serves, every workload with an upstream is probed on
+//! an interval (default 10 s, jittered ±10 %, at most 16 at a time, each request with
+//! a timeout): `GET {upstream}/health` and a scrape of each metrics URL. Each probe is
+//! stored with the status [`crate::health::assess`] derives from the last 10 minutes of
+//! probes, so the history and the current status come from one table.
+
+use crate::health::{self, Liveness, Metrics, Probe, Status, Thresholds};
+use crate::Gateway;
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use keyward_api::workloads::Workload;
+use serde::Serialize;
+use sqlx::SqlitePool;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// How often and how patiently workloads are probed; changeable while running.
+pub struct ProbeConfig {
+    interval_ms: AtomicU64,
+    timeout_ms: AtomicU64,
+    pub thresholds: Thresholds,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: AtomicU64::new(10_000),
+            timeout_ms: AtomicU64::new(2_000),
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+impl ProbeConfig {
+    pub fn set_interval(&self, interval: std::time::Duration) {
+        self.interval_ms
+            .store(interval.as_millis().max(10) as u64, Ordering::Relaxed);
+    }
+
+    pub fn set_timeout(&self, timeout: std::time::Duration) {
+        self.timeout_ms
+            .store(timeout.as_millis().max(10) as u64, Ordering::Relaxed);
+    }
+
+    fn interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.interval_ms.load(Ordering::Relaxed))
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// Per workload: the last scrape's histograms (for deltas) and recent probes.
+#[derive(Default)]
+struct Memory {
+    ttft: Option<health::Buckets>,
+    e2e: Option<health::Buckets>,
+    recent: VecDeque<Probe>,
+}
+
+#[derive(Default)]
+pub struct ProberState {
+    memory: Mutex<HashMap<String, Memory>>,
+    last_prune: Mutex<Option<DateTime<Utc>>>,
+}
+
+const RECENT: i64 = 10; // minutes of probes kept in memory for the status rules
+const CONCURRENCY: usize = 16;
+
+/// Runs until the returned future is dropped.
+pub async fn run(gateway: Gateway) {
+    loop {
+        let interval = gateway.probe_config().interval();
+        let jitter = rand::random::<f64>() * 0.2 - 0.1;
+        if let Err(error) = probe_all(&gateway).await {
+            tracing::error!(%error, "probing workloads failed");
+        }
+        tokio::time::sleep(interval.mul_f64(1.0 + jitter)).await;
+    }
+}
+
+async fn all_workloads(pool: &SqlitePool) -> sqlx::Result<Vec<Workload>> {
+    let projects: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT project_id FROM workloads")
+        .fetch_all(pool)
+        .await?;
+    let mut all = Vec::new();
+    for (project,) in projects {
+        all.extend(crate::workloads::list(pool, &project).await?);
+    }
+    Ok(all)
+}
+
+/// One round: every workload, at most [`CONCURRENCY`] at a time.
+pub async fn probe_all(gateway: &Gateway) -> sqlx::Result<()> {
+    let workloads = all_workloads(gateway.pool()).await?;
+    let now = Utc::now();
+    let results: Vec<(Workload, Liveness, Metrics)> = futures_util::stream::iter(workloads)
+        .map(|w| async move {
+            let (liveness, metrics) = probe_one(gateway, &w).await;
+            (w, liveness, metrics)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for (workload, liveness, metrics) in results {
+        record(gateway, &workload, liveness, metrics, now).await?;
+    }
+    prune(gateway, now).await
+}
+
+async fn probe_one(gateway: &Gateway, workload: &Workload) -> (Liveness, Metrics) {
+    let Some(upstream) = &workload.upstream_url else {
+        return (Liveness::NoUpstream, Metrics::default());
+    };
+    let timeout = gateway.probe_config().timeout();
+    let http = gateway.upstream();
+    let liveness = match http
+        .get(format!("{upstream}/health"))
+        .timeout(timeout)
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => Liveness::Ok,
+        Ok(r) if r.status().as_u16() == 503 => Liveness::EngineDead,
+        Ok(_) => Liveness::Failing,
+        Err(e) if e.is_timeout() => Liveness::Timeout,
+        Err(_) => Liveness::Unreachable,
+    };
+    let mut metrics = Metrics::default();
+    for url in &workload.metrics_urls {
+        let text = match http.get(url).timeout(timeout).send().await {
+            Ok(r) if r.status().is_success() => r.text().await.unwrap_or_default(),
+            _ => continue,
+        };
+        metrics.absorb(health::parse_metrics(&text));
+    }
+    (liveness, metrics)
+}
+
+async fn record(
+    gateway: &Gateway,
+    workload: &Workload,
+    liveness: Liveness,
+    metrics: Metrics,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let (probe, status, reason) = {
+        let state = gateway.prober_state();
+        let mut memory = state.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = memory.entry(workload.id.clone()).or_default();
+        let quantiles = |previous: &Option<health::Buckets>, current: &Option<health::Buckets>| {
+            current.as_ref().map_or((None, None), |c| {
+                (
+                    health::quantile_between(previous.as_ref(), c, 0.5),
+                    health::quantile_between(previous.as_ref(), c, 0.95),
+                )
+            })
+        };
+        let (ttft_p50, ttft_p95) = quantiles(&mine.ttft, &metrics.ttft);
+        let (e2e_p50, e2e_p95) = quantiles(&mine.e2e, &metrics.e2e);
+        if metrics.ttft.is_some() {
+            mine.ttft = metrics.ttft.clone();
+        }
+        if metrics.e2e.is_some() {
+            mine.e2e = metrics.e2e.clone();
+        }
+        let probe = Probe {
+            at: now,
+            liveness,
+            running: metrics.running,
+            waiting: metrics.waiting,
+            kv_cache: metrics.kv_cache,
+            ttft_p50,
+            ttft_p95,
+            e2e_p50,
+            e2e_p95,
+            gpus: metrics.gpus,
+        };
+        mine.recent.push_back(probe.clone());
+        while mine
+            .recent
+            .front()
+            .is_some_and(|p| p.at < now - Duration::minutes(RECENT))
+        {
+            mine.recent.pop_front();
+        }
+        let recent: Vec<Probe> = mine.recent.iter().cloned().collect();
+        let (status, reason) = health::assess(&recent, &gateway.probe_config().thresholds);
+        (probe, status, reason)
+    };
+    sqlx::query(
+        "INSERT INTO workload_health (workload_id, at, liveness, status, reason, running, waiting,
+            kv_cache, ttft_p50, ttft_p95, e2e_p50, e2e_p95, gpus)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&workload.id)
+    .bind(probe.at)
+    .bind(
+        serde_json::to_value(probe.liveness)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned)),
+    )
+    .bind(status_text(status))
+    .bind(&reason)
+    .bind(probe.running)
+    .bind(probe.waiting)
+    .bind(probe.kv_cache)
+    .bind(probe.ttft_p50)
+    .bind(probe.ttft_p95)
+    .bind(probe.e2e_p50)
+    .bind(probe.e2e_p95)
+    .bind(serde_json::to_string(&probe.gpus).unwrap_or_else(|_| "[]".into()))
+    .execute(gateway.pool())
+    .await?;
+    Ok(())
+}
+
+fn status_text(status: Status) -> &'static str {
+    match status {
+        Status::Healthy => "healthy",
+        Status::Degraded => "degraded",
+        Status::Down => "down",
+        Status::Unknown => "unknown",
+    }
+}
+
+/// Every 10 minutes: thin rows older than a day to one per 5 minutes, drop rows older
+/// than a week.
+async fn prune(gateway: &Gateway, now: DateTime<Utc>) -> sqlx::Result<()> {
+    {
+        let mut last = gateway
+            .prober_state()
+            .last_prune
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if last.is_some_and(|at| now - at < Duration::minutes(10)) {
+            return Ok(());
+        }
+        *last = Some(now);
+    }
+    sqlx::query("DELETE FROM workload_health WHERE at < ?")
+        .bind(now - Duration::days(7))
+        .execute(gateway.pool())
+        .await?;
+    sqlx::query(
+        "DELETE FROM workload_health WHERE at < ?1 AND rowid NOT IN (
+            SELECT MIN(rowid) FROM workload_health WHERE at < ?1
+            GROUP BY workload_id, substr(at, 1, 15), CAST(substr(at, 16, 1) AS INTEGER) / 5)",
+    )
+    .bind(now - Duration::days(1))
+    .execute(gateway.pool())
+    .await?;
+    Ok(())
+}
+
+/// One stored probe, as the health API returns it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HealthPoint {
+    pub at: DateTime<Utc>,
+    pub liveness: String,
+    pub status: String,
+    pub reason: String,
+    pub running: Option<f64>,
+    pub waiting: Option<f64>,
+    pub kv_cache: Option<f64>,
+    pub ttft_p50: Option<f64>,
+    pub ttft_p95: Option<f64>,
+    pub e2e_p50: Option<f64>,
+    pub e2e_p95: Option<f64>,
+    pub gpus: Vec<health::Gpu>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PointRow {
+    at: DateTime<Utc>,
+    liveness: String,
+    status: String,
+    reason: String,
+    running: Option<f64>,
+    waiting: Option<f64>,
+    kv_cache: Option<f64>,
+    ttft_p50: Option<f64>,
+    ttft_p95: Option<f64>,
+    e2e_p50: Option<f64>,
+    e2e_p95: Option<f64>,
+    gpus: String,
+}
+
+impl From<PointRow> for HealthPoint {
+    fn from(r: PointRow) -> Self {
+        HealthPoint {
+            at: r.at,
+            liveness: r.liveness,
+            status: r.status,
+            reason: r.reason,
+            running: r.running,
+            waiting: r.waiting,
+            kv_cache: r.kv_cache,
+            ttft_p50: r.ttft_p50,
+            ttft_p95: r.ttft_p95,
+            e2e_p50: r.e2e_p50,
+            e2e_p95: r.e2e_p95,
+            gpus: serde_json::from_str(&r.gpus).unwrap_or_default(),
+        }
+    }
+}
+
+/// The stored probes of a workload between `from` and `to`, oldest first (at most
+/// `limit`, evenly thinned when there are more).
+pub async fn history(
+    pool: &SqlitePool,
+    workload_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: usize,
+) -> sqlx::Result<Vec<HealthPoint>> {
+    let rows: Vec<PointRow> = sqlx::query_as(
+        "SELECT at, liveness, status, reason, running, waiting, kv_cache, ttft_p50, ttft_p95,
+                e2e_p50, e2e_p95, gpus
+         FROM workload_health WHERE workload_id = ? AND at >= ? AND at <= ? ORDER BY at",
+    )
+    .bind(workload_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    let step = rows.len().div_ceil(limit.max(1)).max(1);
+    Ok(rows.into_iter().step_by(step).map(Into::into).collect())
+}
+
+/// The latest stored probe of a workload.
+pub async fn latest(pool: &SqlitePool, workload_id: &str) -> sqlx::Result<Option<HealthPoint>> {
+    let row: Option<PointRow> = sqlx::query_as(
+        "SELECT at, liveness, status, reason, running, waiting, kv_cache, ttft_p50, ttft_p95,
+                e2e_p50, e2e_p95, gpus
+         FROM workload_health WHERE workload_id = ? ORDER BY at DESC LIMIT 1",
+    )
+    .bind(workload_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Into::into))
+}

@@ -1,0 +1,175 @@
+//! The prober against a local upstream this test controls (issue #8): status and reason
+//! follow `/health` and the metrics — healthy, degraded by a GPU XID error, down after
+//! three timed-out health checks, healthy again — and the history holds every probe
+//! with latency percentiles computed from histogram deltas.
+
+use crate::upstream::Upstream;
+use crate::util::{status_json, TestGateway};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn metrics(ttft_slow: u32, xid: u32) -> String {
+    format!(
+        "# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{{model_name=\"llama\"}} 2\n\
+# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{{model_name=\"llama\"}} 5\n\
+# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{{model_name=\"llama\"}} 0.31\n\
+# TYPE vllm:time_to_first_token_seconds histogram\n\
+vllm:time_to_first_token_seconds_bucket{{le=\"0.1\",model_name=\"llama\"}} 10\n\
+vllm:time_to_first_token_seconds_bucket{{le=\"1.0\",model_name=\"llama\"}} {}\n\
+vllm:time_to_first_token_seconds_bucket{{le=\"+Inf\",model_name=\"llama\"}} {}\n\
+# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{gpu=\"0\"}} 80\nDCGM_FI_DEV_GPU_UTIL{{gpu=\"1\"}} 60\n\
+# TYPE DCGM_FI_DEV_XID_ERRORS gauge\nDCGM_FI_DEV_XID_ERRORS{{gpu=\"1\"}} {xid}\n",
+        10 + ttft_slow,
+        10 + ttft_slow
+    )
+}
+
+async fn health(gw: &TestGateway, id: &str) -> Value {
+    let (status, body) = status_json(
+        gw.control(Method::GET, &format!("/api/workloads/{id}/health"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn wait_for_status(gw: &TestGateway, id: &str, wanted: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let body = health(gw, id).await;
+        if body["status"] == wanted {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "never {wanted}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_follows_health_checks_and_metrics_with_reasons() {
+    let gw = TestGateway::start().await;
+    gw.gateway
+        .probe_config()
+        .set_interval(Duration::from_millis(100));
+    gw.gateway
+        .probe_config()
+        .set_timeout(Duration::from_millis(300));
+    let up = Upstream::start().await;
+    up.script.lock().unwrap().metrics = metrics(0, 0);
+    let (status, workload) = status_json(
+        gw.control(
+            Method::POST,
+            &format!("/api/projects/{}/workloads", gw.project_id),
+        )
+        .json(
+            &json!({"name": "chat", "slug": "chat", "model_name": "llama", "backend": "vllm",
+                "upstream_url": up.url, "metrics_urls": [format!("{}/metrics", up.url)]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = workload["id"].as_str().unwrap().to_owned();
+
+    let healthy = wait_for_status(&gw, &id, "healthy").await;
+    assert_eq!(healthy["reason"], "Serving normally.");
+    // Ten slow first tokens arrive between two scrapes: p50 from the delta lies
+    // between 0.1 and 1.0 s.
+    up.script.lock().unwrap().metrics = metrics(10, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let p50 = loop {
+        let body = health(&gw, &id).await;
+        let found = body["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["ttft_p50"].as_f64())
+            .find(|p| *p > 0.1);
+        if let Some(p50) = found {
+            break p50;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no ttft p50 from the delta: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(p50 > 0.1 && p50 <= 1.0, "{p50}");
+    let last = health(&gw, &id).await["series"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            last["running"].as_f64(),
+            last["waiting"].as_f64(),
+            last["kv_cache"].as_f64()
+        ),
+        (Some(2.0), Some(5.0), Some(0.31))
+    );
+    assert_eq!(
+        last["gpus"].as_array().unwrap().len(),
+        2,
+        "one entry per GPU"
+    );
+
+    // A GPU reports XID 79: degraded, and the reason says which.
+    up.script.lock().unwrap().metrics = metrics(10, 79);
+    let degraded = wait_for_status(&gw, &id, "degraded").await;
+    assert_eq!(degraded["reason"], "GPU 1 XID error 79.");
+    up.script.lock().unwrap().metrics = metrics(10, 0);
+
+    // /health stops answering in time: down after three timeouts in a row.
+    up.script.lock().unwrap().health_delay = Duration::from_secs(2);
+    let down = wait_for_status(&gw, &id, "down").await;
+    assert_eq!(down["reason"], "Health check timed out 3× in a row.");
+    // The engine dies outright: 503.
+    up.script.lock().unwrap().health_delay = Duration::ZERO;
+    up.script.lock().unwrap().healthy_from = Some(Instant::now() + Duration::from_secs(3600));
+    let dead = wait_for_status(&gw, &id, "down").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut reason = dead["reason"].as_str().unwrap().to_owned();
+    while !reason.contains("503") {
+        assert!(Instant::now() < deadline, "{reason}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        reason = health(&gw, &id).await["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    // And recovers.
+    up.script.lock().unwrap().healthy_from = None;
+    wait_for_status(&gw, &id, "healthy").await;
+
+    // The history covers the whole story; other projects cannot read it.
+    let series = health(&gw, &id).await["series"].as_array().unwrap().clone();
+    let statuses: Vec<&str> = series
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    for s in ["healthy", "degraded", "down"] {
+        assert!(statuses.contains(&s), "{s} in {statuses:?}");
+    }
+    let (status, body) = status_json(
+        gw.control(
+            Method::GET,
+            &format!("/api/workloads/{id}/health?from=yesterday"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("from"))
+    );
+}
