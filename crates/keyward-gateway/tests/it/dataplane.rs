@@ -194,7 +194,7 @@ async fn requests_are_routed_scoped_and_metered() {
     let (status, _) = post(
         &gw,
         &secret,
-        &format!("/endpoint/prj_other/chat-a/v1/chat/completions"),
+        "/endpoint/prj_other/chat-a/v1/chat/completions",
         chat("x"),
     )
     .await;
