@@ -204,7 +204,7 @@ impl Gateway {
         &self.probe_config
     }
 
-    pub(crate) fn prober_state(&self) -> &prober::ProberState {
+    pub fn prober_state(&self) -> &prober::ProberState {
         &self.prober_state
     }
 

@@ -64,6 +64,18 @@ struct Memory {
 pub struct ProberState {
     memory: Mutex<HashMap<String, Memory>>,
     last_prune: Mutex<Option<DateTime<Utc>>>,
+    /// The latest status of each workload, for the data plane's per-request check.
+    current: dashmap::DashMap<String, (Status, String)>,
+}
+
+impl ProberState {
+    /// Why the workload cannot serve now, if its last probe found it down.
+    pub fn down_reason(&self, workload_id: &str) -> Option<String> {
+        self.current
+            .get(workload_id)
+            .filter(|entry| entry.0 == Status::Down)
+            .map(|entry| entry.1.clone())
+    }
 }
 
 const RECENT: i64 = 10; // minutes of probes kept in memory for the status rules
@@ -188,6 +200,9 @@ async fn record(
         }
         let recent: Vec<Probe> = mine.recent.iter().cloned().collect();
         let (status, reason) = health::assess(&recent, &gateway.probe_config().thresholds);
+        state
+            .current
+            .insert(workload.id.clone(), (status, reason.clone()));
         (probe, status, reason)
     };
     sqlx::query(

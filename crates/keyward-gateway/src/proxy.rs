@@ -268,6 +268,11 @@ async fn prepare(
             "it has no upstream server configured",
         ));
     }
+    if let Some(reason) = gateway.prober_state().down_reason(&workload.id) {
+        // The prober found it down: fail fast instead of queueing on a dead server.
+        let reason = reason.trim_end_matches('.').to_lowercase();
+        return Err(unavailable(&workload, &format!("it is down ({reason})")));
+    }
     // The upstream serves the workload's model under its own name.
     request.insert("model".into(), raw(&workload.model_name));
     let streaming = field::<bool>(&request, "stream") == Some(true);

@@ -145,9 +145,35 @@ async fn status_follows_health_checks_and_metrics_with_reasons() {
             .unwrap()
             .to_owned();
     }
+    // While down, the data plane answers 503 workload_unavailable with the reason.
+    let key = gw.create_key("app").await;
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    let chat = || async {
+        status_json(
+            gw.http
+                .post(gw.url("/v1/chat/completions"))
+                .bearer_auth(&secret)
+                .json(&json!({"model": "chat", "messages": []}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    let (status, body) = chat().await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("workload_unavailable")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("503"),
+        "{body}"
+    );
     // And recovers.
     up.script.lock().unwrap().healthy_from = None;
     wait_for_status(&gw, &id, "healthy").await;
+    assert_eq!(chat().await.0, 200, "serving again once healthy");
 
     // The history covers the whole story; other projects cannot read it.
     let series = health(&gw, &id).await["series"].as_array().unwrap().clone();
