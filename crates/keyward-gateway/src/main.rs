@@ -33,7 +33,32 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
+        #[command(flatten)]
+        probing: Probing,
     },
+}
+
+/// How workloads are probed, and when they count as degraded or down.
+#[derive(Args)]
+struct Probing {
+    /// Seconds between two probes of a workload (jittered ±10 %).
+    #[arg(long, env = "KEYWARD_PROBE_INTERVAL_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    probe_interval_secs: u64,
+    /// Milliseconds a health check or metrics scrape may take.
+    #[arg(long, env = "KEYWARD_PROBE_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(50..=60000))]
+    probe_timeout_ms: u64,
+    /// Health checks timed out in a row before a workload is down.
+    #[arg(long, env = "KEYWARD_DOWN_AFTER_TIMEOUTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    down_after_timeouts: u32,
+    /// KV cache usage (0–1) that, sustained, makes a workload degraded.
+    #[arg(long, env = "KEYWARD_KV_CACHE_DEGRADED", default_value_t = 0.95)]
+    kv_cache_degraded: f64,
+    /// Minutes the KV cache must stay that high.
+    #[arg(long, env = "KEYWARD_KV_CACHE_MINUTES", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    kv_cache_minutes: i64,
+    /// GPU temperature (°C) from which a workload is degraded.
+    #[arg(long, env = "KEYWARD_GPU_TEMP_DEGRADED_C", default_value_t = 90.0)]
+    gpu_temp_degraded_c: f64,
 }
 
 #[derive(Args)]
@@ -77,8 +102,25 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("{}", initialized.owner_token.expose());
         }
-        Command::Serve { storage, listen } => {
+        Command::Serve {
+            storage,
+            listen,
+            probing,
+        } => {
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&probing.kv_cache_degraded),
+                "--kv-cache-degraded must be between 0 and 1"
+            );
             let gateway = Gateway::open(&storage.location(), false).await?;
+            let config = gateway.probe_config();
+            config.set_interval(std::time::Duration::from_secs(probing.probe_interval_secs));
+            config.set_timeout(std::time::Duration::from_millis(probing.probe_timeout_ms));
+            config.set_thresholds(keyward_gateway::health::Thresholds {
+                down_after_timeouts: probing.down_after_timeouts,
+                kv_cache_degraded: probing.kv_cache_degraded,
+                kv_cache_for: chrono::Duration::minutes(probing.kv_cache_minutes),
+                gpu_temp_degraded_c: probing.gpu_temp_degraded_c,
+            });
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

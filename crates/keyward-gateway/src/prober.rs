@@ -19,7 +19,7 @@ use std::sync::Mutex;
 pub struct ProbeConfig {
     interval_ms: AtomicU64,
     timeout_ms: AtomicU64,
-    pub thresholds: Thresholds,
+    thresholds: std::sync::RwLock<Thresholds>,
 }
 
 impl Default for ProbeConfig {
@@ -27,7 +27,7 @@ impl Default for ProbeConfig {
         Self {
             interval_ms: AtomicU64::new(10_000),
             timeout_ms: AtomicU64::new(2_000),
-            thresholds: Thresholds::default(),
+            thresholds: std::sync::RwLock::new(Thresholds::default()),
         }
     }
 }
@@ -41,6 +41,17 @@ impl ProbeConfig {
     pub fn set_timeout(&self, timeout: std::time::Duration) {
         self.timeout_ms
             .store(timeout.as_millis().max(10) as u64, Ordering::Relaxed);
+    }
+
+    pub fn set_thresholds(&self, thresholds: Thresholds) {
+        *self.thresholds.write().unwrap_or_else(|p| p.into_inner()) = thresholds;
+    }
+
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn interval(&self) -> std::time::Duration {
@@ -199,7 +210,7 @@ async fn record(
             mine.recent.pop_front();
         }
         let recent: Vec<Probe> = mine.recent.iter().cloned().collect();
-        let (status, reason) = health::assess(&recent, &gateway.probe_config().thresholds);
+        let (status, reason) = health::assess(&recent, &gateway.probe_config().thresholds());
         state
             .current
             .insert(workload.id.clone(), (status, reason.clone()));

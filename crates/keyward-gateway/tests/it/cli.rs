@@ -141,3 +141,24 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
         "serve printed an inference key"
     );
 }
+
+#[test]
+fn probe_settings_are_validated_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value) in [
+        ("--kv-cache-degraded", "2"),
+        ("--probe-interval-secs", "0"),
+        ("--down-after-timeouts", "0"),
+        ("--probe-timeout-ms", "soon"),
+    ] {
+        let out = gateway()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .args([flag, value])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag} {value} accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{flag}: {stderr}");
+    }
+}
