@@ -14,6 +14,8 @@ CREATE TABLE workload_health (
     ttft_p95     REAL,
     e2e_p50      REAL,
     e2e_p95      REAL,
+    prompt_tokens_per_s      REAL,
+    generation_tokens_per_s  REAL,
     gpus         TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX workload_health_by_workload ON workload_health (workload_id, at);

@@ -249,6 +249,9 @@ pub struct Probe {
     pub ttft_p95: Option<f64>,
     pub e2e_p50: Option<f64>,
     pub e2e_p95: Option<f64>,
+    /// Token throughput from the counters' increase since the previous probe.
+    pub prompt_tokens_per_s: Option<f64>,
+    pub generation_tokens_per_s: Option<f64>,
     pub gpus: Vec<Gpu>,
 }
 
@@ -402,6 +405,8 @@ DCGM_FI_DEV_XID_ERRORS{gpu="1"} 79
             ttft_p95: None,
             e2e_p50: None,
             e2e_p95: None,
+            prompt_tokens_per_s: None,
+            generation_tokens_per_s: None,
             gpus: Vec::new(),
         }
     }

@@ -68,6 +68,8 @@ impl ProbeConfig {
 struct Memory {
     ttft: Option<health::Buckets>,
     e2e: Option<health::Buckets>,
+    /// The token counters at the previous probe: (when, prompt, generation).
+    tokens: Option<(DateTime<Utc>, Option<f64>, Option<f64>)>,
     recent: VecDeque<Probe>,
 }
 
@@ -95,12 +97,20 @@ const CONCURRENCY: usize = 16;
 /// Runs until the returned future is dropped.
 pub async fn run(gateway: Gateway) {
     loop {
-        let interval = gateway.probe_config().interval();
-        let jitter = rand::random::<f64>() * 0.2 - 0.1;
         if let Err(error) = probe_all(&gateway).await {
             tracing::error!(%error, "probing workloads failed");
         }
-        tokio::time::sleep(interval.mul_f64(1.0 + jitter)).await;
+        // Wait one (jittered) interval, rereading it so a change applies at once.
+        let jitter = 1.0 + (rand::random::<f64>() * 0.2 - 0.1);
+        let started = tokio::time::Instant::now();
+        loop {
+            let due = gateway.probe_config().interval().mul_f64(jitter);
+            let waited = started.elapsed();
+            if waited >= due {
+                break;
+            }
+            tokio::time::sleep((due - waited).min(std::time::Duration::from_millis(250))).await;
+        }
     }
 }
 
@@ -183,6 +193,27 @@ async fn record(
         };
         let (ttft_p50, ttft_p95) = quantiles(&mine.ttft, &metrics.ttft);
         let (e2e_p50, e2e_p95) = quantiles(&mine.e2e, &metrics.e2e);
+        // Throughput from the counters' increase (a restart resets them: no rate then).
+        let rate =
+            |before: Option<f64>, now_total: Option<f64>, seconds: f64| match (before, now_total) {
+                (Some(b), Some(n)) if n >= b && seconds > 0.0 => Some((n - b) / seconds),
+                _ => None,
+            };
+        let (prompt_tokens_per_s, generation_tokens_per_s) = match mine.tokens {
+            Some((at, prompt, generation)) => {
+                let seconds = (now - at).num_milliseconds() as f64 / 1000.0;
+                (
+                    rate(prompt, metrics.prompt_tokens_total, seconds),
+                    rate(generation, metrics.generation_tokens_total, seconds),
+                )
+            }
+            None => (None, None),
+        };
+        mine.tokens = Some((
+            now,
+            metrics.prompt_tokens_total,
+            metrics.generation_tokens_total,
+        ));
         if metrics.ttft.is_some() {
             mine.ttft = metrics.ttft.clone();
         }
@@ -199,6 +230,8 @@ async fn record(
             ttft_p95,
             e2e_p50,
             e2e_p95,
+            prompt_tokens_per_s,
+            generation_tokens_per_s,
             gpus: metrics.gpus,
         };
         mine.recent.push_back(probe.clone());
@@ -218,8 +251,9 @@ async fn record(
     };
     sqlx::query(
         "INSERT INTO workload_health (workload_id, at, liveness, status, reason, running, waiting,
-            kv_cache, ttft_p50, ttft_p95, e2e_p50, e2e_p95, gpus)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            kv_cache, ttft_p50, ttft_p95, e2e_p50, e2e_p95, prompt_tokens_per_s,
+            generation_tokens_per_s, gpus)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&workload.id)
     .bind(probe.at)
@@ -237,6 +271,8 @@ async fn record(
     .bind(probe.ttft_p95)
     .bind(probe.e2e_p50)
     .bind(probe.e2e_p95)
+    .bind(probe.prompt_tokens_per_s)
+    .bind(probe.generation_tokens_per_s)
     .bind(serde_json::to_string(&probe.gpus).unwrap_or_else(|_| "[]".into()))
     .execute(gateway.pool())
     .await?;
@@ -295,6 +331,8 @@ pub struct HealthPoint {
     pub ttft_p95: Option<f64>,
     pub e2e_p50: Option<f64>,
     pub e2e_p95: Option<f64>,
+    pub prompt_tokens_per_s: Option<f64>,
+    pub generation_tokens_per_s: Option<f64>,
     pub gpus: Vec<health::Gpu>,
 }
 
@@ -311,6 +349,8 @@ struct PointRow {
     ttft_p95: Option<f64>,
     e2e_p50: Option<f64>,
     e2e_p95: Option<f64>,
+    prompt_tokens_per_s: Option<f64>,
+    generation_tokens_per_s: Option<f64>,
     gpus: String,
 }
 
@@ -328,6 +368,8 @@ impl From<PointRow> for HealthPoint {
             ttft_p95: r.ttft_p95,
             e2e_p50: r.e2e_p50,
             e2e_p95: r.e2e_p95,
+            prompt_tokens_per_s: r.prompt_tokens_per_s,
+            generation_tokens_per_s: r.generation_tokens_per_s,
             gpus: serde_json::from_str(&r.gpus).unwrap_or_default(),
         }
     }
@@ -344,7 +386,7 @@ pub async fn history(
 ) -> sqlx::Result<Vec<HealthPoint>> {
     let rows: Vec<PointRow> = sqlx::query_as(
         "SELECT at, liveness, status, reason, running, waiting, kv_cache, ttft_p50, ttft_p95,
-                e2e_p50, e2e_p95, gpus
+                e2e_p50, e2e_p95, prompt_tokens_per_s, generation_tokens_per_s, gpus
          FROM workload_health WHERE workload_id = ? AND at >= ? AND at <= ? ORDER BY at",
     )
     .bind(workload_id)
@@ -360,7 +402,7 @@ pub async fn history(
 pub async fn latest(pool: &SqlitePool, workload_id: &str) -> sqlx::Result<Option<HealthPoint>> {
     let row: Option<PointRow> = sqlx::query_as(
         "SELECT at, liveness, status, reason, running, waiting, kv_cache, ttft_p50, ttft_p95,
-                e2e_p50, e2e_p95, gpus
+                e2e_p50, e2e_p95, prompt_tokens_per_s, generation_tokens_per_s, gpus
          FROM workload_health WHERE workload_id = ? ORDER BY at DESC LIMIT 1",
     )
     .bind(workload_id)

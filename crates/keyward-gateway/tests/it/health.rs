@@ -18,10 +18,12 @@ fn metrics(ttft_slow: u32, xid: u32) -> String {
 vllm:time_to_first_token_seconds_bucket{{le=\"0.1\",model_name=\"llama\"}} 10\n\
 vllm:time_to_first_token_seconds_bucket{{le=\"1.0\",model_name=\"llama\"}} {}\n\
 vllm:time_to_first_token_seconds_bucket{{le=\"+Inf\",model_name=\"llama\"}} {}\n\
+# TYPE vllm:generation_tokens_total counter\nvllm:generation_tokens_total{{model_name=\"llama\"}} {}\n\
 # TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{gpu=\"0\"}} 80\nDCGM_FI_DEV_GPU_UTIL{{gpu=\"1\"}} 60\n\
 # TYPE DCGM_FI_DEV_XID_ERRORS gauge\nDCGM_FI_DEV_XID_ERRORS{{gpu=\"1\"}} {xid}\n",
         10 + ttft_slow,
-        10 + ttft_slow
+        10 + ttft_slow,
+        1000 + 100 * ttft_slow
     )
 }
 
@@ -101,6 +103,16 @@ async fn status_follows_health_checks_and_metrics_with_reasons() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(p50 > 0.1 && p50 <= 1.0, "{p50}");
+    let throughput = health(&gw, &id).await["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["generation_tokens_per_s"].as_f64())
+        .fold(0.0_f64, f64::max);
+    assert!(
+        throughput > 0.0,
+        "1,000 more generated tokens show as a rate"
+    );
     let last = health(&gw, &id).await["series"]
         .as_array()
         .unwrap()
