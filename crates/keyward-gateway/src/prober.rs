@@ -156,6 +156,9 @@ async fn probe_one(gateway: &Gateway, workload: &Workload) -> (Liveness, Metrics
         .await
     {
         Ok(r) if r.status().is_success() => Liveness::Ok,
+        // Not every server has a health route (Ollama has none): answering at all, with
+        // "no such route", means it is up; its metrics still speak for it.
+        Ok(r) if matches!(r.status().as_u16(), 404 | 405) => Liveness::Ok,
         Ok(r) if r.status().as_u16() == 503 => Liveness::EngineDead,
         Ok(_) => Liveness::Failing,
         Err(e) if e.is_timeout() => Liveness::Timeout,

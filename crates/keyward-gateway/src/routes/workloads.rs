@@ -246,10 +246,16 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
             "provisioning",
             format!("Waiting for {upstream} to accept connections."),
         ),
-        Ok(response) if response.status().is_success() => (
-            "ready",
-            format!("{} is serving {}.", upstream, workload.model_name),
-        ),
+        // No health route (Ollama) but answering: up.
+        Ok(response)
+            if response.status().is_success()
+                || matches!(response.status().as_u16(), 404 | 405) =>
+        {
+            (
+                "ready",
+                format!("{} is serving {}.", upstream, workload.model_name),
+            )
+        }
         Ok(response) => (
             "bootstrapping",
             format!(

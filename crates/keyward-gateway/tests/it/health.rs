@@ -211,3 +211,47 @@ async fn status_follows_health_checks_and_metrics_with_reasons() {
         (400, Some("from"))
     );
 }
+
+/// A server without a health route (Ollama has none) is up, not down: the data plane
+/// keeps serving it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_a_health_route_counts_as_up() {
+    let gw = TestGateway::start().await;
+    gw.gateway
+        .probe_config()
+        .set_interval(Duration::from_millis(100));
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(|| async {
+            axum::Json(json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}}], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (_, workload) = status_json(
+        gw.control(Method::POST, &format!("/api/projects/{}/workloads", gw.project_id))
+            .json(&json!({"name": "ollama", "slug": "ollama", "model_name": "llama3", "backend": "ollama", "upstream_url": url}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let id = workload["id"].as_str().unwrap();
+    wait_for_status(&gw, id, "healthy").await;
+    // Give the prober a few more rounds: it must stay up.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(health(&gw, id).await["status"], "healthy");
+    let key = gw.create_key("app").await;
+    let (status, body) = status_json(
+        gw.http
+            .post(gw.url("/v1/chat/completions"))
+            .bearer_auth(key["secret"].as_str().unwrap())
+            .json(&json!({"model": "ollama", "messages": []}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
