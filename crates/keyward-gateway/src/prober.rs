@@ -82,6 +82,16 @@ pub struct ProberState {
 }
 
 impl ProberState {
+    /// Drops what the prober knew of a workload (it changed or was deleted): until the
+    /// next probe its old status must not refuse requests.
+    pub fn forget(&self, workload_id: &str) {
+        self.current.remove(workload_id);
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(workload_id);
+    }
+
     /// Why the workload cannot serve now, if its last probe found it down.
     pub fn down_reason(&self, workload_id: &str) -> Option<String> {
         self.current

@@ -158,8 +158,10 @@ pub(crate) async fn update_workload(
     )
     .await
     .map_err(|r| refused(&workload_id, r));
-    // Whatever happened, the data plane rereads this project's workloads and keys.
+    // Whatever happened, the data plane rereads this project's workloads and keys, and
+    // a status found before the change (e.g. down at an old URL) no longer applies.
     gateway.workload_cache().invalidate(&caller.project_id);
+    gateway.prober_state().forget(&workload_id);
     gateway.key_cache().invalidate_all();
     let updated = updated??;
     Ok(Json(updated))
@@ -184,6 +186,7 @@ pub(crate) async fn delete_workload(
     .await
     .map_err(|r| refused(&workload_id, r))?;
     gateway.workload_cache().invalidate(&caller.project_id);
+    gateway.prober_state().forget(&workload_id);
     for key in &affected_keys {
         gateway.key_cache().invalidate(&key.id);
     }
