@@ -134,8 +134,9 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
 
     // A typo or an invented string is refused locally: no platform is asked.
     let mut typo = leaked.secret.expose().to_owned();
-    typo.pop();
-    typo.push('x');
+    // A different last character (the checksum's), so the typo is never the original.
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'x' { 'y' } else { 'x' });
     let before = hits.load(Ordering::SeqCst);
     for fake in [
         typo,

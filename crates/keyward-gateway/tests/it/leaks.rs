@@ -135,7 +135,8 @@ async fn no_secret_ever_issued_appears_anywhere_afterwards() {
         );
         responses.push(call(secret.clone(), Method::GET, "/v1/models".into(), None).await);
         // A typo of a real secret, on both planes.
-        let typo = format!("{}0", &secret[..secret.len() - 1]);
+        let last = if secret.ends_with('0') { '1' } else { '0' };
+        let typo = format!("{}{last}", &secret[..secret.len() - 1]);
         responses.push(call(typo.clone(), Method::GET, "/v1/models".into(), None).await);
         responses.push(
             call(
