@@ -457,17 +457,26 @@ impl KeySpec {
 
     /// Field → `{"old", "new"}` for every field that differs: the audit trail's diff.
     pub fn changes_from(&self, old: &KeySpec) -> serde_json::Map<String, serde_json::Value> {
-        let (Ok(serde_json::Value::Object(new)), Ok(serde_json::Value::Object(old))) =
-            (serde_json::to_value(self), serde_json::to_value(old))
-        else {
-            unreachable!("KeySpec serializes to an object")
-        };
-        new.into_iter()
-            .filter(|(field, value)| old.get(field) != Some(value))
-            .map(|(field, value)| {
-                let before = old.get(&field).cloned().unwrap_or_default();
-                (field, serde_json::json!({ "old": before, "new": value }))
-            })
-            .collect()
+        field_changes(self, old)
     }
+}
+
+/// Field → `{"old", "new"}` for every field of two specs (structs serialising to
+/// objects) that differs: the audit trail's diff, for keys and workloads alike.
+pub(crate) fn field_changes<T: Serialize>(
+    new: &T,
+    old: &T,
+) -> serde_json::Map<String, serde_json::Value> {
+    let (Ok(serde_json::Value::Object(new)), Ok(serde_json::Value::Object(old))) =
+        (serde_json::to_value(new), serde_json::to_value(old))
+    else {
+        unreachable!("specs serialize to objects")
+    };
+    new.into_iter()
+        .filter(|(field, value)| old.get(field) != Some(value))
+        .map(|(field, value)| {
+            let before = old.get(&field).cloned().unwrap_or_default();
+            (field, serde_json::json!({ "old": before, "new": value }))
+        })
+        .collect()
 }

@@ -414,18 +414,7 @@ impl WorkloadSpec {
 
     /// Field → `{"old", "new"}` for every field that differs (the audit diff).
     pub fn changes_from(&self, old: &WorkloadSpec) -> serde_json::Map<String, Value> {
-        let (Ok(Value::Object(new)), Ok(Value::Object(old))) =
-            (serde_json::to_value(self), serde_json::to_value(old))
-        else {
-            unreachable!("WorkloadSpec serializes to an object")
-        };
-        new.into_iter()
-            .filter(|(field, value)| old.get(field) != Some(value))
-            .map(|(field, value)| {
-                let before = old.get(&field).cloned().unwrap_or_default();
-                (field, serde_json::json!({ "old": before, "new": value }))
-            })
-            .collect()
+        crate::keys::field_changes(self, old)
     }
 }
 

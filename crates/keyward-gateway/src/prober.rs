@@ -153,18 +153,16 @@ pub async fn probe_all(gateway: &Gateway) -> sqlx::Result<()> {
     prune(gateway, now).await
 }
 
-async fn probe_one(gateway: &Gateway, workload: &Workload) -> (Liveness, Metrics) {
-    let Some(upstream) = &workload.upstream_url else {
-        return (Liveness::NoUpstream, Metrics::default());
-    };
-    let timeout = gateway.probe_config().timeout();
-    let http = gateway.upstream();
-    let liveness = match http
+/// `GET {upstream}/health`, with the probe timeout: what the prober records and what
+/// readiness events report.
+pub(crate) async fn check_health(gateway: &Gateway, upstream: &str) -> Liveness {
+    let sent = gateway
+        .upstream()
         .get(format!("{upstream}/health"))
-        .timeout(timeout)
+        .timeout(gateway.probe_config().timeout())
         .send()
-        .await
-    {
+        .await;
+    match sent {
         Ok(r) if r.status().is_success() => Liveness::Ok,
         // Not every server has a health route (Ollama has none): answering at all, with
         // "no such route", means it is up; its metrics still speak for it.
@@ -173,7 +171,16 @@ async fn probe_one(gateway: &Gateway, workload: &Workload) -> (Liveness, Metrics
         Ok(_) => Liveness::Failing,
         Err(e) if e.is_timeout() => Liveness::Timeout,
         Err(_) => Liveness::Unreachable,
+    }
+}
+
+async fn probe_one(gateway: &Gateway, workload: &Workload) -> (Liveness, Metrics) {
+    let Some(upstream) = &workload.upstream_url else {
+        return (Liveness::NoUpstream, Metrics::default());
     };
+    let timeout = gateway.probe_config().timeout();
+    let http = gateway.upstream();
+    let liveness = check_health(gateway, upstream).await;
     let mut metrics = Metrics::default();
     for url in &workload.metrics_urls {
         let text = match http.get(url).timeout(timeout).send().await {

@@ -238,33 +238,21 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
             format!("Waiting for a server for \"{slug}\": set the workload's upstream_url."),
         );
     };
-    let probe = gateway
-        .upstream()
-        .get(format!("{upstream}/health"))
-        .timeout(std::time::Duration::from_secs(2))
-        .send()
-        .await;
-    match probe {
-        Err(_) => (
+    use crate::health::Liveness;
+    match crate::prober::check_health(gateway, &upstream).await {
+        Liveness::Ok => (
+            "ready",
+            format!("{upstream} is serving {}.", workload.model_name),
+        ),
+        Liveness::Unreachable | Liveness::Timeout | Liveness::NoUpstream => (
             "provisioning",
             format!("Waiting for {upstream} to accept connections."),
         ),
-        // No health route (Ollama) but answering: up.
-        Ok(response)
-            if response.status().is_success()
-                || matches!(response.status().as_u16(), 404 | 405) =>
-        {
-            (
-                "ready",
-                format!("{} is serving {}.", upstream, workload.model_name),
-            )
-        }
-        Ok(response) => (
+        Liveness::EngineDead | Liveness::Failing => (
             "bootstrapping",
             format!(
-                "{upstream} is up and loading {} (GET /health: {}).",
-                workload.model_name,
-                response.status().as_u16()
+                "{upstream} is up and loading {} (GET /health is not ready yet).",
+                workload.model_name
             ),
         ),
     }

@@ -27,6 +27,28 @@ fn sdk_python() -> String {
     String::from_utf8(venv.stdout).unwrap().trim().to_owned()
 }
 
+/// Runs `tests/sdk/<script>` with the pinned SDKs and `env`; it must print that all
+/// its checks passed.
+async fn run_sdk_script(script: &str, env: Vec<(&'static str, String)>) {
+    let script = repo().join("tests/sdk").join(script);
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(sdk_python())
+            .arg(script)
+            .envs(env)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the SDK script failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("all checks passed"));
+}
+
 async fn post(gw: &TestGateway, path: &str, body: Value) -> Value {
     let (status, body) = status_json(
         gw.control(Method::POST, path)
@@ -42,8 +64,6 @@ async fn post(gw: &TestGateway, path: &str, body: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_openai_sdk_works_against_the_gateway() {
-    let python = sdk_python();
-
     let gw = TestGateway::start().await;
     let up = Upstream::start().await;
     let workloads = format!("/api/projects/{}/workloads", gw.project_id);
@@ -72,35 +92,17 @@ async fn the_official_openai_sdk_works_against_the_gateway() {
     assert_eq!(status, 200);
 
     let secret = |v: &Value| v["secret"].as_str().unwrap().to_owned();
-    let output = tokio::task::spawn_blocking({
-        let (key, narrow, limited, revoked) = (
-            secret(&key),
-            secret(&narrow),
-            secret(&limited),
-            secret(&revoked),
-        );
-        let base = gw.url("");
-        move || {
-            Command::new(python)
-                .arg(repo().join("tests/sdk/openai_sdk.py"))
-                .env("KW_BASE_URL", base)
-                .env("KW_KEY", key)
-                .env("KW_NARROW_KEY", narrow)
-                .env("KW_LIMITED_KEY", limited)
-                .env("KW_REVOKED_KEY", revoked)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "the SDK script failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("all checks passed"));
+    run_sdk_script(
+        "openai_sdk.py",
+        vec![
+            ("KW_BASE_URL", gw.url("")),
+            ("KW_KEY", secret(&key)),
+            ("KW_NARROW_KEY", secret(&narrow)),
+            ("KW_LIMITED_KEY", secret(&limited)),
+            ("KW_REVOKED_KEY", secret(&revoked)),
+        ],
+    )
+    .await;
 
     // What the SDK did was metered: 1 chat + 2 streams + 1 embedding + 1 header chat.
     gw.gateway.flush_usage().await.unwrap();
@@ -122,8 +124,6 @@ async fn the_official_openai_sdk_works_against_the_gateway() {
 /// the data plane with a data key; least privilege holds both ways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_inferencekey_sdk_works_against_the_gateway() {
-    let python = sdk_python();
-
     let gw = TestGateway::start().await;
     let up = Upstream::start().await;
     // The model server "loads" for the first second and a half.
@@ -149,35 +149,16 @@ async fn the_official_inferencekey_sdk_works_against_the_gateway() {
     .await;
     assert_eq!(status, 200);
     let secret = |v: &Value| v["secret"].as_str().unwrap().to_owned();
-    let output = tokio::task::spawn_blocking({
-        let (base, project, control, upstream, key, revoked) = (
-            gw.url(""),
-            gw.project_id.clone(),
-            gw.owner_token.clone(),
-            up.url.clone(),
-            secret(&key),
-            secret(&revoked),
-        );
-        move || {
-            Command::new(python)
-                .arg(repo().join("tests/sdk/inferencekey_sdk.py"))
-                .env("KW_BASE_URL", base)
-                .env("KW_PROJECT", project)
-                .env("KW_CONTROL_TOKEN", control)
-                .env("KW_UPSTREAM", upstream)
-                .env("KW_KEY", key)
-                .env("KW_REVOKED_KEY", revoked)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "the SDK script failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("all checks passed"));
+    run_sdk_script(
+        "inferencekey_sdk.py",
+        vec![
+            ("KW_BASE_URL", gw.url("")),
+            ("KW_PROJECT", gw.project_id.clone()),
+            ("KW_CONTROL_TOKEN", gw.owner_token.clone()),
+            ("KW_UPSTREAM", up.url.clone()),
+            ("KW_KEY", secret(&key)),
+            ("KW_REVOKED_KEY", secret(&revoked)),
+        ],
+    )
+    .await;
 }
