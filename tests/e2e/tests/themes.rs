@@ -28,6 +28,16 @@ async fn body_colours(app: &App) -> (f64, f64) {
     (luminance(&background), luminance(&text))
 }
 
+async fn escape(app: &App) {
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Escape.to_string())
+        .await
+        .unwrap();
+}
+
 /// Walks the main screens with a key in the list, saving a screenshot of each under
 /// `target/e2e/themes/<theme>-*.png`, and checks a dialog's own contrast.
 async fn tour(app: &App, theme: &str, dark: bool) {
@@ -90,6 +100,23 @@ async fn tour(app: &App, theme: &str, dark: bool) {
     app.wait_for("[data-testid='key-detail']").await;
     app.wait_for("[data-testid='key-audit']").await;
     app.screenshot(&format!("{theme}-key-detail")).await;
+    app.click("[data-testid='key-rotate']").await;
+    app.wait_for("[data-testid='rotate-dialog']").await;
+    app.screenshot(&format!("{theme}-rotate-dialog")).await;
+    escape(app).await;
+    app.wait_gone("[data-testid='rotate-dialog']").await;
+    app.click("[data-testid='nav-settings']").await;
+    app.wait_for("[data-testid='settings-clipboard-seconds']")
+        .await;
+    app.screenshot(&format!("{theme}-settings")).await;
+    app.click("[data-testid='nav-profiles']").await;
+    app.click("[data-testid='import-profiles']").await;
+    app.click("[data-testid='import-source-environment']").await;
+    app.wait_for("[data-testid='import-empty'], [data-testid='import-candidate']")
+        .await;
+    app.screenshot(&format!("{theme}-import-dialog")).await;
+    escape(app).await;
+    app.wait_gone("[data-testid='import-dialog']").await;
     app.click("[data-testid='nav-leak']").await;
     app.wait_for("[data-testid='leak-dialog']").await;
     app.screenshot(&format!("{theme}-leak-dialog")).await;
