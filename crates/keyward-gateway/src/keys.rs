@@ -593,6 +593,17 @@ pub struct PresentedKey {
     pub tpm: Option<i64>,
     pub token_limit: Option<i64>,
     pub token_limit_period: Option<String>,
+    /// The two JSON scopes above, parsed once per cached key rather than per request.
+    #[sqlx(skip)]
+    scopes: std::sync::OnceLock<Scopes>,
+}
+
+/// A key's model and workload scopes, parsed. `None` = any. A scope that does not
+/// parse allows nothing (fails closed).
+#[derive(Debug)]
+struct Scopes {
+    models: Option<Vec<String>>,
+    workloads: Option<Vec<String>>,
 }
 
 impl PresentedKey {
@@ -614,23 +625,39 @@ impl PresentedKey {
         status_at(self.revoked_at, self.archived_at, self.expires_at, now)
     }
 
+    fn scopes(&self) -> &Scopes {
+        self.scopes.get_or_init(|| Scopes {
+            models: self
+                .allowed_models
+                .as_ref()
+                .map(|raw| serde_json::from_str::<Vec<String>>(raw).unwrap_or_default()),
+            workloads: match serde_json::from_str::<serde_json::Value>(&self.workloads) {
+                Ok(serde_json::Value::String(all)) if all == "*" => None,
+                Ok(serde_json::Value::Array(slugs)) => Some(
+                    slugs
+                        .into_iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect(),
+                ),
+                _ => Some(Vec::new()),
+            },
+        })
+    }
+
     /// Whether the key may call `model` (any model when it has no list).
     pub fn allows_model(&self, model: &str) -> bool {
-        match &self.allowed_models {
-            None => true,
-            Some(raw) => serde_json::from_str::<Vec<String>>(raw)
-                .map(|models| models.iter().any(|m| m == model))
-                .unwrap_or(false),
-        }
+        self.scopes()
+            .models
+            .as_ref()
+            .is_none_or(|models| models.iter().any(|m| m == model))
     }
 
     /// Whether the key may call the workload `slug` (any when its scope is `"*"`).
     pub fn allows_workload(&self, slug: &str) -> bool {
-        match serde_json::from_str::<serde_json::Value>(&self.workloads) {
-            Ok(serde_json::Value::String(all)) => all == "*",
-            Ok(serde_json::Value::Array(slugs)) => slugs.iter().any(|s| s == slug),
-            _ => false,
-        }
+        self.scopes()
+            .workloads
+            .as_ref()
+            .is_none_or(|slugs| slugs.iter().any(|s| s == slug))
     }
 }
 
