@@ -126,9 +126,8 @@ async fn the_official_openai_sdk_works_against_the_gateway() {
 async fn the_official_inferencekey_sdk_works_against_the_gateway() {
     let gw = TestGateway::start().await;
     let up = Upstream::start().await;
-    // The model server "loads" for the first second and a half.
-    up.script.lock().unwrap().healthy_from =
-        Some(std::time::Instant::now() + std::time::Duration::from_millis(1500));
+    // The model server "loads" for a second and a half after it is first asked.
+    up.script.lock().unwrap().loading_for = Some(std::time::Duration::from_millis(1500));
     let keys = gw.keys_path();
     let key = post(
         &gw,

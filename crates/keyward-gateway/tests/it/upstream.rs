@@ -22,6 +22,11 @@ pub struct Script {
     pub chunks: usize,
     /// `GET /health` answers 503 (loading) until this instant, 200 after.
     pub healthy_from: Option<std::time::Instant>,
+    /// `GET /health` answers 503 (loading) for this long after the first health check
+    /// it receives: "loading" starts when someone looks, however slow the test's
+    /// set-up was (a fixed instant raced a cold Python start on CI).
+    pub loading_for: Option<Duration>,
+    first_health_check: Option<std::time::Instant>,
     /// `GET /health` takes this long (to make probes time out).
     pub health_delay: Duration,
     /// What `GET /metrics` serves (Prometheus text).
@@ -72,9 +77,15 @@ async fn metrics(State(script): State<Arc<Mutex<Script>>>) -> String {
 async fn health(State(script): State<Arc<Mutex<Script>>>) -> StatusCode {
     let delay = script.lock().unwrap().health_delay;
     tokio::time::sleep(delay).await;
-    match script.lock().unwrap().healthy_from {
-        Some(at) if std::time::Instant::now() < at => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::OK,
+    let mut s = script.lock().unwrap();
+    let now = std::time::Instant::now();
+    let first = *s.first_health_check.get_or_insert(now);
+    let loading = s.healthy_from.is_some_and(|at| now < at)
+        || s.loading_for.is_some_and(|d| now < first + d);
+    if loading {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
     }
 }
 
