@@ -7,6 +7,7 @@
 //! types are exported to the desktop UI's TypeScript bindings.
 
 pub mod error;
+pub mod health;
 pub mod keys;
 pub mod models;
 pub mod projects;

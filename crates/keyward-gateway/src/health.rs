@@ -57,18 +57,7 @@ pub enum Liveness {
     NoUpstream,
 }
 
-/// One GPU, from a DCGM exporter scrape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Gpu {
-    pub gpu: String,
-    pub util_pct: Option<f64>,
-    pub fb_used_mib: Option<f64>,
-    pub fb_free_mib: Option<f64>,
-    pub temp_c: Option<f64>,
-    pub power_w: Option<f64>,
-    /// The last XID error code (0 = none).
-    pub xid: Option<f64>,
-}
+pub use keyward_api::health::Gpu;
 
 /// Cumulative histogram buckets: upper bound → count.
 pub type Buckets = Vec<(f64, f64)>;

@@ -8,6 +8,7 @@ use crate::health::{self, Liveness, Metrics, Probe, Status, Thresholds};
 use crate::Gateway;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
+use keyward_api::health::WorkloadHealthSummary;
 use keyward_api::workloads::Workload;
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -92,12 +93,49 @@ impl ProberState {
             .remove(workload_id);
     }
 
+    /// Each workload's status and last probe from memory, for the summary the console
+    /// polls: one lock, no database. A workload not probed since the gateway started (or
+    /// since it changed) is `unknown`.
+    pub fn summary(&self, workloads: &[Workload]) -> Vec<WorkloadHealthSummary> {
+        let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        workloads
+            .iter()
+            .map(|w| {
+                let (status, reason) = self.current.get(&w.id).map_or_else(
+                    || (Status::Unknown, unknown_reason(w)),
+                    |entry| (entry.0, entry.1.clone()),
+                );
+                let last = memory.get(&w.id).and_then(|m| m.recent.back());
+                WorkloadHealthSummary {
+                    workload_id: w.id.clone(),
+                    slug: w.slug.clone(),
+                    status: status_text(status).to_owned(),
+                    reason,
+                    checked_at: last.map(|p| p.at),
+                    gpus: last.map_or(0, |p| p.gpus.len() as u32),
+                    running: last.and_then(|p| p.running),
+                    waiting: last.and_then(|p| p.waiting),
+                    kv_cache: last.and_then(|p| p.kv_cache),
+                    e2e_p95: last.and_then(|p| p.e2e_p95),
+                }
+            })
+            .collect()
+    }
+
     /// Why the workload cannot serve now, if its last probe found it down.
     pub fn down_reason(&self, workload_id: &str) -> Option<String> {
         self.current
             .get(workload_id)
             .filter(|entry| entry.0 == Status::Down)
             .map(|entry| entry.1.clone())
+    }
+}
+
+fn unknown_reason(workload: &Workload) -> String {
+    if workload.upstream_url.is_none() {
+        "No upstream server is configured.".to_owned()
+    } else {
+        "Not probed yet.".to_owned()
     }
 }
 
@@ -337,24 +375,7 @@ async fn prune(gateway: &Gateway, now: DateTime<Utc>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// One stored probe, as the health API returns it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct HealthPoint {
-    pub at: DateTime<Utc>,
-    pub liveness: String,
-    pub status: String,
-    pub reason: String,
-    pub running: Option<f64>,
-    pub waiting: Option<f64>,
-    pub kv_cache: Option<f64>,
-    pub ttft_p50: Option<f64>,
-    pub ttft_p95: Option<f64>,
-    pub e2e_p50: Option<f64>,
-    pub e2e_p95: Option<f64>,
-    pub prompt_tokens_per_s: Option<f64>,
-    pub generation_tokens_per_s: Option<f64>,
-    pub gpus: Vec<health::Gpu>,
-}
+pub use keyward_api::health::HealthPoint;
 
 #[derive(sqlx::FromRow)]
 struct PointRow {

@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi};
         projects::revoke_token, projects::rotate_token, projects::list_audit,
         workloads::list_workloads, workloads::create_workload, workloads::get_workload,
         workloads::update_workload, workloads::delete_workload, workloads::readiness_events,
-        workloads::workload_health,
+        workloads::workload_health, workloads::project_health,
         data::list_models, data::chat_completions, data::completions, data::embeddings,
         data::endpoint_chat, data::endpoint_embeddings, data::endpoint_rerank,
     ),

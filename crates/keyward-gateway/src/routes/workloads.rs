@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
+use keyward_api::health::{HealthSummary, WorkloadHealth};
 use keyward_api::workloads::{
     DeletedWorkload, Workload, WorkloadList, WorkloadRequest, WorkloadSpec,
 };
@@ -28,6 +29,10 @@ pub fn routes() -> Router<Gateway> {
         .route(
             "/api/projects/{project_id}/workloads/{slug}/readiness-events",
             get(readiness_events),
+        )
+        .route(
+            "/api/projects/{project_id}/workloads/health",
+            get(project_health),
         )
         .route("/api/workloads/{workload_id}/health", get(workload_health))
         .route(
@@ -315,16 +320,23 @@ pub(crate) async fn readiness_events(
         .into_response())
 }
 
-/// `GET /api/workloads/{id}/health`: the current status and the probe series.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct WorkloadHealth {
-    pub workload_id: String,
-    /// `healthy`, `degraded`, `down` or `unknown` (not probed yet).
-    pub status: String,
-    /// Why, in words ("KV cache 97% for 5 min", "Health check timed out 3× in a row").
-    pub reason: String,
-    pub checked_at: Option<chrono::DateTime<Utc>>,
-    pub series: Vec<crate::prober::HealthPoint>,
+#[utoipa::path(get, path = "/api/projects/{project_id}/workloads/health", tag = "workloads", security(("control_token" = [])),
+    params(("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "Every workload's status, reason and last probe (GPUs, requests running/waiting, KV cache, p95 latency), from the prober's memory: cheap enough to poll", body = HealthSummary), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody)))]
+pub(crate) async fn project_health(
+    State(gateway): State<Gateway>,
+    caller: ControlCaller,
+    Path(project_id): Path<String>,
+) -> Result<Json<HealthSummary>, ApiError> {
+    caller.require_project(&project_id)?;
+    // The data plane's per-project cache: polling reads no table while nothing changes.
+    let workloads = gateway
+        .workload_cache()
+        .project(gateway.pool(), &project_id)
+        .await?;
+    Ok(Json(HealthSummary {
+        workloads: gateway.prober_state().summary(&workloads),
+    }))
 }
 
 /// The `from`/`to` query (RFC 3339); the default is the last hour.

@@ -255,3 +255,75 @@ async fn a_server_without_a_health_route_counts_as_up() {
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// The project-wide summary the console polls (issue #9): every workload's status,
+/// reason and last probe numbers from the prober's memory; `unknown` with a reason for
+/// a workload without an upstream; another project's path is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_summary_lists_every_workload_with_its_last_probe() {
+    let gw = TestGateway::start().await;
+    gw.gateway
+        .probe_config()
+        .set_interval(Duration::from_millis(100));
+    let up = Upstream::start().await;
+    up.script.lock().unwrap().metrics = metrics(0, 0);
+    let workloads = format!("/api/projects/{}/workloads", gw.project_id);
+    for body in [
+        json!({"name": "chat", "slug": "chat", "model_name": "llama", "backend": "vllm",
+            "upstream_url": up.url, "metrics_urls": [format!("{}/metrics", up.url)]}),
+        json!({"name": "idle", "slug": "idle", "model_name": "qwen", "backend": "vllm"}),
+    ] {
+        let (status, _) = status_json(
+            gw.control(Method::POST, &workloads)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let summary_path = format!("{workloads}/health");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let summary = loop {
+        let (status, body) =
+            status_json(gw.control(Method::GET, &summary_path).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        if body["workloads"][0]["status"] == "healthy" {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "never healthy: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let rows = summary["workloads"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let chat = &rows[0];
+    assert_eq!(chat["slug"], "chat");
+    assert_eq!(chat["reason"], "Serving normally.");
+    assert!(chat["checked_at"].is_string());
+    assert_eq!(
+        (
+            chat["gpus"].as_u64(),
+            chat["running"].as_f64(),
+            chat["waiting"].as_f64(),
+            chat["kv_cache"].as_f64()
+        ),
+        (Some(2), Some(2.0), Some(5.0), Some(0.31))
+    );
+    let idle = &rows[1];
+    assert_eq!(
+        (idle["slug"].as_str(), idle["status"].as_str()),
+        (Some("idle"), Some("unknown"))
+    );
+    assert_eq!(idle["reason"], "No upstream server is configured.");
+    assert_eq!(idle["gpus"], 0);
+
+    let (status, body) = status_json(
+        gw.control(Method::GET, "/api/projects/someone-else/workloads/health")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+}
