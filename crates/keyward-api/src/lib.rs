@@ -14,6 +14,7 @@ pub mod projects;
 pub mod scope;
 pub mod secret;
 pub mod token;
+pub mod usage;
 pub mod workloads;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

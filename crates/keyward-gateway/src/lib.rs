@@ -22,6 +22,7 @@ pub(crate) mod proxy;
 mod routes;
 #[cfg(feature = "bench-seed")]
 mod seed;
+pub mod usage;
 pub mod workloads;
 
 pub use routes::openapi;

@@ -6,6 +6,7 @@ mod control;
 mod data;
 pub mod openapi;
 mod projects;
+mod usage;
 mod workloads;
 
 use crate::error::ApiError;
@@ -21,6 +22,7 @@ pub fn router(gateway: Gateway) -> Router {
         .merge(control::routes())
         .merge(data::routes())
         .merge(projects::routes())
+        .merge(usage::routes())
         .merge(workloads::routes())
         .route("/openapi.json", axum::routing::get(openapi::serve_document))
         .fallback(unknown_route)

@@ -3,7 +3,7 @@
 //! code. Served at `GET /openapi.json`; `docs/openapi.json` is a copy kept current by
 //! a test.
 
-use super::{control, data, projects, workloads};
+use super::{control, data, projects, usage, workloads};
 use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         projects::whoami, projects::list_projects, projects::create_project, projects::get_project,
         projects::rename_project, projects::list_tokens, projects::create_token,
         projects::revoke_token, projects::rotate_token, projects::list_audit,
+        usage::project_usage,
         workloads::list_workloads, workloads::create_workload, workloads::get_workload,
         workloads::update_workload, workloads::delete_workload, workloads::readiness_events,
         workloads::workload_health, workloads::project_health,
@@ -34,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         (name = "projects", description = "Projects, and who a token is"),
         (name = "control tokens", description = "Control-plane tokens (owner only)"),
         (name = "audit", description = "The audit trail of every mutation"),
+        (name = "usage", description = "Metered tokens, requests and errors per bucket, key, model and workload"),
         (name = "workloads", description = "Workloads in InferenceKey's shape, plus their upstream server and metrics endpoints"),
         (name = "inference", description = "OpenAI-compatible data plane"),
     )

@@ -133,6 +133,11 @@ fn control_routes(w: &World) -> Vec<(Method, String, Option<Value>)> {
         ),
         (Method::GET, format!("/v1/inference/keys/{key}"), None),
         (
+            Method::GET,
+            format!("/v1/projects/{a}/usage?start=2026-11-01T00:00:00Z&end=2026-11-02T00:00:00Z&group_by=key"),
+            None,
+        ),
+        (
             Method::PATCH,
             format!("/v1/inference/keys/{key}"),
             Some(json!({"rpm": 1})),

@@ -13,5 +13,6 @@ mod openapi;
 mod revocation;
 mod sdk;
 mod upstream;
+mod usage;
 mod util;
 mod workloads;

@@ -1,0 +1,456 @@
+//! Project usage in buckets, the wire shape behind the console's Usage & Spend screen:
+//! `GET /v1/projects/{project_id}/usage?start&end&bucket&group_by&key_ids&models&workloads`.
+//!
+//! Modelled on OpenAI's `GET /v1/organization/usage/completions` (start/end, a bucket
+//! width, `group_by`), with two deliberate differences: lists are comma-separated (one
+//! obvious encoding for every client), and money is absent. The gateway reports tokens
+//! and requests only; spend is always tokens × the console's price table, because a
+//! gateway that serves self-hosted models has no price to report.
+//!
+//! [`UsageQuery`] is parsed and validated here so the gateway and the console agree on
+//! every rule, and each refusal names the parameter at fault.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::keys::FieldError;
+
+/// The longest range one query may cover.
+pub const MAX_RANGE_DAYS: i64 = 400;
+/// Minute buckets are kept this long by the gateway; older minutes are rolled up.
+pub const MINUTE_RETENTION_HOURS: i64 = 48;
+/// At most this many ids or names in one filter.
+pub const MAX_FILTER_VALUES: usize = 1000;
+/// A query whose answer would exceed this many rows is refused (narrow it instead).
+pub const MAX_ROWS: usize = 250_000;
+
+/// Width of one time bucket; `none` sums the whole range into one row per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum UsageBucket {
+    Minute,
+    Hour,
+    Day,
+    None,
+}
+
+impl UsageBucket {
+    pub const ALL: [UsageBucket; 4] = [Self::Minute, Self::Hour, Self::Day, Self::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Minute => "minute",
+            Self::Hour => "hour",
+            Self::Day => "day",
+            Self::None => "none",
+        }
+    }
+
+    /// The bucket's width; `None` for the whole-range bucket.
+    pub fn width(self) -> Option<TimeDelta> {
+        match self {
+            Self::Minute => Some(TimeDelta::minutes(1)),
+            Self::Hour => Some(TimeDelta::hours(1)),
+            Self::Day => Some(TimeDelta::days(1)),
+            Self::None => None,
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == value)
+    }
+}
+
+/// What rows are grouped by besides the bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum UsageDimension {
+    Key,
+    Model,
+    Workload,
+}
+
+impl UsageDimension {
+    pub const ALL: [UsageDimension; 3] = [Self::Key, Self::Model, Self::Workload];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Model => "model",
+            Self::Workload => "workload",
+        }
+    }
+}
+
+/// A validated usage query: `start` and `end` aligned to the bucket (start floored,
+/// end ceiled; hours for `bucket=none`), `end > start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageQuery {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub bucket: UsageBucket,
+    /// Sorted, without duplicates.
+    pub group_by: Vec<UsageDimension>,
+    pub key_ids: Vec<String>,
+    pub models: Vec<String>,
+    pub workloads: Vec<String>,
+}
+
+impl UsageQuery {
+    pub fn groups_by(&self, dimension: UsageDimension) -> bool {
+        self.group_by.contains(&dimension)
+    }
+
+    /// Parses query-string parameters. `now` bounds minute queries to what the
+    /// gateway still keeps.
+    pub fn from_params(
+        params: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, FieldError> {
+        const KNOWN: [&str; 7] = [
+            "start",
+            "end",
+            "bucket",
+            "group_by",
+            "key_ids",
+            "models",
+            "workloads",
+        ];
+        if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(fail(
+                "query",
+                format!(
+                    "Unknown parameter \"{unknown}\"; expected one of: {}.",
+                    KNOWN.join(", ")
+                ),
+            ));
+        }
+        let time = |field: &'static str| -> Result<DateTime<Utc>, FieldError> {
+            let raw = params.get(field).ok_or_else(|| {
+                fail(
+                    field,
+                    format!("{field} is required (RFC 3339, e.g. 2026-11-01T00:00:00Z)."),
+                )
+            })?;
+            DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    fail(
+                        field,
+                        format!("{field} must be an RFC 3339 time such as 2026-11-01T00:00:00Z."),
+                    )
+                })
+        };
+        let start = time("start")?;
+        let end = time("end")?;
+        let bucket = match params.get("bucket") {
+            None => UsageBucket::Day,
+            Some(raw) => UsageBucket::parse(raw)
+                .ok_or_else(|| fail("bucket", "bucket must be one of: minute, hour, day, none."))?,
+        };
+        let mut group_by = Vec::new();
+        for part in list(params.get("group_by")) {
+            let dimension = UsageDimension::ALL
+                .into_iter()
+                .find(|d| d.as_str() == part)
+                .ok_or_else(|| {
+                    fail(
+                        "group_by",
+                        format!("group_by may list: key, model, workload (not \"{part}\")."),
+                    )
+                })?;
+            group_by.push(dimension);
+        }
+        group_by.sort();
+        group_by.dedup();
+        let filter = |field: &'static str| -> Result<Vec<String>, FieldError> {
+            let mut values: Vec<String> = list(params.get(field)).map(str::to_owned).collect();
+            values.sort();
+            values.dedup();
+            if values.len() > MAX_FILTER_VALUES {
+                return Err(fail(
+                    field,
+                    format!("{field} may list at most {MAX_FILTER_VALUES} values."),
+                ));
+            }
+            Ok(values)
+        };
+        let query = UsageQuery {
+            start,
+            end,
+            bucket,
+            group_by,
+            key_ids: filter("key_ids")?,
+            models: filter("models")?,
+            workloads: filter("workloads")?,
+        };
+        query.aligned(now)
+    }
+
+    /// Validates the range and aligns it to the bucket: start floored, end ceiled.
+    pub fn aligned(mut self, now: DateTime<Utc>) -> Result<Self, FieldError> {
+        if self.end <= self.start {
+            return Err(fail("end", "end must be after start."));
+        }
+        if self.end - self.start > TimeDelta::days(MAX_RANGE_DAYS) {
+            return Err(fail(
+                "end",
+                format!("A query covers at most {MAX_RANGE_DAYS} days; shorten the range."),
+            ));
+        }
+        // A whole-range total is aligned to hours, the finest rollup kept for ever.
+        let width = self.bucket.width().unwrap_or(TimeDelta::hours(1));
+        self.start = self.start.duration_trunc(width).unwrap_or(self.start);
+        let floored = self.end.duration_trunc(width).unwrap_or(self.end);
+        if floored < self.end {
+            self.end = floored + width;
+        }
+        if self.bucket == UsageBucket::Minute
+            && self.start < now - TimeDelta::hours(MINUTE_RETENTION_HOURS)
+        {
+            return Err(fail(
+                "bucket",
+                format!(
+                    "Minute buckets are kept for {MINUTE_RETENTION_HOURS} hours; use hour or day buckets for older usage."
+                ),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// The query string for this query (what the console sends).
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = vec![
+            (
+                "start",
+                self.start
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            (
+                "end",
+                self.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            ("bucket", self.bucket.as_str().to_owned()),
+        ];
+        if !self.group_by.is_empty() {
+            let names: Vec<&str> = self.group_by.iter().map(|d| d.as_str()).collect();
+            params.push(("group_by", names.join(",")));
+        }
+        for (name, values) in [
+            ("key_ids", &self.key_ids),
+            ("models", &self.models),
+            ("workloads", &self.workloads),
+        ] {
+            if !values.is_empty() {
+                params.push((name, values.join(",")));
+            }
+        }
+        params
+    }
+}
+
+fn fail(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+fn list(raw: Option<&String>) -> impl Iterator<Item = &str> {
+    raw.map(String::as_str)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// One bucket × group. Fields of dimensions not grouped by are absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageRow {
+    /// Bucket start; absent when `bucket=none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    pub requests: i64,
+    /// Requests that failed (upstream error, client gone before the end).
+    pub errors: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// Requests whose upstream reported no usage, so their tokens are estimates.
+    pub estimated_requests: i64,
+}
+
+/// A key that appears in the rows, so a client can name it without another request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageKeyRef {
+    pub id: String,
+    pub name: String,
+    /// The masked secret, e.g. `kw_live_…a1b2`.
+    pub masked: String,
+    /// `true` when the key has been revoked or deleted since (its usage still counts).
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageReport {
+    /// The range actually covered (aligned to the bucket).
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub bucket: UsageBucket,
+    pub group_by: Vec<UsageDimension>,
+    /// Ordered by bucket, then key, model, workload. Buckets without usage are absent.
+    pub rows: Vec<UsageRow>,
+    /// Every key named in `rows` (only when grouping by key).
+    pub keys: Vec<UsageKeyRef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 30, 0).unwrap()
+    }
+
+    #[test]
+    fn parses_aligns_and_round_trips() {
+        let q = UsageQuery::from_params(
+            &params(&[
+                ("start", "2026-11-01T05:10:00Z"),
+                ("end", "2026-11-03T00:00:01Z"),
+                ("bucket", "day"),
+                ("group_by", "model,key,model"),
+                ("key_ids", "b, a,,a"),
+            ]),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(q.start, Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap());
+        assert_eq!(q.end, Utc.with_ymd_and_hms(2026, 11, 4, 0, 0, 0).unwrap());
+        assert_eq!(q.group_by, vec![UsageDimension::Key, UsageDimension::Model]);
+        assert_eq!(q.key_ids, vec!["a", "b"]);
+        let back: BTreeMap<String, String> = q
+            .to_params()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(UsageQuery::from_params(&back, now()).unwrap(), q);
+    }
+
+    #[test]
+    fn every_refusal_names_its_parameter() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("end", "2026-11-02T00:00:00Z")], "start"),
+            (
+                &[("start", "yesterday"), ("end", "2026-11-02T00:00:00Z")],
+                "start",
+            ),
+            (
+                &[
+                    ("start", "2026-11-02T00:00:00Z"),
+                    ("end", "2026-11-01T00:00:00Z"),
+                ],
+                "end",
+            ),
+            (
+                &[
+                    ("start", "2024-01-01T00:00:00Z"),
+                    ("end", "2026-11-01T00:00:00Z"),
+                ],
+                "end",
+            ),
+            (
+                &[
+                    ("start", "2026-11-01T00:00:00Z"),
+                    ("end", "2026-11-02T00:00:00Z"),
+                    ("bucket", "week"),
+                ],
+                "bucket",
+            ),
+            (
+                &[
+                    ("start", "2026-11-01T00:00:00Z"),
+                    ("end", "2026-11-02T00:00:00Z"),
+                    ("bucket", "minute"),
+                ],
+                "bucket",
+            ),
+            (
+                &[
+                    ("start", "2026-11-01T00:00:00Z"),
+                    ("end", "2026-11-02T00:00:00Z"),
+                    ("group_by", "team"),
+                ],
+                "group_by",
+            ),
+            (
+                &[
+                    ("start", "2026-11-01T00:00:00Z"),
+                    ("end", "2026-11-02T00:00:00Z"),
+                    ("limit", "5"),
+                ],
+                "query",
+            ),
+        ];
+        for (pairs, field) in cases {
+            let error = UsageQuery::from_params(&params(pairs), now()).unwrap_err();
+            assert_eq!(error.field, *field, "{pairs:?}: {}", error.message);
+        }
+        let many = (0..=MAX_FILTER_VALUES)
+            .map(|i| format!("k{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let error = UsageQuery::from_params(
+            &params(&[
+                ("start", "2026-11-01T00:00:00Z"),
+                ("end", "2026-11-02T00:00:00Z"),
+                ("models", &many),
+            ]),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(error.field, "models");
+    }
+
+    #[test]
+    fn recent_minutes_are_allowed() {
+        let q = UsageQuery::from_params(
+            &params(&[
+                ("start", "2026-11-22T09:00:30Z"),
+                ("end", "2026-11-22T10:30:00Z"),
+                ("bucket", "minute"),
+            ]),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            q.start,
+            Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
+        );
+        assert_eq!(q.bucket, UsageBucket::Minute);
+    }
+}
