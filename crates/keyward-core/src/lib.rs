@@ -3,6 +3,7 @@
 //! Everything the desktop shell does that is not wiring lives here, so it can be
 //! tested against a real gateway over HTTP without a window, and reused by a CLI.
 
+pub mod charts;
 pub mod client;
 pub mod console;
 pub mod error;
