@@ -10,7 +10,6 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use keyward_api::health::WorkloadHealthSummary;
 use keyward_api::workloads::Workload;
-use serde::Serialize;
 use sqlx::SqlitePool;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
