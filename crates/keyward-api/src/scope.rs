@@ -45,6 +45,49 @@ impl TokenLimitPeriod {
             .into_iter()
             .find(|p| p.as_str() == s)
     }
+
+    /// The budget period holding `now`, calendar-aligned in UTC: minute, hour, day,
+    /// ISO week from Monday, month. `[start, end)`. The gateway enforces budgets over
+    /// exactly this window and the console charts them over it.
+    pub fn window(
+        self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+        use chrono::{Datelike, Duration, DurationRound, TimeZone, Utc};
+        let floor = |d: Duration| now.duration_trunc(d).unwrap_or(now);
+        match self {
+            Self::Minute => (
+                floor(Duration::minutes(1)),
+                floor(Duration::minutes(1)) + Duration::minutes(1),
+            ),
+            Self::Hour => (
+                floor(Duration::hours(1)),
+                floor(Duration::hours(1)) + Duration::hours(1),
+            ),
+            Self::Day => (
+                floor(Duration::days(1)),
+                floor(Duration::days(1)) + Duration::days(1),
+            ),
+            Self::Week => {
+                let start = floor(Duration::days(1))
+                    - Duration::days(i64::from(now.weekday().num_days_from_monday()));
+                (start, start + Duration::weeks(1))
+            }
+            Self::Month => {
+                let month_start = |y: i32, m: u32| {
+                    Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0)
+                        .single()
+                        .unwrap_or(now)
+                };
+                let (y, m) = if now.month() == 12 {
+                    (now.year() + 1, 1)
+                } else {
+                    (now.year(), now.month() + 1)
+                };
+                (month_start(now.year(), now.month()), month_start(y, m))
+            }
+        }
+    }
 }
 
 /// Which workloads a key may call: the whole project (`"*"`, InferenceKey's

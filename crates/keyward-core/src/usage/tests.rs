@@ -1,0 +1,303 @@
+use super::*;
+use keyward_api::usage::UsageKeyRef;
+
+fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn request(preset: PeriodPreset, zone: &str) -> UsageRequest {
+    UsageRequest {
+        preset,
+        custom_start: None,
+        custom_end: None,
+        time_zone: zone.into(),
+        bucket: None,
+        project_id: None,
+        key_ids: vec![],
+        models: vec![],
+        workload: None,
+        spend_by: SpendBy::Model,
+    }
+}
+
+fn price(input: &str, output: &str, currency: &str) -> Price {
+    Price {
+        input_micros_per_million: crate::prices::parse_micros("p", input).unwrap(),
+        output_micros_per_million: crate::prices::parse_micros("p", output).unwrap(),
+        currency: currency.into(),
+    }
+}
+
+#[test]
+fn presets_resolve_to_whole_local_days_and_fitting_buckets() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 30, 0).unwrap();
+    let p = resolve_period(&request(PeriodPreset::Last24Hours, "UTC"), now).unwrap();
+    assert_eq!(
+        (p.start, p.end, p.bucket),
+        (
+            utc(2026, 11, 21, 11),
+            utc(2026, 11, 22, 11),
+            UsageBucket::Hour
+        )
+    );
+    assert_eq!(
+        (p.previous_start, p.previous_end),
+        (utc(2026, 11, 20, 11), utc(2026, 11, 21, 11))
+    );
+    let p = resolve_period(&request(PeriodPreset::Last90Days, "UTC"), now).unwrap();
+    assert_eq!(
+        (p.start, p.end, p.bucket),
+        (utc(2026, 8, 25, 0), utc(2026, 11, 23, 0), UsageBucket::Day)
+    );
+    assert_eq!(bucket_starts(&p).len(), 90);
+    let p = resolve_period(&request(PeriodPreset::MonthToDate, "UTC"), now).unwrap();
+    assert_eq!(
+        (p.start, p.end),
+        (utc(2026, 11, 1, 0), utc(2026, 11, 23, 0))
+    );
+    assert_eq!(
+        (p.previous_start, p.previous_end),
+        (utc(2026, 10, 1, 0), utc(2026, 10, 23, 0))
+    );
+    let p = resolve_period(&request(PeriodPreset::PreviousMonth, "UTC"), now).unwrap();
+    assert_eq!((p.start, p.end), (utc(2026, 10, 1, 0), utc(2026, 11, 1, 0)));
+    assert_eq!(
+        (p.previous_start, p.previous_end),
+        (utc(2026, 9, 1, 0), utc(2026, 10, 1, 0))
+    );
+    // Berlin: October's days start at 22:00 or 23:00 UTC (DST ends 25 Oct), 31 buckets.
+    let p = resolve_period(&request(PeriodPreset::PreviousMonth, "Europe/Berlin"), now).unwrap();
+    assert_eq!(
+        (p.start, p.end),
+        (utc(2026, 9, 30, 22), utc(2026, 10, 31, 23))
+    );
+    let days = bucket_starts(&p);
+    assert_eq!(days.len(), 31);
+    assert_eq!(
+        days[24],
+        utc(2026, 10, 24, 22),
+        "25 Oct starts at 00:00 CEST"
+    );
+    assert_eq!(
+        days[25],
+        utc(2026, 10, 25, 23),
+        "26 Oct starts at 00:00 CET, after DST ended"
+    );
+}
+
+#[test]
+fn custom_ranges_and_overrides_are_checked_by_field() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 30, 0).unwrap();
+    let mut r = request(PeriodPreset::Custom, "UTC");
+    assert_eq!(
+        resolve_period(&r, now).unwrap_err().field.as_deref(),
+        Some("custom_start")
+    );
+    r.custom_start = NaiveDate::from_ymd_opt(2026, 11, 20);
+    r.custom_end = NaiveDate::from_ymd_opt(2026, 11, 19);
+    assert_eq!(
+        resolve_period(&r, now).unwrap_err().field.as_deref(),
+        Some("custom_end")
+    );
+    r.custom_end = NaiveDate::from_ymd_opt(2026, 11, 21);
+    let p = resolve_period(&r, now).unwrap();
+    assert_eq!(
+        (p.start, p.end, p.bucket),
+        (
+            utc(2026, 11, 20, 0),
+            utc(2026, 11, 22, 0),
+            UsageBucket::Hour
+        )
+    );
+    r.bucket = Some(UsageBucket::Minute);
+    assert_eq!(
+        resolve_period(&r, now).unwrap_err().field.as_deref(),
+        Some("bucket")
+    );
+    r.bucket = Some(UsageBucket::Day);
+    assert_eq!(resolve_period(&r, now).unwrap().bucket, UsageBucket::Day);
+    let mut r = request(PeriodPreset::Last7Days, "Mars/Olympus");
+    assert_eq!(
+        resolve_period(&r, now).unwrap_err().field.as_deref(),
+        Some("time_zone")
+    );
+    r.time_zone = "UTC".into();
+    r.key_ids = vec!["../x".into()];
+    assert_eq!(
+        validate_request(&r).unwrap_err().field.as_deref(),
+        Some("key_ids")
+    );
+}
+
+#[test]
+fn spikes_follow_the_documented_rule() {
+    let mut tokens = vec![1_000.0; 12];
+    tokens.push(2_900.0); // under 3× the median
+    tokens.push(3_100.0); // 3.1× and 2,100 above: a spike
+    tokens.push(1_000.0);
+    assert_eq!(find_spikes(&tokens), vec![13]);
+    // Too little history, or too small in absolute terms: no spike.
+    assert!(find_spikes(&[10.0, 10.0, 10.0, 5_000.0]).is_empty());
+    assert!(find_spikes(&[10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 900.0]).is_empty());
+    assert_eq!(
+        find_spikes(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1_500.0]),
+        vec![6]
+    );
+}
+
+fn row(
+    bucket: Option<DateTime<Utc>>,
+    key: Option<&str>,
+    model: &str,
+    requests: i64,
+    input: i64,
+    output: i64,
+) -> UsageRow {
+    UsageRow {
+        bucket,
+        key_id: key.map(str::to_owned),
+        model: Some(model.to_owned()),
+        workload: None,
+        requests,
+        errors: 0,
+        input_tokens: input,
+        output_tokens: output,
+        estimated_requests: 0,
+    }
+}
+
+fn report(rows: Vec<UsageRow>, keys: &[(&str, &str)]) -> UsageReport {
+    UsageReport {
+        start: utc(2026, 11, 1, 0),
+        end: utc(2026, 11, 4, 0),
+        bucket: UsageBucket::Day,
+        group_by: vec![],
+        rows,
+        keys: keys
+            .iter()
+            .map(|(id, name)| UsageKeyRef {
+                id: id.to_string(),
+                name: name.to_string(),
+                masked: String::new(),
+                revoked: false,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn spend_is_tokens_times_the_table_and_unpriced_models_are_named() {
+    let mut r = request(PeriodPreset::Custom, "UTC");
+    r.custom_start = NaiveDate::from_ymd_opt(2026, 11, 1);
+    r.custom_end = NaiveDate::from_ymd_opt(2026, 11, 3);
+    r.bucket = Some(UsageBucket::Day);
+    let period = resolve_period(&r, utc(2026, 11, 22, 10)).unwrap();
+    let prices: HashMap<String, Price> =
+        [("llama".to_string(), price("1.00", "2.00", "USD"))].into();
+    let series = report(
+        vec![
+            row(
+                Some(utc(2026, 11, 1, 0)),
+                None,
+                "llama",
+                2,
+                1_000_000,
+                500_000,
+            ),
+            row(Some(utc(2026, 11, 2, 0)), None, "mystery", 1, 10, 10),
+        ],
+        &[],
+    );
+    let totals = report(
+        vec![
+            row(None, Some("k1"), "llama", 2, 1_000_000, 500_000),
+            row(None, Some("k2"), "mystery", 1, 10, 10),
+        ],
+        &[("k1", "=cmd|' /C calc'!A0"), ("k2", "beta")],
+    );
+    let previous = report(vec![row(None, None, "llama", 1, 500_000, 250_000)], &[]);
+    let analysis = Analysis::new(&period, &prices, &series, &totals, &previous);
+    let keys = analysis.top_keys();
+    let view = analysis.view("p".into(), &r, keys, None, vec![]);
+    assert_eq!(view.summary.requests.current, 3.0);
+    assert_eq!(
+        view.summary.spend.current, 2_000_000.0,
+        "1M × 1.00 + 0.5M × 2.00 = 2.00 USD"
+    );
+    assert_eq!(view.summary.spend.change_percent, Some(100.0));
+    assert_eq!(view.summary.unpriced_tokens, 20);
+    assert_eq!(view.unpriced_models, vec!["mystery"]);
+    assert_eq!(view.top_keys[0].spend.as_ref().unwrap().text, "2.00 USD");
+    assert!(view.top_keys[1].spend.is_none());
+    let ids: Vec<&str> = view.charts.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "tokens",
+            "requests",
+            "errors",
+            "spend",
+            "top_keys_spend",
+            "top_keys_tokens",
+            "top_models_spend",
+            "top_models_tokens"
+        ]
+    );
+    let tokens = &view.charts[0].table;
+    assert_eq!(tokens.rows.len(), 3, "one row per day, empty days included");
+    assert_eq!(tokens.rows[0][3], "1000000");
+    assert_eq!(tokens.rows[0][6], "2.00");
+    // CSV: a key name that is a formula is defused; numbers stay numbers.
+    let csv = to_csv(&view.charts[5].table);
+    assert!(csv.contains("'=cmd|"), "{csv}");
+    assert!(
+        !csv.lines()
+            .any(|l| l.split(',').nth(1).is_some_and(|c| c.starts_with('='))),
+        "{csv}"
+    );
+    let statement = statement_table(&totals, &prices, "2026-11");
+    let last = statement.rows.last().unwrap();
+    assert_eq!(last[2], "TOTAL (unpriced models)");
+    assert!(statement
+        .rows
+        .iter()
+        .any(|r| r[2] == "TOTAL" && r[7] == "2.00" && r[8] == "USD"));
+}
+
+#[test]
+fn budgets_project_when_they_run_out() {
+    let key = ("k1", "batch");
+    let (start, end) = TokenLimitPeriod::Month.window(utc(2026, 11, 11, 0));
+    assert_eq!((start, end), (utc(2026, 11, 1, 0), utc(2026, 12, 1, 0)));
+    // 10 days in, half the budget used: runs out on day 20.
+    let b = burn(
+        key,
+        TokenLimitPeriod::Month,
+        1_000,
+        500,
+        start,
+        end,
+        utc(2026, 11, 11, 0),
+    );
+    assert_eq!(b.runs_out_at, Some(utc(2026, 11, 21, 0)));
+    let b = burn(
+        key,
+        TokenLimitPeriod::Month,
+        1_000,
+        100,
+        start,
+        end,
+        utc(2026, 11, 11, 0),
+    );
+    assert_eq!(b.runs_out_at, None, "lasts the month");
+    let b = burn(
+        key,
+        TokenLimitPeriod::Month,
+        1_000,
+        1_000,
+        start,
+        end,
+        utc(2026, 11, 11, 0),
+    );
+    assert!(b.exhausted);
+}
