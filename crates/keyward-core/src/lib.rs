@@ -13,6 +13,9 @@ pub mod keys;
 pub mod profile;
 pub mod profiles;
 pub mod reveal;
+pub mod workload_charts;
+pub mod workload_watch;
+pub mod workloads;
 
 pub use client::PlatformClient;
 pub use console::Console;

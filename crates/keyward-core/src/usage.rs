@@ -269,10 +269,15 @@ fn check_bucket(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Totals {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub requests: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub errors: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub input_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub output_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub estimated_requests: i64,
 }
 
@@ -295,6 +300,7 @@ impl Totals {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Money {
     pub currency: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub micros: i64,
     /// "12.30 USD"
     pub text: String,
@@ -368,7 +374,9 @@ pub struct Summary {
     pub currency: Option<String>,
     /// Every currency's spend this period (more than one only if prices mix currencies).
     pub spend_by_currency: Vec<Money>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub estimated_requests: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub unpriced_tokens: i64,
 }
 
@@ -383,6 +391,7 @@ pub struct TopRow {
     pub totals: Totals,
     /// In the main currency; `None` when nothing of it was priced.
     pub spend: Option<Money>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub unpriced_tokens: i64,
 }
 
@@ -395,7 +404,9 @@ pub struct BudgetBurn {
     pub period: TokenLimitPeriod,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub limit: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub used: i64,
     /// When the budget runs out at the average rate so far; `None` if it lasts the period.
     pub runs_out_at: Option<DateTime<Utc>>,
@@ -407,6 +418,7 @@ pub struct BudgetBurn {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Spike {
     pub bucket: DateTime<Utc>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub tokens: i64,
     pub baseline: f64,
 }
