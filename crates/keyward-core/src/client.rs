@@ -236,14 +236,14 @@ impl PlatformClient {
         Ok(who)
     }
 
-    fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, format!("{}{path}", profile.base_url))
             .bearer_auth(profile.token.expose())
             .header(header::ACCEPT, "application/json")
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         profile: &Profile,
         request: RequestBuilder,
@@ -277,7 +277,7 @@ impl PlatformClient {
 }
 
 /// Path segments come from the UI; escape everything outside the unreserved set.
-fn encode_segment(segment: &str) -> String {
+pub(crate) fn encode_segment(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {
@@ -289,7 +289,7 @@ fn encode_segment(segment: &str) -> String {
         .collect()
 }
 
-fn transport_error(profile: &Profile, error: &reqwest::Error) -> Error {
+pub(crate) fn transport_error(profile: &Profile, error: &reqwest::Error) -> Error {
     let base = &profile.base_url;
     if error.is_timeout() {
         return Error::new(
@@ -317,7 +317,7 @@ fn transport_error(profile: &Profile, error: &reqwest::Error) -> Error {
     )
 }
 
-async fn status_error(profile: &Profile, response: Response) -> Error {
+pub(crate) async fn status_error(profile: &Profile, response: Response) -> Error {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -325,6 +325,10 @@ async fn status_error(profile: &Profile, response: Response) -> Error {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let remote: Option<ErrorBody> = response.json().await.ok();
+    // A conflict can name its field (a duplicate workload slug): keep it for the form.
+    let conflict_field = (status == StatusCode::CONFLICT)
+        .then(|| remote.as_ref().and_then(|b| b.error.field.clone()))
+        .flatten();
     let remote_message = remote
         .as_ref()
         .map(|b| b.error.message.trim_end_matches('.').to_owned());
@@ -383,5 +387,8 @@ async fn status_error(profile: &Profile, response: Response) -> Error {
         ),
         s => (ErrorCode::Upstream, format!("{} answered with unexpected HTTP {}: {}.", profile.base_url, s.as_u16(), said("no details"))),
     };
-    Error::new(code, message)
+    Error {
+        field: conflict_field,
+        ..Error::new(code, message)
+    }
 }

@@ -5,6 +5,7 @@
 mod console;
 mod keychain;
 mod leaks;
+mod workloads;
 mod workspace;
 
 use axum::http::{HeaderMap, StatusCode};
