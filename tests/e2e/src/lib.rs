@@ -161,6 +161,33 @@ impl App {
         Self::launch_in(&test_name, dir, env, identifier).await
     }
 
+    /// Like [`App::restart`], with `env` set or replaced (e.g. `GTK_THEME` to see the
+    /// same data in the other theme).
+    pub async fn restart_with(mut self, env: &[(&str, &str)]) -> App {
+        for (key, value) in env {
+            self.env.retain(|(k, _)| k != key);
+            self.env.push((key.to_string(), value.to_string()));
+        }
+        self.restart().await
+    }
+
+    /// A screenshot of one element (scrolled into view), saved like [`App::screenshot`].
+    pub async fn screenshot_of(&self, css: &str, name: &str) -> PathBuf {
+        let element = self.wait_for(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+                vec![css.into()],
+            )
+            .await
+            .unwrap();
+        let png = element.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
+        let path = self.screenshots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
     /// Everything the app (and its driver) wrote to stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("app.log")).unwrap_or_default()

@@ -5,6 +5,7 @@
 mod console;
 mod keychain;
 mod leaks;
+mod usage;
 mod workloads;
 mod workspace;
 

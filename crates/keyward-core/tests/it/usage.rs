@@ -12,7 +12,14 @@ use keyward_core::usage::{self, PeriodPreset, SpendBy, UsageRequest};
 use keyward_core::PlatformClient;
 use keyward_gateway::meter::UsageEvent;
 
-fn event(project: &str, key: &str, model: &str, at: DateTime<Utc>, input: u64, output: u64) -> UsageEvent {
+fn event(
+    project: &str,
+    key: &str,
+    model: &str,
+    at: DateTime<Utc>,
+    input: u64,
+    output: u64,
+) -> UsageEvent {
     UsageEvent {
         project_id: project.into(),
         key_id: key.into(),
@@ -53,22 +60,72 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         .await
         .unwrap()
         .key;
-    let chat = client.create_key(&profile, "<script>alert(1)</script>").await.unwrap().key;
+    let chat = client
+        .create_key(&profile, "<script>alert(1)</script>")
+        .await
+        .unwrap()
+        .key;
 
     let today = Utc::now().duration_trunc(Duration::days(1)).unwrap();
     let meter = gateway.meter();
     // Five days ago: batch on llama; two days ago: chat on qwen and llama; today: both.
-    meter.record(event(&project, &batch.id, "llama", today - Duration::days(5) + Duration::hours(3), 400_000, 100_000));
-    meter.record(event(&project, &chat.id, "qwen", today - Duration::days(2) + Duration::hours(9), 1_000, 500));
-    meter.record(event(&project, &chat.id, "llama", today - Duration::days(2) + Duration::hours(9), 2_000, 1_000));
-    meter.record(event(&project, &batch.id, "llama", today + Duration::minutes(1), 600_000, 200_000));
-    meter.record(event(&project, &chat.id, "mystery-model", today + Duration::minutes(2), 10, 20));
+    meter.record(event(
+        &project,
+        &batch.id,
+        "llama",
+        today - Duration::days(5) + Duration::hours(3),
+        400_000,
+        100_000,
+    ));
+    meter.record(event(
+        &project,
+        &chat.id,
+        "qwen",
+        today - Duration::days(2) + Duration::hours(9),
+        1_000,
+        500,
+    ));
+    meter.record(event(
+        &project,
+        &chat.id,
+        "llama",
+        today - Duration::days(2) + Duration::hours(9),
+        2_000,
+        1_000,
+    ));
+    meter.record(event(
+        &project,
+        &batch.id,
+        "llama",
+        today + Duration::minutes(1),
+        600_000,
+        200_000,
+    ));
+    meter.record(event(
+        &project,
+        &chat.id,
+        "mystery-model",
+        today + Duration::minutes(2),
+        10,
+        20,
+    ));
     meter.flush(gateway.pool()).await.unwrap();
 
-    let store = ProfileStore::open(&dir.path().join("console.db"), Keychain::new("keyward-usage-test")).await.unwrap();
+    let store = ProfileStore::open(
+        &dir.path().join("console.db"),
+        Keychain::new("keyward-usage-test"),
+    )
+    .await
+    .unwrap();
     let prices = PriceTable::new(store.pool().clone());
-    prices.set(&price("llama", "1.00", "2.00"), Utc::now()).await.unwrap();
-    prices.set(&price("qwen", "0.50", "1.50"), Utc::now()).await.unwrap();
+    prices
+        .set(&price("llama", "1.00", "2.00"), Utc::now())
+        .await
+        .unwrap();
+    prices
+        .set(&price("qwen", "0.50", "1.50"), Utc::now())
+        .await
+        .unwrap();
     let table = prices.prices().await.unwrap();
 
     let request = UsageRequest {
@@ -83,7 +140,9 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         workload: None,
         spend_by: SpendBy::Key,
     };
-    let view = usage::load_view(&client, &profile, &request, &table, Utc::now()).await.unwrap();
+    let view = usage::load_view(&client, &profile, &request, &table, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(view.bucket, UsageBucket::Day);
     assert_eq!(view.summary.requests.current, 5.0);
     assert_eq!(view.summary.input_tokens.current, 1_003_010.0);
@@ -96,18 +155,32 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     assert_eq!(view.top_keys[0].name, "=batch jobs");
     assert_eq!(view.top_keys[1].name, "<script>alert(1)</script>");
     // The budget: 1.3M of 10M used this month (if "five days ago" was this month).
-    let budget = view.budgets.iter().find(|b| b.key_id == batch.id).expect("batch has a budget");
+    let budget = view
+        .budgets
+        .iter()
+        .find(|b| b.key_id == batch.id)
+        .expect("batch has a budget");
     assert_eq!(budget.limit, 10_000_000);
-    assert!(budget.used == 1_300_000 || budget.used == 800_000, "{budget:?}");
+    assert!(
+        budget.used == 1_300_000 || budget.used == 800_000,
+        "{budget:?}"
+    );
 
     // Every chart renders, in both themes, and names keys only as escaped text.
-    for theme in [keyward_core::charts::Theme::Light, keyward_core::charts::Theme::Dark] {
+    for theme in [
+        keyward_core::charts::Theme::Light,
+        keyward_core::charts::Theme::Dark,
+    ] {
         let screen = usage::screen(&view, theme, 1000).unwrap();
         assert!(screen.charts.iter().any(|c| c.id == "spend"));
         for chart in &screen.charts {
             assert!(!chart.rendered.svg.contains("<script"), "{}", chart.id);
         }
-        let top = screen.charts.iter().find(|c| c.id == "top_keys_tokens").unwrap();
+        let top = screen
+            .charts
+            .iter()
+            .find(|c| c.id == "top_keys_tokens")
+            .unwrap();
         assert!(top.rendered.svg.contains("&lt;script&gt;"));
     }
 
@@ -115,21 +188,40 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     let tokens = view.charts.iter().find(|c| c.id == "tokens").unwrap();
     assert_eq!(tokens.table.rows.len(), 30);
     let csv = usage::to_csv(&tokens.table);
-    let sum: i64 = csv.lines().skip(1).map(|l| l.split(',').nth(3).unwrap().parse::<i64>().unwrap()).sum();
+    let sum: i64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse::<i64>().unwrap())
+        .sum();
     assert_eq!(sum, 1_003_010);
-    let keys_csv = usage::to_csv(&view.charts.iter().find(|c| c.id == "top_keys_tokens").unwrap().table);
+    let keys_csv = usage::to_csv(
+        &view
+            .charts
+            .iter()
+            .find(|c| c.id == "top_keys_tokens")
+            .unwrap()
+            .table,
+    );
     assert!(keys_csv.contains(",'=batch jobs,"), "{keys_csv}");
 
     // The statement for this month: per key × model, then totals.
     let month = Utc::now().format("%Y-%m").to_string();
-    let statement = usage::statement(&client, &profile, None, &month, "UTC", &table).await.unwrap();
+    let statement = usage::statement(&client, &profile, None, &month, "UTC", &table)
+        .await
+        .unwrap();
     let total = statement.rows.iter().find(|r| r[2] == "TOTAL").unwrap();
     assert_eq!(total[8], "USD");
-    assert!(statement.rows.iter().any(|r| r[3] == "mystery-model" && r[8] == "unpriced"));
+    assert!(statement
+        .rows
+        .iter()
+        .any(|r| r[3] == "mystery-model" && r[8] == "unpriced"));
 
     // A viewer (finance) reads all of it.
     let minted: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/v1/projects/{project}/control-tokens", profile.base_url))
+        .post(format!(
+            "{}/v1/projects/{project}/control-tokens",
+            profile.base_url
+        ))
         .bearer_auth(owner.expose())
         .json(&serde_json::json!({"name": "finance", "role": "viewer"}))
         .send()
@@ -138,7 +230,13 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         .json()
         .await
         .unwrap();
-    let as_viewer = crate::profile(profile.base_url.clone(), &project, minted["secret"].as_str().unwrap());
-    let seen = usage::load_view(&client, &as_viewer, &request, &table, Utc::now()).await.unwrap();
+    let as_viewer = crate::profile(
+        profile.base_url.clone(),
+        &project,
+        minted["secret"].as_str().unwrap(),
+    );
+    let seen = usage::load_view(&client, &as_viewer, &request, &table, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(seen.summary.requests.current, 5.0);
 }
