@@ -324,6 +324,206 @@ async updateKeySettings(settings: KeySettings) : Promise<Result<KeySettings, App
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every workload's status and last probe: what the list polls.
+ */
+async workloadSummary() : Promise<Result<HealthSummary, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("workload_summary") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getWorkload(workloadId: string) : Promise<Result<Workload, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_workload", { workloadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The backends, task types and execution policies the gateway accepts.
+ */
+async workloadChoices() : Promise<WorkloadChoices> {
+    return await TAURI_INVOKE("workload_choices");
+},
+/**
+ * Every bad field of the form by the gateway's rules, without a request: the dialog
+ * shows them under their inputs.
+ */
+async checkWorkloadForm(form: WorkloadForm) : Promise<FieldProblem[]> {
+    return await TAURI_INVOKE("check_workload_form", { form });
+},
+async createWorkload(form: WorkloadForm) : Promise<Result<Workload, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_workload", { form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the form's changes: a PATCH of only the fields that differ from the workload
+ * as the platform has it now; unchanged when nothing differs.
+ */
+async updateWorkload(workloadId: string, form: WorkloadForm) : Promise<Result<Workload, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_workload", { workloadId, form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The keys that may call the workload `slug`: named ones (they lose it on delete) and
+ * project-wide ones.
+ */
+async workloadKeys(slug: string) : Promise<Result<KeyRef[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("workload_keys", { slug }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteWorkload(workloadId: string) : Promise<Result<DeletedWorkload, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_workload", { workloadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The workload's status and probe series over `period`, ending now.
+ */
+async workloadHealth(workloadId: string, period: HealthPeriod) : Promise<Result<WorkloadHealth, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("workload_health", { workloadId, period }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The workload's status and its health charts over `period`, drawn in Rust (SVG with
+ * hover data) at `width` px in `theme`, times in `time_zone` (IANA; UTC if unknown).
+ */
+async workloadCharts(workloadId: string, period: HealthPeriod, theme: Theme, width: number, timeZone: string) : Promise<Result<HealthView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("workload_charts", { workloadId, period, theme, width, timeZone }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Requests and tokens the workload served over `period`.
+ */
+async workloadUsage(slug: string, period: HealthPeriod) : Promise<Result<WorkloadUsage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("workload_usage", { slug, period }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Follows the workload's readiness phases until ready or error, sending each phase
+ * change through `on_event`; returns the last one.
+ */
+async followReadiness(slug: string, onEvent: TAURI_CHANNEL<ReadinessEvent>) : Promise<Result<ReadinessEvent, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("follow_readiness", { slug, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The status changes the background watch has seen, newest first.
+ */
+async workloadEvents() : Promise<StatusChange[]> {
+    return await TAURI_INVOKE("workload_events");
+},
+async usageView(request: UsageRequest, theme: Theme, width: number) : Promise<Result<UsageScreen, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("usage_view", { request, theme, width }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Re-renders the last view (theme switch, window resize) without asking the platform.
+ */
+async rerenderUsage(theme: Theme, width: number) : Promise<Result<UsageScreen, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rerender_usage", { theme, width }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Exports the table behind a chart as CSV. `None` when the user cancelled.
+ */
+async exportUsageCsv(chartId: string) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_usage_csv", { chartId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Exports a chart as PNG or SVG in the given theme. `None` when the user cancelled.
+ */
+async exportUsageChart(chartId: string, format: ChartFormat, theme: Theme, width: number) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_usage_chart", { chartId, format, theme, width }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The monthly statement (per key × model: requests, tokens, spend) as CSV.
+ */
+async exportStatement(month: string, timeZone: string, projectId: string | null) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_statement", { month, timeZone, projectId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listPrices() : Promise<Result<ModelPrice[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_prices") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setPrice(price: ModelPrice) : Promise<Result<ModelPrice, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_price", { price }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async removePrice(model: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_price", { model }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -337,17 +537,46 @@ async updateKeySettings(settings: KeySettings) : Promise<Result<KeySettings, App
 
 /** user-defined types **/
 
+/**
+ * A key whose `workloads` scope named a deleted workload.
+ */
+export type AffectedKey = { id: string; name: string; 
+/**
+ * The workloads the key may still call (empty: none).
+ */
+remaining_workloads: string[] }
 export type AppError = { code: ErrorCode; message: string; field: string | null }
 /**
  * One audited mutation. `changes` maps a field to `{"old", "new"}`; never a secret.
  */
 export type AuditEvent = { id: string; project_id: string; at: string; actor_id: string; actor_label: string; action: string; target_type: string; target_id: string; changes: JsonValue }
 export type AuditPage = { events: AuditEvent[]; total: number; limit: number; offset: number }
+/**
+ * A key's budget in its current period.
+ */
+export type BudgetBurn = { key_id: string; key_name: string; period: TokenLimitPeriod; period_start: string; period_end: string; limit: number; used: number; 
+/**
+ * When the budget runs out at the average rate so far; `None` if it lasts the period.
+ */
+runs_out_at: string | null; exhausted: boolean }
 export type BulkRevokeFailure = { key_id: string; error: AppError }
 /**
  * A bulk revoke's outcome, key by key.
  */
 export type BulkRevokeReport = { revoked: InferenceKey[]; failed: BulkRevokeFailure[] }
+/**
+ * A summary card: this period, the previous one, the change in percent.
+ */
+export type Change = { current: number; previous: number; 
+/**
+ * `None` when the previous period had nothing (no meaningful percentage).
+ */
+change_percent: number | null }
+export type ChartFormat = "png" | "svg"
+/**
+ * One rendered health chart of the workload page.
+ */
+export type ChartView = { id: string; rendered: Rendered }
 /**
  * What *Test connection* found: who the token is, in which project, with which role.
  */
@@ -365,6 +594,10 @@ export type CopyReceipt = { clear_after_seconds: number }
  * What `create_key` and `rotate_key` return: the key and its one-time reveal.
  */
 export type CreatedKeyView = { key: InferenceKey; reveal: Reveal }
+/**
+ * `DELETE /api/workloads/{id}`: what was deleted and which keys lost it from scope.
+ */
+export type DeletedWorkload = { deleted: boolean; workload: Workload; affected_keys: AffectedKey[] }
 /**
  * What went wrong, as a stable machine-readable code.
  */
@@ -466,6 +699,52 @@ export type Expiry =
  */
 { kind: "in_days"; days: number }
 /**
+ * One bad field of a form, for the input it belongs under.
+ */
+export type FieldProblem = { field: string; message: string }
+/**
+ * One GPU, from a DCGM exporter scrape.
+ */
+export type Gpu = { gpu: string; util_pct: number | null; fb_used_mib: number | null; fb_free_mib: number | null; temp_c: number | null; power_w: number | null; 
+/**
+ * The last XID error code (0 = none).
+ */
+xid: number | null }
+/**
+ * The workload page's period picker.
+ */
+export type HealthPeriod = "hour" | "six_hours" | "day" | "week"
+/**
+ * One stored probe. Latencies in seconds, `kv_cache` as a fraction (0–1).
+ */
+export type HealthPoint = { at: string; liveness: string; status: string; reason: string; running: number | null; waiting: number | null; kv_cache: number | null; ttft_p50: number | null; ttft_p95: number | null; e2e_p50: number | null; e2e_p95: number | null; prompt_tokens_per_s: number | null; generation_tokens_per_s: number | null; gpus: Gpu[] }
+/**
+ * `GET /api/projects/{project}/workloads/health`.
+ */
+export type HealthSummary = { workloads: WorkloadHealthSummary[] }
+/**
+ * The workload page's health: status, reason and the charts over the period.
+ */
+export type HealthView = { status: string; reason: string; checked_at: string | null; 
+/**
+ * Probes in the period (0: nothing to chart yet).
+ */
+probes: number; charts: ChartView[] }
+/**
+ * What the UI's tooltip shows for one bucket (time charts) or one bar.
+ * 
+ * Time charts: `x` is the bucket centre, `y` the top of the stack or the highest line,
+ * `title` the bucket start in the chart's zone; series without data in the bucket are
+ * left out, and stacked charts end with a "Total" value. Bar charts: `x`/`y` is the
+ * bar's end, `title` its full label.
+ */
+export type HoverPoint = { x: number; y: number; title: string; values: HoverValue[]; highlighted: boolean }
+export type HoverValue = { series: string; value: number; 
+/**
+ * The value formatted with the chart's unit.
+ */
+text: string }
+/**
  * An import candidate as the UI sees it: masked, addressed by id.
  */
 export type ImportCandidateView = { id: string; source: string; name: string; kind: PlatformKind; base_url: string | null; project_id: string | null; masked: string }
@@ -553,6 +832,7 @@ label?: string | null; expiring_within_days?: number | null;
  * `created_at` (default), `last_used_at` or `name`.
  */
 sort?: KeySort | null; limit?: number | null; offset?: number | null }
+export type KeyName = { id: string; name: string }
 /**
  * A paged list, newest first unless `sort` says otherwise.
  */
@@ -561,6 +841,14 @@ export type KeyPage = { keys: InferenceKey[];
  * Keys matching the filters, over all pages.
  */
 total: number; limit: number; offset: number }
+/**
+ * A key that may call a workload, for the workload page and the delete warning.
+ */
+export type KeyRef = { id: string; name: string; status: KeyStatus; 
+/**
+ * The key may call every workload of the project (`*`), not this one by name.
+ */
+project_wide: boolean }
 /**
  * Console preferences the Keys workspace uses.
  */
@@ -597,16 +885,41 @@ export type LeakSearch = { leak_id: string; masked: string; matches: LeakMatch[]
  * A profile the search could not look in, and why.
  */
 export type LeakSearchGap = { profile_id: string; profile_name: string; error: AppError }
+/**
+ * One row of the price table, as the UI shows and edits it.
+ */
+export type ModelPrice = { model: string; 
+/**
+ * Decimal text, e.g. "2.50" per 1M input tokens.
+ */
+input_per_million: string; output_per_million: string; 
+/**
+ * ISO 4217 code, e.g. "USD".
+ */
+currency: string; updated_at: string | null }
 export type ModelUsage = { model: string; requests: number; input_tokens: number; output_tokens: number }
+/**
+ * An amount of money: integer micros and the display text.
+ */
+export type Money = { currency: string; micros: number; 
+/**
+ * "12.30 USD"
+ */
+text: string }
 /**
  * A secret someone pasted (it arrives once, from the user's clipboard).
  */
 export type PastedSecret = { secret: string }
+export type PeriodPreset = "last_24_hours" | "last_7_days" | "last_30_days" | "last_90_days" | "month_to_date" | "previous_month" | "custom"
 /**
  * Which platform a profile talks to. Only keyward-gateway has a client so far; the
  * other kinds can be stored (e.g. from an import) and get their adapters later.
  */
 export type PlatformKind = "keyward" | "inferencekey" | "podstack"
+/**
+ * The plot's rectangle in the SVG's pixel space (inside the axes).
+ */
+export type PlotArea = { left: number; top: number; right: number; bottom: number }
 /**
  * A profile as the UI submits it. `token` is write-only: empty on an edit keeps the
  * stored one; the UI never receives it back.
@@ -614,10 +927,40 @@ export type PlatformKind = "keyward" | "inferencekey" | "podstack"
 export type ProfileForm = { name: string; kind: PlatformKind; base_url: string; project_id: string; notes?: string; token: string | null }
 export type ProfileList = { profiles: StoredProfile[]; active_id: string }
 /**
+ * One phase change of a workload on its way to ready.
+ */
+export type ReadinessEvent = { phase: ReadinessPhase; message: string; 
+/**
+ * Since the stream opened, in milliseconds.
+ */
+elapsed_ms: number }
+/**
+ * A readiness phase, in the order a workload passes through them.
+ */
+export type ReadinessPhase = "scheduling" | "provisioning" | "bootstrapping" | "ready" | "error"
+export type Rendered = { svg: string; width: number; height: number; plot: PlotArea; hover: HoverPoint[] }
+/**
  * What the UI receives once: the panel's id and the secret to show.
  */
 export type Reveal = { id: string; secret: string }
 export type Role = "owner" | "admin" | "viewer"
+/**
+ * A chart as the screen shows it: the SVG, its hover data, and what it is.
+ */
+export type ShownChart = { id: string; title: string; rendered: Rendered }
+export type SpendBy = "model" | "key"
+/**
+ * A bucket flagged as a spike.
+ */
+export type Spike = { bucket: string; tokens: number; baseline: number }
+/**
+ * One change of a workload's status, for the in-app event log.
+ */
+export type StatusChange = { at: string; workload_id: string; slug: string; from: string; to: string; reason: string; 
+/**
+ * A desktop notification was sent for this change.
+ */
+notified: boolean }
 /**
  * The stored settings of a profile (no token).
  */
@@ -626,10 +969,48 @@ export type StoredProfile = { id: string; name: string; kind: PlatformKind; base
  * The embedded gateway's profile: not deletable, address managed by the app.
  */
 builtin: boolean }
+export type Summary = { requests: Change; errors: Change; input_tokens: Change; output_tokens: Change; 
+/**
+ * Spend in the main currency (the one with the most spend), micros as f64.
+ */
+spend: Change; currency: string | null; 
+/**
+ * Every currency's spend this period (more than one only if prices mix currencies).
+ */
+spend_by_currency: Money[]; estimated_requests: number; unpriced_tokens: number }
+export type TAURI_CHANNEL<TSend> = null
+/**
+ * Light or dark, matching the UI's theme.
+ */
+export type Theme = "light" | "dark"
 /**
  * The window a `token_limit` budget applies to.
  */
 export type TokenLimitPeriod = "minute" | "hour" | "day" | "week" | "month"
+/**
+ * A row of the top keys or top models table.
+ */
+export type TopRow = { 
+/**
+ * Key id, or the model name.
+ */
+id: string; 
+/**
+ * Key name, or the model name.
+ */
+name: string; totals: Totals; 
+/**
+ * In the main currency; `None` when nothing of it was priced.
+ */
+spend: Money | null; unpriced_tokens: number }
+/**
+ * One bucket's sums.
+ */
+export type Totals = { requests: number; errors: number; input_tokens: number; output_tokens: number; estimated_requests: number }
+/**
+ * Width of one time bucket; `none` sums the whole range into one row per group.
+ */
+export type UsageBucket = "minute" | "hour" | "day" | "none"
 /**
  * Usage in one time bucket.
  */
@@ -638,6 +1019,30 @@ export type UsagePoint = {
  * Start of the bucket.
  */
 at: string; requests: number; input_tokens: number; output_tokens: number }
+/**
+ * What the Usage & Spend screen asks for.
+ */
+export type UsageRequest = { preset: PeriodPreset; 
+/**
+ * First and last local day of a custom range (inclusive), `YYYY-MM-DD`.
+ */
+custom_start: string | null; custom_end: string | null; 
+/**
+ * IANA name, e.g. "UTC", "Europe/Berlin".
+ */
+time_zone: string; 
+/**
+ * `None`: chosen to fit the period.
+ */
+bucket: UsageBucket | null; 
+/**
+ * `None`: the profile's project.
+ */
+project_id: string | null; key_ids: string[]; models: string[]; workload: string | null; spend_by: SpendBy }
+/**
+ * The view without the tables behind the charts (those stay in Rust for export).
+ */
+export type UsageScreen = { project_id: string; start: string; end: string; previous_start: string; previous_end: string; bucket: UsageBucket; time_zone: string; summary: Summary; top_keys: TopRow[]; top_models: TopRow[]; unpriced_models: string[]; spikes: Spike[]; budgets: BudgetBurn[]; models_seen: string[]; keys_seen: KeyName[]; charts: ShownChart[] }
 export type Workload = { id: string; project_id: string; name: string; slug: string; model_name: string; backend: string; task_type: string; description: string | null; command: string | null; vllm_version: string | null; config: JsonValue | null; execution_policy: string | null; execution_policy_config: JsonValue | null; worker_id: string | null; gpu_resource_id: string | null; 
 /**
  * Base URL of the OpenAI-compatible server behind this workload (`…/v1` is added).
@@ -647,11 +1052,61 @@ upstream_url: string | null;
  * Prometheus endpoints: the model server's `/metrics`, a DCGM exporter…
  */
 metrics_urls: string[]; created_at: string; updated_at: string }
+/**
+ * The choices the form offers, straight from the gateway's lists.
+ */
+export type WorkloadChoices = { backends: string[]; task_types: string[]; execution_policies: string[] }
+/**
+ * The whole desired state of a workload, as the create and edit dialogs hold it.
+ * Blank text means "not set"; `config` and `execution_policy_config` are JSON text.
+ */
+export type WorkloadForm = { name: string; slug: string; model_name: string; backend: string; task_type: string; description: string; command: string; vllm_version: string; config: string; execution_policy: string; execution_policy_config: string; worker_id: string; gpu_resource_id: string; upstream_url: string; metrics_urls: string[] }
+/**
+ * `GET /api/workloads/{id}/health`: the current status and the probe series.
+ */
+export type WorkloadHealth = { workload_id: string; 
+/**
+ * `healthy`, `degraded`, `down` or `unknown` (not probed yet).
+ */
+status: string; 
+/**
+ * Why, in words ("KV cache 97% for 5 min", "Health check timed out 3× in a row").
+ */
+reason: string; checked_at: string | null; series: HealthPoint[] }
+/**
+ * One workload in the project-wide summary: its status and the last probe's numbers,
+ * from the prober's memory (no history query), so polling it is cheap.
+ */
+export type WorkloadHealthSummary = { workload_id: string; slug: string; 
+/**
+ * `healthy`, `degraded`, `down` or `unknown`.
+ */
+status: string; reason: string; 
+/**
+ * When the last probe ran; `null` before the first one.
+ */
+checked_at: string | null; 
+/**
+ * GPUs the metrics reported (0 without a DCGM exporter).
+ */
+gpus: number; running: number | null; waiting: number | null; 
+/**
+ * KV cache use as a fraction (0–1).
+ */
+kv_cache: number | null; 
+/**
+ * End-to-end request latency p95 over the last probe interval, seconds.
+ */
+e2e_p95: number | null }
 export type WorkloadList = { workloads: Workload[] }
 /**
  * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
  */
 export type WorkloadScopeWire = string | string[]
+/**
+ * What a workload served over a period, from the project usage report.
+ */
+export type WorkloadUsage = { requests: number; errors: number; input_tokens: number; output_tokens: number }
 
 /** tauri-specta globals **/
 
