@@ -33,6 +33,19 @@ const COMMANDS: &[&str] = &[
     "close_reveal",
     "key_settings",
     "update_key_settings",
+    "workload_summary",
+    "get_workload",
+    "workload_choices",
+    "check_workload_form",
+    "create_workload",
+    "update_workload",
+    "workload_keys",
+    "delete_workload",
+    "workload_health",
+    "workload_charts",
+    "workload_usage",
+    "follow_readiness",
+    "workload_events",
 ];
 
 fn main() {

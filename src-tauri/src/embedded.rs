@@ -63,6 +63,16 @@ pub async fn start(data_dir: &Path, console: &Console) -> Result<EmbeddedGateway
     let (gateway, project) = Gateway::open_embedded(data_dir, now)
         .await
         .map_err(gateway_error)?;
+    // Debug builds only: the e2e tests probe faster than the 10 s default.
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("KEYWARD_PROBE_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        gateway
+            .probe_config()
+            .set_interval(std::time::Duration::from_millis(ms));
+    }
     let previous = console
         .store()
         .find(keyward_core::console::LOCAL_PROFILE_ID)

@@ -12,6 +12,7 @@ mod embedded;
 
 use keyward_core::keychain::{self, Keychain};
 use keyward_core::profiles::ProfileStore;
+use keyward_core::workload_watch::HealthWatch;
 use keyward_core::{Console, PlatformClient, RevealVault};
 use std::path::PathBuf;
 use tauri::Manager;
@@ -57,6 +58,53 @@ async fn start(
     Ok((console, gateway))
 }
 
+/// How often the background watch asks for the health summary (one cheap request,
+/// whatever the screen). Debug builds honour `KEYWARD_HEALTH_WATCH_MS` for the e2e tests.
+fn watch_interval() -> std::time::Duration {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("KEYWARD_HEALTH_WATCH_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return std::time::Duration::from_millis(ms);
+    }
+    std::time::Duration::from_secs(15)
+}
+
+/// Polls the active profile's health summary and turns status changes into desktop
+/// notifications (the rules, and the five-minute quiet period, are in
+/// `keyward_core::workload_watch`). Failures (no profile, gateway away) are skipped:
+/// the Workloads screen shows them; a notification about the watch itself would be noise.
+async fn watch_health(app: tauri::AppHandle) {
+    use tauri_plugin_notification::NotificationExt;
+    let mut ticks = tokio::time::interval(watch_interval());
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let console = app.state::<Console>();
+        let watch = app.state::<HealthWatch>();
+        let notices = match watch.check(&console, chrono::Utc::now()).await {
+            Ok(notices) => notices,
+            Err(error) => {
+                tracing::debug!(%error, "health watch skipped a check");
+                continue;
+            }
+        };
+        for notice in notices {
+            tracing::info!(workload_id = %notice.workload_id, title = %notice.title, "workload notification");
+            if let Err(error) = app
+                .notification()
+                .builder()
+                .title(&notice.title)
+                .body(&notice.body)
+                .show()
+            {
+                tracing::warn!(%error, "desktop notification failed");
+            }
+        }
+    }
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -76,6 +124,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -84,6 +133,8 @@ pub fn run() {
             app.manage(console);
             app.manage(gateway);
             app.manage(RevealVault::default());
+            app.manage(HealthWatch::default());
+            tauri::async_runtime::spawn(watch_health(app.handle().clone()));
             Ok(())
         })
         .on_window_event(|window, event| {

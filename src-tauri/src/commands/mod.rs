@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod profiles;
+pub mod workloads;
 
 use specta_typescript::Typescript;
 use std::path::Path;
@@ -41,6 +42,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         keys::close_reveal,
         keys::key_settings,
         keys::update_key_settings,
+        workloads::workload_summary,
+        workloads::get_workload,
+        workloads::workload_choices,
+        workloads::check_workload_form,
+        workloads::create_workload,
+        workloads::update_workload,
+        workloads::workload_keys,
+        workloads::delete_workload,
+        workloads::workload_health,
+        workloads::workload_charts,
+        workloads::workload_usage,
+        workloads::follow_readiness,
+        workloads::workload_events,
     ])
 }
 

@@ -1,0 +1,154 @@
+// Workloads screen against mocked commands: the list with badges, reasons and the
+// issue's columns; filter by status; sort by a column (aria-sort); loading, empty and
+// error states; the event log; delete naming the keys that lose the workload; the
+// readiness view after create; a workload's page and back.
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { commands } from "$lib/bindings";
+import { withSession } from "$lib/profiles/fixtures";
+import WorkloadsScreen from "./WorkloadsScreen.svelte";
+import { deferred, failure, healthView, keyRef, ok, statusChange, summary, workload } from "./fixtures";
+
+vi.mock("$lib/bindings", () => ({
+  commands: {
+    listWorkloads: vi.fn(),
+    workloadSummary: vi.fn(),
+    workloadEvents: vi.fn(),
+    workloadKeys: vi.fn(),
+    deleteWorkload: vi.fn(),
+    workloadCharts: vi.fn(),
+    workloadUsage: vi.fn(),
+    workloadChoices: vi.fn(),
+    checkWorkloadForm: vi.fn(),
+    createWorkload: vi.fn(),
+    followReadiness: vi.fn(),
+    listProfiles: vi.fn(),
+    activeProfile: vi.fn(),
+  },
+}));
+vi.mock("$lib/platform/channel", () => ({ openChannel: vi.fn(() => ({})) }));
+
+const chat = workload({ slug: "chat", name: "Chat", model_name: "llama-3-8b" });
+const embed = workload({ slug: "embed", name: "Embeddings", model_name: "bge-m3", task_type: "embedding" });
+const batch = workload({ slug: "batch", name: "Batch", model_name: "qwen" });
+
+function healthy() {
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [chat, embed, batch] }));
+  vi.mocked(commands.workloadSummary).mockResolvedValue(
+    ok({
+      workloads: [
+        summary({ slug: "chat", status: "degraded", reason: "KV cache 99% for 5 min.", kv_cache: 0.99 }),
+        summary({ slug: "embed", status: "healthy" }),
+        summary({ slug: "batch", status: "down", reason: "Engine dead: GET /health answered 503.", gpus: 0, running: null, waiting: null, kv_cache: null, e2e_p95: null }),
+      ],
+    }),
+  );
+}
+
+function renderScreen() {
+  const { context } = withSession();
+  return { user: userEvent.setup(), ...render(WorkloadsScreen, { context }) };
+}
+
+function slugs(): string[] {
+  return screen.getAllByTestId(/^workload-row-/).map((row) => row.dataset.testid!.replace("workload-row-", ""));
+}
+
+beforeEach(() => {
+  vi.mocked(commands.workloadEvents).mockResolvedValue([]);
+  healthy();
+});
+
+describe("WorkloadsScreen", () => {
+  it("lists every workload with its status badge, reason and last probe numbers, trouble first", async () => {
+    renderScreen();
+    const row = await screen.findByTestId("workload-row-chat");
+    expect(slugs()).toEqual(["batch", "chat", "embed"]);
+    const cells = within(row);
+    expect(cells.getByTestId("status-badge")).toHaveTextContent("Degraded");
+    expect(cells.getByTestId("reason-chat")).toHaveTextContent("KV cache 99% for 5 min.");
+    expect(cells.getByTestId("kv-chat")).toHaveTextContent("99 %");
+    expect(row).toHaveTextContent("llama-3-8b");
+    expect(row).toHaveTextContent("850 ms");
+    const down = within(screen.getByTestId("workload-row-batch"));
+    expect(down.getByTestId("status-badge")).toHaveAttribute("data-status", "down");
+    expect(down.getByTestId("kv-batch")).toHaveTextContent("—");
+    for (const name of ["Name", "Slug", "Model", "Backend", "Task", "Status", "GPUs", "Running", "Waiting", "KV cache", "p95", "Last probe"]) {
+      expect(screen.getByRole("columnheader", { name: new RegExp(name) })).toBeInTheDocument();
+    }
+  });
+
+  it("filters by status with counts, and sorts by a column both ways", async () => {
+    const { user } = renderScreen();
+    await screen.findByTestId("workload-row-chat");
+    expect(screen.getByTestId("workloads-filter-down").closest("label")).toHaveTextContent("Down 1");
+    await user.click(screen.getByTestId("workloads-filter-healthy"));
+    expect(slugs()).toEqual(["embed"]);
+    await user.click(screen.getByTestId("workloads-filter-unknown"));
+    expect(screen.getByTestId("workloads-no-match")).toBeInTheDocument();
+    await user.click(screen.getByTestId("workloads-filter-all"));
+
+    await user.click(screen.getByTestId("sort-name"));
+    expect(slugs()).toEqual(["batch", "chat", "embed"]);
+    expect(screen.getByTestId("sort-name").closest("th")).toHaveAttribute("aria-sort", "ascending");
+    await user.click(screen.getByTestId("sort-name"));
+    expect(slugs()).toEqual(["embed", "chat", "batch"]);
+    expect(screen.getByTestId("sort-name").closest("th")).toHaveAttribute("aria-sort", "descending");
+  });
+
+  it("shows loading, then an error with retry; and the empty state", async () => {
+    const first = deferred<Awaited<ReturnType<typeof commands.listWorkloads>>>();
+    vi.mocked(commands.listWorkloads).mockReturnValueOnce(first.promise);
+    const { user } = renderScreen();
+    expect(screen.getByTestId("workloads-loading")).toBeInTheDocument();
+    first.resolve(failure("Cannot reach http://127.0.0.1:1.", "unavailable"));
+    expect(await screen.findByTestId("workloads-error")).toHaveTextContent("Cannot reach");
+    vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+    await user.click(screen.getByTestId("workloads-retry"));
+    expect(await screen.findByTestId("workloads-empty")).toHaveTextContent("No workloads yet");
+    expect(screen.queryByTestId("workloads-error")).not.toBeInTheDocument();
+  });
+
+  it("shows the status changes the watch logged, and which were notified", async () => {
+    vi.mocked(commands.workloadEvents).mockResolvedValue([
+      statusChange(),
+      statusChange({ from: "degraded", to: "down", reason: "Engine dead", notified: false }),
+    ]);
+    renderScreen();
+    const log = await screen.findByTestId("event-log");
+    await vi.waitFor(() => expect(within(log).getAllByTestId("event")).toHaveLength(2));
+    const [first, second] = within(log).getAllByTestId("event");
+    expect(first).toHaveTextContent("KV cache 99% for 5 min.");
+    expect(first).toHaveTextContent("notified");
+    expect(second).not.toHaveTextContent("notified");
+  });
+
+  it("names the keys that lose a workload before deleting it, and reports what changed", async () => {
+    vi.mocked(commands.workloadKeys).mockResolvedValue(
+      ok([keyRef({ name: "chat-frontend" }), keyRef({ id: "key_2", name: "everything", project_wide: true })]),
+    );
+    vi.mocked(commands.deleteWorkload).mockResolvedValue(
+      ok({ deleted: true, workload: chat, affected_keys: [{ id: "key_1", name: "chat-frontend", remaining_workloads: [] }] }),
+    );
+    const { user } = renderScreen();
+    await user.click(await screen.findByTestId("delete-chat"));
+    const dialog = await screen.findByTestId("delete-workload");
+    expect(await within(dialog).findByTestId("affected-keys")).toHaveTextContent("chat-frontend");
+    expect(dialog).toHaveTextContent("1 key with project-wide access");
+    await user.click(within(dialog).getByTestId("confirm-delete-workload"));
+    expect(commands.deleteWorkload).toHaveBeenCalledWith(chat.id);
+    expect(await screen.findByTestId("workloads-notice")).toHaveTextContent("Removed from the scope of 1 key: chat-frontend.");
+  });
+
+  it("opens a workload's page and comes back to the list", async () => {
+    vi.mocked(commands.workloadCharts).mockResolvedValue(ok(healthView()));
+    vi.mocked(commands.workloadKeys).mockResolvedValue(ok([]));
+    vi.mocked(commands.workloadUsage).mockResolvedValue(ok({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0 }));
+    const { user } = renderScreen();
+    await user.click(await screen.findByTestId("open-chat"));
+    expect(await screen.findByTestId("workload-page")).toHaveTextContent("Chat");
+    await user.click(screen.getByTestId("workload-back"));
+    expect(await screen.findByTestId("workload-row-chat")).toBeInTheDocument();
+  });
+});
