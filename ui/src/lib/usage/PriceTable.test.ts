@@ -1,0 +1,139 @@
+// The price table: rows listed from the console's database; the form checked before
+// any request (non-negative decimals with at most 6 decimals, a three-letter currency)
+// with each problem under its field; the server's field errors mapped back the same
+// way; save sends the trimmed, upper-cased price and lists it; edit and remove a row;
+// the screen is told that spend changed.
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { commands, type ModelPrice } from "$lib/bindings";
+import { failure, ok } from "$lib/keys/fixtures";
+import PriceTable from "./PriceTable.svelte";
+
+vi.mock("$lib/bindings", () => ({ commands: { listPrices: vi.fn(), setPrice: vi.fn(), removePrice: vi.fn() } }));
+
+const listPrices = vi.mocked(commands.listPrices);
+const setPrice = vi.mocked(commands.setPrice);
+const removePrice = vi.mocked(commands.removePrice);
+
+function price(overrides: Partial<ModelPrice> = {}): ModelPrice {
+  return {
+    model: "gpt-4o",
+    input_per_million: "2.50",
+    output_per_million: "10.00",
+    currency: "USD",
+    updated_at: "2026-11-01T09:00:00Z",
+    ...overrides,
+  };
+}
+
+function setup(props: { suggestions?: string[]; initialModel?: string } = {}) {
+  const onclose = vi.fn();
+  const onchanged = vi.fn();
+  render(PriceTable, { ...props, onclose, onchanged });
+  return { user: userEvent.setup(), onclose, onchanged };
+}
+
+const field = (id: string) => screen.getByTestId(id) as HTMLInputElement;
+
+async function fill(user: ReturnType<typeof userEvent.setup>, values: Record<string, string>) {
+  for (const [id, value] of Object.entries(values)) {
+    await user.clear(field(id));
+    if (value !== "") await user.type(field(id), value);
+  }
+}
+
+beforeEach(() => {
+  listPrices.mockReset();
+  setPrice.mockReset();
+  removePrice.mockReset();
+  listPrices.mockResolvedValue(ok([price()]));
+});
+
+describe("PriceTable", () => {
+  it("lists the prices", async () => {
+    setup();
+    const row = await screen.findByTestId("price-row");
+    expect(row).toHaveTextContent("gpt-4o");
+    expect(row).toHaveTextContent("2.50");
+    expect(row).toHaveTextContent("10.00");
+    expect(row).toHaveTextContent("USD");
+  });
+
+  it("names every problem under its field before any request", async () => {
+    const { user } = setup();
+    await screen.findByTestId("price-row");
+    await fill(user, { "price-model": "", "price-input": "-1", "price-output": "1.1234567", "price-currency": "US" });
+    await user.click(screen.getByTestId("price-save"));
+    expect(setPrice).not.toHaveBeenCalled();
+    expect(field("price-model")).toHaveAttribute("aria-invalid", "true");
+    expect(field("price-input")).toHaveAccessibleDescription(/at most 6 decimals, not negative/);
+    expect(field("price-output")).toHaveAccessibleDescription(/at most 6 decimals/);
+    expect(field("price-currency")).toHaveAccessibleDescription(/three-letter currency code/);
+  });
+
+  it("saves a trimmed, upper-cased price, lists it and tells the screen", async () => {
+    setPrice.mockImplementation(async (p) => ok({ ...p, updated_at: "2026-11-22T10:00:00Z" }));
+    const { user, onchanged } = setup({ suggestions: ["llama-3-8b"], initialModel: "llama-3-8b" });
+    await screen.findByTestId("price-row");
+    expect(field("price-model")).toHaveValue("llama-3-8b");
+    await fill(user, { "price-input": " 0.15 ", "price-output": "0.6", "price-currency": "eur" });
+    await user.click(screen.getByTestId("price-save"));
+    expect(setPrice).toHaveBeenCalledWith({
+      model: "llama-3-8b",
+      input_per_million: "0.15",
+      output_per_million: "0.6",
+      currency: "EUR",
+      updated_at: null,
+    });
+    await vi.waitFor(() => expect(screen.getAllByTestId("price-row")).toHaveLength(2));
+    expect(screen.getByText("Saved the price of llama-3-8b.")).toBeInTheDocument();
+    expect(onchanged).toHaveBeenCalledTimes(1);
+    expect(field("price-model")).toHaveValue("");
+  });
+
+  it("puts the server's field error under that field", async () => {
+    setPrice.mockResolvedValue(
+      failure("input_per_million is over 1000000 per million tokens; check the decimal point.", "invalid_input", "input_per_million"),
+    );
+    const { user, onchanged } = setup();
+    await screen.findByTestId("price-row");
+    await fill(user, { "price-model": "big", "price-input": "999999", "price-output": "1" });
+    await user.click(screen.getByTestId("price-save"));
+    await vi.waitFor(() => expect(field("price-input")).toHaveAttribute("aria-invalid", "true"));
+    expect(field("price-input")).toHaveAccessibleDescription(/check the decimal point/);
+    expect(onchanged).not.toHaveBeenCalled();
+  });
+
+  it("shows a server error without a field above the form", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    setPrice.mockResolvedValue(failure("The console database is read-only."));
+    const { user } = setup();
+    await screen.findByTestId("price-row");
+    await fill(user, { "price-model": "m", "price-input": "1", "price-output": "1" });
+    await user.click(screen.getByTestId("price-save"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("read-only");
+  });
+
+  it("edits a row in the form and removes a row", async () => {
+    removePrice.mockResolvedValue(ok(null));
+    const { user, onchanged } = setup();
+    const row = await screen.findByTestId("price-row");
+    await user.click(within(row).getByRole("button", { name: "Edit" }));
+    expect(field("price-model")).toHaveValue("gpt-4o");
+    expect(field("price-input")).toHaveValue("2.50");
+    expect(screen.getByTestId("price-save")).toHaveTextContent("Save price");
+    await user.click(within(row).getByRole("button", { name: "Remove the price of gpt-4o" }));
+    expect(removePrice).toHaveBeenCalledWith("gpt-4o");
+    await vi.waitFor(() => expect(screen.queryByTestId("price-row")).not.toBeInTheDocument());
+    expect(onchanged).toHaveBeenCalledTimes(1);
+  });
+
+  it("closes on Close and on Escape", async () => {
+    const { user, onclose } = setup();
+    await screen.findByTestId("price-row");
+    await user.click(screen.getByRole("button", { name: "Close" }));
+    await user.keyboard("{Escape}");
+    expect(onclose).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,441 @@
+// The Usage & Spend screen against mocked commands: the request each control sends
+// (presets, a custom range only once both days are chosen, bucket, zone), totals with
+// the change vs the previous period, the unpriced-model warning and its way to the
+// price table, exports that show the saved file or the error in the card, the empty,
+// slow and failed states (Retry), a server's field error under its field, a hover
+// tooltip from the pointer and from the arrow keys, a redraw on a theme switch without
+// a refetch, and a key named like a script tag that stays text everywhere.
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { commands, type UsageRequest } from "$lib/bindings";
+import { deferred, failure, ok } from "$lib/keys/fixtures";
+import { withSession } from "$lib/profiles/fixtures";
+import UsageScreen from "./UsageScreen.svelte";
+import { emptyScreen, shownChart, summary, topRow, usageScreen, change } from "./fixtures";
+
+vi.mock("$lib/bindings", () => ({
+  commands: {
+    usageView: vi.fn(),
+    rerenderUsage: vi.fn(),
+    exportUsageCsv: vi.fn(),
+    exportUsageChart: vi.fn(),
+    exportStatement: vi.fn(),
+    listPrices: vi.fn(),
+    setPrice: vi.fn(),
+    removePrice: vi.fn(),
+    listWorkloads: vi.fn(),
+  },
+}));
+
+const usageView = vi.mocked(commands.usageView);
+const rerenderUsage = vi.mocked(commands.rerenderUsage);
+const exportUsageCsv = vi.mocked(commands.exportUsageCsv);
+const exportUsageChart = vi.mocked(commands.exportUsageChart);
+const exportStatement = vi.mocked(commands.exportStatement);
+const listPrices = vi.mocked(commands.listPrices);
+
+/** The last request the screen sent. */
+function lastRequest(): UsageRequest {
+  const call = usageView.mock.lastCall;
+  if (!call) throw new Error("usageView was not called");
+  return call[0];
+}
+
+/** A date input as a browser reports a picked day: input, then change. */
+async function pickDay(testId: string, day: string) {
+  const input = screen.getByTestId(testId);
+  await fireEvent.input(input, { target: { value: day } });
+  await fireEvent.change(input);
+}
+
+function renderUsage() {
+  const { session, context } = withSession();
+  return { session, user: userEvent.setup(), ...render(UsageScreen, { context }) };
+}
+
+async function loaded() {
+  await vi.waitFor(() => expect(screen.getByTestId("usage-total-requests")).toBeInTheDocument());
+}
+
+beforeEach(() => {
+  for (const command of Object.values(commands)) vi.mocked(command).mockReset();
+  usageView.mockResolvedValue(ok(usageScreen()));
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+  listPrices.mockResolvedValue(ok([]));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe("UsageScreen requests", () => {
+  it("loads the last 7 days in UTC with auto buckets, in the page's theme and a chart width", async () => {
+    renderUsage();
+    await loaded();
+    expect(usageView).toHaveBeenCalledTimes(1);
+    const [request, theme, width] = usageView.mock.calls[0]!;
+    expect(request).toMatchObject({ preset: "last_7_days", time_zone: "UTC", bucket: null, project_id: null });
+    expect(theme).toBe("light");
+    expect(width).toBeGreaterThanOrEqual(200);
+    expect(width).toBeLessThanOrEqual(4000);
+    expect(screen.getByTestId("usage-time-zone")).toHaveValue("UTC");
+    expect(screen.getByLabelText("Times in")).toBeInTheDocument();
+  });
+
+  it("sends the preset picked", async () => {
+    const { user } = renderUsage();
+    await loaded();
+    await user.selectOptions(screen.getByTestId("usage-preset"), "previous_month");
+    await vi.waitFor(() => expect(lastRequest().preset).toBe("previous_month"));
+    await user.selectOptions(screen.getByTestId("usage-preset"), "last_90_days");
+    await vi.waitFor(() => expect(lastRequest().preset).toBe("last_90_days"));
+  });
+
+  it("waits for both days of a custom range, then sends them", async () => {
+    const { user } = renderUsage();
+    await loaded();
+    await user.selectOptions(screen.getByTestId("usage-preset"), "custom");
+    await pickDay("usage-custom-start", "2026-10-01");
+    expect(usageView).toHaveBeenCalledTimes(1);
+    await pickDay("usage-custom-end", "2026-10-31");
+    await vi.waitFor(() => expect(usageView).toHaveBeenCalledTimes(2));
+    expect(lastRequest()).toMatchObject({ preset: "custom", custom_start: "2026-10-01", custom_end: "2026-10-31" });
+  });
+
+  it("sends the bucket override, the zone and spend by key", async () => {
+    const { user } = renderUsage();
+    await loaded();
+    await user.selectOptions(screen.getByTestId("usage-bucket"), "day");
+    await vi.waitFor(() => expect(lastRequest().bucket).toBe("day"));
+    await user.selectOptions(screen.getByTestId("usage-time-zone"), "Asia/Tokyo");
+    await vi.waitFor(() => expect(lastRequest().time_zone).toBe("Asia/Tokyo"));
+    await user.click(screen.getByTestId("usage-spend-by-key"));
+    await vi.waitFor(() => expect(lastRequest().spend_by).toBe("key"));
+  });
+
+  it("filters on the keys and models seen", async () => {
+    const { user } = renderUsage();
+    await loaded();
+    await user.selectOptions(screen.getByTestId("usage-filter-keys"), ["key_b"]);
+    await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_b"]));
+    await user.selectOptions(screen.getByTestId("usage-filter-models"), ["llama-3-8b"]);
+    await vi.waitFor(() => expect(lastRequest().models).toEqual(["llama-3-8b"]));
+  });
+
+  it("shows a server's field error under its field", async () => {
+    const { user } = renderUsage();
+    await loaded();
+    usageView.mockResolvedValue(failure("Minute buckets exist for the last 48 hours only.", "invalid_input", "bucket"));
+    await user.selectOptions(screen.getByTestId("usage-bucket"), "minute");
+    await vi.waitFor(() => expect(screen.getByTestId("usage-bucket")).toHaveAttribute("aria-invalid", "true"));
+    expect(screen.getByText("Minute buckets exist for the last 48 hours only.")).toBeInTheDocument();
+    expect(screen.queryByTestId("usage-error")).not.toBeInTheDocument();
+  });
+});
+
+describe("UsageScreen totals", () => {
+  it("shows exact totals, their raw values and the change vs the previous period", async () => {
+    renderUsage();
+    await loaded();
+    const requests = screen.getByTestId("usage-total-requests");
+    expect(requests).toHaveTextContent("1,250");
+    expect(requests).toHaveAttribute("data-value", "1250");
+    expect(screen.getByTestId("usage-total-input-tokens")).toHaveTextContent("1,234,567");
+    expect(screen.getByTestId("usage-total-input-tokens")).toHaveAttribute("data-value", "1234567");
+    expect(screen.getByTestId("usage-total-output-tokens")).toHaveAttribute("data-value", "45000");
+    const spend = screen.getByTestId("usage-total-spend");
+    expect(spend).toHaveTextContent("12.35 USD");
+    expect(spend).toHaveAttribute("data-value", "12.345678");
+    expect(spend).toHaveAttribute("data-micros", "12345678");
+    expect(screen.getByTestId("usage-change-requests")).toHaveTextContent("↑ 25%");
+    expect(screen.getByTestId("usage-change-output-tokens")).toHaveTextContent("↓ 25%");
+    expect(screen.getByTestId("usage-change-input-tokens")).toHaveTextContent("no change");
+    expect(screen.getByTestId("usage-change-errors")).toHaveTextContent("—");
+  });
+
+  it("says spend is tokens × the price table, and warns about unpriced models", async () => {
+    usageView.mockResolvedValue(ok(usageScreen({ unpriced_models: ["llama-3-8b", "mixtral"] })));
+    const { user } = renderUsage();
+    await loaded();
+    expect(screen.getByText(/Spend = tokens × your price table/)).toBeInTheDocument();
+    const warning = screen.getByTestId("usage-unpriced");
+    expect(warning).toHaveTextContent("llama-3-8b, mixtral");
+    await user.click(within(warning).getByRole("button", { name: "Open price table" }));
+    expect(await screen.findByTestId("price-table")).toBeInTheDocument();
+    expect(listPrices).toHaveBeenCalled();
+    expect(screen.getByTestId("price-model")).toHaveValue("llama-3-8b");
+  });
+
+  it("has no unpriced warning when every model has a price", async () => {
+    renderUsage();
+    await loaded();
+    expect(screen.queryByTestId("usage-unpriced")).not.toBeInTheDocument();
+  });
+
+  it("reloads after the price table changed", async () => {
+    vi.mocked(commands.setPrice).mockResolvedValue(
+      ok({ model: "gpt-4o", input_per_million: "2.50", output_per_million: "10.00", currency: "USD", updated_at: null }),
+    );
+    const { user } = renderUsage();
+    await loaded();
+    await user.click(screen.getByTestId("usage-prices-open"));
+    await user.type(screen.getByTestId("price-model"), "gpt-4o");
+    await user.type(screen.getByTestId("price-input"), "2.50");
+    await user.type(screen.getByTestId("price-output"), "10");
+    await user.click(screen.getByTestId("price-save"));
+    await vi.waitFor(() => expect(commands.setPrice).toHaveBeenCalled());
+    await user.click(screen.getByRole("button", { name: "Close" }));
+    await vi.waitFor(() => expect(usageView).toHaveBeenCalledTimes(2));
+  });
+
+  it("lists spikes and budgets in the chosen zone", async () => {
+    usageView.mockResolvedValue(
+      ok(
+        usageScreen({
+          spikes: [{ bucket: "2026-11-12T14:00:00Z", tokens: 48_000, baseline: 8_000 }],
+          budgets: [
+            {
+              key_id: "key_a",
+              key_name: "billing-service",
+              period: "month",
+              period_start: "2026-11-01T00:00:00Z",
+              period_end: "2026-12-01T00:00:00Z",
+              limit: 1_000_000,
+              used: 250_000,
+              runs_out_at: "2026-11-27T06:00:00Z",
+              exhausted: false,
+            },
+            {
+              key_id: "key_b",
+              key_name: "search-api",
+              period: "day",
+              period_start: "2026-11-22T00:00:00Z",
+              period_end: "2026-11-23T00:00:00Z",
+              limit: 1000,
+              used: 1200,
+              runs_out_at: "2026-11-22T09:00:00Z",
+              exhausted: true,
+            },
+          ],
+          charts: [shownChart("tokens"), shownChart("budgets")],
+        }),
+      ),
+    );
+    renderUsage();
+    await loaded();
+    expect(screen.getByTestId("usage-spikes")).toHaveTextContent("Spike: 12 Nov 14:00 — 48k tokens, 6× the usual");
+    const budgets = screen.getByTestId("usage-budgets");
+    expect(budgets).toHaveTextContent("250,000 / 1,000,000");
+    expect(budgets).toHaveTextContent("25%");
+    expect(budgets).toHaveTextContent("runs out 27 Nov 06:00");
+    expect(budgets).toHaveTextContent("exhausted");
+    expect(screen.getByTestId("usage-chart-budgets")).toBeInTheDocument();
+  });
+});
+
+describe("UsageScreen states", () => {
+  it("says when the period has no usage", async () => {
+    usageView.mockResolvedValue(ok(emptyScreen()));
+    renderUsage();
+    await vi.waitFor(() => expect(screen.getByTestId("usage-empty")).toHaveTextContent("No usage in this period"));
+    expect(screen.queryByTestId("usage-chart-tokens")).not.toBeInTheDocument();
+    expect(screen.getByTestId("usage-total-spend")).toHaveTextContent("—");
+  });
+
+  it("shows a loading indicator only when loading is slow", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const pending = deferred<Awaited<ReturnType<typeof commands.usageView>>>();
+    usageView.mockReturnValue(pending.promise);
+    renderUsage();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(screen.queryByTestId("usage-loading")).not.toBeInTheDocument();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(screen.getByTestId("usage-loading")).toHaveTextContent("Loading usage…");
+    pending.resolve(ok(usageScreen()));
+    await vi.waitFor(() => expect(screen.queryByTestId("usage-loading")).not.toBeInTheDocument());
+    expect(screen.getByTestId("usage-total-requests")).toBeInTheDocument();
+  });
+
+  it("shows why loading failed, and Retry loads again", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    usageView.mockResolvedValueOnce(failure("The gateway did not answer."));
+    const { user } = renderUsage();
+    const alert = await screen.findByTestId("usage-error");
+    expect(alert).toHaveTextContent("The gateway did not answer.");
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    await loaded();
+    expect(screen.queryByTestId("usage-error")).not.toBeInTheDocument();
+    expect(usageView).toHaveBeenCalledTimes(2);
+  });
+
+  it("redraws the charts in the new theme without fetching again", async () => {
+    const listeners: ((event: MediaQueryListEvent) => void)[] = [];
+    vi.stubGlobal(
+      "matchMedia",
+      (query: string) =>
+        ({
+          matches: false,
+          media: query,
+          addEventListener: (_: string, listener: (event: MediaQueryListEvent) => void) => listeners.push(listener),
+          removeEventListener: () => {},
+        }) as unknown as MediaQueryList,
+    );
+    rerenderUsage.mockResolvedValue(ok(usageScreen()));
+    renderUsage();
+    await loaded();
+    expect(usageView.mock.calls[0]![1]).toBe("light");
+    for (const listener of listeners) listener({ matches: true } as MediaQueryListEvent);
+    await vi.waitFor(() => expect(rerenderUsage).toHaveBeenCalledTimes(1));
+    expect(rerenderUsage.mock.calls[0]![0]).toBe("dark");
+    expect(usageView).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("UsageScreen charts", () => {
+  it("shows each chart as a data: image in its own card", async () => {
+    renderUsage();
+    await loaded();
+    for (const id of ["tokens", "requests", "errors", "spend", "top_keys_spend", "top_keys_tokens"]) {
+      const card = screen.getByTestId(`usage-chart-${id}`);
+      const image = within(card).getByRole("img", { name: `Chart ${id}` });
+      expect(image.getAttribute("src")).toMatch(/^data:image\/svg\+xml;charset=utf-8,/);
+    }
+  });
+
+  it("exports a chart's table as CSV and says where it was saved", async () => {
+    exportUsageCsv.mockResolvedValue(ok("keyward-tokens.csv"));
+    const { user } = renderUsage();
+    await loaded();
+    const card = screen.getByTestId("usage-chart-tokens");
+    await user.click(within(card).getByTestId("usage-export-tokens"));
+    await user.click(within(card).getByTestId("usage-export-tokens-csv"));
+    expect(exportUsageCsv).toHaveBeenCalledWith("tokens");
+    expect(await within(card).findByText("Saved keyward-tokens.csv")).toBeInTheDocument();
+  });
+
+  it("exports PNG and SVG in the current theme and width, and shows a failure in the card", async () => {
+    exportUsageChart.mockResolvedValueOnce(ok("keyward-spend.png"));
+    exportUsageChart.mockResolvedValueOnce(failure("Keyward could not write /x/keyward-spend.svg: denied."));
+    const { user } = renderUsage();
+    await loaded();
+    const width = usageView.mock.calls[0]![2];
+    const card = screen.getByTestId("usage-chart-spend");
+    await user.click(within(card).getByTestId("usage-export-spend"));
+    await user.click(within(card).getByTestId("usage-export-spend-png"));
+    expect(exportUsageChart).toHaveBeenCalledWith("spend", "png", "light", width);
+    expect(await within(card).findByText("Saved keyward-spend.png")).toBeInTheDocument();
+    await user.click(within(card).getByTestId("usage-export-spend"));
+    await user.click(within(card).getByTestId("usage-export-spend-svg"));
+    expect(await within(card).findByRole("alert")).toHaveTextContent("could not write");
+  });
+
+  it("says nothing when an export is cancelled", async () => {
+    exportUsageCsv.mockResolvedValue(ok(null));
+    const { user } = renderUsage();
+    await loaded();
+    const card = screen.getByTestId("usage-chart-requests");
+    await user.click(within(card).getByTestId("usage-export-requests"));
+    await user.click(within(card).getByTestId("usage-export-requests-csv"));
+    await vi.waitFor(() => expect(exportUsageCsv).toHaveBeenCalled());
+    expect(within(card).queryByText(/Saved/)).not.toBeInTheDocument();
+  });
+
+  it("shows the nearest bucket's values where the pointer is", async () => {
+    renderUsage();
+    await loaded();
+    const image = screen.getByTestId("usage-chart-tokens-image");
+    // jsdom lays nothing out: the image counts as shown at its drawn 800 px.
+    const move = new MouseEvent("mousemove", { bubbles: true });
+    Object.defineProperties(move, { offsetX: { value: 340 }, offsetY: { value: 100 } });
+    await fireEvent(image, move);
+    const tooltip = await screen.findByTestId("usage-chart-tokens-tooltip");
+    expect(tooltip).toHaveTextContent("Bucket 1");
+    expect(tooltip).toHaveTextContent("1k tokens");
+    expect(tooltip).toHaveStyle({ left: "350px" });
+    await fireEvent.mouseLeave(image);
+    expect(screen.queryByTestId("usage-chart-tokens-tooltip")).not.toBeInTheDocument();
+  });
+
+  it("walks the points with the arrow keys and marks a spike", async () => {
+    renderUsage();
+    await loaded();
+    const figure = within(screen.getByTestId("usage-chart-tokens")).getByRole("group");
+    figure.focus();
+    await fireEvent.keyDown(figure, { key: "ArrowRight" });
+    expect(screen.getByTestId("usage-chart-tokens-tooltip")).toHaveTextContent("Bucket 0");
+    await fireEvent.keyDown(figure, { key: "ArrowRight" });
+    await fireEvent.keyDown(figure, { key: "ArrowRight" });
+    const tooltip = screen.getByTestId("usage-chart-tokens-tooltip");
+    expect(tooltip).toHaveTextContent("Bucket 2");
+    expect(tooltip).toHaveTextContent("spike");
+    await fireEvent.keyDown(figure, { key: "ArrowLeft" });
+    expect(screen.getByTestId("usage-chart-tokens-tooltip")).toHaveTextContent("Bucket 1");
+  });
+
+  it("shows a key named like a script tag as text only", async () => {
+    const evil = "<script>alert(1)</script>";
+    const escaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    usageView.mockResolvedValue(
+      ok(
+        usageScreen({
+          keys_seen: [{ id: "key_x", name: evil }],
+          top_keys: [topRow({ id: "key_x", name: evil })],
+          charts: [
+            shownChart("top_keys_tokens", {
+              title: "Top keys by tokens",
+              rendered: {
+                ...shownChart("x").rendered,
+                svg: `<svg xmlns="http://www.w3.org/2000/svg"><text>${escaped}</text></svg>`,
+                hover: [{ x: 300, y: 40, title: evil, values: [{ series: evil, value: 5, text: "5 tokens" }], highlighted: false }],
+              },
+            }),
+          ],
+        }),
+      ),
+    );
+    const { container } = renderUsage();
+    await loaded();
+    expect(within(screen.getByTestId("usage-top-keys")).getByText(evil)).toBeInTheDocument();
+    expect(within(screen.getByTestId("usage-filter-keys")).getByRole("option", { name: evil })).toBeInTheDocument();
+    const figure = within(screen.getByTestId("usage-chart-top_keys_tokens")).getByRole("group");
+    await fireEvent.keyDown(figure, { key: "ArrowRight" });
+    expect(screen.getByTestId("usage-chart-top_keys_tokens-tooltip")).toHaveTextContent(evil);
+    const image = screen.getByTestId("usage-chart-top_keys_tokens-image");
+    expect(image.getAttribute("src")!.startsWith("data:image/svg+xml;charset=utf-8,")).toBe(true);
+    expect(container.querySelector("script")).toBeNull();
+    expect(container.querySelector("svg text")).toBeNull();
+    expect(document.querySelector("script")).toBeNull();
+  });
+});
+
+describe("UsageScreen statement", () => {
+  it("exports the previous month's statement in the chosen zone", async () => {
+    exportStatement.mockResolvedValue(ok("keyward-statement-2026-10.csv"));
+    const { user } = renderUsage();
+    await loaded();
+    const month = screen.getByTestId("usage-statement-month") as HTMLInputElement;
+    expect(month.value).toMatch(/^\d{4}-\d{2}$/);
+    await user.click(screen.getByTestId("usage-statement-export"));
+    expect(exportStatement).toHaveBeenCalledWith(month.value, "UTC", null);
+    expect(await screen.findByText("Saved keyward-statement-2026-10.csv")).toBeInTheDocument();
+  });
+});
+
+describe("UsageScreen profile", () => {
+  it("reloads with cleared key and model filters when the active profile changes", async () => {
+    const { user, session } = renderUsage();
+    await loaded();
+    await user.selectOptions(screen.getByTestId("usage-filter-keys"), ["key_b"]);
+    await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_b"]));
+    usageView.mockResolvedValue(
+      ok(usageScreen({ summary: summary({ requests: change(7, 0) }), keys_seen: [{ id: "key_z", name: "other-project" }] })),
+    );
+    session.version++;
+    await vi.waitFor(() => expect(screen.getByTestId("usage-total-requests")).toHaveAttribute("data-value", "7"));
+    expect(lastRequest().key_ids).toEqual([]);
+    const keys = within(screen.getByTestId("usage-filter-keys")).getAllByRole("option");
+    expect(keys.map((o) => o.textContent)).toEqual(["other-project"]);
+  });
+});
