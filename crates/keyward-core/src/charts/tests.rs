@@ -149,3 +149,289 @@ fn every_kind_renders_in_both_themes_and_is_previewed() {
         }
     }
 }
+
+#[test]
+fn user_labels_are_escaped_and_never_become_elements() {
+    let evil = "<script>alert(1)</script>";
+    let amp = "a & \"b\"";
+    let series = vec![
+        named(evil, wave(24, 0.0, 10.0)),
+        named(amp, wave(24, 1.0, 10.0)),
+    ];
+    let bars = Chart::Bars(BarChart {
+        title: evil.into(),
+        unit: tokens(),
+        bars: vec![
+            Bar {
+                label: evil.into(),
+                value: 3.0,
+            },
+            Bar {
+                label: amp.into(),
+                value: 2.0,
+            },
+        ],
+    });
+    for chart in [time_chart(TimeChartKind::Lines, series, 24), bars] {
+        let svg = render_svg(&chart, Theme::Light, SIZE).unwrap().svg;
+        let doc = xml(&svg);
+        assert!(!doc.descendants().any(|n| n.has_tag_name("script")));
+        assert!(!svg.contains("<script"));
+        assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(svg.contains("a &amp; &quot;b&quot;"));
+        let shown = texts(&svg);
+        assert!(shown.iter().any(|t| t == evil), "{shown:?}");
+        assert!(shown.iter().any(|t| t == amp), "{shown:?}");
+    }
+}
+
+#[test]
+fn long_labels_are_cut_with_an_ellipsis_but_hover_keeps_them_whole() {
+    let long = "team-finance-".repeat(12);
+    let chart = Chart::Bars(BarChart {
+        title: "Top keys".into(),
+        unit: tokens(),
+        bars: vec![Bar {
+            label: long.clone(),
+            value: 5.0,
+        }],
+    });
+    let rendered = render_svg(&chart, Theme::Dark, SIZE).unwrap();
+    let shown = texts(&rendered.svg);
+    assert!(!shown.contains(&long));
+    assert!(
+        shown
+            .iter()
+            .any(|t| t.ends_with('…') && long.starts_with(t.trim_end_matches('…'))),
+        "{shown:?}"
+    );
+    assert_eq!(rendered.hover[0].title, long);
+
+    let series = vec![
+        named(&long, wave(4, 0.0, 1.0)),
+        named("b", wave(4, 0.0, 1.0)),
+    ];
+    let rendered = render_svg(
+        &time_chart(TimeChartKind::Lines, series, 4),
+        Theme::Light,
+        SIZE,
+    )
+    .unwrap();
+    assert!(!texts(&rendered.svg).contains(&long));
+    assert_eq!(rendered.hover[0].values[0].series, long);
+}
+
+#[test]
+fn png_export_has_the_requested_size_and_real_content() {
+    for (name, chart) in gallery() {
+        let size = Size {
+            width: 640,
+            height: 300,
+        };
+        let png = render_png(&chart, Theme::Dark, size).unwrap();
+        let image = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(image.dimensions(), (640, 300), "{name}");
+        let first = *image.get_pixel(0, 0);
+        assert!(image.pixels().any(|p| *p != first), "{name} is one colour");
+    }
+}
+
+#[test]
+fn a_series_of_the_wrong_length_is_an_error_naming_it() {
+    let chart = time_chart(
+        TimeChartKind::Lines,
+        vec![named("gpu-7", vec![Some(1.0); 3])],
+        4,
+    );
+    let error = render_svg(&chart, Theme::Light, SIZE).unwrap_err();
+    assert!(
+        matches!(&error, ChartError::SeriesLength { series, values: 3, buckets: 4 } if series == "gpu-7")
+    );
+    assert!(error.to_string().contains("gpu-7"));
+}
+
+#[test]
+fn empty_charts_render_a_frame_with_the_message() {
+    let all_gaps = time_chart(TimeChartKind::Lines, vec![named("a", vec![None; 6])], 6);
+    let no_bars = Chart::Bars(BarChart {
+        title: "Top models".into(),
+        unit: tokens(),
+        bars: vec![],
+    });
+    let no_buckets = time_chart(TimeChartKind::StackedBars, vec![], 0);
+    for chart in [all_gaps, no_bars, no_buckets] {
+        let rendered = render_svg(&chart, Theme::Dark, SIZE).unwrap();
+        let shown = texts(&rendered.svg);
+        assert!(
+            shown.iter().any(|t| t == "No data for this period"),
+            "{shown:?}"
+        );
+        assert!(
+            rendered.plot.right > rendered.plot.left && rendered.plot.bottom > rendered.plot.top
+        );
+        assert!(rendered.svg.contains("<rect"));
+    }
+}
+
+#[test]
+fn stacked_hover_lists_each_series_in_order_and_the_total() {
+    let series = vec![
+        named("m1", vec![Some(1000.0), Some(2.0)]),
+        named("m2", vec![Some(500.0), None]),
+    ];
+    let mut chart = time_chart(TimeChartKind::StackedBars, series, 2);
+    if let Chart::Time(t) = &mut chart {
+        t.highlights = vec![1];
+    }
+    let rendered = render_svg(&chart, Theme::Light, SIZE).unwrap();
+    let first = &rendered.hover[0];
+    let names: Vec<_> = first.values.iter().map(|v| v.series.as_str()).collect();
+    assert_eq!(names, ["m1", "m2", "Total"]);
+    assert_eq!(first.values[2].value, 1500.0);
+    assert_eq!(first.values[2].text, "1.5k tokens");
+    assert_eq!(first.title, "Thu 12 Nov 00:00 UTC");
+    assert!(!first.highlighted && rendered.hover[1].highlighted);
+    // The second bucket has no m2 data: it is left out, not shown as 0.
+    assert_eq!(rendered.hover[1].values.len(), 2);
+    // Hover points sit inside the plot, the taller stack higher up (smaller y).
+    let plot = rendered.plot;
+    for p in &rendered.hover {
+        assert!(p.x > plot.left && p.x < plot.right && p.y >= plot.top && p.y <= plot.bottom);
+    }
+    assert!(rendered.hover[0].y < rendered.hover[1].y);
+    assert!(rendered.hover[0].x < rendered.hover[1].x);
+}
+
+#[test]
+fn time_labels_follow_the_span_and_the_zone() {
+    let labels = |start, step, n, zone| -> Vec<String> {
+        time_ticks(&buckets(start, step, n), zone, 640.0, 80.0)
+            .into_iter()
+            .map(|t| t.label)
+            .collect()
+    };
+    let at_14 = nov12() + TimeDelta::hours(14);
+    let minutes = labels(at_14, TimeDelta::minutes(1), 60, chrono_tz::UTC);
+    assert_eq!(minutes[..3], ["14:00", "14:10", "14:20"]);
+    let hours = labels(nov12(), TimeDelta::hours(1), 48, chrono_tz::UTC);
+    assert_eq!(hours[..3], ["12 Nov", "06:00", "12:00"]);
+    assert!(hours.contains(&"13 Nov".to_string()));
+    let days = labels(nov12(), TimeDelta::days(1), 7, chrono_tz::UTC);
+    assert_eq!(days[..2], ["12 Nov", "13 Nov"]);
+    // The same instants in Berlin (UTC+1 in November) read an hour later.
+    let berlin = labels(at_14, TimeDelta::minutes(1), 60, chrono_tz::Europe::Berlin);
+    assert_eq!(berlin[0], "15:00");
+}
+
+#[test]
+fn value_axes_start_at_zero_and_read_in_the_unit() {
+    let axis = value_axis(&tokens(), 1200.0, 3_400_000.0);
+    assert_eq!(axis.min, 0.0);
+    assert!(axis.max >= 3_400_000.0);
+    let money = value_axis(&Unit::Currency { code: "USD".into() }, 3.0, 12.3);
+    assert_eq!(money.min, 0.0);
+    let ticks: Vec<String> = money
+        .ticks()
+        .iter()
+        .map(|t| format_tick(&Unit::Currency { code: "USD".into() }, *t, money.step))
+        .collect();
+    assert_eq!(ticks.first().unwrap(), "$0");
+    assert_eq!(value_axis(&Unit::Percent, 10.0, 40.0).max, 100.0);
+    assert_eq!(format_value(&tokens(), 1234.0), "1.2k tokens");
+    assert_eq!(format_value(&tokens(), 3_400_000.0), "3.4M tokens");
+    assert_eq!(
+        format_value(&Unit::Currency { code: "USD".into() }, 12.3),
+        "$12.30"
+    );
+    assert_eq!(
+        format_value(&Unit::Currency { code: "EUR".into() }, 12.3),
+        "12.30 EUR"
+    );
+    assert_eq!(format_value(&Unit::Percent, 97.0), "97 %");
+    assert_eq!(format_value(&Unit::Seconds, 0.85), "850 ms");
+    assert_eq!(format_value(&Unit::Seconds, 1.2), "1.2 s");
+    assert_eq!(format_value(&Unit::Celsius, 71.0), "71 °C");
+    assert_eq!(format_value(&Unit::Watts, 250.0), "250 W");
+    assert_eq!(
+        format_value(&Unit::Bytes, 38.2 * 1024f64.powi(3)),
+        "38.2 GiB"
+    );
+    // The rendered axis shows the unit: its caption and formatted ticks.
+    let shown = texts(&render_svg(&gallery()[0].1, Theme::Light, SIZE).unwrap().svg);
+    for expected in ["USD", "$0", "$50", "Spend by key, last 14 days"] {
+        assert!(
+            shown.iter().any(|t| t == expected),
+            "{expected} in {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn both_themes_are_readable() {
+    for theme in [Theme::Light, Theme::Dark] {
+        let c = colours(theme);
+        assert!(contrast(c.text, c.background) >= 7.0, "{theme:?} text");
+        assert!(
+            contrast(c.muted, c.background) >= 4.5,
+            "{theme:?} muted text"
+        );
+        for (i, colour) in c.palette.iter().enumerate() {
+            assert!(
+                contrast(*colour, c.background) >= 3.0,
+                "{theme:?} series {i}"
+            );
+        }
+        let svg = render_svg(&gallery()[1].1, theme, SIZE).unwrap().svg;
+        let background = format!(
+            "#{:02X}{:02X}{:02X}",
+            c.background.0, c.background.1, c.background.2
+        );
+        assert!(
+            svg.to_uppercase()
+                .contains(&format!("FILL=\"{background}\"")),
+            "{theme:?} background"
+        );
+        // A legend for more than one series: each name is drawn as text.
+        let shown = texts(&svg);
+        for name in [
+            "llama-3.1-70b-instruct",
+            "qwen2.5-coder-32b",
+            "mistral-small",
+        ] {
+            assert!(shown.iter().any(|t| t == name), "{name}");
+        }
+    }
+    assert_ne!(
+        colours(Theme::Light).background,
+        colours(Theme::Dark).background
+    );
+}
+
+#[test]
+fn dense_lines_are_decimated_but_hover_is_not() {
+    let n = 10_000;
+    let mut values = wave(n, 0.0, 10.0);
+    values[5_000] = Some(1_000.0);
+    let mut chart = time_chart(TimeChartKind::Lines, vec![named("p95", values)], n);
+    if let Chart::Time(t) = &mut chart {
+        t.buckets = buckets(nov12(), TimeDelta::minutes(1), n);
+        t.unit = Unit::Seconds;
+    }
+    let rendered = render_svg(&chart, Theme::Light, SIZE).unwrap();
+    assert_eq!(rendered.hover.len(), n);
+    let points: usize = xml(&rendered.svg)
+        .descendants()
+        .filter(|e| e.has_tag_name("polyline"))
+        .map(|e| {
+            e.attribute("points")
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+        })
+        .sum();
+    assert!(points <= 4 * SIZE.width as usize, "{points} points drawn");
+    // The one-bucket spike survives decimation: the axis reaches it.
+    assert!(texts(&rendered.svg).iter().any(|t| t == "1000 s"));
+}

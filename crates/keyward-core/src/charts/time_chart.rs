@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::RGBColor;
 
-use super::axis::{bucket_title, bucket_width, time_ticks, value_axis, TimeTick, ValueAxis};
+use super::axis::{bucket_width, time_ticks, value_axis, BucketTitles, TimeTick, ValueAxis};
 use super::draw::{plot_area, Painted, TickedAxis};
 use super::format::{format_tick, format_value, unit_caption};
 use super::layout::{draw_err, text_style, text_width, LABEL_PX, OUTER_MARGIN};
@@ -361,8 +361,13 @@ fn hover_points<DB: DrawingBackend>(
     chart: &TimeChart,
     axis: &ValueAxis,
 ) -> Vec<HoverPoint> {
-    let width = bucket_width(&chart.buckets);
+    let titles = BucketTitles::new(chart.time_zone, bucket_width(&chart.buckets));
     let stacked = is_stacked(chart);
+    let n = chart.buckets.len();
+    let mut highlighted = vec![false; n];
+    for &i in chart.highlights.iter().filter(|&&i| i < n) {
+        highlighted[i] = true;
+    }
     (0..chart.buckets.len())
         .map(|i| {
             let mut values: Vec<HoverValue> = chart
@@ -394,9 +399,9 @@ fn hover_points<DB: DrawingBackend>(
             HoverPoint {
                 x: x as f32,
                 y: y as f32,
-                title: bucket_title(chart.buckets[i], chart.time_zone, width),
+                title: titles.title(chart.buckets[i]),
                 values,
-                highlighted: chart.highlights.contains(&i),
+                highlighted: highlighted[i],
             }
         })
         .collect()
