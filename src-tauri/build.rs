@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "active_profile",
+    "active_role",
     "list_profiles",
     "switch_profile",
     "create_profile",
@@ -46,6 +47,14 @@ const COMMANDS: &[&str] = &[
     "workload_usage",
     "follow_readiness",
     "workload_events",
+    "usage_view",
+    "rerender_usage",
+    "export_usage_csv",
+    "export_usage_chart",
+    "export_statement",
+    "list_prices",
+    "set_price",
+    "remove_price",
 ];
 
 fn main() {

@@ -134,6 +134,7 @@ pub fn run() {
             app.manage(gateway);
             app.manage(RevealVault::default());
             app.manage(HealthWatch::default());
+            app.manage(keyward_core::usage::UsageSession::default());
             tauri::async_runtime::spawn(watch_health(app.handle().clone()));
             Ok(())
         })

@@ -13,6 +13,7 @@ import { local, profileList, staging } from "$lib/profiles/fixtures";
 vi.mock("$lib/bindings", () => ({
   commands: {
     activeProfile: vi.fn(),
+    activeRole: vi.fn(),
     listProfiles: vi.fn(),
     listKeys: vi.fn(),
     reissueLocalToken: vi.fn(),
@@ -30,6 +31,7 @@ const listKeys = vi.mocked(commands.listKeys);
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   listKeys.mockResolvedValue(ok(keyPage([])));
+  vi.mocked(commands.activeRole).mockResolvedValue(ok("owner"));
   listProfiles.mockResolvedValue(ok(profileList("local", local, staging)));
 });
 

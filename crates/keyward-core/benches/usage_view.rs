@@ -7,14 +7,12 @@
 //! Targets: the query part (every rollup query of the view, over HTTP on loopback)
 //! ≤ 100 ms; rendering the screen's charts to SVG is measured separately.
 
-use chrono::{Duration, DurationRound, Utc};
-use keyward_api::Secret;
+use chrono::Utc;
 use keyward_core::charts::Theme;
 use keyward_core::prices::{ModelPrice, PriceTable};
 use keyward_core::profiles::{PlatformKind, ProfileStore};
 use keyward_core::usage::{self, PeriodPreset, SpendBy, UsageRequest};
 use keyward_core::{PlatformClient, Profile};
-use keyward_gateway::meter::UsageEvent;
 use keyward_gateway::Gateway;
 use std::time::Instant;
 
@@ -22,20 +20,6 @@ const KEYS: usize = 1_000;
 const MODELS: usize = 20;
 const DAYS: i64 = 90;
 const RUNS: usize = 15;
-
-/// A small deterministic generator (xorshift), so every run seeds the same history.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(|a, b| a.total_cmp(b));
@@ -84,59 +68,18 @@ async fn run() {
     let client = PlatformClient::new();
 
     let started = Instant::now();
-    let mut key_ids = Vec::with_capacity(KEYS);
-    for chunk in (0..KEYS).collect::<Vec<_>>().chunks(25) {
-        let made = futures_util::future::join_all(
-            chunk
-                .iter()
-                .map(|i| client.create_key(&profile, &format!("service-{i}"))),
-        )
-        .await;
-        key_ids.extend(made.into_iter().map(|k| k.unwrap().key.id));
-    }
+    gateway
+        .seed_keys(&created.project_id, KEYS, Utc::now())
+        .await
+        .unwrap();
+    let key_ids: Vec<String> = (0..KEYS).map(|i| format!("key_seed{i:06}")).collect();
     let unused = client.create_key(&profile, "unused").await.unwrap().key.id;
     let keys_seconds = started.elapsed().as_secs_f64();
-
     let started = Instant::now();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let today = Utc::now().duration_trunc(Duration::days(1)).unwrap();
-    let meter = gateway.meter();
-    let mut events = 0u64;
-    for key in &key_ids {
-        // Each key uses 1–3 of the 20 models and is active on about 60 % of days,
-        // for 1–4 hours a day: sparse, like real traffic.
-        let models: Vec<u64> = (0..1 + rng.below(3))
-            .map(|_| rng.below(MODELS as u64))
-            .collect();
-        for day in 0..DAYS {
-            if rng.below(10) >= 6 {
-                continue;
-            }
-            for _ in 0..1 + rng.below(4) {
-                let at = today - Duration::days(day) + Duration::minutes(rng.below(24 * 60) as i64);
-                if at > Utc::now() {
-                    continue;
-                }
-                let model = models[rng.below(models.len() as u64) as usize];
-                meter.record(UsageEvent {
-                    project_id: created.project_id.clone(),
-                    key_id: key.clone(),
-                    model: format!("model-{model:02}"),
-                    workload: format!("workload-{model:02}"),
-                    at,
-                    input_tokens: 200 + rng.below(4_000),
-                    output_tokens: 50 + rng.below(1_000),
-                    estimated: false,
-                    error: rng.below(100) == 0,
-                });
-                events += 1;
-            }
-        }
-        if events % 20_000 < 200 {
-            meter.flush(gateway.pool()).await.unwrap();
-        }
-    }
-    meter.flush(gateway.pool()).await.unwrap();
+    let events = gateway
+        .seed_usage(&created.project_id, &key_ids, MODELS, DAYS, Utc::now())
+        .await
+        .unwrap();
     let seed_seconds = started.elapsed().as_secs_f64();
     let day_rows: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_day")
         .fetch_one(gateway.pool())

@@ -388,6 +388,14 @@ impl Console {
         self.store.get(&id).await
     }
 
+    /// What the active profile's token may do, as its platform says (`whoami`), so the
+    /// UI can leave out what a viewer (finance) may not do. The platform still checks
+    /// every request; this only spares the user buttons that would fail.
+    pub async fn active_role(&self) -> Result<Role, Error> {
+        let profile = self.active().await?;
+        Ok(self.client.whoami(&profile).await?.role)
+    }
+
     /// The active profile, with its token, ready for a request.
     pub async fn active(&self) -> Result<Profile, Error> {
         let mut active = self.active.lock().await;

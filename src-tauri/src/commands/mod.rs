@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod profiles;
+pub mod usage;
 pub mod workloads;
 
 use specta_typescript::Typescript;
@@ -12,6 +13,7 @@ use tauri_specta::collect_commands;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(collect_commands![
         profiles::active_profile,
+        profiles::active_role,
         profiles::list_profiles,
         profiles::switch_profile,
         profiles::create_profile,
@@ -55,6 +57,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         workloads::workload_usage,
         workloads::follow_readiness,
         workloads::workload_events,
+        usage::usage_view,
+        usage::rerender_usage,
+        usage::export_usage_csv,
+        usage::export_usage_chart,
+        usage::export_statement,
+        usage::list_prices,
+        usage::set_price,
+        usage::remove_price,
     ])
 }
 

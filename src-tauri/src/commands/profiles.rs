@@ -24,6 +24,13 @@ pub async fn active_profile(console: State<'_, Console>) -> Result<StoredProfile
     console.active_view().await
 }
 
+/// The active profile's role (owner, admin, viewer) as its platform reports it.
+#[tauri::command]
+#[specta::specta]
+pub async fn active_role(console: State<'_, Console>) -> Result<keyward_api::Role, Error> {
+    console.active_role().await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn list_profiles(console: State<'_, Console>) -> Result<ProfileList, Error> {

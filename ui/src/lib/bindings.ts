@@ -18,6 +18,17 @@ async activeProfile() : Promise<Result<StoredProfile, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The active profile's role (owner, admin, viewer) as its platform reports it.
+ */
+async activeRole() : Promise<Result<Role, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("active_role") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async listProfiles() : Promise<Result<ProfileList, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_profiles") };

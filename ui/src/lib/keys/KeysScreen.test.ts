@@ -5,7 +5,7 @@
 // the `n` and `/` shortcuts; a key's page in place of the list and back; create →
 // reveal-once → close (closeReveal called, secret gone from the page); revoke only after
 // an explicit confirmation; and a fresh list whenever the active profile changes.
-import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey, type KeyListQuery } from "$lib/bindings";
@@ -105,6 +105,30 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.unstubAllGlobals();
+});
+
+describe("KeysScreen for a viewer (finance)", () => {
+  it("lists keys but offers nothing that changes them", async () => {
+    listKeys.mockResolvedValue(listing(inferenceKey({ id: "key_a", name: "alpha" })));
+    const { session } = renderKeys();
+    session.role = "viewer";
+    await waitFor(() => expect(rowIds()).toEqual(["key_a"]));
+    expect(screen.queryByTestId("create-key")).not.toBeInTheDocument();
+    expect(screen.getByTestId("keys-read-only")).toHaveTextContent("Read-only (viewer)");
+    expect(within(row("key_a")).queryByTestId("key-revoke")).not.toBeInTheDocument();
+    expect(within(row("key_a")).getByTestId("key-select")).toBeDisabled();
+    await fireEvent.keyDown(window, { key: "n" });
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+
+  it("offers them again once the role is known to be an admin's", async () => {
+    listKeys.mockResolvedValue(listing(inferenceKey({ id: "key_a", name: "alpha" })));
+    const { session } = renderKeys();
+    session.role = "admin";
+    await waitFor(() => expect(rowIds()).toEqual(["key_a"]));
+    expect(screen.getByTestId("create-key")).toBeInTheDocument();
+    expect(within(row("key_a")).getByTestId("key-revoke")).toBeInTheDocument();
+  });
 });
 
 describe("KeysScreen list", () => {

@@ -9,7 +9,7 @@
 // found by any screen is reported here (`reportProblem`) so the shell can show one
 // banner with the fix, not one error per screen.
 import { getContext, setContext } from "svelte";
-import { commands, type AppError, type ProfileList, type StoredProfile } from "$lib/bindings";
+import { commands, type AppError, type ProfileList, type Role, type StoredProfile } from "$lib/bindings";
 import { settle } from "$lib/ipc";
 
 /** The embedded gateway's profile, created by the app and never deleted. */
@@ -35,6 +35,15 @@ export class ProfileSession {
   switchError = $state<string | null>(null);
   /** Moves whenever the profile behind requests changes; screens reload on it. */
   version = $state(0);
+  /** The active token's role as its platform reports it; null until known. */
+  role = $state<Role | null>(null);
+  /**
+   * Whether to offer what changes the platform (create, edit, revoke…). A viewer
+   * (finance) sees everything and none of it; until the role is known, buttons stay
+   * (the platform refuses anyway, and an unreachable profile must not look read-only).
+   */
+  readonly canWrite = $derived(this.role !== "viewer");
+  #roleRun = 0;
 
   /** Keychain trouble a screen hit with the active profile (e.g. listKeys). */
   #reported = $state.raw<AppError | null>(null);
@@ -130,6 +139,14 @@ export class ProfileSession {
     if (result.status === "error") return result.error;
     await this.refresh({ activeEdited: true });
     return null;
+  }
+
+  /** Asks the platform what the active token may do (called by the shell on each change). */
+  async loadRole(): Promise<void> {
+    const run = ++this.#roleRun;
+    const result = await settle(commands.activeRole());
+    if (run !== this.#roleRun) return;
+    this.role = result.status === "ok" ? result.data : null;
   }
 
   /** A screen's request failed with `error`; keychain trouble becomes the shell's banner. */
