@@ -90,6 +90,8 @@ describe("PriceTable", () => {
     expect(screen.getByText("Saved the price of llama-3-8b.")).toBeInTheDocument();
     expect(onchanged).toHaveBeenCalledTimes(1);
     expect(field("price-model")).toHaveValue("");
+    // Focus is kept in the dialog, so Escape still closes it.
+    await vi.waitFor(() => expect(field("price-model")).toHaveFocus());
   });
 
   it("puts the server's field error under that field", async () => {

@@ -147,8 +147,8 @@ describe("UsageScreen totals", () => {
     expect(screen.getByTestId("usage-total-output-tokens")).toHaveAttribute("data-value", "45000");
     const spend = screen.getByTestId("usage-total-spend");
     expect(spend).toHaveTextContent("12.35 USD");
-    expect(spend).toHaveAttribute("data-value", "12.345678");
-    expect(spend).toHaveAttribute("data-micros", "12345678");
+    expect(spend).toHaveAttribute("data-value", "12345678");
+    expect(spend).toHaveAttribute("data-currency", "USD");
     expect(screen.getByTestId("usage-change-requests")).toHaveTextContent("↑ 25%");
     expect(screen.getByTestId("usage-change-output-tokens")).toHaveTextContent("↓ 25%");
     expect(screen.getByTestId("usage-change-input-tokens")).toHaveTextContent("no change");
@@ -236,6 +236,14 @@ describe("UsageScreen totals", () => {
 });
 
 describe("UsageScreen states", () => {
+  it("loads again on Refresh with the same request", async () => {
+    const { user } = renderUsage();
+    await loaded();
+    await user.click(screen.getByTestId("usage-refresh"));
+    await vi.waitFor(() => expect(usageView).toHaveBeenCalledTimes(2));
+    expect(usageView.mock.calls[1]![0]).toEqual(usageView.mock.calls[0]![0]);
+  });
+
   it("says when the period has no usage", async () => {
     usageView.mockResolvedValue(ok(emptyScreen()));
     renderUsage();
@@ -309,7 +317,6 @@ describe("UsageScreen charts", () => {
     const { user } = renderUsage();
     await loaded();
     const card = screen.getByTestId("usage-chart-tokens");
-    await user.click(within(card).getByTestId("usage-export-tokens"));
     await user.click(within(card).getByTestId("usage-export-tokens-csv"));
     expect(exportUsageCsv).toHaveBeenCalledWith("tokens");
     expect(await within(card).findByText("Saved keyward-tokens.csv")).toBeInTheDocument();
@@ -322,11 +329,9 @@ describe("UsageScreen charts", () => {
     await loaded();
     const width = usageView.mock.calls[0]![2];
     const card = screen.getByTestId("usage-chart-spend");
-    await user.click(within(card).getByTestId("usage-export-spend"));
     await user.click(within(card).getByTestId("usage-export-spend-png"));
     expect(exportUsageChart).toHaveBeenCalledWith("spend", "png", "light", width);
     expect(await within(card).findByText("Saved keyward-spend.png")).toBeInTheDocument();
-    await user.click(within(card).getByTestId("usage-export-spend"));
     await user.click(within(card).getByTestId("usage-export-spend-svg"));
     expect(await within(card).findByRole("alert")).toHaveTextContent("could not write");
   });
@@ -336,7 +341,6 @@ describe("UsageScreen charts", () => {
     const { user } = renderUsage();
     await loaded();
     const card = screen.getByTestId("usage-chart-requests");
-    await user.click(within(card).getByTestId("usage-export-requests"));
     await user.click(within(card).getByTestId("usage-export-requests-csv"));
     await vi.waitFor(() => expect(exportUsageCsv).toHaveBeenCalled());
     expect(within(card).queryByText(/Saved/)).not.toBeInTheDocument();
@@ -361,7 +365,7 @@ describe("UsageScreen charts", () => {
   it("walks the points with the arrow keys and marks a spike", async () => {
     renderUsage();
     await loaded();
-    const figure = within(screen.getByTestId("usage-chart-tokens")).getByRole("group");
+    const figure = within(screen.getByTestId("usage-chart-tokens")).getByRole("group", { name: /arrow keys/ });
     figure.focus();
     await fireEvent.keyDown(figure, { key: "ArrowRight" });
     expect(screen.getByTestId("usage-chart-tokens-tooltip")).toHaveTextContent("Bucket 0");
@@ -382,6 +386,19 @@ describe("UsageScreen charts", () => {
         usageScreen({
           keys_seen: [{ id: "key_x", name: evil }],
           top_keys: [topRow({ id: "key_x", name: evil })],
+          budgets: [
+            {
+              key_id: "key_x",
+              key_name: evil,
+              period: "day",
+              period_start: "2026-11-22T00:00:00Z",
+              period_end: "2026-11-23T00:00:00Z",
+              limit: 1000,
+              used: 10,
+              runs_out_at: null,
+              exhausted: false,
+            },
+          ],
           charts: [
             shownChart("top_keys_tokens", {
               title: "Top keys by tokens",
@@ -399,7 +416,7 @@ describe("UsageScreen charts", () => {
     await loaded();
     expect(within(screen.getByTestId("usage-top-keys")).getByText(evil)).toBeInTheDocument();
     expect(within(screen.getByTestId("usage-filter-keys")).getByRole("option", { name: evil })).toBeInTheDocument();
-    const figure = within(screen.getByTestId("usage-chart-top_keys_tokens")).getByRole("group");
+    const figure = within(screen.getByTestId("usage-chart-top_keys_tokens")).getByRole("group", { name: /arrow keys/ });
     await fireEvent.keyDown(figure, { key: "ArrowRight" });
     expect(screen.getByTestId("usage-chart-top_keys_tokens-tooltip")).toHaveTextContent(evil);
     const image = screen.getByTestId("usage-chart-top_keys_tokens-image");
@@ -407,6 +424,11 @@ describe("UsageScreen charts", () => {
     expect(container.querySelector("script")).toBeNull();
     expect(container.querySelector("svg text")).toBeNull();
     expect(document.querySelector("script")).toBeNull();
+    expect(within(screen.getByTestId("usage-budgets")).getByText(evil)).toBeInTheDocument();
+    expect(screen.getByTestId("usage-budgets")).toHaveTextContent("lasts the period");
+    // Serialized as the app's page source is: the name never appears as markup, not even
+    // inside an attribute (where HTML serialization leaves < and > as they are).
+    expect(document.body.innerHTML).not.toContain(evil);
   });
 });
 
