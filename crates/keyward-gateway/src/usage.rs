@@ -48,12 +48,15 @@ pub async fn report(
     if query.bucket != UsageBucket::None {
         columns.push("bucket");
     }
-    for dimension in &query.group_by {
-        columns.push(match dimension {
-            UsageDimension::Key => "key_id",
-            UsageDimension::Model => "model",
-            UsageDimension::Workload => "workload",
-        });
+    // In the covering index's order (bucket, model, key, workload), so grouping streams.
+    for (dimension, column) in [
+        (UsageDimension::Model, "model"),
+        (UsageDimension::Key, "key_id"),
+        (UsageDimension::Workload, "workload"),
+    ] {
+        if query.groups_by(dimension) {
+            columns.push(column);
+        }
     }
     let mut filters = String::new();
     for (column, values) in [
