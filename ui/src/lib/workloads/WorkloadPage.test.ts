@@ -26,7 +26,7 @@ beforeEach(() => {
 
 describe("WorkloadPage", () => {
   it("shows status, charts as images with a tooltip, keys and usage", async () => {
-    render(WorkloadPage, { workload: chat, onback: vi.fn(), onedit: vi.fn() });
+    render(WorkloadPage, { workload: chat, onback: vi.fn(), onedit: vi.fn(), ondelete: vi.fn() });
     expect(await screen.findByTestId("workload-reason")).toHaveTextContent("KV cache 99% for 5 min.");
     expect(screen.getByTestId("status-badge")).toHaveAttribute("data-status", "degraded");
     const chart = await screen.findByTestId("chart-latency");
@@ -49,7 +49,7 @@ describe("WorkloadPage", () => {
 
   it("asks for the chosen period", async () => {
     const user = userEvent.setup();
-    render(WorkloadPage, { workload: chat, onback: vi.fn(), onedit: vi.fn() });
+    render(WorkloadPage, { workload: chat, onback: vi.fn(), onedit: vi.fn(), ondelete: vi.fn() });
     await screen.findByTestId("chart-latency");
     await user.click(screen.getByTestId("period-day"));
     expect(screen.getByTestId("period-day")).toHaveAttribute("aria-checked", "true");

@@ -74,7 +74,7 @@ describe("WorkloadsScreen", () => {
     const down = within(screen.getByTestId("workload-row-batch"));
     expect(down.getByTestId("status-badge")).toHaveAttribute("data-status", "down");
     expect(down.getByTestId("kv-batch")).toHaveTextContent("—");
-    for (const name of ["Name", "Slug", "Model", "Backend", "Task", "Status", "GPUs", "Running", "Waiting", "KV cache", "p95", "Last probe"]) {
+    for (const name of ["Name", "Slug", "Model", "Backend / task", "Status", "GPUs", "Running", "Waiting", "KV cache", "p95", "Last probe"]) {
       expect(screen.getByRole("columnheader", { name: new RegExp(name) })).toBeInTheDocument();
     }
   });
@@ -131,14 +131,18 @@ describe("WorkloadsScreen", () => {
     vi.mocked(commands.deleteWorkload).mockResolvedValue(
       ok({ deleted: true, workload: chat, affected_keys: [{ id: "key_1", name: "chat-frontend", remaining_workloads: [] }] }),
     );
+    vi.mocked(commands.workloadCharts).mockResolvedValue(ok(healthView()));
+    vi.mocked(commands.workloadUsage).mockResolvedValue(ok({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0 }));
     const { user } = renderScreen();
-    await user.click(await screen.findByTestId("delete-chat"));
+    await user.click(await screen.findByTestId("open-chat"));
+    await user.click(await screen.findByTestId("workload-delete"));
     const dialog = await screen.findByTestId("delete-workload");
     expect(await within(dialog).findByTestId("affected-keys")).toHaveTextContent("chat-frontend");
     expect(dialog).toHaveTextContent("1 key with project-wide access");
     await user.click(within(dialog).getByTestId("confirm-delete-workload"));
     expect(commands.deleteWorkload).toHaveBeenCalledWith(chat.id);
     expect(await screen.findByTestId("workloads-notice")).toHaveTextContent("Removed from the scope of 1 key: chat-frontend.");
+    expect(screen.queryByTestId("workload-page")).not.toBeInTheDocument();
   });
 
   it("opens a workload's page and comes back to the list", async () => {
