@@ -446,6 +446,15 @@ describe("UsageScreen statement", () => {
 });
 
 describe("UsageScreen profile", () => {
+  it("gives a viewer (finance) everything: nothing here changes the platform", async () => {
+    const { session } = renderUsage();
+    session.role = "viewer";
+    await loaded();
+    expect(screen.getByTestId("usage-prices-open")).toBeEnabled();
+    expect(screen.getByTestId("usage-export-tokens-csv")).toBeEnabled();
+    expect(screen.getByTestId("usage-statement-export")).toBeEnabled();
+  });
+
   it("reloads with cleared key and model filters when the active profile changes", async () => {
     const { user, session } = renderUsage();
     await loaded();
