@@ -80,6 +80,10 @@ pub fn render_bindings() -> Result<String, Box<dyn std::error::Error>> {
     )?;
     let text = std::fs::read_to_string(&path)?;
     std::fs::remove_dir_all(&dir)?;
+    // tauri-specta rc.21 also exports `tauri::ipc::Channel` as a type alias named like
+    // the `Channel` it imports (`TAURI_CHANNEL`), which TypeScript rejects as a conflict;
+    // the import is the right definition, so the alias goes.
+    let text = text.replace("export type TAURI_CHANNEL<TSend> = null\n", "");
     // `"@tauri-apps/api/core"` → `"./platform/tauri/core"`, and so on for each module.
     Ok(text.replace("\"@tauri-apps/api/", "\"./platform/tauri/"))
 }

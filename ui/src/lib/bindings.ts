@@ -989,7 +989,6 @@ spend: Change; currency: string | null;
  * Every currency's spend this period (more than one only if prices mix currencies).
  */
 spend_by_currency: Money[]; estimated_requests: number; unpriced_tokens: number }
-export type TAURI_CHANNEL<TSend> = null
 /**
  * Light or dark, matching the UI's theme.
  */
