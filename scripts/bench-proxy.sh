@@ -64,17 +64,30 @@ end
 LUA
 sed -e 's/wrk.method = "POST"/wrk.method = "GET"/' -e '/wrk.body/d' "$work/post.lua" > "$work/get.lua"
 run() { wrk -t2 -c32 -d15s --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
+# CPU time (user + system, all threads) a process has used, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Microseconds of the proxy's CPU per request: what the proxy costs, whatever else
+# shares the machine (the requests/s of one run move with the VM's other load).
+cpu_per_request() { python3 -c "import os, sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf(\"SC_CLK_TCK\") * 1e6 / int(sys.argv[3]):.1f}')" "$@"; }
 # Warm both paths, then measure.
 wrk -t1 -c4 -d2s -s "$work/post.lua" "http://127.0.0.1:$nginx_port/v1/chat/completions" >/dev/null
 wrk -t1 -c4 -d2s -s "$work/post.lua" "$gw/v1/chat/completions" >/dev/null
+nginx_worker="$(pgrep -P "${pids[2]}" | head -n1)"
+gw_pid="${pids[1]}"
+before="$(cpu_ticks "$nginx_worker")"
 read -r _ n_rps n_p50 n_p99 n_req n_err <<<"$(run "http://127.0.0.1:$nginx_port/v1/chat/completions")"
+n_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$nginx_worker")" "$n_req")"
+before="$(cpu_ticks "$gw_pid")"
 read -r _ g_rps g_p50 g_p99 g_req g_err <<<"$(run "$gw/v1/chat/completions")"
+g_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$gw_pid")" "$g_req")"
+before="$(cpu_ticks "$gw_pid")"
 read -r _ m_rps m_p50 m_p99 m_req m_err <<<"$(run "$gw/v1/models" "$work/get.lua")"
-echo "| path | requests/s | p50 ms | p99 ms | requests | errors |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-echo "| baseline: nginx proxy_pass → upstream | $n_rps | $n_p50 | $n_p99 | $n_req | $n_err |"
-echo "| keyward-gateway (auth, scopes, limits, metering) → upstream | $g_rps | $g_p50 | $g_p99 | $g_req | $g_err |"
-echo "| diagnostic: keyward-gateway GET /v1/models (auth + cache, no upstream) | $m_rps | $m_p50 | $m_p99 | $m_req | $m_err |"
+m_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$gw_pid")" "$m_req")"
+echo "| path | requests/s | p50 ms | p99 ms | requests | errors | proxy CPU µs/request |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| baseline: nginx proxy_pass → upstream | $n_rps | $n_p50 | $n_p99 | $n_req | $n_err | $n_cpu |"
+echo "| keyward-gateway (auth, scopes, limits, metering) → upstream | $g_rps | $g_p50 | $g_p99 | $g_req | $g_err | $g_cpu |"
+echo "| diagnostic: keyward-gateway GET /v1/models (auth + cache, no upstream) | $m_rps | $m_p50 | $m_p99 | $m_req | $m_err | $m_cpu |"
 python3 - "$n_rps" "$g_rps" "$n_p99" "$g_p99" <<'PY'
 import sys
 n_rps, g_rps, n_p99, g_p99 = map(float, sys.argv[1:])

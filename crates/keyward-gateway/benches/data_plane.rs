@@ -9,7 +9,7 @@
 //!
 //! Run: `cargo bench -p keyward-gateway --bench data_plane`
 
-use keyward_api::token::{self, TokenKind};
+use keyward_api::token;
 use keyward_gateway::limits::KeyLimits;
 use keyward_gateway::meter::UsageEvent;
 use keyward_gateway::{DatabaseLocation, Gateway};

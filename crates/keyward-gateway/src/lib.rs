@@ -147,6 +147,7 @@ pub struct Gateway {
     probe_config: std::sync::Arc<prober::ProbeConfig>,
     prober_state: std::sync::Arc<prober::ProberState>,
     upstream: reqwest::Client,
+    forwarding: proxy::ForwardingClient,
 }
 
 impl Gateway {
@@ -183,6 +184,7 @@ impl Gateway {
             probe_config: Default::default(),
             prober_state: Default::default(),
             upstream: proxy::upstream_client(),
+            forwarding: proxy::forwarding_client(),
         })
     }
 
@@ -198,6 +200,11 @@ impl Gateway {
 
     pub(crate) fn upstream(&self) -> &reqwest::Client {
         &self.upstream
+    }
+
+    /// The data plane's pooled client to upstreams.
+    pub(crate) fn forwarding(&self) -> &proxy::ForwardingClient {
+        &self.forwarding
     }
 
     /// How workloads are probed (interval, timeout, thresholds).

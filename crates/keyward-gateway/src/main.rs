@@ -10,6 +10,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
+// A forwarded request allocates a few dozen small buffers (headers, JSON, bodies) on
+// one worker thread and often frees them on another; glibc's malloc showed as ~10 %
+// of the gateway's CPU on the proxy benchmark (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "keyward-gateway",

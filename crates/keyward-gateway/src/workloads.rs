@@ -172,18 +172,34 @@ impl WorkloadCache {
         pool: &SqlitePool,
         project_id: &str,
         slug_or_model: &str,
-    ) -> sqlx::Result<Option<Workload>> {
+    ) -> sqlx::Result<Option<Resolved>> {
         let workloads = self.project(pool, project_id).await?;
-        Ok(workloads
+        let index = workloads
             .iter()
-            .find(|w| w.slug == slug_or_model)
-            .or_else(|| workloads.iter().find(|w| w.model_name == slug_or_model))
-            .cloned())
+            .position(|w| w.slug == slug_or_model)
+            .or_else(|| workloads.iter().position(|w| w.model_name == slug_or_model));
+        Ok(index.map(|index| Resolved { workloads, index }))
     }
 
     pub fn invalidate(&self, project_id: &str) {
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.projects.remove(project_id);
+    }
+}
+
+/// One workload of a cached project list, shared rather than copied: the data plane
+/// resolves a workload on every request, and a `Workload` is a dozen strings and JSON
+/// values.
+pub struct Resolved {
+    workloads: std::sync::Arc<Vec<Workload>>,
+    index: usize,
+}
+
+impl std::ops::Deref for Resolved {
+    type Target = Workload;
+
+    fn deref(&self) -> &Workload {
+        &self.workloads[self.index]
     }
 }
 
