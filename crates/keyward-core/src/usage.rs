@@ -47,9 +47,15 @@ pub const MAX_BURNDOWN_KEYS: usize = 10;
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodPreset {
+    // Explicit: serde's snake_case says "last24_hours" where specta (and people) say
+    // "last_24_hours"; the wire must be what the generated TypeScript type promises.
+    #[serde(rename = "last_24_hours")]
     Last24Hours,
+    #[serde(rename = "last_7_days")]
     Last7Days,
+    #[serde(rename = "last_30_days")]
     Last30Days,
+    #[serde(rename = "last_90_days")]
     Last90Days,
     MonthToDate,
     PreviousMonth,
@@ -1281,7 +1287,12 @@ impl<'a> Analysis<'a> {
                     .collect(),
             })
         };
-        let spend_value = |r: &TopRow| r.spend.as_ref().map_or(0.0, |m| m.micros as f64 / 1e6);
+        let spend_value = |r: &TopRow| {
+            // Drawn to the cent as the table shows it (half up), not 0.07499… → $0.07.
+            r.spend
+                .as_ref()
+                .map_or(0.0, |m| round_cents(m.micros) as f64 / 1e6)
+        };
         let tokens_value = |r: &TopRow| r.totals.tokens() as f64;
         let mut charts = Vec::new();
         for (id, what, rows) in [

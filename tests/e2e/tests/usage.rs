@@ -1,8 +1,9 @@
 //! Usage & Spend in the real app (issue #7): traffic with two keys on two models goes
 //! through the embedded gateway's data plane to an upstream this test runs; the screen
 //! must show exactly what was sent (requests and tokens), the price table must turn
-//! tokens into spend, the CSV export must hold the same numbers, and every chart is
-//! captured in both themes under `target/e2e/usage/`.
+//! tokens into spend, the CSV export must hold the same numbers, every chart is
+//! captured in both themes under `target/e2e/usage/`, and a viewer (finance) profile
+//! sees the same numbers with no button that changes keys.
 
 use axum::routing::post;
 use axum::{Json, Router};
@@ -57,16 +58,38 @@ async fn value_of(app: &App, testid: &str) -> String {
 async fn wait_requests(app: &App, requests: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        if value_of(app, "usage-total-requests").await == requests {
-            return;
+        let shown = app
+            .client
+            .find(fantoccini::Locator::Css(
+                "[data-testid='usage-total-requests']",
+            ))
+            .await;
+        if let Ok(total) = shown {
+            if total.attr("data-value").await.unwrap().as_deref() == Some(requests) {
+                return;
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            app.screenshot("usage-timeout").await;
         }
         assert!(
             std::time::Instant::now() < deadline,
             "the usage screen never showed {requests} requests"
         );
-        app.click("[data-testid='usage-refresh']").await;
+        refresh(app).await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+}
+
+/// Asks the screen to load again (the meter writes usage a second after it happens).
+async fn refresh(app: &App) {
+    app.client
+        .execute(
+            "const b = document.querySelector(\"[data-testid='usage-refresh']\"); if (b && !b.disabled) b.click();",
+            vec![],
+        )
+        .await
+        .unwrap();
 }
 
 const CHARTS: [&str; 4] = ["tokens", "requests", "spend", "top_keys_tokens"];
@@ -138,6 +161,24 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     // 10 requests; input 4 × 11 + 6 × 23 = 182; output 4 × 7 + 6 × 5 = 58.
 
     app.click("[data-testid='nav-usage']").await;
+    let first = app
+        .wait_for("[data-testid='usage-total-requests'], [data-testid='usage-empty'], [data-testid='usage-error']")
+        .await;
+    if first.attr("data-testid").await.unwrap().as_deref() == Some("usage-error") {
+        app.screenshot("usage-error").await;
+        let raw = app
+            .client
+            .execute_async(
+                "const done = arguments[0]; window.__TAURI_INTERNALS__.invoke('usage_view', {request: {preset: 'last_7_days', custom_start: null, custom_end: null, time_zone: 'UTC', bucket: null, project_id: null, key_ids: [], models: [], workload: null, spend_by: 'model'}, theme: 'light', width: 800}).then((v) => done('ok'), (e) => done(JSON.stringify(e)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!(
+            "the usage screen failed: {} (raw: {raw})",
+            first.text().await.unwrap()
+        );
+    }
     wait_requests(&app, "10").await;
     assert_eq!(value_of(&app, "usage-total-input-tokens").await, "182");
     assert_eq!(value_of(&app, "usage-total-output-tokens").await, "58");
@@ -156,7 +197,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
         .send_keys(&fantoccini::key::Key::Escape.to_string())
         .await
         .unwrap();
-    app.click("[data-testid='usage-refresh']").await;
+    refresh(&app).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while value_of(&app, "usage-total-spend").await != "100000" {
         assert!(
@@ -173,7 +214,16 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     );
 
     // CSV of the tokens chart: the same totals.
-    app.click("[data-testid='usage-export-tokens-csv']").await;
+    let export = "[data-testid='usage-export-tokens-csv']";
+    app.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            vec![export.into()],
+        )
+        .await
+        .unwrap();
+    app.screenshot("light-before-export").await;
+    app.click(export).await;
     let csv_path = exports.path().join("keyward-tokens.csv");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !csv_path.exists() {
@@ -206,5 +256,40 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     app.click("[data-testid='nav-usage']").await;
     wait_requests(&app, "10").await;
     capture_charts(&app, "dark").await;
+
+    // Finance works with a viewer token: the same numbers, no button that changes keys.
+    let viewer = control(
+        &base,
+        &owner,
+        &format!("/v1/projects/{project}/control-tokens"),
+        json!({"name": "finance", "role": "viewer"}),
+    )
+    .await;
+    let finance = app
+        .add_profile(
+            "Finance",
+            &base,
+            &project,
+            viewer["secret"].as_str().unwrap(),
+        )
+        .await;
+    app.switch_profile(&finance).await;
+    app.click("[data-testid='nav-usage']").await;
+    wait_requests(&app, "10").await;
+    assert_eq!(value_of(&app, "usage-total-input-tokens").await, "182");
+    app.click("[data-testid='nav-keys']").await;
+    app.wait_for("[data-testid='keys-read-only']").await;
+    app.wait_for("[data-testid='key-row']").await;
+    for mutating in ["create-key", "key-revoke", "keys-bulk-revoke"] {
+        let found = app
+            .client
+            .find_all(fantoccini::Locator::Css(&format!(
+                "[data-testid='{mutating}']"
+            )))
+            .await
+            .unwrap();
+        assert!(found.is_empty(), "a viewer is offered {mutating}");
+    }
+    app.screenshot("dark-keys-viewer").await;
     app.close().await;
 }

@@ -301,3 +301,37 @@ fn budgets_project_when_they_run_out() {
     );
     assert!(b.exhausted);
 }
+
+#[test]
+fn presets_on_the_wire_are_what_the_typescript_type_says() {
+    let names: Vec<String> = [
+        PeriodPreset::Last24Hours,
+        PeriodPreset::Last7Days,
+        PeriodPreset::Last30Days,
+        PeriodPreset::Last90Days,
+        PeriodPreset::MonthToDate,
+        PeriodPreset::PreviousMonth,
+        PeriodPreset::Custom,
+    ]
+    .iter()
+    .map(|p| {
+        serde_json::to_value(p)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    })
+    .collect();
+    assert_eq!(
+        names,
+        [
+            "last_24_hours",
+            "last_7_days",
+            "last_30_days",
+            "last_90_days",
+            "month_to_date",
+            "previous_month",
+            "custom"
+        ]
+    );
+}

@@ -117,6 +117,7 @@ describe("KeysScreen for a viewer (finance)", () => {
     expect(screen.getByTestId("keys-read-only")).toHaveTextContent("Read-only (viewer)");
     expect(within(row("key_a")).queryByTestId("key-revoke")).not.toBeInTheDocument();
     expect(within(row("key_a")).getByTestId("key-select")).toBeDisabled();
+    expect(screen.getByTestId("keys-select-all")).toBeDisabled();
     await fireEvent.keyDown(window, { key: "n" });
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
   });
