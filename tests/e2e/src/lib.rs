@@ -174,9 +174,11 @@ impl App {
     /// A screenshot of one element (scrolled into view), saved like [`App::screenshot`].
     pub async fn screenshot_of(&self, css: &str, name: &str) -> PathBuf {
         let element = self.wait_for(css).await;
+        // Scroll instantly and let two frames paint, so the capture is of where the
+        // element is now, not where it was.
         self.client
-            .execute(
-                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            .execute_async(
+                "const [css, done] = arguments; document.querySelector(css).scrollIntoView({block: 'center', behavior: 'instant'}); requestAnimationFrame(() => requestAnimationFrame(() => done()));",
                 vec![css.into()],
             )
             .await
