@@ -147,7 +147,9 @@ pub struct Gateway {
     probe_config: std::sync::Arc<prober::ProbeConfig>,
     prober_state: std::sync::Arc<prober::ProberState>,
     upstream: reqwest::Client,
-    forwarding: proxy::ForwardingClient,
+    /// Behind an `Arc` because the state is cloned for every request and hyper's client
+    /// is several reference counts (pool, connector, TLS config) to bump and drop.
+    forwarding: std::sync::Arc<proxy::ForwardingClient>,
 }
 
 impl Gateway {
@@ -184,7 +186,7 @@ impl Gateway {
             probe_config: Default::default(),
             prober_state: Default::default(),
             upstream: proxy::upstream_client(),
-            forwarding: proxy::forwarding_client(),
+            forwarding: std::sync::Arc::new(proxy::forwarding_client()),
         })
     }
 

@@ -71,10 +71,7 @@ impl Meter {
     /// (e.g. `GET /v1/models`); written to `last_used_at` at the next flush.
     pub fn touch(&self, key_id: &str, at: DateTime<Utc>) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let last = pending.last_used.entry(key_id.to_owned()).or_insert(at);
-        if at > *last {
-            *last = at;
-        }
+        note_use(&mut pending.last_used, key_id, at);
     }
 
     /// Records one request; never blocks on I/O.
@@ -84,13 +81,7 @@ impl Meter {
             .duration_trunc(TimeDelta::minutes(1))
             .unwrap_or(event.at);
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let last = pending
-            .last_used
-            .entry(event.key_id.clone())
-            .or_insert(event.at);
-        if event.at > *last {
-            *last = event.at;
-        }
+        note_use(&mut pending.last_used, &event.key_id, event.at);
         let key = BucketKey {
             key_id: event.key_id,
             model: event.model,
@@ -140,6 +131,17 @@ impl Meter {
                 }
                 Err(error)
             }
+        }
+    }
+}
+
+/// Moves a key's `last_used_at` forward to `at`. Called under the meter's lock on every
+/// request, so the key id is copied only the first time a flush window sees the key.
+fn note_use(last_used: &mut HashMap<String, DateTime<Utc>>, key_id: &str, at: DateTime<Utc>) {
+    match last_used.get_mut(key_id) {
+        Some(last) => *last = (*last).max(at),
+        None => {
+            last_used.insert(key_id.to_owned(), at);
         }
     }
 }
