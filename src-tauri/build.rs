@@ -48,6 +48,7 @@ const COMMANDS: &[&str] = &[
     "follow_readiness",
     "workload_events",
     "usage_view",
+    "usage_projects",
     "rerender_usage",
     "export_usage_csv",
     "export_usage_chart",

@@ -164,4 +164,62 @@ async fn run() {
             percentile(&mut render_ms, 0.95)
         );
     }
+
+    // Where the time goes: each rollup query of the 90-day view on its own (day buckets).
+    let period = usage::resolve_period(&request(SpendBy::Model, vec![]), Utc::now()).unwrap();
+    use keyward_api::usage::{UsageBucket, UsageDimension, UsageQuery};
+    let q = |start, end, bucket, group_by: Vec<UsageDimension>| UsageQuery {
+        start,
+        end,
+        bucket,
+        group_by,
+        key_ids: vec![],
+        models: vec![],
+        workloads: vec![],
+    };
+    for (label, query) in [
+        (
+            "… of which: per day × model (series)",
+            q(
+                period.start,
+                period.end,
+                UsageBucket::Day,
+                vec![UsageDimension::Model],
+            ),
+        ),
+        (
+            "… of which: per key × model, whole range (top keys, spend)",
+            q(
+                period.start,
+                period.end,
+                UsageBucket::None,
+                vec![UsageDimension::Key, UsageDimension::Model],
+            ),
+        ),
+        (
+            "… of which: previous 90 days per model (no traffic)",
+            q(
+                period.previous_start,
+                period.previous_end,
+                UsageBucket::None,
+                vec![UsageDimension::Model],
+            ),
+        ),
+    ] {
+        let mut ms = Vec::new();
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            let report = client
+                .project_usage(&profile, &created.project_id, &query)
+                .await
+                .unwrap();
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            assert!(report.rows.len() < 100_000);
+        }
+        println!(
+            "| {label} | {:.1} | {:.1} |",
+            percentile(&mut ms, 0.5),
+            percentile(&mut ms, 0.95)
+        );
+    }
 }

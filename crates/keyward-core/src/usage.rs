@@ -478,6 +478,18 @@ pub struct KeyName {
 }
 
 impl PlatformClient {
+    /// The projects this profile's token may read (`GET /v1/projects`): every project for
+    /// an owner token, its own for the others. The Usage screen's project filter.
+    pub async fn list_projects(
+        &self,
+        profile: &Profile,
+    ) -> Result<Vec<keyward_api::Project>, Error> {
+        let list: keyward_api::ProjectList = self
+            .send(profile, self.control(profile, Method::GET, "/v1/projects"))
+            .await?;
+        Ok(list.projects)
+    }
+
     /// `GET /v1/projects/{project}/usage` with a validated query.
     pub async fn project_usage(
         &self,

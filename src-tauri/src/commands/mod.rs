@@ -58,6 +58,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         workloads::follow_readiness,
         workloads::workload_events,
         usage::usage_view,
+        usage::usage_projects,
         usage::rerender_usage,
         usage::export_usage_csv,
         usage::export_usage_chart,

@@ -219,6 +219,16 @@ fn write(path: &std::path::Path, bytes: &[u8]) -> Result<String, Error> {
         .unwrap_or_default())
 }
 
+/// The projects the active profile's token may read, for the project filter.
+#[tauri::command]
+#[specta::specta]
+pub async fn usage_projects(
+    console: State<'_, Console>,
+) -> Result<Vec<keyward_api::Project>, Error> {
+    let profile = console.active().await?;
+    console.client().list_projects(&profile).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn list_prices(console: State<'_, Console>) -> Result<Vec<ModelPrice>, Error> {

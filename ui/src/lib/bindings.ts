@@ -469,6 +469,17 @@ async usageView(request: UsageRequest, theme: Theme, width: number) : Promise<Re
 }
 },
 /**
+ * The projects the active profile's token may read, for the project filter.
+ */
+async usageProjects() : Promise<Result<Project[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("usage_projects") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Re-renders the last view (theme switch, window resize) without asking the platform.
  */
 async rerenderUsage(theme: Theme, width: number) : Promise<Result<UsageScreen, AppError>> {
@@ -937,6 +948,7 @@ export type PlotArea = { left: number; top: number; right: number; bottom: numbe
  */
 export type ProfileForm = { name: string; kind: PlatformKind; base_url: string; project_id: string; notes?: string; token: string | null }
 export type ProfileList = { profiles: StoredProfile[]; active_id: string }
+export type Project = { id: string; name: string; created_at: string }
 /**
  * One phase change of a workload on its way to ready.
  */

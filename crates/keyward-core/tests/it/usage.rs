@@ -216,6 +216,11 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         .iter()
         .any(|r| r[3] == "mystery-model" && r[8] == "unpriced"));
 
+    // The owner may read every project (the project filter lists them); a usage query
+    // for another project's id by a token of this one is refused by the gateway.
+    let projects = client.list_projects(&profile).await.unwrap();
+    assert!(projects.iter().any(|p| p.id == project), "{projects:?}");
+
     // A viewer (finance) reads all of it.
     let minted: serde_json::Value = reqwest::Client::new()
         .post(format!(
@@ -239,4 +244,12 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         .await
         .unwrap();
     assert_eq!(seen.summary.requests.current, 5.0);
+    let elsewhere = UsageRequest {
+        project_id: Some("prj_someone_else".into()),
+        ..request.clone()
+    };
+    let refused = usage::load_view(&client, &as_viewer, &elsewhere, &table, Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, keyward_api::ErrorCode::Forbidden, "{refused:?}");
 }

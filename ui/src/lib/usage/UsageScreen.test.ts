@@ -17,6 +17,7 @@ import { emptyScreen, shownChart, summary, topRow, usageScreen, change } from ".
 vi.mock("$lib/bindings", () => ({
   commands: {
     usageView: vi.fn(),
+    usageProjects: vi.fn(),
     rerenderUsage: vi.fn(),
     exportUsageCsv: vi.fn(),
     exportUsageChart: vi.fn(),
@@ -62,6 +63,7 @@ beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   usageView.mockResolvedValue(ok(usageScreen()));
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+  vi.mocked(commands.usageProjects).mockResolvedValue(ok([]));
   listPrices.mockResolvedValue(ok([]));
 });
 
@@ -122,6 +124,26 @@ describe("UsageScreen requests", () => {
     await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_b"]));
     await user.selectOptions(screen.getByTestId("usage-filter-models"), ["llama-3-8b"]);
     await vi.waitFor(() => expect(lastRequest().models).toEqual(["llama-3-8b"]));
+  });
+
+  it("offers the token's projects when it may read several, and sends the one picked", async () => {
+    vi.mocked(commands.usageProjects).mockResolvedValue(
+      ok([
+        { id: "prj_a", name: "Team A", created_at: "2026-11-01T00:00:00Z" },
+        { id: "prj_b", name: "Team B", created_at: "2026-11-01T00:00:00Z" },
+      ]),
+    );
+    const { user } = renderUsage();
+    const picker = await screen.findByTestId("usage-project");
+    expect(lastRequest().project_id).toBeNull();
+    await user.selectOptions(picker, "prj_b");
+    await vi.waitFor(() => expect(lastRequest().project_id).toBe("prj_b"));
+  });
+
+  it("shows no project picker for a token of one project", async () => {
+    renderUsage();
+    await vi.waitFor(() => expect(commands.usageView).toHaveBeenCalled());
+    expect(screen.queryByTestId("usage-project")).not.toBeInTheDocument();
   });
 
   it("shows a server's field error under its field", async () => {

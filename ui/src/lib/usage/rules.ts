@@ -63,6 +63,8 @@ export type UsageControls = {
   models: string[];
   workload: string;
   spendBy: SpendBy;
+  /** "" = the profile's own project. */
+  projectId: string;
 };
 
 export const DEFAULT_CONTROLS: UsageControls = {
@@ -75,6 +77,7 @@ export const DEFAULT_CONTROLS: UsageControls = {
   models: [],
   workload: "",
   spendBy: "model",
+  projectId: "",
 };
 
 export function usageRequest(c: UsageControls): UsageRequest {
@@ -85,7 +88,7 @@ export function usageRequest(c: UsageControls): UsageRequest {
     custom_end: custom && c.customEnd ? c.customEnd : null,
     time_zone: c.timeZone,
     bucket: c.bucket === "auto" ? null : c.bucket,
-    project_id: null,
+    project_id: c.projectId === "" ? null : c.projectId,
     key_ids: [...c.keyIds],
     models: [...c.models],
     workload: c.workload.trim() === "" ? null : c.workload.trim(),
