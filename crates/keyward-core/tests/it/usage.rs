@@ -251,5 +251,9 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     let refused = usage::load_view(&client, &as_viewer, &elsewhere, &table, Utc::now())
         .await
         .unwrap_err();
-    assert_eq!(refused.code, keyward_api::ErrorCode::Forbidden, "{refused:?}");
+    assert_eq!(
+        refused.code,
+        keyward_api::ErrorCode::Forbidden,
+        "{refused:?}"
+    );
 }

@@ -80,8 +80,8 @@ async fn health(State(script): State<Arc<Mutex<Script>>>) -> StatusCode {
     let mut s = script.lock().unwrap();
     let now = std::time::Instant::now();
     let first = *s.first_health_check.get_or_insert(now);
-    let loading = s.healthy_from.is_some_and(|at| now < at)
-        || s.loading_for.is_some_and(|d| now < first + d);
+    let loading =
+        s.healthy_from.is_some_and(|at| now < at) || s.loading_for.is_some_and(|d| now < first + d);
     if loading {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
