@@ -314,7 +314,7 @@ pub struct UsageReport {
     pub end: DateTime<Utc>,
     pub bucket: UsageBucket,
     pub group_by: Vec<UsageDimension>,
-    /// Ordered by bucket, then model, key, workload. Buckets without usage are absent.
+    /// Ordered by bucket, then by the grouped dimensions. Buckets without usage are absent.
     pub rows: Vec<UsageRow>,
     /// Every key named in `rows` (only when grouping by key).
     pub keys: Vec<UsageKeyRef>,

@@ -845,7 +845,7 @@ impl<'a> Analysis<'a> {
         request: &UsageRequest,
         top_keys: Vec<TopRow>,
         by_key_series: Option<&UsageReport>,
-        budgets: Vec<BudgetBurn>,
+        budgets: Vec<Budget>,
     ) -> UsageView {
         let spikes = self.spikes();
         let top_models = self.top_models();
@@ -866,7 +866,7 @@ impl<'a> Analysis<'a> {
             });
         }
         charts.extend(self.top_charts(&top_keys, &top_models));
-        charts.extend(budget_charts(&budgets, self.period.zone));
+        charts.extend(budget_charts(&budgets));
         UsageView {
             project_id,
             start: self.period.start,
@@ -904,7 +904,7 @@ impl<'a> Analysis<'a> {
             top_keys: top_keys.into_iter().take(TOP_N).collect(),
             top_models: top_models.into_iter().take(TOP_N).collect(),
             unpriced_models,
-            budgets,
+            budgets: budgets.into_iter().map(|b| b.burn).collect(),
             charts,
         }
     }
@@ -1377,7 +1377,7 @@ async fn load_budgets(
     top_keys: &[TopRow],
     request: &UsageRequest,
     now: DateTime<Utc>,
-) -> Result<Vec<BudgetBurn>, Error> {
+) -> Result<Vec<Budget>, Error> {
     let candidates: Vec<&TopRow> = top_keys.iter().take(MAX_BURNDOWN_KEYS).collect();
     let fetched =
         futures_util::future::join_all(candidates.iter().map(|k| client.get_key(profile, &k.id)))
@@ -1400,34 +1400,52 @@ async fn load_budgets(
             continue;
         }
         let (start, end) = period.window(now);
+        let bucket = burndown_bucket(period);
         let q = UsageQuery {
             start,
             end: ceil_hour(now).min(end),
-            bucket: UsageBucket::None,
+            bucket,
             group_by: vec![],
             key_ids: vec![key.id.clone()],
             models: vec![],
             workloads: request.workload.iter().cloned().collect(),
-        };
-        let used: i64 = client
+        }
+        .aligned(now)
+        .map_err(|e| Error::field(e.field, e.message))?;
+        let per_bucket: Vec<(DateTime<Utc>, i64)> = client
             .project_usage(profile, project, &q)
             .await?
             .rows
             .iter()
-            .map(|r| r.input_tokens + r.output_tokens)
-            .sum();
-        out.push(burn(
-            (&key.id, &key.name),
-            period,
-            limit as i64,
-            used,
-            start,
-            end,
+            .filter_map(|r| r.bucket.map(|b| (b, r.input_tokens + r.output_tokens)))
+            .collect();
+        let used = per_bucket.iter().map(|(_, t)| t).sum();
+        out.push(Budget {
+            burn: burn((&key.id, &key.name), period, limit, used, start, end, now),
+            per_bucket,
             now,
-        ));
+        });
     }
     Ok(out)
 }
+
+/// A budget and what was used in each bucket of its period so far (for the burn-down).
+struct Budget {
+    burn: BudgetBurn,
+    per_bucket: Vec<(DateTime<Utc>, i64)>,
+    now: DateTime<Utc>,
+}
+
+/// Hours for a day's or a week's budget, days for a month's.
+fn burndown_bucket(period: TokenLimitPeriod) -> UsageBucket {
+    match period {
+        TokenLimitPeriod::Month => UsageBucket::Day,
+        _ => UsageBucket::Hour,
+    }
+}
+
+/// Burn-down charts drawn per budget period: at most this many keys each.
+pub const MAX_BURNDOWN_LINES: usize = 5;
 
 fn burn(
     key: (&str, &str),
@@ -1461,57 +1479,122 @@ fn burn(
     }
 }
 
-/// One bar chart of budget use (% of limit) for the keys with budgets.
-fn budget_charts(budgets: &[BudgetBurn], _zone: Tz) -> Vec<UsageChart> {
-    if budgets.is_empty() {
-        return Vec::new();
+/// The budget burn-down: per budget period (day, week, month), one chart of each key's
+/// cumulative use as a percentage of its limit, bucket by bucket up to now, then the
+/// same rate projected to the end of the period, against the 100 % line. Budgets are
+/// calendar periods in UTC (as the gateway enforces them), so these charts are in UTC.
+fn budget_charts(budgets: &[Budget]) -> Vec<UsageChart> {
+    let mut charts = Vec::new();
+    for period in [
+        TokenLimitPeriod::Day,
+        TokenLimitPeriod::Week,
+        TokenLimitPeriod::Month,
+    ] {
+        let these: Vec<&Budget> = budgets
+            .iter()
+            .filter(|b| b.burn.period == period)
+            .take(MAX_BURNDOWN_LINES)
+            .collect();
+        let Some(first) = these.first() else { continue };
+        let width = burndown_bucket(period)
+            .width()
+            .unwrap_or(Duration::hours(1));
+        let mut buckets = Vec::new();
+        let mut at = first.burn.period_start;
+        while at < first.burn.period_end {
+            buckets.push(at);
+            at += width;
+        }
+        let now_index = buckets.iter().rposition(|b| *b <= first.now).unwrap_or(0);
+        let mut series = Vec::new();
+        let mut rows = Vec::new();
+        for budget in &these {
+            let limit = budget.burn.limit.max(1) as f64;
+            let mut cumulative = 0i64;
+            let mut actual = Vec::with_capacity(buckets.len());
+            for (i, at) in buckets.iter().enumerate() {
+                if i > now_index {
+                    actual.push(None);
+                    continue;
+                }
+                cumulative += budget
+                    .per_bucket
+                    .iter()
+                    .filter(|(b, _)| b == at)
+                    .map(|(_, t)| t)
+                    .sum::<i64>();
+                actual.push(Some(cumulative as f64 / limit * 100.0));
+                rows.push(vec![
+                    at.to_rfc3339(),
+                    budget.burn.key_id.clone(),
+                    budget.burn.key_name.clone(),
+                    cumulative.to_string(),
+                    budget.burn.limit.to_string(),
+                    format!("{:.2}", cumulative as f64 / limit * 100.0),
+                    "false".into(),
+                ]);
+            }
+            // The average rate so far, carried to the end of the period.
+            let elapsed = (budget.now - budget.burn.period_start).num_seconds().max(1) as f64;
+            let rate = budget.burn.used as f64 / elapsed; // tokens per second
+            let projected: Vec<Option<f64>> = buckets
+                .iter()
+                .enumerate()
+                .map(|(i, at)| {
+                    (i >= now_index && budget.burn.used > 0).then(|| {
+                        let end_of_bucket = (*at + width).min(budget.burn.period_end);
+                        let tokens = budget.burn.used as f64
+                            + rate * (end_of_bucket - budget.now).num_seconds().max(0) as f64;
+                        tokens / limit * 100.0
+                    })
+                })
+                .collect();
+            series.push(TimeSeries {
+                name: budget.burn.key_name.clone(),
+                values: actual,
+            });
+            if projected.iter().any(Option::is_some) {
+                series.push(TimeSeries {
+                    name: format!("{} (at this rate)", budget.burn.key_name),
+                    values: projected,
+                });
+            }
+        }
+        series.push(TimeSeries {
+            name: "Limit".into(),
+            values: vec![Some(100.0); buckets.len()],
+        });
+        charts.push(UsageChart {
+            id: format!("budget_{}", period.as_str()),
+            chart: Chart::Time(TimeChart {
+                title: format!(
+                    "Budget burn-down, this {} (UTC), % of limit",
+                    period.as_str()
+                ),
+                unit: Unit::Percent,
+                kind: TimeChartKind::Lines,
+                buckets,
+                time_zone: chrono_tz::UTC,
+                series,
+                highlights: Vec::new(),
+            }),
+            table: Table {
+                columns: [
+                    "bucket_start",
+                    "key_id",
+                    "key_name",
+                    "used_tokens_cumulative",
+                    "limit",
+                    "percent_of_limit",
+                    "projected",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            },
+        });
     }
-    let percent = |b: &BudgetBurn| b.used as f64 / b.limit.max(1) as f64 * 100.0;
-    vec![UsageChart {
-        id: "budgets".into(),
-        chart: Chart::Bars(BarChart {
-            title: "Token budget used this period".into(),
-            unit: Unit::Percent,
-            bars: budgets
-                .iter()
-                .map(|b| Bar {
-                    label: b.key_name.clone(),
-                    value: percent(b),
-                })
-                .collect(),
-        }),
-        table: Table {
-            columns: [
-                "key_id",
-                "key_name",
-                "period",
-                "period_start",
-                "period_end",
-                "limit",
-                "used",
-                "percent",
-                "runs_out_at",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: budgets
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.key_id.clone(),
-                        b.key_name.clone(),
-                        b.period.as_str().to_owned(),
-                        b.period_start.to_rfc3339(),
-                        b.period_end.to_rfc3339(),
-                        b.limit.to_string(),
-                        b.used.to_string(),
-                        format!("{:.1}", percent(b)),
-                        b.runs_out_at.map_or(String::new(), |t| t.to_rfc3339()),
-                    ]
-                })
-                .collect(),
-        },
-    }]
+    charts
 }
 
 /// A CSV document; cells that a spreadsheet would run as a formula (`=`, `+`, `-`,

@@ -13,3 +13,9 @@ CREATE INDEX usage_hour_report ON usage_hour
     (project_id, bucket, model, key_id, workload, requests, errors, input_tokens, output_tokens, estimated_requests);
 CREATE INDEX usage_day_report ON usage_day
     (project_id, bucket, model, key_id, workload, requests, errors, input_tokens, output_tokens, estimated_requests);
+-- Whole-range totals per key over a long range (top keys, spend per key, statements)
+-- read day rows in (key, model) order instead of sorting the range: GROUP BY streams
+-- (measured: 57 → 21 ms over 71k day rows). Chosen by the report for ranges of 45 days
+-- and more, where reading the project's rows in key order beats sorting the range.
+CREATE INDEX usage_day_by_key ON usage_day
+    (project_id, key_id, model, bucket, workload, requests, errors, input_tokens, output_tokens, estimated_requests);

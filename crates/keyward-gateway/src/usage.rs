@@ -33,6 +33,16 @@ fn table(query: &UsageQuery) -> &'static str {
     }
 }
 
+/// Whole-range totals per key over 45 days or more of day rows: read in key order.
+const BY_KEY_MIN_DAYS: i64 = 45;
+
+fn by_key_plan(query: &UsageQuery) -> bool {
+    query.bucket == UsageBucket::None
+        && query.groups_by(UsageDimension::Key)
+        && table(query) == "usage_day"
+        && query.end - query.start >= TimeDelta::days(BY_KEY_MIN_DAYS)
+}
+
 fn whole_days(at: DateTime<Utc>) -> bool {
     use chrono::DurationRound;
     at.duration_trunc(TimeDelta::days(1)).ok() == Some(at)
@@ -48,12 +58,24 @@ pub async fn report(
     if query.bucket != UsageBucket::None {
         columns.push("bucket");
     }
-    // In the covering index's order (bucket, model, key, workload), so grouping streams.
-    for (dimension, column) in [
-        (UsageDimension::Model, "model"),
-        (UsageDimension::Key, "key_id"),
-        (UsageDimension::Workload, "workload"),
-    ] {
+    // Grouped in the order of the index that serves the query, so grouping streams
+    // without a sort: (bucket, model, key, workload) normally; (key, model) for long
+    // whole-range totals per key, read through `usage_day_by_key`.
+    let by_key = by_key_plan(query);
+    let order = if by_key {
+        [
+            (UsageDimension::Key, "key_id"),
+            (UsageDimension::Model, "model"),
+            (UsageDimension::Workload, "workload"),
+        ]
+    } else {
+        [
+            (UsageDimension::Model, "model"),
+            (UsageDimension::Key, "key_id"),
+            (UsageDimension::Workload, "workload"),
+        ]
+    };
+    for (dimension, column) in order {
         if query.groups_by(dimension) {
             columns.push(column);
         }
@@ -80,10 +102,13 @@ pub async fn report(
     } else {
         format!(" GROUP BY {0} ORDER BY {0}", columns.join(", "))
     };
+    // `+bucket` keeps the planner off the (project, bucket) index, so it reads
+    // `usage_day_by_key` in key order; the range still filters every row.
+    let bucket = if by_key { "+bucket" } else { "bucket" };
     // Only fixed column and table names are formatted into the SQL; every value is bound.
     let sql = format!(
         "SELECT {select}SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(estimated_requests)
-         FROM {table} WHERE project_id = ? AND bucket >= ? AND bucket < ?{filters}{group} LIMIT ?",
+         FROM {table} WHERE project_id = ? AND {bucket} >= ? AND {bucket} < ?{filters}{group} LIMIT ?",
         table = table(query),
     );
     let mut statement = sqlx::query(&sql)

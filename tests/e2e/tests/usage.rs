@@ -92,7 +92,13 @@ async fn refresh(app: &App) {
         .unwrap();
 }
 
-const CHARTS: [&str; 4] = ["tokens", "requests", "spend", "top_keys_tokens"];
+const CHARTS: [&str; 5] = [
+    "tokens",
+    "requests",
+    "spend",
+    "top_keys_tokens",
+    "budget_month",
+];
 
 async fn capture_charts(app: &App, theme: &str) {
     for id in CHARTS {
@@ -138,7 +144,13 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
         json!({"name": "<script>alert(1)</script>"}),
     )
     .await;
-    let second = control(&base, &owner, &keys_path, json!({"name": "batch"})).await;
+    let second = control(
+        &base,
+        &owner,
+        &keys_path,
+        json!({"name": "batch", "token_limit": 1000, "token_limit_period": "month"}),
+    )
+    .await;
     // first: alpha ×3, beta ×2; second: alpha ×1, beta ×4.
     let http = reqwest::Client::new();
     for (key, model, times) in [

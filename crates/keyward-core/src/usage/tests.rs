@@ -335,3 +335,47 @@ fn presets_on_the_wire_are_what_the_typescript_type_says() {
         ]
     );
 }
+
+#[test]
+fn the_burn_down_climbs_to_now_then_projects_the_rate() {
+    let now = utc(2026, 11, 11, 0);
+    let (start, end) = TokenLimitPeriod::Month.window(now);
+    let budget = Budget {
+        burn: burn(
+            ("k1", "batch"),
+            TokenLimitPeriod::Month,
+            1_000,
+            500,
+            start,
+            end,
+            now,
+        ),
+        per_bucket: vec![(utc(2026, 11, 2, 0), 200), (utc(2026, 11, 10, 0), 300)],
+        now,
+    };
+    let charts = budget_charts(&[budget]);
+    assert_eq!(charts.len(), 1);
+    assert_eq!(charts[0].id, "budget_month");
+    let Chart::Time(chart) = &charts[0].chart else {
+        panic!("a time chart")
+    };
+    assert_eq!(chart.buckets.len(), 30, "one bucket per day of November");
+    let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["batch", "batch (at this rate)", "Limit"]);
+    let actual = &chart.series[0].values;
+    assert_eq!(actual[0], Some(0.0));
+    assert_eq!(actual[1], Some(20.0), "200 of 1,000 on 2 Nov");
+    assert_eq!(actual[9], Some(50.0), "500 by 10 Nov");
+    assert_eq!(actual[10], Some(50.0), "now is the start of 11 Nov");
+    assert_eq!(actual[11], None, "no actual use in the future");
+    let projected = &chart.series[1].values;
+    assert_eq!(projected[9], None);
+    // 50 % in 10 days: 5 % a day; the end of the last day is 150 %.
+    assert!(
+        (projected[29].unwrap() - 150.0).abs() < 1e-6,
+        "{:?}",
+        projected[29]
+    );
+    assert_eq!(chart.series[2].values, vec![Some(100.0); 30]);
+    assert_eq!(charts[0].table.rows.len(), 11, "actual rows up to now");
+}

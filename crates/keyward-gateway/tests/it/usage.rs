@@ -151,6 +151,29 @@ async fn usage_is_reported_per_bucket_key_model_and_workload() {
     assert_eq!(total_rows[0]["requests"], 3);
     assert!(total_rows[0].get("bucket").is_none());
 
+    // A long whole-range total per key × model (read in key order): the same cells.
+    let long = format!(
+        "start={}&end={}",
+        rfc(today - Duration::days(60)),
+        rfc(Utc::now())
+    );
+    let (_, per_key) = usage(&gw, &format!("{long}&bucket=none&group_by=key,model")).await;
+    let cells = per_key["rows"].as_array().unwrap();
+    assert_eq!(cells.len(), 4, "{per_key}");
+    let k1_alpha = cells
+        .iter()
+        .find(|r| r["key_id"] == k1.as_str() && r["model"] == "alpha")
+        .unwrap();
+    assert_eq!(
+        (
+            k1_alpha["requests"].as_i64(),
+            k1_alpha["input_tokens"].as_i64()
+        ),
+        (Some(2), Some(300))
+    );
+    assert_eq!(sum(&per_key["rows"], "input_tokens"), 1_312);
+    assert_eq!(per_key["keys"].as_array().unwrap().len(), 2);
+
     // Filters: one key, one model.
     let (_, one) = usage(
         &gw,

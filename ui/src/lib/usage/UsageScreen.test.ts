@@ -241,7 +241,7 @@ describe("UsageScreen totals", () => {
               exhausted: true,
             },
           ],
-          charts: [shownChart("tokens"), shownChart("budgets")],
+          charts: [shownChart("tokens"), shownChart("budget_day")],
         }),
       ),
     );
@@ -253,7 +253,7 @@ describe("UsageScreen totals", () => {
     expect(budgets).toHaveTextContent("25%");
     expect(budgets).toHaveTextContent("runs out 27 Nov 06:00");
     expect(budgets).toHaveTextContent("exhausted");
-    expect(screen.getByTestId("usage-chart-budgets")).toBeInTheDocument();
+    expect(screen.getByTestId("usage-chart-budget_day")).toBeInTheDocument();
   });
 });
 
