@@ -4,8 +4,8 @@
 //! The history is fed before launch through the embedded gateway's own meter with past
 //! timestamps (`seed_usage`, the proxy's metering path), not by hand-written SQL. One
 //! sample: with "Last 24 hours" on screen, choosing "Last 90 days" in the period picker
-//! until the new totals are in the DOM, every chart image has decoded and a frame has
-//! been painted — IPC, the rollup queries, spend, chart rendering in Rust, the DOM and
+//! until the new view has landed (its period in the DOM, nothing loading), every chart
+//! image has decoded and two frames have been painted — IPC, the rollup queries, spend, chart rendering in Rust, the DOM and
 //! the images — timed inside the webview with `performance.now()`. Baseline, same run:
 //! the same measurement on a project with 10 keys of history.
 //!
@@ -18,35 +18,26 @@ use keyward_gateway::Gateway;
 
 const SAMPLES: usize = 15;
 
-const MEASURE: &str = r#"
-const [previous, done] = [arguments[0], arguments[1]];
+/// Chooses `preset` and resolves with [ms, requests shown] once its view has landed
+/// (a new period start, nothing loading) and every chart image has decoded and painted.
+const CHOOSE: &str = r#"
+const [preset, done] = [arguments[0], arguments[1]];
+const screen = document.querySelector("[data-testid='usage-screen']");
+const period = () => document.querySelector("[data-testid='usage-period']");
+const before = period() ? period().dataset.start : "";
 const select = document.querySelector("[data-testid='usage-preset']");
 const t0 = performance.now();
-select.value = "last_90_days";
+select.value = preset;
 select.dispatchEvent(new Event("change", { bubbles: true }));
 (function check() {
-  const total = document.querySelector("[data-testid='usage-total-requests']");
+  const p = period();
   const images = [...document.querySelectorAll("[data-testid^='usage-chart-'] img")];
-  const ready = total && total.dataset.value !== previous && !document.querySelector("[data-testid='usage-loading']")
-    && images.length > 0 && images.every((img) => img.complete);
-  if (ready) {
-    requestAnimationFrame(() => done([performance.now() - t0, total.dataset.value]));
-  } else {
-    requestAnimationFrame(check);
-  }
-})();
-"#;
-
-const BACK_TO_24H: &str = r#"
-const done = arguments[0];
-const select = document.querySelector("[data-testid='usage-preset']");
-select.value = "last_24_hours";
-select.dispatchEvent(new Event("change", { bubbles: true }));
-(function check() {
-  const total = document.querySelector("[data-testid='usage-total-requests']");
-  const empty = document.querySelector("[data-testid='usage-empty']");
-  if (!document.querySelector("[data-testid='usage-loading']") && (total || empty)) {
-    done(total ? total.dataset.value : "");
+  const landed = p && p.dataset.start !== before && screen.getAttribute("aria-busy") !== "true";
+  if (landed && images.every((img) => img.complete)) {
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      const total = document.querySelector("[data-testid='usage-total-requests']");
+      done([performance.now() - t0, total ? total.dataset.value : "0"]);
+    }));
   } else {
     requestAnimationFrame(check);
   }
@@ -76,10 +67,13 @@ async fn measure(keys: usize) -> (Vec<f64>, u64, String) {
     let mut samples = Vec::new();
     let mut shown = String::new();
     for _ in 0..SAMPLES + 2 {
-        let previous = app.client.execute_async(BACK_TO_24H, vec![]).await.unwrap();
+        app.client
+            .execute_async(CHOOSE, vec!["last_24_hours".into()])
+            .await
+            .unwrap();
         let result = app
             .client
-            .execute_async(MEASURE, vec![previous])
+            .execute_async(CHOOSE, vec!["last_90_days".into()])
             .await
             .unwrap();
         samples.push(result[0].as_f64().unwrap());
