@@ -81,6 +81,27 @@ async fn wait_requests(app: &App, requests: &str) {
     }
 }
 
+/// Opens Usage & Spend, clicking again if a layout shift (a banner appearing at start-up)
+/// sent the first click to a neighbouring entry.
+async fn open_usage(app: &App) {
+    for _ in 0..5 {
+        app.click("[data-testid='nav-usage']").await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        while std::time::Instant::now() < deadline {
+            let found = app
+                .client
+                .find_all(fantoccini::Locator::Css("[data-testid='usage-screen']"))
+                .await
+                .unwrap();
+            if !found.is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    panic!("the Usage & Spend screen did not open");
+}
+
 /// Asks the screen to load again (the meter writes usage a second after it happens).
 async fn refresh(app: &App) {
     app.client
@@ -172,7 +193,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     }
     // 10 requests; input 4 × 11 + 6 × 23 = 182; output 4 × 7 + 6 × 5 = 58.
 
-    app.click("[data-testid='nav-usage']").await;
+    open_usage(&app).await;
     let first = app
         .wait_for("[data-testid='usage-total-requests'], [data-testid='usage-empty'], [data-testid='usage-error']")
         .await;
@@ -265,7 +286,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
 
     capture_charts(&app, "light").await;
     let app = app.restart_with(&[("GTK_THEME", "Adwaita:dark")]).await;
-    app.click("[data-testid='nav-usage']").await;
+    open_usage(&app).await;
     wait_requests(&app, "10").await;
     capture_charts(&app, "dark").await;
 
@@ -286,7 +307,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
         )
         .await;
     app.switch_profile(&finance).await;
-    app.click("[data-testid='nav-usage']").await;
+    open_usage(&app).await;
     wait_requests(&app, "10").await;
     assert_eq!(value_of(&app, "usage-total-input-tokens").await, "182");
     app.click("[data-testid='nav-keys']").await;
