@@ -1382,15 +1382,15 @@ async fn load_budgets(
     let fetched =
         futures_util::future::join_all(candidates.iter().map(|k| client.get_key(profile, &k.id)))
             .await;
-    let keys: Vec<InferenceKey> = fetched
-        .into_iter()
-        .filter_map(|k| match k {
-            Ok(key) => Some(key),
-            // A key deleted since, or out of this profile's project: no budget to show.
-            Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => None,
-            Err(_) => None,
-        })
-        .collect();
+    let mut keys: Vec<InferenceKey> = Vec::new();
+    for fetched in fetched {
+        match fetched {
+            Ok(key) => keys.push(key),
+            // A key deleted since, or of a project this token may not read: no budget.
+            Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut out = Vec::new();
     for key in keys {
         let (Some(limit), Some(period)) = (key.token_limit, key.token_limit_period) else {
