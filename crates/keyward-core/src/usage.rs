@@ -447,10 +447,10 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Everything the Usage & Spend screen shows for one request.
+/// What a period's usage comes to: the numbers every view of it shares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct UsageView {
+pub struct UsageFacts {
     pub project_id: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -464,10 +464,19 @@ pub struct UsageView {
     pub unpriced_models: Vec<String>,
     pub spikes: Vec<Spike>,
     pub budgets: Vec<BudgetBurn>,
-    pub charts: Vec<UsageChart>,
     /// Every model and key seen in the period, for the filters.
     pub models_seen: Vec<String>,
     pub keys_seen: Vec<KeyName>,
+}
+
+/// Everything the Usage & Spend screen shows for one request, with the data and the
+/// table behind every chart (kept in Rust for re-rendering and export).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UsageView {
+    #[serde(flatten)]
+    pub facts: UsageFacts,
+    pub charts: Vec<UsageChart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -868,43 +877,45 @@ impl<'a> Analysis<'a> {
         charts.extend(self.top_charts(&top_keys, &top_models));
         charts.extend(budget_charts(&budgets));
         UsageView {
-            project_id,
-            start: self.period.start,
-            end: self.period.end,
-            previous_start: self.period.previous_start,
-            previous_end: self.period.previous_end,
-            bucket: self.period.bucket,
-            time_zone: self.period.zone.name().to_owned(),
-            summary: self.summary(),
-            spikes: spikes
-                .iter()
-                .map(|&i| Spike {
-                    bucket: self.buckets[i],
-                    tokens: self.per_bucket[i].tokens(),
-                    baseline: baseline(
-                        &self
-                            .per_bucket
-                            .iter()
-                            .map(|t| t.tokens() as f64)
-                            .collect::<Vec<_>>(),
-                        i,
-                    ),
-                })
-                .collect(),
-            models_seen: self.per_model.keys().cloned().collect(),
-            keys_seen: self
-                .totals
-                .keys
-                .iter()
-                .map(|k| KeyName {
-                    id: k.id.clone(),
-                    name: k.name.clone(),
-                })
-                .collect(),
-            top_keys: top_keys.into_iter().take(TOP_N).collect(),
-            top_models: top_models.into_iter().take(TOP_N).collect(),
-            unpriced_models,
-            budgets: budgets.into_iter().map(|b| b.burn).collect(),
+            facts: UsageFacts {
+                project_id,
+                start: self.period.start,
+                end: self.period.end,
+                previous_start: self.period.previous_start,
+                previous_end: self.period.previous_end,
+                bucket: self.period.bucket,
+                time_zone: self.period.zone.name().to_owned(),
+                summary: self.summary(),
+                spikes: spikes
+                    .iter()
+                    .map(|&i| Spike {
+                        bucket: self.buckets[i],
+                        tokens: self.per_bucket[i].tokens(),
+                        baseline: baseline(
+                            &self
+                                .per_bucket
+                                .iter()
+                                .map(|t| t.tokens() as f64)
+                                .collect::<Vec<_>>(),
+                            i,
+                        ),
+                    })
+                    .collect(),
+                models_seen: self.per_model.keys().cloned().collect(),
+                keys_seen: self
+                    .totals
+                    .keys
+                    .iter()
+                    .map(|k| KeyName {
+                        id: k.id.clone(),
+                        name: k.name.clone(),
+                    })
+                    .collect(),
+                top_keys: top_keys.into_iter().take(TOP_N).collect(),
+                top_models: top_models.into_iter().take(TOP_N).collect(),
+                unpriced_models,
+                budgets: budgets.into_iter().map(|b| b.burn).collect(),
+            },
             charts,
         }
     }
@@ -1743,25 +1754,13 @@ pub struct ShownChart {
     pub rendered: crate::charts::Rendered,
 }
 
-/// The view without the tables behind the charts (those stay in Rust for export).
+/// The view as the screen gets it: the facts and the rendered charts, without the
+/// tables behind them (those stay in Rust for export).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UsageScreen {
-    pub project_id: String,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub previous_start: DateTime<Utc>,
-    pub previous_end: DateTime<Utc>,
-    pub bucket: UsageBucket,
-    pub time_zone: String,
-    pub summary: Summary,
-    pub top_keys: Vec<TopRow>,
-    pub top_models: Vec<TopRow>,
-    pub unpriced_models: Vec<String>,
-    pub spikes: Vec<Spike>,
-    pub budgets: Vec<BudgetBurn>,
-    pub models_seen: Vec<String>,
-    pub keys_seen: Vec<KeyName>,
+    #[serde(flatten)]
+    pub facts: UsageFacts,
     pub charts: Vec<ShownChart>,
 }
 
@@ -1813,21 +1812,7 @@ pub fn screen(
         })
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(UsageScreen {
-        project_id: view.project_id.clone(),
-        start: view.start,
-        end: view.end,
-        previous_start: view.previous_start,
-        previous_end: view.previous_end,
-        bucket: view.bucket,
-        time_zone: view.time_zone.clone(),
-        summary: view.summary.clone(),
-        top_keys: view.top_keys.clone(),
-        top_models: view.top_models.clone(),
-        unpriced_models: view.unpriced_models.clone(),
-        spikes: view.spikes.clone(),
-        budgets: view.budgets.clone(),
-        models_seen: view.models_seen.clone(),
-        keys_seen: view.keys_seen.clone(),
+        facts: view.facts.clone(),
         charts,
     })
 }

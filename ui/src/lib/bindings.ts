@@ -1062,9 +1062,14 @@ bucket: UsageBucket | null;
  */
 project_id: string | null; key_ids: string[]; models: string[]; workload: string | null; spend_by: SpendBy }
 /**
- * The view without the tables behind the charts (those stay in Rust for export).
+ * The view as the screen gets it: the facts and the rendered charts, without the
+ * tables behind them (those stay in Rust for export).
  */
-export type UsageScreen = { project_id: string; start: string; end: string; previous_start: string; previous_end: string; bucket: UsageBucket; time_zone: string; summary: Summary; top_keys: TopRow[]; top_models: TopRow[]; unpriced_models: string[]; spikes: Spike[]; budgets: BudgetBurn[]; models_seen: string[]; keys_seen: KeyName[]; charts: ShownChart[] }
+export type UsageScreen = ({ project_id: string; start: string; end: string; previous_start: string; previous_end: string; bucket: UsageBucket; time_zone: string; summary: Summary; top_keys: TopRow[]; top_models: TopRow[]; unpriced_models: string[]; spikes: Spike[]; budgets: BudgetBurn[]; 
+/**
+ * Every model and key seen in the period, for the filters.
+ */
+models_seen: string[]; keys_seen: KeyName[] }) & { charts: ShownChart[] }
 export type Workload = { id: string; project_id: string; name: string; slug: string; model_name: string; backend: string; task_type: string; description: string | null; command: string | null; vllm_version: string | null; config: JsonValue | null; execution_policy: string | null; execution_policy_config: JsonValue | null; worker_id: string | null; gpu_resource_id: string | null; 
 /**
  * Base URL of the OpenAI-compatible server behind this workload (`…/v1` is added).

@@ -219,16 +219,19 @@ fn spend_is_tokens_times_the_table_and_unpriced_models_are_named() {
     let analysis = Analysis::new(&period, &prices, &series, &totals, &previous);
     let keys = analysis.top_keys();
     let view = analysis.view("p".into(), &r, keys, None, vec![]);
-    assert_eq!(view.summary.requests.current, 3.0);
+    assert_eq!(view.facts.summary.requests.current, 3.0);
     assert_eq!(
-        view.summary.spend.current, 2_000_000.0,
+        view.facts.summary.spend.current, 2_000_000.0,
         "1M × 1.00 + 0.5M × 2.00 = 2.00 USD"
     );
-    assert_eq!(view.summary.spend.change_percent, Some(100.0));
-    assert_eq!(view.summary.unpriced_tokens, 20);
-    assert_eq!(view.unpriced_models, vec!["mystery"]);
-    assert_eq!(view.top_keys[0].spend.as_ref().unwrap().text, "2.00 USD");
-    assert!(view.top_keys[1].spend.is_none());
+    assert_eq!(view.facts.summary.spend.change_percent, Some(100.0));
+    assert_eq!(view.facts.summary.unpriced_tokens, 20);
+    assert_eq!(view.facts.unpriced_models, vec!["mystery"]);
+    assert_eq!(
+        view.facts.top_keys[0].spend.as_ref().unwrap().text,
+        "2.00 USD"
+    );
+    assert!(view.facts.top_keys[1].spend.is_none());
     let ids: Vec<&str> = view.charts.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         ids,

@@ -143,19 +143,20 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     let view = usage::load_view(&client, &profile, &request, &table, Utc::now())
         .await
         .unwrap();
-    assert_eq!(view.bucket, UsageBucket::Day);
-    assert_eq!(view.summary.requests.current, 5.0);
-    assert_eq!(view.summary.input_tokens.current, 1_003_010.0);
-    assert_eq!(view.summary.output_tokens.current, 301_520.0);
+    assert_eq!(view.facts.bucket, UsageBucket::Day);
+    assert_eq!(view.facts.summary.requests.current, 5.0);
+    assert_eq!(view.facts.summary.input_tokens.current, 1_003_010.0);
+    assert_eq!(view.facts.summary.output_tokens.current, 301_520.0);
     // llama: 1,002,000 in × 1.00 + 301,000 out × 2.00 = 1.604; qwen: 1,000 × 0.50 + 500 × 1.50 = 0.00125
-    assert_eq!(view.summary.spend.current, 1_605_250.0);
-    assert_eq!(view.summary.spend_by_currency[0].text, "1.61 USD");
-    assert_eq!(view.unpriced_models, vec!["mystery-model"]);
-    assert_eq!(view.summary.unpriced_tokens, 30);
-    assert_eq!(view.top_keys[0].name, "=batch jobs");
-    assert_eq!(view.top_keys[1].name, "<script>alert(1)</script>");
+    assert_eq!(view.facts.summary.spend.current, 1_605_250.0);
+    assert_eq!(view.facts.summary.spend_by_currency[0].text, "1.61 USD");
+    assert_eq!(view.facts.unpriced_models, vec!["mystery-model"]);
+    assert_eq!(view.facts.summary.unpriced_tokens, 30);
+    assert_eq!(view.facts.top_keys[0].name, "=batch jobs");
+    assert_eq!(view.facts.top_keys[1].name, "<script>alert(1)</script>");
     // The budget: 1.3M of 10M used this month (if "five days ago" was this month).
     let budget = view
+        .facts
         .budgets
         .iter()
         .find(|b| b.key_id == batch.id)
@@ -243,7 +244,7 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     let seen = usage::load_view(&client, &as_viewer, &request, &table, Utc::now())
         .await
         .unwrap();
-    assert_eq!(seen.summary.requests.current, 5.0);
+    assert_eq!(seen.facts.summary.requests.current, 5.0);
     let elsewhere = UsageRequest {
         project_id: Some("prj_someone_else".into()),
         ..request.clone()
