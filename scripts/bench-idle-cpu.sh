@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 (cd ui && npm run build >/dev/null)
 cargo build -p keyward-app --release
 export KEYWARD_APP_BIN="$PWD/target/release/keyward"
-dbus-run-session -- bash -c "printf 'keyward-bench' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench workloads_idle_cpu"
+dbus-run-session -- bash -c "printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench workloads_idle_cpu"

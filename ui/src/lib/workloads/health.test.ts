@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterRows, formatAgo, formatPercent, formatSeconds, joinHealth, sortRows } from "./health";
+import { filterRows, formatAge, formatAgo, formatPercent, formatSeconds, joinHealth, sortRows } from "./health";
 import { summary, workload } from "./fixtures";
 
 const a = workload({ slug: "alpha", name: "Alpha" });
@@ -41,5 +41,7 @@ describe("workload health helpers", () => {
     expect(formatAgo("2026-03-10T11:59:20Z", now)).toBe("40 s ago");
     expect(formatAgo("2026-03-10T11:50:00Z", now)).toBe("10 min ago");
     expect(formatAgo(null, now)).toBe("never");
+    expect(formatAge("2026-03-10T11:59:20Z", now)).toBe("just now");
+    expect(formatAge("2026-03-10T11:57:59Z", now)).toBe("2 min ago");
   });
 });

@@ -54,6 +54,16 @@ export function formatAgo(iso: string | null | undefined, now: number): string {
   return new Date(at).toLocaleDateString();
 }
 
+/** A probe's age to the minute ("just now" under a minute): what the list shows, so a
+ * workload probed every 10 s keeps the same text and its cell is not redrawn. */
+export function formatAge(iso: string | null | undefined, now: number): string {
+  if (!iso) return "never";
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const seconds = Math.max(0, (now - at) / 1000);
+  return seconds < 60 ? "just now" : formatAgo(iso, now);
+}
+
 export type SortKey =
   | "name"
   | "slug"

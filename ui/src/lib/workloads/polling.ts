@@ -5,14 +5,15 @@
 // workspace): document.visibilityState. Coming back refreshes at once.
 //
 // Intervals used by the Workloads screens (documented in docs/benchmarks.md too):
-//   list:           5 s focused, 20 s unfocused, paused hidden
+//   list:          10 s focused, 30 s unfocused, paused hidden
 //   workload page: 10 s focused, 30 s unfocused, paused hidden
+// The gateway probes every 10 s, so refreshing faster would redraw the same numbers.
 // Desktop notifications do not depend on any of this: Rust polls the cheap health
 // summary every 15 s in the background whatever the window shows.
 
 export type Pace = { focused: number; unfocused: number };
 
-export const LIST_PACE: Pace = { focused: 5_000, unfocused: 20_000 };
+export const LIST_PACE: Pace = { focused: 10_000, unfocused: 30_000 };
 export const PAGE_PACE: Pace = { focused: 10_000, unfocused: 30_000 };
 
 /** Calls `refresh` now and then on the pace; returns the stop function. A refresh never
