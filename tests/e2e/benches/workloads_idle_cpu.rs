@@ -116,40 +116,6 @@ async fn idle_cpu(pid: u32) -> (f64, usize) {
     (percent, processes)
 }
 
-/// Local's URL, project and owner token. A release build ignores the e2e identifier
-/// override, so its token is under the app's own identifier in the (test session's)
-/// keychain; a debug build's under the run's identifier.
-async fn local_gateway(app: &App) -> (String, String, String) {
-    let base = app
-        .wait_for("[data-testid='profile-url']")
-        .await
-        .text()
-        .await
-        .unwrap();
-    let token = [app.identifier.as_str(), "dev.keyward.console"]
-        .iter()
-        .find_map(|service| {
-            let out = std::process::Command::new("secret-tool")
-                .args(["lookup", "service", service, "username", "local"])
-                .output()
-                .ok()?;
-            let token = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-            (!token.is_empty()).then_some(token)
-        })
-        .expect("Local's token in the keychain");
-    let who: serde_json::Value = reqwest::Client::new()
-        .get(format!("{base}/v1/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let project = who["project"]["id"].as_str().unwrap().to_owned();
-    (base, project, token)
-}
-
 fn main() {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -159,7 +125,7 @@ fn main() {
         .block_on(async {
             let upstream = upstream().await;
             let app = App::launch_with("bench-workloads-idle", &[("GTK_THEME", "Adwaita")]).await;
-            let (base, project, token) = local_gateway(&app).await;
+            let (base, project, token) = app.local_gateway().await;
             let http = reqwest::Client::new();
             for i in 0..WORKLOADS {
                 let response = http
