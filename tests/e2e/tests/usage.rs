@@ -324,5 +324,13 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
         assert!(found.is_empty(), "a viewer is offered {mutating}");
     }
     app.screenshot("dark-keys-viewer").await;
+    app.click("[data-testid='nav-workloads']").await;
+    app.wait_for("[data-testid='workloads-read-only']").await;
+    let create = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='create-workload']"))
+        .await
+        .unwrap();
+    assert!(create.is_empty(), "a viewer is offered New workload");
     app.close().await;
 }

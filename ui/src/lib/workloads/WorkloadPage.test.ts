@@ -47,6 +47,13 @@ describe("WorkloadPage", () => {
     expect(await screen.findByTestId("workload-usage")).toHaveTextContent(new Intl.NumberFormat().format(1234));
   });
 
+  it("offers a viewer no edit or delete", async () => {
+    render(WorkloadPage, { workload: chat, onback: vi.fn(), onedit: vi.fn(), ondelete: vi.fn(), canWrite: false });
+    expect(await screen.findByTestId("workload-reason")).toBeInTheDocument();
+    expect(screen.queryByTestId("workload-edit")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("workload-delete")).not.toBeInTheDocument();
+  });
+
   it("asks for the chosen period", async () => {
     const user = userEvent.setup();
     render(WorkloadPage, { workload: chat, onback: vi.fn(), onedit: vi.fn(), ondelete: vi.fn() });

@@ -47,8 +47,8 @@ function healthy() {
 }
 
 function renderScreen() {
-  const { context } = withSession();
-  return { user: userEvent.setup(), ...render(WorkloadsScreen, { context }) };
+  const { session, context } = withSession();
+  return { session, user: userEvent.setup(), ...render(WorkloadsScreen, { context }) };
 }
 
 function slugs(): string[] {
@@ -77,6 +77,14 @@ describe("WorkloadsScreen", () => {
     for (const name of ["Name", "Slug", "Model", "Backend / task", "Status", "GPUs", "Running", "Waiting", "KV cache", "p95", "Last probe"]) {
       expect(screen.getByRole("columnheader", { name: new RegExp(name) })).toBeInTheDocument();
     }
+  });
+
+  it("offers a viewer the list and its health, and nothing that changes a workload", async () => {
+    const { session } = renderScreen();
+    session.role = "viewer";
+    await screen.findByTestId("workload-row-chat");
+    expect(screen.queryByTestId("create-workload")).not.toBeInTheDocument();
+    expect(screen.getByTestId("workloads-read-only")).toHaveTextContent("Read-only (viewer)");
   });
 
   it("filters by status with counts, and sorts by a column both ways", async () => {
