@@ -1324,12 +1324,20 @@ impl<'a> Analysis<'a> {
         ] {
             let top: Vec<TopRow> = rows.iter().take(TOP_N).cloned().collect();
             if self.currency.is_some() {
+                // Only what has a price is drawn: an unpriced model is not a $0 bar (the
+                // table behind the chart still lists it, spend empty).
+                let priced: Vec<TopRow> = rows
+                    .iter()
+                    .filter(|r| r.spend.is_some())
+                    .take(TOP_N)
+                    .cloned()
+                    .collect();
                 charts.push(UsageChart {
                     id: format!("top_{id}_spend"),
                     chart: bars(
                         format!("Top {id} by spend ({main})"),
                         Unit::Currency { code: main.clone() },
-                        &top,
+                        &priced,
                         &spend_value,
                     ),
                     table: table(&top, what),

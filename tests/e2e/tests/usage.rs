@@ -113,11 +113,17 @@ async fn refresh(app: &App) {
         .unwrap();
 }
 
-const CHARTS: [&str; 5] = [
+/// Every chart the screen draws for this traffic (a spend chart needs a price; a
+/// burn-down needs a budget: both are set up above).
+const CHARTS: [&str; 9] = [
     "tokens",
     "requests",
+    "errors",
     "spend",
+    "top_keys_spend",
     "top_keys_tokens",
+    "top_models_spend",
+    "top_models_tokens",
     "budget_month",
 ];
 

@@ -246,6 +246,15 @@ fn spend_is_tokens_times_the_table_and_unpriced_models_are_named() {
             "top_models_tokens"
         ]
     );
+    let Chart::Bars(models_by_spend) = &view.charts[6].chart else {
+        panic!("top models by spend is a bar chart")
+    };
+    let drawn: Vec<&str> = models_by_spend
+        .bars
+        .iter()
+        .map(|b| b.label.as_str())
+        .collect();
+    assert_eq!(drawn, ["llama"], "an unpriced model is no $0 bar");
     let tokens = &view.charts[0].table;
     assert_eq!(tokens.rows.len(), 3, "one row per day, empty days included");
     assert_eq!(tokens.rows[0][3], "1000000");
