@@ -358,6 +358,14 @@ impl Gateway {
     ) -> std::io::Result<()> {
         // Workloads are probed for as long as the gateway serves.
         let prober = tokio::spawn(prober::run(self.clone()));
+        // Responses are often written in two parts (head, then a proxied body): without
+        // TCP_NODELAY the second can wait for the client's delayed ACK.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set on an accepted connection");
+            }
+        });
         let served = axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await;
