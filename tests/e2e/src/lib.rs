@@ -519,9 +519,25 @@ impl App {
                 Ok(_) => return,
                 Err(error) if Instant::now() < deadline => {
                     eprintln!("click {css} retried: {error}");
+                    // WebKitWebDriver does not always scroll an element inside a
+                    // scrolling dialog into view before clicking: do it, then retry.
+                    let _ = self
+                        .client
+                        .execute(
+                            "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center', behavior: 'instant'});",
+                            vec![css.into()],
+                        )
+                        .await;
                     tokio::time::sleep(Duration::from_millis(150)).await;
                 }
-                Err(error) => panic!("click {css}: {error}"),
+                Err(error) => {
+                    self.screenshot(&format!(
+                        "click-failed-{}",
+                        css.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                    ))
+                    .await;
+                    panic!("click {css}: {error}")
+                }
             }
         }
     }
