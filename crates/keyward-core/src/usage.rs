@@ -1010,7 +1010,7 @@ impl<'a> Analysis<'a> {
     fn bucket_table(&self) -> Table {
         let main = self.currency.clone().unwrap_or_default();
         Table {
-            columns: [
+            columns: columns(&[
                 "bucket_start",
                 "requests",
                 "errors",
@@ -1020,9 +1020,7 @@ impl<'a> Analysis<'a> {
                 "spend",
                 "currency",
                 "unpriced_tokens",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ]),
             rows: self
                 .buckets
                 .iter()
@@ -1129,7 +1127,7 @@ impl<'a> Analysis<'a> {
                 spikes,
             ),
             table: Table {
-                columns: [
+                columns: columns(&[
                     "bucket_start",
                     "model",
                     "requests",
@@ -1138,9 +1136,7 @@ impl<'a> Analysis<'a> {
                     "spend",
                     "currency",
                     "priced",
-                ]
-                .map(String::from)
-                .to_vec(),
+                ]),
                 rows,
             },
         }
@@ -1231,7 +1227,7 @@ impl<'a> Analysis<'a> {
                 spikes,
             ),
             table: Table {
-                columns: [
+                columns: columns(&[
                     "bucket_start",
                     "key_id",
                     "key_name",
@@ -1241,9 +1237,7 @@ impl<'a> Analysis<'a> {
                     "output_tokens",
                     "spend",
                     "currency",
-                ]
-                .map(String::from)
-                .to_vec(),
+                ]),
                 rows,
             },
         }
@@ -1252,7 +1246,7 @@ impl<'a> Analysis<'a> {
     fn top_charts(&self, top_keys: &[TopRow], top_models: &[TopRow]) -> Vec<UsageChart> {
         let main = self.currency.clone().unwrap_or_default();
         let table = |rows: &[TopRow], what: &str| Table {
-            columns: [
+            columns: columns(&[
                 what,
                 "name",
                 "requests",
@@ -1263,9 +1257,7 @@ impl<'a> Analysis<'a> {
                 "spend",
                 "currency",
                 "unpriced_tokens",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ]),
             rows: rows
                 .iter()
                 .map(|r| {
@@ -1598,7 +1590,7 @@ fn budget_charts(budgets: &[Budget]) -> Vec<UsageChart> {
                 highlights: Vec::new(),
             }),
             table: Table {
-                columns: [
+                columns: columns(&[
                     "bucket_start",
                     "key_id",
                     "key_name",
@@ -1606,14 +1598,17 @@ fn budget_charts(budgets: &[Budget]) -> Vec<UsageChart> {
                     "limit",
                     "percent_of_limit",
                     "projected",
-                ]
-                .map(String::from)
-                .to_vec(),
+                ]),
                 rows,
             },
         });
     }
     charts
+}
+
+/// A table's header row.
+fn columns(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
 }
 
 /// A CSV document; cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
@@ -1733,7 +1728,7 @@ fn statement_table(report: &UsageReport, prices: &HashMap<String, Price>, month:
         ]);
     }
     Table {
-        columns: [
+        columns: columns(&[
             "month",
             "key_id",
             "key_name",
@@ -1743,9 +1738,7 @@ fn statement_table(report: &UsageReport, prices: &HashMap<String, Price>, month:
             "output_tokens",
             "spend",
             "currency",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ]),
         rows,
     }
 }
