@@ -206,13 +206,26 @@ async fn save(
     write(&path, &bytes).map(Some)
 }
 
+/// Writes `bytes` to `path` atomically: into a temporary file beside it, then renamed
+/// over it. An export interrupted half-way (disk full, crash) never leaves a truncated
+/// statement that looks complete, and whoever watches the folder sees the file only
+/// once it is whole.
 fn write(path: &std::path::Path, bytes: &[u8]) -> Result<String, Error> {
-    std::fs::write(path, bytes).map_err(|e| {
+    use std::io::Write;
+    let failed = |e: std::io::Error| {
         Error::new(
             ErrorCode::Internal,
             format!("Keyward could not write {}: {e}.", path.display()),
         )
-    })?;
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    file.write_all(bytes).map_err(failed)?;
+    file.as_file().sync_all().map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
     Ok(path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -251,4 +264,41 @@ pub async fn remove_price(model: String, console: State<'_, Console>) -> Result<
         return Err(Error::field("model", "model must name a priced model."));
     }
     prices(&console).remove(&model).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write;
+
+    #[test]
+    fn an_export_replaces_the_file_whole_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyward-tokens.csv");
+        std::fs::write(&path, "old,longer,content\n1,2,3\n").unwrap();
+        assert_eq!(
+            write(&path, b"requests\n10\n").unwrap(),
+            "keyward-tokens.csv"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "requests\n10\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["keyward-tokens.csv"],
+            "no temporary file is left"
+        );
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_written_is_named_in_the_error() {
+        let path = std::path::Path::new("/nonexistent-keyward-dir/statement.csv");
+        let err = write(path, b"x").unwrap_err();
+        assert!(
+            err.message.contains("/nonexistent-keyward-dir"),
+            "{}",
+            err.message
+        );
+    }
 }
