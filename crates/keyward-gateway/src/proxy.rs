@@ -35,24 +35,11 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use keyward_api::workloads::Workload;
 use keyward_api::ErrorCode;
-use serde_json::value::RawValue;
+use request_body::RequestBody;
 use serde_json::Value;
-use std::collections::HashMap;
 
-/// A request body's top-level fields, each left unparsed: the gateway reads and
-/// rewrites a few (`model`, `stream`, `max_tokens`, `stream_options`) and passes the
-/// rest (messages, images…) through without decoding them.
-type Fields = HashMap<String, Box<RawValue>>;
+mod request_body;
 
-fn field<T: serde::de::DeserializeOwned>(fields: &Fields, name: &str) -> Option<T> {
-    fields
-        .get(name)
-        .and_then(|raw| serde_json::from_str(raw.get()).ok())
-}
-
-fn raw(value: &impl serde::Serialize) -> Box<RawValue> {
-    serde_json::value::to_raw_value(value).expect("serialising a JSON value cannot fail")
-}
 use std::time::Duration;
 
 /// Largest inference request body accepted (long prompts, base64 images).
@@ -143,15 +130,13 @@ pub async fn forward(
     path_workload: Option<&str>,
     body: Bytes,
 ) -> Response {
-    let (workload, request, streaming) =
-        match prepare(gateway, &caller, operation, path_workload, &body).await {
-            Ok(prepared) => prepared,
-            Err(error) => return error.into_response(),
-        };
+    let prepared = match prepare(gateway, &caller, operation, path_workload, &body).await {
+        Ok(prepared) => prepared,
+        Err(error) => return error.into_response(),
+    };
     let max_tokens = match operation {
         Operation::Embeddings | Operation::Rerank => Some(0),
-        _ => field::<u64>(&request, "max_completion_tokens")
-            .or_else(|| field::<u64>(&request, "max_tokens")),
+        _ => prepared.max_tokens,
     };
     let estimate = limits::estimate_tokens(body.len(), max_tokens);
     let key = &caller.key;
@@ -170,16 +155,7 @@ pub async fn forward(
         Ok(admitted) => admitted,
         Err(refused) => return too_many(refused),
     };
-    let mut response = send(
-        gateway,
-        caller,
-        operation,
-        workload,
-        request,
-        streaming,
-        reservation,
-    )
-    .await;
+    let mut response = send(gateway, caller, operation, prepared, reservation).await;
     apply_rate_headers(response.headers_mut(), &headers);
     response
 }
@@ -237,13 +213,25 @@ fn too_many(refused: Refused) -> Response {
     response
 }
 
+/// A request checked and ready to forward.
+struct Prepared {
+    workload: Resolved,
+    /// What goes to the upstream: the client's body, or a copy with `model` (and
+    /// `stream_options`) rewritten.
+    body: Bytes,
+    streaming: bool,
+    /// The client did not ask for the usage chunk the gateway asked for.
+    strip_usage_chunk: bool,
+    max_tokens: Option<u64>,
+}
+
 async fn prepare(
     gateway: &Gateway,
     caller: &DataCaller,
     operation: Operation,
     path_workload: Option<&str>,
     body: &Bytes,
-) -> Result<(Resolved, Fields, (bool, bool)), ApiError> {
+) -> Result<Prepared, ApiError> {
     if body.len() > INFERENCE_BODY_LIMIT {
         return Err(openai(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -256,16 +244,8 @@ async fn prepare(
             ),
         ));
     }
-    let mut request: Fields = serde_json::from_slice(body)
-        .map_err(|e| bad_request(format!("The request body must be a JSON object ({e}).")))?;
-    let requested = match request
-        .get("model")
-        .map(|raw| serde_json::from_str::<Value>(raw.get()))
-    {
-        Some(Ok(Value::String(model))) if !model.trim().is_empty() => Some(model.trim().to_owned()),
-        None | Some(Ok(Value::Null)) => None,
-        Some(_) => return Err(bad_request("`model` must be a string.")),
-    };
+    let request = RequestBody::parse(body).map_err(|e| bad_request(e.0))?;
+    let requested = request.model().map_err(|e| bad_request(e.0))?;
     let name = match (path_workload, &requested) {
         (Some(slug), _) => slug.to_owned(),
         (None, Some(model)) => model.clone(),
@@ -324,26 +304,28 @@ async fn prepare(
         let reason = reason.trim_end_matches('.').to_lowercase();
         return Err(unavailable(&workload, &format!("it is down ({reason})")));
     }
-    // The upstream serves the workload's model under its own name.
-    request.insert("model".into(), raw(&workload.model_name));
-    let streaming = field::<bool>(&request, "stream") == Some(true);
-    let mut strip_usage_chunk = false;
-    if streaming
+    let streaming = request.streaming();
+    // The gateway meters streams from their final usage chunk, so it asks for one; the
+    // client gets exactly what it asked for: that chunk only if it asked too.
+    let include_usage = streaming
         && matches!(
             operation,
             Operation::ChatCompletions | Operation::Completions
-        )
-    {
-        let mut options = match field::<Value>(&request, "stream_options") {
-            Some(Value::Object(options)) => options,
-            _ => Default::default(),
-        };
-        // The client gets exactly what it asked for: a usage chunk only if it asked.
-        strip_usage_chunk = options.get("include_usage") != Some(&Value::Bool(true));
-        options.insert("include_usage".into(), Value::Bool(true));
-        request.insert("stream_options".into(), raw(&options));
-    }
-    Ok((workload, request, (streaming, strip_usage_chunk)))
+        );
+    let strip_usage_chunk = include_usage && !request.asks_for_usage();
+    // The upstream serves the workload's model under its own name.
+    let forwarded = match request.rewritten(&workload.model_name, include_usage) {
+        Some(rewritten) => Bytes::from(rewritten),
+        None => body.clone(),
+    };
+    let max_tokens = request.max_tokens();
+    Ok(Prepared {
+        workload,
+        body: forwarded,
+        streaming,
+        strip_usage_chunk,
+        max_tokens,
+    })
 }
 
 fn unavailable(workload: &Workload, why: &str) -> ApiError {
@@ -437,14 +419,18 @@ async fn send(
     gateway: &Gateway,
     caller: DataCaller,
     operation: Operation,
-    workload: Resolved,
-    request: Fields,
-    (streaming, strip_usage_chunk): (bool, bool),
+    prepared: Prepared,
     reservation: Reservation,
 ) -> Response {
+    let Prepared {
+        workload,
+        body,
+        streaming,
+        strip_usage_chunk,
+        ..
+    } = prepared;
     let upstream = workload.upstream_url.as_deref().unwrap_or_default();
     let uri = Uri::try_from(format!("{upstream}{}", operation.path()));
-    let body = serde_json::to_vec(&request).expect("re-serialising parsed JSON cannot fail");
     let mut tally = Tally {
         event: UsageEvent {
             project_id: caller.project_id,
@@ -471,7 +457,7 @@ async fn send(
         tally.finish(gateway.meter(), Outcome::Failed);
         return bad_gateway("its upstream URL is not a valid URL");
     };
-    let mut outgoing = Request::new(Full::new(Bytes::from(body)));
+    let mut outgoing = Request::new(Full::new(body));
     *outgoing.method_mut() = Method::POST;
     *outgoing.uri_mut() = uri;
     let headers = outgoing.headers_mut();

@@ -478,3 +478,47 @@ async fn control_plane_writes_never_fail_while_usage_is_flushed() {
         "traffic was metered meanwhile: {usage}"
     );
 }
+
+#[tokio::test]
+async fn a_body_naming_the_model_twice_is_refused_and_never_forwarded() {
+    // The scope check reads one `model`; an upstream reading the other would run a
+    // model the key may not use.
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    workload(&gw, "open", "open-model", Some(&up.url)).await;
+    workload(&gw, "secret", "secret-model", Some(&up.url)).await;
+    let (_, secret) = key(&gw, json!({"name": "scoped", "workloads": ["open"]})).await;
+    for body in [
+        r#"{"model":"open","model":"secret-model","messages":[]}"#,
+        r#"{"model":"open","mod\u0065l":"secret-model","messages":[]}"#,
+    ] {
+        let (status, error) = status_json(
+            gw.http
+                .post(gw.url("/v1/chat/completions"))
+                .bearer_auth(&secret)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{error}");
+        assert_eq!(error["error"]["type"], "invalid_request_error");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains("duplicate field `model`"), "{message}");
+    }
+    assert!(
+        up.script.lock().unwrap().received.is_empty(),
+        "nothing reached the upstream"
+    );
+
+    // A body that is fine reaches the upstream with every other member as sent.
+    let sent = json!({"model": "open", "messages": [{"role": "user", "content": "caf\u{e9} \"model\": x"}],
+        "temperature": 0.25, "tools": [{"type": "function", "function": {"name": "f", "parameters": {"model": "not me"}}}]});
+    let (status, _) = post(&gw, &secret, "/v1/chat/completions", sent.clone()).await;
+    assert_eq!(status, 200);
+    let mut expected = sent;
+    expected["model"] = json!("open-model");
+    assert_eq!(up.last_received(), expected);
+}
