@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Data-plane proxy benchmark (issue #6): the same load through keyward-gateway and
-# through a bare nginx `proxy_pass` to the same local upstream, in one run, with wrk.
-# Prints a Markdown table for docs/benchmarks.md. Installs nginx-light and wrk from
-# Debian if missing. Loopback only.
+# through a bare nginx `proxy_pass` to the same local upstream, in one run.
+#
+# 1. Throughput: wrk at full speed (-t2 -c32), nginx and the gateway in alternating
+#    rounds (N G, G N, N G …) so a drift in the VM's other load hits both alike; the
+#    ratio of each round, and the median over the rounds, are printed.
+# 2. Added latency: hey at a fixed rate well under saturation (ROUNDS of 10 s each at
+#    RATE requests/s) straight to the upstream, through nginx and through the gateway;
+#    p50/p99 of each, and what each proxy adds to the direct path at p99.
+#
+# Prints Markdown tables for docs/benchmarks.md. Installs nginx-light, wrk and hey from
+# Debian if missing. Loopback only. ROUNDS (default 3), SECONDS_PER_ROUND (default 10),
+# RATE (default 2000) can be set in the environment; GATEWAY_BIN benchmarks another
+# build of the gateway (e.g. the previous commit's) against the same upstream and nginx.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,6 +20,7 @@ sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
+command -v hey >/dev/null || need+=(hey)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_if apt-get update -qq
   sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -23,8 +34,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 up_port="$(free_port)"; gw_port="$(free_port)"; nginx_port="$(free_port)"
 "$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
-token="$("$bin/keyward-gateway" init --data-dir "$work/data" 2>/dev/null)"
-KEYWARD_LOG=warn "$bin/keyward-gateway" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & pids+=($!)
+gateway_bin="${GATEWAY_BIN:-$bin/keyward-gateway}"
+token="$("$gateway_bin" init --data-dir "$work/data" 2>/dev/null)"
+KEYWARD_LOG=warn "$gateway_bin" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & pids+=($!)
 gw="http://127.0.0.1:$gw_port"
 for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && break; sleep 0.1; done
 project="$(curl -fs -H "Authorization: Bearer $token" "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
@@ -63,35 +75,102 @@ done = function(summary, latency, requests)
 end
 LUA
 sed -e 's/wrk.method = "POST"/wrk.method = "GET"/' -e '/wrk.body/d' "$work/post.lua" > "$work/get.lua"
-run() { wrk -t2 -c32 -d15s --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
+rounds="${ROUNDS:-3}"
+secs="${SECONDS_PER_ROUND:-10}"
+rate="${RATE:-2000}"
+run() { wrk -t2 -c32 "-d${secs}s" --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
 # CPU time (user + system, all threads) a process has used, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Microseconds of the proxy's CPU per request: what the proxy costs, whatever else
 # shares the machine (the requests/s of one run move with the VM's other load).
 cpu_per_request() { python3 -c "import os, sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf(\"SC_CLK_TCK\") * 1e6 / int(sys.argv[3]):.1f}')" "$@"; }
+nginx_url="http://127.0.0.1:$nginx_port/v1/chat/completions"
+gw_url="$gw/v1/chat/completions"
 # Warm both paths, then measure.
-wrk -t1 -c4 -d2s -s "$work/post.lua" "http://127.0.0.1:$nginx_port/v1/chat/completions" >/dev/null
-wrk -t1 -c4 -d2s -s "$work/post.lua" "$gw/v1/chat/completions" >/dev/null
+wrk -t1 -c4 -d2s -s "$work/post.lua" "$nginx_url" >/dev/null
+wrk -t1 -c4 -d2s -s "$work/post.lua" "$gw_url" >/dev/null
 nginx_worker="$(pgrep -P "${pids[2]}" | head -n1)"
 gw_pid="${pids[1]}"
-before="$(cpu_ticks "$nginx_worker")"
-read -r _ n_rps n_p50 n_p99 n_req n_err <<<"$(run "http://127.0.0.1:$nginx_port/v1/chat/completions")"
-n_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$nginx_worker")" "$n_req")"
-before="$(cpu_ticks "$gw_pid")"
-read -r _ g_rps g_p50 g_p99 g_req g_err <<<"$(run "$gw/v1/chat/completions")"
-g_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$gw_pid")" "$g_req")"
+# One measured wrk run: "<rps> <p50> <p99> <requests> <errors> <cpu µs/request>".
+measure() { # url pid [script]
+  local before result
+  before="$(cpu_ticks "$2")"
+  result="$(run "$1" "${3:-}")"
+  read -r _ rps p50 p99 req err <<<"$result"
+  echo "$rps $p50 $p99 $req $err $(cpu_per_request "$before" "$(cpu_ticks "$2")" "$req")"
+}
+echo "### Throughput: wrk -t2 -c32, ${rounds} alternating rounds of ${secs} s"
+echo
+echo "| round | nginx req/s | gateway req/s | ratio | nginx p99 ms | gateway p99 ms | p99 ratio | nginx CPU µs/req | gateway CPU µs/req |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+: > "$work/rounds"
+for r in $(seq "$rounds"); do
+  if [ $((r % 2)) -eq 1 ]; then
+    n="$(measure "$nginx_url" "$nginx_worker")"; g="$(measure "$gw_url" "$gw_pid")"
+  else
+    g="$(measure "$gw_url" "$gw_pid")"; n="$(measure "$nginx_url" "$nginx_worker")"
+  fi
+  echo "$n $g" >> "$work/rounds"
+  python3 - "$r" $n $g <<'PY'
+import sys
+r = sys.argv[1]
+n_rps, n_p50, n_p99, n_req, n_err, n_cpu, g_rps, g_p50, g_p99, g_req, g_err, g_cpu = map(float, sys.argv[2:])
+assert n_err == 0 and g_err == 0, f"errors: nginx {n_err:.0f}, gateway {g_err:.0f}"
+print(f"| {r} | {n_rps:,.0f} | {g_rps:,.0f} | {g_rps / n_rps:.0%} | {n_p99:.2f} | {g_p99:.2f} | {g_p99 / n_p99:.2f}× | {n_cpu:.1f} | {g_cpu:.1f} |")
+PY
+done
+python3 - "$work/rounds" <<'PY'
+import statistics, sys
+rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
+med = lambda i: statistics.median(r[i] for r in rows)
+ratio = statistics.median(r[6] / r[0] for r in rows)
+p99 = statistics.median(r[8] / r[2] for r in rows)
+print(f"| **median** | {med(0):,.0f} | {med(6):,.0f} | **{ratio:.0%}** | {med(2):.2f} | {med(8):.2f} | {p99:.2f}× | {med(5):.1f} | {med(11):.1f} |")
+print(f"\nthroughput: median ratio {ratio:.0%} of nginx's (target ≥ 70%)")
+PY
 before="$(cpu_ticks "$gw_pid")"
 read -r _ m_rps m_p50 m_p99 m_req m_err <<<"$(run "$gw/v1/models" "$work/get.lua")"
 m_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$gw_pid")" "$m_req")"
-echo "| path | requests/s | p50 ms | p99 ms | requests | errors | proxy CPU µs/request |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-echo "| baseline: nginx proxy_pass → upstream | $n_rps | $n_p50 | $n_p99 | $n_req | $n_err | $n_cpu |"
-echo "| keyward-gateway (auth, scopes, limits, metering) → upstream | $g_rps | $g_p50 | $g_p99 | $g_req | $g_err | $g_cpu |"
-echo "| diagnostic: keyward-gateway GET /v1/models (auth + cache, no upstream) | $m_rps | $m_p50 | $m_p99 | $m_req | $m_err | $m_cpu |"
-python3 - "$n_rps" "$g_rps" "$n_p99" "$g_p99" <<'PY'
-import sys
-n_rps, g_rps, n_p99, g_p99 = map(float, sys.argv[1:])
-print(f"\nthroughput {g_rps / n_rps:.0%} of the baseline (target ≥ 70%); p99 {g_p99 / n_p99:.2f}× the baseline's (target ≤ 1.5×)")
+echo
+echo "diagnostic, the gateway answering GET /v1/models itself (auth + caches, no upstream): $m_rps req/s, p99 $m_p99 ms, $m_cpu µs CPU/request"
+
+# Added latency at a fixed rate: hey -q is per worker, 8 workers.
+per_worker=$((rate / 8))
+latency() { # url → one line of response times in seconds
+  hey -z "${secs}s" -c 8 -q "$per_worker" -m POST -T application/json \
+    -H "Authorization: Bearer $key" -d '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}' \
+    -o csv "$1" | awk -F, 'NR > 1 && $7 == 200 { print $1 }' | tr '\n' ' '
+  echo
+}
+up_url="http://127.0.0.1:$up_port/v1/chat/completions"
+: > "$work/latency"
+for r in $(seq "$rounds"); do
+  for target in direct nginx gateway; do
+    case "$target" in direct) url="$up_url" ;; nginx) url="$nginx_url" ;; gateway) url="$gw_url" ;; esac
+    echo "$r $target $(latency "$url")" >> "$work/latency"
+  done
+done
+echo
+echo "### Added latency: hey at ${rate} requests/s (8 workers), ${rounds} rounds of ${secs} s per path"
+echo
+python3 - "$work/latency" <<'PY'
+import statistics, sys
+from collections import defaultdict
+runs = defaultdict(dict)
+for line in open(sys.argv[1]):
+    r, target, *times = line.split()
+    runs[int(r)][target] = sorted(float(t) * 1000 for t in times)
+pct = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]
+print("| round | direct p50 / p99 ms | nginx p50 / p99 ms | gateway p50 / p99 ms | nginx adds at p99 ms | gateway adds at p99 ms | ratio | requests per path |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+ratios = []
+for r in sorted(runs):
+    d, n, g = (runs[r][t] for t in ("direct", "nginx", "gateway"))
+    n_add, g_add = pct(n, .99) - pct(d, .99), pct(g, .99) - pct(d, .99)
+    ratio = g_add / n_add if n_add > 0 else float("inf")
+    ratios.append(ratio)
+    print(f"| {r} | {pct(d, .5):.3f} / {pct(d, .99):.3f} | {pct(n, .5):.3f} / {pct(n, .99):.3f} | {pct(g, .5):.3f} / {pct(g, .99):.3f} | {n_add:.3f} | {g_add:.3f} | {ratio:.2f}× | {min(map(len, (d, n, g))):,} |")
+print(f"\nadded p99 latency: median ratio {statistics.median(ratios):.2f}× nginx's (target ≤ 1.5×)")
 PY
 # Everything served was metered.
 sleep 1.5

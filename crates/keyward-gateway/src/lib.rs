@@ -71,6 +71,57 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot use {} as upstream CA certificates: {reason}", path.display())]
+    UpstreamCa { path: PathBuf, reason: String },
+}
+
+/// How the gateway talks to workloads' upstream servers (both the data plane's
+/// forwarding and the prober's health checks).
+#[derive(Debug, Clone)]
+pub struct UpstreamOptions {
+    /// Longest wait for an upstream's answer to start, and between two chunks of a
+    /// streamed answer (a whole generation may take much longer).
+    pub read_timeout: Duration,
+    /// Certificate authorities trusted for `https://` upstreams besides the public
+    /// web PKI: the private CA in front of a team's vLLM hosts.
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+}
+
+impl Default for UpstreamOptions {
+    fn default() -> Self {
+        Self {
+            read_timeout: Duration::from_secs(300),
+            extra_roots: Vec::new(),
+        }
+    }
+}
+
+impl UpstreamOptions {
+    /// Trusts every CA certificate of a PEM file; returns how many. A file without
+    /// certificates, or with one rustls cannot use as a root, is refused whole.
+    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, Error> {
+        use rustls::pki_types::pem::PemObject;
+        let refused = |reason: String| Error::UpstreamCa {
+            path: path.to_owned(),
+            reason,
+        };
+        let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
+        let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| refused(format!("not PEM certificates ({e})")))?;
+        if certs.is_empty() {
+            return Err(refused("it holds no PEM certificate".into()));
+        }
+        let mut check = rustls::RootCertStore::empty();
+        for (i, cert) in certs.iter().enumerate() {
+            check
+                .add(cert.clone())
+                .map_err(|e| refused(format!("certificate {} is not a usable CA ({e})", i + 1)))?;
+        }
+        let count = certs.len();
+        self.extra_roots.extend(certs);
+        Ok(count)
+    }
 }
 
 /// Where the gateway keeps its data: a data directory (holding [`DATABASE_FILE`]) or an
@@ -136,9 +187,14 @@ pub struct EmbeddedProject {
     pub owner_token: Option<Secret>,
 }
 
-/// A running gateway's shared state. Cheap to clone: it is a pool handle.
+/// A running gateway's shared state. Cheap to clone — one reference count: axum clones
+/// the state for every request, and nine handles (pool, caches, meter, clients) were
+/// nine counts to bump and drop on the data plane's hot path.
 #[derive(Clone)]
-pub struct Gateway {
+pub struct Gateway(std::sync::Arc<Shared>);
+
+#[doc(hidden)]
+pub struct Shared {
     pool: SqlitePool,
     key_cache: std::sync::Arc<keycache::KeyCache>,
     meter: std::sync::Arc<meter::Meter>,
@@ -147,14 +203,31 @@ pub struct Gateway {
     probe_config: std::sync::Arc<prober::ProbeConfig>,
     prober_state: std::sync::Arc<prober::ProberState>,
     upstream: reqwest::Client,
-    /// Behind an `Arc` because the state is cloned for every request and hyper's client
-    /// is several reference counts (pool, connector, TLS config) to bump and drop.
-    forwarding: std::sync::Arc<proxy::ForwardingClient>,
+    forwarding: proxy::ForwardingClient,
+    /// [`UpstreamOptions::read_timeout`].
+    read_timeout: Duration,
+}
+
+impl std::ops::Deref for Gateway {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl Gateway {
     /// Opens the database, creating it when `create` is set, and applies migrations.
     pub async fn open(location: &DatabaseLocation, create: bool) -> Result<Self, Error> {
+        Self::open_with(location, create, UpstreamOptions::default()).await
+    }
+
+    /// [`Gateway::open`], with its upstream timeouts and trusted CAs set.
+    pub async fn open_with(
+        location: &DatabaseLocation,
+        create: bool,
+        upstreams: UpstreamOptions,
+    ) -> Result<Self, Error> {
         let options = location
             .options()?
             .create_if_missing(create)
@@ -177,7 +250,7 @@ impl Gateway {
         MIGRATOR.run(&pool).await?;
         let meter = std::sync::Arc::new(meter::Meter::default());
         spawn_flusher(std::sync::Arc::downgrade(&meter), pool.clone());
-        Ok(Self {
+        Ok(Self(std::sync::Arc::new(Shared {
             pool,
             key_cache: Default::default(),
             meter,
@@ -185,9 +258,10 @@ impl Gateway {
             workload_cache: Default::default(),
             probe_config: Default::default(),
             prober_state: Default::default(),
-            upstream: proxy::upstream_client(),
-            forwarding: std::sync::Arc::new(proxy::forwarding_client()),
-        })
+            upstream: proxy::upstream_client(&upstreams),
+            forwarding: proxy::forwarding_client(&upstreams),
+            read_timeout: upstreams.read_timeout,
+        })))
     }
 
     /// Where finished requests report their usage.
@@ -207,6 +281,11 @@ impl Gateway {
     /// The data plane's pooled client to upstreams.
     pub(crate) fn forwarding(&self) -> &proxy::ForwardingClient {
         &self.forwarding
+    }
+
+    /// How long an upstream may stay silent (before its answer, or within a stream).
+    pub(crate) fn read_timeout(&self) -> Duration {
+        self.read_timeout
     }
 
     /// How workloads are probed (interval, timeout, thresholds).

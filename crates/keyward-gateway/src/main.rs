@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use keyward_gateway::{DatabaseLocation, Gateway};
+use keyward_gateway::{DatabaseLocation, Gateway, UpstreamOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
@@ -41,7 +41,22 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         probing: Probing,
+        #[command(flatten)]
+        upstreams: Upstreams,
     },
+}
+
+/// How upstream model servers are reached.
+#[derive(Args)]
+struct Upstreams {
+    /// Seconds an upstream may stay silent: before its answer starts, and between two
+    /// chunks of a stream (a whole generation may take longer).
+    #[arg(long, env = "KEYWARD_UPSTREAM_READ_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    upstream_read_timeout_secs: u64,
+    /// PEM file of CA certificates to trust for https upstreams, besides the public
+    /// web PKI (e.g. a private CA in front of vLLM hosts).
+    #[arg(long, env = "KEYWARD_UPSTREAM_CA_FILE")]
+    upstream_ca_file: Option<PathBuf>,
 }
 
 /// How workloads are probed, and when they count as degraded or down.
@@ -112,12 +127,21 @@ async fn main() -> anyhow::Result<()> {
             storage,
             listen,
             probing,
+            upstreams,
         } => {
             anyhow::ensure!(
                 (0.0..=1.0).contains(&probing.kv_cache_degraded),
                 "--kv-cache-degraded must be between 0 and 1"
             );
-            let gateway = Gateway::open(&storage.location(), false).await?;
+            let mut options = UpstreamOptions {
+                read_timeout: std::time::Duration::from_secs(upstreams.upstream_read_timeout_secs),
+                ..UpstreamOptions::default()
+            };
+            if let Some(path) = &upstreams.upstream_ca_file {
+                let count = options.trust_pem_file(path).context("--upstream-ca-file")?;
+                tracing::info!(path = %path.display(), count, "trusting upstream CA certificates");
+            }
+            let gateway = Gateway::open_with(&storage.location(), false, options).await?;
             let config = gateway.probe_config();
             config.set_interval(std::time::Duration::from_secs(probing.probe_interval_secs));
             config.set_timeout(std::time::Duration::from_millis(probing.probe_timeout_ms));

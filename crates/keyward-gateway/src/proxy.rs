@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::limits::{self, KeyLimits, RateHeaders, Refused, Reservation};
 use crate::meter::UsageEvent;
 use crate::workloads::Resolved;
-use crate::Gateway;
+use crate::{Gateway, UpstreamOptions};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -47,22 +47,23 @@ pub const INFERENCE_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Largest non-streamed upstream answer read into memory.
 const RESPONSE_LIMIT: usize = 64 * 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longest wait for an upstream's answer to start, and between two chunks of an
-/// answer; a whole streamed generation may take much longer.
-const READ_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long an idle pooled connection to an upstream is kept.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const USER_AGENT: &str = concat!("keyward-gateway/", env!("CARGO_PKG_VERSION"));
 
 /// The prober's client (health checks, metrics scrapes).
-pub fn upstream_client() -> reqwest::Client {
-    reqwest::Client::builder()
+pub fn upstream_client(options: &UpstreamOptions) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
+        .read_timeout(options.read_timeout)
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .user_agent(USER_AGENT)
-        .build()
-        .expect("static client configuration")
+        .user_agent(USER_AGENT);
+    for root in &options.extra_roots {
+        let root = reqwest::Certificate::from_der(root)
+            .expect("checked by UpstreamOptions::trust_pem_file");
+        builder = builder.add_root_certificate(root);
+    }
+    builder.build().expect("static client configuration")
 }
 
 /// The data plane's client: one keep-alive pool per upstream host, unbounded idle
@@ -70,15 +71,26 @@ pub fn upstream_client() -> reqwest::Client {
 /// flight), HTTP/1.1 to `http://` and `https://` upstreams alike.
 pub type ForwardingClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-pub fn forwarding_client() -> ForwardingClient {
+pub fn forwarding_client(options: &UpstreamOptions) -> ForwardingClient {
     let mut tcp = HttpConnector::new();
     tcp.enforce_http(false);
     // Small requests and answers: send each at once rather than waiting for an ACK.
     tcp.set_nodelay(true);
     tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let (added, _) = roots.add_parsable_certificates(options.extra_roots.iter().cloned());
+    debug_assert_eq!(added, options.extra_roots.len(), "checked when loaded");
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("ring supports rustls' default protocol versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .expect("ring supports rustls' default protocol versions")
+        .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .wrap_connector(tcp);
@@ -409,6 +421,25 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The TLS error behind an upstream failure (an untrusted or mismatched certificate),
+/// as rustls words it. The connector wraps it in `io::Error`s, whose `source()` skips
+/// the error they carry, so those are opened with `get_ref()`.
+fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls.to_string());
+        }
+        cause = match error.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    None
+}
+
 /// Only the part of an upstream answer the meter needs; the rest is skipped unparsed.
 #[derive(serde::Deserialize)]
 struct Answer {
@@ -466,12 +497,18 @@ async fn send(
         HeaderValue::from_static("application/json"),
     );
     headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-    let sent = tokio::time::timeout(READ_TIMEOUT, gateway.forwarding().request(outgoing)).await;
+    let read_timeout = gateway.read_timeout();
+    let sent = tokio::time::timeout(read_timeout, gateway.forwarding().request(outgoing)).await;
     let response = match sent {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
             tracing::warn!(workload = %workload.slug, error = ?error, "upstream unreachable");
             tally.finish(gateway.meter(), Outcome::Failed);
+            if let Some(tls) = tls_failure(&error) {
+                return bad_gateway(&format!(
+                    "its upstream's TLS connection failed ({tls}); if it uses a private CA, start the gateway with --upstream-ca-file"
+                ));
+            }
             return bad_gateway(if timed_out(&error) {
                 "its upstream server did not answer in time"
             } else {
@@ -495,7 +532,13 @@ async fn send(
 
     if streaming && !failed {
         let meter = gateway.meter.clone();
-        let stream = MeteredStream::new(answer.into_data_stream(), tally, meter, strip_usage_chunk);
+        let stream = MeteredStream::new(
+            answer.into_data_stream(),
+            tally,
+            meter,
+            strip_usage_chunk,
+            read_timeout,
+        );
         return Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, content_type)
@@ -505,7 +548,7 @@ async fn send(
     }
 
     let collected =
-        tokio::time::timeout(READ_TIMEOUT, Limited::new(answer, RESPONSE_LIMIT).collect()).await;
+        tokio::time::timeout(read_timeout, Limited::new(answer, RESPONSE_LIMIT).collect()).await;
     let collected = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
@@ -541,11 +584,12 @@ async fn send(
 
 /// The upstream's SSE byte stream, passed through unchanged while its `data:` lines are
 /// scanned for usage. Metered once: at the end of the stream, on an upstream error or
-/// silence longer than [`READ_TIMEOUT`], or when the client goes away (the stream is
+/// silence longer than the read timeout, or when the client goes away (the stream is
 /// dropped unfinished).
 struct MeteredStream<S> {
     inner: S,
-    /// Fires when the upstream has sent nothing for [`READ_TIMEOUT`].
+    read_timeout: Duration,
+    /// Fires when the upstream has sent nothing for `read_timeout`.
     silence: std::pin::Pin<Box<tokio::time::Sleep>>,
     tally: Option<Tally>,
     meter: std::sync::Arc<crate::meter::Meter>,
@@ -565,10 +609,12 @@ impl<S> MeteredStream<S> {
         tally: Tally,
         meter: std::sync::Arc<crate::meter::Meter>,
         strip_usage_chunk: bool,
+        read_timeout: Duration,
     ) -> Self {
         Self {
             inner,
-            silence: Box::pin(tokio::time::sleep(READ_TIMEOUT)),
+            silence: Box::pin(tokio::time::sleep(read_timeout)),
+            read_timeout,
             tally: Some(tally),
             meter,
             line: Vec::new(),
@@ -660,7 +706,7 @@ where
         }
         match self.inner.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                let deadline = tokio::time::Instant::now() + READ_TIMEOUT;
+                let deadline = tokio::time::Instant::now() + self.read_timeout;
                 self.silence.as_mut().reset(deadline);
                 let out = self.scan_chunk(chunk);
                 Poll::Ready(Some(Ok(out)))

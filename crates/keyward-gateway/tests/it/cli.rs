@@ -143,13 +143,15 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
 }
 
 #[test]
-fn probe_settings_are_validated_and_named() {
+fn probe_and_upstream_settings_are_validated_and_named() {
     let dir = tempfile::tempdir().unwrap();
     for (flag, value) in [
         ("--kv-cache-degraded", "2"),
         ("--probe-interval-secs", "0"),
         ("--down-after-timeouts", "0"),
         ("--probe-timeout-ms", "soon"),
+        ("--upstream-read-timeout-secs", "0"),
+        ("--upstream-ca-file", "/nonexistent/keyward-ca.pem"),
     ] {
         let out = gateway()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])

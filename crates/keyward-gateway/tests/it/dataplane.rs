@@ -522,3 +522,77 @@ async fn a_body_naming_the_model_twice_is_refused_and_never_forwarded() {
     expected["model"] = json!("open-model");
     assert_eq!(up.last_received(), expected);
 }
+
+#[tokio::test]
+async fn a_silent_upstream_is_cut_off_after_the_read_timeout_and_metered_as_an_error() {
+    let timeout = Duration::from_millis(800);
+    let gw = TestGateway::start_with(keyward_gateway::UpstreamOptions {
+        read_timeout: timeout,
+        ..Default::default()
+    })
+    .await;
+    let up = Upstream::start().await;
+    workload(&gw, "slow", "slow-model", Some(&up.url)).await;
+    let (key_id, secret) = key(&gw, json!({"name": "patient"})).await;
+    let silence = Duration::from_secs(4);
+
+    // No answer at all within the timeout: 502 naming the workload, without waiting
+    // for the upstream.
+    up.script.lock().unwrap().answer_delay = silence;
+    let started = Instant::now();
+    let (status, error) = post(&gw, &secret, "/v1/chat/completions", chat("slow")).await;
+    let waited = started.elapsed();
+    assert_eq!(status, 502, "{error}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`slow`") && message.contains("did not answer in time"),
+        "{message}"
+    );
+    assert!(waited >= timeout && waited < silence, "{waited:?}");
+
+    // A stream that starts, then goes silent: the client gets the first chunk, then
+    // the stream breaks off (not a clean end it could take for a complete answer).
+    {
+        let mut script = up.script.lock().unwrap();
+        script.answer_delay = Duration::ZERO;
+        script.chunk_pause = silence;
+    }
+    let response = gw
+        .http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .json(&json!({"model": "slow", "stream": true, "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut stream = response.bytes_stream();
+    let first = stream.next().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("tok0"));
+    let started = Instant::now();
+    let end = loop {
+        match stream.next().await {
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => break Err(error),
+            None => break Ok(()),
+        }
+    };
+    let waited = started.elapsed();
+    assert!(end.is_err(), "the stream must break off, not end cleanly");
+    assert!(waited >= timeout / 2 && waited < silence, "{waited:?}");
+
+    gw.gateway.flush_usage().await.unwrap();
+    let row: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
+    )
+    .bind(&key_id)
+    .fetch_one(gw.gateway.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (row.0, row.1, row.2),
+        (2, 2, 1),
+        "both failed; the stream is estimated from what was served: {row:?}"
+    );
+    assert!(row.3 > 0 && row.3 < 100, "{row:?}");
+}

@@ -12,6 +12,7 @@ mod limits;
 mod openapi;
 mod revocation;
 mod sdk;
+mod tls;
 mod upstream;
 mod usage;
 mod util;

@@ -19,6 +19,8 @@ pub struct Script {
     pub fail_with: Option<u16>,
     /// Pause before each stream chunk after the first.
     pub chunk_pause: Duration,
+    /// Pause before answering a chat completion at all.
+    pub answer_delay: Duration,
     pub chunks: usize,
     /// `GET /health` answers 503 (loading) until this instant, 200 after.
     pub healthy_from: Option<std::time::Instant>,
@@ -41,6 +43,49 @@ pub struct Upstream {
 
 impl Upstream {
     pub async fn start() -> Self {
+        let (app, script) = Self::app();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Upstream { url, script }
+    }
+
+    /// The same upstream over https, with `config`'s certificate; the URL names it
+    /// `localhost`.
+    pub async fn start_tls(config: tokio_rustls::rustls::ServerConfig) -> Self {
+        let (app, script) = Self::app();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "https://localhost:{}",
+            listener.local_addr().unwrap().port()
+        );
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake here.
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let _ = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(tls),
+                        hyper_util::service::TowerToHyperService::new(app),
+                    )
+                    .await;
+                });
+            }
+        });
+        Upstream { url, script }
+    }
+
+    fn app() -> (Router, Arc<Mutex<Script>>) {
         let script = Arc::new(Mutex::new(Script {
             chunks: 3,
             ..Default::default()
@@ -53,10 +98,7 @@ impl Upstream {
             .route("/health", axum::routing::get(health))
             .route("/metrics", axum::routing::get(metrics))
             .with_state(script.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Upstream { url, script }
+        (app, script)
     }
 
     pub fn last_received(&self) -> Value {
@@ -94,11 +136,18 @@ fn usage(prompt: u64, completion: u64) -> Value {
 }
 
 async fn chat(State(script): State<Arc<Mutex<Script>>>, Json(body): Json<Value>) -> Response {
-    let (omit_usage, fail_with, pause, chunks) = {
+    let (omit_usage, fail_with, pause, chunks, delay) = {
         let mut s = script.lock().unwrap();
         s.received.push(body.clone());
-        (s.omit_usage, s.fail_with, s.chunk_pause, s.chunks)
+        (
+            s.omit_usage,
+            s.fail_with,
+            s.chunk_pause,
+            s.chunks,
+            s.answer_delay,
+        )
     };
+    tokio::time::sleep(delay).await;
     if let Some(status) = fail_with {
         return (
             StatusCode::from_u16(status).unwrap(),

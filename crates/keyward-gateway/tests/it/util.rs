@@ -1,6 +1,6 @@
 //! Test harness: a real gateway on 127.0.0.1 (random port) over a temporary SQLite file.
 
-use keyward_gateway::{DatabaseLocation, Gateway};
+use keyward_gateway::{DatabaseLocation, Gateway, UpstreamOptions};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -19,10 +19,16 @@ pub struct TestGateway {
 
 impl TestGateway {
     pub async fn start() -> Self {
+        Self::start_with(UpstreamOptions::default()).await
+    }
+
+    pub async fn start_with(upstreams: UpstreamOptions) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let location = DatabaseLocation::DataDir(dir.path().to_owned());
         let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
-        let gateway = Gateway::open(&location, false).await.unwrap();
+        let gateway = Gateway::open_with(&location, false, upstreams)
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
