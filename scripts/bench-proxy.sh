@@ -5,12 +5,14 @@
 # 1. Throughput: wrk at full speed (-t2 -c32), nginx and the gateway in alternating
 #    rounds (N G, G N, N G …) so a drift in the VM's other load hits both alike; the
 #    ratio of each round, and the median over the rounds, are printed.
-# 2. Added latency: hey at a fixed rate well under saturation (ROUNDS of 10 s each at
-#    RATE requests/s) straight to the upstream, through nginx and through the gateway;
-#    p50/p99 of each, and what each proxy adds to the direct path at p99.
+# 2. Added latency: oha at a fixed rate well under saturation (ROUNDS of 10 s each at
+#    RATE requests/s, latency measured from each request's scheduled start, so a stall
+#    is not hidden by the requests it delayed) straight to the upstream, through nginx
+#    and through the gateway, in rotating order; p50/p99 of each, and what each proxy
+#    adds to the direct path at p99.
 #
-# Prints Markdown tables for docs/benchmarks.md. Installs nginx-light, wrk and hey from
-# Debian if missing. Loopback only. ROUNDS (default 3), SECONDS_PER_ROUND (default 10),
+# Prints Markdown tables for docs/benchmarks.md. Installs nginx-light and wrk from
+# Debian and oha from crates.io (`cargo install`, about 12 minutes once) if missing. Loopback only. ROUNDS (default 3), SECONDS_PER_ROUND (default 10),
 # RATE (default 2000) can be set in the environment; GATEWAY_BIN benchmarks another
 # build of the gateway (e.g. the previous commit's) against the same upstream and nginx.
 set -euo pipefail
@@ -20,11 +22,11 @@ sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
-command -v hey >/dev/null || need+=(hey)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_if apt-get update -qq
   sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+command -v oha >/dev/null || cargo install --quiet --locked oha --version 1.16.0
 cargo build --quiet --release -p keyward-gateway --bin keyward-gateway --example fake_upstream
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
 work="$(mktemp -d)"
@@ -134,42 +136,42 @@ m_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$gw_pid")" "$m_req")"
 echo
 echo "diagnostic, the gateway answering GET /v1/models itself (auth + caches, no upstream): $m_rps req/s, p99 $m_p99 ms, $m_cpu µs CPU/request"
 
-# Added latency at a fixed rate: hey -q is per worker, 8 workers.
-per_worker=$((rate / 8))
-latency() { # url → one line of response times in seconds
-  hey -z "${secs}s" -c 8 -q "$per_worker" -m POST -T application/json \
-    -H "Authorization: Bearer $key" -d '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}' \
-    -o csv "$1" | awk -F, 'NR > 1 && $7 == 200 { print $1 }' | tr '\n' ' '
-  echo
+# Added latency at a fixed rate: oha, 8 connections, RATE requests/s in all.
+latency() { # url → "<requests> <p50 s> <p99 s>"
+  oha -z "${secs}s" -c 8 -q "$rate" --latency-correction --no-tui --output-format json \
+    -m POST -T application/json -H "Authorization: Bearer $key" \
+    -d '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}' "$1" |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); c = d["statusCodeDistribution"]; assert set(c) == {"200"}, c; p = d["latencyPercentiles"]; print(c["200"], p["p50"], p["p99"])'
 }
 up_url="http://127.0.0.1:$up_port/v1/chat/completions"
 : > "$work/latency"
 for r in $(seq "$rounds"); do
-  for target in direct nginx gateway; do
+  order=(direct nginx gateway)
+  for i in 0 1 2; do
+    target="${order[$(((i + r) % 3))]}"
     case "$target" in direct) url="$up_url" ;; nginx) url="$nginx_url" ;; gateway) url="$gw_url" ;; esac
     echo "$r $target $(latency "$url")" >> "$work/latency"
   done
 done
 echo
-echo "### Added latency: hey at ${rate} requests/s (8 workers), ${rounds} rounds of ${secs} s per path"
+echo "### Added latency: oha at ${rate} requests/s (8 connections, latency correction), ${rounds} rounds of ${secs} s per path"
 echo
 python3 - "$work/latency" <<'PY'
 import statistics, sys
 from collections import defaultdict
 runs = defaultdict(dict)
 for line in open(sys.argv[1]):
-    r, target, *times = line.split()
-    runs[int(r)][target] = sorted(float(t) * 1000 for t in times)
-pct = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]
+    r, target, n, p50, p99 = line.split()
+    runs[int(r)][target] = (int(n), float(p50) * 1000, float(p99) * 1000)
 print("| round | direct p50 / p99 ms | nginx p50 / p99 ms | gateway p50 / p99 ms | nginx adds at p99 ms | gateway adds at p99 ms | ratio | requests per path |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 ratios = []
 for r in sorted(runs):
     d, n, g = (runs[r][t] for t in ("direct", "nginx", "gateway"))
-    n_add, g_add = pct(n, .99) - pct(d, .99), pct(g, .99) - pct(d, .99)
+    n_add, g_add = n[2] - d[2], g[2] - d[2]
     ratio = g_add / n_add if n_add > 0 else float("inf")
     ratios.append(ratio)
-    print(f"| {r} | {pct(d, .5):.3f} / {pct(d, .99):.3f} | {pct(n, .5):.3f} / {pct(n, .99):.3f} | {pct(g, .5):.3f} / {pct(g, .99):.3f} | {n_add:.3f} | {g_add:.3f} | {ratio:.2f}× | {min(map(len, (d, n, g))):,} |")
+    print(f"| {r} | {d[1]:.3f} / {d[2]:.3f} | {n[1]:.3f} / {n[2]:.3f} | {g[1]:.3f} / {g[2]:.3f} | {n_add:.3f} | {g_add:.3f} | {ratio:.2f}× | {min(d[0], n[0], g[0]):,} |")
 print(f"\nadded p99 latency: median ratio {statistics.median(ratios):.2f}× nginx's (target ≤ 1.5×)")
 PY
 # Everything served was metered.

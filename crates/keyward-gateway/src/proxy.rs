@@ -37,10 +37,9 @@ use keyward_api::workloads::Workload;
 use keyward_api::ErrorCode;
 use request_body::RequestBody;
 use serde_json::Value;
+use std::time::Duration;
 
 mod request_body;
-
-use std::time::Duration;
 
 /// Largest inference request body accepted (long prompts, base64 images).
 pub const INFERENCE_BODY_LIMIT: usize = 16 * 1024 * 1024;
