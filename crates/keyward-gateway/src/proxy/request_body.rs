@@ -276,12 +276,21 @@ mod tests {
 
     #[test]
     fn a_member_named_twice_is_refused_even_when_spelt_with_escapes() {
-        for body in [
-            r#"{"model":"allowed","model":"secret-model"}"#,
-            r#"{"model":"allowed","mod\u0065l":"secret-model"}"#,
+        for (body, field) in [
+            (r#"{"model":"allowed","model":"secret-model"}"#, "model"),
+            (
+                r#"{"model":"allowed","mod\u0065l":"secret-model"}"#,
+                "model",
+            ),
+            // The budget reserves for one `max_tokens`; the upstream must not see another.
+            (r#"{"max_tokens":1,"max_tokens":100000}"#, "max_tokens"),
         ] {
             let err = RequestBody::parse(body.as_bytes()).err().unwrap();
-            assert!(err.0.contains("duplicate field `model`"), "{}", err.0);
+            assert!(
+                err.0.contains(&format!("duplicate field `{field}`")),
+                "{}",
+                err.0
+            );
         }
     }
 
