@@ -32,6 +32,9 @@ pub struct Gpu {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthPoint {
     pub at: DateTime<Utc>,
+    /// What the health check found: `ok`, `engine_dead` (503), `failing` (another
+    /// error status), `timeout`, `unreachable`, `tls_refused` (untrusted, expired or
+    /// mismatched certificate) or `no_upstream`.
     pub liveness: String,
     pub status: String,
     pub reason: String,

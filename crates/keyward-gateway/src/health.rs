@@ -54,6 +54,9 @@ pub enum Liveness {
     Failing,
     Timeout,
     Unreachable,
+    /// The TLS handshake failed: an untrusted, expired or mismatched certificate. Not
+    /// a wait-and-see state: someone has to trust the CA or fix the certificate.
+    TlsRefused,
     NoUpstream,
 }
 
@@ -271,6 +274,12 @@ pub fn assess(recent: &[Probe], thresholds: &Thresholds) -> (Status, String) {
             return (
                 Status::Down,
                 "The upstream server cannot be reached.".into(),
+            )
+        }
+        Liveness::TlsRefused => {
+            return (
+                Status::Down,
+                "The upstream's TLS certificate is refused (untrusted, expired or for another name); if it uses a private CA, start the gateway with --upstream-ca-file.".into(),
             )
         }
         Liveness::EngineDead => {

@@ -207,6 +207,7 @@ pub(crate) async fn check_health(gateway: &Gateway, upstream: &str) -> Liveness 
         Ok(r) if r.status().as_u16() == 503 => Liveness::EngineDead,
         Ok(_) => Liveness::Failing,
         Err(e) if e.is_timeout() => Liveness::Timeout,
+        Err(e) if crate::proxy::tls_failure(&e).is_some() => Liveness::TlsRefused,
         Err(_) => Liveness::Unreachable,
     }
 }

@@ -312,7 +312,7 @@ async fn prepare(
     }
     if let Some(reason) = gateway.prober_state().down_reason(&workload.id) {
         // The prober found it down: fail fast instead of queueing on a dead server.
-        let reason = reason.trim_end_matches('.').to_lowercase();
+        let reason = lowercase_first(reason.trim_end_matches('.'));
         return Err(unavailable(&workload, &format!("it is down ({reason})")));
     }
     let streaming = request.streaming();
@@ -337,6 +337,18 @@ async fn prepare(
         strip_usage_chunk,
         max_tokens,
     })
+}
+
+/// "The upstream …" → "the upstream …", inside a sentence; "GET", "TLS", "KV" stay.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() || !second.is_alphabetic() => first
+            .to_lowercase()
+            .chain(text[first.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_owned(),
+    }
 }
 
 fn unavailable(workload: &Workload, why: &str) -> ApiError {
@@ -423,7 +435,7 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
 /// The TLS error behind an upstream failure (an untrusted or mismatched certificate),
 /// as rustls words it. The connector wraps it in `io::Error`s, whose `source()` skips
 /// the error they carry, so those are opened with `get_ref()`.
-fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut cause = Some(error);
     while let Some(error) = cause {
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {

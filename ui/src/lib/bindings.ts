@@ -739,7 +739,13 @@ export type HealthPeriod = "hour" | "six_hours" | "day" | "week"
 /**
  * One stored probe. Latencies in seconds, `kv_cache` as a fraction (0–1).
  */
-export type HealthPoint = { at: string; liveness: string; status: string; reason: string; running: number | null; waiting: number | null; kv_cache: number | null; ttft_p50: number | null; ttft_p95: number | null; e2e_p50: number | null; e2e_p95: number | null; prompt_tokens_per_s: number | null; generation_tokens_per_s: number | null; gpus: Gpu[] }
+export type HealthPoint = { at: string; 
+/**
+ * What the health check found: `ok`, `engine_dead` (503), `failing` (another
+ * error status), `timeout`, `unreachable`, `tls_refused` (untrusted, expired or
+ * mismatched certificate) or `no_upstream`.
+ */
+liveness: string; status: string; reason: string; running: number | null; waiting: number | null; kv_cache: number | null; ttft_p50: number | null; ttft_p95: number | null; e2e_p50: number | null; e2e_p95: number | null; prompt_tokens_per_s: number | null; generation_tokens_per_s: number | null; gpus: Gpu[] }
 /**
  * `GET /api/projects/{project}/workloads/health`.
  */

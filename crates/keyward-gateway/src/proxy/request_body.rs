@@ -306,24 +306,18 @@ mod tests {
         ] {
             assert!(RequestBody::parse(body).is_err(), "{body:?}");
         }
-        let err = RequestBody::parse(br#"{"model": 7}"#)
-            .unwrap()
-            .model()
-            .unwrap_err();
-        assert!(
-            err.0.starts_with("`model` must be a non-empty string"),
-            "{}",
-            err.0
-        );
-        let err = RequestBody::parse(br#"{"model": "  "}"#)
-            .unwrap()
-            .model()
-            .unwrap_err();
-        assert!(
-            err.0.starts_with("`model` must be a non-empty string"),
-            "{}",
-            err.0
-        );
+        for body in [
+            &br#"{"model": 7}"#[..],
+            br#"{"model": "  "}"#,
+            br#"{"model": []}"#,
+        ] {
+            let err = RequestBody::parse(body).unwrap().model().unwrap_err();
+            assert!(
+                err.0.starts_with("`model` must be a non-empty string"),
+                "{}",
+                err.0
+            );
+        }
     }
 
     #[test]

@@ -253,6 +253,10 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
             "provisioning",
             format!("Waiting for {upstream} to accept connections."),
         ),
+        Liveness::TlsRefused => (
+            "error",
+            format!("The TLS handshake with {upstream} failed (untrusted, expired or mismatched certificate); if it uses a private CA, start the gateway with --upstream-ca-file."),
+        ),
         Liveness::EngineDead | Liveness::Failing => (
             "bootstrapping",
             format!(

@@ -10,7 +10,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-async fn workload(gw: &TestGateway, slug: &str, model: &str, upstream: Option<&str>) -> Value {
+pub(crate) async fn workload(
+    gw: &TestGateway,
+    slug: &str,
+    model: &str,
+    upstream: Option<&str>,
+) -> Value {
     let (status, body) = status_json(
         gw.control(Method::POST, &format!("/api/projects/{}/workloads", gw.project_id))
             .json(&json!({"name": slug, "slug": slug, "model_name": model, "backend": "vllm", "upstream_url": upstream}))
@@ -23,7 +28,7 @@ async fn workload(gw: &TestGateway, slug: &str, model: &str, upstream: Option<&s
     body
 }
 
-async fn key(gw: &TestGateway, body: Value) -> (String, String) {
+pub(crate) async fn key(gw: &TestGateway, body: Value) -> (String, String) {
     let (status, created) = status_json(
         gw.control(Method::POST, &gw.keys_path())
             .json(&body)
@@ -62,6 +67,19 @@ async fn usage_of(gw: &TestGateway, key_id: &str) -> Value {
     )
     .await
     .1
+}
+
+/// The key's one usage row after a flush: (requests, errors, estimated requests,
+/// output tokens).
+async fn minute_row(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, i64) {
+    gw.gateway.flush_usage().await.unwrap();
+    sqlx::query_as(
+        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
+    )
+    .bind(key_id)
+    .fetch_one(gw.gateway.pool())
+    .await
+    .unwrap()
 }
 
 fn chat(model: &str) -> Value {
@@ -409,14 +427,7 @@ async fn a_client_leaving_mid_stream_is_metered_for_what_was_served() {
     stream.next().await.unwrap().unwrap();
     drop(stream);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    gw.gateway.flush_usage().await.unwrap();
-    let row: (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
-    )
-    .bind(&key_id)
-    .fetch_one(gw.gateway.pool())
-    .await
-    .unwrap();
+    let row = minute_row(&gw, &key_id).await;
     assert_eq!(
         (row.0, row.1, row.2),
         (1, 1, 1),
@@ -581,14 +592,7 @@ async fn a_silent_upstream_is_cut_off_after_the_read_timeout_and_metered_as_an_e
     assert!(end.is_err(), "the stream must break off, not end cleanly");
     assert!(waited >= timeout / 2 && waited < silence, "{waited:?}");
 
-    gw.gateway.flush_usage().await.unwrap();
-    let row: (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
-    )
-    .bind(&key_id)
-    .fetch_one(gw.gateway.pool())
-    .await
-    .unwrap();
+    let row = minute_row(&gw, &key_id).await;
     assert_eq!(
         (row.0, row.1, row.2),
         (2, 2, 1),

@@ -39,7 +39,7 @@ async fn health(gw: &TestGateway, id: &str) -> Value {
     body
 }
 
-async fn wait_for_status(gw: &TestGateway, id: &str, wanted: &str) -> Value {
+pub(crate) async fn wait_for_status(gw: &TestGateway, id: &str, wanted: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let body = health(gw, id).await;

@@ -1,10 +1,11 @@
 //! https upstreams: a workload behind a private CA is refused with a sentence that says
 //! what to do, and served once the gateway trusts that CA (`--upstream-ca-file`).
 
+use crate::dataplane::{key, workload};
+use crate::health::wait_for_status;
 use crate::upstream::Upstream;
 use crate::util::{status_json, TestGateway};
 use keyward_gateway::UpstreamOptions;
-use reqwest::Method;
 use serde_json::json;
 use tokio_rustls::rustls;
 
@@ -38,29 +39,11 @@ fn private_ca() -> (String, rustls::ServerConfig) {
     (ca.pem(), config)
 }
 
-async fn chat_through(gw: &TestGateway, upstream: &Upstream) -> (u16, serde_json::Value) {
-    let (status, created) = status_json(
-        gw.control(Method::POST, &format!("/api/projects/{}/workloads", gw.project_id))
-            .json(&json!({"name": "tls", "slug": "tls", "model_name": "tls-model", "backend": "vllm", "upstream_url": upstream.url}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
-    let (status, key) = status_json(
-        gw.control(Method::POST, &gw.keys_path())
-            .json(&json!({"name": "tls"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{key}");
+async fn chat(gw: &TestGateway, secret: &str) -> (u16, serde_json::Value) {
     status_json(
         gw.http
             .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(key["secret"].as_str().unwrap())
+            .bearer_auth(secret)
             .json(&json!({"model": "tls", "messages": [{"role": "user", "content": "Hi"}]}))
             .send()
             .await
@@ -74,8 +57,12 @@ async fn an_upstream_behind_a_private_ca_is_refused_with_advice_then_served_once
     let (ca_pem, server) = private_ca();
     let upstream = Upstream::start_tls(server).await;
 
+    // Forwarding names rustls' reason and the flag (the prober has not looked yet: its
+    // first round after the workload exists is 10 s away).
     let untrusting = TestGateway::start().await;
-    let (status, error) = chat_through(&untrusting, &upstream).await;
+    let created = workload(&untrusting, "tls", "tls-model", Some(&upstream.url)).await;
+    let (_, secret) = key(&untrusting, json!({"name": "tls"})).await;
+    let (status, error) = chat(&untrusting, &secret).await;
     assert_eq!(status, 502, "{error}");
     let message = error["error"]["message"].as_str().unwrap();
     assert!(
@@ -85,15 +72,44 @@ async fn an_upstream_behind_a_private_ca_is_refused_with_advice_then_served_once
             && message.contains("--upstream-ca-file"),
         "{message}"
     );
+    // The prober calls it down with the same advice (not "unreachable": waiting will
+    // not fix it), and the data plane then fails fast with it.
+    untrusting
+        .gateway
+        .probe_config()
+        .set_interval(std::time::Duration::from_millis(100));
+    let health = wait_for_status(&untrusting, created["id"].as_str().unwrap(), "down").await;
+    let reason = health["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("TLS certificate is refused") && reason.contains("--upstream-ca-file"),
+        "{reason}"
+    );
+    let (status, error) = chat(&untrusting, &secret).await;
+    assert_eq!(status, 503, "{error}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "`tls` is unavailable: it is down (the upstream's TLS certificate is refused"
+        ),
+        "{message}"
+    );
     assert!(upstream.script.lock().unwrap().received.is_empty());
 
+    // Trusting the CA: the prober's client and the forwarding client both accept it.
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &ca_pem).unwrap();
     let mut options = UpstreamOptions::default();
     assert_eq!(options.trust_pem_file(&ca_file).unwrap(), 1);
     let trusting = TestGateway::start_with(options).await;
-    let (status, answer) = chat_through(&trusting, &upstream).await;
+    trusting
+        .gateway
+        .probe_config()
+        .set_interval(std::time::Duration::from_millis(100));
+    let created = workload(&trusting, "tls", "tls-model", Some(&upstream.url)).await;
+    wait_for_status(&trusting, created["id"].as_str().unwrap(), "healthy").await;
+    let (_, secret) = key(&trusting, json!({"name": "tls"})).await;
+    let (status, answer) = chat(&trusting, &secret).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["choices"][0]["message"]["content"], "Hello there");
     assert_eq!(upstream.last_received()["model"], "tls-model");
