@@ -53,6 +53,32 @@ describe("Dialog", () => {
     expect(onclose).toHaveBeenCalledTimes(1);
   });
 
+  it("still closes on Escape, and takes Tab back, when focus fell out of the panel", async () => {
+    // The control holding focus was removed (a source button replaced by its
+    // results): focus is on <body>, where the panel's own key handler never hears it.
+    const outside = document.createElement("button");
+    outside.textContent = "Behind the modal";
+    document.body.prepend(outside);
+    const { user, onclose } = setup();
+    (document.activeElement as HTMLElement).blur();
+    expect(document.body).toHaveFocus();
+    await user.tab();
+    expect(screen.getByRole("textbox", { name: "First" })).toHaveFocus();
+    (document.activeElement as HTMLElement).blur();
+    await user.keyboard("{Escape}");
+    expect(onclose).toHaveBeenCalledTimes(1);
+  });
+
+  it("answers Escape from <body> in the topmost dialog only", async () => {
+    const lower = vi.fn();
+    render(Dialog, { title: "Lower", onclose: lower, children: body });
+    const { user, onclose } = setup();
+    (document.activeElement as HTMLElement).blur();
+    await user.keyboard("{Escape}");
+    expect(onclose).toHaveBeenCalledTimes(1);
+    expect(lower).not.toHaveBeenCalled();
+  });
+
   it("does not close on a backdrop click", async () => {
     const { user, onclose } = setup();
     const backdrop = screen.getByRole("dialog").parentElement!;
