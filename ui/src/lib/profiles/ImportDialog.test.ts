@@ -68,6 +68,19 @@ beforeEach(() => {
 });
 
 describe("ImportDialog scanning", () => {
+  it("gives focus back to the source button it disabled while scanning", async () => {
+    const pending = deferred<Awaited<ReturnType<typeof commands.scanImport>>>();
+    scanImport.mockReturnValue(pending.promise);
+    const { user } = setup();
+    const button = screen.getByTestId("import-source-environment");
+    await user.click(button);
+    expect(button).toBeDisabled();
+    (document.activeElement as HTMLElement | null)?.blur();
+    pending.resolve(ok([inferencekey]));
+    await screen.findAllByTestId("import-candidate");
+    await vi.waitFor(() => expect(button).toHaveFocus());
+  });
+
   it("offers the four sources and scans the one chosen", async () => {
     const pending = deferred<Awaited<ReturnType<typeof commands.scanImport>>>();
     scanImport.mockReturnValue(pending.promise);
