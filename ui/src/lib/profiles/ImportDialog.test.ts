@@ -75,7 +75,13 @@ describe("ImportDialog scanning", () => {
     const button = screen.getByTestId("import-source-environment");
     await user.click(button);
     expect(button).toBeDisabled();
-    (document.activeElement as HTMLElement | null)?.blur();
+    // WebKit moves focus off a control that becomes disabled, to <body>; jsdom does
+    // not, so focus lands there the way it would after a removed element.
+    const elsewhere = document.createElement("input");
+    document.body.append(elsewhere);
+    elsewhere.focus();
+    elsewhere.remove();
+    expect(document.body).toHaveFocus();
     pending.resolve(ok([inferencekey]));
     await screen.findAllByTestId("import-candidate");
     await vi.waitFor(() => expect(button).toHaveFocus());
