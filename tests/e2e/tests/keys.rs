@@ -176,7 +176,7 @@ async fn ops_bulk_revoke_search_and_keyboard() {
 async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archives() {
     let app = App::launch("admin-key-lifecycle").await;
     app.wait_for("[data-testid='keys-empty']").await;
-    let (base_url, _, _) = app.local_gateway().await;
+    let (base_url, project, token) = app.local_gateway().await;
 
     // `n` opens the dialog; validation is inline before any request.
     app.client
@@ -302,8 +302,30 @@ async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archiv
         "new secret works"
     );
 
-    // Used just now, so revoking asks for the key's name.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // one meter flush
+    // Used just now, so revoking asks for the key's name — once the meter's flush (every
+    // second; later on a loaded machine) has recorded the use.
+    let deadline = std::time::Instant::now() + keyward_e2e::TIMEOUT;
+    loop {
+        let listed: Value = reqwest::Client::new()
+            .get(format!(
+                "{base_url}/v1/projects/{project}/inference/keys?q=payments-service"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if !listed["keys"][0]["last_used_at"].is_null() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the use was never recorded: {listed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     app.click("[data-testid='key-detail-back']").await;
     app.wait_key_row("payments-service").await;
     app.click("[data-testid='key-open']").await;
