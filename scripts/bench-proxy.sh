@@ -15,6 +15,9 @@
 # Debian and oha from crates.io (`cargo install`, about 12 minutes once) if missing. Loopback only. ROUNDS (default 3), SECONDS_PER_ROUND (default 10),
 # RATE (default 2000) can be set in the environment; GATEWAY_BIN benchmarks another
 # build of the gateway (e.g. the previous commit's) against the same upstream and nginx.
+# PIN=1 pins with taskset: the proxy under test (nginx's one worker, or the gateway) on
+# CPU 1, wrk, oha and the upstream on CPU 0 — each proxy gets exactly one core, and the
+# load generator cannot take it from them.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -35,10 +38,12 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 up_port="$(free_port)"; gw_port="$(free_port)"; nginx_port="$(free_port)"
-"$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
+load_cpu="" proxy_cpu=""
+if [ "${PIN:-0}" = 1 ]; then load_cpu="taskset -c 0" proxy_cpu="taskset -c 1"; fi
+$load_cpu "$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
 gateway_bin="${GATEWAY_BIN:-$bin/keyward-gateway}"
 token="$("$gateway_bin" init --data-dir "$work/data" 2>/dev/null)"
-KEYWARD_LOG=warn "$gateway_bin" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & pids+=($!)
+KEYWARD_LOG=warn $proxy_cpu "$gateway_bin" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & pids+=($!)
 gw="http://127.0.0.1:$gw_port"
 for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && break; sleep 0.1; done
 project="$(curl -fs -H "Authorization: Bearer $token" "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
@@ -62,7 +67,7 @@ http {
   }
 }
 NGINX
-nginx -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
+$proxy_cpu nginx -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
 sleep 0.5
 
 cat > "$work/post.lua" <<LUA
@@ -80,7 +85,7 @@ sed -e 's/wrk.method = "POST"/wrk.method = "GET"/' -e '/wrk.body/d' "$work/post.
 rounds="${ROUNDS:-3}"
 secs="${SECONDS_PER_ROUND:-10}"
 rate="${RATE:-2000}"
-run() { wrk -t2 -c32 "-d${secs}s" --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
+run() { $load_cpu wrk -t2 -c32 "-d${secs}s" --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
 # CPU time (user + system, all threads) a process has used, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Microseconds of the proxy's CPU per request: what the proxy costs, whatever else
@@ -138,7 +143,7 @@ echo "diagnostic, the gateway answering GET /v1/models itself (auth + caches, no
 
 # Added latency at a fixed rate: oha, 8 connections, RATE requests/s in all.
 latency() { # url → "<requests> <p50 s> <p99 s>"
-  oha -z "${secs}s" -c 8 -q "$rate" --latency-correction --no-tui --output-format json \
+  $load_cpu oha -z "${secs}s" -c 8 -q "$rate" --latency-correction --no-tui --output-format json \
     -m POST -T application/json -H "Authorization: Bearer $key" \
     -d '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}' "$1" |
     python3 -c 'import json, sys; d = json.load(sys.stdin); c = d["statusCodeDistribution"]; assert set(c) == {"200"}, c; p = d["latencyPercentiles"]; print(c["200"], p["p50"], p["p99"])'
