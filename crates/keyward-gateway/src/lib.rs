@@ -196,12 +196,13 @@ pub struct Gateway(std::sync::Arc<Shared>);
 #[doc(hidden)]
 pub struct Shared {
     pool: SqlitePool,
-    key_cache: std::sync::Arc<keycache::KeyCache>,
+    key_cache: keycache::KeyCache,
+    /// Shared with the flusher (weakly) and with streams still being metered.
     meter: std::sync::Arc<meter::Meter>,
-    limits: std::sync::Arc<limits::Limits>,
-    workload_cache: std::sync::Arc<workloads::WorkloadCache>,
-    probe_config: std::sync::Arc<prober::ProbeConfig>,
-    prober_state: std::sync::Arc<prober::ProberState>,
+    limits: limits::Limits,
+    workload_cache: workloads::WorkloadCache,
+    probe_config: prober::ProbeConfig,
+    prober_state: prober::ProberState,
     upstream: reqwest::Client,
     forwarding: proxy::ForwardingClient,
     /// [`UpstreamOptions::read_timeout`].

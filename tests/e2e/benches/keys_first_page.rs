@@ -12,8 +12,7 @@
 //! keyward-app` first and a Secret Service: run inside `dbus-run-session` with an
 //! unlocked gnome-keyring, as `scripts/test.sh` does).
 
-use keyward_e2e::App;
-use keyward_gateway::Gateway;
+use keyward_e2e::{percentile, App};
 
 const SAMPLES: usize = 30;
 
@@ -31,15 +30,7 @@ document.querySelector("[data-testid='nav-keys']").click();
 "#;
 
 async fn measure(keys: usize) -> Vec<f64> {
-    let dir = tempfile::tempdir().unwrap();
-    let (gateway, project) =
-        Gateway::open_embedded(&dir.path().join("app/gateway"), chrono::Utc::now())
-            .await
-            .unwrap();
-    gateway
-        .seed_keys(&project.project_id, keys, chrono::Utc::now())
-        .await
-        .unwrap();
+    let (dir, gateway, _) = keyward_e2e::seeded_data_dir(keys).await;
     gateway.pool().close().await;
 
     let app = App::launch_with_dir(&format!("bench-keys-{keys}"), dir, Vec::new()).await;
@@ -65,10 +56,6 @@ async fn measure(keys: usize) -> Vec<f64> {
     samples
 }
 
-fn pct(samples: &[f64], p: f64) -> f64 {
-    samples[((samples.len() - 1) as f64 * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() {
     println!("| project | n | p50 ms | p95 ms | max ms | target |");
@@ -78,8 +65,8 @@ async fn main() {
         println!(
             "| {keys} keys | {} | {:.1} | {:.1} | {:.1} | {target} |",
             samples.len(),
-            pct(&samples, 0.5),
-            pct(&samples, 0.95),
+            percentile(&samples, 0.5),
+            percentile(&samples, 0.95),
             samples[samples.len() - 1],
         );
     }

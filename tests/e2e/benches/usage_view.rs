@@ -13,8 +13,7 @@
 //! keyward-app` first and a Secret Service: inside `dbus-run-session` with an unlocked
 //! gnome-keyring, as `scripts/test.sh` does).
 
-use keyward_e2e::App;
-use keyward_gateway::Gateway;
+use keyward_e2e::{percentile, App};
 
 const SAMPLES: usize = 15;
 
@@ -45,18 +44,10 @@ select.dispatchEvent(new Event("change", { bubbles: true }));
 "#;
 
 async fn measure(keys: usize) -> (Vec<f64>, u64, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (gateway, project) =
-        Gateway::open_embedded(&dir.path().join("app/gateway"), chrono::Utc::now())
-            .await
-            .unwrap();
-    gateway
-        .seed_keys(&project.project_id, keys, chrono::Utc::now())
-        .await
-        .unwrap();
+    let (dir, gateway, project_id) = keyward_e2e::seeded_data_dir(keys).await;
     let ids: Vec<String> = (0..keys).map(|i| format!("key_seed{i:06}")).collect();
     let events = gateway
-        .seed_usage(&project.project_id, &ids, 20, 90, chrono::Utc::now())
+        .seed_usage(&project_id, &ids, 20, 90, chrono::Utc::now())
         .await
         .unwrap();
     gateway.pool().close().await;
@@ -86,10 +77,6 @@ async fn measure(keys: usize) -> (Vec<f64>, u64, String) {
     (samples, events, shown)
 }
 
-fn pct(samples: &[f64], p: f64) -> f64 {
-    samples[((samples.len() - 1) as f64 * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() {
     println!("| project (90 days of history) | usage events | requests shown | n | p50 ms | p95 ms | max ms | target |");
@@ -99,8 +86,8 @@ async fn main() {
         println!(
             "| {keys} keys × 20 models | {events} | {shown} | {} | {:.1} | {:.1} | {:.1} | {target} |",
             samples.len(),
-            pct(&samples, 0.5),
-            pct(&samples, 0.95),
+            percentile(&samples, 0.5),
+            percentile(&samples, 0.95),
             samples[samples.len() - 1],
         );
     }

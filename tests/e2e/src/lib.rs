@@ -174,15 +174,7 @@ impl App {
     /// A screenshot of one element (scrolled into view), saved like [`App::screenshot`].
     pub async fn screenshot_of(&self, css: &str, name: &str) -> PathBuf {
         let element = self.wait_for(css).await;
-        // Scroll instantly and let two frames paint, so the capture is of where the
-        // element is now, not where it was.
-        self.client
-            .execute_async(
-                "const [css, done] = arguments; document.querySelector(css).scrollIntoView({block: 'center', behavior: 'instant'}); requestAnimationFrame(() => requestAnimationFrame(() => done()));",
-                vec![css.into()],
-            )
-            .await
-            .unwrap();
+        self.scroll_into_view(css).await;
         let png = element.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         let path = self.screenshots.join(format!("{name}.png"));
@@ -353,15 +345,7 @@ impl App {
                 (!token.is_empty()).then_some(token)
             })
             .expect("Local's owner token in the Secret Service");
-        let who: serde_json::Value = reqwest::Client::new()
-            .get(format!("{base_url}/v1/whoami"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let who = get_json(&format!("{base_url}/v1/whoami"), &token).await;
         let project = who["project"]["id"].as_str().unwrap().to_owned();
         (base_url, project, token)
     }
@@ -500,6 +484,18 @@ impl App {
         value.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Scrolls the element matching `css` (if any) to the middle of its scroll container,
+    /// instantly, and lets two frames paint: what follows sees it where it is now.
+    pub async fn scroll_into_view(&self, css: &str) {
+        self.client
+            .execute_async(
+                "const [css, done] = arguments; const e = document.querySelector(css); if (e) e.scrollIntoView({block: 'center', behavior: 'instant'}); requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![css.into()],
+            )
+            .await
+            .unwrap();
+    }
+
     /// Types `text` into the input matching `css`, replacing what it held.
     pub async fn fill(&self, css: &str, text: &str) {
         let input = self.wait_for(css).await;
@@ -521,13 +517,7 @@ impl App {
                     eprintln!("click {css} retried: {error}");
                     // WebKitWebDriver does not always scroll an element inside a
                     // scrolling dialog into view before clicking: do it, then retry.
-                    let _ = self
-                        .client
-                        .execute(
-                            "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center', behavior: 'instant'});",
-                            vec![css.into()],
-                        )
-                        .await;
+                    self.scroll_into_view(css).await;
                     tokio::time::sleep(Duration::from_millis(150)).await;
                 }
                 Err(error) => {
@@ -567,6 +557,42 @@ impl App {
 /// A second gateway, as on a team's GPU host, served from this test process: its own
 /// database and owner token, and one key named `key_name`. Returns (base URL, project
 /// id, owner token).
+/// `GET url` with a bearer token, as JSON (a control-plane read from the test's side).
+pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// An app data directory whose embedded gateway holds `keys` seeded keys
+/// (`key_seed000000`…), for the benchmarks. The gateway is returned open so more can be
+/// seeded; close its pool before launching the app on the directory.
+pub async fn seeded_data_dir(keys: usize) -> (tempfile::TempDir, keyward_gateway::Gateway, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (gateway, project) = keyward_gateway::Gateway::open_embedded(
+        &dir.path().join("app/gateway"),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    gateway
+        .seed_keys(&project.project_id, keys, chrono::Utc::now())
+        .await
+        .unwrap();
+    (dir, gateway, project.project_id)
+}
+
+/// The `p` quantile (0–1) of ascending `samples`.
+pub fn percentile(samples: &[f64], p: f64) -> f64 {
+    samples[((samples.len() - 1) as f64 * p).round() as usize]
+}
+
 pub async fn team_gateway(dir: &Path, key_name: &str) -> (String, String, String) {
     let location = keyward_gateway::DatabaseLocation::DataDir(dir.to_owned());
     let init = keyward_gateway::Gateway::init(&location, chrono::Utc::now())

@@ -306,17 +306,11 @@ async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archiv
     // second; later on a loaded machine) has recorded the use.
     let deadline = std::time::Instant::now() + keyward_e2e::TIMEOUT;
     loop {
-        let listed: Value = reqwest::Client::new()
-            .get(format!(
-                "{base_url}/v1/projects/{project}/inference/keys?q=payments-service"
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed = keyward_e2e::get_json(
+            &format!("{base_url}/v1/projects/{project}/inference/keys?q=payments-service"),
+            &token,
+        )
+        .await;
         if !listed["keys"][0]["last_used_at"].is_null() {
             break;
         }

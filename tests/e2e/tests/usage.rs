@@ -254,13 +254,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
 
     // CSV of the tokens chart: the same totals.
     let export = "[data-testid='usage-export-tokens-csv']";
-    app.client
-        .execute(
-            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
-            vec![export.into()],
-        )
-        .await
-        .unwrap();
+    app.scroll_into_view(export).await;
     app.screenshot("light-before-export").await;
     app.click(export).await;
     let csv_path = exports.path().join("keyward-tokens.csv");
