@@ -38,7 +38,9 @@ impl KeyCache {
             return Ok(Some(found.clone()));
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let Some(found) = keys::find_by_hash(pool, hash).await? else {
+        // Boxed: a query's future is kilobytes, which every request's future would
+        // otherwise carry (and move) for a miss that happens once per key.
+        let Some(found) = Box::pin(keys::find_by_hash(pool, hash)).await? else {
             return Ok(None);
         };
         let found = Arc::new(found);

@@ -204,7 +204,7 @@ pub struct Shared {
     probe_config: prober::ProbeConfig,
     prober_state: prober::ProberState,
     upstream: reqwest::Client,
-    forwarding: proxy::ForwardingClient,
+    upstreams: proxy::Upstreams,
     /// [`UpstreamOptions::read_timeout`].
     read_timeout: Duration,
 }
@@ -251,7 +251,7 @@ impl Gateway {
         MIGRATOR.run(&pool).await?;
         let meter = std::sync::Arc::new(meter::Meter::default());
         spawn_flusher(std::sync::Arc::downgrade(&meter), pool.clone());
-        Ok(Self(std::sync::Arc::new(Shared {
+        let gateway = Self(std::sync::Arc::new(Shared {
             pool,
             key_cache: Default::default(),
             meter,
@@ -260,9 +260,11 @@ impl Gateway {
             probe_config: Default::default(),
             prober_state: Default::default(),
             upstream: proxy::upstream_client(&upstreams),
-            forwarding: proxy::forwarding_client(&upstreams),
+            upstreams: proxy::Upstreams::new(&upstreams),
             read_timeout: upstreams.read_timeout,
-        })))
+        }));
+        spawn_pool_sweeper(std::sync::Arc::downgrade(&gateway.0));
+        Ok(gateway)
     }
 
     /// Where finished requests report their usage.
@@ -279,9 +281,9 @@ impl Gateway {
         &self.upstream
     }
 
-    /// The data plane's pooled client to upstreams.
-    pub(crate) fn forwarding(&self) -> &proxy::ForwardingClient {
-        &self.forwarding
+    /// The data plane's connection pools to upstreams.
+    pub fn upstreams(&self) -> &proxy::Upstreams {
+        &self.upstreams
     }
 
     /// How long an upstream may stay silent (before its answer, or within a stream).
@@ -456,6 +458,22 @@ impl Gateway {
         }
         served
     }
+}
+
+/// Closes idle upstream connections that expired or were closed by their upstream,
+/// every 30 s while the gateway exists (busy upstreams are cleaned at checkout).
+fn spawn_pool_sweeper(gateway: std::sync::Weak<Shared>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(gateway) = gateway.upgrade() else {
+                break;
+            };
+            gateway.upstreams.sweep();
+        }
+    });
 }
 
 /// Flushes the meter every second while its gateway exists.

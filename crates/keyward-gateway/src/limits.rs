@@ -316,10 +316,13 @@ impl Limits {
                 return existing.clone();
             }
         }
-        let used = used_in(pool, key_id, period).await.unwrap_or_else(|error| {
-            tracing::error!(%error, key_id, "cannot read budget usage; counting from zero");
-            0
-        });
+        // Boxed: the query's future is large and this runs once per key and period.
+        let used = Box::pin(used_in(pool, key_id, period))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, key_id, "cannot read budget usage; counting from zero");
+                0
+            });
         let entry = self
             .budgets
             .entry(key_id.to_owned())

@@ -13,11 +13,13 @@
 //! estimated (≈ 4 bytes a token) and the row is marked estimated. A client that goes
 //! away mid-stream is metered for what was served, as an error.
 //!
-//! Requests go out through hyper's pooled client directly (HTTP/1.1 keep-alive, rustls
-//! for https upstreams), not reqwest: on the proxy benchmark reqwest's per-request URL
-//! parsing and layers were a visible share of the gateway's time. The gateway's own
-//! timeouts replace reqwest's: a connect timeout, and a read timeout on the answer's
-//! head and between two chunks of a stream.
+//! Requests go out over hyper's HTTP/1.1 connections directly (keep-alive, rustls for
+//! https upstreams), pooled by `upstream` and driven in the request's own task, not
+//! through reqwest or hyper-util's pooled client: on the proxy benchmark reqwest's
+//! per-request URL parsing and layers, then the pooled client's connection tasks and
+//! channels, were a visible share of the gateway's time. The gateway's own timeouts
+//! bound the rest: a connect timeout, and a read timeout on the answer's head and
+//! between two chunks of a stream.
 
 use crate::auth::DataCaller;
 use crate::error::ApiError;
@@ -30,9 +32,6 @@ use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode, U
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
 use keyward_api::workloads::Workload;
 use keyward_api::ErrorCode;
 use request_body::RequestBody;
@@ -40,6 +39,9 @@ use serde_json::Value;
 use std::time::Duration;
 
 mod request_body;
+mod upstream;
+
+pub use upstream::Upstreams;
 
 /// Largest inference request body accepted (long prompts, base64 images).
 pub const INFERENCE_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -63,40 +65,6 @@ pub fn upstream_client(options: &UpstreamOptions) -> reqwest::Client {
         builder = builder.add_root_certificate(root);
     }
     builder.build().expect("static client configuration")
-}
-
-/// The data plane's client: one keep-alive pool per upstream host, unbounded idle
-/// connections per host (a busy upstream needs as many as there are requests in
-/// flight), HTTP/1.1 to `http://` and `https://` upstreams alike.
-pub type ForwardingClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-pub fn forwarding_client(options: &UpstreamOptions) -> ForwardingClient {
-    let mut tcp = HttpConnector::new();
-    tcp.enforce_http(false);
-    // Small requests and answers: send each at once rather than waiting for an ACK.
-    tcp.set_nodelay(true);
-    tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let (added, _) = roots.add_parsable_certificates(options.extra_roots.iter().cloned());
-    debug_assert_eq!(added, options.extra_roots.len(), "checked when loaded");
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports rustls' default protocol versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(tcp);
-    Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .pool_timer(hyper_util::rt::TokioTimer::new())
-        .build(connector)
 }
 
 /// Which OpenAI operation a request is.
@@ -507,20 +475,19 @@ async fn send(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
     let read_timeout = gateway.read_timeout();
-    let sent = tokio::time::timeout(read_timeout, gateway.forwarding().request(outgoing)).await;
+    let sent = tokio::time::timeout(read_timeout, gateway.upstreams().send(outgoing)).await;
     let response = match sent {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
             tracing::warn!(workload = %workload.slug, error = ?error, "upstream unreachable");
             tally.finish(gateway.meter(), Outcome::Failed);
-            if let Some(tls) = tls_failure(&error) {
+            if let Some(tls) = tls_failure(&*error) {
                 return bad_gateway(&format!(
                     "its upstream's TLS connection failed ({tls}); if it uses a private CA, start the gateway with --upstream-ca-file"
                 ));
             }
-            return bad_gateway(if timed_out(&error) {
+            return bad_gateway(if timed_out(&*error) {
                 "its upstream server did not answer in time"
             } else {
                 "its upstream server cannot be reached"

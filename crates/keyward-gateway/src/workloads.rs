@@ -154,7 +154,8 @@ impl WorkloadCache {
             return Ok(cached.clone());
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let loaded = std::sync::Arc::new(list(pool, project_id).await?);
+        // Boxed, like the key cache's miss: the query's future is large and rare.
+        let loaded = std::sync::Arc::new(Box::pin(list(pool, project_id)).await?);
         if let dashmap::mapref::entry::Entry::Vacant(slot) =
             self.projects.entry(project_id.to_owned())
         {

@@ -79,7 +79,9 @@ async fn forward(
         }
     }
     let slug = path.as_ref().map(|(_, slug)| slug.as_str());
-    proxy::forward(&gateway, caller, operation, slug, body).await
+    // Boxed: forwarding's future is kilobytes, and axum moves a handler's future
+    // through each of its layers before polling it; a box moves as a pointer.
+    Box::pin(proxy::forward(&gateway, caller, operation, slug, body)).await
 }
 
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "inference", security(("inference_key" = []), ("x_api_key" = [])),

@@ -10,6 +10,7 @@ mod leaks;
 mod lifecycle;
 mod limits;
 mod openapi;
+mod pool;
 mod revocation;
 mod sdk;
 mod tls;
