@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 #[derive(Default)]
 pub struct KeyCache {
-    entries: DashMap<[u8; 32], Arc<PresentedKey>>,
+    entries: DashMap<[u8; 32], Arc<PresentedKey>, crate::FastHash>,
     epoch: AtomicU64,
 }
 

@@ -36,6 +36,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The hasher of the gateway's in-memory maps (key and workload caches, limiters, the
+/// meter, upstream pools), all read on every data-plane request: foldhash, seeded per
+/// process, instead of std's SipHash, which was ~2 % of the proxy's instructions.
+/// Their keys are ids, hashes and URLs the gateway itself issued or stored.
+pub(crate) type FastHash = foldhash::fast::RandomState;
+
 /// Largest accepted request body.
 /// How every writing transaction starts. A deferred `BEGIN` that reads first and then
 /// writes fails at once with SQLITE_BUSY when another connection (the usage flush, a

@@ -164,8 +164,8 @@ impl Drop for Reservation {
 
 #[derive(Default)]
 pub struct Limits {
-    rates: DashMap<String, Arc<KeyLimiters>>,
-    budgets: DashMap<String, Arc<Mutex<Ledger>>>,
+    rates: DashMap<String, Arc<KeyLimiters>, crate::FastHash>,
+    budgets: DashMap<String, Arc<Mutex<Ledger>>, crate::FastHash>,
     /// For `Retry-After` only; made once (a clock calibrates on creation).
     clock: DefaultClock,
 }

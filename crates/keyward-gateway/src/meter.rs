@@ -55,8 +55,8 @@ struct BucketKey {
 
 #[derive(Default)]
 struct Pending {
-    buckets: HashMap<BucketKey, (String, Totals)>,
-    last_used: HashMap<String, DateTime<Utc>>,
+    buckets: HashMap<BucketKey, (String, Totals), crate::FastHash>,
+    last_used: HashMap<String, DateTime<Utc>, crate::FastHash>,
 }
 
 #[derive(Default)]
@@ -137,7 +137,11 @@ impl Meter {
 
 /// Moves a key's `last_used_at` forward to `at`. Called under the meter's lock on every
 /// request, so the key id is copied only the first time a flush window sees the key.
-fn note_use(last_used: &mut HashMap<String, DateTime<Utc>>, key_id: &str, at: DateTime<Utc>) {
+fn note_use(
+    last_used: &mut HashMap<String, DateTime<Utc>, crate::FastHash>,
+    key_id: &str,
+    at: DateTime<Utc>,
+) {
     match last_used.get_mut(key_id) {
         Some(last) => *last = (*last).max(at),
         None => {

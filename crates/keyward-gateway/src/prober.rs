@@ -78,7 +78,7 @@ pub struct ProberState {
     memory: Mutex<HashMap<String, Memory>>,
     last_prune: Mutex<Option<DateTime<Utc>>>,
     /// The latest status of each workload, for the data plane's per-request check.
-    current: dashmap::DashMap<String, (Status, String)>,
+    current: dashmap::DashMap<String, (Status, String), crate::FastHash>,
 }
 
 impl ProberState {

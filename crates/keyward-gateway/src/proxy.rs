@@ -28,14 +28,13 @@ use crate::meter::UsageEvent;
 use crate::workloads::Resolved;
 use crate::{Gateway, UpstreamOptions};
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use keyward_api::workloads::Workload;
 use keyward_api::ErrorCode;
 use request_body::RequestBody;
-use serde_json::Value;
 use std::time::Duration;
 
 mod request_body;
@@ -351,12 +350,9 @@ struct Tally {
 }
 
 impl Tally {
-    fn absorb_usage(&mut self, usage: &Value) {
-        let count = |k: &str| usage.get(k).and_then(Value::as_u64);
-        let input = count("prompt_tokens").or_else(|| count("input_tokens"));
-        let output = count("completion_tokens")
-            .or_else(|| count("output_tokens"))
-            .unwrap_or(0);
+    fn absorb_usage(&mut self, usage: &Usage) {
+        let input = usage.prompt_tokens.or(usage.input_tokens);
+        let output = usage.completion_tokens.or(usage.output_tokens).unwrap_or(0);
         if let Some(input) = input {
             self.event.input_tokens = input;
             self.event.output_tokens = output;
@@ -422,7 +418,24 @@ pub(crate) fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<S
 /// Only the part of an upstream answer the meter needs; the rest is skipped unparsed.
 #[derive(serde::Deserialize)]
 struct Answer {
-    usage: Option<Value>,
+    usage: Option<Usage>,
+}
+
+/// An answer's `usage`, in OpenAI's names or the Responses API's.
+#[derive(serde::Deserialize)]
+struct Usage {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+}
+
+/// What the meter reads of a stream's event: its usage, and whether it carries
+/// nothing else (`"choices": []`, the chunk the gateway asked for on its own).
+#[derive(serde::Deserialize)]
+struct StreamEvent {
+    usage: Option<Usage>,
+    choices: Option<Vec<serde::de::IgnoredAny>>,
 }
 
 async fn send(
@@ -440,7 +453,6 @@ async fn send(
         ..
     } = prepared;
     let upstream = workload.upstream_url.as_deref().unwrap_or_default();
-    let uri = Uri::try_from(format!("{upstream}{}", operation.path()));
     let mut tally = Tally {
         event: UsageEvent {
             project_id: caller.project_id,
@@ -463,23 +475,19 @@ async fn send(
         error.status = StatusCode::BAD_GATEWAY;
         error.into_response()
     };
-    let Ok(uri) = uri else {
-        tally.finish(gateway.meter(), Outcome::Failed);
-        return bad_gateway("its upstream URL is not a valid URL");
-    };
-    let mut outgoing = Request::new(Full::new(body));
-    *outgoing.method_mut() = Method::POST;
-    *outgoing.uri_mut() = uri;
-    let headers = outgoing.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     let read_timeout = gateway.read_timeout();
-    let sent = tokio::time::timeout(read_timeout, gateway.upstreams().send(outgoing)).await;
+    let sent = tokio::time::timeout(
+        read_timeout,
+        gateway.upstreams().post(upstream, operation.path(), body),
+    )
+    .await;
     let response = match sent {
         Ok(Ok(response)) => response,
-        Ok(Err(error)) => {
+        Ok(Err(upstream::Failure::InvalidUrl(why))) => {
+            tally.finish(gateway.meter(), Outcome::Failed);
+            return bad_gateway(&format!("its upstream URL cannot be used ({why})"));
+        }
+        Ok(Err(upstream::Failure::Upstream(error))) => {
             tracing::warn!(workload = %workload.slug, error = ?error, "upstream unreachable");
             tally.finish(gateway.meter(), Outcome::Failed);
             if let Some(tls) = tls_failure(&*error) {
@@ -626,17 +634,11 @@ impl<S> MeteredStream<S> {
             if let Some(data) = line.strip_prefix(b"data:") {
                 let data = data.trim_ascii();
                 if !data.is_empty() && data != b"[DONE]" && contains(data, b"\"usage\"") {
-                    if let Ok(event) = serde_json::from_slice::<Value>(data) {
-                        if let (Some(usage), Some(tally)) = (
-                            event.get("usage").filter(|u| u.is_object()),
-                            self.tally.as_mut(),
-                        ) {
+                    if let Ok(event) = serde_json::from_slice::<StreamEvent>(data) {
+                        if let (Some(usage), Some(tally)) = (&event.usage, self.tally.as_mut()) {
                             tally.absorb_usage(usage);
                         }
-                        let usage_only = event
-                            .get("choices")
-                            .and_then(Value::as_array)
-                            .is_some_and(|c| c.is_empty());
+                        let usage_only = event.choices.is_some_and(|c| c.is_empty());
                         if strip && usage_only {
                             keep = false;
                             self.dropping_event = true;

@@ -139,7 +139,7 @@ pub async fn get(
 /// mutation never stores what it read.
 #[derive(Default)]
 pub struct WorkloadCache {
-    projects: dashmap::DashMap<String, std::sync::Arc<Vec<Workload>>>,
+    projects: dashmap::DashMap<String, std::sync::Arc<Vec<Workload>>, crate::FastHash>,
     epoch: std::sync::atomic::AtomicU64,
 }
 

@@ -19,7 +19,7 @@
 use super::{CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT, USER_AGENT};
 use crate::UpstreamOptions;
 use axum::body::Bytes;
-use axum::http::{header, HeaderValue, Request, Response, Uri};
+use axum::http::{header, HeaderValue, Method, Request, Response, Uri};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -45,8 +45,8 @@ type Io = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
 struct Pooled {
     sender: SendRequest<Full<Bytes>>,
     conn: Connection<Io, Full<Bytes>>,
-    /// Which pool it goes back to: the upstream's `scheme://authority`.
-    origin: Arc<str>,
+    /// Which pool it goes back to: the upstream's base URL.
+    base: Arc<str>,
     idle_since: Instant,
 }
 
@@ -66,13 +66,71 @@ impl Pooled {
     }
 }
 
-/// Boxed: a connection's state is a kilobyte or more, moved at every checkout.
-type Idle = Arc<Mutex<HashMap<Arc<str>, Vec<Box<Pooled>>>>>;
+/// An upstream base URL, parsed once: where to connect, the `Host` header, and the
+/// path its operations are under.
+struct Target {
+    /// `scheme://authority`, what the connector dials.
+    origin: Uri,
+    host: HeaderValue,
+    /// The base URL's path without its trailing `/` (usually empty).
+    prefix: String,
+}
 
-/// The pools, one per upstream origin, and how new connections are made.
+impl Target {
+    fn parse(base: &str) -> Result<Self, &'static str> {
+        let uri = Uri::try_from(base).map_err(|_| "not a valid URL")?;
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err("it has no scheme or host");
+        };
+        let origin = Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|_| "not a valid URL")?;
+        let host = HeaderValue::from_str(authority.as_str()).map_err(|_| "not a valid host")?;
+        Ok(Target {
+            origin,
+            host,
+            prefix: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The request target (origin form) of `path` under this base URL.
+    fn request_uri(&self, path: &'static str) -> Result<Uri, &'static str> {
+        if self.prefix.is_empty() {
+            return Ok(Uri::from_static(path));
+        }
+        Uri::try_from(format!("{}{path}", self.prefix)).map_err(|_| "not a valid URL")
+    }
+}
+
+/// One upstream base URL: its parsed target and its idle connections.
+struct Pool {
+    base: Arc<str>,
+    target: Target,
+    /// Boxed: a connection's state is a kilobyte or more, moved at every checkout
+    /// and into the answer's body.
+    #[allow(clippy::vec_box)]
+    idle: Vec<Box<Pooled>>,
+    last_used: Instant,
+}
+
+type Pools = Arc<Mutex<HashMap<Arc<str>, Pool, crate::FastHash>>>;
+
+/// Why a request could not be sent.
+#[derive(Debug)]
+pub enum Failure {
+    /// The workload's upstream URL cannot be used (the reason, in a few words).
+    InvalidUrl(&'static str),
+    /// Connecting, TLS, writing the request or reading the answer's head failed.
+    Upstream(Error),
+}
+
+/// The pools, one per upstream base URL, and how new connections are made.
 pub struct Upstreams {
     connector: HttpsConnector<HttpConnector>,
-    idle: Idle,
+    pools: Pools,
 }
 
 impl Upstreams {
@@ -101,41 +159,65 @@ impl Upstreams {
             .wrap_connector(tcp);
         Self {
             connector,
-            idle: Idle::default(),
+            pools: Pools::default(),
         }
     }
 
-    /// Sends `request` (whose URI is absolute) and waits for the answer's head. The
-    /// answer's body keeps driving the connection, and returns it to the pool when read
-    /// to the end. The caller bounds the wait (connect, TLS, head) with its own timeout.
-    pub async fn send(
+    /// POSTs `body` (JSON) to `path` under the upstream `base` URL and waits for the
+    /// answer's head. The answer's body keeps driving the connection, and returns it to
+    /// the pool when read to the end. The caller bounds the wait (connect, TLS, head)
+    /// with its own timeout.
+    pub async fn post(
         &self,
-        mut request: Request<Full<Bytes>>,
-    ) -> Result<Response<UpstreamBody>, Error> {
-        let uri = request.uri().clone();
-        let origin = origin(&uri).ok_or("the upstream URL has no scheme or host")?;
-        if let Some(authority) = uri.authority() {
-            request.headers_mut().insert(
-                header::HOST,
-                HeaderValue::from_str(authority.as_str())
-                    .map_err(|_| "the upstream URL's host is not a valid header value")?,
+        base: &str,
+        path: &'static str,
+        body: Bytes,
+    ) -> Result<Response<UpstreamBody>, Failure> {
+        let (mut request, key, origin, mut reused) = {
+            let now = Instant::now();
+            let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+            if !pools.contains_key(base) {
+                let base: Arc<str> = base.into();
+                let pool = Pool {
+                    base: base.clone(),
+                    target: Target::parse(&base).map_err(Failure::InvalidUrl)?,
+                    idle: Vec::new(),
+                    last_used: now,
+                };
+                pools.insert(base, pool);
+            }
+            let pool = pools.get_mut(base).expect("inserted above");
+            pool.last_used = now;
+            let mut request = Request::new(Full::new(body));
+            *request.method_mut() = Method::POST;
+            *request.uri_mut() = pool.target.request_uri(path).map_err(Failure::InvalidUrl)?;
+            let headers = request.headers_mut();
+            headers.insert(header::HOST, pool.target.host.clone());
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
             );
-        }
-        request
-            .headers_mut()
-            .insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-        // hyper writes the request target as given: the origin form (path and query).
-        *request.uri_mut() = uri
-            .path_and_query()
-            .map(|p| Uri::from(p.clone()))
-            .unwrap_or_else(|| Uri::from_static("/"));
-        let mut request = request;
+            headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+            // Most recently used first: the one least likely to have been closed.
+            let mut reused = None;
+            while let Some(mut pooled) = pool.idle.pop() {
+                if pooled.usable(now) {
+                    reused = Some(pooled);
+                    break;
+                }
+            }
+            let origin = pool.target.origin.clone();
+            (request, pool.base.clone(), origin, reused)
+        };
         loop {
-            let (mut pooled, reused) = match self.checkout(&origin) {
-                Some(pooled) => (pooled, true),
+            let was_reused = reused.is_some();
+            let mut pooled = match reused.take() {
+                Some(pooled) => pooled,
                 // Boxed: the connect and handshake futures are kilobytes, and every
                 // request's future would carry (and move) them inline.
-                None => (Box::pin(self.connect(&uri, origin.clone())).await?, false),
+                None => Box::pin(self.connect(origin.clone(), key.clone()))
+                    .await
+                    .map_err(Failure::Upstream)?,
             };
             let sent = pooled.sender.try_send_request(request);
             let mut sent = std::pin::pin!(sent);
@@ -153,40 +235,27 @@ impl Upstreams {
                     let body = UpstreamBody {
                         body,
                         conn,
-                        idle: self.idle.clone(),
+                        pools: self.pools.clone(),
                     };
                     return Ok(Response::from_parts(head, body));
                 }
                 Err(mut error) => match error.take_message() {
                     // Closed before the request was written: the upstream has not seen
                     // it, so a new connection may carry it.
-                    Some(unsent) if reused => request = unsent,
-                    _ => return Err(error.into_error().into()),
+                    Some(unsent) if was_reused => request = unsent,
+                    _ => return Err(Failure::Upstream(error.into_error().into())),
                 },
             }
         }
     }
 
-    fn checkout(&self, origin: &str) -> Option<Box<Pooled>> {
-        let now = Instant::now();
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let pool = idle.get_mut(origin)?;
-        // Most recently used first: the one least likely to have been closed.
-        while let Some(mut pooled) = pool.pop() {
-            if pooled.usable(now) {
-                return Some(pooled);
-            }
-        }
-        None
-    }
-
-    async fn connect(&self, uri: &Uri, origin: Arc<str>) -> Result<Box<Pooled>, Error> {
-        let io = self.connector.clone().call(uri.clone()).await?;
+    async fn connect(&self, origin: Uri, base: Arc<str>) -> Result<Box<Pooled>, Error> {
+        let io = self.connector.clone().call(origin).await?;
         let (sender, conn) = hyper::client::conn::http1::handshake(io).await?;
         Ok(Box::new(Pooled {
             sender,
             conn,
-            origin,
+            base,
             idle_since: Instant::now(),
         }))
     }
@@ -195,26 +264,21 @@ impl Upstreams {
     /// are otherwise only cleaned at checkout, which an unused upstream never sees.
     pub fn sweep(&self) {
         let now = Instant::now();
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        for pool in idle.values_mut() {
-            pool.retain_mut(|pooled| pooled.usable(now));
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        for pool in pools.values_mut() {
+            pool.idle.retain_mut(|pooled| pooled.usable(now));
         }
-        idle.retain(|_, pool| !pool.is_empty());
+        // A base URL no longer used (its workload changed or went) is forgotten.
+        pools.retain(|_, pool| {
+            !pool.idle.is_empty() || now.duration_since(pool.last_used) < POOL_IDLE_TIMEOUT
+        });
     }
 
     /// Idle connections across all upstreams (tests).
     pub fn idle_count(&self) -> usize {
-        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        idle.values().map(Vec::len).sum()
+        let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        pools.values().map(|pool| pool.idle.len()).sum()
     }
-}
-
-/// `scheme://authority` of an absolute URI: connections are shared by requests to the
-/// same origin, whatever the workload or path.
-fn origin(uri: &Uri) -> Option<Arc<str>> {
-    let scheme = uri.scheme_str()?;
-    let authority = uri.authority()?;
-    Some(format!("{scheme}://{authority}").into())
 }
 
 /// An upstream answer's body. Polling it drives the connection it arrives on; read to
@@ -222,7 +286,7 @@ fn origin(uri: &Uri) -> Option<Arc<str>> {
 pub struct UpstreamBody {
     body: Incoming,
     conn: Option<Box<Pooled>>,
-    idle: Idle,
+    pools: Pools,
 }
 
 /// Polls a connection in use; one that ended (closed, or failed) is dropped.
@@ -243,10 +307,12 @@ impl UpstreamBody {
             return;
         };
         pooled.idle_since = Instant::now();
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let pool = idle.entry(pooled.origin.clone()).or_default();
-        if pool.len() < MAX_IDLE_PER_UPSTREAM {
-            pool.push(pooled);
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        // A pool swept while this answer was read: the connection is simply closed.
+        if let Some(pool) = pools.get_mut(&pooled.base) {
+            if pool.idle.len() < MAX_IDLE_PER_UPSTREAM {
+                pool.idle.push(pooled);
+            }
         }
     }
 }
