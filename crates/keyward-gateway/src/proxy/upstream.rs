@@ -359,3 +359,51 @@ impl Body for UpstreamBody {
         self.body.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Target;
+
+    #[test]
+    fn a_base_url_is_split_into_origin_host_and_path_prefix() {
+        for (base, origin, host, path) in [
+            (
+                "http://127.0.0.1:8000",
+                "http://127.0.0.1:8000/",
+                "127.0.0.1:8000",
+                "/v1/chat/completions",
+            ),
+            (
+                "http://vllm:8000/",
+                "http://vllm:8000/",
+                "vllm:8000",
+                "/v1/chat/completions",
+            ),
+            (
+                "https://api.example.com/openai/",
+                "https://api.example.com/",
+                "api.example.com",
+                "/openai/v1/chat/completions",
+            ),
+            (
+                "https://h/a/b",
+                "https://h/",
+                "h",
+                "/a/b/v1/chat/completions",
+            ),
+        ] {
+            let target = Target::parse(base).unwrap();
+            assert_eq!(target.origin.to_string(), origin, "{base}");
+            assert_eq!(target.host, host, "{base}");
+            let uri = target.request_uri("/v1/chat/completions").unwrap();
+            assert_eq!(uri.to_string(), path, "{base}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_without_scheme_or_host_is_refused() {
+        for base in ["127.0.0.1:8000", "/v1", "", "http://"] {
+            assert!(Target::parse(base).is_err(), "{base}");
+        }
+    }
+}
