@@ -212,6 +212,16 @@ pub(crate) async fn check_health(gateway: &Gateway, upstream: &str) -> Liveness 
     }
 }
 
+/// Probes one workload now and records it as a round would. Readiness calls it when it
+/// finds an upstream serving that the last round left `down`: the data plane fails fast
+/// on that status, and must not refuse a workload the caller was just told is ready
+/// until the next round comes (up to an interval later).
+pub(crate) async fn probe_now(gateway: &Gateway, workload: &Workload) -> sqlx::Result<()> {
+    let now = Utc::now();
+    let (liveness, metrics) = probe_one(gateway, workload).await;
+    record(gateway, workload, liveness, metrics, now).await
+}
+
 async fn probe_one(gateway: &Gateway, workload: &Workload) -> (Liveness, Metrics) {
     let Some(upstream) = &workload.upstream_url else {
         return (Liveness::NoUpstream, Metrics::default());
@@ -293,6 +303,11 @@ async fn record(
             gpus: metrics.gpus,
         };
         mine.recent.push_back(probe.clone());
+        // A round and a readiness probe may record out of order: the status follows the
+        // latest probe by time, not the last one to finish.
+        if mine.recent.len() > 1 && mine.recent[mine.recent.len() - 2].at > now {
+            mine.recent.make_contiguous().sort_by_key(|p| p.at);
+        }
         while mine
             .recent
             .front()

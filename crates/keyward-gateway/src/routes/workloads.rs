@@ -237,14 +237,20 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
             format!("Workload \"{slug}\" does not exist (it may have been deleted)."),
         );
     };
-    let Some(upstream) = workload.upstream_url else {
+    let Some(upstream) = workload.upstream_url.clone() else {
         return (
             "scheduling",
             format!("Waiting for a server for \"{slug}\": set the workload's upstream_url."),
         );
     };
     use crate::health::Liveness;
-    match crate::prober::check_health(gateway, &upstream).await {
+    let liveness = crate::prober::check_health(gateway, &upstream).await;
+    if liveness == Liveness::Ok && gateway.prober_state().down_reason(&workload.id).is_some() {
+        if let Err(error) = crate::prober::probe_now(gateway, &workload).await {
+            tracing::error!(%error, "readiness: cannot record the probe");
+        }
+    }
+    match liveness {
         Liveness::Ok => (
             "ready",
             format!("{upstream} is serving {}.", workload.model_name),

@@ -327,3 +327,87 @@ async fn project_summary_lists_every_workload_with_its_last_probe() {
     .await;
     assert_eq!(status, 403, "{body}");
 }
+
+/// The race CI hit with the InferenceKey SDK: a round of the prober saw the model still
+/// loading (503 → `down`), readiness then told the caller `ready`, and the data plane
+/// kept refusing the workload on the round's stale status until the next round. A
+/// readiness check that finds the upstream serving now records a fresh probe, so the
+/// request right after `ready` is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_from_readiness_is_never_refused_on_an_older_round() {
+    use futures_util::StreamExt;
+    let gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    // The background prober must not probe during the test (this test drives the
+    // rounds): let it probe a marker workload once, then push its next round an hour
+    // away and let any round in flight end.
+    gw.gateway
+        .probe_config()
+        .set_interval(Duration::from_millis(50));
+    let marker = crate::dataplane::workload(&gw, "marker", "marker", Some(&up.url)).await;
+    let marker = marker["id"].as_str().unwrap();
+    wait_for_status(&gw, marker, "healthy").await;
+    gw.gateway
+        .probe_config()
+        .set_interval(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let marker_probes = || async {
+        health(&gw, marker).await["series"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let probes_before = marker_probes().await;
+
+    up.script.lock().unwrap().healthy_from = Some(Instant::now() + Duration::from_secs(3600));
+    let created = crate::dataplane::workload(&gw, "chat", "llama", Some(&up.url)).await;
+    let id = created["id"].as_str().unwrap();
+    let (_, secret) = crate::dataplane::key(&gw, json!({"name": "sdk"})).await;
+    let chat = || {
+        gw.http
+            .post(gw.url("/v1/chat/completions"))
+            .bearer_auth(&secret)
+            .json(&json!({"model": "chat", "messages": [{"role": "user", "content": "Hi"}]}))
+            .send()
+    };
+
+    keyward_gateway::prober::probe_all(&gw.gateway)
+        .await
+        .unwrap();
+    assert_eq!(health(&gw, id).await["status"], "down");
+    let (status, body) = status_json(chat().await.unwrap()).await;
+    assert_eq!(status, 503, "{body}");
+
+    // The model finishes loading; the caller waits for readiness, as SDKs do.
+    up.script.lock().unwrap().healthy_from = None;
+    let events = gw
+        .control(
+            Method::GET,
+            &format!(
+                "/api/projects/{}/workloads/chat/readiness-events",
+                gw.project_id
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut stream = events.bytes_stream();
+    let mut seen = String::new();
+    while !seen.contains("\"phase\":\"ready\"") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a readiness event within 10 s")
+            .expect("the stream stays open until ready")
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+
+    let (status, body) = status_json(chat().await.unwrap()).await;
+    assert_eq!(status, 200, "served right after ready: {body}");
+    assert_eq!(health(&gw, id).await["status"], "healthy");
+    assert_eq!(
+        marker_probes().await,
+        probes_before + 1,
+        "only this test's round probed: a background round would have hidden the race"
+    );
+}
