@@ -305,6 +305,24 @@ pub struct KeyUsage {
     pub hourly: Vec<UsagePoint>,
 }
 
+impl KeyUsage {
+    /// The last 24 hours as CSV (`Accept: text/csv`): `hour` (RFC 3339, UTC),
+    /// `requests`, `input_tokens`, `output_tokens`, oldest first.
+    pub fn to_csv(&self) -> String {
+        crate::csv::document(
+            ["hour", "requests", "input_tokens", "output_tokens"],
+            self.hourly.iter().map(|p| {
+                [
+                    p.at.to_rfc3339(),
+                    p.requests.to_string(),
+                    p.input_tokens.to_string(),
+                    p.output_tokens.to_string(),
+                ]
+            }),
+        )
+    }
+}
+
 /// Usage in one time bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

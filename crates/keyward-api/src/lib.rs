@@ -6,6 +6,7 @@
 //! SDKs must keep working against keyward-gateway. With the `specta` feature the same
 //! types are exported to the desktop UI's TypeScript bindings.
 
+pub mod csv;
 pub mod error;
 pub mod health;
 pub mod keys;

@@ -112,9 +112,11 @@ impl UsageQuery {
         params: &BTreeMap<String, String>,
         now: DateTime<Utc>,
     ) -> Result<Self, FieldError> {
-        const KNOWN: [&str; 7] = [
+        const KNOWN: [&str; 9] = [
             "start",
             "end",
+            "from",
+            "to",
             "bucket",
             "group_by",
             "key_ids",
@@ -130,13 +132,23 @@ impl UsageQuery {
                 ),
             ));
         }
-        let time = |field: &'static str| -> Result<DateTime<Utc>, FieldError> {
-            let raw = params.get(field).ok_or_else(|| {
-                fail(
-                    field,
-                    format!("{field} is required (RFC 3339, e.g. 2026-11-01T00:00:00Z)."),
-                )
-            })?;
+        // `from`/`to` are accepted for `start`/`end` (the names some clients use).
+        let time = |field: &'static str,
+                    alias: &'static str|
+         -> Result<DateTime<Utc>, FieldError> {
+            let (field, raw) = match (params.get(field), params.get(alias)) {
+                (Some(_), Some(_)) => {
+                    return Err(fail(alias, format!("Give {field} or {alias}, not both.")))
+                }
+                (Some(raw), None) => (field, raw),
+                (None, Some(raw)) => (alias, raw),
+                (None, None) => {
+                    return Err(fail(
+                        field,
+                        format!("{field} is required (RFC 3339, e.g. 2026-11-01T00:00:00Z)."),
+                    ))
+                }
+            };
             DateTime::parse_from_rfc3339(raw)
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|_| {
@@ -146,8 +158,8 @@ impl UsageQuery {
                     )
                 })
         };
-        let start = time("start")?;
-        let end = time("end")?;
+        let start = time("start", "from")?;
+        let end = time("end", "to")?;
         let bucket = match params.get("bucket") {
             None => UsageBucket::Day,
             Some(raw) => UsageBucket::parse(raw)
@@ -320,6 +332,70 @@ pub struct UsageReport {
     pub keys: Vec<UsageKeyRef>,
 }
 
+impl UsageReport {
+    /// The same rows as CSV (`Accept: text/csv`): a `bucket` column unless
+    /// `bucket=none`, a column per grouped dimension (and the key's name beside its id),
+    /// then the counters. Times are RFC 3339 in UTC.
+    pub fn to_csv(&self) -> String {
+        let by_key = self.group_by.contains(&UsageDimension::Key);
+        let mut header: Vec<&str> = Vec::new();
+        if self.bucket != UsageBucket::None {
+            header.push("bucket");
+        }
+        if by_key {
+            header.extend(["key_id", "key_name"]);
+        }
+        if self.group_by.contains(&UsageDimension::Model) {
+            header.push("model");
+        }
+        if self.group_by.contains(&UsageDimension::Workload) {
+            header.push("workload");
+        }
+        header.extend([
+            "requests",
+            "errors",
+            "input_tokens",
+            "output_tokens",
+            "estimated_requests",
+        ]);
+        let width = header.len();
+        let rows = self.rows.iter().map(|row| {
+            let mut cells: Vec<String> = Vec::with_capacity(width);
+            if self.bucket != UsageBucket::None {
+                cells.push(row.bucket.map(|b| b.to_rfc3339()).unwrap_or_default());
+            }
+            if by_key {
+                let id = row.key_id.clone().unwrap_or_default();
+                let name = self
+                    .keys
+                    .iter()
+                    .find(|k| k.id == id)
+                    .map(|k| k.name.clone())
+                    .unwrap_or_default();
+                cells.extend([id, name]);
+            }
+            if self.group_by.contains(&UsageDimension::Model) {
+                cells.push(row.model.clone().unwrap_or_default());
+            }
+            if self.group_by.contains(&UsageDimension::Workload) {
+                cells.push(row.workload.clone().unwrap_or_default());
+            }
+            cells.extend(
+                [
+                    row.requests,
+                    row.errors,
+                    row.input_tokens,
+                    row.output_tokens,
+                    row.estimated_requests,
+                ]
+                .map(|n| n.to_string()),
+            );
+            cells
+        });
+        crate::csv::document(header, rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,6 +435,81 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
         assert_eq!(UsageQuery::from_params(&back, now()).unwrap(), q);
+    }
+
+    #[test]
+    fn from_and_to_are_start_and_end() {
+        let named = |a: &str, b: &str| {
+            UsageQuery::from_params(
+                &params(&[
+                    (a, "2026-11-01T00:00:00Z"),
+                    (b, "2026-11-02T00:00:00Z"),
+                    ("bucket", "hour"),
+                ]),
+                now(),
+            )
+            .unwrap()
+        };
+        assert_eq!(named("from", "to"), named("start", "end"));
+    }
+
+    #[test]
+    fn a_report_as_csv_has_a_column_per_grouped_dimension() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let row = |key: &str, model: &str, requests| UsageRow {
+            bucket: Some(at),
+            key_id: Some(key.into()),
+            model: Some(model.into()),
+            workload: None,
+            requests,
+            errors: 1,
+            input_tokens: 10 * requests,
+            output_tokens: 2 * requests,
+            estimated_requests: 0,
+        };
+        let report = UsageReport {
+            start: at,
+            end: at + TimeDelta::days(1),
+            bucket: UsageBucket::Day,
+            group_by: vec![UsageDimension::Key, UsageDimension::Model],
+            rows: vec![row("k1", "llama", 3), row("k2", "qwen", 4)],
+            keys: vec![
+                UsageKeyRef {
+                    id: "k1".into(),
+                    name: "=evil()".into(),
+                    masked: "kw_live_…a1b2".into(),
+                    revoked: false,
+                },
+                UsageKeyRef {
+                    id: "k2".into(),
+                    name: "batch, nightly".into(),
+                    masked: "kw_live_…c3d4".into(),
+                    revoked: true,
+                },
+            ],
+        };
+        assert_eq!(
+            report.to_csv(),
+            "bucket,key_id,key_name,model,requests,errors,input_tokens,output_tokens,estimated_requests\n\
+             2026-11-01T00:00:00+00:00,k1,'=evil(),llama,3,1,30,6,0\n\
+             2026-11-01T00:00:00+00:00,k2,\"batch, nightly\",qwen,4,1,40,8,0\n"
+        );
+        let whole = UsageReport {
+            bucket: UsageBucket::None,
+            group_by: vec![],
+            rows: vec![UsageRow {
+                bucket: None,
+                key_id: None,
+                model: None,
+                ..row("", "", 7)
+            }],
+            keys: vec![],
+            ..report
+        };
+        assert_eq!(
+            whole.to_csv(),
+            "requests,errors,input_tokens,output_tokens,estimated_requests\n7,1,70,14,0\n"
+        );
     }
 
     #[test]
@@ -414,6 +565,18 @@ mod tests {
                     ("limit", "5"),
                 ],
                 "query",
+            ),
+            (
+                &[("from", "last week"), ("to", "2026-11-02T00:00:00Z")],
+                "from",
+            ),
+            (
+                &[
+                    ("start", "2026-11-01T00:00:00Z"),
+                    ("from", "2026-11-01T00:00:00Z"),
+                    ("end", "2026-11-02T00:00:00Z"),
+                ],
+                "from",
             ),
         ];
         for (pairs, field) in cases {

@@ -1611,22 +1611,10 @@ fn columns(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| (*n).to_owned()).collect()
 }
 
-/// A CSV document; cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
-/// `@`, tab, CR) are prefixed with `'` — key names come from users.
+/// A CSV document of `table` (the formula guard is [`keyward_api::csv::document`]'s:
+/// key names come from users).
 pub fn to_csv(table: &Table) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let guard = |cell: &str| -> String {
-        let numeric = cell.parse::<f64>().is_ok();
-        match cell.chars().next() {
-            Some('=' | '+' | '-' | '@' | '\t' | '\r') if !numeric => format!("'{cell}"),
-            _ => cell.to_owned(),
-        }
-    };
-    let _ = writer.write_record(&table.columns);
-    for row in &table.rows {
-        let _ = writer.write_record(row.iter().map(|c| guard(c)));
-    }
-    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    keyward_api::csv::document(&table.columns, &table.rows)
 }
 
 /// The monthly statement finance hands on: per key × model, the month's requests,

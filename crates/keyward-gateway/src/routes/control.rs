@@ -450,14 +450,23 @@ pub(crate) async fn identify_key(
 
 #[utoipa::path(get, path = "/v1/inference/keys/{key_id}/usage", tag = "keys", security(("control_token" = [])),
     params(("key_id" = String, Path)),
-    responses((status = 200, body = KeyUsage), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "Totals, by model, and the last 24 hours hour by hour. With `Accept: text/csv`, the hourly series as CSV: `hour`, `requests`, `input_tokens`, `output_tokens`.", content((KeyUsage = "application/json"), (String = "text/csv"))), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody), (status = 401, description = "Missing, malformed, unknown control token", body = ErrorBody), (status = 403, description = "Wrong credential type, project or role", body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn key_usage(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
     Path(key_id): Path<String>,
-) -> Result<Json<KeyUsage>, ApiError> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let key = keys::get(gateway.pool(), &caller.project_id, &key_id, Utc::now())
         .await?
         .ok_or_else(|| key_not_found(&key_id))?;
-    Ok(Json(keys::usage(gateway.pool(), &key, Utc::now()).await?))
+    let usage = keys::usage(gateway.pool(), &key, Utc::now()).await?;
+    if super::wants_csv(&headers) {
+        return Ok(super::csv_response(
+            usage.to_csv(),
+            &format!("usage-{}.csv", usage.key_id),
+        ));
+    }
+    Ok(Json(usage).into_response())
 }

@@ -33,6 +33,43 @@ pub fn router(gateway: Gateway) -> Router {
         .with_state(gateway)
 }
 
+/// Whether the caller asked for CSV (`Accept: text/csv`, alone or among other types,
+/// not refused with `q=0`): the usage routes then answer with the same rows as CSV.
+pub(crate) fn wants_csv(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            media.eq_ignore_ascii_case("text/csv") && !refused
+        })
+}
+
+/// A CSV answer, named for a browser or `curl -OJ` to save under `filename`.
+pub(crate) fn csv_response(body: String, filename: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(format!("There is no route {method} {}.", uri.path()))
 }
@@ -43,4 +80,30 @@ async fn wrong_method(method: Method, uri: Uri) -> ApiError {
         ErrorCode::InvalidInput,
         format!("{} does not accept {method}.", uri.path()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants_csv;
+    use axum::http::{header::ACCEPT, HeaderMap, HeaderValue};
+
+    #[test]
+    fn csv_is_chosen_only_when_asked_for() {
+        for (accept, csv) in [
+            (None, false),
+            (Some("application/json"), false),
+            (Some("*/*"), false),
+            (Some("text/csv"), true),
+            (Some("TEXT/CSV; charset=utf-8"), true),
+            (Some("application/json;q=0.5, text/csv"), true),
+            (Some("text/csv;q=0, application/json"), false),
+            (Some("text/csvx"), false),
+        ] {
+            let mut headers = HeaderMap::new();
+            if let Some(accept) = accept {
+                headers.insert(ACCEPT, HeaderValue::from_static(accept));
+            }
+            assert_eq!(wants_csv(&headers), csv, "{accept:?}");
+        }
+    }
 }

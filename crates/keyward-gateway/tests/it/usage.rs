@@ -174,6 +174,69 @@ async fn usage_is_reported_per_bucket_key_model_and_workload() {
     assert_eq!(sum(&per_key["rows"], "input_tokens"), 1_312);
     assert_eq!(per_key["keys"].as_array().unwrap().len(), 2);
 
+    // The same cells as CSV (`Accept: text/csv`), asked for with `from`/`to`.
+    let csv = gw
+        .control(
+            Method::GET,
+            &format!(
+                "/v1/projects/{}/usage?{}&bucket=none&group_by=key,model",
+                gw.project_id,
+                long.replace("start=", "from=").replace("end=", "to=")
+            ),
+        )
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert_eq!(
+        csv.headers()["content-type"].to_str().unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"usage-"));
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("key_id,key_name,model,requests,errors,input_tokens,output_tokens,estimated_requests")
+    );
+    let cells: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(cells.len(), 4, "{csv}");
+    let input: i64 = cells.iter().map(|c| c[5].parse::<i64>().unwrap()).sum();
+    assert_eq!(input, 1_312, "{csv}");
+    assert!(
+        cells
+            .iter()
+            .any(|c| c[0] == k1 && c[1] == "<b>alpha team</b>" && c[2] == "alpha" && c[3] == "2"),
+        "{csv}"
+    );
+
+    // A key's own usage as CSV: its last 24 hours, hour by hour.
+    let hourly = gw
+        .control(Method::GET, &format!("/v1/inference/keys/{k2}/usage"))
+        .header("Accept", "application/json;q=0.5, text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lines = hourly.lines();
+    assert_eq!(
+        lines.next(),
+        Some("hour,requests,input_tokens,output_tokens")
+    );
+    let hours: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(hours.len(), 24, "{hourly}");
+    let requests: i64 = hours.iter().map(|c| c[1].parse::<i64>().unwrap()).sum();
+    assert_eq!(
+        requests, 1,
+        "only the recent request is in the last 24 hours: {hourly}"
+    );
+
     // Filters: one key, one model.
     let (_, one) = usage(
         &gw,
