@@ -12,30 +12,17 @@
 use keyward_api::token;
 use keyward_gateway::limits::KeyLimits;
 use keyward_gateway::meter::UsageEvent;
-use keyward_gateway::{DatabaseLocation, Gateway};
 use std::time::Instant;
+
+mod support;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = DatabaseLocation::DataDir(dir.path().to_owned());
-    let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
-    let gateway = Gateway::open(&location, false).await.unwrap();
-    let http = reqwest::Client::new();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gateway.clone().serve(listener, std::future::pending()));
-    let created: serde_json::Value = http
-        .post(format!("{base}/v1/projects/{}/inference/keys", init.project_id))
-        .bearer_auth(init.owner_token.expose())
-        .json(&serde_json::json!({"name": "bench", "rpm": 1_000_000_000, "tpm": 1_000_000_000, "allowed_models": ["llama"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = created["secret"].as_str().unwrap().to_owned();
+    let served = support::Served::start().await;
+    let gateway = served.gateway.clone();
+    let secret = served
+        .create_key(serde_json::json!({"name": "bench", "rpm": 1_000_000_000, "tpm": 1_000_000_000, "allowed_models": ["llama"]}))
+        .await;
 
     println!("| operation | n | mean | target |");
     println!("| --- | ---: | ---: | --- |");
@@ -89,7 +76,7 @@ async fn main() {
     let mut tasks = Vec::new();
     for t in 0..8 {
         let gateway = gateway.clone();
-        let project = init.project_id.clone();
+        let project = served.project_id.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..EVENTS / 8 {
                 let n = i * 8 + t;

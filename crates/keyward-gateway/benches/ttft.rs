@@ -13,8 +13,9 @@
 use axum::body::{Body, Bytes};
 use axum::routing::post;
 use axum::Router;
-use keyward_gateway::{DatabaseLocation, Gateway};
 use std::time::{Duration, Instant};
+
+mod support;
 
 async fn stream_chat() -> axum::response::Response {
     let chunk = |content: &str| {
@@ -82,37 +83,11 @@ async fn main() {
         axum::serve(upstream, app).await.unwrap();
     });
 
-    let dir = tempfile::tempdir().unwrap();
-    let location = DatabaseLocation::DataDir(dir.path().to_owned());
-    let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
-    let gateway = Gateway::open(&location, false).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gateway.clone().serve(listener, std::future::pending()));
-    let http = reqwest::Client::new();
-    let owner = init.owner_token.expose();
-    let workload = http
-        .post(format!("{base}/api/projects/{}/workloads", init.project_id))
-        .bearer_auth(owner)
-        .json(&serde_json::json!({"name": "bench", "slug": "chat", "model_name": "llama", "backend": "vllm", "upstream_url": upstream_url}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(workload.status(), 201);
-    let created: serde_json::Value = http
-        .post(format!(
-            "{base}/v1/projects/{}/inference/keys",
-            init.project_id
-        ))
-        .bearer_auth(owner)
-        .json(&serde_json::json!({"name": "ttft"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = created["secret"].as_str().unwrap().to_owned();
+    let served = support::Served::start().await;
+    served.create_workload("chat", "llama", &upstream_url).await;
+    let secret = served.create_key(serde_json::json!({"name": "ttft"})).await;
+    let http = served.http.clone();
+    let base = served.base.clone();
 
     let direct_url = format!("{upstream_url}/v1/chat/completions");
     let gateway_url = format!("{base}/v1/chat/completions");
