@@ -23,6 +23,7 @@ mod routes;
 #[cfg(feature = "bench-seed")]
 mod seed;
 pub mod usage;
+pub mod workers;
 pub mod workloads;
 
 pub use routes::openapi;
@@ -446,6 +447,19 @@ impl Gateway {
     ) -> std::io::Result<()> {
         // Workloads are probed for as long as the gateway serves.
         let prober = tokio::spawn(prober::run(self.clone()));
+        let served = self.serve_connections(listener, shutdown).await;
+        prober.abort();
+        self.final_flush().await;
+        served
+    }
+
+    /// Accepts and serves connections on `listener` until `shutdown` resolves and the
+    /// in-flight requests have finished.
+    async fn serve_connections(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         // Responses are often written in two parts (head, then a proxied body): without
         // TCP_NODELAY the second can wait for the client's delayed ACK.
         use axum::serve::ListenerExt;
@@ -454,15 +468,16 @@ impl Gateway {
                 tracing::debug!(%error, "TCP_NODELAY not set on an accepted connection");
             }
         });
-        let served = axum::serve(listener, self.router())
+        axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
-            .await;
-        prober.abort();
-        // Everything in-flight has finished: write its usage before going.
+            .await
+    }
+
+    /// Everything in-flight has finished: write its usage before going.
+    async fn final_flush(&self) {
         if let Err(error) = self.flush_usage().await {
             tracing::error!(%error, "final usage flush failed");
         }
-        served
     }
 }
 

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use keyward_gateway::{DatabaseLocation, Gateway, UpstreamOptions};
 use std::net::SocketAddr;
+use std::num::{NonZeroU16, NonZeroUsize};
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
@@ -39,6 +40,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
+        /// Worker threads serving connections, each with its own runtime and listening
+        /// socket (default: one per CPU the process may run on).
+        #[arg(long, env = "KEYWARD_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        workers: Option<u16>,
         #[command(flatten)]
         probing: Probing,
         #[command(flatten)]
@@ -106,7 +111,9 @@ impl Storage {
     }
 }
 
-#[tokio::main]
+// The workers serving connections have runtimes of their own (workers.rs); this one
+// runs start-up, probing and the usage flush.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -126,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve {
             storage,
             listen,
+            workers,
             probing,
             upstreams,
         } => {
@@ -151,12 +159,19 @@ async fn main() -> anyhow::Result<()> {
                 kv_cache_for: chrono::Duration::minutes(probing.kv_cache_minutes),
                 gpu_temp_degraded_c: probing.gpu_temp_degraded_c,
             });
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
+            let workers = match workers {
+                Some(workers) => NonZeroUsize::from(NonZeroU16::try_from(workers)?),
+                None => std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+            };
+            let listeners = keyward_gateway::workers::bind(listen, workers)
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, "keyward-gateway listening");
+            tracing::info!(
+                address = %listeners[0].local_addr()?,
+                workers,
+                "keyward-gateway listening"
+            );
             gateway
-                .serve(listener, async {
+                .serve_workers(listeners, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;

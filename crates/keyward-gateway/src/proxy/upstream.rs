@@ -35,7 +35,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 use tower_service::Service;
 
-/// Idle connections kept per upstream; a burst beyond it closes the extra ones.
+/// Idle connections kept per upstream and worker; a burst beyond it closes the extra ones.
 const MAX_IDLE_PER_UPSTREAM: usize = 256;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -47,6 +47,9 @@ struct Pooled {
     conn: Connection<Io, Full<Bytes>>,
     /// Which pool it goes back to: the upstream's base URL.
     base: Arc<str>,
+    /// And which of its idle lists: the worker whose runtime's reactor the socket is
+    /// registered with ([`crate::workers::current`]).
+    worker: usize,
     idle_since: Instant,
 }
 
@@ -109,11 +112,28 @@ impl Target {
 struct Pool {
     base: Arc<str>,
     target: Target,
-    /// Boxed: a connection's state is a kilobyte or more, moved at every checkout
-    /// and into the answer's body.
+    /// Idle connections per worker (index: [`crate::workers::current`]). A worker
+    /// only reuses its own: a socket's readiness comes from the reactor it was
+    /// registered with, and another worker's would wake that one's thread for every
+    /// read. Boxed: a connection's state is a kilobyte or more, moved at every
+    /// checkout and into the answer's body.
     #[allow(clippy::vec_box)]
-    idle: Vec<Box<Pooled>>,
+    idle: Vec<Vec<Box<Pooled>>>,
     last_used: Instant,
+}
+
+impl Pool {
+    #[allow(clippy::vec_box)]
+    fn idle_of(&mut self, worker: usize) -> &mut Vec<Box<Pooled>> {
+        if self.idle.len() <= worker {
+            self.idle.resize_with(worker + 1, Vec::new);
+        }
+        &mut self.idle[worker]
+    }
+
+    fn is_idle(&self) -> bool {
+        self.idle.iter().all(Vec::is_empty)
+    }
 }
 
 type Pools = Arc<Mutex<HashMap<Arc<str>, Pool, crate::FastHash>>>;
@@ -173,6 +193,7 @@ impl Upstreams {
         path: &'static str,
         body: Bytes,
     ) -> Result<Response<UpstreamBody>, Failure> {
+        let worker = crate::workers::current();
         let (mut request, key, origin, mut reused) = {
             let now = Instant::now();
             let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
@@ -200,7 +221,7 @@ impl Upstreams {
             headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
             // Most recently used first: the one least likely to have been closed.
             let mut reused = None;
-            while let Some(mut pooled) = pool.idle.pop() {
+            while let Some(mut pooled) = pool.idle_of(worker).pop() {
                 if pooled.usable(now) {
                     reused = Some(pooled);
                     break;
@@ -215,7 +236,7 @@ impl Upstreams {
                 Some(pooled) => pooled,
                 // Boxed: the connect and handshake futures are kilobytes, and every
                 // request's future would carry (and move) them inline.
-                None => Box::pin(self.connect(origin.clone(), key.clone()))
+                None => Box::pin(self.connect(origin.clone(), key.clone(), worker))
                     .await
                     .map_err(Failure::Upstream)?,
             };
@@ -249,13 +270,19 @@ impl Upstreams {
         }
     }
 
-    async fn connect(&self, origin: Uri, base: Arc<str>) -> Result<Box<Pooled>, Error> {
+    async fn connect(
+        &self,
+        origin: Uri,
+        base: Arc<str>,
+        worker: usize,
+    ) -> Result<Box<Pooled>, Error> {
         let io = self.connector.clone().call(origin).await?;
         let (sender, conn) = hyper::client::conn::http1::handshake(io).await?;
         Ok(Box::new(Pooled {
             sender,
             conn,
             base,
+            worker,
             idle_since: Instant::now(),
         }))
     }
@@ -266,18 +293,38 @@ impl Upstreams {
         let now = Instant::now();
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         for pool in pools.values_mut() {
-            pool.idle.retain_mut(|pooled| pooled.usable(now));
+            for idle in &mut pool.idle {
+                idle.retain_mut(|pooled| pooled.usable(now));
+            }
         }
         // A base URL no longer used (its workload changed or went) is forgotten.
         pools.retain(|_, pool| {
-            !pool.idle.is_empty() || now.duration_since(pool.last_used) < POOL_IDLE_TIMEOUT
+            !pool.is_idle() || now.duration_since(pool.last_used) < POOL_IDLE_TIMEOUT
         });
+    }
+
+    /// Idle connections across all upstreams, per worker (index 0: a shared
+    /// runtime's; 1, 2 …: the worker threads'), for tests.
+    pub fn idle_per_worker(&self) -> Vec<usize> {
+        let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = Vec::new();
+        for pool in pools.values() {
+            counts.resize(counts.len().max(pool.idle.len()), 0);
+            for (worker, idle) in pool.idle.iter().enumerate() {
+                counts[worker] += idle.len();
+            }
+        }
+        counts
     }
 
     /// Idle connections across all upstreams (tests).
     pub fn idle_count(&self) -> usize {
         let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        pools.values().map(|pool| pool.idle.len()).sum()
+        pools
+            .values()
+            .flat_map(|pool| &pool.idle)
+            .map(Vec::len)
+            .sum()
     }
 }
 
@@ -310,8 +357,9 @@ impl UpstreamBody {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         // A pool swept while this answer was read: the connection is simply closed.
         if let Some(pool) = pools.get_mut(&pooled.base) {
-            if pool.idle.len() < MAX_IDLE_PER_UPSTREAM {
-                pool.idle.push(pooled);
+            let idle = pool.idle_of(pooled.worker);
+            if idle.len() < MAX_IDLE_PER_UPSTREAM {
+                idle.push(pooled);
             }
         }
     }

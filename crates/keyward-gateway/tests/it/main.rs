@@ -17,4 +17,5 @@ mod tls;
 mod upstream;
 mod usage;
 mod util;
+mod workers;
 mod workloads;

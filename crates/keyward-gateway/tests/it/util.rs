@@ -14,27 +14,58 @@ pub struct TestGateway {
     pub gateway: Gateway,
     pub dir: TempDir,
     pub http: Client,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
+
+/// How a [`TestGateway`] serves.
+pub enum Serving {
+    /// As the binary: worker threads, each with its own runtime (workers.rs).
+    Workers,
+    /// As the desktop app embeds it: on the caller's runtime.
+    Shared,
+}
+
+/// Worker threads of a test gateway: more than one, so connections land on different
+/// runtimes as in production.
+pub const WORKERS: std::num::NonZeroUsize = std::num::NonZeroUsize::new(2).unwrap();
 
 impl TestGateway {
     pub async fn start() -> Self {
         Self::start_with(UpstreamOptions::default()).await
     }
 
+    /// A gateway served as the `keyward-gateway` binary serves it: on
+    /// [`WORKERS`] worker threads with a runtime and listening socket each.
     pub async fn start_with(upstreams: UpstreamOptions) -> Self {
+        Self::start_serving(upstreams, Serving::Workers).await
+    }
+
+    pub async fn start_serving(upstreams: UpstreamOptions, serving: Serving) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let location = DatabaseLocation::DataDir(dir.path().to_owned());
         let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
         let gateway = Gateway::open_with(&location, false, upstreams)
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(gateway.clone().serve(listener, async {
+        let stopped = async {
             let _ = stopped.await;
-        }));
+        };
+        let (addr, served) = match serving {
+            Serving::Workers => {
+                let address = "127.0.0.1:0".parse().unwrap();
+                let listeners = keyward_gateway::workers::bind(address, WORKERS).unwrap();
+                let addr = listeners[0].local_addr().unwrap();
+                let served = tokio::spawn(gateway.clone().serve_workers(listeners, stopped));
+                (addr, served)
+            }
+            Serving::Shared => {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                (addr, tokio::spawn(gateway.clone().serve(listener, stopped)))
+            }
+        };
         TestGateway {
             addr,
             project_id: init.project_id,
@@ -42,7 +73,16 @@ impl TestGateway {
             gateway,
             dir,
             http: Client::new(),
-            _stop: stop,
+            stop: Some(stop),
+            served: Some(served),
+        }
+    }
+
+    /// Stops serving: in-flight requests finish and their usage is written.
+    pub async fn stop(&mut self) {
+        drop(self.stop.take());
+        if let Some(served) = self.served.take() {
+            served.await.unwrap().unwrap();
         }
     }
 
