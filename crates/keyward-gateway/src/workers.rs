@@ -79,14 +79,14 @@ impl Gateway {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
         let mut threads = Vec::with_capacity(listeners.len());
-        for (index, listener) in listeners.into_iter().enumerate() {
+        for (worker, listener) in (1..).zip(listeners) {
             let gateway = self.clone();
             let mut stopped = stopped.clone();
             let done = done.clone();
             let thread = std::thread::Builder::new()
-                .name(format!("keyward-worker-{index}"))
+                .name(format!("keyward-worker-{worker}"))
                 .spawn(move || {
-                    WORKER.with(|worker| worker.set(index + 1));
+                    WORKER.with(|current| current.set(worker));
                     let served = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()

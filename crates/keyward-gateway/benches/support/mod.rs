@@ -1,5 +1,6 @@
 //! What the data-plane benches share: a real gateway serving on 127.0.0.1 over a
-//! temporary database, and keys made through its control API (as a client would).
+//! temporary database as the binary serves (a worker thread per CPU, workers.rs), and
+//! keys made through its control API (as a client would).
 
 use keyward_gateway::{DatabaseLocation, Gateway};
 
@@ -20,9 +21,15 @@ impl Served {
         let location = DatabaseLocation::DataDir(dir.path().to_owned());
         let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
         let gateway = Gateway::open(&location, false).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(gateway.clone().serve(listener, std::future::pending()));
+        let workers = std::thread::available_parallelism().unwrap();
+        let listeners =
+            keyward_gateway::workers::bind("127.0.0.1:0".parse().unwrap(), workers).unwrap();
+        let base = format!("http://{}", listeners[0].local_addr().unwrap());
+        tokio::spawn(
+            gateway
+                .clone()
+                .serve_workers(listeners, std::future::pending()),
+        );
         Served {
             gateway,
             base,

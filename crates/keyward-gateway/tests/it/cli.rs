@@ -152,6 +152,8 @@ fn probe_and_upstream_settings_are_validated_and_named() {
         ("--probe-timeout-ms", "soon"),
         ("--upstream-read-timeout-secs", "0"),
         ("--upstream-ca-file", "/nonexistent/keyward-ca.pem"),
+        ("--workers", "0"),
+        ("--workers", "many"),
     ] {
         let out = gateway()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])

@@ -228,6 +228,9 @@ async fn requests_are_routed_scoped_and_metered() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
+    // The unread rest closes the connection; the client is told, so its next request
+    // goes out on a new one instead of failing on this one.
+    assert_eq!(response.headers()["connection"], "close");
     let (status, body) = post(
         &gw,
         "kw_live_notarealkeyatallnotarealkeyat123456",
