@@ -15,6 +15,19 @@ fn chat() -> serde_json::Value {
     json!({"model": "chat", "max_tokens": 8, "messages": [{"role": "user", "content": "Hi"}]})
 }
 
+/// One chat completion on `http`'s connections: its status and body length.
+async fn chat_on(http: &reqwest::Client, url: &str, secret: &str) -> (u16, usize) {
+    let response = http
+        .post(url)
+        .bearer_auth(secret)
+        .json(&chat())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.bytes().await.unwrap().len())
+}
+
 async fn requests_metered(gw: &TestGateway, key_id: &str) -> i64 {
     sqlx::query_scalar("SELECT request_count FROM inference_keys WHERE id = ?")
         .bind(key_id)
@@ -56,15 +69,7 @@ async fn connections_are_spread_over_workers_and_each_keeps_its_own_upstream_con
                 let http = reqwest::Client::new();
                 let mut statuses = Vec::new();
                 for _ in 0..4 {
-                    let response = http
-                        .post(&url)
-                        .bearer_auth(&secret)
-                        .json(&chat())
-                        .send()
-                        .await
-                        .unwrap();
-                    statuses.push(response.status().as_u16());
-                    response.bytes().await.unwrap();
+                    statuses.push(chat_on(&http, &url, &secret).await.0);
                 }
                 statuses
             })
@@ -98,19 +103,7 @@ async fn a_stop_lets_every_worker_finish_in_flight_requests_and_writes_their_usa
     let in_flight: Vec<_> = (0..8)
         .map(|_| {
             let (url, secret) = (gw.url("/v1/chat/completions"), secret.clone());
-            tokio::spawn(async move {
-                let response = reqwest::Client::new()
-                    .post(&url)
-                    .bearer_auth(&secret)
-                    .json(&chat())
-                    .send()
-                    .await
-                    .unwrap();
-                (
-                    response.status().as_u16(),
-                    response.bytes().await.unwrap().len(),
-                )
-            })
+            tokio::spawn(async move { chat_on(&reqwest::Client::new(), &url, &secret).await })
         })
         .collect();
     // Every request has reached the upstream before the stop.
@@ -142,17 +135,9 @@ async fn the_embedded_way_of_serving_forwards_and_meters_too() {
     let up = Upstream::start().await;
     workload(&gw, "chat", "llama", Some(&up.url)).await;
     let (key_id, secret) = key(&gw, json!({"name": "shared"})).await;
+    let url = gw.url("/v1/chat/completions");
     for _ in 0..3 {
-        let response = gw
-            .http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(&secret)
-            .json(&chat())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.bytes().await.unwrap();
+        assert_eq!(chat_on(&gw.http, &url, &secret).await.0, 200);
     }
     assert_eq!(
         gw.gateway.upstreams().idle_per_worker(),
