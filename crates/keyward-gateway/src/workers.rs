@@ -93,11 +93,13 @@ impl Gateway {
                         .and_then(|runtime| {
                             runtime.block_on(async move {
                                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                                gateway
+                                let served = gateway
                                     .serve_connections(listener, async move {
                                         let _ = stopped.wait_for(|stop| *stop).await;
                                     })
-                                    .await
+                                    .await;
+                                gateway.upstreams().close_idle_of(worker);
+                                served
                             })
                         });
                     let _ = done.send(served);

@@ -131,7 +131,7 @@ impl Pool {
         &mut self.idle[worker]
     }
 
-    fn is_idle(&self) -> bool {
+    fn holds_none(&self) -> bool {
         self.idle.iter().all(Vec::is_empty)
     }
 }
@@ -299,8 +299,19 @@ impl Upstreams {
         }
         // A base URL no longer used (its workload changed or went) is forgotten.
         pools.retain(|_, pool| {
-            !pool.is_idle() || now.duration_since(pool.last_used) < POOL_IDLE_TIMEOUT
+            !pool.holds_none() || now.duration_since(pool.last_used) < POOL_IDLE_TIMEOUT
         });
+    }
+
+    /// Closes a worker's idle connections: it is stopping, and its runtime's reactor,
+    /// which their sockets are registered with, goes with it.
+    pub fn close_idle_of(&self, worker: usize) {
+        let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        for pool in pools.values_mut() {
+            if let Some(idle) = pool.idle.get_mut(worker) {
+                idle.clear();
+            }
+        }
     }
 
     /// Idle connections across all upstreams, per worker (index 0: a shared

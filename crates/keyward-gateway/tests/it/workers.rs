@@ -121,6 +121,14 @@ async fn a_stop_lets_every_worker_finish_in_flight_requests_and_writes_their_usa
         assert_eq!(status, 200);
         assert!(length > 0);
     }
+    assert!(
+        gw.gateway
+            .upstreams()
+            .idle_per_worker()
+            .iter()
+            .all(|&n| n == 0),
+        "a stopped worker's upstream connections are closed"
+    );
     // Written by the stop itself: no flush was asked for here.
     assert_eq!(requests_metered(&gw, &key_id).await, 8);
     assert!(
