@@ -44,6 +44,10 @@ enum Command {
         /// socket (default: one per CPU the process may run on).
         #[arg(long, env = "KEYWARD_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
         workers: Option<u16>,
+        /// Seconds a stop (SIGTERM, Ctrl-C) waits for in-flight requests; streams still
+        /// open then are cut off and metered as broken. Below Docker's 10 s by default.
+        #[arg(long, env = "KEYWARD_SHUTDOWN_GRACE_SECS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=3600))]
+        shutdown_grace_secs: u64,
         #[command(flatten)]
         probing: Probing,
         #[command(flatten)]
@@ -134,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             storage,
             listen,
             workers,
+            shutdown_grace_secs,
             probing,
             upstreams,
         } => {
@@ -170,12 +175,36 @@ async fn main() -> anyhow::Result<()> {
                 workers,
                 "keyward-gateway listening"
             );
+            let grace = std::time::Duration::from_secs(shutdown_grace_secs);
             gateway
-                .serve_workers(listeners, async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
+                .serve_workers(listeners, stop_requested(), grace)
                 .await?;
+            tracing::info!("keyward-gateway stopped; usage written");
         }
     }
     Ok(())
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM (what systemd, Docker and Kubernetes send): either
+/// way in-flight requests finish and their usage is written before the process exits.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("stopping: finishing in-flight requests");
 }

@@ -22,6 +22,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
+use std::time::Duration;
 
 thread_local! {
     /// This thread's worker number: 1, 2 … on the threads of [`Gateway::serve_workers`],
@@ -68,20 +69,25 @@ fn listen(address: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::Tc
 
 impl Gateway {
     /// Serves on one worker thread per listener (from [`bind`]) until `shutdown`
-    /// resolves, then lets every worker finish its in-flight requests, and writes
-    /// their usage. Workloads are probed, and usage flushed, on the calling runtime.
+    /// resolves, then gives every worker up to `grace` to finish its in-flight
+    /// requests (a stream still open then is cut off and metered as broken, as when a
+    /// client leaves), and writes their usage. Workloads are probed, and usage flushed,
+    /// on the calling runtime.
     pub async fn serve_workers(
         self,
         listeners: Vec<std::net::TcpListener>,
         shutdown: impl Future<Output = ()>,
+        grace: Duration,
     ) -> std::io::Result<()> {
         let prober = tokio::spawn(crate::prober::run(self.clone()));
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (force, forced) = tokio::sync::watch::channel(false);
         let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
         let mut threads = Vec::with_capacity(listeners.len());
         for (worker, listener) in (1..).zip(listeners) {
             let gateway = self.clone();
             let mut stopped = stopped.clone();
+            let mut forced = forced.clone();
             let done = done.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("keyward-worker-{worker}"))
@@ -93,11 +99,15 @@ impl Gateway {
                         .and_then(|runtime| {
                             runtime.block_on(async move {
                                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                                let served = gateway
-                                    .serve_connections(listener, async move {
-                                        let _ = stopped.wait_for(|stop| *stop).await;
-                                    })
-                                    .await;
+                                let serving = gateway.serve_connections(listener, async move {
+                                    let _ = stopped.wait_for(|stop| *stop).await;
+                                });
+                                let served = tokio::select! {
+                                    served = serving => served,
+                                    // Past the grace: what is still in flight is dropped
+                                    // with this runtime.
+                                    _ = forced.wait_for(|force| *force) => Ok(()),
+                                };
                                 gateway.upstreams().close_idle_of(worker);
                                 served
                             })
@@ -130,8 +140,27 @@ impl Gateway {
         let _ = stop.send(true);
         // Each worker answers once its in-flight requests are done (a panicked one
         // drops its sender without answering).
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut cut_off = false;
         while remaining > 0 {
-            match finished.recv().await {
+            let answer = if cut_off {
+                finished.recv().await
+            } else {
+                match tokio::time::timeout_at(deadline, finished.recv()).await {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        tracing::warn!(
+                            workers = remaining,
+                            ?grace,
+                            "requests still in flight after the grace period; cutting them off"
+                        );
+                        let _ = force.send(true);
+                        cut_off = true;
+                        continue;
+                    }
+                }
+            };
+            match answer {
                 Some(Err(error)) => {
                     first_error.get_or_insert(error);
                 }

@@ -25,11 +25,11 @@ impl Served {
         let listeners =
             keyward_gateway::workers::bind("127.0.0.1:0".parse().unwrap(), workers).unwrap();
         let base = format!("http://{}", listeners[0].local_addr().unwrap());
-        tokio::spawn(
-            gateway
-                .clone()
-                .serve_workers(listeners, std::future::pending()),
-        );
+        tokio::spawn(gateway.clone().serve_workers(
+            listeners,
+            std::future::pending(),
+            std::time::Duration::ZERO,
+        ));
         Served {
             gateway,
             base,

@@ -63,7 +63,7 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
         .local_addr()
         .unwrap()
         .port();
-    let mut serve = gateway()
+    let serve = gateway()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("KEYWARD_DATA_DIR", &data_dir)
         .env("KEYWARD_LOG", "debug")
@@ -122,8 +122,18 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
         assert_eq!(models.status(), 200);
         secret
     });
-    serve.kill().unwrap();
+    // SIGTERM, as a service manager stops it: a graceful stop, exit status 0.
+    let terminated = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", serve.id())])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
     let output = serve.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "SIGTERM stops gracefully: {:?}",
+        output.status
+    );
     let mut printed = String::from_utf8_lossy(&output.stdout).into_owned();
     for line in BufReader::new(&output.stderr[..]).lines() {
         printed.push_str(&line.unwrap());
@@ -131,6 +141,10 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
     assert!(
         printed.contains("listening"),
         "serve logged something: {printed}"
+    );
+    assert!(
+        printed.contains("stopped; usage written"),
+        "the stop finished with the usage flush: {printed}"
     );
     assert!(
         !printed.contains(&token[7..]),
@@ -154,6 +168,7 @@ fn probe_and_upstream_settings_are_validated_and_named() {
         ("--upstream-ca-file", "/nonexistent/keyward-ca.pem"),
         ("--workers", "0"),
         ("--workers", "many"),
+        ("--shutdown-grace-secs", "soon"),
     ] {
         let out = gateway()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])

@@ -26,6 +26,9 @@ pub enum Serving {
     Shared,
 }
 
+/// How long a test gateway's stop waits for requests in flight.
+pub const GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Worker threads of a test gateway: more than one, so connections land on different
 /// runtimes as in production.
 pub const WORKERS: std::num::NonZeroUsize = std::num::NonZeroUsize::new(2).unwrap();
@@ -57,7 +60,7 @@ impl TestGateway {
                 let address = "127.0.0.1:0".parse().unwrap();
                 let listeners = keyward_gateway::workers::bind(address, WORKERS).unwrap();
                 let addr = listeners[0].local_addr().unwrap();
-                let served = tokio::spawn(gateway.clone().serve_workers(listeners, stopped));
+                let served = tokio::spawn(gateway.clone().serve_workers(listeners, stopped, GRACE));
                 (addr, served)
             }
             Serving::Shared => {

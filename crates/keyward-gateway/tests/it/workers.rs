@@ -5,7 +5,8 @@
 
 use crate::dataplane::{key, workload};
 use crate::upstream::Upstream;
-use crate::util::{Serving, TestGateway, WORKERS};
+use crate::util::{Serving, TestGateway, GRACE, WORKERS};
+use futures_util::StreamExt;
 use keyward_gateway::UpstreamOptions;
 use serde_json::json;
 use std::num::NonZeroUsize;
@@ -135,6 +136,52 @@ async fn a_stop_lets_every_worker_finish_in_flight_requests_and_writes_their_usa
         reqwest::get(gw.url("/v1/models")).await.is_err(),
         "nothing listens after the stop"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_still_open_after_the_grace_is_cut_off_and_metered_as_broken() {
+    let mut gw = TestGateway::start().await;
+    let up = Upstream::start().await;
+    workload(&gw, "chat", "llama", Some(&up.url)).await;
+    let (key_id, secret) = key(&gw, json!({"name": "endless"})).await;
+    {
+        let mut script = up.script.lock().unwrap();
+        script.chunks = 1000;
+        script.chunk_pause = Duration::from_millis(200);
+    }
+    let response = gw
+        .http
+        .post(gw.url("/v1/chat/completions"))
+        .bearer_auth(&secret)
+        .json(&json!({"model": "chat", "stream": true, "messages": [{"role": "user", "content": "Hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut chunks = response.bytes_stream();
+    chunks.next().await.unwrap().unwrap();
+
+    let started = std::time::Instant::now();
+    gw.stop().await;
+    let took = started.elapsed();
+    assert!(took >= GRACE, "the stream was given the grace: {took:?}");
+    assert!(
+        took < GRACE + Duration::from_secs(3),
+        "then cut off: {took:?}"
+    );
+    // The client sees the stream end early, not a hang.
+    while let Some(chunk) = chunks.next().await {
+        if chunk.is_err() {
+            break;
+        }
+    }
+    let (requests, errors): (i64, i64) =
+        sqlx::query_as("SELECT requests, errors FROM usage_minute WHERE key_id = ?")
+            .bind(&key_id)
+            .fetch_one(gw.gateway.pool())
+            .await
+            .unwrap();
+    assert_eq!((requests, errors), (1, 1), "metered, as broken");
 }
 
 #[tokio::test]
