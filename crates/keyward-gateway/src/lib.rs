@@ -445,9 +445,20 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Workloads are probed for as long as the gateway serves.
+        let gateway = self.clone();
+        self.while_serving(async move { gateway.serve_connections(listener, shutdown).await })
+            .await
+    }
+
+    /// Runs `serving` with what goes with it: workloads are probed for as long as it
+    /// runs, and when it has finished (in-flight requests included) their usage is
+    /// written.
+    async fn while_serving(
+        &self,
+        serving: impl Future<Output = std::io::Result<()>>,
+    ) -> std::io::Result<()> {
         let prober = tokio::spawn(prober::run(self.clone()));
-        let served = self.serve_connections(listener, shutdown).await;
+        let served = serving.await;
         prober.abort();
         self.final_flush().await;
         served

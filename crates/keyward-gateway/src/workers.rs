@@ -79,7 +79,16 @@ impl Gateway {
         shutdown: impl Future<Output = ()>,
         grace: Duration,
     ) -> std::io::Result<()> {
-        let prober = tokio::spawn(crate::prober::run(self.clone()));
+        self.while_serving(self.run_workers(listeners, shutdown, grace))
+            .await
+    }
+
+    async fn run_workers(
+        &self,
+        listeners: Vec<std::net::TcpListener>,
+        shutdown: impl Future<Output = ()>,
+        grace: Duration,
+    ) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (force, forced) = tokio::sync::watch::channel(false);
         let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
@@ -121,7 +130,6 @@ impl Gateway {
                     for thread in threads {
                         let _ = thread.join();
                     }
-                    prober.abort();
                     return Err(error);
                 }
             }
@@ -172,8 +180,6 @@ impl Gateway {
         for thread in threads {
             let _ = thread.join();
         }
-        prober.abort();
-        self.final_flush().await;
         first_error.map_or(Ok(()), Err)
     }
 }

@@ -330,12 +330,7 @@ impl Upstreams {
 
     /// Idle connections across all upstreams (tests).
     pub fn idle_count(&self) -> usize {
-        let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        pools
-            .values()
-            .flat_map(|pool| &pool.idle)
-            .map(Vec::len)
-            .sum()
+        self.idle_per_worker().iter().sum()
     }
 }
 

@@ -71,7 +71,7 @@ async fn usage_of(gw: &TestGateway, key_id: &str) -> Value {
 
 /// The key's one usage row after a flush: (requests, errors, estimated requests,
 /// output tokens).
-async fn minute_row(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, i64) {
+pub(crate) async fn minute_row(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, i64) {
     gw.gateway.flush_usage().await.unwrap();
     sqlx::query_as(
         "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",

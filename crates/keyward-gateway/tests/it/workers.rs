@@ -3,7 +3,7 @@
 //! a stop lets every worker finish what is in flight before the usage is written. The
 //! embedded way of serving (on the caller's runtime) still forwards and meters.
 
-use crate::dataplane::{key, workload};
+use crate::dataplane::{key, minute_row, workload};
 use crate::upstream::Upstream;
 use crate::util::{Serving, TestGateway, GRACE, WORKERS};
 use futures_util::StreamExt;
@@ -27,6 +27,16 @@ async fn chat_on(http: &reqwest::Client, url: &str, secret: &str) -> (u16, usize
         .unwrap();
     let status = response.status().as_u16();
     (status, response.bytes().await.unwrap().len())
+}
+
+/// A gateway served as `serving` says, a local upstream behind its workload `chat`,
+/// and a key named `name`: (gateway, upstream, key id, secret).
+async fn served(serving: Serving, name: &str) -> (TestGateway, Upstream, String, String) {
+    let gw = TestGateway::start_serving(UpstreamOptions::default(), serving).await;
+    let up = Upstream::start().await;
+    workload(&gw, "chat", "llama", Some(&up.url)).await;
+    let (key_id, secret) = key(&gw, json!({ "name": name })).await;
+    (gw, up, key_id, secret)
 }
 
 async fn requests_metered(gw: &TestGateway, key_id: &str) -> i64 {
@@ -57,10 +67,7 @@ fn every_worker_listens_on_the_same_port() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn connections_are_spread_over_workers_and_each_keeps_its_own_upstream_connections() {
-    let gw = TestGateway::start().await;
-    let up = Upstream::start().await;
-    workload(&gw, "chat", "llama", Some(&up.url)).await;
-    let (key_id, secret) = key(&gw, json!({"name": "spread"})).await;
+    let (gw, _up, key_id, secret) = served(Serving::Workers, "spread").await;
     // 24 clients, each on a connection of its own: the chance that the kernel puts
     // all of them on one of the two workers is 2 × 2⁻²⁴.
     let clients: Vec<_> = (0..24)
@@ -96,10 +103,7 @@ async fn connections_are_spread_over_workers_and_each_keeps_its_own_upstream_con
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_lets_every_worker_finish_in_flight_requests_and_writes_their_usage() {
-    let mut gw = TestGateway::start().await;
-    let up = Upstream::start().await;
-    workload(&gw, "chat", "llama", Some(&up.url)).await;
-    let (key_id, secret) = key(&gw, json!({"name": "drain"})).await;
+    let (mut gw, up, key_id, secret) = served(Serving::Workers, "drain").await;
     up.script.lock().unwrap().answer_delay = Duration::from_millis(600);
     let in_flight: Vec<_> = (0..8)
         .map(|_| {
@@ -140,10 +144,7 @@ async fn a_stop_lets_every_worker_finish_in_flight_requests_and_writes_their_usa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_still_open_after_the_grace_is_cut_off_and_metered_as_broken() {
-    let mut gw = TestGateway::start().await;
-    let up = Upstream::start().await;
-    workload(&gw, "chat", "llama", Some(&up.url)).await;
-    let (key_id, secret) = key(&gw, json!({"name": "endless"})).await;
+    let (mut gw, up, key_id, secret) = served(Serving::Workers, "endless").await;
     {
         let mut script = up.script.lock().unwrap();
         script.chunks = 1000;
@@ -175,21 +176,13 @@ async fn a_stream_still_open_after_the_grace_is_cut_off_and_metered_as_broken() 
             break;
         }
     }
-    let (requests, errors): (i64, i64) =
-        sqlx::query_as("SELECT requests, errors FROM usage_minute WHERE key_id = ?")
-            .bind(&key_id)
-            .fetch_one(gw.gateway.pool())
-            .await
-            .unwrap();
+    let (requests, errors, _, _) = minute_row(&gw, &key_id).await;
     assert_eq!((requests, errors), (1, 1), "metered, as broken");
 }
 
 #[tokio::test]
 async fn the_embedded_way_of_serving_forwards_and_meters_too() {
-    let gw = TestGateway::start_serving(UpstreamOptions::default(), Serving::Shared).await;
-    let up = Upstream::start().await;
-    workload(&gw, "chat", "llama", Some(&up.url)).await;
-    let (key_id, secret) = key(&gw, json!({"name": "shared"})).await;
+    let (gw, _up, key_id, secret) = served(Serving::Shared, "shared").await;
     let url = gw.url("/v1/chat/completions");
     for _ in 0..3 {
         assert_eq!(chat_on(&gw.http, &url, &secret).await.0, 200);
