@@ -9,7 +9,11 @@
 use crate::dataplane::{key, workload};
 use crate::upstream::Upstream;
 use crate::util::{status_json, TestGateway};
-use futures_util::StreamExt;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{header, Request, Response};
+use hyper_util::rt::TokioIo;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,36 +25,46 @@ use tokio::net::TcpStream;
 /// after `idle_close` without a request on it.
 struct RawUpstream {
     url: String,
-    accepted: Arc<AtomicUsize>,
+    /// Connections that carried a chat completion: the prober's health checks, which
+    /// may come at any moment once the workload exists, are not counted.
+    chat_connections: Arc<AtomicUsize>,
 }
 
 impl RawUpstream {
     async fn start(idle_close: Duration) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let counter = accepted.clone();
+        let chat_connections = Arc::new(AtomicUsize::new(0));
+        let counter = chat_connections.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                counter.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve(stream, idle_close));
+                tokio::spawn(serve(stream, idle_close, counter.clone()));
             }
         });
-        RawUpstream { url, accepted }
+        RawUpstream {
+            url,
+            chat_connections,
+        }
     }
 
-    fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
+    fn chat_connections(&self) -> usize {
+        self.chat_connections.load(Ordering::SeqCst)
     }
 }
 
-async fn serve(mut stream: TcpStream, idle_close: Duration) {
+async fn serve(mut stream: TcpStream, idle_close: Duration, chats: Arc<AtomicUsize>) {
     let mut buffer = Vec::new();
+    let mut first = true;
     loop {
         match tokio::time::timeout(idle_close, read_request(&mut stream, &mut buffer)).await {
-            Ok(true) => {}
+            Ok(Some(request_line)) => {
+                if first && request_line.starts_with("post /v1/chat/completions ") {
+                    chats.fetch_add(1, Ordering::SeqCst);
+                }
+                first = false;
+            }
             // Idle too long, or the gateway closed it: close (dropping the stream).
-            Ok(false) | Err(_) => return,
+            Ok(None) | Err(_) => return,
         }
         let body = json!({
             "id": "raw", "object": "chat.completion", "model": "llama",
@@ -68,15 +82,16 @@ async fn serve(mut stream: TcpStream, idle_close: Duration) {
     }
 }
 
-/// Reads one request (head and `content-length` body) off `stream`; false at EOF.
-async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> bool {
+/// Reads one request (head and `content-length` body) off `stream`: its request line,
+/// lowercased; `None` at EOF.
+async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<String> {
     let mut chunk = [0u8; 4096];
     let head_end = loop {
         if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             break at + 4;
         }
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return None,
             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
         }
     };
@@ -87,27 +102,63 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> bool {
         .map_or(0, |v| v.trim().parse().unwrap());
     while buffer.len() < head_end + length {
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return None,
             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
         }
     }
+    let request_line = head.lines().next().unwrap_or_default().to_owned();
     buffer.drain(..head_end + length);
-    true
+    Some(request_line)
 }
 
-async fn chat(gw: &TestGateway, secret: &str) -> u16 {
-    let (status, body) = status_json(
-        gw.http
-            .post(gw.url("/v1/chat/completions"))
-            .bearer_auth(secret)
-            .json(&json!({"model": "raw", "messages": [{"role": "user", "content": "hi"}]}))
-            .send()
+/// A client on exactly one connection to the gateway. The gateway pools upstream
+/// connections per worker thread and the kernel gives each client connection to one
+/// worker, so counting upstream connections needs requests that cannot spread over
+/// workers; a pooling client such as reqwest opens a second connection whenever the
+/// first has not been handed back to its pool yet (hyper-util does that in a task).
+struct OneConnection {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    host: String,
+}
+
+impl OneConnection {
+    async fn open(gw: &TestGateway) -> Self {
+        let stream = TcpStream::connect(gw.addr).await.unwrap();
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    status
+            .unwrap();
+        tokio::spawn(connection);
+        OneConnection {
+            sender,
+            host: gw.addr.to_string(),
+        }
+    }
+
+    /// Sends a chat completion on this connection; the answer's body is left unread.
+    async fn send(&mut self, secret: &str, body: serde_json::Value) -> Response<Incoming> {
+        self.sender
+            .ready()
+            .await
+            .expect("the connection is still open");
+        let request = Request::post("/v1/chat/completions")
+            .header(header::HOST, &self.host)
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap();
+        self.sender.send_request(request).await.unwrap()
+    }
+
+    /// A whole chat completion on this connection: its JSON answer, after a 200.
+    async fn chat(&mut self, secret: &str) -> serde_json::Value {
+        let body = json!({"model": "raw", "messages": [{"role": "user", "content": "hi"}]});
+        let response = self.send(secret, body).await;
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    }
 }
 
 #[tokio::test]
@@ -117,12 +168,18 @@ async fn upstream_connections_are_kept_alive_and_replaced_once_the_upstream_clos
     workload(&gw, "raw", "llama", Some(&up.url)).await;
     let (_, secret) = key(&gw, json!({"name": "pool"})).await;
     let pools = gw.gateway.upstreams();
+    // The prober may check the new workload at any moment (it did in CI); here it does
+    // so at once, on a connection of its own that the count leaves out.
+    keyward_gateway::prober::probe_all(&gw.gateway)
+        .await
+        .unwrap();
 
+    let mut client = OneConnection::open(&gw).await;
     for _ in 0..5 {
-        chat(&gw, &secret).await;
+        client.chat(&secret).await;
     }
     assert_eq!(
-        up.accepted(),
+        up.chat_connections(),
         1,
         "five requests in a row share one connection"
     );
@@ -130,16 +187,20 @@ async fn upstream_connections_are_kept_alive_and_replaced_once_the_upstream_clos
 
     // The upstream closes the idle connection; the next request must not fail on it.
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    chat(&gw, &secret).await;
-    assert_eq!(up.accepted(), 2, "a new connection replaced the closed one");
+    client.chat(&secret).await;
+    assert_eq!(
+        up.chat_connections(),
+        2,
+        "a new connection replaced the closed one"
+    );
     assert_eq!(pools.idle_count(), 1);
 
     // Nothing asks for a connection again: the sweep closes the one the upstream closed.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     pools.sweep();
     assert_eq!(pools.idle_count(), 0, "the closed connection was swept");
-    chat(&gw, &secret).await;
-    assert_eq!(up.accepted(), 3);
+    client.chat(&secret).await;
+    assert_eq!(up.chat_connections(), 3);
 }
 
 #[tokio::test]
@@ -154,8 +215,14 @@ async fn a_connection_with_an_answer_left_unread_is_never_reused() {
     workload(&gw, "raw", "llama", Some(&up.url)).await;
     let (_, secret) = key(&gw, json!({"name": "pool"})).await;
     let pools = gw.gateway.upstreams();
+    // The prober may check the new workload at any moment (it did in CI); here it does
+    // so at once, on a connection of its own that the count leaves out.
+    keyward_gateway::prober::probe_all(&gw.gateway)
+        .await
+        .unwrap();
 
-    chat(&gw, &secret).await;
+    let mut client = OneConnection::open(&gw).await;
+    client.chat(&secret).await;
     assert_eq!(
         pools.idle_count(),
         1,
@@ -163,18 +230,17 @@ async fn a_connection_with_an_answer_left_unread_is_never_reused() {
     );
 
     // A client leaves mid-stream: the rest of that answer is still on its connection.
-    let response = gw
-        .http
-        .post(gw.url("/v1/chat/completions"))
-        .bearer_auth(&secret)
-        .json(&json!({"model": "raw", "stream": true, "messages": []}))
-        .send()
-        .await
-        .unwrap();
+    let response = client
+        .send(
+            &secret,
+            json!({"model": "raw", "stream": true, "messages": []}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
     assert_eq!(pools.idle_count(), 0, "the stream holds the connection");
-    let mut stream = response.bytes_stream();
-    stream.next().await.unwrap().unwrap();
-    drop(stream);
+    let mut stream = response.into_body();
+    stream.frame().await.unwrap().unwrap();
+    drop((stream, client));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(pools.idle_count(), 0, "the half-read connection was closed");
 
