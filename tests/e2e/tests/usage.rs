@@ -228,6 +228,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     app.fill("[data-testid='price-input']", "1000").await;
     app.fill("[data-testid='price-output']", "2000").await;
     app.fill("[data-testid='price-currency']", "USD").await;
+    app.screenshot("light-price-table").await;
     app.click("[data-testid='price-save']").await;
     app.client
         .active_element()
@@ -236,6 +237,8 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
         .send_keys(&fantoccini::key::Key::Escape.to_string())
         .await
         .unwrap();
+    // Escape may come while the save is still in flight: the dialog closes once it is saved.
+    app.wait_gone("[data-testid='price-table']").await;
     refresh(&app).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while value_of(&app, "usage-total-spend").await != "100000" {

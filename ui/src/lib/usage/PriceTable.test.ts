@@ -50,6 +50,14 @@ beforeEach(() => {
   listPrices.mockResolvedValue(ok([price()]));
 });
 
+/** Clicks Save and presses Escape while the save is in flight: the disabled button
+ *  takes no keys, so Escape goes to <body>, where the dialog must still hear it. */
+async function pressEscapeWhileSaving(user: ReturnType<typeof userEvent.setup>) {
+  await user.click(screen.getByTestId("price-save"));
+  expect(screen.getByTestId("price-save")).toBeDisabled();
+  await user.keyboard("{Escape}");
+}
+
 describe("PriceTable", () => {
   it("lists the prices", async () => {
     setup();
@@ -128,6 +136,27 @@ describe("PriceTable", () => {
     await user.click(within(row).getByRole("button", { name: "Remove the price of gpt-4o" }));
     expect(removePrice).toHaveBeenCalledWith("gpt-4o");
     await vi.waitFor(() => expect(screen.queryByTestId("price-row")).not.toBeInTheDocument());
+    expect(onchanged).toHaveBeenCalledTimes(1);
+  });
+
+  it("closes after the save when Escape comes while saving, and stays open if it fails", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    let answer: (value: Awaited<ReturnType<typeof commands.setPrice>>) => void = () => {};
+    setPrice.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    const { user, onclose, onchanged } = setup();
+    await screen.findByTestId("price-row");
+    await fill(user, { "price-model": "m", "price-input": "1", "price-output": "1" });
+    await pressEscapeWhileSaving(user);
+    expect(onclose).not.toHaveBeenCalled();
+    answer(failure("The console database is read-only."));
+    expect(await screen.findByRole("alert")).toHaveTextContent("read-only");
+    expect(onclose).not.toHaveBeenCalled();
+
+    await pressEscapeWhileSaving(user);
+    expect(onclose).not.toHaveBeenCalled();
+    expect(setPrice).toHaveBeenCalledTimes(2);
+    answer(ok(price({ model: "m", input_per_million: "1", output_per_million: "1" })));
+    await vi.waitFor(() => expect(onclose).toHaveBeenCalledTimes(1));
     expect(onchanged).toHaveBeenCalledTimes(1);
   });
 
