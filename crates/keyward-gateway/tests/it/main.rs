@@ -9,6 +9,7 @@ mod keys;
 mod leaks;
 mod lifecycle;
 mod limits;
+mod meter;
 mod openapi;
 mod pool;
 mod revocation;
