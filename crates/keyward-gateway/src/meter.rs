@@ -45,6 +45,16 @@ struct Totals {
     estimated_requests: i64,
 }
 
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.estimated_requests += other.estimated_requests;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct BucketKey {
     key_id: String,
@@ -159,16 +169,6 @@ type BucketRow<'a> = (&'a str, &'a str, &'a str, DateTime<Utc>);
 struct KeyUse {
     totals: Totals,
     last_used: Option<DateTime<Utc>>,
-}
-
-impl Totals {
-    fn add(&mut self, other: &Totals) {
-        self.requests += other.requests;
-        self.errors += other.errors;
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.estimated_requests += other.estimated_requests;
-    }
 }
 
 async fn write(pool: &SqlitePool, pending: &Pending) -> sqlx::Result<()> {

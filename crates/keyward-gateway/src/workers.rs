@@ -147,35 +147,29 @@ impl Gateway {
         }
         let _ = stop.send(true);
         // Each worker answers once its in-flight requests are done (a panicked one
-        // drops its sender without answering).
-        let deadline = tokio::time::Instant::now() + grace;
-        let mut cut_off = false;
-        while remaining > 0 {
-            let answer = if cut_off {
-                finished.recv().await
-            } else {
-                match tokio::time::timeout_at(deadline, finished.recv()).await {
-                    Ok(answer) => answer,
-                    Err(_) => {
-                        tracing::warn!(
-                            workers = remaining,
-                            ?grace,
-                            "requests still in flight after the grace period; cutting them off"
-                        );
-                        let _ = force.send(true);
-                        cut_off = true;
-                        continue;
+        // drops its sender without answering); past the grace, they are cut off.
+        {
+            let answers = async {
+                while remaining > 0 {
+                    match finished.recv().await {
+                        Some(Err(error)) => {
+                            first_error.get_or_insert(error);
+                        }
+                        Some(Ok(())) => {}
+                        None => break,
                     }
+                    remaining -= 1;
                 }
             };
-            match answer {
-                Some(Err(error)) => {
-                    first_error.get_or_insert(error);
-                }
-                Some(Ok(())) => {}
-                None => break,
+            tokio::pin!(answers);
+            if tokio::time::timeout(grace, &mut answers).await.is_err() {
+                tracing::warn!(
+                    ?grace,
+                    "requests still in flight after the grace period; cutting them off"
+                );
+                let _ = force.send(true);
+                answers.await;
             }
-            remaining -= 1;
         }
         for thread in threads {
             let _ = thread.join();
