@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
-# Data-plane proxy benchmark (issue #6): the same load through keyward-gateway and
-# through a bare nginx `proxy_pass` to the same local upstream, in one run.
+# Data-plane proxy benchmark (issues #6, #15): the same load through keyward-gateway and
+# through a bare nginx `proxy_pass` to the same local upstream, in one run, like with like.
 #
-# 1. Throughput: wrk at full speed (-t2 -c32), nginx and the gateway in alternating
-#    rounds (N G, G N, N G …) so a drift in the VM's other load hits both alike; the
-#    ratio of each round, and the median over the rounds, are printed.
+# 1. Throughput: wrk at full speed (-t1 -c32) for every combination of
+#    - upstream: the fake OpenAI-compatible server (examples/fake_upstream.rs), and a fast
+#      static upstream (a second nginx answering a fixed chat completion from memory, far
+#      faster than either proxy, so the proxy is the bottleneck);
+#    - workers: 1 and N (default nproc) — nginx's `worker_processes` and the gateway's
+#      `--workers` always equal, both restarted for each count;
+#    nginx and the gateway in alternating rounds (N G, G N, N G …) so a drift in the VM's
+#    other load hits both alike; the ratio of each round, and the median over the rounds,
+#    are printed, with each proxy's CPU per request (all its processes/threads).
 # 2. Added latency: oha at a fixed rate well under saturation (LATENCY_ROUNDS, default
 #    10, of LATENCY_SECONDS, default 5, at RATE requests/s; latency measured from each
 #    request's scheduled start, so a stall is not hidden by the requests it delayed)
-#    straight to the upstream, through nginx and through the gateway, in rotating
-#    order; p50/p99 of each per round, and what each proxy adds to the direct path at
-#    p99, from each path's median p99 over the rounds (one round's tail is noise on a
-#    shared VM).
+#    straight to the fake upstream, through nginx and through the gateway (both at N
+#    workers), in rotating order; what each proxy adds to the direct path at p99, from each
+#    path's median p99 over the rounds (one round's tail is noise on a shared VM).
 #
 # Prints Markdown tables for docs/benchmarks.md. Installs nginx-light and wrk from
 # Debian and oha from crates.io (`cargo install`, about 12 minutes once) if missing.
 # Loopback only. ROUNDS (default 3) and SECONDS_PER_ROUND (default 10) set the
-# throughput rounds; RATE (default 2000) the latency rate; GATEWAY_BIN benchmarks another
-# build of the gateway (e.g. the previous commit's) against the same upstream and nginx.
-# PIN=1 pins with taskset: the proxy under test (nginx's one worker, or the gateway) on
-# CPU 1, wrk, oha and the upstream on CPU 0 — each proxy gets exactly one core, and the
-# load generator cannot take it from them.
+# throughput rounds; LATENCY_ROUNDS=0 skips the latency part (and oha); WORKERS (default "1 $(nproc)") the worker counts; RATE (default 2000)
+# the latency rate; GATEWAY_BIN benchmarks another build of the gateway (e.g. the previous
+# commit's) against the same upstreams and nginx.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -32,50 +35,85 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo_if apt-get update -qq
   sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-command -v oha >/dev/null || cargo install --quiet --locked oha --version 1.16.0
+[ "${LATENCY_ROUNDS:-10}" = 0 ] || command -v oha >/dev/null || cargo install --quiet --locked oha --version 1.16.0
 cargo build --quiet --release -p keyward-gateway --bin keyward-gateway --example fake_upstream
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
 work="$(mktemp -d)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}" ${gw_pid:-} ${nginx_pid:-}; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 up_port="$(free_port)"; gw_port="$(free_port)"; nginx_port="$(free_port)"
-load_cpu="" proxy_cpu=""
-if [ "${PIN:-0}" = 1 ]; then load_cpu="taskset -c 0" proxy_cpu="taskset -c 1"; fi
-$load_cpu "$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
-gateway_bin="${GATEWAY_BIN:-$bin/keyward-gateway}"
-token="$("$gateway_bin" init --data-dir "$work/data" 2>/dev/null)"
-KEYWARD_LOG=warn $proxy_cpu "$gateway_bin" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & pids+=($!)
-gw="http://127.0.0.1:$gw_port"
-for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && break; sleep 0.1; done
-project="$(curl -fs -H "Authorization: Bearer $token" "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
-curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"bench\",\"slug\":\"chat\",\"model_name\":\"llama\",\"backend\":\"vllm\",\"upstream_url\":\"http://127.0.0.1:$up_port\"}" \
-  "$gw/api/projects/$project/workloads"
-key="$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"bench"}' \
-  "$gw/v1/projects/$project/inference/keys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
-
-cat > "$work/nginx.conf" <<NGINX
+static_port="$(free_port)"
+n_cpus="$(nproc)"
+worker_counts="${WORKERS:-1 $n_cpus}"
+"$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
+# The fast static upstream: nginx answering one chat completion (with usage) from memory.
+completion='{"id":"chatcmpl-static","object":"chat.completion","created":1,"model":"llama","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
+cat > "$work/static.conf" <<NGINX
 worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
+pid $work/static.pid;
+error_log $work/static-error.log;
+events { worker_connections 4096; }
 http {
   access_log off;
-  upstream fake { server 127.0.0.1:$up_port; keepalive 64; }
+  keepalive_requests 100000000;
   server {
-    listen 127.0.0.1:$nginx_port;
-    location / { proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    listen 127.0.0.1:$static_port;
+    location / { default_type application/json; return 200 '$completion'; }
   }
 }
 NGINX
-$proxy_cpu nginx -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
-sleep 0.5
+nginx -c "$work/static.conf" -g 'daemon off;' & pids+=($!)
+gateway_bin="${GATEWAY_BIN:-$bin/keyward-gateway}"
+token="$("$gateway_bin" init --data-dir "$work/data" 2>/dev/null)"
+gw="http://127.0.0.1:$gw_port"
+gw_pid=""
+start_gateway() { # workers
+  [ -z "$gw_pid" ] || { kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; }
+  KEYWARD_LOG=warn "$gateway_bin" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" --workers "$1" & gw_pid=$!
+  for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && return; sleep 0.1; done
+  echo "the gateway did not start" >&2; exit 1
+}
+start_gateway 1
+project="$(curl -fs -H "Authorization: Bearer $token" "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
+for w in "chat $up_port" "static $static_port"; do
+  read -r slug port <<<"$w"
+  curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"bench $slug\",\"slug\":\"$slug\",\"model_name\":\"$slug\",\"backend\":\"vllm\",\"upstream_url\":\"http://127.0.0.1:$port\"}" \
+    "$gw/api/projects/$project/workloads"
+done
+key="$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"bench"}' \
+  "$gw/v1/projects/$project/inference/keys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
 
-cat > "$work/post.lua" <<LUA
+nginx_pid=""
+start_nginx() { # workers
+  [ -z "$nginx_pid" ] || { kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; }
+  cat > "$work/nginx.conf" <<NGINX
+worker_processes $1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream chat { server 127.0.0.1:$up_port; keepalive 64; }
+  upstream static { server 127.0.0.1:$static_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location /chat/ { proxy_pass http://chat/; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location /static/ { proxy_pass http://static/; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+  nginx -c "$work/nginx.conf" -g 'daemon off;' & nginx_pid=$!
+  for _ in $(seq 100); do [ "$(pgrep -c -P "$nginx_pid")" -ge "$1" ] && return; sleep 0.1; done
+}
+
+body() { echo "{\"model\":\"$1\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}"; }
+for model in chat static; do
+  cat > "$work/$model.lua" <<LUA
 wrk.method = "POST"
-wrk.body = '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}'
+wrk.body = '$(body "$model")'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $key"
 done = function(summary, latency, requests)
@@ -84,71 +122,89 @@ done = function(summary, latency, requests)
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 LUA
-sed -e 's/wrk.method = "POST"/wrk.method = "GET"/' -e '/wrk.body/d' "$work/post.lua" > "$work/get.lua"
+done
+sed -e 's/wrk.method = "POST"/wrk.method = "GET"/' -e '/wrk.body/d' "$work/chat.lua" > "$work/get.lua"
 rounds="${ROUNDS:-3}"
 latency_rounds="${LATENCY_ROUNDS:-10}"
 latency_secs="${LATENCY_SECONDS:-5}"
 secs="${SECONDS_PER_ROUND:-10}"
 rate="${RATE:-2000}"
-run() { $load_cpu wrk -t2 -c32 "-d${secs}s" --latency -s "${2:-$work/post.lua}" "$1" | grep '^RESULT'; }
-# CPU time (user + system, all threads) a process has used, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+run() { wrk -t1 -c32 "-d${secs}s" --latency -s "$2" "$1" | grep '^RESULT'; }
+# CPU time (user + system, all threads) of a process, or of a process and its children
+# (nginx's workers), in clock ticks.
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
 # Microseconds of the proxy's CPU per request: what the proxy costs, whatever else
 # shares the machine (the requests/s of one run move with the VM's other load).
 cpu_per_request() { python3 -c "import os, sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf(\"SC_CLK_TCK\") * 1e6 / int(sys.argv[3]):.1f}')" "$@"; }
-nginx_url="http://127.0.0.1:$nginx_port/v1/chat/completions"
-gw_url="$gw/v1/chat/completions"
-# Warm both paths, then measure.
-wrk -t1 -c4 -d2s -s "$work/post.lua" "$nginx_url" >/dev/null
-wrk -t1 -c4 -d2s -s "$work/post.lua" "$gw_url" >/dev/null
-nginx_worker="$(pgrep -P "${pids[2]}" | head -n1)"
-gw_pid="${pids[1]}"
 # One measured wrk run: "<rps> <p50> <p99> <requests> <errors> <cpu µs/request>".
-measure() { # url pid [script]
-  local before result
-  before="$(cpu_ticks "$2")"
-  result="$(run "$1" "${3:-}")"
+measure() { # url script pid...
+  local url="$1" script="$2" before result; shift 2
+  before="$(cpu_ticks "$@")"
+  result="$(run "$url" "$script")"
   read -r _ rps p50 p99 req err <<<"$result"
-  echo "$rps $p50 $p99 $req $err $(cpu_per_request "$before" "$(cpu_ticks "$2")" "$req")"
+  echo "$rps $p50 $p99 $req $err $(cpu_per_request "$before" "$(cpu_ticks "$@")" "$req")"
 }
-echo "### Throughput: wrk -t2 -c32, ${rounds} alternating rounds of ${secs} s"
-echo
-echo "| round | nginx req/s | gateway req/s | ratio | nginx p99 ms | gateway p99 ms | p99 ratio | nginx CPU µs/req | gateway CPU µs/req |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-: > "$work/rounds"
-for r in $(seq "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then
-    n="$(measure "$nginx_url" "$nginx_worker")"; g="$(measure "$gw_url" "$gw_pid")"
-  else
-    g="$(measure "$gw_url" "$gw_pid")"; n="$(measure "$nginx_url" "$nginx_worker")"
-  fi
-  echo "$n $g" >> "$work/rounds"
-  python3 - "$r" $n $g <<'PY'
+: > "$work/summary"
+for workers in $worker_counts; do
+  start_gateway "$workers"; start_nginx "$workers"
+  nginx_workers=($(pgrep -P "$nginx_pid"))
+  for model in chat static; do
+    case "$model" in chat) upstream="fake upstream" ;; static) upstream="static upstream" ;; esac
+    nginx_url="http://127.0.0.1:$nginx_port/$model/v1/chat/completions"
+    gw_url="$gw/v1/chat/completions"
+    # Warm both paths, then measure.
+    wrk -t1 -c4 -d2s -s "$work/$model.lua" "$nginx_url" >/dev/null
+    wrk -t1 -c4 -d2s -s "$work/$model.lua" "$gw_url" >/dev/null
+    echo "### Throughput: $upstream, $workers worker(s) each, wrk -t1 -c32, ${rounds} alternating rounds of ${secs} s"
+    echo
+    echo "| round | nginx req/s | gateway req/s | ratio | nginx p99 ms | gateway p99 ms | p99 ratio | nginx CPU µs/req | gateway CPU µs/req |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    : > "$work/rounds"
+    for r in $(seq "$rounds"); do
+      if [ $((r % 2)) -eq 1 ]; then
+        n="$(measure "$nginx_url" "$work/$model.lua" "${nginx_workers[@]}")"; g="$(measure "$gw_url" "$work/$model.lua" "$gw_pid")"
+      else
+        g="$(measure "$gw_url" "$work/$model.lua" "$gw_pid")"; n="$(measure "$nginx_url" "$work/$model.lua" "${nginx_workers[@]}")"
+      fi
+      echo "$n $g" >> "$work/rounds"
+      python3 - "$r" $n $g <<'PY'
 import sys
 r = sys.argv[1]
 n_rps, n_p50, n_p99, n_req, n_err, n_cpu, g_rps, g_p50, g_p99, g_req, g_err, g_cpu = map(float, sys.argv[2:])
 assert n_err == 0 and g_err == 0, f"errors: nginx {n_err:.0f}, gateway {g_err:.0f}"
 print(f"| {r} | {n_rps:,.0f} | {g_rps:,.0f} | {g_rps / n_rps:.0%} | {n_p99:.2f} | {g_p99:.2f} | {g_p99 / n_p99:.2f}× | {n_cpu:.1f} | {g_cpu:.1f} |")
 PY
-done
-python3 - "$work/rounds" <<'PY'
+    done
+    python3 - "$work/rounds" "$upstream" "$workers" "$work/summary" <<'PY'
 import statistics, sys
 rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
 med = lambda i: statistics.median(r[i] for r in rows)
 ratio = statistics.median(r[6] / r[0] for r in rows)
 p99 = statistics.median(r[8] / r[2] for r in rows)
 print(f"| **median** | {med(0):,.0f} | {med(6):,.0f} | **{ratio:.0%}** | {med(2):.2f} | {med(8):.2f} | {p99:.2f}× | {med(5):.1f} | {med(11):.1f} |")
-print(f"\nthroughput: median ratio {ratio:.0%} of nginx's (target ≥ 70%)")
+print()
+with open(sys.argv[4], "a") as out:
+    out.write(f"| {sys.argv[2]} | {sys.argv[3]} | {med(0):,.0f} | {med(6):,.0f} | **{ratio:.0%}** | {med(5):.1f} | {med(11):.1f} |\n")
 PY
+  done
+done
+echo "### Summary: medians, nginx and the gateway at equal worker counts"
+echo
+echo "| upstream | workers each | nginx req/s | gateway req/s | gateway / nginx | nginx CPU µs/req | gateway CPU µs/req |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+cat "$work/summary"
+nginx_url="http://127.0.0.1:$nginx_port/chat/v1/chat/completions"
+gw_url="$gw/v1/chat/completions"
 before="$(cpu_ticks "$gw_pid")"
 read -r _ m_rps m_p50 m_p99 m_req m_err <<<"$(run "$gw/v1/models" "$work/get.lua")"
 m_cpu="$(cpu_per_request "$before" "$(cpu_ticks "$gw_pid")" "$m_req")"
 echo
 echo "diagnostic, the gateway answering GET /v1/models itself (auth + caches, no upstream): $m_rps req/s, p99 $m_p99 ms, $m_cpu µs CPU/request"
 
+if [ "$latency_rounds" -gt 0 ]; then
 # Added latency at a fixed rate: oha, 8 connections, RATE requests/s in all.
 latency() { # url → "<requests> <p50 s> <p99 s>"
-  $load_cpu oha -z "${latency_secs}s" -c 8 -q "$rate" --latency-correction --no-tui --output-format json \
+  oha -z "${latency_secs}s" -c 8 -q "$rate" --latency-correction --no-tui --output-format json \
     -m POST -T application/json -H "Authorization: Bearer $key" \
     -d '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}' "$1" |
     python3 -c 'import json, sys; d = json.load(sys.stdin); c = d["statusCodeDistribution"]; assert set(c) == {"200"}, c; p = d["latencyPercentiles"]; print(c["200"], p["p50"], p["p99"])'
@@ -164,7 +220,7 @@ for r in $(seq "$latency_rounds"); do
   done
 done
 echo
-echo "### Added latency: oha at ${rate} requests/s (8 connections, latency correction), ${latency_rounds} rounds of ${latency_secs} s per path"
+echo "### Added latency: fake upstream, ${workers} worker(s) each, oha at ${rate} requests/s (8 connections, latency correction), ${latency_rounds} rounds of ${latency_secs} s per path"
 echo
 python3 - "$work/latency" <<'PY'
 import statistics, sys
@@ -190,6 +246,7 @@ n_add, g_add = med["nginx"][1] - med["direct"][1], med["gateway"][1] - med["dire
 print(f"| **median** | {med['direct'][0]:.3f} / {med['direct'][1]:.3f} | {med['nginx'][0]:.3f} / {med['nginx'][1]:.3f} | {med['gateway'][0]:.3f} / {med['gateway'][1]:.3f} | {n_add:.3f} | {g_add:.3f} | **{g_add / n_add:.2f}×** | |")
 print(f"\nadded p99 latency (median p99 of each path over the rounds): {g_add / n_add:.2f}× nginx's (target ≤ 1.5×); median of the per-round ratios {statistics.median(ratios):.2f}×")
 PY
+fi
 # Everything served was metered.
 sleep 1.5
 echo "metered requests: $(curl -fs -H "Authorization: Bearer $token" "$gw/v1/projects/$project/inference/keys?limit=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["keys"][0]["request_count"])')"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs the whole suite: formatting, UI type checks and Vitest,
+# Sets everything up, then runs the whole suite: formatting, clippy, UI type checks and Vitest,
 # every Rust test (with the committed IPC bindings checked), schemathesis against the
 # gateway's OpenAPI document, and the real app end to
 # end under Xvfb. Rust tests run inside a private D-Bus session with an unlocked
@@ -12,6 +12,8 @@ if [ -z "${KEYWARD_IN_TEST_SESSION:-}" ]; then
   cd "$root"
   echo "== cargo fmt --check"
   cargo fmt --all --check
+  echo "== cargo clippy (every crate and target, warnings are errors)"
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
   echo "== UI: svelte-check and Vitest"
   (cd ui && npm run --silent check && npm test --silent)
   echo "== building the app for the end-to-end tests"

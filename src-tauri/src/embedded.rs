@@ -9,8 +9,9 @@
 //! The gateway listens on the port it used last time when that port is free, so the
 //! base URL that SDK users paste stays the same across launches.
 
-use keyward_api::{ErrorCode, Secret};
+use keyward_api::Secret;
 use keyward_core::console::LocalStatus;
+use keyward_core::ErrorCode;
 use keyward_core::{Console, Error};
 use keyward_gateway::Gateway;
 use std::path::Path;

@@ -72,7 +72,7 @@ fn watch_interval() -> std::time::Duration {
 }
 
 /// Polls the active profile's health summary and turns status changes into desktop
-/// notifications (the rules, and the five-minute quiet period, are in
+/// notifications (the rules, once per change and the flap guard, are in
 /// `keyward_core::workload_watch`). Failures (no profile, gateway away) are skipped:
 /// the Workloads screen shows them; a notification about the watch itself would be noise.
 async fn watch_health(app: tauri::AppHandle) {
@@ -106,7 +106,10 @@ async fn watch_health(app: tauri::AppHandle) {
 }
 
 pub fn run() {
+    // Logs go to stderr, never stdout (a launcher or test harness may discard stdout,
+    // and did: the e2e tests' log and secret checks read an empty file).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -47,6 +47,11 @@ assert chat["model_name"] == "qwen", chat  # the PATCH landed
 for w in listed:
     control_request("PATCH", f"/api/workloads/{w['id']}", {"upstream_url": upstream})
 
+# The data key may call these two workloads only (it may name existing ones only).
+key_id = os.environ["KW_KEY_ID"]
+scoped = control_request("PATCH", f"/v1/inference/keys/{key_id}", {"workloads": ["chat", "rank"]})
+assert scoped["workloads"] == ["chat", "rank"], scoped
+
 phases = []
 mgmt.wait_until_ready("chat", timeout=60, on_progress=lambda e: phases.append(e.phase))
 assert phases[-1] == "ready", phases

@@ -7,13 +7,15 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import App from "./App.svelte";
-import { failure, inferenceKey, keyPage, LEAKED_SECRET, leakMatch, leakSearch, ok } from "$lib/keys/fixtures";
-import { local, profileList, staging } from "$lib/profiles/fixtures";
+import { failure, inferenceKey, keyPage, LEAKED_SECRET, leakHolder, leakMatch, leakSearch, ok } from "$lib/keys/fixtures";
+import { local, podstack, profileList, staging } from "$lib/profiles/fixtures";
+import { keywardCapabilities, noAdapterCapabilities, PODSTACK_SENTENCE } from "$lib/capabilities/fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
     activeProfile: vi.fn(),
     activeRole: vi.fn(),
+    activeCapabilities: vi.fn(),
     listProfiles: vi.fn(),
     listKeys: vi.fn(),
     reissueLocalToken: vi.fn(),
@@ -32,6 +34,7 @@ beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   listKeys.mockResolvedValue(ok(keyPage([])));
   vi.mocked(commands.activeRole).mockResolvedValue(ok("owner"));
+  vi.mocked(commands.activeCapabilities).mockResolvedValue(ok(keywardCapabilities()));
   listProfiles.mockResolvedValue(ok(profileList("local", local, staging)));
 });
 
@@ -133,7 +136,7 @@ describe("App", () => {
 
   it("refreshes the Keys list after a leaked key is revoked from the dialog", async () => {
     activeProfile.mockResolvedValue(ok(local));
-    const leaked = leakMatch({ profile_id: "local", profile_name: "Local" });
+    const leaked = leakMatch({ profiles: [leakHolder({ profile_id: "local", profile_name: "Local" })] });
     listKeys.mockResolvedValue(ok(keyPage([leaked.key, inferenceKey({ id: "key_other" })])));
     vi.mocked(commands.discardLeak).mockResolvedValue(ok(null));
     vi.mocked(commands.findLeakedKey).mockResolvedValue(ok(leakSearch({ matches: [leaked] })));
@@ -155,5 +158,27 @@ describe("App", () => {
     await screen.findByTestId("leak-proof");
 
     await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2));
+  });
+});
+
+describe("App with a profile of a platform Keyward has no adapter for (issue #16)", () => {
+  it("says so once, in place of the screens, and asks that platform nothing", async () => {
+    activeProfile.mockResolvedValue(ok(podstack));
+    listProfiles.mockResolvedValue(ok(profileList(podstack.id, local, podstack)));
+    vi.mocked(commands.activeRole).mockResolvedValue(failure(PODSTACK_SENTENCE, "unsupported"));
+    vi.mocked(commands.activeCapabilities).mockResolvedValue(ok(noAdapterCapabilities()));
+    const user = userEvent.setup();
+    render(App);
+
+    expect(await screen.findByTestId("platform-no-adapter")).toHaveTextContent(PODSTACK_SENTENCE);
+    expect(screen.getAllByText(PODSTACK_SENTENCE)).toHaveLength(1);
+    expect(screen.queryByText(/invalid/i)).not.toBeInTheDocument();
+    for (const page of ["workloads", "usage"]) {
+      await user.click(screen.getByTestId(`nav-${page}`));
+      expect(screen.getAllByText(PODSTACK_SENTENCE)).toHaveLength(1);
+    }
+    expect(listKeys).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("nav-profiles"));
+    expect(screen.queryByTestId("platform-no-adapter")).not.toBeInTheDocument();
   });
 });

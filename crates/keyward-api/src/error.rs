@@ -4,12 +4,17 @@
 //! person can act on; `field` names the offending input when there is one. Data-plane
 //! errors also carry OpenAI's `type` so OpenAI-compatible SDKs raise their usual
 //! exceptions.
+//!
+//! [`ErrorCode`] holds only what a gateway answers over HTTP (it is the OpenAPI
+//! document's enum). The console's own failures — the keychain, the reveal panel, a
+//! remote it could not reach — are codes of keyward-core's IPC error, which includes
+//! these (issue #15: `reveal_closed` and `keychain_locked` were in the gateway's
+//! document).
 
 use serde::{Deserialize, Serialize};
 
-/// What went wrong, as a stable machine-readable code.
+/// What went wrong, as a stable machine-readable code of a gateway's HTTP answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -29,56 +34,39 @@ pub enum ErrorCode {
     Conflict,
     /// Too many requests; retry after the indicated delay.
     RateLimited,
-    /// The server or a dependency is unreachable or not ready.
-    Unavailable,
-    /// A request did not complete in time.
-    Timeout,
-    /// A remote server answered with something the console could not use.
-    Upstream,
     /// The data plane has no workload serving the requested model (OpenAI's code).
     ModelNotFound,
     /// The workload exists but cannot serve now (no upstream, upstream down).
     WorkloadUnavailable,
-    /// The console's reveal-once panel was already closed; the secret is gone.
-    RevealClosed,
-    /// The OS keychain is locked (or its unlock prompt was dismissed).
-    KeychainLocked,
-    /// No keychain service is reachable (e.g. no Secret Service on the session bus).
-    KeychainUnavailable,
-    /// The profile's keychain entry is gone.
-    KeychainMissing,
-    /// The value is larger than the keychain accepts.
-    KeychainTooLarge,
-    /// Any other keychain failure; details are in the log.
-    KeychainFailure,
     /// A bug or an unexpected failure; details are in the log, not here.
     Internal,
 }
 
 impl ErrorCode {
-    /// A failure of the OS keychain rather than of a platform or of the input.
-    pub fn is_keychain(self) -> bool {
-        matches!(
-            self,
-            Self::KeychainLocked
-                | Self::KeychainUnavailable
-                | Self::KeychainMissing
-                | Self::KeychainTooLarge
-                | Self::KeychainFailure
-        )
-    }
+    /// Every code, for the console's mapping and for tests.
+    pub const ALL: [ErrorCode; 11] = [
+        Self::InvalidInput,
+        Self::InvalidJson,
+        Self::PayloadTooLarge,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Conflict,
+        Self::RateLimited,
+        Self::ModelNotFound,
+        Self::WorkloadUnavailable,
+        Self::Internal,
+    ];
 }
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,

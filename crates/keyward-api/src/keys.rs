@@ -82,6 +82,11 @@ pub struct InferenceKey {
     pub input_tokens: i64,
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub output_tokens: i64,
+    /// Scopes whose stored value could not be read (`allowed_models`, `workloads`).
+    /// Such a scope fails closed: it is reported as `[]` and the key may call nothing
+    /// under it until it is set again. Absent when every scope is readable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_scopes: Vec<String>,
 }
 
 /// `POST /v1/projects/{projectId}/inference/keys`.

@@ -42,7 +42,7 @@ pub struct ProjectList {
     pub projects: Vec<Project>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +50,13 @@ pub enum Role {
     Owner,
     Admin,
     Viewer,
+}
+
+/// By name, saying the names when it is not one (see `scope::deserialize_named`).
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::scope::deserialize_named(deserializer, Role::parse, "one of owner, admin or viewer")
+    }
 }
 
 impl Role {

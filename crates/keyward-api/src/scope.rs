@@ -17,7 +17,7 @@ pub const MAX_LABELS: usize = 32;
 pub const MAX_LIMIT: i64 = 1_000_000_000_000;
 
 /// The window a `token_limit` budget applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -27,6 +27,41 @@ pub enum TokenLimitPeriod {
     Day,
     Week,
     Month,
+}
+
+/// By hand rather than derived: a derived enum tells a client that sent `3` only that
+/// it "expected ident"; this names the values (in a 400, `field` = the member).
+impl<'de> Deserialize<'de> for TokenLimitPeriod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_named(
+            deserializer,
+            TokenLimitPeriod::parse,
+            "one of minute, hour, day, week or month",
+        )
+    }
+}
+
+/// Reads a unit enum from its name with `parse`; anything else fails saying `names`
+/// (for a client: "role must be one of owner, admin or viewer, not 3.").
+pub(crate) fn deserialize_named<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    parse: fn(&str) -> Option<T>,
+    names: &'static str,
+) -> Result<T, D::Error> {
+    struct Named<T> {
+        parse: fn(&str) -> Option<T>,
+        names: &'static str,
+    }
+    impl<T> serde::de::Visitor<'_> for Named<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(self.names)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            (self.parse)(v).ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    deserializer.deserialize_str(Named { parse, names })
 }
 
 impl TokenLimitPeriod {
@@ -108,21 +143,35 @@ impl Serialize for WorkloadScope {
     }
 }
 
+/// By hand rather than an untagged enum, whose error ("data did not match any variant")
+/// says nothing a person can act on.
 impl<'de> Deserialize<'de> for WorkloadScope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Wire {
-            All(String),
-            Only(Vec<String>),
+        struct Scope;
+        impl<'de> serde::de::Visitor<'de> for Scope {
+            type Value = WorkloadScope;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"*\" (the whole project) or an array of workload slugs")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v == "*" {
+                    Ok(WorkloadScope::Project)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut slugs = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(slug) = seq.next_element::<String>()? {
+                    slugs.push(slug);
+                }
+                Ok(WorkloadScope::Only(slugs))
+            }
         }
-        match Wire::deserialize(deserializer)? {
-            Wire::All(s) if s == "*" => Ok(WorkloadScope::Project),
-            Wire::All(_) => Err(serde::de::Error::custom(
-                "expected \"*\" or an array of workload slugs",
-            )),
-            Wire::Only(slugs) => Ok(WorkloadScope::Only(slugs)),
-        }
+        deserializer.deserialize_any(Scope)
     }
 }
 
@@ -392,6 +441,13 @@ mod tests {
             r#"["llama-70b","embed"]"#
         );
         assert!(serde_json::from_str::<WorkloadScope>("\"llama\"").is_err());
+        let wrong = serde_json::from_str::<WorkloadScope>("5")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            wrong.contains("expected \"*\" (the whole project) or an array"),
+            "{wrong}"
+        );
         assert!(validate_workloads(WorkloadScope::Only(vec!["Bad Slug".into()])).is_err());
         assert!(validate_workloads(WorkloadScope::Only(vec!["a".into(), "a".into()])).is_err());
         assert!(validate_workloads(WorkloadScope::Only(vec![])).is_err());

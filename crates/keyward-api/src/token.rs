@@ -141,9 +141,46 @@ mod tests {
         }
     }
 
+    /// Measured on generated secrets, not read off the constants: every entropy position
+    /// takes all 62 base62 characters with near-uniform frequency, so the secrets carry
+    /// `positions × log2(62)` bits. A smaller alphabet (hex), a fixed or repeated
+    /// character, or fewer random positions fails here.
     #[test]
-    fn entropy_is_at_least_160_bits() {
-        assert!(ENTROPY_CHARS as f64 * 62f64.log2() >= 160.0);
+    fn generated_secrets_carry_at_least_160_random_bits() {
+        const SAMPLES: usize = 20_000;
+        let prefix = TokenKind::Data.prefix().len();
+        let mut counts = vec![[0u32; 128]; ENTROPY_CHARS];
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..SAMPLES {
+            let secret = generate(TokenKind::Data);
+            let entropy = &secret.expose().as_bytes()[prefix..prefix + ENTROPY_CHARS];
+            for (position, &byte) in entropy.iter().enumerate() {
+                counts[position][byte as usize] += 1;
+            }
+            assert!(seen.insert(entropy.to_vec()), "a secret repeated");
+        }
+        let mut bits = 0.0;
+        for (position, count) in counts.iter().enumerate() {
+            let alphabet = count.iter().filter(|&&c| c > 0).count();
+            // Pearson's chi-square against uniform over the characters seen; 61 degrees
+            // of freedom put the one-in-a-million critical value near 125.
+            let expected = SAMPLES as f64 / alphabet as f64;
+            let chi2: f64 = count
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|&c| (c as f64 - expected).powi(2) / expected)
+                .sum();
+            assert_eq!(
+                alphabet, 62,
+                "position {position} uses {alphabet} characters"
+            );
+            assert!(
+                chi2 < 125.0,
+                "position {position} is not uniform (chi² {chi2:.0})"
+            );
+            bits += (alphabet as f64).log2();
+        }
+        assert!(bits >= 160.0, "{bits:.1} random bits");
     }
 
     #[test]

@@ -9,22 +9,85 @@ use serde_json::Value;
 
 use crate::keys::FieldError;
 
-pub const BACKENDS: &[&str] = &["ollama", "vllm", "vllm-omni", "sglang", "llamacpp"];
-pub const TASK_TYPES: &[&str] = &[
-    "text2text",
-    "embedding",
-    "text2image",
-    "text2video",
-    "text2audio",
-    "image2image",
-    "image2video",
-    "audio2text",
-    "omni",
-    "reranker",
-    "classification",
-    "reward",
-    "forecast",
-];
+/// A closed set of names on the wire, as an enum: serde-renamed to the wire strings
+/// (listed in the OpenAPI schema and the TypeScript bindings), with `as_str`/`parse`
+/// for stored rows and validation messages, and an `Unknown` a console reads a newer
+/// gateway's value as. `Unknown` is never valid input: `parse` knows only the others.
+macro_rules! wire_names {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:tt,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)*
+            /// A value this build does not know (a newer gateway's); read, never accepted.
+            #[default]
+            #[serde(other, rename = "unknown")]
+            Unknown,
+        }
+
+        impl $name {
+            /// Every value a request may name, in the order forms offer them.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),*];
+
+            /// The wire (and stored) name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Unknown => "unknown",
+                }
+            }
+
+            /// The known value `name` names, if any.
+            pub fn parse(name: &str) -> Option<Self> {
+                Self::KNOWN.iter().copied().find(|v| v.as_str() == name)
+            }
+
+            /// The known names, comma-separated, for a message.
+            pub fn names() -> String {
+                Self::KNOWN.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_names! {
+    /// The inference server a workload runs on.
+    Backend {
+        Ollama = "ollama",
+        Vllm = "vllm",
+        VllmOmni = "vllm-omni",
+        Sglang = "sglang",
+        Llamacpp = "llamacpp",
+    }
+}
+
+wire_names! {
+    /// What a workload's model does, in InferenceKey's names.
+    TaskType {
+        Text2text = "text2text",
+        Embedding = "embedding",
+        Text2image = "text2image",
+        Text2video = "text2video",
+        Text2audio = "text2audio",
+        Image2image = "image2image",
+        Image2video = "image2video",
+        Audio2text = "audio2text",
+        Omni = "omni",
+        Reranker = "reranker",
+        Classification = "classification",
+        Reward = "reward",
+        Forecast = "forecast",
+    }
+}
+
 pub const EXECUTION_POLICIES: &[&str] = &["fixed", "scheduled", "autoscaling"];
 /// At most this many metrics endpoints per workload.
 pub const MAX_METRICS_URLS: usize = 8;
@@ -38,8 +101,8 @@ pub struct Workload {
     pub name: String,
     pub slug: String,
     pub model_name: String,
-    pub backend: String,
-    pub task_type: String,
+    pub backend: Backend,
+    pub task_type: TaskType,
     pub description: Option<String>,
     pub command: Option<String>,
     pub vllm_version: Option<String>,
@@ -178,8 +241,8 @@ pub struct WorkloadSpec {
     pub name: String,
     pub slug: String,
     pub model_name: String,
-    pub backend: String,
-    pub task_type: String,
+    pub backend: Backend,
+    pub task_type: TaskType,
     pub description: Option<String>,
     pub command: Option<String>,
     pub vllm_version: Option<String>,
@@ -208,6 +271,19 @@ fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String, 
             format!("{field} must be one of: {}.", allowed.join(", ")),
         )
     }
+}
+
+/// The known value `value` names, or a message listing the names.
+fn known<T>(
+    field: &'static str,
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+    names: fn() -> String,
+) -> Result<T, FieldError> {
+    parse(value).map_or_else(
+        || fail(field, format!("{field} must be one of: {}.", names())),
+        Ok,
+    )
 }
 
 /// A slug is a DNS label: lowercase letters, digits and `-`, 1–63 characters, not
@@ -280,6 +356,14 @@ pub fn validate_http_url(field: &'static str, raw: &str) -> Result<String, Field
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"));
+    // Two URLs typed without a line break (`…/metricshttp://…/dcgm/metrics`) read as
+    // one URL with a path; a second scheme inside is refused as such.
+    if rest.is_some_and(|rest| rest.contains("://")) {
+        return fail(
+            field,
+            format!("{field} holds two URLs run together (a second \"://\" inside); give each URL on its own line."),
+        );
+    }
     let ok = rest.is_some_and(|rest| {
         let host = rest.split('/').next().unwrap_or_default();
         !host.is_empty()
@@ -312,7 +396,7 @@ impl WorkloadSpec {
         let Some(backend) = request.backend.as_deref() else {
             return fail(
                 "backend",
-                format!("backend is required: one of {}.", BACKENDS.join(", ")),
+                format!("backend is required: one of {}.", Backend::names()),
             );
         };
         let base = WorkloadSpec {
@@ -324,11 +408,12 @@ impl WorkloadSpec {
                 .to_owned(),
             slug: validate_slug(slug)?,
             model_name: text("model_name", model, 256)?,
-            backend: one_of("backend", backend, BACKENDS)?,
-            task_type: one_of(
+            backend: known("backend", backend, Backend::parse, Backend::names)?,
+            task_type: known(
                 "task_type",
                 request.task_type.as_deref().unwrap_or("text2text"),
-                TASK_TYPES,
+                TaskType::parse,
+                TaskType::names,
             )?,
             ..Default::default()
         };
@@ -361,10 +446,10 @@ impl WorkloadSpec {
             next.model_name = text("model_name", &model, 256)?;
         }
         if let Some(backend) = patch.backend {
-            next.backend = one_of("backend", &backend, BACKENDS)?;
+            next.backend = known("backend", &backend, Backend::parse, Backend::names)?;
         }
         if let Some(task_type) = patch.task_type {
-            next.task_type = one_of("task_type", &task_type, TASK_TYPES)?;
+            next.task_type = known("task_type", &task_type, TaskType::parse, TaskType::names)?;
         }
         if let Some(v) = patch.description {
             next.description = optional_text("description", v, 2000)?;
@@ -422,6 +507,34 @@ impl WorkloadSpec {
 mod tests {
     use super::*;
 
+    #[test]
+    fn backends_and_task_types_keep_their_wire_names_and_read_newer_ones_as_unknown() {
+        for backend in Backend::KNOWN {
+            assert_eq!(serde_json::to_value(backend).unwrap(), backend.as_str());
+            assert_eq!(Backend::parse(backend.as_str()), Some(*backend));
+        }
+        for task in TaskType::KNOWN {
+            assert_eq!(serde_json::to_value(task).unwrap(), task.as_str());
+        }
+        assert_eq!(
+            serde_json::to_value(Backend::VllmOmni).unwrap(),
+            "vllm-omni"
+        );
+        let newer: Backend = serde_json::from_str("\"tgi\"").unwrap();
+        assert_eq!(newer, Backend::Unknown);
+        let newer: TaskType = serde_json::from_str("\"text2music\"").unwrap();
+        assert_eq!(newer, TaskType::Unknown);
+        // What a console reads is never what a request may name.
+        let refused = WorkloadSpec::default()
+            .with_update(serde_json::from_value(serde_json::json!({"backend": "unknown"})).unwrap())
+            .unwrap_err();
+        assert_eq!(refused.field, "backend");
+        assert_eq!(
+            refused.message,
+            "backend must be one of: ollama, vllm, vllm-omni, sglang, llamacpp."
+        );
+    }
+
     fn request() -> WorkloadRequest {
         serde_json::from_value(serde_json::json!({
             "name": "Chat", "slug": "chat-a", "model_name": "llama-3-8b", "backend": "vllm"
@@ -432,7 +545,7 @@ mod tests {
     #[test]
     fn defaults_and_field_errors() {
         let spec = WorkloadSpec::from_create(request()).unwrap();
-        assert_eq!(spec.task_type, "text2text");
+        assert_eq!(spec.task_type, TaskType::Text2text);
         for (patch, field) in [
             (serde_json::json!({"slug": "Chat_A"}), "slug"),
             (serde_json::json!({"slug": "-a"}), "slug"),
@@ -456,6 +569,15 @@ mod tests {
                 "metrics_urls",
             ),
             (serde_json::json!({"model_name": " "}), "model_name"),
+            // issue #15: two URLs run together are not one URL with a long path.
+            (
+                serde_json::json!({"metrics_urls": ["http://a:8000/metricshttp://a:9400/dcgm/metrics"]}),
+                "metrics_urls",
+            ),
+            (
+                serde_json::json!({"upstream_url": "http://a:8000/v1https://b/v1"}),
+                "upstream_url",
+            ),
         ] {
             let patch: WorkloadRequest = serde_json::from_value(patch).unwrap();
             let error = spec.with_update(patch).unwrap_err();

@@ -68,18 +68,23 @@ async fn run() {
     let client = PlatformClient::new();
 
     let started = Instant::now();
-    gateway
-        .seed_keys(&created.project_id, KEYS, Utc::now())
+    keyward_bench_seed::seed_keys(&gateway, &created.project_id, KEYS, Utc::now())
         .await
         .unwrap();
     let key_ids: Vec<String> = (0..KEYS).map(|i| format!("key_seed{i:06}")).collect();
     let unused = client.create_key(&profile, "unused").await.unwrap().key.id;
     let keys_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let events = gateway
-        .seed_usage(&created.project_id, &key_ids, MODELS, DAYS, Utc::now())
-        .await
-        .unwrap();
+    let events = keyward_bench_seed::seed_usage(
+        &gateway,
+        &created.project_id,
+        &key_ids,
+        MODELS,
+        DAYS,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let seed_seconds = started.elapsed().as_secs_f64();
     let day_rows: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_day")
         .fetch_one(gateway.pool())

@@ -7,7 +7,8 @@
 
 use crate::profiles::PlatformKind;
 use crate::Error;
-use keyward_api::{ErrorCode, Secret};
+use crate::ErrorCode;
+use keyward_api::Secret;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -7,7 +7,8 @@
 //! failure becomes one stable code with a sentence saying what to do.
 
 use crate::Error;
-use keyward_api::{ErrorCode, Secret};
+use crate::ErrorCode;
+use keyward_api::Secret;
 
 /// Tokens longer than this are refused before the keychain sees them: no real
 /// control token is anywhere near, and some stores fail obscurely on large values.

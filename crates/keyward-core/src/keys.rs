@@ -22,7 +22,9 @@ pub enum Expiry {
     /// Edit only: leave the expiry as it is.
     Keep,
     Never,
-    /// At 00:00 UTC of this date (`YYYY-MM-DD`).
+    /// At this instant: an RFC 3339 date-time (the console sends the chosen day's
+    /// local midnight, as every time on screen is local), or `YYYY-MM-DD` for 00:00
+    /// UTC of that day.
     Date {
         date: String,
     },
@@ -64,7 +66,11 @@ impl KeyForm {
             Expiry::Keep => None,
             Expiry::Never => Some(None),
             Expiry::Date { date } => {
-                let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| {
+                let date = date.trim();
+                if let Ok(at) = DateTime::parse_from_rfc3339(date) {
+                    return Ok(Some(Some(at.with_timezone(&Utc).to_rfc3339())));
+                }
+                let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
                     Error::field(
                         "expires_at",
                         "The expiry date must be a date like 2027-01-31.",
@@ -332,6 +338,23 @@ mod tests {
             let error = bad.to_create(now).unwrap_err();
             assert_eq!(error.field.as_deref(), Some(field), "{error:?}");
         }
+        // A day's local midnight, as the console sends it, reaches the gateway as that instant.
+        let mut local = form();
+        local.expiry = Expiry::Date {
+            date: "2031-01-31T00:00:00+05:30".into(),
+        };
+        assert_eq!(
+            local.to_create(now).unwrap().expires_at.as_deref(),
+            Some("2031-01-30T18:30:00+00:00")
+        );
+        let mut past = form();
+        past.expiry = Expiry::Date {
+            date: "2001-01-31T00:00:00+01:00".into(),
+        };
+        assert_eq!(
+            past.to_create(now).unwrap_err().field.as_deref(),
+            Some("expires_at")
+        );
         let mut relative = form();
         relative.expiry = Expiry::InDays { days: 30 };
         let at = relative.to_create(now).unwrap().expires_at.unwrap();
@@ -369,6 +392,33 @@ mod tests {
                 .as_deref(),
             Some("rpm")
         );
+    }
+
+    /// Issue #15: a key whose stored scopes could not be read is reported with them as
+    /// `[]` (enforced: nothing). The console sends an untouched one back as `[]`, which
+    /// must leave it out of the PATCH (kept closed) and still pass validation, so the
+    /// key's other fields can be edited; the old form sent `null` (all models) instead.
+    #[test]
+    fn an_unreadable_scope_sent_back_as_empty_is_left_closed() {
+        let now = Utc::now();
+        let current: InferenceKey = serde_json::from_value(serde_json::json!({
+            "id": "key_1", "project_id": "prj", "name": "payments", "description": "",
+            "masked": "kw_live_ab…cd", "status": "active", "rpm": 60, "tpm": null,
+            "token_limit": null, "token_limit_period": null, "allowed_models": [],
+            "workloads": [], "labels": {}, "expires_at": null,
+            "created_at": now, "updated_at": now, "revoked_at": null, "archived_at": null,
+            "last_used_at": null, "request_count": 0, "input_tokens": 0, "output_tokens": 0,
+            "unreadable_scopes": ["allowed_models", "workloads"]
+        }))
+        .unwrap();
+        let mut renamed = form();
+        renamed.name = "renamed".into();
+        renamed.expiry = Expiry::Keep;
+        renamed.allowed_models = Some(Vec::new());
+        renamed.workloads = WorkloadScope::Only(Vec::new());
+        let patch =
+            serde_json::to_value(renamed.to_update(&current, now).unwrap().unwrap()).unwrap();
+        assert_eq!(patch, serde_json::json!({"name": "renamed"}));
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! tested against a real gateway over HTTP without a window, and reused by a CLI.
 
 pub mod charts;
-pub mod client;
 pub mod console;
 pub mod error;
 pub mod import;
+pub mod key_draft;
 pub mod keychain;
 pub mod keys;
+pub mod platform;
 pub mod prices;
 pub mod profile;
 pub mod profiles;
@@ -19,8 +20,9 @@ pub mod workload_charts;
 pub mod workload_watch;
 pub mod workloads;
 
-pub use client::PlatformClient;
 pub use console::Console;
-pub use error::Error;
+pub use error::{Error, ErrorCode};
+pub use platform::keyward::PlatformClient;
+pub use platform::{Capabilities, Platform, PlatformKind};
 pub use profile::Profile;
 pub use reveal::{Reveal, RevealVault};

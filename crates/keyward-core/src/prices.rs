@@ -9,6 +9,7 @@
 //! instead of counting it as free.
 
 use crate::error::Error;
+use crate::workloads::FieldProblem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
@@ -49,15 +50,30 @@ impl Price {
     }
 }
 
+/// The price form's words for a price field, so an error under the field reads as the
+/// screen does ("The input price …"), not as the API's `input_per_million`.
+fn price_words(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "input_per_million" => ("input ", "The input price"),
+        "output_per_million" => ("output ", "The output price"),
+        _ => ("", "The price"),
+    }
+}
+
 /// Parses a non-negative decimal with at most 6 fractional digits into micros.
 pub fn parse_micros(field: &str, text: &str) -> Result<i64, Error> {
     let text = text.trim();
+    let (tokens, label) = price_words(field);
+    if text.is_empty() {
+        return Err(Error::field(
+            field,
+            format!("Enter the price per 1M {tokens}tokens, e.g. 2.50."),
+        ));
+    }
     let invalid = || {
         Error::field(
             field,
-            format!(
-                "{field} must be a price such as 2.50 (digits, at most 6 decimals, not negative)."
-            ),
+            format!("{label} must be digits with at most 6 decimals, not negative (e.g. 2.50)."),
         )
     };
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
@@ -80,7 +96,7 @@ pub fn parse_micros(field: &str, text: &str) -> Result<i64, Error> {
     if micros > MAX_PRICE_PER_MILLION * MICROS {
         return Err(Error::field(
             field,
-            format!("{field} is over {MAX_PRICE_PER_MILLION} per million tokens; check the decimal point."),
+            format!("{label} is over 1,000,000 per million tokens; check the decimal point."),
         ));
     }
     Ok(micros)
@@ -98,35 +114,73 @@ pub fn format_micros(micros: i64) -> String {
     format!("{sign}{whole}.{fraction}")
 }
 
-fn validate(price: &ModelPrice) -> Result<(String, Price), Error> {
-    let model = price.model.trim();
-    if model.is_empty()
-        || model.chars().count() > MAX_MODEL_CHARS
-        || model.chars().any(char::is_control)
-    {
+/// The model name as requests send it: 1–200 characters, no control characters.
+fn check_model(text: &str) -> Result<String, Error> {
+    let model = text.trim();
+    if model.is_empty() {
         return Err(Error::field(
             "model",
-            format!("model must be 1–{MAX_MODEL_CHARS} characters without control characters."),
+            "Enter the model name as requests send it.",
         ));
     }
-    let currency = price.currency.trim().to_ascii_uppercase();
+    if model.chars().count() > MAX_MODEL_CHARS {
+        return Err(Error::field(
+            "model",
+            format!("A model name has at most {MAX_MODEL_CHARS} characters."),
+        ));
+    }
+    if model.chars().any(char::is_control) {
+        return Err(Error::field(
+            "model",
+            "A model name must not contain control characters.",
+        ));
+    }
+    Ok(model.to_owned())
+}
+
+/// An ISO 4217 code, upper-cased: "usd" is taken as "USD".
+fn check_currency(text: &str) -> Result<String, Error> {
+    let currency = text.trim().to_ascii_uppercase();
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::field(
             "currency",
-            "currency must be a three-letter ISO 4217 code such as USD or EUR.",
+            "Use a three-letter currency code such as USD or EUR.",
         ));
     }
+    Ok(currency)
+}
+
+fn validate(price: &ModelPrice) -> Result<(String, Price), Error> {
     Ok((
-        model.to_owned(),
+        check_model(&price.model)?,
         Price {
             input_micros_per_million: parse_micros("input_per_million", &price.input_per_million)?,
             output_micros_per_million: parse_micros(
                 "output_per_million",
                 &price.output_per_million,
             )?,
-            currency,
+            currency: check_currency(&price.currency)?,
         },
     ))
+}
+
+/// Every bad field of the price form at once, by the same rules [`PriceTable::set`]
+/// applies: each rule lives here once, and the dialog asks over IPC instead of copying
+/// them into TypeScript (issue #16).
+pub fn problems(price: &ModelPrice) -> Vec<FieldProblem> {
+    [
+        check_model(&price.model).err(),
+        parse_micros("input_per_million", &price.input_per_million).err(),
+        parse_micros("output_per_million", &price.output_per_million).err(),
+        check_currency(&price.currency).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|error| FieldProblem {
+        field: error.field.unwrap_or_default(),
+        message: error.message,
+    })
+    .collect()
 }
 
 /// The console's price table.
@@ -233,7 +287,7 @@ impl PriceTable {
 fn database(error: sqlx::Error) -> Error {
     tracing::error!(%error, "price table");
     Error::new(
-        keyward_api::ErrorCode::Internal,
+        crate::ErrorCode::Internal,
         "The console's database could not be read or written; see the log for details.",
     )
 }
@@ -269,7 +323,7 @@ mod tests {
         assert_eq!(price.cost_micros(1_000_000, 500_000), 7_500_000);
         // 3 input tokens at 2.50/1M = 7.5 micros → 8 (half up)
         assert_eq!(price.cost_micros(3, 0), 8);
-        assert_eq!(price.cost_micros(i64::MAX / 4, 0) > 0, true);
+        assert!(price.cost_micros(i64::MAX / 4, 0) > 0);
     }
 
     #[test]
@@ -314,6 +368,80 @@ mod tests {
         ];
         for (price, field) in cases {
             assert_eq!(validate(&price).unwrap_err().field.as_deref(), Some(field));
+        }
+    }
+
+    /// The form's check names every bad field at once, in the screen's words, one test
+    /// per field's rule (issue #16: these lived in TypeScript as well).
+    #[test]
+    fn the_form_check_names_every_bad_field_in_screen_words() {
+        let good = ModelPrice {
+            model: "llama".into(),
+            input_per_million: "2.50".into(),
+            output_per_million: ".5".into(),
+            currency: "eur".into(),
+            updated_at: None,
+        };
+        assert!(problems(&good).is_empty());
+        let all_bad = ModelPrice {
+            model: " ".into(),
+            input_per_million: "".into(),
+            output_per_million: "2000000".into(),
+            currency: "dollars".into(),
+            updated_at: None,
+        };
+        let found: Vec<(String, String)> = problems(&all_bad)
+            .into_iter()
+            .map(|p| (p.field, p.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("model", "Enter the model name as requests send it."),
+                ("input_per_million", "Enter the price per 1M input tokens, e.g. 2.50."),
+                (
+                    "output_per_million",
+                    "The output price is over 1,000,000 per million tokens; check the decimal point."
+                ),
+                ("currency", "Use a three-letter currency code such as USD or EUR."),
+            ]
+            .map(|(f, m)| (f.to_owned(), m.to_owned()))
+        );
+    }
+
+    #[test]
+    fn model_names_are_bounded_and_printable() {
+        assert_eq!(check_model(" llama ").unwrap(), "llama");
+        assert_eq!(check_model(&"m".repeat(200)).unwrap().len(), 200);
+        let long = check_model(&"m".repeat(201)).unwrap_err();
+        assert_eq!(long.message, "A model name has at most 200 characters.");
+        assert!(check_model("a\u{7}b")
+            .unwrap_err()
+            .message
+            .contains("control"));
+    }
+
+    #[test]
+    fn prices_say_which_price_is_wrong() {
+        let error = parse_micros("input_per_million", "1,5").unwrap_err();
+        assert_eq!(
+            error.message,
+            "The input price must be digits with at most 6 decimals, not negative (e.g. 2.50)."
+        );
+        assert_eq!(
+            parse_micros("output_per_million", "1000000").unwrap(),
+            1_000_000_000_000
+        );
+    }
+
+    #[test]
+    fn currencies_are_three_letters() {
+        assert_eq!(check_currency(" usd ").unwrap(), "USD");
+        for bad in ["US", "USDT", "U$D", ""] {
+            assert_eq!(
+                check_currency(bad).unwrap_err().field.as_deref(),
+                Some("currency")
+            );
         }
     }
 }

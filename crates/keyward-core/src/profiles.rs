@@ -9,43 +9,17 @@
 use crate::keychain::{Keychain, MAX_TOKEN_BYTES};
 use crate::profile::Profile;
 use crate::Error;
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
-use keyward_api::{ErrorCode, Secret};
-use serde::{Deserialize, Serialize};
+use keyward_api::Secret;
+use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
 use std::path::Path;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Which platform a profile talks to. Only keyward-gateway has a client so far; the
-/// other kinds can be stored (e.g. from an import) and get their adapters later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum PlatformKind {
-    Keyward,
-    Inferencekey,
-    Podstack,
-}
-
-impl PlatformKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Keyward => "keyward",
-            Self::Inferencekey => "inferencekey",
-            Self::Podstack => "podstack",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "inferencekey" => Self::Inferencekey,
-            "podstack" => Self::Podstack,
-            _ => Self::Keyward,
-        }
-    }
-}
+pub use crate::platform::PlatformKind;
 
 /// A profile as the user enters it. `token` is required on create; on update `None`
 /// keeps the stored token (the UI can replace it, never read it).
@@ -91,7 +65,7 @@ impl From<Row> for StoredProfile {
     fn from(row: Row) -> Self {
         StoredProfile {
             kind: PlatformKind::parse(&row.kind),
-            builtin: row.id == crate::console::LOCAL_PROFILE_ID,
+            builtin: row.id == crate::profile::LOCAL_PROFILE_ID,
             id: row.id,
             name: row.name,
             base_url: row.base_url,
@@ -106,11 +80,16 @@ impl From<Row> for StoredProfile {
 const COLUMNS: &str = "id, name, kind, base_url, project_id, notes, created_at, updated_at";
 
 /// Checks every field, naming the first bad one; returns the normalised input.
-pub fn validate(mut input: ProfileInput, token_required: bool) -> Result<ProfileInput, Error> {
-    input.name = keyward_api::validate_name(Some(&input.name))
-        .map_err(|e| Error::field("name", e.message))?
-        .to_owned();
-    let url = input.base_url.trim().trim_end_matches('/').to_owned();
+/// The profile name: the key-name rule (1–128 characters, no control characters).
+fn check_name(name: &str) -> Result<String, Error> {
+    keyward_api::validate_name(Some(name))
+        .map(str::to_owned)
+        .map_err(|e| Error::field("name", e.message))
+}
+
+/// An http(s) URL with a host and no credentials, query or fragment; no trailing '/'.
+fn check_base_url(base_url: &str) -> Result<String, Error> {
+    let url = base_url.trim().trim_end_matches('/').to_owned();
     match reqwest::Url::parse(&url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
             if parsed.query().is_some()
@@ -119,51 +98,87 @@ pub fn validate(mut input: ProfileInput, token_required: bool) -> Result<Profile
             {
                 return Err(Error::field(
                     "base_url",
-                    "base_url must not carry credentials, a query or a fragment.",
+                    "The base URL must not carry credentials, a query or a fragment.",
                 ));
             }
+            Ok(url)
         }
-        _ => {
-            return Err(Error::field(
-                "base_url",
-                "base_url must be an http:// or https:// URL, e.g. https://gateway.example.com.",
-            ))
-        }
+        _ => Err(Error::field(
+            "base_url",
+            "The base URL must be an http:// or https:// URL, e.g. https://gateway.example.com.",
+        )),
     }
-    input.base_url = url;
-    input.project_id = input.project_id.trim().to_owned();
-    if input.project_id.is_empty()
-        || input.project_id.len() > 128
-        || input.project_id.chars().any(|c| c.is_control() || c == '/')
+}
+
+/// Up to 128 characters, no '/' or control characters; empty only where `optional`.
+fn check_project(project_id: &str, optional: bool) -> Result<String, Error> {
+    let project_id = project_id.trim();
+    if (project_id.is_empty() && !optional)
+        || project_id.len() > 128
+        || project_id.chars().any(|c| c.is_control() || c == '/')
     {
         return Err(Error::field(
             "project_id",
-            "project_id is required: up to 128 characters, no '/'.",
+            "The project ID is required: up to 128 characters, no '/'.",
         ));
     }
-    if input.notes.chars().count() > 2000 {
+    Ok(project_id.to_owned())
+}
+
+fn check_notes(notes: &str) -> Result<(), Error> {
+    if notes.chars().count() > 2000 {
         return Err(Error::field(
             "notes",
-            "notes must be at most 2000 characters.",
+            "Notes must be at most 2000 characters.",
         ));
     }
-    match &input.token {
-        None if token_required => return Err(Error::field("token", "token is required.")),
+    Ok(())
+}
+
+/// Required on create (no stored token to fall back on); never blank; bounded.
+fn check_token(token: Option<&Secret>, required: bool) -> Result<Option<Secret>, Error> {
+    match token {
+        None if required => Err(Error::field("token", "The token is required.")),
+        None => Ok(None),
         Some(token) if token.expose().trim().is_empty() => {
-            return Err(Error::field("token", "token must not be blank."))
+            Err(Error::field("token", "The token must not be blank."))
         }
-        Some(token) if token.expose().len() > MAX_TOKEN_BYTES => {
-            return Err(Error::field(
-                "token",
-                format!("token must be at most {MAX_TOKEN_BYTES} bytes."),
-            ))
-        }
-        _ => {}
+        Some(token) if token.expose().len() > MAX_TOKEN_BYTES => Err(Error::field(
+            "token",
+            format!("The token must be at most {MAX_TOKEN_BYTES} bytes."),
+        )),
+        Some(token) => Ok(Some(Secret::new(token.expose().trim().to_owned()))),
     }
-    if let Some(token) = input.token.take() {
-        input.token = Some(Secret::new(token.expose().trim().to_owned()));
-    }
+}
+
+pub fn validate(mut input: ProfileInput, token_required: bool) -> Result<ProfileInput, Error> {
+    input.name = check_name(&input.name)?;
+    input.base_url = check_base_url(&input.base_url)?;
+    input.project_id = check_project(&input.project_id, false)?;
+    check_notes(&input.notes)?;
+    input.token = check_token(input.token.as_ref(), token_required)?;
     Ok(input)
+}
+
+/// Every bad field of a profile form at once, by the rules [`validate`] applies (they
+/// live here once; the dialogs ask over IPC instead of copying them). A Keyward
+/// profile's project may be empty: its token names it (`whoami`), which saving reads.
+pub fn problems(input: &ProfileInput, token_required: bool) -> Vec<crate::workloads::FieldProblem> {
+    let project_optional = input.kind == PlatformKind::Keyward;
+    [
+        check_name(&input.name).err(),
+        check_base_url(&input.base_url).err(),
+        check_project(&input.project_id, project_optional).err(),
+        check_notes(&input.notes).err(),
+        check_token(input.token.as_ref(), token_required).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|error| crate::workloads::FieldProblem {
+        field: error.field.unwrap_or_default(),
+        message: error.message,
+    })
+    .collect()
 }
 
 pub struct ProfileStore {
@@ -251,7 +266,7 @@ impl ProfileStore {
     pub async fn replace_token(&self, id: &str, token: &Secret) -> Result<(), Error> {
         self.get(id).await?;
         if token.expose().trim().is_empty() {
-            return Err(Error::field("token", "token must not be blank."));
+            return Err(Error::field("token", "The token must not be blank."));
         }
         self.keychain.store(id, token)
     }
@@ -428,6 +443,66 @@ mod tests {
     //! exercised by the integration tests).
     use super::*;
     use std::sync::Once;
+
+    fn form_input(kind: PlatformKind, project: &str, token: Option<&str>) -> ProfileInput {
+        ProfileInput {
+            name: "Team".into(),
+            kind,
+            base_url: "https://gw.example.com/".into(),
+            project_id: project.into(),
+            notes: String::new(),
+            token: token.map(|t| Secret::new(t.into())),
+        }
+    }
+
+    /// The form check names every bad field at once by the rules `validate` applies
+    /// (issue #16: they were copied into profiles/rules.ts).
+    #[test]
+    fn the_form_check_names_every_bad_field() {
+        assert!(problems(
+            &form_input(PlatformKind::Keyward, "", Some("kw_ctl_x")),
+            true
+        )
+        .is_empty());
+        let bad = ProfileInput {
+            name: " ".into(),
+            base_url: "ftp://x".into(),
+            notes: "n".repeat(2001),
+            ..form_input(PlatformKind::Podstack, "", Some("  "))
+        };
+        let found: Vec<String> = problems(&bad, true).into_iter().map(|p| p.field).collect();
+        assert_eq!(found, ["name", "base_url", "project_id", "notes", "token"]);
+        assert_eq!(
+            problems(&form_input(PlatformKind::Podstack, "a/b", None), false)[0].field,
+            "project_id"
+        );
+        assert_eq!(
+            problems(&form_input(PlatformKind::Keyward, "p", None), true)[0].message,
+            "The token is required."
+        );
+    }
+
+    #[test]
+    fn base_urls_are_http_without_credentials_query_or_fragment() {
+        assert_eq!(
+            check_base_url(" https://gw.example.com/ ").unwrap(),
+            "https://gw.example.com"
+        );
+        for bad in [
+            "gw.example.com",
+            "ftp://gw",
+            "https://u:p@gw",
+            "https://gw/?a=1",
+            "https://gw/#x",
+            "http://",
+        ] {
+            assert_eq!(
+                check_base_url(bad).unwrap_err().field.as_deref(),
+                Some("base_url"),
+                "{bad}"
+            );
+        }
+    }
 
     fn mock_store() {
         static INIT: Once = Once::new();

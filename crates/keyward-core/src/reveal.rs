@@ -7,7 +7,8 @@
 //! panel is ever open: opening a new one closes the previous.
 
 use crate::Error;
-use keyward_api::{ErrorCode, Secret};
+use crate::ErrorCode;
+use keyward_api::Secret;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Mutex;

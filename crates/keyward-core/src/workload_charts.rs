@@ -201,8 +201,8 @@ mod tests {
     fn point(at: DateTime<Utc>, kv: f64, p95: f64, gpus: &[(&str, f64)]) -> HealthPoint {
         HealthPoint {
             at,
-            liveness: "ok".into(),
-            status: "healthy".into(),
+            liveness: keyward_api::health::Liveness::Ok,
+            status: keyward_api::health::HealthStatus::Healthy,
             reason: "Serving normally.".into(),
             running: Some(2.0),
             waiting: Some(1.0),
@@ -240,7 +240,7 @@ mod tests {
             .with_timezone(&Utc);
         let health = WorkloadHealth {
             workload_id: "w".into(),
-            status: "healthy".into(),
+            status: keyward_api::health::HealthStatus::Healthy,
             reason: String::new(),
             checked_at: Some(now),
             series: vec![
@@ -310,7 +310,7 @@ mod tests {
         let now = Utc::now();
         let health = WorkloadHealth {
             workload_id: "w".into(),
-            status: "unknown".into(),
+            status: keyward_api::health::HealthStatus::Unknown,
             reason: String::new(),
             checked_at: None,
             series: vec![],

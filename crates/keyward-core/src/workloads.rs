@@ -1,28 +1,27 @@
-//! The Workloads workspace's logic: the create/edit form, the workload client calls
-//! (create, edit, delete, health, the project-wide summary, the readiness stream) and
-//! which keys may call a workload.
+//! The Workloads workspace's logic: the create/edit form, the readiness events and
+//! which keys may call a workload. The gateway's HTTP calls for workloads are in
+//! `platform/keyward/workloads.rs`.
 //!
 //! Like the key form, the dialog sends the workload's whole desired state and Rust
 //! validates it with the gateway's own rules (`keyward_api::workloads`), field by field,
 //! so every bad field is named under its input before any request; an edit becomes a
 //! PATCH of only the fields that differ from the workload as fetched. The readiness
-//! stream is read chunk by chunk (no extra reqwest feature) and parsed into typed phase
-//! events, because the UI only shows phases, never raw SSE.
+//! stream is split into events by `eventsource-stream` (a maintained SSE parser: a
+//! character split across two network chunks stays whole, line endings and comments
+//! follow the specification) and parsed into typed phase events, because the UI only
+//! shows phases, never raw SSE.
 
-use crate::client::{encode_segment, status_error, transport_error};
-use crate::{Error, PlatformClient, Profile};
+use crate::Error;
+use crate::ErrorCode;
 use chrono::{DateTime, Utc};
-use keyward_api::health::{HealthSummary, ReadinessFrame, WorkloadHealth};
-use keyward_api::scope::WorkloadScope;
-use keyward_api::workloads::{DeletedWorkload, Workload, WorkloadRequest, WorkloadSpec};
-use keyward_api::{ErrorCode, FieldError, KeyPage, KeyStatus};
-use reqwest::{header, Method};
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures_util::{Stream, StreamExt};
+use keyward_api::health::ReadinessFrame;
+pub use keyward_api::health::ReadinessPhase;
+use keyward_api::workloads::{Backend, TaskType, Workload, WorkloadRequest, WorkloadSpec};
+use keyward_api::FieldError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::time::Duration;
-
-/// A readiness stream is closed by the gateway after 15 minutes; wait a little longer.
-const READINESS_TIMEOUT: Duration = Duration::from_secs(960);
 
 /// The whole desired state of a workload, as the create and edit dialogs hold it.
 /// Blank text means "not set"; `config` and `execution_policy_config` are JSON text.
@@ -87,8 +86,8 @@ pub fn spec_of(w: &Workload) -> WorkloadSpec {
         name: w.name.clone(),
         slug: w.slug.clone(),
         model_name: w.model_name.clone(),
-        backend: w.backend.clone(),
-        task_type: w.task_type.clone(),
+        backend: w.backend,
+        task_type: w.task_type,
         description: w.description.clone(),
         command: w.command.clone(),
         vllm_version: w.vllm_version.clone(),
@@ -114,8 +113,8 @@ impl WorkloadForm {
             name: w.name.clone(),
             slug: w.slug.clone(),
             model_name: w.model_name.clone(),
-            backend: w.backend.clone(),
-            task_type: w.task_type.clone(),
+            backend: w.backend.as_str().to_owned(),
+            task_type: w.task_type.as_str().to_owned(),
             description: w.description.clone().unwrap_or_default(),
             command: w.command.clone().unwrap_or_default(),
             vllm_version: w.vllm_version.clone().unwrap_or_default(),
@@ -177,8 +176,8 @@ impl WorkloadForm {
             name: "n".into(),
             slug: "s".into(),
             model_name: "m".into(),
-            backend: "vllm".into(),
-            task_type: "text2text".into(),
+            backend: Backend::Vllm,
+            task_type: TaskType::Text2text,
             ..Default::default()
         };
         let mut problems = Vec::new();
@@ -190,10 +189,7 @@ impl WorkloadForm {
         ] {
             if value.is_none() {
                 let message = match field {
-                    "backend" => format!(
-                        "backend is required: one of {}.",
-                        keyward_api::workloads::BACKENDS.join(", ")
-                    ),
+                    "backend" => format!("backend is required: one of {}.", Backend::names()),
                     _ => format!("{field} is required."),
                 };
                 problems.push(FieldProblem {
@@ -305,8 +301,6 @@ impl WorkloadForm {
             name,
             slug,
             model_name,
-            backend,
-            task_type,
             description,
             command,
             vllm_version,
@@ -318,6 +312,12 @@ impl WorkloadForm {
             upstream_url,
             metrics_urls,
         );
+        if want.backend != have.backend {
+            patch.backend = Some(want.backend.as_str().to_owned());
+        }
+        if want.task_type != have.task_type {
+            patch.task_type = Some(want.task_type.as_str().to_owned());
+        }
         let empty = serde_json::to_value(&patch).is_ok_and(|v| v == serde_json::json!({}));
         Ok((!empty).then_some(patch))
     }
@@ -336,8 +336,14 @@ impl Default for WorkloadChoices {
     fn default() -> Self {
         let owned = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
         Self {
-            backends: owned(keyward_api::workloads::BACKENDS),
-            task_types: owned(keyward_api::workloads::TASK_TYPES),
+            backends: Backend::KNOWN
+                .iter()
+                .map(|b| b.as_str().to_owned())
+                .collect(),
+            task_types: TaskType::KNOWN
+                .iter()
+                .map(|t| t.as_str().to_owned())
+                .collect(),
             execution_policies: owned(keyward_api::workloads::EXECUTION_POLICIES),
         }
     }
@@ -380,40 +386,29 @@ pub fn validate_slug(slug: &str) -> Result<(), Error> {
         .map_err(|e| Error::field(e.field, e.message))
 }
 
-/// A key that may call a workload, for the workload page and the delete warning.
+/// An active key that may call a workload, for the workload page and the delete warning.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct KeyRef {
     pub id: String,
     pub name: String,
-    pub status: KeyStatus,
     /// The key may call every workload of the project (`*`), not this one by name.
     pub project_wide: bool,
 }
 
-/// The keys of `page` that may call `slug`: named ones first, then project-wide ones.
-/// Deleting the workload takes it out of the named ones' scopes.
-pub fn keys_calling(page: &KeyPage, slug: &str) -> Vec<KeyRef> {
-    let mut keys: Vec<KeyRef> = page
-        .keys
-        .iter()
-        .filter_map(|k| {
-            let project_wide = match &k.workloads {
-                WorkloadScope::Project => true,
-                WorkloadScope::Only(slugs) if slugs.iter().any(|s| s == slug) => false,
-                WorkloadScope::Only(_) => return None,
-            };
-            Some(KeyRef {
-                id: k.id.clone(),
-                name: k.name.clone(),
-                status: k.status,
-                project_wide,
-            })
-        })
-        .collect();
-    keys.sort_by_key(|k| k.project_wide);
-    keys
+/// Every active key that may call a workload: named ones first (deleting the workload
+/// takes it out of their scopes), then project-wide ones, each group by name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct WorkloadKeys {
+    pub keys: Vec<KeyRef>,
+    /// What the gateway counted over all pages (equal to `keys.len()` unless keys were
+    /// created or revoked while the pages were read).
+    pub total: u32,
 }
+
+/// The largest page the gateway serves.
+pub(crate) const KEY_PAGE: i64 = 200;
 
 /// What a workload served over a period, from the project usage report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -423,18 +418,6 @@ pub struct WorkloadUsage {
     pub errors: f64,
     pub input_tokens: f64,
     pub output_tokens: f64,
-}
-
-/// A readiness phase, in the order a workload passes through them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum ReadinessPhase {
-    Scheduling,
-    Provisioning,
-    Bootstrapping,
-    Ready,
-    Error,
 }
 
 /// One phase change of a workload on its way to ready.
@@ -457,12 +440,9 @@ impl ReadinessEvent {
                 format!("The readiness stream sent an event Keyward does not understand ({e})."),
             )
         })?;
-        let phase = match frame.phase.as_str() {
-            "scheduling" => ReadinessPhase::Scheduling,
-            "provisioning" => ReadinessPhase::Provisioning,
-            "bootstrapping" => ReadinessPhase::Bootstrapping,
-            "ready" => ReadinessPhase::Ready,
-            _ => ReadinessPhase::Error,
+        let phase = match frame.phase {
+            ReadinessPhase::Unknown => ReadinessPhase::Error,
+            known => known,
         };
         Ok(Self {
             phase,
@@ -476,186 +456,59 @@ impl ReadinessEvent {
     }
 }
 
-/// Splits a server-sent-events byte stream into the `data` of each event.
-#[derive(Default)]
-pub struct SseDecoder {
-    pending: String,
-}
-
-impl SseDecoder {
-    /// Feeds one chunk; returns the data of every event it completed.
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<String> {
-        self.pending
-            .push_str(&String::from_utf8_lossy(chunk).replace("\r\n", "\n"));
-        let mut events = Vec::new();
-        while let Some(end) = self.pending.find("\n\n") {
-            let block: String = self.pending.drain(..end + 2).collect();
-            let data: Vec<&str> = block
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                .collect();
-            if !data.is_empty() {
-                events.push(data.join("\n"));
+/// Reads a readiness stream (SSE bytes) until `ready` or `error`, handing each phase
+/// change to `on_event`; returns the last event. A transport failure becomes `transport`'s
+/// error; a stream that ends (or breaks) before a final phase says so, naming the last
+/// phase seen.
+pub(crate) async fn follow_events<S, B, E>(
+    bytes: S,
+    mut on_event: impl FnMut(&ReadinessEvent),
+    transport: impl Fn(E) -> Error,
+) -> Result<ReadinessEvent, Error>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut events = bytes.eventsource();
+    let mut last: Option<ReadinessEvent> = None;
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(event) => event,
+            Err(EventStreamError::Transport(e)) => return Err(transport(e)),
+            Err(EventStreamError::Utf8(e)) => {
+                return Err(Error::new(
+                    ErrorCode::Upstream,
+                    format!("The readiness stream is not valid UTF-8 ({e})."),
+                ))
             }
-        }
-        events
-    }
-}
-
-impl PlatformClient {
-    pub async fn get_workload(
-        &self,
-        profile: &Profile,
-        workload_id: &str,
-    ) -> Result<Workload, Error> {
-        let path = format!("/api/workloads/{}", encode_segment(workload_id));
-        self.send(profile, self.control(profile, Method::GET, &path))
-            .await
-    }
-
-    pub async fn create_workload(
-        &self,
-        profile: &Profile,
-        request: &WorkloadRequest,
-    ) -> Result<Workload, Error> {
-        let path = format!("/api/projects/{}/workloads", profile.project_id);
-        let request = self.control(profile, Method::POST, &path).json(request);
-        self.send(profile, request).await
-    }
-
-    pub async fn update_workload(
-        &self,
-        profile: &Profile,
-        workload_id: &str,
-        patch: &WorkloadRequest,
-    ) -> Result<Workload, Error> {
-        let path = format!("/api/workloads/{}", encode_segment(workload_id));
-        let request = self.control(profile, Method::PATCH, &path).json(patch);
-        self.send(profile, request).await
-    }
-
-    /// Deletes a workload; the answer names the keys that lost it from their scope.
-    pub async fn delete_workload(
-        &self,
-        profile: &Profile,
-        workload_id: &str,
-    ) -> Result<DeletedWorkload, Error> {
-        let path = format!("/api/workloads/{}", encode_segment(workload_id));
-        self.send(profile, self.control(profile, Method::DELETE, &path))
-            .await
-    }
-
-    /// A workload's status and its probes between `from` and `to`.
-    pub async fn workload_health(
-        &self,
-        profile: &Profile,
-        workload_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<WorkloadHealth, Error> {
-        let path = format!("/api/workloads/{}/health", encode_segment(workload_id));
-        let request = self.control(profile, Method::GET, &path).query(&[
-            (
-                "from",
-                from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            ),
-            ("to", to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ]);
-        self.send(profile, request).await
-    }
-
-    /// Requests and tokens the workload `slug` served between `from` and `to` (hours).
-    pub async fn workload_usage(
-        &self,
-        profile: &Profile,
-        slug: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<WorkloadUsage, Error> {
-        let query = keyward_api::usage::UsageQuery {
-            start: from,
-            end: to,
-            bucket: keyward_api::usage::UsageBucket::None,
-            group_by: Vec::new(),
-            key_ids: Vec::new(),
-            models: Vec::new(),
-            workloads: vec![slug.to_owned()],
+            Err(EventStreamError::Parser(e)) => {
+                return Err(Error::new(
+                    ErrorCode::Upstream,
+                    format!("The readiness stream is not valid server-sent events ({e})."),
+                ))
+            }
         };
-        let path = format!("/v1/projects/{}/usage", profile.project_id);
-        let request = self
-            .control(profile, Method::GET, &path)
-            .query(&query.to_params());
-        let report: keyward_api::usage::UsageReport = self.send(profile, request).await?;
-        Ok(report
-            .rows
-            .iter()
-            .fold(WorkloadUsage::default(), |sum, row| WorkloadUsage {
-                requests: sum.requests + row.requests as f64,
-                errors: sum.errors + row.errors as f64,
-                input_tokens: sum.input_tokens + row.input_tokens as f64,
-                output_tokens: sum.output_tokens + row.output_tokens as f64,
-            }))
-    }
-
-    /// Every workload's status and last probe: the cheap call to poll.
-    pub async fn health_summary(&self, profile: &Profile) -> Result<HealthSummary, Error> {
-        let path = format!("/api/projects/{}/workloads/health", profile.project_id);
-        self.send(profile, self.control(profile, Method::GET, &path))
-            .await
-    }
-
-    /// Follows a workload's readiness events until `ready` or `error`, handing each
-    /// phase change to `on_event`; returns the last event.
-    pub async fn follow_readiness(
-        &self,
-        profile: &Profile,
-        slug: &str,
-        mut on_event: impl FnMut(&ReadinessEvent),
-    ) -> Result<ReadinessEvent, Error> {
-        let path = format!(
-            "/api/projects/{}/workloads/{}/readiness-events",
-            profile.project_id,
-            encode_segment(slug)
-        );
-        let mut response = self
-            .control(profile, Method::GET, &path)
-            .header(header::ACCEPT, "text/event-stream")
-            .timeout(READINESS_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| transport_error(profile, &e))?;
-        if !response.status().is_success() {
-            return Err(status_error(profile, response).await);
+        if event.data.is_empty() {
+            continue;
         }
-        let mut decoder = SseDecoder::default();
-        let mut last = None;
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(profile, &e))?
-        {
-            for data in decoder.push(&chunk) {
-                let event = ReadinessEvent::parse(&data)?;
-                on_event(&event);
-                let done = event.is_final();
-                last = Some(event);
-                if done {
-                    return Ok(last.expect("just set"));
-                }
-            }
+        let event = ReadinessEvent::parse(&event.data)?;
+        on_event(&event);
+        let done = event.is_final();
+        last = Some(event);
+        if done {
+            return Ok(last.expect("just set"));
         }
-        Err(Error::new(
-            ErrorCode::Unavailable,
-            match last {
-                Some(e) => format!(
-                    "The readiness stream ended before the workload was ready (last: {}); open it again to keep following.",
-                    e.message
-                ),
-                None => "The readiness stream ended before the first event; open it again.".into(),
-            },
-        ))
     }
+    Err(Error::new(
+        ErrorCode::Unavailable,
+        match last {
+            Some(e) => format!(
+                "The readiness stream ended before the workload was ready (last: {}); open it again to keep following.",
+                e.message
+            ),
+            None => "The readiness stream ended before the first event; open it again.".into(),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -737,6 +590,16 @@ mod tests {
         assert_eq!(json.problems()[0].field, "config");
         let err = bad.to_create().unwrap_err();
         assert_eq!(err.field.as_deref(), Some("name"));
+        // issue #15: two metrics URLs typed without a line break are one bad entry,
+        // by keyward-api's rule (the gateway's), not a URL with a long path.
+        let run_together = WorkloadForm {
+            metrics_urls: vec!["http://10.0.0.5:8000/metricshttp://10.0.0.5:9400/metrics".into()],
+            ..form()
+        };
+        let problems = run_together.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "metrics_urls");
+        assert!(problems[0].message.contains("run together"), "{problems:?}");
     }
 
     #[test]
@@ -760,25 +623,57 @@ mod tests {
         );
     }
 
-    #[test]
-    fn sse_frames_become_typed_phase_events() {
-        let mut decoder = SseDecoder::default();
-        assert!(decoder
-            .push(b": keep-alive\n\ndata: {\"phase\":\"provisioning\",")
-            .is_empty());
-        let data = decoder.push(
-            b"\"message\":\"waiting\",\"elapsed_ms\":12,\"step\":null}\r\n\r\ndata: {\"phase\":\"ready\",\"message\":\"ok\",\"elapsed_ms\":900,\"step\":null}\n\n",
-        );
-        let events: Vec<ReadinessEvent> = data
-            .iter()
-            .map(|d| ReadinessEvent::parse(d).unwrap())
-            .collect();
-        assert_eq!(events[0].phase, ReadinessPhase::Provisioning);
-        assert_eq!(events[0].elapsed_ms, 12.0);
-        assert!(events[1].is_final());
+    /// Feeds `chunks` as a byte stream, as the network would split it.
+    async fn follow(chunks: Vec<Vec<u8>>) -> (Vec<ReadinessEvent>, Result<ReadinessEvent, Error>) {
+        let stream =
+            futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::convert::Infallible>));
+        let mut seen = Vec::new();
+        let last = follow_events(stream, |e| seen.push(e.clone()), |e| match e {}).await;
+        (seen, last)
+    }
+
+    #[tokio::test]
+    async fn sse_frames_become_typed_phase_events() {
+        let (seen, last) = follow(vec![
+            b": keep-alive\n\ndata: {\"phase\":\"provisioning\",".to_vec(),
+            b"\"message\":\"waiting\",\"elapsed_ms\":12,\"step\":null}\r\n\r\ndata: {\"phase\":\"ready\",\"message\":\"ok\",\"elapsed_ms\":900,\"step\":null}\n\n".to_vec(),
+        ])
+        .await;
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].phase, ReadinessPhase::Provisioning);
+        assert_eq!(seen[0].elapsed_ms, 12.0);
+        assert!(last.unwrap().is_final());
         let odd = ReadinessEvent::parse(
             r#"{"phase":"warming","message":"?","elapsed_ms":1,"step":null}"#,
         );
         assert_eq!(odd.unwrap().phase, ReadinessPhase::Error);
+    }
+
+    /// Issue 15: a character split across two chunks was decoded chunk by chunk with
+    /// `from_utf8_lossy` and became U+FFFD. Every split point of every multi-byte
+    /// character must give the message back whole.
+    #[tokio::test]
+    async fn a_character_split_across_chunks_stays_whole() {
+        let message = "Modell lädt — 模型加载中 🚀";
+        let frame = format!(
+            "data: {{\"phase\":\"ready\",\"message\":\"{message}\",\"elapsed_ms\":5,\"step\":null}}\n\n"
+        );
+        let bytes = frame.as_bytes();
+        for cut in 1..bytes.len() {
+            let (seen, last) = follow(vec![bytes[..cut].to_vec(), bytes[cut..].to_vec()]).await;
+            assert_eq!(seen.len(), 1, "cut at {cut}");
+            assert_eq!(last.unwrap().message, message, "cut at {cut}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_ends_early_names_the_last_phase() {
+        let (_, last) = follow(vec![
+            b"data: {\"phase\":\"scheduling\",\"message\":\"queued\",\"elapsed_ms\":1,\"step\":null}\n\n".to_vec(),
+        ])
+        .await;
+        let error = last.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Unavailable);
+        assert!(error.message.contains("last: queued"), "{}", error.message);
     }
 }

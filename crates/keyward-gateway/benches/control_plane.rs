@@ -7,7 +7,7 @@
 //! * identifying a secret among 100,000 keys (target ≤ 1 ms), as the store lookup and
 //!   over HTTP.
 //!
-//! Run: `cargo bench -p keyward-gateway --features bench-seed --bench control_plane`
+//! Run: `cargo bench -p keyward-gateway --bench control_plane`
 
 use keyward_api::token;
 use keyward_gateway::{DatabaseLocation, Gateway};
@@ -41,13 +41,13 @@ async fn main() {
 
     // Seed 100,000 keys in one transaction (the HTTP path would spend minutes in fsync).
     let seeding = Instant::now();
-    let probe: Vec<String> = gateway
-        .seed_keys(&project, KEYS, chrono::Utc::now())
-        .await
-        .unwrap()
-        .iter()
-        .map(|s| s.expose().to_owned())
-        .collect();
+    let probe: Vec<String> =
+        keyward_bench_seed::seed_keys(&gateway, &project, KEYS, chrono::Utc::now())
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.expose().to_owned())
+            .collect();
     eprintln!(
         "seeded {KEYS} keys in {:.1} s",
         seeding.elapsed().as_secs_f64()

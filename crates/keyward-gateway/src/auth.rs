@@ -11,7 +11,6 @@ use crate::extract::presented_token;
 use crate::{keys, projects, Gateway};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::Utc;
 use keyward_api::token::{self, TokenKind};
 use keyward_api::KeyStatus;
 use keyward_api::Role;
@@ -140,7 +139,7 @@ impl FromRequestParts<Gateway> for DataCaller {
             Err(why) => return Err(invalid(format!("Incorrect API key: {why}."))),
         }
         let hash = token::hash(presented);
-        let now = Utc::now();
+        let now = gateway.now();
         let found = gateway.key_cache().lookup(gateway.pool(), &hash).await?;
         let Some(found) = found.filter(|k| k.accepts(&hash, now)) else {
             return Err(invalid(

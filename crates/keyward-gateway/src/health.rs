@@ -9,12 +9,13 @@
 //! probe interval, not since the server started); per GPU from a DCGM exporter:
 //! utilisation, framebuffer used/free, temperature, power and XID errors.
 //!
-//! Status rules (thresholds in [`Thresholds`], defaults documented there):
+//! HealthStatus rules (thresholds in [`Thresholds`], defaults documented there):
 //! * `down`: `/health` timed out `down_after_timeouts` times in a row, answered 503
 //!   (engine dead), or the upstream cannot be reached;
-//! * `degraded`: KV cache at or above `kv_cache_degraded` for `kv_cache_for`, a GPU
-//!   reporting XID errors, a GPU at or above `gpu_temp_degraded_c`, or `/health`
-//!   timing out fewer than `down_after_timeouts` times in a row;
+//! * `degraded`: KV cache at or above `kv_cache_degraded` for `kv_cache_for`, a
+//!   request queue backed up for `queue_for` (below), a GPU reporting XID errors, a
+//!   GPU at or above `gpu_temp_degraded_c`, or `/health` timing out fewer than
+//!   `down_after_timeouts` times in a row;
 //! * `healthy`: `/health` 200 and none of the above; `unknown` before the first probe
 //!   or when no upstream is configured.
 
@@ -23,12 +24,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// When a workload counts as degraded or down. Defaults: 3 timeouts in a row → down;
-/// KV cache ≥ 95 % for 5 minutes → degraded; a GPU at ≥ 90 °C → degraded.
+/// KV cache ≥ 95 % for 5 minutes → degraded; more requests waiting than running for
+/// 2 minutes → degraded; a GPU at ≥ 90 °C → degraded.
 #[derive(Debug, Clone)]
 pub struct Thresholds {
     pub down_after_timeouts: u32,
     pub kv_cache_degraded: f64,
     pub kv_cache_for: Duration,
+    /// The queue is backed up when more than this many requests wait per request
+    /// running (vLLM's `num_requests_waiting` / `num_requests_running`; at least one
+    /// running is assumed, so a stalled engine with a queue counts too).
+    pub queue_degraded: f64,
+    /// How long the queue must stay backed up, at every probe, to degrade the workload:
+    /// a burst the server absorbs within this is no degradation.
+    pub queue_for: Duration,
     pub gpu_temp_degraded_c: f64,
 }
 
@@ -38,29 +47,31 @@ impl Default for Thresholds {
             down_after_timeouts: 3,
             kv_cache_degraded: 0.95,
             kv_cache_for: Duration::minutes(5),
+            queue_degraded: 1.0,
+            queue_for: Duration::minutes(2),
             gpu_temp_degraded_c: 90.0,
         }
     }
 }
 
-/// What `GET /health` said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Liveness {
-    Ok,
-    /// HTTP 503: vLLM's answer when the engine is dead (or still loading).
-    EngineDead,
-    /// Another non-200 status.
-    Failing,
-    Timeout,
-    Unreachable,
-    /// The TLS handshake failed: an untrusted, expired or mismatched certificate. Not
-    /// a wait-and-see state: someone has to trust the CA or fix the certificate.
-    TlsRefused,
-    NoUpstream,
+/// A window as a reason says it: "2 min", or "30 s" below a minute (tests use short ones).
+fn span(window: Duration) -> String {
+    if window.num_seconds() >= 60 && window.num_seconds() % 60 == 0 {
+        format!("{} min", window.num_minutes())
+    } else {
+        format!("{} s", window.num_seconds())
+    }
+}
+
+/// Whether `probe`'s queue is backed up: more than `ratio` waiting per running request.
+fn backed_up(probe: &Probe, ratio: f64) -> bool {
+    probe
+        .waiting
+        .is_some_and(|waiting| waiting > ratio * probe.running.unwrap_or(0.0).max(1.0))
 }
 
 pub use keyward_api::health::Gpu;
+pub use keyward_api::health::{HealthStatus, Liveness};
 
 /// Cumulative histogram buckets: upper bound → count.
 pub type Buckets = Vec<(f64, f64)>;
@@ -247,19 +258,10 @@ pub struct Probe {
     pub gpus: Vec<Gpu>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Healthy,
-    Degraded,
-    Down,
-    Unknown,
-}
-
 /// The status after `recent` probes (oldest first), with the reason in words.
-pub fn assess(recent: &[Probe], thresholds: &Thresholds) -> (Status, String) {
+pub fn assess(recent: &[Probe], thresholds: &Thresholds) -> (HealthStatus, String) {
     let Some(last) = recent.last() else {
-        return (Status::Unknown, "Not probed yet.".into());
+        return (HealthStatus::Unknown, "Not probed yet.".into());
     };
     let timeouts_in_a_row = recent
         .iter()
@@ -268,30 +270,31 @@ pub fn assess(recent: &[Probe], thresholds: &Thresholds) -> (Status, String) {
         .count() as u32;
     match last.liveness {
         Liveness::NoUpstream => {
-            return (Status::Unknown, "No upstream server is configured.".into())
+            return (HealthStatus::Unknown, "No upstream server is configured.".into())
         }
         Liveness::Unreachable => {
             return (
-                Status::Down,
+                HealthStatus::Down,
                 "The upstream server cannot be reached.".into(),
             )
         }
         Liveness::TlsRefused => {
             return (
-                Status::Down,
+                HealthStatus::Down,
                 "The upstream's TLS certificate is refused (untrusted, expired or for another name); if it uses a private CA, start the gateway with --upstream-ca-file.".into(),
             )
         }
         Liveness::EngineDead => {
             return (
-                Status::Down,
+                HealthStatus::Down,
                 "Engine dead: GET /health answered 503.".into(),
             )
         }
-        Liveness::Failing => return (Status::Down, "GET /health answers an error.".into()),
+        // `Unknown` is only ever read from a newer gateway, never probed here.
+        Liveness::Failing | Liveness::Unknown => return (HealthStatus::Down, "GET /health answers an error.".into()),
         Liveness::Timeout if timeouts_in_a_row >= thresholds.down_after_timeouts => {
             return (
-                Status::Down,
+                HealthStatus::Down,
                 format!("Health check timed out {timeouts_in_a_row}× in a row."),
             )
         }
@@ -324,10 +327,34 @@ pub fn assess(recent: &[Probe], thresholds: &Thresholds) -> (Status, String) {
             thresholds.kv_cache_for.num_minutes()
         ));
     }
+    // The request queue backed up at every probe of the window (issue #15: waiting 5 →
+    // 500 with 64 running stayed "healthy").
+    let window_start = last.at - thresholds.queue_for;
+    let in_window: Vec<&Probe> = recent.iter().filter(|p| p.at >= window_start).collect();
+    let covered = recent.first().is_some_and(|p| p.at <= window_start);
+    if covered
+        && !in_window.is_empty()
+        && in_window
+            .iter()
+            .all(|p| backed_up(p, thresholds.queue_degraded))
+    {
+        let count = |v: Option<f64>| v.unwrap_or(0.0).round() as i64;
+        let (waiting, running) = (count(last.waiting), count(last.running));
+        let first = count(in_window[0].waiting);
+        let trend = if waiting > first {
+            format!(", up from {first}")
+        } else {
+            String::new()
+        };
+        reasons.push(format!(
+            "{waiting} requests waiting{trend}, {running} running, for {}",
+            span(thresholds.queue_for)
+        ));
+    }
     if reasons.is_empty() {
-        (Status::Healthy, "Serving normally.".into())
+        (HealthStatus::Healthy, "Serving normally.".into())
     } else {
-        (Status::Degraded, format!("{}.", reasons.join("; ")))
+        (HealthStatus::Degraded, format!("{}.", reasons.join("; ")))
     }
 }
 
@@ -413,20 +440,20 @@ DCGM_FI_DEV_XID_ERRORS{gpu="1"} 79
     fn status_rules_and_reasons() {
         let t = Thresholds::default();
         let now = Utc::now();
-        assert_eq!(assess(&[], &t).0, Status::Unknown);
+        assert_eq!(assess(&[], &t).0, HealthStatus::Unknown);
         assert_eq!(
             assess(&[probe(now, Liveness::Ok, 0.5)], &t).0,
-            Status::Healthy
+            HealthStatus::Healthy
         );
         let dead = assess(&[probe(now, Liveness::EngineDead, 0.5)], &t);
-        assert_eq!(dead.0, Status::Down);
+        assert_eq!(dead.0, HealthStatus::Down);
         assert!(dead.1.contains("503"));
         let timeouts: Vec<Probe> = (0..3)
             .map(|i| probe(now + Duration::seconds(i * 10), Liveness::Timeout, 0.5))
             .collect();
-        assert_eq!(assess(&timeouts[..2], &t).0, Status::Degraded);
+        assert_eq!(assess(&timeouts[..2], &t).0, HealthStatus::Degraded);
         let (status, reason) = assess(&timeouts, &t);
-        assert_eq!(status, Status::Down);
+        assert_eq!(status, HealthStatus::Down);
         assert_eq!(reason, "Health check timed out 3× in a row.");
         // KV cache: high for the whole 5 minutes → degraded; only lately → healthy.
         let full: Vec<Probe> = (0..=31)
@@ -435,12 +462,57 @@ DCGM_FI_DEV_XID_ERRORS{gpu="1"} 79
         let (status, reason) = assess(&full, &t);
         assert_eq!(
             (status, reason.as_str()),
-            (Status::Degraded, "KV cache 97% for 5 min.")
+            (HealthStatus::Degraded, "KV cache 97% for 5 min.")
         );
         assert_eq!(
             assess(&full[25..], &t).0,
-            Status::Healthy,
+            HealthStatus::Healthy,
             "not 5 minutes yet"
+        );
+        // Queue: more waiting than running at every probe for 2 minutes → degraded,
+        // saying how it grew; a burst absorbed sooner, or a short queue, is not.
+        let queued = |i: i64, waiting: f64, running: f64| {
+            let mut p = probe(now + Duration::seconds(i * 10), Liveness::Ok, 0.3);
+            (p.waiting, p.running) = (Some(waiting), Some(running));
+            p
+        };
+        let growing: Vec<Probe> = (0..=13)
+            .map(|i| queued(i, 5.0 + 38.0 * i as f64, 64.0))
+            .collect();
+        assert_eq!(
+            assess(&growing, &t).0,
+            HealthStatus::Healthy,
+            "not 2 min above 64 yet"
+        );
+        let growing: Vec<Probe> = (0..=20)
+            .map(|i| queued(i, 5.0 + 25.0 * i as f64, 64.0))
+            .collect();
+        let (status, reason) = assess(&growing, &t);
+        assert_eq!(
+            (status, reason.as_str()),
+            (
+                HealthStatus::Degraded,
+                "505 requests waiting, up from 205, 64 running, for 2 min."
+            )
+        );
+        let steady: Vec<Probe> = (0..=13).map(|i| queued(i, 60.0, 64.0)).collect();
+        assert_eq!(
+            assess(&steady, &t).0,
+            HealthStatus::Healthy,
+            "fewer waiting than running"
+        );
+        let mut burst: Vec<Probe> = (0..=13).map(|i| queued(i, 200.0, 64.0)).collect();
+        burst[6].waiting = Some(10.0);
+        assert_eq!(
+            assess(&burst, &t).0,
+            HealthStatus::Healthy,
+            "drained within the window"
+        );
+        let stalled: Vec<Probe> = (0..=13).map(|i| queued(i, 3.0, 0.0)).collect();
+        assert_eq!(
+            assess(&stalled, &t).1,
+            "3 requests waiting, 0 running, for 2 min.",
+            "a stalled engine with a queue"
         );
         let mut xid = probe(now, Liveness::Ok, 0.1);
         xid.gpus.push(Gpu {

@@ -6,9 +6,16 @@
 //!
 //! Secrets are minted here and leave in exactly one response each; the database keeps
 //! only their SHA-256.
+//!
+//! This file holds the shared state ([`Gateway`]) and opening it; `config` is what it
+//! is opened with, `embedded` the desktop app's in-process use, `serve` running it.
 
 pub mod audit;
 pub mod auth;
+pub mod clock;
+mod config;
+pub mod connections;
+mod embedded;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -20,21 +27,20 @@ pub mod prober;
 pub mod projects;
 pub(crate) mod proxy;
 mod routes;
-#[cfg(feature = "bench-seed")]
-mod seed;
+mod serve;
 pub mod usage;
 pub mod workers;
 pub mod workloads;
 
+pub use clock::Clock;
+pub use config::{DatabaseLocation, Error, UpstreamOptions, DATABASE_FILE};
+pub use embedded::{EmbeddedProject, EMBEDDED_TOKEN_NAME};
 pub use routes::openapi;
 
 use chrono::{DateTime, Utc};
 use keyward_api::Secret;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// The hasher of the gateway's in-memory maps (key and workload caches, limiters, the
@@ -43,155 +49,23 @@ use std::time::Duration;
 /// Their keys are ids, hashes and URLs the gateway itself issued or stored.
 pub(crate) type FastHash = foldhash::fast::RandomState;
 
-/// Largest accepted request body.
 /// How every writing transaction starts. A deferred `BEGIN` that reads first and then
 /// writes fails at once with SQLITE_BUSY when another connection (the usage flush, a
 /// concurrent mutation) committed in between — `busy_timeout` cannot help an upgrade.
 /// `BEGIN IMMEDIATE` takes the write lock up front, so writers queue instead.
 pub(crate) const WRITE_TX: &str = "BEGIN IMMEDIATE";
 
+/// Largest accepted request body.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 pub(crate) const BODY_LIMIT_LABEL: &str = "1 MiB";
 
-/// The file name of the database inside a data directory.
-pub const DATABASE_FILE: &str = "keyward-gateway.db";
-
-/// Name of the control token the desktop app issues to itself at each launch.
-pub const EMBEDDED_TOKEN_NAME: &str = "Keyward desktop (embedded)";
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("the database {location} does not exist; run `keyward-gateway init` first")]
-    NotInitialized { location: String },
-    #[error("the gateway at {location} is already initialized; its owner token was shown when it was created")]
-    AlreadyInitialized { location: String },
-    #[error("invalid database URL {url:?}: {source}")]
-    DatabaseUrl { url: String, source: sqlx::Error },
-    #[error("cannot create the data directory {}: {source}", path.display())]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("cannot use {} as upstream CA certificates: {reason}", path.display())]
-    UpstreamCa { path: PathBuf, reason: String },
-}
-
-/// How the gateway talks to workloads' upstream servers (both the data plane's
-/// forwarding and the prober's health checks).
-#[derive(Debug, Clone)]
-pub struct UpstreamOptions {
-    /// Longest wait for an upstream's answer to start, and between two chunks of a
-    /// streamed answer (a whole generation may take much longer).
-    pub read_timeout: Duration,
-    /// Certificate authorities trusted for `https://` upstreams besides the public
-    /// web PKI: the private CA in front of a team's vLLM hosts.
-    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
-}
-
-impl Default for UpstreamOptions {
-    fn default() -> Self {
-        Self {
-            read_timeout: Duration::from_secs(300),
-            extra_roots: Vec::new(),
-        }
-    }
-}
-
-impl UpstreamOptions {
-    /// Trusts every CA certificate of a PEM file; returns how many. A file without
-    /// certificates, or with one rustls cannot use as a root, is refused whole.
-    pub fn trust_pem_file(&mut self, path: &std::path::Path) -> Result<usize, Error> {
-        use rustls::pki_types::pem::PemObject;
-        let refused = |reason: String| Error::UpstreamCa {
-            path: path.to_owned(),
-            reason,
-        };
-        let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
-        let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| refused(format!("not PEM certificates ({e})")))?;
-        if certs.is_empty() {
-            return Err(refused("it holds no PEM certificate".into()));
-        }
-        let mut check = rustls::RootCertStore::empty();
-        for (i, cert) in certs.iter().enumerate() {
-            check
-                .add(cert.clone())
-                .map_err(|e| refused(format!("certificate {} is not a usable CA ({e})", i + 1)))?;
-        }
-        let count = certs.len();
-        self.extra_roots.extend(certs);
-        Ok(count)
-    }
-}
-
-/// Where the gateway keeps its data: a data directory (holding [`DATABASE_FILE`]) or an
-/// explicit `sqlite://` URL.
-#[derive(Debug, Clone)]
-pub enum DatabaseLocation {
-    DataDir(PathBuf),
-    Url(String),
-}
-
-impl DatabaseLocation {
-    fn options(&self) -> Result<SqliteConnectOptions, Error> {
-        match self {
-            DatabaseLocation::DataDir(dir) => {
-                std::fs::create_dir_all(dir).map_err(|source| Error::DataDir {
-                    path: dir.clone(),
-                    source,
-                })?;
-                Ok(SqliteConnectOptions::new().filename(dir.join(DATABASE_FILE)))
-            }
-            DatabaseLocation::Url(url) => {
-                SqliteConnectOptions::from_str(url).map_err(|source| Error::DatabaseUrl {
-                    url: url.clone(),
-                    source,
-                })
-            }
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            DatabaseLocation::DataDir(dir) => dir.join(DATABASE_FILE).display().to_string(),
-            DatabaseLocation::Url(url) => url.clone(),
-        }
-    }
-
-    fn file(&self) -> Option<PathBuf> {
-        match self {
-            DatabaseLocation::DataDir(dir) => Some(dir.join(DATABASE_FILE)),
-            DatabaseLocation::Url(url) => {
-                let path = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))?;
-                let path = path.split('?').next().unwrap_or(path);
-                (path != ":memory:" && !path.is_empty()).then(|| PathBuf::from(path))
-            }
-        }
-    }
-}
 
 /// What `init` made: the default project and its owner token, to be shown once.
 #[derive(Debug)]
 pub struct Initialized {
     pub project_id: String,
     pub owner_token: Secret,
-}
-
-/// The embedded gateway's default project; `owner_token` only on the launch that
-/// created it.
-#[derive(Debug)]
-pub struct EmbeddedProject {
-    pub project_id: String,
-    pub owner_token: Option<Secret>,
 }
 
 /// A running gateway's shared state. Cheap to clone — one reference count: axum clones
@@ -214,6 +88,8 @@ pub struct Shared {
     upstreams: proxy::Upstreams,
     /// [`UpstreamOptions::read_timeout`].
     read_timeout: Duration,
+    connection_timeouts: connections::ConnectionTimeouts,
+    clock: Clock,
 }
 
 impl std::ops::Deref for Gateway {
@@ -236,6 +112,16 @@ impl Gateway {
         create: bool,
         upstreams: UpstreamOptions,
     ) -> Result<Self, Error> {
+        Self::open_with_clock(location, create, upstreams, Clock::System).await
+    }
+
+    /// [`Gateway::open_with`], reading "now" from `clock` (a manual one in tests).
+    pub async fn open_with_clock(
+        location: &DatabaseLocation,
+        create: bool,
+        upstreams: UpstreamOptions,
+        clock: Clock,
+    ) -> Result<Self, Error> {
         let options = location
             .options()?
             .create_if_missing(create)
@@ -257,7 +143,7 @@ impl Gateway {
             .await?;
         MIGRATOR.run(&pool).await?;
         let meter = std::sync::Arc::new(meter::Meter::default());
-        spawn_flusher(std::sync::Arc::downgrade(&meter), pool.clone());
+        serve::spawn_flusher(std::sync::Arc::downgrade(&meter), pool.clone());
         let gateway = Self(std::sync::Arc::new(Shared {
             pool,
             key_cache: Default::default(),
@@ -269,9 +155,21 @@ impl Gateway {
             upstream: proxy::upstream_client(&upstreams),
             upstreams: proxy::Upstreams::new(&upstreams),
             read_timeout: upstreams.read_timeout,
+            connection_timeouts: Default::default(),
+            clock,
         }));
-        spawn_pool_sweeper(std::sync::Arc::downgrade(&gateway.0));
+        serve::spawn_pool_sweeper(std::sync::Arc::downgrade(&gateway.0));
         Ok(gateway)
+    }
+
+    /// The time now, by the gateway's clock: every expiry, grace period, budget and
+    /// health window is judged by it.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Where finished requests report their usage.
@@ -296,6 +194,12 @@ impl Gateway {
     /// How long an upstream may stay silent (before its answer, or within a stream).
     pub(crate) fn read_timeout(&self) -> Duration {
         self.read_timeout
+    }
+
+    /// How long clients may take over a request head, and stay idle between requests
+    /// (`--header-read-timeout-secs`, `--idle-timeout-secs`).
+    pub fn connection_timeouts(&self) -> &connections::ConnectionTimeouts {
+        &self.connection_timeouts
     }
 
     /// How workloads are probed (interval, timeout, thresholds).
@@ -362,163 +266,4 @@ impl Gateway {
             owner_token,
         })
     }
-
-    /// Embedded mode: opens (or creates) the database and ensures the default
-    /// project. On the very first launch the project's owner token is minted and
-    /// handed back in-process (`owner_token`), once; afterwards the app reconnects with
-    /// the token it keeps in the OS keychain, and only asks for a new one through
-    /// [`Gateway::reissue_embedded_owner_token`].
-    pub async fn open_embedded(
-        data_dir: &Path,
-        now: DateTime<Utc>,
-    ) -> Result<(Self, EmbeddedProject), Error> {
-        let gateway = Self::open(&DatabaseLocation::DataDir(data_dir.to_owned()), true).await?;
-        let project = match projects::default_project(&gateway.pool).await? {
-            Some(project_id) => EmbeddedProject {
-                project_id,
-                owner_token: None,
-            },
-            None => {
-                let initialized = gateway
-                    .create_default_project(EMBEDDED_TOKEN_NAME, now)
-                    .await?;
-                EmbeddedProject {
-                    project_id: initialized.project_id,
-                    owner_token: Some(initialized.owner_token),
-                }
-            }
-        };
-        Ok((gateway, project))
-    }
-
-    /// A new owner token for the embedded console (its keychain entry was lost). Every
-    /// earlier embedded token is revoked in the same transaction, so at most one is
-    /// ever live; both steps are audited. (Two transactions: if the second fails the
-    /// console has no token either way, and asking again recovers.)
-    pub async fn reissue_embedded_owner_token(
-        &self,
-        project_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Secret, Error> {
-        let actor = audit::Actor {
-            id: "console".into(),
-            label: "Keyward desktop (embedded gateway)".into(),
-        };
-        let mut tx = self.pool.begin_with(crate::WRITE_TX).await?;
-        let revoked =
-            projects::revoke_control_tokens_named(&mut *tx, project_id, EMBEDDED_TOKEN_NAME, now)
-                .await?;
-        if revoked > 0 {
-            let event = audit::Event {
-                project_id,
-                action: "control_token.revoked",
-                target_type: "control_token",
-                target_id: EMBEDDED_TOKEN_NAME,
-                changes: audit::change(
-                    "status",
-                    serde_json::json!("active"),
-                    serde_json::json!("revoked"),
-                ),
-            };
-            audit::record(&mut *tx, &actor, event, now).await?;
-        }
-        tx.commit().await?;
-        let (_, owner_token) = projects::create_control_token_audited(
-            &self.pool,
-            project_id,
-            EMBEDDED_TOKEN_NAME,
-            projects::Role::Owner,
-            &actor,
-            now,
-        )
-        .await?;
-        Ok(owner_token)
-    }
-
-    pub fn router(&self) -> axum::Router {
-        routes::router(self.clone())
-    }
-
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn serve(
-        self,
-        listener: tokio::net::TcpListener,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        let gateway = self.clone();
-        self.while_serving(async move { gateway.serve_connections(listener, shutdown).await })
-            .await
-    }
-
-    /// Runs `serving` with what goes with it: workloads are probed for as long as it
-    /// runs, and when it has finished (in-flight requests included) their usage is
-    /// written.
-    async fn while_serving(
-        &self,
-        serving: impl Future<Output = std::io::Result<()>>,
-    ) -> std::io::Result<()> {
-        let prober = tokio::spawn(prober::run(self.clone()));
-        let served = serving.await;
-        prober.abort();
-        self.final_flush().await;
-        served
-    }
-
-    /// Accepts and serves connections on `listener` until `shutdown` resolves and the
-    /// in-flight requests have finished.
-    async fn serve_connections(
-        &self,
-        listener: tokio::net::TcpListener,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        // Responses are often written in two parts (head, then a proxied body): without
-        // TCP_NODELAY the second can wait for the client's delayed ACK.
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "TCP_NODELAY not set on an accepted connection");
-            }
-        });
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
-    }
-
-    /// Everything in-flight has finished: write its usage before going.
-    async fn final_flush(&self) {
-        if let Err(error) = self.flush_usage().await {
-            tracing::error!(%error, "final usage flush failed");
-        }
-    }
-}
-
-/// Closes idle upstream connections that expired or were closed by their upstream,
-/// every 30 s while the gateway exists (busy upstreams are cleaned at checkout).
-fn spawn_pool_sweeper(gateway: std::sync::Weak<Shared>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(gateway) = gateway.upgrade() else {
-                break;
-            };
-            gateway.upstreams.sweep();
-        }
-    });
-}
-
-/// Flushes the meter every second while its gateway exists.
-fn spawn_flusher(meter: std::sync::Weak<meter::Meter>, pool: SqlitePool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(meter::FLUSH_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(meter) = meter.upgrade() else { break };
-            if let Err(error) = meter.flush(&pool).await {
-                tracing::error!(%error, "usage flush failed; retrying next second");
-            }
-        }
-    });
 }

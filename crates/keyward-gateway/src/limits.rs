@@ -4,8 +4,9 @@
 //! **rpm / tpm.** A key with `rpm = N` gets a GCRA quota of N per minute with a burst of
 //! N, so N requests always fit in a minute (the limiter never trips below the
 //! configured value) and the (N+1)th is refused until a cell frees up. tpm charges the
-//! request's token estimate (prompt ≈ bytes / 4, plus `max_tokens` or
-//! [`DEFAULT_MAX_TOKENS`]); a request estimated above the whole per-minute allowance is
+//! request's token estimate (prompt ≈ bytes / 4, plus the most output the upstream may
+//! generate: `max_tokens`/`max_completion_tokens` or [`DEFAULT_MAX_TOKENS`], times
+//! `n`/`best_of`); a request estimated above the whole per-minute allowance is
 //! refused outright with a message saying so. Limiters are rebuilt when a key's
 //! configured values change.
 //!
@@ -14,29 +15,63 @@
 //! estimate is *reserved* under the key's lock; the request is refused if used +
 //! reserved + estimate would exceed the limit. When the answer is metered the
 //! reservation is *settled* to the actual usage, and on an upstream error or a client
-//! disconnect it is released (only what was served is counted). So concurrent requests
-//! can never overspend by more than one request's underestimate. The budget's `used`
-//! is read from the usage rollups when a period is first seen by this process and kept
-//! in memory afterwards.
+//! disconnect it is released (only what was served is counted). The output share of the
+//! estimate is the worst case the upstream may generate, so requests that bound their
+//! output cannot overspend together, and a budgeted key's request that sets no bound is
+//! forwarded with `max_tokens` = [`DEFAULT_MAX_TOKENS`] (what was reserved for it; see
+//! `proxy.rs`). What can still exceed a reservation is a prompt that tokenizes denser
+//! than bytes / 4 (CJK, emoji). The budget's `used` is read from the usage rollups
+//! when a period is first seen by this process and kept in memory afterwards.
+//!
+//! **Headers.** Every answer, admitted or refused, carries the six `x-ratelimit-*`
+//! headers, so a client can pace itself on any of them.
 
-use chrono::{DateTime, Datelike, Duration, DurationRound, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use dashmap::DashMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
+use keyward_api::TokenLimitPeriod;
 use sqlx::SqlitePool;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
-/// Tokens assumed for the answer when a request sets no `max_tokens`.
+/// Tokens reserved for the answer when a request sets no `max_tokens`; for a key with a
+/// token budget, also the bound the upstream is told.
 pub const DEFAULT_MAX_TOKENS: u64 = 1024;
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
 
 struct KeyLimiters {
     rpm: Option<(u32, Limiter)>,
-    tpm: Option<(u32, Limiter)>,
+    tpm: Option<(u32, Tpm)>,
+}
+
+/// The tokens-per-minute limiter, and what it had left after its last admitted request:
+/// a refusal (of the request, or of rpm before tpm is asked) must not charge tpm, and
+/// `governor` cannot be asked what remains without charging, so the headers of a
+/// refusal replenish the last known state at the limiter's rate.
+struct Tpm {
+    limiter: Limiter,
+    last: Mutex<Option<(u32, std::time::Instant)>>,
+}
+
+impl Tpm {
+    fn remember(&self, remaining: u32) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((remaining, std::time::Instant::now()));
+    }
+
+    /// Tokens left now, without charging any.
+    fn peek(&self, limit: u32) -> u32 {
+        let last = *self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((remaining, at)) = last else {
+            return limit;
+        };
+        let refilled = at.elapsed().as_secs_f64() * f64::from(limit) / 60.0;
+        (f64::from(remaining) + refilled).min(f64::from(limit)) as u32
+    }
 }
 
 fn limiter(per_minute: u32) -> Option<(u32, Limiter)> {
@@ -47,11 +82,61 @@ fn limiter(per_minute: u32) -> Option<(u32, Limiter)> {
     ))
 }
 
-/// What a limit check tells the client, success or not (`x-ratelimit-*`).
-#[derive(Debug, Clone, Default)]
+/// One family of `x-ratelimit-*` headers: the limit, what remains of it, and the time
+/// until it is whole again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset: std::time::Duration,
+}
+
+impl Window {
+    /// What a key without that limit is told: a limit no client will reach
+    /// (4,294,967,295), never used up. Clients read these headers as integers, so
+    /// "no limit" is a number too.
+    pub const UNLIMITED: Window = Window {
+        limit: u32::MAX as u64,
+        remaining: u32::MAX as u64,
+        reset: std::time::Duration::ZERO,
+    };
+
+    /// A per-minute limiter's window.
+    fn per_minute(limit: u32, remaining: u32) -> Self {
+        Window {
+            limit: limit.into(),
+            remaining: remaining.into(),
+            reset: until_full(limit, remaining),
+        }
+    }
+
+    /// The window that runs out first.
+    fn tighter(a: Option<Window>, b: Option<Window>) -> Window {
+        match (a, b) {
+            (Some(a), Some(b)) if b.remaining < a.remaining => b,
+            (Some(a), _) => a,
+            (None, Some(b)) => b,
+            (None, None) => Window::UNLIMITED,
+        }
+    }
+}
+
+/// What a limit check tells the client, admitted or refused: both families of
+/// `x-ratelimit-*` headers, always. Tokens are the key's tokens-per-minute or its
+/// budget, whichever has less left (the budget when it refused the request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateHeaders {
-    pub requests: Option<(u32, u32, std::time::Duration)>,
-    pub tokens: Option<(u32, u32, std::time::Duration)>,
+    pub requests: Window,
+    pub tokens: Window,
+}
+
+impl Default for RateHeaders {
+    fn default() -> Self {
+        Self {
+            requests: Window::UNLIMITED,
+            tokens: Window::UNLIMITED,
+        }
+    }
 }
 
 /// Why a request was refused with 429.
@@ -74,39 +159,13 @@ struct Period {
     end: DateTime<Utc>,
 }
 
-fn period_of(kind: &str, now: DateTime<Utc>) -> Option<Period> {
-    let (start, end) = match kind {
-        "minute" => {
-            let s = now.duration_trunc(Duration::minutes(1)).ok()?;
-            (s, s + Duration::minutes(1))
-        }
-        "hour" => {
-            let s = now.duration_trunc(Duration::hours(1)).ok()?;
-            (s, s + Duration::hours(1))
-        }
-        "day" => {
-            let s = now.duration_trunc(Duration::days(1)).ok()?;
-            (s, s + Duration::days(1))
-        }
-        "week" => {
-            let day = now.duration_trunc(Duration::days(1)).ok()?;
-            let s = day - Duration::days(i64::from(now.weekday().num_days_from_monday()));
-            (s, s + Duration::weeks(1))
-        }
-        "month" => {
-            let s = Utc
-                .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
-                .single()?;
-            let (y, m) = if now.month() == 12 {
-                (now.year() + 1, 1)
-            } else {
-                (now.year(), now.month() + 1)
-            };
-            (s, Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()?)
-        }
-        _ => return None,
-    };
-    Some(Period { start, end })
+impl Period {
+    /// The `kind` budget period holding `now`: keyward-api's one definition, which the
+    /// console charts budgets over too.
+    fn of(kind: TokenLimitPeriod, now: DateTime<Utc>) -> Self {
+        let (start, end) = kind.window(now);
+        Period { start, end }
+    }
 }
 
 #[derive(Debug)]
@@ -176,7 +235,7 @@ pub struct KeyLimits<'a> {
     pub rpm: Option<i64>,
     pub tpm: Option<i64>,
     pub token_limit: Option<i64>,
-    pub token_limit_period: Option<&'a str>,
+    pub token_limit_period: Option<TokenLimitPeriod>,
 }
 
 fn as_u32(v: Option<i64>) -> u32 {
@@ -196,14 +255,23 @@ impl Limits {
         }
         let fresh = Arc::new(KeyLimiters {
             rpm: limiter(rpm),
-            tpm: limiter(tpm),
+            tpm: limiter(tpm).map(|(limit, limiter)| {
+                (
+                    limit,
+                    Tpm {
+                        limiter,
+                        last: Mutex::new(None),
+                    },
+                )
+            }),
         });
         self.rates.insert(key.key_id.to_owned(), fresh.clone());
         fresh
     }
 
     /// Checks rpm, then tpm for `estimate` tokens, then reserves the estimate against
-    /// the token budget. On refusal nothing is reserved.
+    /// the token budget. On refusal nothing is charged or reserved; either way the
+    /// answer carries every `x-ratelimit-*` header.
     pub async fn admit(
         &self,
         pool: &SqlitePool,
@@ -214,55 +282,69 @@ impl Limits {
         let limiters = self.limiters(key);
         let clock = &self.clock;
         let mut headers = RateHeaders::default();
+        // (message, Retry-After) of the first limit that refuses.
+        let mut refusal: Option<(String, std::time::Duration)> = None;
         if let Some((limit, rpm)) = &limiters.rpm {
             match rpm.check() {
                 Ok(state) => {
-                    let remaining = state.remaining_burst_capacity();
-                    headers.requests = Some((*limit, remaining, until_full(*limit, remaining)));
+                    headers.requests = Window::per_minute(*limit, state.remaining_burst_capacity());
                 }
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(clock.now());
-                    headers.requests = Some((*limit, 0, until_full(*limit, 0)));
-                    return Err(Refused {
-                        message: format!("Rate limit reached: this API key may make {limit} requests per minute. Retry after {} s.", wait.as_secs().max(1)),
-                        retry_after: wait,
-                        headers,
-                    });
+                    headers.requests = Window::per_minute(*limit, 0);
+                    refusal = Some((
+                        format!("Rate limit reached: this API key may make {limit} requests per minute. Retry after {} s.", wait.as_secs().max(1)),
+                        wait,
+                    ));
                 }
             }
         }
+        let mut tokens_per_minute = None;
         if let Some((limit, tpm)) = &limiters.tpm {
             let cells = NonZeroU32::new(estimate.clamp(1, u64::from(u32::MAX)) as u32)
                 .expect("clamped to at least 1");
-            match tpm.check_n(cells) {
-                Ok(Ok(state)) => {
+            let checked = match refusal {
+                Some(_) => None,
+                None => Some(tpm.limiter.check_n(cells)),
+            };
+            match checked {
+                Some(Ok(Ok(state))) => {
                     let remaining = state.remaining_burst_capacity();
-                    headers.tokens = Some((*limit, remaining, until_full(*limit, remaining)));
+                    tpm.remember(remaining);
+                    tokens_per_minute = Some(Window::per_minute(*limit, remaining));
                 }
-                Ok(Err(not_until)) => {
+                Some(Ok(Err(not_until))) => {
                     let wait = not_until.wait_time_from(clock.now());
-                    headers.tokens = Some((*limit, 0, until_full(*limit, 0)));
-                    return Err(Refused {
-                        message: format!("Rate limit reached: this API key may use {limit} tokens per minute and this request needs about {estimate}. Retry after {} s.", wait.as_secs().max(1)),
-                        retry_after: wait,
-                        headers,
-                    });
+                    refusal = Some((
+                        format!("Rate limit reached: this API key may use {limit} tokens per minute and this request needs about {estimate}. Retry after {} s.", wait.as_secs().max(1)),
+                        wait,
+                    ));
                 }
-                Err(_) => {
-                    headers.tokens = Some((*limit, 0, until_full(*limit, 0)));
-                    return Err(Refused {
-                        message: format!("This request needs about {estimate} tokens, more than the {limit} tokens per minute this API key may use at all. Lower max_tokens or the prompt."),
-                        retry_after: std::time::Duration::from_secs(60),
-                        headers,
-                    });
+                Some(Err(_)) => {
+                    refusal = Some((
+                        format!("This request needs about {estimate} tokens, more than the {limit} tokens per minute this API key may use at all. Lower max_tokens or the prompt."),
+                        std::time::Duration::from_secs(60),
+                    ));
                 }
+                None => {}
             }
+            tokens_per_minute =
+                tokens_per_minute.or_else(|| Some(Window::per_minute(*limit, tpm.peek(*limit))));
         }
-        let (Some(limit), Some(kind)) = (key.token_limit, key.token_limit_period) else {
-            return Ok((Reservation::none(estimate), headers));
+        let budget = match (key.token_limit, key.token_limit_period) {
+            (Some(limit), Some(kind)) => Some((limit, kind.as_str(), Period::of(kind, now))),
+            _ => None,
         };
-        let Some(period) = period_of(kind, now) else {
-            return Ok((Reservation::none(estimate), headers));
+        let Some((limit, kind, period)) = budget else {
+            headers.tokens = Window::tighter(tokens_per_minute, None);
+            return match refusal {
+                Some((message, retry_after)) => Err(Refused {
+                    message,
+                    retry_after,
+                    headers,
+                }),
+                None => Ok((Reservation::none(estimate), headers)),
+            };
         };
         let limit = limit.max(0) as u64;
         let ledger = self.ledger(pool, key.key_id, period, limit).await;
@@ -277,19 +359,43 @@ impl Limits {
             };
         }
         book.limit = limit;
-        if book.used + book.reserved + estimate > book.limit {
-            let wait = (period.end - now).to_std().unwrap_or_default();
-            let left = book.limit.saturating_sub(book.used + book.reserved);
+        let renewal = (period.end - now).to_std().unwrap_or_default();
+        let left = book.limit.saturating_sub(book.used + book.reserved);
+        let budget_window = |remaining| Window {
+            limit: book.limit,
+            remaining,
+            reset: renewal,
+        };
+        if let Some((message, retry_after)) = refusal {
+            headers.tokens = Window::tighter(tokens_per_minute, Some(budget_window(left)));
             return Err(Refused {
-                message: format!(
-                    "Token budget exhausted: this API key may use {} tokens per {kind}; {left} remain and this request needs about {estimate}. The budget renews at {}.",
-                    book.limit,
-                    period.end.to_rfc3339()
-                ),
-                retry_after: wait,
+                message,
+                retry_after,
                 headers,
             });
         }
+        if estimate > left {
+            headers.tokens = budget_window(left);
+            let message = if estimate > book.limit {
+                // Waiting for the renewal would not help.
+                format!(
+                    "This request may use up to {estimate} tokens (its prompt, and max_tokens times n), more than the {} tokens per {kind} this API key may use at all. Lower max_tokens or n.",
+                    book.limit
+                )
+            } else {
+                format!(
+                    "Token budget exhausted: this API key may use {} tokens per {kind}; {left} remain and this request needs about {estimate}. The budget renews at {}.",
+                    book.limit,
+                    period.end.to_rfc3339()
+                )
+            };
+            return Err(Refused {
+                message,
+                retry_after: renewal,
+                headers,
+            });
+        }
+        headers.tokens = Window::tighter(tokens_per_minute, Some(budget_window(left - estimate)));
         book.reserved += estimate;
         drop(book);
         Ok((
@@ -384,19 +490,23 @@ pub fn format_reset(d: std::time::Duration) -> String {
     format!("{}m{}s", secs / 60, secs % 60)
 }
 
-/// Estimated tokens of a request: the body at ≈4 bytes a token, plus the answer's cap.
-pub fn estimate_tokens(body_bytes: usize, max_tokens: Option<u64>) -> u64 {
-    (body_bytes as u64).div_ceil(4) + max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)
+/// Estimated tokens of a request: the body at ≈4 bytes a token, plus the most output
+/// the upstream may generate for it (`max_tokens` or the default, × `n`/`best_of`).
+pub fn estimate_tokens(body_bytes: usize, output_tokens: u64) -> u64 {
+    (body_bytes as u64)
+        .div_ceil(4)
+        .saturating_add(output_tokens)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn periods_are_calendar_aligned_in_utc() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 13, 45, 10).unwrap(); // a Sunday
-        let week = period_of("week", now).unwrap();
+        let week = Period::of(TokenLimitPeriod::Week, now);
         assert_eq!(
             week.start,
             Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap()
@@ -405,17 +515,16 @@ mod tests {
             week.end,
             Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
         );
-        let month = period_of(
-            "month",
+        let month = Period::of(
+            TokenLimitPeriod::Month,
             Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap(),
-        )
-        .unwrap();
+        );
         assert_eq!(
             month.end,
             Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
         );
         assert_eq!(
-            period_of("hour", now).unwrap().start,
+            Period::of(TokenLimitPeriod::Hour, now).start,
             Utc.with_ymd_and_hms(2026, 11, 22, 13, 0, 0).unwrap()
         );
     }

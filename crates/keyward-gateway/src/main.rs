@@ -52,7 +52,22 @@ enum Command {
         probing: Probing,
         #[command(flatten)]
         upstreams: Upstreams,
+        #[command(flatten)]
+        clients: Clients,
     },
+}
+
+/// How long clients may hold a connection without using it.
+#[derive(Args)]
+struct Clients {
+    /// Seconds a client may take to send a request's headers, from their first byte;
+    /// a slower one (slowloris) is disconnected.
+    #[arg(long, env = "KEYWARD_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout_secs: u64,
+    /// Seconds a connection may stay idle (no request in flight, none arriving) before
+    /// it is closed, whether fresh or kept alive after a request.
+    #[arg(long, env = "KEYWARD_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    idle_timeout_secs: u64,
 }
 
 /// How upstream model servers are reached.
@@ -86,6 +101,13 @@ struct Probing {
     /// Minutes the KV cache must stay that high.
     #[arg(long, env = "KEYWARD_KV_CACHE_MINUTES", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=1440))]
     kv_cache_minutes: i64,
+    /// Requests waiting per request running (vLLM's queue) above which, sustained, a
+    /// workload is degraded.
+    #[arg(long, env = "KEYWARD_QUEUE_DEGRADED", default_value_t = 1.0)]
+    queue_degraded: f64,
+    /// Minutes the queue must stay that long, at every probe.
+    #[arg(long, env = "KEYWARD_QUEUE_MINUTES", default_value_t = 2, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    queue_minutes: i64,
     /// GPU temperature (°C) from which a workload is degraded.
     #[arg(long, env = "KEYWARD_GPU_TEMP_DEGRADED_C", default_value_t = 90.0)]
     gpu_temp_degraded_c: f64,
@@ -141,10 +163,15 @@ async fn main() -> anyhow::Result<()> {
             shutdown_grace_secs,
             probing,
             upstreams,
+            clients,
         } => {
             anyhow::ensure!(
                 (0.0..=1.0).contains(&probing.kv_cache_degraded),
                 "--kv-cache-degraded must be between 0 and 1"
+            );
+            anyhow::ensure!(
+                probing.queue_degraded.is_finite() && (0.0..=10_000.0).contains(&probing.queue_degraded),
+                "--queue-degraded must be between 0 and 10000 (requests waiting per request running)"
             );
             let mut options = UpstreamOptions {
                 read_timeout: std::time::Duration::from_secs(upstreams.upstream_read_timeout_secs),
@@ -155,6 +182,11 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(path = %path.display(), count, "trusting upstream CA certificates");
             }
             let gateway = Gateway::open_with(&storage.location(), false, options).await?;
+            let timeouts = gateway.connection_timeouts();
+            timeouts.set_header_read(std::time::Duration::from_secs(
+                clients.header_read_timeout_secs,
+            ));
+            timeouts.set_idle(std::time::Duration::from_secs(clients.idle_timeout_secs));
             let config = gateway.probe_config();
             config.set_interval(std::time::Duration::from_secs(probing.probe_interval_secs));
             config.set_timeout(std::time::Duration::from_millis(probing.probe_timeout_ms));
@@ -162,6 +194,8 @@ async fn main() -> anyhow::Result<()> {
                 down_after_timeouts: probing.down_after_timeouts,
                 kv_cache_degraded: probing.kv_cache_degraded,
                 kv_cache_for: chrono::Duration::minutes(probing.kv_cache_minutes),
+                queue_degraded: probing.queue_degraded,
+                queue_for: chrono::Duration::minutes(probing.queue_minutes),
                 gpu_temp_degraded_c: probing.gpu_temp_degraded_c,
             });
             let workers = match workers {

@@ -4,7 +4,7 @@
 //! stored with the status [`crate::health::assess`] derives from the last 10 minutes of
 //! probes, so the history and the current status come from one table.
 
-use crate::health::{self, Liveness, Metrics, Probe, Status, Thresholds};
+use crate::health::{self, HealthStatus, Liveness, Metrics, Probe, Thresholds};
 use crate::Gateway;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
@@ -78,10 +78,19 @@ pub struct ProberState {
     memory: Mutex<HashMap<String, Memory>>,
     last_prune: Mutex<Option<DateTime<Utc>>>,
     /// The latest status of each workload, for the data plane's per-request check.
-    current: dashmap::DashMap<String, (Status, String), crate::FastHash>,
+    current: dashmap::DashMap<String, (HealthStatus, String), crate::FastHash>,
+    /// Held by the background prober for each whole round; `true` once paused.
+    background: tokio::sync::Mutex<bool>,
 }
 
 impl ProberState {
+    /// Stops the background rounds (a test that drives the rounds itself). When this
+    /// returns, a round that was running has finished and no later one starts; rounds
+    /// asked for directly ([`probe_all`], readiness) still run.
+    pub async fn pause_background(&self) {
+        *self.background.lock().await = true;
+    }
+
     /// Drops what the prober knew of a workload (it changed or was deleted): until the
     /// next probe its old status must not refuse requests.
     pub fn forget(&self, workload_id: &str) {
@@ -101,14 +110,14 @@ impl ProberState {
             .iter()
             .map(|w| {
                 let (status, reason) = self.current.get(&w.id).map_or_else(
-                    || (Status::Unknown, unknown_reason(w)),
+                    || (HealthStatus::Unknown, unknown_reason(w)),
                     |entry| (entry.0, entry.1.clone()),
                 );
                 let last = memory.get(&w.id).and_then(|m| m.recent.back());
                 WorkloadHealthSummary {
                     workload_id: w.id.clone(),
                     slug: w.slug.clone(),
-                    status: status_text(status).to_owned(),
+                    status,
                     reason,
                     checked_at: last.map(|p| p.at),
                     gpus: last.map_or(0, |p| p.gpus.len() as u32),
@@ -125,7 +134,7 @@ impl ProberState {
     pub fn down_reason(&self, workload_id: &str) -> Option<String> {
         self.current
             .get(workload_id)
-            .filter(|entry| entry.0 == Status::Down)
+            .filter(|entry| entry.0 == HealthStatus::Down)
             .map(|entry| entry.1.clone())
     }
 }
@@ -144,8 +153,13 @@ const CONCURRENCY: usize = 16;
 /// Runs until the returned future is dropped.
 pub async fn run(gateway: Gateway) {
     loop {
-        if let Err(error) = probe_all(&gateway).await {
-            tracing::error!(%error, "probing workloads failed");
+        {
+            let paused = gateway.prober_state().background.lock().await;
+            if !*paused {
+                if let Err(error) = probe_all(&gateway).await {
+                    tracing::error!(%error, "probing workloads failed");
+                }
+            }
         }
         // Wait one (jittered) interval, rereading it so a change applies at once.
         let jitter = 1.0 + (rand::random::<f64>() * 0.2 - 0.1);
@@ -175,7 +189,7 @@ async fn all_workloads(pool: &SqlitePool) -> sqlx::Result<Vec<Workload>> {
 /// One round: every workload, at most [`CONCURRENCY`] at a time.
 pub async fn probe_all(gateway: &Gateway) -> sqlx::Result<()> {
     let workloads = all_workloads(gateway.pool()).await?;
-    let now = Utc::now();
+    let now = gateway.now();
     let results: Vec<(Workload, Liveness, Metrics)> = futures_util::stream::iter(workloads)
         .map(|w| async move {
             let (liveness, metrics) = probe_one(gateway, &w).await;
@@ -217,7 +231,7 @@ pub(crate) async fn check_health(gateway: &Gateway, upstream: &str) -> Liveness 
 /// on that status, and must not refuse a workload the caller was just told is ready
 /// until the next round comes (up to an interval later).
 pub(crate) async fn probe_now(gateway: &Gateway, workload: &Workload) -> sqlx::Result<()> {
-    let now = Utc::now();
+    let now = gateway.now();
     let (liveness, metrics) = probe_one(gateway, workload).await;
     record(gateway, workload, liveness, metrics, now).await
 }
@@ -330,12 +344,8 @@ async fn record(
     )
     .bind(&workload.id)
     .bind(probe.at)
-    .bind(
-        serde_json::to_value(probe.liveness)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned)),
-    )
-    .bind(status_text(status))
+    .bind(probe.liveness.as_str())
+    .bind(status.as_str())
     .bind(&reason)
     .bind(probe.running)
     .bind(probe.waiting)
@@ -350,15 +360,6 @@ async fn record(
     .execute(gateway.pool())
     .await?;
     Ok(())
-}
-
-fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::Healthy => "healthy",
-        Status::Degraded => "degraded",
-        Status::Down => "down",
-        Status::Unknown => "unknown",
-    }
 }
 
 /// Every 10 minutes: thin rows older than a day to one per 5 minutes, drop rows older
@@ -414,8 +415,8 @@ impl From<PointRow> for HealthPoint {
     fn from(r: PointRow) -> Self {
         HealthPoint {
             at: r.at,
-            liveness: r.liveness,
-            status: r.status,
+            liveness: Liveness::parse(&r.liveness),
+            status: HealthStatus::parse(&r.status),
             reason: r.reason,
             running: r.running,
             waiting: r.waiting,

@@ -10,8 +10,9 @@
 //! Streams pass through chunk by chunk: the response body is the upstream's byte
 //! stream, tapped on the way to find the final usage chunk (the gateway asks for it
 //! with `stream_options.include_usage`). When a response carries no usage, tokens are
-//! estimated (≈ 4 bytes a token) and the row is marked estimated. A client that goes
-//! away mid-stream is metered for what was served, as an error.
+//! estimated from the text of the prompt and of the answer the client received, with a
+//! real tokenizer (`tokens`), and the row is marked estimated. A client that goes away
+//! mid-stream is metered for what was served, as an error.
 //!
 //! Requests go out over hyper's HTTP/1.1 connections directly (keep-alive, rustls for
 //! https upstreams), pooled by `upstream` and driven in the request's own task, not
@@ -23,7 +24,7 @@
 
 use crate::auth::DataCaller;
 use crate::error::ApiError;
-use crate::limits::{self, KeyLimits, RateHeaders, Refused, Reservation};
+use crate::limits::{self, KeyLimits, RateHeaders, Refused, Reservation, Window};
 use crate::meter::UsageEvent;
 use crate::workloads::Resolved;
 use crate::{Gateway, UpstreamOptions};
@@ -38,6 +39,7 @@ use request_body::RequestBody;
 use std::time::Duration;
 
 mod request_body;
+mod tokens;
 mod upstream;
 
 pub use upstream::Upstreams;
@@ -46,6 +48,9 @@ pub use upstream::Upstreams;
 pub const INFERENCE_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Largest non-streamed upstream answer read into memory.
 const RESPONSE_LIMIT: usize = 64 * 1024 * 1024;
+/// Longest stream line read for usage and text (one event; a chunk of an answer is far
+/// smaller).
+const STREAM_LINE_LIMIT: usize = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long an idle pooled connection to an upstream is kept.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -99,6 +104,12 @@ fn bad_request(message: impl Into<String>) -> ApiError {
     )
 }
 
+fn malformed(error: request_body::Malformed) -> ApiError {
+    let mut response = bad_request(error.message);
+    response.body.error.field = error.field.map(str::to_owned);
+    response
+}
+
 /// Forwards one request. `path_workload` is the slug of `/endpoint/{project}/{slug}/…`
 /// routes; on `/v1/…` routes the body's `model` names the workload (by slug or model).
 pub async fn forward(
@@ -112,22 +123,21 @@ pub async fn forward(
         Ok(prepared) => prepared,
         Err(error) => return error.into_response(),
     };
-    let max_tokens = match operation {
-        Operation::Embeddings | Operation::Rerank => Some(0),
-        _ => prepared.max_tokens,
-    };
-    let estimate = limits::estimate_tokens(body.len(), max_tokens);
+    let estimate = limits::estimate_tokens(body.len(), prepared.output_tokens);
     let key = &caller.key;
     let configured = KeyLimits {
         key_id: &key.id,
         rpm: key.rpm,
         tpm: key.tpm,
         token_limit: key.token_limit,
-        token_limit_period: key.token_limit_period.as_deref(),
+        token_limit_period: key
+            .token_limit_period
+            .as_deref()
+            .and_then(keyward_api::TokenLimitPeriod::parse),
     };
     let admitted = gateway
         .limits
-        .admit(gateway.pool(), &configured, estimate, chrono::Utc::now())
+        .admit(gateway.pool(), &configured, estimate, gateway.now())
         .await;
     let (reservation, headers) = match admitted {
         Ok(admitted) => admitted,
@@ -138,8 +148,13 @@ pub async fn forward(
     response
 }
 
+/// [`Window::UNLIMITED`]'s header values.
+const UNLIMITED_COUNT: &str = "4294967295";
+const UNLIMITED_RESET: &str = "0ms";
+
+/// The six `x-ratelimit-*` headers, OpenAI's names and formats.
 fn apply_rate_headers(map: &mut axum::http::HeaderMap, headers: &RateHeaders) {
-    let kinds = [
+    let families = [
         (
             &headers.requests,
             [
@@ -157,20 +172,22 @@ fn apply_rate_headers(map: &mut axum::http::HeaderMap, headers: &RateHeaders) {
             ],
         ),
     ];
-    for (limit, [limit_name, remaining_name, reset_name]) in kinds {
-        if let Some((limit, remaining, reset)) = limit {
-            map.insert(
-                HeaderName::from_static(limit_name),
-                HeaderValue::from(*limit),
-            );
-            map.insert(
-                HeaderName::from_static(remaining_name),
-                HeaderValue::from(*remaining),
-            );
-            if let Ok(reset) = HeaderValue::try_from(limits::format_reset(*reset)) {
-                map.insert(HeaderName::from_static(reset_name), reset);
-            }
-        }
+    for (window, [limit_name, remaining_name, reset_name]) in families {
+        let [limit, remaining, reset] = if *window == Window::UNLIMITED {
+            // Most keys have no limits: their values are constants, not formatted (and
+            // allocated) for every request.
+            [UNLIMITED_COUNT, UNLIMITED_COUNT, UNLIMITED_RESET].map(HeaderValue::from_static)
+        } else {
+            [
+                HeaderValue::from(window.limit),
+                HeaderValue::from(window.remaining),
+                HeaderValue::try_from(limits::format_reset(window.reset))
+                    .expect("digits and unit letters"),
+            ]
+        };
+        map.insert(HeaderName::from_static(limit_name), limit);
+        map.insert(HeaderName::from_static(remaining_name), remaining);
+        map.insert(HeaderName::from_static(reset_name), reset);
     }
 }
 
@@ -200,7 +217,9 @@ struct Prepared {
     streaming: bool,
     /// The client did not ask for the usage chunk the gateway asked for.
     strip_usage_chunk: bool,
-    max_tokens: Option<u64>,
+    /// The most output tokens the upstream may generate for it (the reservation's
+    /// share for the answer).
+    output_tokens: u64,
 }
 
 async fn prepare(
@@ -222,8 +241,17 @@ async fn prepare(
             ),
         ));
     }
-    let request = RequestBody::parse(body).map_err(|e| bad_request(e.0))?;
-    let requested = request.model().map_err(|e| bad_request(e.0))?;
+    let request = RequestBody::parse(body).map_err(malformed)?;
+    let requested = request.model().map_err(malformed)?;
+    // Read before anything else is looked up: a bound the gateway cannot read is the
+    // client's error whatever the workload, and is never forwarded.
+    let output_tokens = match operation {
+        Operation::ChatCompletions | Operation::Completions => request
+            .output_bound()
+            .map_err(malformed)?
+            .worst_case(limits::DEFAULT_MAX_TOKENS),
+        Operation::Embeddings | Operation::Rerank => 0,
+    };
     let name = match (path_workload, &requested) {
         (Some(slug), _) => slug.to_owned(),
         (None, Some(model)) => model.clone(),
@@ -291,18 +319,26 @@ async fn prepare(
             Operation::ChatCompletions | Operation::Completions
         );
     let strip_usage_chunk = include_usage && !request.asks_for_usage();
+    // A key with a token budget reserves the default for an answer whose request sets
+    // no bound; the upstream is told that bound, or it could generate up to the model's
+    // context and several such requests together would overspend the budget.
+    let cap_output = match operation {
+        Operation::ChatCompletions | Operation::Completions if caller.key.token_limit.is_some() => {
+            Some(limits::DEFAULT_MAX_TOKENS)
+        }
+        _ => None,
+    };
     // The upstream serves the workload's model under its own name.
-    let forwarded = match request.rewritten(&workload.model_name, include_usage) {
+    let forwarded = match request.rewritten(&workload.model_name, include_usage, cap_output) {
         Some(rewritten) => Bytes::from(rewritten),
         None => body.clone(),
     };
-    let max_tokens = request.max_tokens();
     Ok(Prepared {
         workload,
         body: forwarded,
         streaming,
         strip_usage_chunk,
-        max_tokens,
+        output_tokens,
     })
 }
 
@@ -343,9 +379,12 @@ struct Tally {
     event: UsageEvent,
     /// The token-budget reservation, settled to the actual usage when metered.
     reservation: Option<Reservation>,
-    /// Bytes of the request (for the estimate when the upstream reports nothing).
-    request_bytes: usize,
-    response_bytes: usize,
+    operation: Operation,
+    /// The request as forwarded: its prompt is counted when the upstream reports no
+    /// usage (and only then).
+    request: Bytes,
+    /// The answer's text the client received so far.
+    received: tokens::Received,
     reported: bool,
 }
 
@@ -368,8 +407,8 @@ impl Tally {
                 self.event.input_tokens = 0;
                 self.event.output_tokens = 0;
             } else {
-                self.event.input_tokens = (self.request_bytes as u64).div_ceil(4);
-                self.event.output_tokens = (self.response_bytes as u64).div_ceil(4);
+                self.event.input_tokens = tokens::prompt_tokens(self.operation, &self.request);
+                self.event.output_tokens = self.received.tokens();
                 self.event.estimated = true;
             }
         }
@@ -430,12 +469,14 @@ struct Usage {
     output_tokens: Option<u64>,
 }
 
-/// What the meter reads of a stream's event: its usage, and whether it carries
-/// nothing else (`"choices": []`, the chunk the gateway asked for on its own).
+/// What the meter reads of a stream's event: its usage, its text (for an estimate if
+/// no usage comes), and whether it carries nothing else (`"choices": []`, the chunk
+/// the gateway asked for on its own).
 #[derive(serde::Deserialize)]
-struct StreamEvent {
+struct StreamEvent<'a> {
     usage: Option<Usage>,
-    choices: Option<Vec<serde::de::IgnoredAny>>,
+    #[serde(borrow)]
+    choices: Option<Vec<tokens::ChunkChoice<'a>>>,
 }
 
 async fn send(
@@ -459,15 +500,16 @@ async fn send(
             key_id: caller.key_id,
             model: workload.model_name.clone(),
             workload: workload.slug.clone(),
-            at: chrono::Utc::now(),
+            at: gateway.now(),
             input_tokens: 0,
             output_tokens: 0,
             estimated: false,
             error: false,
         },
         reservation: Some(reservation),
-        request_bytes: body.len(),
-        response_bytes: 0,
+        operation,
+        request: body.clone(),
+        received: tokens::Received::default(),
         reported: false,
     };
     let bad_gateway = |why: &str| {
@@ -551,9 +593,11 @@ async fn send(
             return bad_gateway("its upstream server broke off the answer");
         }
     };
-    tally.response_bytes = collected.len();
     if let Ok(Answer { usage: Some(usage) }) = serde_json::from_slice::<Answer>(&collected) {
         tally.absorb_usage(&usage);
+    }
+    if !tally.reported && !failed {
+        tally.received.push_answer(&collected);
     }
     let outcome = if failed {
         Outcome::Failed
@@ -614,47 +658,68 @@ impl<S> MeteredStream<S> {
     /// (when stripping) its complete lines minus the usage-only event.
     fn scan_chunk(&mut self, chunk: Bytes) -> Bytes {
         let strip = self.strip_usage_chunk;
-        if let Some(tally) = self.tally.as_mut() {
-            tally.response_bytes += chunk.len();
-        }
         let mut out = Vec::new();
-        for &byte in chunk.iter() {
-            if byte != b'\n' {
-                // Scanning alone needs only small lines (a usage chunk is small).
-                if strip || self.line.len() < 64 * 1024 {
-                    self.line.push(byte);
-                }
-                continue;
-            }
-            let line = std::mem::take(&mut self.line);
-            if std::mem::take(&mut self.dropping_event) && line.trim_ascii().is_empty() {
-                continue;
-            }
-            let mut keep = true;
-            if let Some(data) = line.strip_prefix(b"data:") {
-                let data = data.trim_ascii();
-                if !data.is_empty() && data != b"[DONE]" && contains(data, b"\"usage\"") {
-                    if let Ok(event) = serde_json::from_slice::<StreamEvent>(data) {
-                        if let (Some(usage), Some(tally)) = (&event.usage, self.tally.as_mut()) {
-                            tally.absorb_usage(usage);
-                        }
-                        let usage_only = event.choices.is_some_and(|c| c.is_empty());
-                        if strip && usage_only {
-                            keep = false;
-                            self.dropping_event = true;
-                        }
-                    }
-                }
-            }
-            if strip && keep {
-                out.extend_from_slice(&line);
-                out.push(b'\n');
+        let mut rest = &chunk[..];
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            let piece = &rest[..end];
+            rest = &rest[end + 1..];
+            if self.line.is_empty() {
+                // The whole line is in this chunk: read it where it is.
+                self.scan_line(piece, strip, &mut out);
+            } else {
+                self.keep_partial(piece, strip);
+                let line = std::mem::take(&mut self.line);
+                self.scan_line(&line, strip, &mut out);
             }
         }
+        self.keep_partial(rest, strip);
         if strip {
             Bytes::from(out)
         } else {
             chunk
+        }
+    }
+
+    /// Keeps the start of a line that continues in the next chunk. Scanning alone
+    /// keeps lines up to a bound: an event longer than that is passed on, but not read.
+    fn keep_partial(&mut self, piece: &[u8], strip: bool) {
+        let room = match strip {
+            true => piece.len(),
+            false => STREAM_LINE_LIMIT.saturating_sub(self.line.len()),
+        };
+        self.line.extend_from_slice(&piece[..piece.len().min(room)]);
+    }
+
+    /// Reads one line for usage and text; when stripping, copies it to `out` unless it
+    /// belongs to the usage-only event.
+    fn scan_line(&mut self, line: &[u8], strip: bool, out: &mut Vec<u8>) {
+        if std::mem::take(&mut self.dropping_event) && line.trim_ascii().is_empty() {
+            return;
+        }
+        let mut keep = true;
+        if let Some(data) = line.strip_prefix(b"data:") {
+            let data = data.trim_ascii();
+            if !data.is_empty() && data != b"[DONE]" {
+                if let Ok(event) = serde_json::from_slice::<StreamEvent>(data) {
+                    if let Some(tally) = self.tally.as_mut() {
+                        if let Some(usage) = &event.usage {
+                            tally.absorb_usage(usage);
+                        }
+                        if let Some(choices) = &event.choices {
+                            tally.received.push_chunk(choices);
+                        }
+                    }
+                    let usage_only = event.choices.is_some_and(|c| c.is_empty());
+                    if strip && usage_only {
+                        keep = false;
+                        self.dropping_event = true;
+                    }
+                }
+            }
+        }
+        if strip && keep {
+            out.extend_from_slice(line);
+            out.push(b'\n');
         }
     }
 
@@ -663,10 +728,6 @@ impl<S> MeteredStream<S> {
             tally.finish(&self.meter, outcome);
         }
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 impl<S, E> futures_util::Stream for MeteredStream<S>
@@ -726,5 +787,94 @@ impl<S> Drop for MeteredStream<S> {
     fn drop(&mut self) {
         // Dropped before the end: the client went away mid-stream.
         self.finish(Outcome::Broken);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unlimited_window_reads_as_if_it_were_formatted() {
+        let unlimited = Window::UNLIMITED;
+        assert_eq!(UNLIMITED_COUNT, unlimited.limit.to_string());
+        assert_eq!(UNLIMITED_COUNT, unlimited.remaining.to_string());
+        assert_eq!(UNLIMITED_RESET, limits::format_reset(unlimited.reset));
+    }
+
+    fn stream(
+        strip: bool,
+    ) -> MeteredStream<futures_util::stream::Empty<Result<Bytes, std::io::Error>>> {
+        let tally = Tally {
+            event: UsageEvent {
+                project_id: String::new(),
+                key_id: String::new(),
+                model: String::new(),
+                workload: String::new(),
+                at: chrono::Utc::now(),
+                input_tokens: 0,
+                output_tokens: 0,
+                estimated: false,
+                error: false,
+            },
+            reservation: None,
+            operation: Operation::ChatCompletions,
+            request: Bytes::new(),
+            received: tokens::Received::default(),
+            reported: false,
+        };
+        let meter = std::sync::Arc::new(crate::meter::Meter::default());
+        MeteredStream::new(
+            futures_util::stream::empty(),
+            tally,
+            meter,
+            strip,
+            Duration::from_secs(60),
+        )
+    }
+
+    const EVENTS: &str = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Grüße, \"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"世界 🙂\\n\"}}]}\n\n",
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4}}\n\n",
+        "data: [DONE]\n\n",
+    );
+
+    /// Lines split anywhere between chunks (inside a multi-byte character too) are read
+    /// whole, and the usage-only event is taken out exactly.
+    #[tokio::test]
+    async fn events_split_anywhere_across_chunks_are_read_whole() {
+        let expected_text = "Grüße, 世界 🙂\n";
+        let stripped = EVENTS.replace(
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4}}\n\n",
+            "",
+        );
+        let bytes = EVENTS.as_bytes();
+        let mut splits: Vec<Vec<&[u8]>> = (0..=bytes.len())
+            .map(|at| vec![&bytes[..at], &bytes[at..]])
+            .collect();
+        splits.push(bytes.chunks(1).collect());
+        for chunks in splits {
+            for strip in [false, true] {
+                let mut scanned = stream(strip);
+                let mut out = Vec::new();
+                for chunk in &chunks {
+                    out.extend_from_slice(&scanned.scan_chunk(Bytes::copy_from_slice(chunk)));
+                }
+                let tally = scanned.tally.take().unwrap();
+                let expected = if strip { stripped.as_str() } else { EVENTS };
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{chunks:?}");
+                assert!(tally.reported);
+                assert_eq!(
+                    (tally.event.input_tokens, tally.event.output_tokens),
+                    (5, 4)
+                );
+                assert_eq!(
+                    tally.received.tokens(),
+                    tokens::count(expected_text),
+                    "{chunks:?}"
+                );
+            }
+        }
     }
 }

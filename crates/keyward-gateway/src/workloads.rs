@@ -7,7 +7,7 @@
 use crate::audit::{self, Actor, Event};
 use crate::projects::new_id;
 use chrono::{DateTime, Utc};
-use keyward_api::workloads::{AffectedKey, Workload, WorkloadSpec};
+use keyward_api::workloads::{AffectedKey, Backend, TaskType, Workload, WorkloadSpec};
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
@@ -51,8 +51,9 @@ impl From<Row> for Workload {
             name: row.name,
             slug: row.slug,
             model_name: row.model_name,
-            backend: row.backend,
-            task_type: row.task_type,
+            // Stored only after validation; a hand-edited value reads as unknown.
+            backend: Backend::parse(&row.backend).unwrap_or_default(),
+            task_type: TaskType::parse(&row.task_type).unwrap_or_default(),
             description: row.description,
             command: row.command,
             vllm_version: row.vllm_version,
@@ -74,8 +75,8 @@ pub fn spec_of(workload: &Workload) -> WorkloadSpec {
         name: workload.name.clone(),
         slug: workload.slug.clone(),
         model_name: workload.model_name.clone(),
-        backend: workload.backend.clone(),
-        task_type: workload.task_type.clone(),
+        backend: workload.backend,
+        task_type: workload.task_type,
         description: workload.description.clone(),
         command: workload.command.clone(),
         vllm_version: workload.vllm_version.clone(),
@@ -116,6 +117,26 @@ pub async fn list(pool: &SqlitePool, project_id: &str) -> sqlx::Result<Vec<Workl
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The first of `slugs` that names no workload of the project: a key scoped to it
+/// could never call anything there, so create and PATCH refuse it (issue #15).
+pub async fn first_unknown_slug(
+    executor: impl sqlx::SqliteExecutor<'_>,
+    project_id: &str,
+    slugs: &[String],
+) -> sqlx::Result<Option<String>> {
+    if slugs.is_empty() {
+        return Ok(None);
+    }
+    let known: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM workloads WHERE project_id = ? AND slug IN (SELECT value FROM json_each(?))",
+    )
+    .bind(project_id)
+    .bind(json!(slugs).to_string())
+    .fetch_all(executor)
+    .await?;
+    Ok(slugs.iter().find(|s| !known.contains(s)).cloned())
 }
 
 pub async fn get(
@@ -237,8 +258,8 @@ async fn write(
         .bind(&spec.name)
         .bind(&spec.slug)
         .bind(&spec.model_name)
-        .bind(&spec.backend)
-        .bind(&spec.task_type)
+        .bind(spec.backend.as_str())
+        .bind(spec.task_type.as_str())
         .bind(&spec.description)
         .bind(&spec.command)
         .bind(&spec.vllm_version)
@@ -344,11 +365,12 @@ async fn keys_naming(
     project_id: &str,
     slug: &str,
 ) -> sqlx::Result<Vec<(String, String, Vec<String>)>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
         "SELECT id, name, workloads FROM inference_keys
          WHERE project_id = ? AND workloads <> '\"*\"'
-           AND EXISTS (SELECT 1 FROM json_each(inference_keys.workloads) WHERE value = ?)",
-    )
+           AND EXISTS (SELECT 1 FROM json_each({}) WHERE value = ?)",
+        crate::keys::scope_array_sql("inference_keys.workloads")
+    ))
     .bind(project_id)
     .bind(slug)
     .fetch_all(&mut *tx)

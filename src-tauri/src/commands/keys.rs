@@ -3,9 +3,11 @@
 //! once; copy reads it from the vault, close drops it. A pasted leaked secret stays in
 //! the console's leak slot. No command returns a secret after its panel closes.
 
-use keyward_api::{AuditPage, ErrorCode, InferenceKey, KeyPage, KeyUsage, Secret};
+use keyward_api::{AuditPage, InferenceKey, KeyPage, KeyUsage, Secret};
 use keyward_core::console::{BulkRevokeReport, LeakRevocation, LeakSearch};
+use keyward_core::key_draft::{KeyDraft, KeyDraftCheck};
 use keyward_core::keys::{validate_key_id, KeyForm, KeyListQuery};
+use keyward_core::ErrorCode;
 use keyward_core::{Console, Error, Reveal, RevealVault};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -32,6 +34,14 @@ pub async fn get_key(key_id: String, console: State<'_, Console>) -> Result<Infe
     validate_key_id(&key_id)?;
     let profile = console.active().await?;
     console.client().get_key(&profile, &key_id).await
+}
+
+/// Every bad field of the key form as typed, by the gateway's rules and the form's own,
+/// without a request; when there is none, the form to send (the dialog parses nothing).
+#[tauri::command]
+#[specta::specta]
+pub fn check_key_form(draft: KeyDraft, creating: bool) -> KeyDraftCheck {
+    draft.check(creating, chrono::Utc::now())
 }
 
 /// Creates a key with every scope of the form, validated before any request.
@@ -246,6 +256,9 @@ pub async fn copy_reveal(
         Ok::<_, Error>(keyward_api::token::hash(secret))
     })??;
     tauri::async_runtime::spawn(async move {
+        // The delay is the feature (clear after the person's chosen seconds), not a wait
+        // for a condition: the clipboard sends no change event to wait on, and the hash
+        // check below leaves alone anything copied since.
         tokio::time::sleep(Duration::from_secs(seconds.into())).await;
         let still_there = app
             .clipboard()

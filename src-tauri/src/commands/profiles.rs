@@ -7,6 +7,7 @@ use keyward_core::console::{
     ConnectionReport, ImportCandidateView, ImportChoice, ImportReport, ProfileForm, ProfileList,
 };
 use keyward_core::profiles::StoredProfile;
+use keyward_core::workloads::FieldProblem;
 use keyward_core::{import, Console, Error, RevealVault};
 use serde::Deserialize;
 use tauri::State;
@@ -31,6 +32,16 @@ pub async fn active_role(console: State<'_, Console>) -> Result<keyward_api::Rol
     console.active_role().await
 }
 
+/// What the active profile's platform offers: the screens show a control only where
+/// it is supported, and otherwise the sentence of what the platform offers instead.
+#[tauri::command]
+#[specta::specta]
+pub async fn active_capabilities(
+    console: State<'_, Console>,
+) -> Result<keyward_core::Capabilities, Error> {
+    console.active_capabilities().await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn list_profiles(console: State<'_, Console>) -> Result<ProfileList, Error> {
@@ -50,6 +61,14 @@ pub async fn switch_profile(
     let switched = console.switch(&profile_id).await?;
     vault.close_all();
     Ok(switched)
+}
+
+/// Every bad field of the profile form by the rules saving applies, without saving or a
+/// request; `creating` requires a token (an edit keeps the stored one).
+#[tauri::command]
+#[specta::specta]
+pub fn check_profile_form(form: ProfileForm, creating: bool) -> Vec<FieldProblem> {
+    keyward_core::profiles::problems(&form.into(), creating)
 }
 
 #[tauri::command]
@@ -175,7 +194,7 @@ pub async fn scan_import(
             let Some(home) = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))
             else {
                 return Err(Error::new(
-                    keyward_api::ErrorCode::NotFound,
+                    keyward_core::ErrorCode::NotFound,
                     "Keyward cannot find your home directory, so it cannot look for ~/.podstack/credentials. Use \"INI file…\" to pick the file.",
                 ));
             };
@@ -204,7 +223,7 @@ pub async fn scan_import(
             };
             let path = picked.into_path().map_err(|_| {
                 Error::new(
-                    keyward_api::ErrorCode::InvalidInput,
+                    keyward_core::ErrorCode::InvalidInput,
                     "Keyward can only import from a local file.",
                 )
             })?;
@@ -224,7 +243,7 @@ pub async fn scan_import(
 
 /// Credentials files are small; anything over 1 MiB is not one.
 fn read_credentials_file(path: &std::path::Path, label: &str) -> Result<String, Error> {
-    use keyward_api::ErrorCode;
+    use keyward_core::ErrorCode;
     let metadata = std::fs::metadata(path).map_err(|e| {
         let message = if e.kind() == std::io::ErrorKind::NotFound {
             format!("There is no {label}.")

@@ -3,10 +3,11 @@
 //! or SVG, or the monthly statement, each through a save dialog; and the price table.
 //! The last view stays in Rust (`UsageSession`), so exports are exactly what is shown.
 
-use keyward_api::ErrorCode;
-use keyward_core::charts::{render_png, Theme};
+use keyward_core::charts::Theme;
 use keyward_core::prices::{ModelPrice, PriceTable};
 use keyward_core::usage::{self, UsageRequest, UsageScreen, UsageSession};
+use keyward_core::workloads::FieldProblem;
+use keyward_core::ErrorCode;
 use keyward_core::{Console, Error};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -93,7 +94,17 @@ pub async fn export_usage_csv(
     save(&app, &name, "CSV", "csv", csv.into_bytes()).await
 }
 
-/// Exports a chart as PNG or SVG in the given theme. `None` when the user cancelled.
+impl From<ChartFormat> for usage::ImageFormat {
+    fn from(format: ChartFormat) -> Self {
+        match format {
+            ChartFormat::Png => Self::Png,
+            ChartFormat::Svg => Self::Svg,
+        }
+    }
+}
+
+/// Exports a chart as PNG or SVG in the given theme, its period, zone and filters
+/// written under its title. `None` when the user cancelled.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_usage_chart(
@@ -107,20 +118,7 @@ pub async fn export_usage_chart(
     check_chart_id(&chart_id)?;
     check_width(width)?;
     let bytes = session
-        .with_chart(&chart_id, |c| {
-            let size = usage::chart_size(&c.chart, width);
-            match format {
-                ChartFormat::Png => render_png(&c.chart, theme, size),
-                ChartFormat::Svg => keyward_core::charts::render_svg(&c.chart, theme, size)
-                    .map(|r| r.svg.into_bytes()),
-            }
-        })?
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("The chart could not be drawn: {e}."),
-            )
-        })?;
+        .with_view(|view| usage::export_chart(view, &chart_id, format.into(), theme, width))??;
     let (label, ext) = match format {
         ChartFormat::Png => ("PNG image", "png"),
         ChartFormat::Svg => ("SVG image", "svg"),
@@ -246,6 +244,14 @@ pub async fn usage_projects(
 #[specta::specta]
 pub async fn list_prices(console: State<'_, Console>) -> Result<Vec<ModelPrice>, Error> {
     prices(&console).list().await
+}
+
+/// Every bad field of the price form by the table's own rules, without saving: the
+/// dialog shows them under their inputs.
+#[tauri::command]
+#[specta::specta]
+pub fn check_price_form(price: ModelPrice) -> Vec<FieldProblem> {
+    keyward_core::prices::problems(&price)
 }
 
 #[tauri::command]

@@ -3,16 +3,16 @@
 //! the status watch's notifications are sent from Rust (see `watch_health` in lib.rs),
 //! so the webview needs no notification permission.
 
-use keyward_api::health::{HealthSummary, WorkloadHealth};
+use keyward_api::health::{HealthStatus, HealthSummary, WorkloadHealth};
 use keyward_api::workloads::{DeletedWorkload, Workload};
-use keyward_api::ErrorCode;
 use keyward_core::charts::{self, Rendered, Size, Theme};
 use keyward_core::workload_charts::health_charts;
 use keyward_core::workload_watch::{HealthWatch, StatusChange};
 use keyward_core::workloads::{
-    keys_calling, validate_slug, validate_workload_id, FieldProblem, HealthPeriod, KeyRef,
-    ReadinessEvent, WorkloadChoices, WorkloadForm, WorkloadUsage,
+    validate_slug, validate_workload_id, FieldProblem, HealthPeriod, ReadinessEvent,
+    WorkloadChoices, WorkloadForm, WorkloadKeys, WorkloadUsage,
 };
+use keyward_core::ErrorCode;
 use keyward_core::{Console, Error};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -89,18 +89,17 @@ pub async fn update_workload(
     }
 }
 
-/// The keys that may call the workload `slug`: named ones (they lose it on delete) and
-/// project-wide ones.
+/// Every active key that may call the workload `slug`: named ones (they lose it on
+/// delete) and project-wide ones, over all pages.
 #[tauri::command]
 #[specta::specta]
 pub async fn workload_keys(
     slug: String,
     console: State<'_, Console>,
-) -> Result<Vec<KeyRef>, Error> {
+) -> Result<WorkloadKeys, Error> {
     validate_slug(&slug)?;
     let profile = console.active().await?;
-    let page = console.client().list_keys(&profile).await?;
-    Ok(keys_calling(&page, &slug))
+    console.client().workload_keys(&profile, &slug).await
 }
 
 #[tauri::command]
@@ -144,7 +143,7 @@ pub struct ChartView {
 /// The workload page's health: status, reason and the charts over the period.
 #[derive(Debug, Serialize, specta::Type)]
 pub struct HealthView {
-    pub status: String,
+    pub status: HealthStatus,
     pub reason: String,
     pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Probes in the period (0: nothing to chart yet).

@@ -2,7 +2,7 @@
 //! ≤ 300 ms with 100,000 keys in the project).
 //!
 //! The embedded gateway's database is seeded before launch (through the gateway's
-//! `bench-seed` bulk insert); the app is the debug build the e2e tests drive, under
+//! `keyward-bench-seed` bulk insert); the app is the debug build the e2e tests drive, under
 //! Xvfb. One sample: from the click on "Keys" (coming from the Profiles screen) until
 //! the first key row is in the DOM and a frame has been painted, timed inside the
 //! webview with `performance.now()`. The baseline is the same measurement, same run,

@@ -46,10 +46,10 @@ select.dispatchEvent(new Event("change", { bubbles: true }));
 async fn measure(keys: usize) -> (Vec<f64>, u64, String) {
     let (dir, gateway, project_id) = keyward_e2e::seeded_data_dir(keys).await;
     let ids: Vec<String> = (0..keys).map(|i| format!("key_seed{i:06}")).collect();
-    let events = gateway
-        .seed_usage(&project_id, &ids, 20, 90, chrono::Utc::now())
-        .await
-        .unwrap();
+    let events =
+        keyward_bench_seed::seed_usage(&gateway, &project_id, &ids, 20, 90, chrono::Utc::now())
+            .await
+            .unwrap();
     gateway.pool().close().await;
 
     let app = App::launch_with_dir(&format!("bench-usage-{keys}"), dir, Vec::new()).await;

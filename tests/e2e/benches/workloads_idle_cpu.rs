@@ -106,9 +106,12 @@ fn clock_ticks_per_second() -> f64 {
 
 /// % of one core used by the app's process tree over `WINDOW`, after `SETTLE`.
 async fn idle_cpu(pid: u32) -> (f64, usize) {
+    // A fixed quiet period on purpose: waiting for "CPU has dropped" would choose the
+    // moment to start measuring by the very number being measured.
     tokio::time::sleep(SETTLE).await;
     let (before, _) = tree_ticks(pid);
     let started = Instant::now();
+    // The measurement itself: idle CPU is ticks over a fixed span of wall time.
     tokio::time::sleep(WINDOW).await;
     let (after, processes) = tree_ticks(pid);
     let seconds = started.elapsed().as_secs_f64();

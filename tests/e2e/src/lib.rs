@@ -17,6 +17,39 @@ use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long the waits below let pass between two looks at their condition.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Runs `check` until it returns `Ok`, or until `deadline` has passed; then gives back
+/// the value, or on time-out the last `Err`: what `check` saw instead.
+pub async fn try_until<T, E>(
+    deadline: Instant,
+    mut check: impl AsyncFnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    loop {
+        match check().await {
+            Ok(value) => return Ok(value),
+            Err(seen) if Instant::now() >= deadline => return Err(seen),
+            // The poll interval between two looks, not a wait for anything in itself.
+            Err(_) => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+/// Waits until `check` returns `Ok` (its value is returned); `check` returns `Err` with
+/// what it saw instead, which the panic at `deadline` reports next to `what`, the
+/// condition waited for. Every wait in these tests goes through here or [`try_until`]
+/// rather than sleeping for a fixed time.
+pub async fn wait_until<T, E: std::fmt::Debug>(
+    deadline: Instant,
+    what: &str,
+    check: impl AsyncFnMut() -> Result<T, E>,
+) -> T {
+    try_until(deadline, check)
+        .await
+        .unwrap_or_else(|seen| panic!("timed out waiting for {what}; last saw {seen:?}"))
+}
+
 pub struct App {
     pub client: Client,
     /// The app's data directory and XDG directories; kept across [`App::restart`].
@@ -293,18 +326,18 @@ impl App {
 
     /// Waits until the Keys list shows a row containing `text`.
     pub async fn wait_key_row(&self, text: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let rows = self.key_rows().await;
-            if rows.iter().any(|row| row.contains(text)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no key row with {text}: {rows:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until(
+            Instant::now() + TIMEOUT,
+            &format!("a key row with {text}"),
+            async || {
+                let rows = self.key_rows().await;
+                match rows.iter().any(|row| row.contains(text)) {
+                    true => Ok(()),
+                    false => Err(rows),
+                }
+            },
+        )
+        .await
     }
 
     /// Confirms the open revoke dialog; for a key used in the last 24 hours the dialog
@@ -402,21 +435,18 @@ impl App {
             "tauri:options".into(),
             serde_json::json!({ "application": binary }),
         );
-        let deadline = Instant::now() + TIMEOUT;
-        let client = loop {
-            // WebDriver is plain HTTP on loopback: no TLS stack needed.
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => break client,
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
-                }
-                Err(error) => panic!("no WebDriver session from tauri-driver: {error}"),
-            }
-        };
+        let client = wait_until(
+            Instant::now() + TIMEOUT,
+            "a WebDriver session from tauri-driver",
+            async || {
+                // WebDriver is plain HTTP on loopback: no TLS stack needed.
+                ClientBuilder::new(HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await
+            },
+        )
+        .await;
         let screenshots = workspace_root().join("target/e2e").join(test_name);
         std::fs::create_dir_all(&screenshots).unwrap();
         App {
@@ -442,33 +472,31 @@ impl App {
 
     /// Waits until no element matches `css`.
     pub async fn wait_gone(&self, css: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while !self
-            .client
-            .find_all(Locator::Css(css))
-            .await
-            .unwrap()
-            .is_empty()
-        {
-            assert!(Instant::now() < deadline, "{css} is still there");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until(
+            Instant::now() + TIMEOUT,
+            &format!("{css} to go"),
+            async || match self.client.find_all(Locator::Css(css)).await.unwrap().len() {
+                0 => Ok(()),
+                n => Err(format!("{n} still there")),
+            },
+        )
+        .await
     }
 
     /// Waits until `css` has exactly `text` as its text.
     pub async fn wait_text(&self, css: &str, text: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let current = self.wait_for(css).await.text().await.unwrap_or_default();
-            if current.trim() == text {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{css} says {current:?}, expected {text:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until(
+            Instant::now() + TIMEOUT,
+            &format!("{css} to say {text:?}"),
+            async || {
+                let current = self.wait_for(css).await.text().await.unwrap_or_default();
+                match current.trim() == text {
+                    true => Ok(()),
+                    false => Err(current),
+                }
+            },
+        )
+        .await
     }
 
     /// A CSS property of the first element matching `css`, as computed by the webview.
@@ -509,26 +537,24 @@ impl App {
     /// Clicks the element, retrying while it is covered or moving (an animation, a
     /// hint that appears and shifts the layout), as a person would click again.
     pub async fn click(&self, css: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            match self.wait_for(css).await.click().await {
-                Ok(_) => return,
-                Err(error) if Instant::now() < deadline => {
-                    eprintln!("click {css} retried: {error}");
-                    // WebKitWebDriver does not always scroll an element inside a
-                    // scrolling dialog into view before clicking: do it, then retry.
-                    self.scroll_into_view(css).await;
-                    tokio::time::sleep(Duration::from_millis(150)).await;
-                }
-                Err(error) => {
-                    self.screenshot(&format!(
-                        "click-failed-{}",
-                        css.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-                    ))
-                    .await;
-                    panic!("click {css}: {error}")
-                }
+        let clicked = try_until(Instant::now() + TIMEOUT, async || {
+            let clicked = self.wait_for(css).await.click().await;
+            if let Err(error) = &clicked {
+                eprintln!("click {css} retried: {error}");
+                // WebKitWebDriver does not always scroll an element inside a
+                // scrolling dialog into view before clicking: do it, then retry.
+                self.scroll_into_view(css).await;
             }
+            clicked
+        })
+        .await;
+        if let Err(error) = clicked {
+            self.screenshot(&format!(
+                "click-failed-{}",
+                css.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            ))
+            .await;
+            panic!("click {css}: {error}")
         }
     }
 
@@ -581,8 +607,7 @@ pub async fn seeded_data_dir(keys: usize) -> (tempfile::TempDir, keyward_gateway
     )
     .await
     .unwrap();
-    gateway
-        .seed_keys(&project.project_id, keys, chrono::Utc::now())
+    keyward_bench_seed::seed_keys(&gateway, &project.project_id, keys, chrono::Utc::now())
         .await
         .unwrap();
     (dir, gateway, project.project_id)

@@ -7,8 +7,10 @@
 
 use axum::routing::post;
 use axum::{Json, Router};
-use keyward_e2e::App;
+use keyward_e2e::{try_until, wait_until, App};
 use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// An OpenAI-compatible upstream that reports fixed usage per model:
 /// alpha 11 in / 7 out, beta 23 in / 5 out.
@@ -56,28 +58,28 @@ async fn value_of(app: &App, testid: &str) -> String {
 
 /// Waits until the summary shows `requests` (the meter flushes every second).
 async fn wait_requests(app: &App, requests: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let shown = app
+    let shown = try_until(Instant::now() + Duration::from_secs(20), async || {
+        let total = app
             .client
             .find(fantoccini::Locator::Css(
                 "[data-testid='usage-total-requests']",
             ))
             .await;
-        if let Ok(total) = shown {
-            if total.attr("data-value").await.unwrap().as_deref() == Some(requests) {
-                return;
-            }
+        let shown = match total {
+            Ok(total) => total.attr("data-value").await.unwrap(),
+            Err(_) => None,
+        };
+        if shown.as_deref() == Some(requests) {
+            return Ok(());
         }
-        if std::time::Instant::now() >= deadline {
-            app.screenshot("usage-timeout").await;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the usage screen never showed {requests} requests"
-        );
+        // Not metered yet, or not loaded since: load again (a no-op while loading).
         refresh(app).await;
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        Err(shown)
+    })
+    .await;
+    if let Err(shown) = shown {
+        app.screenshot("usage-timeout").await;
+        panic!("the usage screen never showed {requests} requests; last showed {shown:?}");
     }
 }
 
@@ -86,23 +88,52 @@ async fn wait_requests(app: &App, requests: &str) {
 async fn open_usage(app: &App) {
     for _ in 0..5 {
         app.click("[data-testid='nav-usage']").await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-        while std::time::Instant::now() < deadline {
+        let opened = try_until(Instant::now() + Duration::from_secs(3), async || {
             let found = app
                 .client
                 .find_all(fantoccini::Locator::Css("[data-testid='usage-screen']"))
                 .await
                 .unwrap();
-            if !found.is_empty() {
-                return;
+            if found.is_empty() {
+                Err(())
+            } else {
+                Ok(())
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        })
+        .await;
+        if opened.is_ok() {
+            return;
         }
     }
     panic!("the Usage & Spend screen did not open");
 }
 
 /// Asks the screen to load again (the meter writes usage a second after it happens).
+/// Exports the tokens chart as SVG (into the export directory) and reads it, waiting
+/// for a file newer than any before.
+async fn export_svg(app: &App, dir: &std::path::Path) -> String {
+    let path = dir.join("keyward-tokens.svg");
+    let _ = std::fs::remove_file(&path);
+    let button = "[data-testid='usage-export-tokens-svg']";
+    app.scroll_into_view(button).await;
+    app.click(button).await;
+    wait_file(&path).await;
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// Waits until an export has written `path`.
+async fn wait_file(path: &Path) {
+    wait_until(
+        Instant::now() + Duration::from_secs(10),
+        &format!("an export to write {}", path.display()),
+        async || match path.exists() {
+            true => Ok(()),
+            false => Err("no such file"),
+        },
+    )
+    .await
+}
+
 async fn refresh(app: &App) {
     app.client
         .execute(
@@ -240,14 +271,15 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     // Escape may come while the save is still in flight: the dialog closes once it is saved.
     app.wait_gone("[data-testid='price-table']").await;
     refresh(&app).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while value_of(&app, "usage-total-spend").await != "100000" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "spend never became 0.10 USD"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
+    wait_until(
+        Instant::now() + Duration::from_secs(20),
+        "spend of 0.10 USD (100000)",
+        async || match value_of(&app, "usage-total-spend").await {
+            spend if spend == "100000" => Ok(()),
+            spend => Err(spend),
+        },
+    )
+    .await;
     let page = app.client.source().await.unwrap();
     assert!(page.contains("beta"), "the unpriced model is named");
     assert!(
@@ -261,11 +293,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     app.screenshot("light-before-export").await;
     app.click(export).await;
     let csv_path = exports.path().join("keyward-tokens.csv");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !csv_path.exists() {
-        assert!(std::time::Instant::now() < deadline, "no CSV was written");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_file(&csv_path).await;
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
@@ -286,6 +314,50 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
         (10, 182, 58),
         "{csv}"
     );
+
+    // SVG of the tokens chart: the period, zone and filters are in the image (issue #15).
+    let svg = export_svg(&app, exports.path()).await;
+    for line in [
+        "Last 7 days: ",
+        "times in UTC (UTC+00:00), hourly buckets",
+        "Keys: all · Models: all · Workload: all",
+    ] {
+        assert!(svg.contains(line), "{line} in the exported SVG");
+    }
+
+    // The key picker: type part of a name, Enter picks it; the export says so too.
+    app.click("[data-testid='usage-filter-keys-input']").await;
+    app.fill("[data-testid='usage-filter-keys-input']", "bat")
+        .await;
+    app.wait_for("[data-testid='usage-filter-keys-option']")
+        .await;
+    app.screenshot("light-key-picker").await;
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    wait_requests(&app, "5").await;
+    let svg = export_svg(&app, exports.path()).await;
+    assert!(
+        svg.contains(&format!("Keys: batch ({})", second["id"].as_str().unwrap())),
+        "the filtered key in the exported SVG"
+    );
+    // Back in the box: Escape closes the list, Escape again clears the text, Backspace
+    // in the empty box takes the chip off — all keys again.
+    app.click("[data-testid='usage-filter-keys-input']").await;
+    let escape = fantoccini::key::Key::Escape.to_string();
+    app.wait_for("[data-testid='usage-filter-keys-input']")
+        .await
+        .send_keys(&format!(
+            "{escape}{escape}{}",
+            fantoccini::key::Key::Backspace
+        ))
+        .await
+        .unwrap();
+    wait_requests(&app, "10").await;
 
     capture_charts(&app, "light").await;
     let app = app.restart_with(&[("GTK_THEME", "Adwaita:dark")]).await;

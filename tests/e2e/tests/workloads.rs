@@ -2,9 +2,12 @@
 //! (readiness followed to ready) in front of an upstream this test runs and controls;
 //! the test degrades it (`/health` 503, KV cache 99 %) and restores it, and the list's
 //! badge and reason, the workload page's status and its KV-cache chart must follow.
-//! The desktop notification is counted on the session bus: `dbus-monitor` sees every
+//! The desktop notifications are read on the session bus: `dbus-monitor` sees every
 //! `org.freedesktop.Notifications.Notify` call the app makes, and there must be exactly
-//! one for the degradation (the recovery falls inside the five-minute quiet period).
+//! one when it goes down and one when it recovers (issue #15: the down was once never
+//! announced). "No notification" is only asserted once the background watch has
+//! provably run: each round logs "health watch round" (debug), and the test waits for
+//! rounds after the state it checks.
 //! Screenshots of the list and the workload page in both themes go to
 //! `target/e2e/workloads/`.
 //!
@@ -15,10 +18,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use keyward_e2e::App;
+use keyward_e2e::{wait_until, App};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -68,14 +71,16 @@ async fn upstream() -> (String, Upstream) {
     (url, state)
 }
 
-/// Counts `Notify` calls on the session bus while it lives.
+/// Counts `Notify` calls on the session bus while it lives, keeping each call's title
+/// (the summary: the third string argument, after the app name and the icon).
 struct NotifyCounter {
     child: std::process::Child,
     count: Arc<AtomicUsize>,
+    titles: Arc<Mutex<Vec<String>>>,
 }
 
 impl NotifyCounter {
-    fn start() -> Self {
+    async fn start() -> Self {
         assert!(
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             "run inside dbus-run-session (see tests/e2e/README or the test's doc)"
@@ -90,23 +95,76 @@ impl NotifyCounter {
             .spawn()
             .expect("dbus-monitor (package dbus-bin) is needed");
         let count = Arc::new(AtomicUsize::new(0));
-        let seen = count.clone();
+        let titles = Arc::new(Mutex::new(Vec::new()));
+        // Set once dbus-monitor is a monitor: calls before that are not seen.
+        let monitoring = Arc::new(AtomicBool::new(false));
+        let (seen, said, ready) = (count.clone(), titles.clone(), monitoring.clone());
         let out = child.stdout.take().unwrap();
         std::thread::spawn(move || {
+            // Strings of the current Notify call, until its title (third) is read.
+            let mut strings: Option<Vec<String>> = None;
             for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if line.starts_with("method call") && line.contains("member=Notify") {
-                    seen.fetch_add(1, Ordering::SeqCst);
+                // The bus takes the monitor's name once it is a monitor (BecomeMonitor).
+                if line.starts_with("signal") && line.contains("member=NameLost") {
+                    ready.store(true, Ordering::SeqCst);
+                }
+                if line.starts_with("method call") {
+                    strings = line.contains("member=Notify").then(Vec::new);
+                    continue;
+                }
+                let Some(args) = strings.as_mut() else {
+                    continue;
+                };
+                if let Some(text) = line.trim_start().strip_prefix("string \"") {
+                    args.push(text.trim_end_matches('"').to_owned());
+                    if args.len() == 3 {
+                        said.lock().unwrap().push(args[2].clone());
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        strings = None;
+                    }
                 }
             }
         });
-        // dbus-monitor needs a moment to become a monitor.
-        std::thread::sleep(Duration::from_millis(300));
-        NotifyCounter { child, count }
+        wait_until(
+            Instant::now() + keyward_e2e::TIMEOUT,
+            "dbus-monitor to become a monitor (its NameLost signal)",
+            async || match monitoring.load(Ordering::SeqCst) {
+                true => Ok(()),
+                false => Err("no NameLost yet"),
+            },
+        )
+        .await;
+        NotifyCounter {
+            child,
+            count,
+            titles,
+        }
     }
 
     fn count(&self) -> usize {
         self.count.load(Ordering::SeqCst)
     }
+
+    fn titles(&self) -> Vec<String> {
+        self.titles.lock().unwrap().clone()
+    }
+}
+
+/// Rounds the background health watch has completed (its debug log line).
+fn watch_rounds(app: &App) -> usize {
+    app.log().matches("health watch round").count()
+}
+
+/// Waits until the watch has completed `more` rounds after this call: whatever it was
+/// going to announce about the state before has been sent by then.
+async fn wait_watch_rounds(app: &App, more: usize) {
+    let start = watch_rounds(app);
+    wait_app(
+        app,
+        &format!("{more} more health watch rounds"),
+        async |app| watch_rounds(app) >= start + more,
+    )
+    .await;
 }
 
 impl Drop for NotifyCounter {
@@ -142,17 +200,23 @@ async fn text(app: &App, css: &str) -> String {
         .to_owned()
 }
 
-async fn wait_until(app: &App, what: &str, mut check: impl AsyncFnMut(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check(app).await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+/// Waits up to 30 s (readiness and the health watch are slower than a screen) until
+/// `check` holds.
+async fn wait_app(app: &App, what: &str, mut check: impl AsyncFnMut(&App) -> bool) {
+    wait_until(
+        Instant::now() + Duration::from_secs(30),
+        what,
+        async || match check(app).await {
+            true => Ok(()),
+            false => Err("it does not hold yet"),
+        },
+    )
+    .await
 }
 
 async fn wait_row_status(app: &App, status: &str, reason: &str) {
     let badge = "[data-testid='workload-row-chat'] [data-testid='status-badge']";
-    wait_until(
+    wait_app(
         app,
         &format!("the row to be {status}: {reason}"),
         async |app| {
@@ -222,7 +286,7 @@ async fn degrade_and_restore_show_in_badge_reason_chart_and_one_notification() {
         ("KEYWARD_HEALTH_WATCH_MS", "500"),
     ];
     let app = App::launch_with("workloads", &knobs).await;
-    let notifications = NotifyCounter::start();
+    let notifications = NotifyCounter::start().await;
 
     // Create through the form; the readiness view follows it to ready.
     app.click("[data-testid='nav-workloads']").await;
@@ -244,7 +308,7 @@ async fn degrade_and_restore_show_in_badge_reason_chart_and_one_notification() {
     )
     .await;
     app.click("[data-testid='workload-save']").await;
-    wait_until(&app, "readiness to reach ready", async |app| {
+    wait_app(&app, "readiness to reach ready", async |app| {
         text(app, "[data-testid='readiness-elapsed']")
             .await
             .starts_with("Ready after")
@@ -254,19 +318,22 @@ async fn degrade_and_restore_show_in_badge_reason_chart_and_one_notification() {
     app.click("[data-testid='readiness-close']").await;
 
     wait_row_status(&app, "healthy", "Serving normally.").await;
-    wait_until(&app, "the GPUs column", async |app| {
+    wait_app(&app, "the GPUs column", async |app| {
         text(app, "[data-testid='kv-chat']").await == "31 %"
     })
     .await;
     app.screenshot("light-list-healthy").await;
     open_page(&app).await;
-    wait_until(&app, "a KV-cache point at 31 %", async |app| {
+    wait_app(&app, "a KV-cache point at 31 %", async |app| {
         newest_kv_cache(app).await == Some(31.0)
     })
     .await;
     let healthy_chart = kv_chart_src(&app).await;
     app.screenshot("light-page-healthy").await;
     back_to_list(&app).await;
+    // The watch has seen it healthy (the list shows what the gateway says; the watch
+    // polls on its own): two more rounds, then there must have been nothing to say.
+    wait_watch_rounds(&app, 2).await;
     assert_eq!(notifications.count(), 0, "nothing to say while healthy");
 
     // Degrade: the engine dies (503) with the KV cache full.
@@ -275,33 +342,42 @@ async fn degrade_and_restore_show_in_badge_reason_chart_and_one_notification() {
     assert_eq!(text(&app, "[data-testid='kv-chat']").await, "99 %");
     app.screenshot("light-list-down").await;
     open_page(&app).await;
-    wait_until(&app, "the page's status", async |app| {
+    wait_app(&app, "the page's status", async |app| {
         text(app, "[data-testid='workload-reason']").await
             == "Engine dead: GET /health answered 503."
     })
     .await;
     // The newest one-minute bucket is the mean of its probes: above 31 % once the
     // 99 % probes arrive.
-    wait_until(&app, "the KV-cache chart to rise", async |app| {
+    wait_app(&app, "the KV-cache chart to rise", async |app| {
         newest_kv_cache(app).await.is_some_and(|kv| kv > 40.0)
     })
     .await;
     assert_ne!(kv_chart_src(&app).await, healthy_chart, "the chart redrew");
     app.screenshot("light-page-down").await;
     back_to_list(&app).await;
-    wait_until(&app, "one notification", async |_| {
+    wait_app(&app, "the down notification", async |_| {
         notifications.count() >= 1
     })
     .await;
+    assert_eq!(notifications.titles(), ["Workload chat is down"]);
 
-    // Restore.
+    // Restore: the recovery is announced too, at once.
     control.set(200, 0.31);
     wait_row_status(&app, "healthy", "Serving normally.").await;
     let log = text(&app, "[data-testid='event-log']").await;
     assert!(log.contains("Engine dead"), "{log}");
-    // A few more watch rounds: still exactly one (the recovery is inside the quiet period).
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(notifications.count(), 1, "exactly one notification");
+    wait_app(&app, "the recovery notification", async |_| {
+        notifications.count() >= 2
+    })
+    .await;
+    // Three more rounds of the watch while it stays healthy: nothing more to say.
+    wait_watch_rounds(&app, 3).await;
+    assert_eq!(
+        notifications.titles(),
+        ["Workload chat is down", "Workload chat recovered"],
+        "one notification per change"
+    );
 
     // Dark theme: the list and the page again.
     let mut dark = knobs;
@@ -311,7 +387,7 @@ async fn degrade_and_restore_show_in_badge_reason_chart_and_one_notification() {
     wait_row_status(&app, "healthy", "Serving normally.").await;
     app.screenshot("dark-list").await;
     open_page(&app).await;
-    wait_until(&app, "a KV-cache point", async |app| {
+    wait_app(&app, "a KV-cache point", async |app| {
         newest_kv_cache(app).await.is_some()
     })
     .await;

@@ -29,6 +29,18 @@ async activeRole() : Promise<Result<Role, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * What the active profile's platform offers: the screens show a control only where
+ * it is supported, and otherwise the sentence of what the platform offers instead.
+ */
+async activeCapabilities() : Promise<Result<Capabilities, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("active_capabilities") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async listProfiles() : Promise<Result<ProfileList, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_profiles") };
@@ -48,6 +60,13 @@ async switchProfile(profileId: string) : Promise<Result<StoredProfile, AppError>
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every bad field of the profile form by the rules saving applies, without saving or a
+ * request; `creating` requires a token (an edit keeps the stored one).
+ */
+async checkProfileForm(form: ProfileForm, creating: boolean) : Promise<FieldProblem[]> {
+    return await TAURI_INVOKE("check_profile_form", { form, creating });
 },
 async createProfile(form: ProfileForm) : Promise<Result<StoredProfile, AppError>> {
     try {
@@ -170,6 +189,13 @@ async getKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every bad field of the key form as typed, by the gateway's rules and the form's own,
+ * without a request; when there is none, the form to send (the dialog parses nothing).
+ */
+async checkKeyForm(draft: KeyDraft, creating: boolean) : Promise<KeyDraftCheck> {
+    return await TAURI_INVOKE("check_key_form", { draft, creating });
 },
 /**
  * Creates a key with every scope of the form, validated before any request.
@@ -389,10 +415,10 @@ async updateWorkload(workloadId: string, form: WorkloadForm) : Promise<Result<Wo
 }
 },
 /**
- * The keys that may call the workload `slug`: named ones (they lose it on delete) and
- * project-wide ones.
+ * Every active key that may call the workload `slug`: named ones (they lose it on
+ * delete) and project-wide ones, over all pages.
  */
-async workloadKeys(slug: string) : Promise<Result<KeyRef[], AppError>> {
+async workloadKeys(slug: string) : Promise<Result<WorkloadKeys, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("workload_keys", { slug }) };
 } catch (e) {
@@ -502,7 +528,8 @@ async exportUsageCsv(chartId: string) : Promise<Result<string | null, AppError>>
 }
 },
 /**
- * Exports a chart as PNG or SVG in the given theme. `None` when the user cancelled.
+ * Exports a chart as PNG or SVG in the given theme, its period, zone and filters
+ * written under its title. `None` when the user cancelled.
  */
 async exportUsageChart(chartId: string, format: ChartFormat, theme: Theme, width: number) : Promise<Result<string | null, AppError>> {
     try {
@@ -530,6 +557,13 @@ async listPrices() : Promise<Result<ModelPrice[], AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every bad field of the price form by the table's own rules, without saving: the
+ * dialog shows them under their inputs.
+ */
+async checkPriceForm(price: ModelPrice) : Promise<FieldProblem[]> {
+    return await TAURI_INVOKE("check_price_form", { price });
 },
 async setPrice(price: ModelPrice) : Promise<Result<ModelPrice, AppError>> {
     try {
@@ -574,6 +608,18 @@ export type AppError = { code: ErrorCode; message: string; field: string | null 
 export type AuditEvent = { id: string; project_id: string; at: string; actor_id: string; actor_label: string; action: string; target_type: string; target_id: string; changes: JsonValue }
 export type AuditPage = { events: AuditEvent[]; total: number; limit: number; offset: number }
 /**
+ * The inference server a workload runs on.
+ */
+export type Backend = "ollama" | "vllm" | "vllm-omni" | "sglang" | "llamacpp" | 
+/**
+ * A value this build does not know (a newer gateway's); read, never accepted.
+ */
+"unknown"
+/**
+ * A usage bucket width the platform can report.
+ */
+export type BucketSize = "minute" | "hour" | "day"
+/**
  * A key's budget in its current period.
  */
 export type BudgetBurn = { key_id: string; key_name: string; period: TokenLimitPeriod; period_start: string; period_end: string; limit: number; used: number; 
@@ -581,11 +627,28 @@ export type BudgetBurn = { key_id: string; key_name: string; period: TokenLimitP
  * When the budget runs out at the average rate so far; `None` if it lasts the period.
  */
 runs_out_at: string | null; exhausted: boolean }
+/**
+ * A budget's period or reset interval.
+ */
+export type BudgetPeriod = "minute" | "hour" | "day" | "week" | "month"
 export type BulkRevokeFailure = { key_id: string; error: AppError }
 /**
  * A bulk revoke's outcome, key by key.
  */
 export type BulkRevokeReport = { revoked: InferenceKey[]; failed: BulkRevokeFailure[] }
+/**
+ * Everything one platform's admin API offers; see the module docs.
+ */
+export type Capabilities = { 
+/**
+ * The platform's name as screens say it ("Keyward gateway", "OpenAI").
+ */
+platform: string; 
+/**
+ * False while Keyward has no adapter for the platform: nothing is offered, every
+ * [`Support`] carries the same sentence, and the UI says it once.
+ */
+adapter: boolean; keys: KeyOperations; scopes: ScopeSupport; usage: UsageSupport; spend: SpendSupport; workloads: WorkloadOperations }
 /**
  * A summary card: this period, the previous one, the change in percent.
  */
@@ -701,6 +764,11 @@ export type ErrorCode =
  */
 "keychain_failure" | 
 /**
+ * The platform does not offer this operation; the message says what it offers
+ * instead (or that Keyward has no adapter for it yet).
+ */
+"unsupported" | 
+/**
  * A bug or an unexpected failure; details are in the log, not here.
  */
 "internal"
@@ -713,13 +781,32 @@ export type Expiry =
  */
 { kind: "keep" } | { kind: "never" } | 
 /**
- * At 00:00 UTC of this date (`YYYY-MM-DD`).
+ * At this instant: an RFC 3339 date-time (the console sends the chosen day's
+ * local midnight, as every time on screen is local), or `YYYY-MM-DD` for 00:00
+ * UTC of that day.
  */
 { kind: "date"; date: string } | 
 /**
  * This many days from now.
  */
 { kind: "in_days"; days: number }
+/**
+ * When the key expires, as the dialog's controls hold it.
+ */
+export type ExpiryDraft = 
+/**
+ * Edit only: leave the expiry as it is.
+ */
+{ kind: "keep" } | { kind: "never" } | 
+/**
+ * The start of `date` (`YYYY-MM-DD`) in `time_zone` (IANA), the user's zone: every
+ * time on screen is local.
+ */
+{ kind: "date"; date: string; time_zone: string } | 
+/**
+ * This many days from now, as typed.
+ */
+{ kind: "in_days"; days: string }
 /**
  * One bad field of a form, for the input it belongs under.
  */
@@ -741,11 +828,15 @@ export type HealthPeriod = "hour" | "six_hours" | "day" | "week"
  */
 export type HealthPoint = { at: string; 
 /**
- * What the health check found: `ok`, `engine_dead` (503), `failing` (another
- * error status), `timeout`, `unreachable`, `tls_refused` (untrusted, expired or
- * mismatched certificate) or `no_upstream`.
+ * What the health check found.
  */
-liveness: string; status: string; reason: string; running: number | null; waiting: number | null; kv_cache: number | null; ttft_p50: number | null; ttft_p95: number | null; e2e_p50: number | null; e2e_p95: number | null; prompt_tokens_per_s: number | null; generation_tokens_per_s: number | null; gpus: Gpu[] }
+liveness: Liveness; status: HealthStatus; reason: string; running: number | null; waiting: number | null; kv_cache: number | null; ttft_p50: number | null; ttft_p95: number | null; e2e_p50: number | null; e2e_p95: number | null; prompt_tokens_per_s: number | null; generation_tokens_per_s: number | null; gpus: Gpu[] }
+/**
+ * A workload's status, from best to worst; `unknown` is "not probed yet" or "no
+ * upstream configured". A console reads a status it does not know (a newer
+ * gateway's) as `unknown` too, rather than failing the whole summary.
+ */
+export type HealthStatus = "healthy" | "degraded" | "down" | "unknown"
 /**
  * `GET /api/projects/{project}/workloads/health`.
  */
@@ -753,7 +844,7 @@ export type HealthSummary = { workloads: WorkloadHealthSummary[] }
 /**
  * The workload page's health: status, reason and the charts over the period.
  */
-export type HealthView = { status: string; reason: string; checked_at: string | null; 
+export type HealthView = { status: HealthStatus; reason: string; checked_at: string | null; 
 /**
  * Probes in the period (0: nothing to chart yet).
  */
@@ -834,8 +925,37 @@ allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{
 /**
  * null = never expires.
  */
-expires_at: string | null; created_at: string; updated_at: string; revoked_at: string | null; archived_at: string | null; last_used_at: string | null; request_count: number; input_tokens: number; output_tokens: number }
+expires_at: string | null; created_at: string; updated_at: string; revoked_at: string | null; archived_at: string | null; last_used_at: string | null; request_count: number; input_tokens: number; output_tokens: number; 
+/**
+ * Scopes whose stored value could not be read (`allowed_models`, `workloads`).
+ * Such a scope fails closed: it is reported as `[]` and the key may call nothing
+ * under it until it is set again. Absent when every scope is readable.
+ */
+unreadable_scopes: string[] }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
+/**
+ * The key form as typed.
+ */
+export type KeyDraft = { name: string; description: string; 
+/**
+ * Limits as typed; empty = none. Digit-group separators people paste
+ * ("1,000,000", "1 000 000", "1_000_000") are accepted.
+ */
+rpm: string; tpm: string; token_limit: string; token_limit_period: TokenLimitPeriod | null; 
+/**
+ * `None` = every model of the project.
+ */
+allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: LabelRow[]; expiry: ExpiryDraft; 
+/**
+ * Scopes of the edited key the gateway could not read (`unreadable_scopes`): such
+ * a scope sent back empty stays as enforced, nothing (issue #15), so an empty list
+ * is not a mistake there.
+ */
+unreadable_scopes?: string[] }
+/**
+ * Every problem of the draft, or the form to send when there is none.
+ */
+export type KeyDraftCheck = { problems: FieldProblem[]; form: KeyForm | null }
 /**
  * The whole desired state of a key, as the create and edit dialogs hold it.
  */
@@ -862,6 +982,39 @@ label?: string | null; expiring_within_days?: number | null;
 sort?: KeySort | null; limit?: number | null; offset?: number | null }
 export type KeyName = { id: string; name: string }
 /**
+ * Key lifecycle operations.
+ */
+export type KeyOperations = { create: Support; list: Support; get: Support; update: Support; 
+/**
+ * Stops a key for good (revoke, delete, or archive where that is the platform's way).
+ */
+revoke: Support; 
+/**
+ * Revoking removes the key's record (OpenAI, Gcore: DELETE) rather than keeping it
+ * marked revoked (Keyward, Anthropic's archive); the UI words its warning by this.
+ */
+revoke_removes_record: boolean; 
+/**
+ * Pause and resume without losing the key (OpenRouter `disabled`, LiteLLM block).
+ */
+disable: Support; 
+/**
+ * Hide a revoked or expired key from the default list, and bring it back.
+ */
+archive: Support; 
+/**
+ * A new secret for the same key.
+ */
+rotate: Support; 
+/**
+ * The old secret keeps working for a grace period after a rotation.
+ */
+rotate_grace: boolean; 
+/**
+ * Which key a pasted secret is (*Find a leaked key*).
+ */
+identify: Support }
+/**
  * A paged list, newest first unless `sort` says otherwise.
  */
 export type KeyPage = { keys: InferenceKey[]; 
@@ -870,9 +1023,9 @@ export type KeyPage = { keys: InferenceKey[];
  */
 total: number; limit: number; offset: number }
 /**
- * A key that may call a workload, for the workload page and the delete warning.
+ * An active key that may call a workload, for the workload page and the delete warning.
  */
-export type KeyRef = { id: string; name: string; status: KeyStatus; 
+export type KeyRef = { id: string; name: string; 
 /**
  * The key may call every workload of the project (`*`), not this one by name.
  */
@@ -892,9 +1045,34 @@ export type KeyUsage = { key_id: string; requests: number; input_tokens: number;
  */
 hourly: UsagePoint[] }
 /**
- * Where a pasted secret was found.
+ * One label row of the form; a row left entirely blank is the spare row and ignored.
  */
-export type LeakMatch = { profile_id: string; profile_name: string; key: InferenceKey }
+export type LabelRow = { key: string; value: string }
+/**
+ * A profile through which a leaked key was found, and what its token may do there.
+ */
+export type LeakHolder = { profile_id: string; profile_name: string; 
+/**
+ * The token's role as its platform says (`whoami`); null when it could not say.
+ */
+role: Role | null; 
+/**
+ * An owner or admin token: *Revoke now* is offered through this profile only.
+ */
+can_revoke: boolean }
+/**
+ * A key a pasted secret belongs to: one per platform and key, however many profiles
+ * point at its project (two profiles of one project used to list it twice, issue #15).
+ */
+export type LeakMatch = { 
+/**
+ * The platform's address, as the profiles holding the key have it.
+ */
+base_url: string; key: InferenceKey; 
+/**
+ * Every profile that sees the key, those whose token may revoke it first.
+ */
+profiles: LeakHolder[] }
 /**
  * *Revoke now* on a leaked key, and the proof: one data-plane request with the
  * leaked secret, and what the platform answered.
@@ -914,6 +1092,28 @@ export type LeakSearch = { leak_id: string; masked: string; matches: LeakMatch[]
  */
 export type LeakSearchGap = { profile_id: string; profile_name: string; error: AppError }
 /**
+ * What a probe's `GET /health` found.
+ */
+export type Liveness = "ok" | 
+/**
+ * HTTP 503: vLLM's answer when the engine is dead (or still loading).
+ */
+"engine_dead" | 
+/**
+ * Another non-200 status.
+ */
+"failing" | "timeout" | "unreachable" | 
+/**
+ * The TLS handshake failed: an untrusted, expired or mismatched certificate. Not
+ * a wait-and-see state: someone has to trust the CA or fix the certificate.
+ */
+"tls_refused" | "no_upstream" | 
+/**
+ * A result this build does not know (a newer gateway's); never written by this
+ * gateway.
+ */
+"unknown"
+/**
  * One row of the price table, as the UI shows and edits it.
  */
 export type ModelPrice = { model: string; 
@@ -931,7 +1131,8 @@ export type ModelUsage = { model: string; requests: number; input_tokens: number
  */
 export type Money = { currency: string; micros: number; 
 /**
- * "12.30 USD"
+ * "12.30 USD", "0.0076 USD": the digits that fit the magnitude
+ * ([`crate::charts::money_amount`], the same rule as the charts').
  */
 text: string }
 /**
@@ -940,8 +1141,9 @@ text: string }
 export type PastedSecret = { secret: string }
 export type PeriodPreset = "last_24_hours" | "last_7_days" | "last_30_days" | "last_90_days" | "month_to_date" | "previous_month" | "custom"
 /**
- * Which platform a profile talks to. Only keyward-gateway has a client so far; the
- * other kinds can be stored (e.g. from an import) and get their adapters later.
+ * Which platform a profile talks to. Every platform a profile can name is here, with
+ * or without an adapter: profiles of InferenceKey and Podstack can be saved (e.g. from
+ * an import) and get their adapters later.
  */
 export type PlatformKind = "keyward" | "inferencekey" | "podstack"
 /**
@@ -950,7 +1152,8 @@ export type PlatformKind = "keyward" | "inferencekey" | "podstack"
 export type PlotArea = { left: number; top: number; right: number; bottom: number }
 /**
  * A profile as the UI submits it. `token` is write-only: empty on an edit keeps the
- * stored one; the UI never receives it back.
+ * stored one; the UI never receives it back. An empty `project_id` on a Keyward
+ * profile is filled in from the token (`whoami`): a gateway token names its project.
  */
 export type ProfileForm = { name: string; kind: PlatformKind; base_url: string; project_id: string; notes?: string; token: string | null }
 export type ProfileList = { profiles: StoredProfile[]; active_id: string }
@@ -964,9 +1167,27 @@ export type ReadinessEvent = { phase: ReadinessPhase; message: string;
  */
 elapsed_ms: number }
 /**
- * A readiness phase, in the order a workload passes through them.
+ * Where a workload is on its way to serving, in the order it passes through them.
+ * `ready` and `error` end a readiness stream.
  */
-export type ReadinessPhase = "scheduling" | "provisioning" | "bootstrapping" | "ready" | "error"
+export type ReadinessPhase = 
+/**
+ * No server yet: the workload has no upstream URL.
+ */
+"scheduling" | 
+/**
+ * The upstream does not accept connections yet.
+ */
+"provisioning" | 
+/**
+ * The upstream answers but is not ready (vLLM's 503 while loading).
+ */
+"bootstrapping" | "ready" | "error" | 
+/**
+ * A phase this build does not know (a newer gateway's); a console must not take
+ * it for progress.
+ */
+"unknown"
 export type Rendered = { svg: string; width: number; height: number; plot: PlotArea; hover: HoverPoint[] }
 /**
  * What the UI receives once: the panel's id and the secret to show.
@@ -974,10 +1195,48 @@ export type Rendered = { svg: string; width: number; height: number; plot: PlotA
 export type Reveal = { id: string; secret: string }
 export type Role = "owner" | "admin" | "viewer"
 /**
+ * What can be limited or attached per key.
+ */
+export type ScopeSupport = { rpm: Support; tpm: Support; 
+/**
+ * Tokens per period; `token_budget_periods` lists the periods.
+ */
+token_budget: Support; token_budget_periods: BudgetPeriod[]; 
+/**
+ * Money per period, reset by the platform; `money_budget_resets` lists the periods
+ * (empty with a supported budget = a lifetime budget only).
+ */
+money_budget: Support; money_budget_resets: BudgetPeriod[]; model_allowlist: Support; 
+/**
+ * Which workloads (deployments) the key may call.
+ */
+workloads: Support; expiry: Support; 
+/**
+ * Expiry can be changed after creation (Gcore: set once).
+ */
+expiry_editable: boolean; labels: Support; description: Support }
+/**
  * A chart as the screen shows it: the SVG, its hover data, and what it is.
  */
 export type ShownChart = { id: string; title: string; rendered: Rendered }
 export type SpendBy = "model" | "key"
+/**
+ * Where a money figure comes from.
+ */
+export type SpendSource = 
+/**
+ * The platform reports spend in money: shown as reported.
+ */
+"reported" | 
+/**
+ * Tokens × the console's price table: labelled as computed.
+ */
+"computed"
+export type SpendSupport = { source: SpendSource; 
+/**
+ * Spend can be told apart per key (reported or computed).
+ */
+per_key: Support }
 /**
  * A bucket flagged as a spike.
  */
@@ -985,7 +1244,7 @@ export type Spike = { bucket: string; tokens: number; baseline: number }
 /**
  * One change of a workload's status, for the in-app event log.
  */
-export type StatusChange = { at: string; workload_id: string; slug: string; from: string; to: string; reason: string; 
+export type StatusChange = { at: string; workload_id: string; slug: string; from: HealthStatus; to: HealthStatus; reason: string; 
 /**
  * A desktop notification was sent for this change.
  */
@@ -1007,6 +1266,24 @@ spend: Change; currency: string | null;
  * Every currency's spend this period (more than one only if prices mix currencies).
  */
 spend_by_currency: Money[]; estimated_requests: number; unpriced_tokens: number }
+/**
+ * One operation or scope: offered, or not, with what the platform offers instead.
+ */
+export type Support = { supported: boolean; 
+/**
+ * When unsupported: one sentence a person can act on ("OpenAI creates keys only
+ * for service accounts: create one in the project's Service accounts."). `None`
+ * when supported, or when the platform has nothing in its place.
+ */
+instead: string | null }
+/**
+ * What a workload's model does, in InferenceKey's names.
+ */
+export type TaskType = "text2text" | "embedding" | "text2image" | "text2video" | "text2audio" | "image2image" | "image2video" | "audio2text" | "omni" | "reranker" | "classification" | "reward" | "forecast" | 
+/**
+ * A value this build does not know (a newer gateway's); read, never accepted.
+ */
+"unknown"
 /**
  * Light or dark, matching the UI's theme.
  */
@@ -1076,7 +1353,16 @@ export type UsageScreen = ({ project_id: string; start: string; end: string; pre
  * Every model and key seen in the period, for the filters.
  */
 models_seen: string[]; keys_seen: KeyName[] }) & { charts: ShownChart[] }
-export type Workload = { id: string; project_id: string; name: string; slug: string; model_name: string; backend: string; task_type: string; description: string | null; command: string | null; vllm_version: string | null; config: JsonValue | null; execution_policy: string | null; execution_policy_config: JsonValue | null; worker_id: string | null; gpu_resource_id: string | null; 
+export type UsageSupport = { per_key: Support; per_model: Support; 
+/**
+ * Bucket widths, finest first; empty when the platform reports no usage series.
+ */
+buckets: BucketSize[]; 
+/**
+ * How many days back usage can be read; `None` = as long as the platform keeps it.
+ */
+history_days: number | null }
+export type Workload = { id: string; project_id: string; name: string; slug: string; model_name: string; backend: Backend; task_type: TaskType; description: string | null; command: string | null; vllm_version: string | null; config: JsonValue | null; execution_policy: string | null; execution_policy_config: JsonValue | null; worker_id: string | null; gpu_resource_id: string | null; 
 /**
  * Base URL of the OpenAI-compatible server behind this workload (`…/v1` is added).
  */
@@ -1097,11 +1383,7 @@ export type WorkloadForm = { name: string; slug: string; model_name: string; bac
 /**
  * `GET /api/workloads/{id}/health`: the current status and the probe series.
  */
-export type WorkloadHealth = { workload_id: string; 
-/**
- * `healthy`, `degraded`, `down` or `unknown` (not probed yet).
- */
-status: string; 
+export type WorkloadHealth = { workload_id: string; status: HealthStatus; 
 /**
  * Why, in words ("KV cache 97% for 5 min", "Health check timed out 3× in a row").
  */
@@ -1110,11 +1392,7 @@ reason: string; checked_at: string | null; series: HealthPoint[] }
  * One workload in the project-wide summary: its status and the last probe's numbers,
  * from the prober's memory (no history query), so polling it is cheap.
  */
-export type WorkloadHealthSummary = { workload_id: string; slug: string; 
-/**
- * `healthy`, `degraded`, `down` or `unknown`.
- */
-status: string; reason: string; 
+export type WorkloadHealthSummary = { workload_id: string; slug: string; status: HealthStatus; reason: string; 
 /**
  * When the last probe ran; `null` before the first one.
  */
@@ -1131,7 +1409,26 @@ kv_cache: number | null;
  * End-to-end request latency p95 over the last probe interval, seconds.
  */
 e2e_p95: number | null }
+/**
+ * Every active key that may call a workload: named ones first (deleting the workload
+ * takes it out of their scopes), then project-wide ones, each group by name.
+ */
+export type WorkloadKeys = { keys: KeyRef[]; 
+/**
+ * What the gateway counted over all pages (equal to `keys.len()` unless keys were
+ * created or revoked while the pages were read).
+ */
+total: number }
 export type WorkloadList = { workloads: Workload[] }
+export type WorkloadOperations = { list: Support; create: Support; update: Support; delete: Support; 
+/**
+ * A readiness stream (phases until the workload serves).
+ */
+readiness: Support; 
+/**
+ * Health probes and status over time.
+ */
+health: Support }
 /**
  * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
  */

@@ -24,3 +24,21 @@ export async function settle<T>(call: Promise<Result<T, AppError>>): Promise<Res
     return { status: "error", error: UNEXPECTED };
   }
 }
+
+/** Said when a form's check over IPC itself failed (a bug or a broken bridge). */
+export const CHECK_FAILED = "Keyward could not check the form. Details are in the developer console.";
+
+/**
+ * A form check over IPC (`checkPriceForm`, `checkWorkloadForm`, …): its rules live once,
+ * in Rust, and the command answers with every bad field. A rejection is a bug or a broken
+ * bridge, never a verdict on the form: it is logged and answered with null, so a dialog
+ * says the check failed instead of leaving an unhandled promise or saving unchecked.
+ */
+export async function checkForm<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (thrown) {
+    console.error("form check failed", thrown);
+    return null;
+  }
+}

@@ -63,7 +63,8 @@ fn tick_step(unit: &Unit, span: f64) -> f64 {
         .unwrap_or(10.0 * magnitude);
     let step = nice * base;
     match unit {
-        Unit::Count { .. } => step.max(1.0),
+        // Requests, tokens and bytes come whole: no tick between 0 and 1.
+        Unit::Count { .. } | Unit::Bytes => step.max(1.0),
         _ => step,
     }
 }

@@ -1,5 +1,7 @@
 //! Horizontal bars for a top N (keys or models by tokens or spend): labels on the left,
-//! truncated to a third of the width, the value at each bar's end.
+//! truncated to a third of the width, the value at each bar's end. A value above zero is
+//! at least [`MIN_BAR_PX`] long, so a sub-cent spend next to a large one still shows as
+//! a bar (its printed value says how small it is).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,6 +17,7 @@ use super::{BarChart, ChartError, HoverPoint, HoverValue};
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>;
 
 const BAR_FILL: f64 = 0.64;
+pub(super) const MIN_BAR_PX: f64 = 2.0;
 
 pub(super) fn draw<DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
@@ -32,6 +35,19 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map(|v| format_value(&chart.unit, *v))
         .collect();
     let mut plot = build_plot(body, chart, &values, &labels, &value_texts, colours)?;
+    let x_range = plot.x_range();
+    let plot_px = plot.plotting_area().get_pixel_range().0;
+    let per_px = (x_range.end - x_range.start) / f64::from((plot_px.end - plot_px.start).max(1));
+    let values: Vec<f64> = values
+        .iter()
+        .map(|&v| {
+            if v > 0.0 {
+                v.max(MIN_BAR_PX * per_px)
+            } else {
+                v
+            }
+        })
+        .collect();
     let n = values.len() as f64;
     let colour = colours.series(0);
     let row_top = |i: usize| n - i as f64;

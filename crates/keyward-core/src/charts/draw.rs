@@ -17,12 +17,18 @@ pub(super) struct Painted {
     pub hover: Vec<HoverPoint>,
 }
 
-pub(super) fn svg(chart: &Chart, theme: Theme, size: Size) -> Result<Rendered, ChartError> {
+/// `context`: lines drawn under the title (exports), already wrapped to the width.
+pub(super) fn svg(
+    chart: &Chart,
+    theme: Theme,
+    size: Size,
+    context: &[String],
+) -> Result<Rendered, ChartError> {
     layout::ensure_font()?;
     let mut svg = String::with_capacity(64 * 1024);
     let painted = {
         let root = SVGBackend::with_string(&mut svg, (size.width, size.height)).into_drawing_area();
-        let painted = paint(&root, chart, theme)?;
+        let painted = paint(&root, chart, theme, context)?;
         root.present().map_err(draw_err)?;
         painted
     };
@@ -35,13 +41,18 @@ pub(super) fn svg(chart: &Chart, theme: Theme, size: Size) -> Result<Rendered, C
     })
 }
 
-pub(super) fn png(chart: &Chart, theme: Theme, size: Size) -> Result<Vec<u8>, ChartError> {
+pub(super) fn png(
+    chart: &Chart,
+    theme: Theme,
+    size: Size,
+    context: &[String],
+) -> Result<Vec<u8>, ChartError> {
     layout::ensure_font()?;
     let (width, height) = (size.width, size.height);
     let mut rgb = vec![0u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        paint(&root, chart, theme)?;
+        paint(&root, chart, theme, context)?;
         root.present().map_err(draw_err)?;
     }
     let mut encoded = Vec::new();
@@ -60,6 +71,7 @@ fn paint<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     theme: Theme,
+    context: &[String],
 ) -> Result<Painted, ChartError> {
     let colours = colours(theme);
     root.fill(&colours.background).map_err(draw_err)?;
@@ -67,7 +79,7 @@ fn paint<DB: DrawingBackend>(
         Chart::Time(time) => (&time.title, time_chart::legend(time, &colours)),
         Chart::Bars(bars) => (&bars.title, Vec::new()),
     };
-    let header = draw_header(root, title, &legend, &colours)?;
+    let header = draw_header(root, title, context, &legend, &colours)?;
     let (_, body) = root.split_vertically(header);
     match chart {
         Chart::Time(time) if time_chart::has_data(time) => time_chart::draw(&body, time, &colours),

@@ -1,5 +1,6 @@
 //! Text and the frame around the plot: the bundled font, measuring and truncating user
-//! labels, and the header (title, then a wrapped legend) above the plot.
+//! labels, and the header (title, an export's context lines, then a wrapped legend)
+//! above the plot.
 
 use std::sync::OnceLock;
 
@@ -18,6 +19,9 @@ pub(super) const TITLE_PX: f64 = 17.0;
 pub(super) const LABEL_PX: f64 = 14.0;
 pub(super) const SMALL_PX: f64 = 13.0;
 const LEGEND_ROW_PX: i32 = 20;
+const CONTEXT_ROW_PX: i32 = 18;
+/// An export's context wraps to at most this many lines (a long key list is cut).
+const CONTEXT_MAX_LINES: usize = 6;
 const LEGEND_MAX_ROWS: usize = 3;
 const LEGEND_ITEM_MAX_PX: u32 = 200;
 const SWATCH_PX: i32 = 10;
@@ -85,10 +89,50 @@ pub(super) fn draw_err<E: std::fmt::Debug>(error: E) -> ChartError {
     ChartError::Draw(format!("{error:?}"))
 }
 
-/// Draws the title and, for more than one series, the legend; returns the header height.
+/// `context` wrapped to the chart's inner width (words kept whole, at most
+/// [`CONTEXT_MAX_LINES`], the last cut with "…"), and `size` grown to hold them.
+pub(super) fn context_lines(
+    context: &[String],
+    size: super::Size,
+) -> Result<(Vec<String>, super::Size), ChartError> {
+    ensure_font()?;
+    let inner = (size.width as i32 - 2 * OUTER_MARGIN).max(1) as u32;
+    let mut lines = Vec::new();
+    for text in context {
+        let mut line = String::new();
+        for word in text.split(' ') {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if line.is_empty() || text_width(&candidate, SMALL_PX) <= inner {
+                line = candidate;
+            } else {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            }
+        }
+        lines.push(line);
+    }
+    if lines.len() > CONTEXT_MAX_LINES {
+        lines.truncate(CONTEXT_MAX_LINES);
+        let last = lines.pop().unwrap_or_default();
+        lines.push(fit(&format!("{last} …"), SMALL_PX, inner));
+    }
+    let lines: Vec<String> = lines.iter().map(|l| fit(l, SMALL_PX, inner)).collect();
+    let grown = super::Size {
+        width: size.width,
+        height: (size.height + lines.len() as u32 * CONTEXT_ROW_PX as u32).min(super::MAX_SIDE),
+    };
+    Ok((lines, grown))
+}
+
+/// Draws the title, an export's context lines and, for more than one series, the
+/// legend; returns the header height.
 pub(super) fn draw_header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
+    context: &[String],
     legend: &[(String, RGBColor)],
     colours: &Colours,
 ) -> Result<i32, ChartError> {
@@ -102,6 +146,18 @@ pub(super) fn draw_header<DB: DrawingBackend>(
     )
     .map_err(draw_err)?;
     let mut height = OUTER_MARGIN + TITLE_PX as i32 + 8;
+    for line in context {
+        root.draw_text(
+            line,
+            &text_style(SMALL_PX, colours.muted),
+            (OUTER_MARGIN, height),
+        )
+        .map_err(draw_err)?;
+        height += CONTEXT_ROW_PX;
+    }
+    if !context.is_empty() {
+        height += 4;
+    }
     if legend.len() > 1 {
         let rows = legend_rows(legend, inner);
         for (row, items) in rows.iter().enumerate() {

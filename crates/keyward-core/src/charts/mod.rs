@@ -33,7 +33,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use format::{format_value, unit_caption};
+pub use format::{format_value, money_amount, unit_caption};
 
 /// Light or dark, matching the UI's theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,13 +201,39 @@ pub const MAX_SIDE: u32 = 8192;
 /// Renders the chart as a standalone SVG plus the hover data the UI needs.
 pub fn render_svg(chart: &Chart, theme: Theme, size: Size) -> Result<Rendered, ChartError> {
     validate(chart, size)?;
-    draw::svg(chart, theme, size)
+    draw::svg(chart, theme, size, &[])
 }
 
-/// Renders the chart as encoded PNG bytes of exactly `size` (for export).
+/// Renders the chart as encoded PNG bytes of exactly `size`.
 pub fn render_png(chart: &Chart, theme: Theme, size: Size) -> Result<Vec<u8>, ChartError> {
     validate(chart, size)?;
-    draw::png(chart, theme, size)
+    draw::png(chart, theme, size, &[])
+}
+
+/// Renders the chart for a file that leaves the app: `context` (what period, zone and
+/// filters it shows) is drawn under the title, wrapped to the width, and the image grows
+/// by those lines so the plot keeps `size`'s proportions.
+pub fn render_svg_export(
+    chart: &Chart,
+    theme: Theme,
+    size: Size,
+    context: &[String],
+) -> Result<String, ChartError> {
+    validate(chart, size)?;
+    let (lines, size) = layout::context_lines(context, size)?;
+    draw::svg(chart, theme, size, &lines).map(|r| r.svg)
+}
+
+/// [`render_svg_export`] as encoded PNG bytes.
+pub fn render_png_export(
+    chart: &Chart,
+    theme: Theme,
+    size: Size,
+    context: &[String],
+) -> Result<Vec<u8>, ChartError> {
+    validate(chart, size)?;
+    let (lines, size) = layout::context_lines(context, size)?;
+    draw::png(chart, theme, size, &lines)
 }
 
 fn validate(chart: &Chart, size: Size) -> Result<(), ChartError> {

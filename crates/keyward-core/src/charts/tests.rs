@@ -4,6 +4,7 @@ use super::axis::{time_ticks, value_axis};
 use super::format::format_tick;
 use super::theme::{colours, contrast};
 use super::*;
+use super::{bar_chart, draw, time_chart};
 
 const SIZE: Size = Size {
     width: 720,
@@ -134,20 +135,251 @@ fn gallery() -> Vec<(&'static str, Chart)> {
     ]
 }
 
+/// Elements painted in `colour` (fill or stroke), by tag.
+fn painted(svg: &str, colour: plotters::style::RGBColor) -> Vec<String> {
+    let hex = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
+    xml(svg)
+        .descendants()
+        .filter(|n| {
+            ["fill", "stroke"].iter().any(|a| {
+                n.attribute(*a)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(&hex))
+            })
+        })
+        .map(|n| n.tag_name().name().to_string())
+        .collect()
+}
+
+/// The value axis a chart's data gets, as its tick labels.
+fn expected_ticks(chart: &Chart) -> Vec<String> {
+    let (unit, values): (&Unit, Vec<f64>) = match chart {
+        Chart::Time(t) if t.kind == TimeChartKind::Lines => (
+            &t.unit,
+            t.series
+                .iter()
+                .flat_map(|s| s.values.iter().flatten().copied())
+                .collect(),
+        ),
+        Chart::Time(t) => (
+            &t.unit,
+            (0..t.buckets.len())
+                .map(|i| t.series.iter().filter_map(|s| s.values[i]).sum())
+                .collect(),
+        ),
+        Chart::Bars(b) => (&b.unit, b.bars.iter().map(|b| b.value).collect()),
+    };
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let axis = value_axis(unit, low, high);
+    axis.ticks()
+        .iter()
+        .map(|t| format_tick(unit, *t, axis.step))
+        .collect()
+}
+
+/// Renders every kind of chart in both themes and checks what each must show: its
+/// title, its value axis (every tick, none alike), its series (the legend names and
+/// shapes in each series' colour), its bars (label, value and one bar each) or the empty
+/// message. The SVG and PNG are written to target/charts-preview for a person to look at.
 #[test]
-fn every_kind_renders_in_both_themes_and_is_previewed() {
+fn every_kind_renders_in_both_themes_with_its_title_ticks_and_series() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/charts-preview");
     std::fs::create_dir_all(&dir).unwrap();
     for (name, chart) in gallery() {
         for theme in [Theme::Light, Theme::Dark] {
+            let c = colours(theme);
             let rendered = render_svg(&chart, theme, SIZE).unwrap();
-            xml(&rendered.svg);
+            let svg = &rendered.svg;
+            let shown = texts(svg);
+            let (title, has_data) = match &chart {
+                Chart::Time(t) => (&t.title, time_chart::has_data(t)),
+                Chart::Bars(b) => (&b.title, !b.bars.is_empty()),
+            };
+            assert!(shown.contains(title), "{name}: title in {shown:?}");
+            if !has_data {
+                assert!(shown.iter().any(|t| t == draw::EMPTY_MESSAGE), "{name}");
+                assert!(rendered.hover.is_empty(), "{name}");
+            } else {
+                let ticks = expected_ticks(&chart);
+                assert!(ticks.len() >= 3, "{name}: {ticks:?}");
+                for tick in &ticks {
+                    assert!(shown.contains(tick), "{name}: tick {tick} in {shown:?}");
+                }
+                let mut distinct = ticks.clone();
+                distinct.dedup();
+                assert_eq!(distinct, ticks, "{name}: ticks read alike");
+            }
+            match &chart {
+                Chart::Time(t) if has_data => {
+                    assert_eq!(rendered.hover.len(), t.buckets.len(), "{name}");
+                    let shape = match t.kind {
+                        TimeChartKind::Lines => "polyline",
+                        TimeChartKind::StackedArea => "polygon",
+                        TimeChartKind::StackedBars => "rect",
+                    };
+                    for (k, series) in t.series.iter().enumerate() {
+                        if t.series.len() > 1 {
+                            assert!(
+                                shown.contains(&series.name),
+                                "{name}: legend {}",
+                                series.name
+                            );
+                        }
+                        let drawn = painted(svg, c.series(k));
+                        let shapes = drawn.iter().filter(|tag| *tag == shape).count();
+                        let expected = match t.kind {
+                            // One bar per bucket with a value, plus the legend swatch.
+                            TimeChartKind::StackedBars => {
+                                series.values.iter().flatten().filter(|v| **v > 0.0).count()
+                                    + usize::from(t.series.len() > 1)
+                            }
+                            _ => 1,
+                        };
+                        assert!(
+                            shapes >= expected,
+                            "{name}: {} drawn as {shapes} {shape}, expected {expected}",
+                            series.name
+                        );
+                    }
+                }
+                Chart::Bars(b) => {
+                    let bars = painted(svg, c.series(0))
+                        .iter()
+                        .filter(|tag| *tag == "rect")
+                        .count();
+                    assert_eq!(bars, b.bars.len(), "{name}: one bar each");
+                    for bar in &b.bars {
+                        let value = format_value(&b.unit, bar.value);
+                        assert!(shown.contains(&value), "{name}: {value} in {shown:?}");
+                        assert!(
+                            shown.iter().any(|t| t == &bar.label
+                                || (t.ends_with('…')
+                                    && bar.label.starts_with(t.trim_end_matches('…')))),
+                            "{name}: {} in {shown:?}",
+                            bar.label
+                        );
+                    }
+                }
+                _ => {}
+            }
             let png = render_png(&chart, theme, SIZE).unwrap();
             let stem = format!("{name}-{theme:?}").to_lowercase();
-            std::fs::write(dir.join(format!("{stem}.svg")), &rendered.svg).unwrap();
+            std::fs::write(dir.join(format!("{stem}.svg")), svg).unwrap();
             std::fs::write(dir.join(format!("{stem}.png")), &png).unwrap();
         }
     }
+}
+
+/// Issue #15: a spend of 0.007623 read "$0.01, $0.01, $0.00" on the axis and "0.00" in
+/// text. Every tick of every unit's axis is distinct, down to sub-cent ranges.
+#[test]
+fn axis_ticks_are_distinct_for_tiny_and_odd_ranges() {
+    let units = [
+        Unit::Currency { code: "USD".into() },
+        Unit::Currency { code: "EUR".into() },
+        tokens(),
+        Unit::Percent,
+        Unit::Celsius,
+        Unit::Watts,
+        Unit::Seconds,
+        Unit::Bytes,
+    ];
+    let highs = [
+        0.000_004, 0.000_37, 0.0019, 0.007_623, 0.012, 0.033, 0.07, 0.26, 0.9, 1.3, 2.7, 7.5, 13.0,
+        47.0, 123.0, 980.0, 1_250.0, 7_777.0, 43_210.0, 2.6e6, 8.8e9,
+    ];
+    for unit in &units {
+        for &high in &highs {
+            for low in [0.0, high * 0.5] {
+                let axis = value_axis(unit, low, high);
+                let labels: Vec<String> = axis
+                    .ticks()
+                    .iter()
+                    .map(|t| format_tick(unit, *t, axis.step))
+                    .collect();
+                let mut distinct = labels.clone();
+                distinct.sort();
+                distinct.dedup();
+                assert_eq!(
+                    distinct.len(),
+                    labels.len(),
+                    "{unit:?} {low}..{high}: {labels:?}"
+                );
+            }
+        }
+    }
+    let usd = Unit::Currency { code: "USD".into() };
+    let axis = value_axis(&usd, 0.0, 0.007_623);
+    let labels: Vec<String> = axis
+        .ticks()
+        .iter()
+        .map(|t| format_tick(&usd, *t, axis.step))
+        .collect();
+    assert_eq!(labels, ["$0", "$0.002", "$0.004", "$0.006", "$0.008"]);
+}
+
+#[test]
+fn money_reads_with_the_digits_its_magnitude_needs() {
+    for (value, text) in [
+        (0.007_623, "0.0076"),
+        (0.05, "0.05"),
+        (0.5, "0.50"),
+        (0.000_001, "0.000001"),
+        (0.0, "0.00"),
+        (1.0, "1.00"),
+        (12.345, "12.35"),
+        (1_234_567.891, "1,234,567.89"),
+        (-0.0042, "-0.0042"),
+    ] {
+        assert_eq!(money_amount(value), text, "{value}");
+    }
+    let usd = Unit::Currency { code: "USD".into() };
+    assert_eq!(format_value(&usd, 0.007_623), "$0.0076");
+    assert_eq!(format_value(&usd, -0.0042), "-$0.0042");
+    assert_eq!(
+        format_value(&Unit::Currency { code: "EUR".into() }, 0.0042),
+        "0.0042 EUR"
+    );
+}
+
+/// A sub-cent spend next to a large one is still a bar, at least MIN_BAR_PX long.
+#[test]
+fn a_tiny_bar_beside_a_large_one_is_still_drawn() {
+    let chart = Chart::Bars(BarChart {
+        title: "Top keys by spend (USD)".into(),
+        unit: Unit::Currency { code: "USD".into() },
+        bars: vec![
+            Bar {
+                label: "big".into(),
+                value: 250.0,
+            },
+            Bar {
+                label: "tiny".into(),
+                value: 0.007_623,
+            },
+        ],
+    });
+    let c = colours(Theme::Light);
+    let svg = render_svg(&chart, Theme::Light, SIZE).unwrap().svg;
+    let hex = format!(
+        "#{:02X}{:02X}{:02X}",
+        c.series(0).0,
+        c.series(0).1,
+        c.series(0).2
+    );
+    let doc = xml(&svg);
+    let widths: Vec<f64> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("rect")
+                && n.attribute("fill")
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&hex))
+        })
+        .map(|n| n.attribute("width").unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(widths.len(), 2, "{svg}");
+    assert!(widths[1] >= bar_chart::MIN_BAR_PX, "{widths:?}");
+    assert!(texts(&svg).iter().any(|t| t == "$0.0076"));
 }
 
 #[test]

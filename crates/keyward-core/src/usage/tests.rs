@@ -1,5 +1,14 @@
+use super::analysis::Analysis;
+use super::budget::{budget_charts, burn, Budget};
+use super::period::validate_request;
+use super::statement::statement_table;
 use super::*;
-use keyward_api::usage::UsageKeyRef;
+use crate::charts::Chart;
+use crate::prices::Price;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use keyward_api::usage::{UsageBucket, UsageKeyRef, UsageReport, UsageRow};
+use keyward_api::TokenLimitPeriod;
+use std::collections::HashMap;
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -390,4 +399,125 @@ fn the_burn_down_climbs_to_now_then_projects_the_rate() {
     );
     assert_eq!(chart.series[2].values, vec![Some(100.0); 30]);
     assert_eq!(charts[0].table.rows.len(), 11, "actual rows up to now");
+}
+
+/// Issue #15: 0.007623 USD of spend read "0.00 USD" on the card and in the tables, and
+/// the top bars were drawn at the cent (a spend under half a cent: no bar at all).
+/// Exports now carry their period, zone and filters in the image.
+#[test]
+fn sub_cent_spend_reads_and_draws_and_an_export_says_what_it_shows() {
+    let mut r = request(PeriodPreset::Custom, "Europe/Berlin");
+    r.custom_start = NaiveDate::from_ymd_opt(2026, 11, 1);
+    r.custom_end = NaiveDate::from_ymd_opt(2026, 11, 3);
+    r.bucket = Some(UsageBucket::Day);
+    r.key_ids = vec!["k1".into(), "k9".into()];
+    r.models = vec!["llama".into()];
+    r.workload = Some("chat".into());
+    let period = resolve_period(&r, utc(2026, 11, 22, 10)).unwrap();
+    // 2,541 in × 1.00 + 2,541 out × 2.00 per million = 7,623 micros.
+    let prices: HashMap<String, Price> =
+        [("llama".to_string(), price("1.00", "2.00", "USD"))].into();
+    let series = report(
+        vec![row(
+            Some(utc(2026, 11, 1, 0)),
+            None,
+            "llama",
+            3,
+            2_541,
+            2_541,
+        )],
+        &[],
+    );
+    let totals = report(
+        vec![row(None, Some("k1"), "llama", 3, 2_541, 2_541)],
+        &[("k1", "payments")],
+    );
+    let previous = report(vec![], &[]);
+    let analysis = Analysis::new(&period, &prices, &series, &totals, &previous);
+    let keys = analysis.top_keys();
+    let view = analysis.view("prj_a".into(), &r, keys, None, vec![]);
+    assert_eq!(view.facts.summary.spend_by_currency[0].micros, 7_623);
+    assert_eq!(view.facts.summary.spend_by_currency[0].text, "0.0076 USD");
+    assert_eq!(
+        view.facts.top_keys[0].spend.as_ref().unwrap().text,
+        "0.0076 USD"
+    );
+    let Some(Chart::Bars(by_spend)) = view
+        .charts
+        .iter()
+        .find(|c| c.id == "top_keys_spend")
+        .map(|c| &c.chart)
+    else {
+        panic!("top keys by spend is a bar chart")
+    };
+    assert_eq!(
+        by_spend.bars[0].value, 0.007_623,
+        "drawn exactly, not at the cent"
+    );
+
+    let context = export_context(&view);
+    assert_eq!(
+        context,
+        [
+            "Custom range: 1 Nov 2026 – 3 Nov 2026, times in Europe/Berlin (UTC+01:00), daily buckets",
+            "Project prj_a · Keys: payments (k1), k9 · Models: llama · Workload: chat",
+        ]
+    );
+    for id in ["spend", "top_keys_spend"] {
+        let svg = String::from_utf8(
+            export_chart(
+                &view,
+                id,
+                ImageFormat::Svg,
+                crate::charts::Theme::Light,
+                1200,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let shown: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        for line in &context {
+            assert!(shown.contains(&line.as_str()), "{id}: {line} in {shown:?}");
+        }
+        // The screen's rendering of the same chart carries no such lines.
+        let screen = &screen(&view, crate::charts::Theme::Light, 1200).unwrap();
+        let on_screen = &screen.charts.iter().find(|c| c.id == id).unwrap().rendered;
+        assert!(!on_screen.svg.contains("Europe/Berlin (UTC"));
+        // The export is taller by its context, the plot keeps its size.
+        let height: f64 = doc
+            .root_element()
+            .attribute("height")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(height > f64::from(on_screen.height), "{id}");
+    }
+    let png = export_chart(
+        &view,
+        "spend",
+        ImageFormat::Png,
+        crate::charts::Theme::Dark,
+        1200,
+    )
+    .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    // For a person to look at, beside the chart previews.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/charts-preview");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("export-spend-dark.png"), &png).unwrap();
+    let error = export_chart(
+        &view,
+        "nope",
+        ImageFormat::Svg,
+        crate::charts::Theme::Dark,
+        1200,
+    )
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("chart_id"));
 }

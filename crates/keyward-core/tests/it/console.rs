@@ -2,32 +2,16 @@
 //! loopback, the real Secret Service (checked with `secret-tool`), real SQLite files.
 //! Shares the keychain tests' lock: one Secret Service session, one test at a time.
 
+use crate::harness::start_gateway;
 use crate::keychain::{secret_tool_lookup, SERIAL};
-use keyward_api::{ErrorCode, Role, Secret};
-use keyward_core::console::{LocalStatus, ProfileForm, LOCAL_PROFILE_ID};
+use keyward_api::{Role, Secret};
+use keyward_core::console::{ImportChoice, LocalStatus, ProfileForm, LOCAL_PROFILE_ID};
 use keyward_core::keychain::{self, Keychain};
 use keyward_core::profiles::{PlatformKind, ProfileStore};
+use keyward_core::ErrorCode;
 use keyward_core::{Console, PlatformClient};
-use keyward_gateway::Gateway;
 use std::path::Path;
 use std::process::Command;
-
-/// A real gateway in a temp dir, serving on a free port: (gateway, base URL, project,
-/// the owner token of its first launch).
-pub async fn start_gateway(dir: &Path) -> (Gateway, String, String, Secret) {
-    let (gateway, project) = Gateway::open_embedded(dir, chrono::Utc::now())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(gateway.clone().serve(listener, std::future::pending()));
-    (
-        gateway,
-        format!("http://{addr}"),
-        project.project_id,
-        project.owner_token.expect("a fresh data directory"),
-    )
-}
 
 pub async fn open_console(db: &Path, service: &str) -> Console {
     keychain::use_platform_store()
@@ -272,4 +256,157 @@ async fn switching_between_two_gateways_and_deleting_the_active_profile() {
     }
     secret_tool_clear(&service, LOCAL_PROFILE_ID);
     assert_eq!(console.list().await.unwrap().profiles.len(), 1);
+}
+
+/// Issue #15: *Add profile* asked for a project ID the token already identifies. An
+/// empty project is read from the token (`whoami`) by the test and by the save; a
+/// token that cannot be asked says so under the project field, in the form's words.
+#[tokio::test]
+async fn an_empty_project_id_is_read_from_the_token() {
+    let _serial = SERIAL.lock().await;
+    let service = format!("dev.keyward.test.whoami.{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let (_gw, url, project, owner) = start_gateway(&dir.path().join("gw")).await;
+    let console = open_console(&dir.path().join("console.db"), &service).await;
+
+    let blank = form("Team", &url, "  ", Some(owner.expose()));
+    let report = console.test_form(blank.clone(), None).await.unwrap();
+    assert_eq!(report.project_id, project);
+    let saved = console.create(blank, now).await.unwrap();
+    assert_eq!(saved.project_id, project);
+
+    // On an edit the stored token answers for an empty project too.
+    let edit = form("Team", &url, "", None);
+    assert_eq!(
+        console
+            .update(&saved.id, edit, now)
+            .await
+            .unwrap()
+            .project_id,
+        project
+    );
+
+    let stranger = keyward_api::token::generate(keyward_api::TokenKind::Control);
+    let error = console
+        .create(form("Nobody", &url, "", Some(stranger.expose())), now)
+        .await
+        .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("project_id"), "{error:?}");
+    assert!(
+        error
+            .message
+            .contains("could not read the project from the token"),
+        "{}",
+        error.message
+    );
+    let error = console
+        .create(form("Bad", "ftp://x", "", Some(owner.expose())), now)
+        .await
+        .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("base_url"));
+    assert!(
+        error.message.starts_with("The base URL"),
+        "{}",
+        error.message
+    );
+
+    console.delete(&saved.id).await.unwrap();
+}
+
+/// Issue #15: *Import* asked for a project ID the token already identifies, while *Add
+/// profile* reads it from the token. An imported Keyward token with an empty project now
+/// gets its project from `whoami` too; a token the gateway does not know fails alone,
+/// naming the project field.
+#[tokio::test]
+async fn an_imported_token_names_its_project() {
+    let _serial = SERIAL.lock().await;
+    let service = format!("dev.keyward.test.import-whoami.{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let (_gw, url, project, owner) = start_gateway(&dir.path().join("gw")).await;
+    let console = open_console(&dir.path().join("console.db"), &service).await;
+    let stranger = keyward_api::token::generate(keyward_api::TokenKind::Control);
+
+    let mut found = Vec::new();
+    for token in [owner.expose(), stranger.expose()] {
+        let dotenv = format!("INFERENCEKEY_BASE_URL={url}\nINFERENCEKEY_SDK_TOKEN={token}\n");
+        found.extend(keyward_core::import::from_dotenv(&dotenv, "team.env").unwrap());
+    }
+    let views = console.offer_imports(found);
+    assert!(views.iter().all(|v| v.project_id.is_none()));
+    let choices = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ImportChoice {
+            candidate_id: v.id.clone(),
+            name: format!("Imported {i}"),
+            kind: PlatformKind::Keyward,
+            base_url: url.clone(),
+            project_id: " ".into(),
+        })
+        .collect();
+    let report = console.import(choices, now).await;
+
+    assert_eq!(report.created.len(), 1, "{report:?}");
+    assert_eq!(report.created[0].project_id, project);
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].error.field.as_deref(), Some("project_id"));
+    assert!(report.failed[0]
+        .error
+        .message
+        .contains("could not read the project from the token"));
+    console.delete(&report.created[0].id).await.unwrap();
+    console.discard_imports();
+}
+
+/// Issue #16: a profile of a platform without an adapter saves, and then says so
+/// plainly — code `unsupported`, the one sentence, no field — both from what the
+/// capabilities describe and when something tries to use it; a Keyward profile's
+/// capabilities come through the platform layer with its adapter.
+#[tokio::test]
+async fn a_profile_without_an_adapter_is_unsupported_in_one_plain_sentence() {
+    let _serial = SERIAL.lock().await;
+    let service = format!("dev.keyward.test.noadapter.{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let console = open_console(&dir.path().join("console.db"), &service).await;
+    let now = chrono::Utc::now();
+    let mut podstack = form(
+        "Podstack",
+        "https://api.podstack.example",
+        "proj-1",
+        Some("ps-token"),
+    );
+    podstack.kind = PlatformKind::Podstack;
+    let saved = console.create(podstack, now).await.unwrap();
+    console.switch(&saved.id).await.unwrap();
+
+    let capabilities = console.active_capabilities().await.unwrap();
+    assert!(!capabilities.adapter);
+    let sentence = PlatformKind::Podstack.no_adapter_sentence();
+    assert_eq!(
+        capabilities.keys.list.instead.as_deref(),
+        Some(sentence.as_str())
+    );
+
+    let error = console.active().await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unsupported);
+    assert_eq!(error.message, sentence);
+    assert_eq!(error.field, None);
+    let error = console.active_platform().await.err().unwrap();
+    assert_eq!(error.code, ErrorCode::Unsupported);
+    let error = console.test_saved(&saved.id).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unsupported);
+
+    let mut keyward = form("Gateway", "http://127.0.0.1:9", "proj-1", Some("kw_ctl_x"));
+    keyward.kind = PlatformKind::Keyward;
+    let gateway = console.create(keyward, now).await.unwrap();
+    console.switch(&gateway.id).await.unwrap();
+    let capabilities = console.active_capabilities().await.unwrap();
+    assert!(capabilities.adapter && capabilities.keys.rotate.supported);
+    let (_, platform) = console.active_platform().await.unwrap();
+    assert_eq!(platform.capabilities(), capabilities);
+    for id in [saved.id, gateway.id] {
+        console.delete(&id).await.unwrap();
+    }
 }

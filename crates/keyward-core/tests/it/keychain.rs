@@ -4,9 +4,10 @@
 //! here share the session's keyring and run one at a time (a mutex), as D-Bus races
 //! are reported in keyring's own CI.
 
-use keyward_api::{ErrorCode, Secret};
+use keyward_api::Secret;
 use keyward_core::keychain::{self, Keychain};
 use keyward_core::profiles::{PlatformKind, ProfileInput, ProfileStore};
+use keyward_core::ErrorCode;
 use std::process::Command;
 
 pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

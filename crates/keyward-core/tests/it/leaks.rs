@@ -3,7 +3,8 @@
 //! logs (captured at TRACE), or in any value a command returns, serialized to JSON
 //! exactly as IPC serializes it.
 
-use crate::console::{form, open_console, start_gateway};
+use crate::console::{form, open_console};
+use crate::harness::start_gateway;
 use crate::keychain::SERIAL;
 use keyward_api::token::{self, TokenKind};
 use keyward_api::Secret;
@@ -190,4 +191,109 @@ fn secret_tool_clear_local(service: &str) {
     let _ = std::process::Command::new("secret-tool")
         .args(["clear", "service", service, "username", LOCAL_PROFILE_ID])
         .status();
+}
+
+/// Issue #15: two profiles of one project (an admin's and finance's viewer token) used
+/// to list a leaked key twice, offer *Revoke now* through the viewer and pass on its
+/// raw 403. Now the key is one match naming both profiles, the admin first and marked
+/// as the one that may revoke; a revoke through the viewer anyway is refused in words.
+#[tokio::test]
+async fn a_leaked_key_seen_by_two_profiles_is_one_match_revocable_where_the_role_allows() {
+    let _serial = SERIAL.lock().await;
+    let service = format!("dev.keyward.test.leak-dedupe.{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let (_gw, url, project, owner) = start_gateway(&dir.path().join("gateway")).await;
+    let viewer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/v1/projects/{project}/control-tokens"))
+        .bearer_auth(owner.expose())
+        .json(&serde_json::json!({"name": "finance", "role": "viewer"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let viewer = viewer["secret"]
+        .as_str()
+        .expect("a viewer token")
+        .to_owned();
+
+    let console = open_console(&dir.path().join("console.db"), &service).await;
+    // The same platform, spelt two ways.
+    let admin = console
+        .create(form("Ops", &url, &project, Some(owner.expose())), now)
+        .await
+        .unwrap();
+    let finance = console
+        .create(
+            form("Finance", &format!("{url}/"), &project, Some(&viewer)),
+            now,
+        )
+        .await
+        .unwrap();
+    let ops = console.store().connect(&admin.id).await.unwrap();
+    let leaked = console
+        .client()
+        .create_key(&ops, "leaked-in-a-ticket")
+        .await
+        .unwrap();
+
+    let search = console
+        .find_leaked(Secret::new(leaked.secret.expose().to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(search.matches.len(), 1, "one key, one match: {search:?}");
+    let found = &search.matches[0];
+    assert_eq!(found.key.id, leaked.key.id);
+    let holders: Vec<_> = found
+        .profiles
+        .iter()
+        .map(|h| (h.profile_name.as_str(), h.role, h.can_revoke))
+        .collect();
+    assert_eq!(
+        holders,
+        [
+            ("Ops", Some(keyward_api::Role::Owner), true),
+            ("Finance", Some(keyward_api::Role::Viewer), false)
+        ]
+    );
+
+    let refused = console
+        .revoke_leaked(&search.leak_id, &finance.id, &leaked.key.id)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, keyward_core::ErrorCode::Forbidden);
+    assert!(
+        refused.message.contains("\"Finance\"") && refused.message.contains("owner or admin"),
+        "{}",
+        refused.message
+    );
+    assert!(
+        !refused.message.contains("scope_insufficient"),
+        "{}",
+        refused.message
+    );
+
+    let revoked = console
+        .revoke_leaked(&search.leak_id, &admin.id, &leaked.key.id)
+        .await
+        .unwrap();
+    assert_eq!(revoked.key.status, keyward_api::KeyStatus::Revoked);
+    assert!(revoked.refused);
+    // Every profile listing the key sees it revoked.
+    let seen_by_finance = console
+        .client()
+        .get_key(
+            &console.store().connect(&finance.id).await.unwrap(),
+            &leaked.key.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen_by_finance.status, keyward_api::KeyStatus::Revoked);
+    console.discard_leak();
+
+    for profile in [admin.id, finance.id] {
+        console.delete(&profile).await.unwrap();
+    }
 }

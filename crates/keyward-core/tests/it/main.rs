@@ -3,8 +3,10 @@
 //! turn into an actionable sentence.
 
 mod console;
+mod harness;
 mod keychain;
 mod leaks;
+mod platform;
 mod usage;
 mod workloads;
 mod workspace;
@@ -13,37 +15,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
-use keyward_api::{ErrorCode, KeyStatus, Secret};
+use harness::{profile, serve, start_gateway};
+use keyward_api::{KeyStatus, Secret};
+use keyward_core::ErrorCode;
 use keyward_core::{PlatformClient, Profile};
 use std::time::Duration;
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
-}
-
-fn profile(base_url: String, project_id: &str, token: &str) -> Profile {
-    Profile {
-        id: "local".into(),
-        name: "Local".into(),
-        kind: keyward_core::profiles::PlatformKind::Keyward,
-        base_url,
-        project_id: project_id.into(),
-        token: Secret::new(token.into()),
-    }
-}
 
 #[tokio::test]
 async fn key_lifecycle_against_the_real_gateway() {
     let dir = tempfile::tempdir().unwrap();
-    let (gateway, init) = keyward_gateway::Gateway::open_embedded(dir.path(), chrono::Utc::now())
-        .await
-        .unwrap();
-    let base = serve(gateway.router()).await;
-    let token = init.owner_token.expect("a new data directory");
-    let profile = profile(base, &init.project_id, token.expose());
+    let (_gateway, base, project_id, token) = start_gateway(dir.path()).await;
+    let profile = profile(base, &project_id, token.expose());
     let client = PlatformClient::new();
 
     let created = client.create_key(&profile, "  reporting  ").await.unwrap();
@@ -72,7 +54,7 @@ async fn key_lifecycle_against_the_real_gateway() {
     let who = client.whoami(&profile).await.unwrap();
     assert_eq!(
         (who.role, who.project.id.as_str()),
-        (keyward_api::Role::Owner, init.project_id.as_str())
+        (keyward_api::Role::Owner, project_id.as_str())
     );
     assert!(who.token_label.contains("kw_ctl_") && !who.token_label.contains(&token.expose()[7..]));
     let elsewhere = Profile {
@@ -119,11 +101,21 @@ fn scripted(
     }))
 }
 
+/// A remote answer (status, headers, body) and the console error it must become (code,
+/// a phrase of the message).
+type FailureCase = (
+    StatusCode,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    ErrorCode,
+    &'static str,
+);
+
 #[tokio::test]
 async fn every_remote_failure_becomes_an_actionable_sentence() {
     let gateway_error =
         r#"{"error":{"code":"forbidden","message":"This control token belongs to project A"}}"#;
-    let cases: [(StatusCode, &[(&str, &str)], &str, ErrorCode, &str); 8] = [
+    let cases: [FailureCase; 8] = [
         (
             StatusCode::UNAUTHORIZED,
             &[],
@@ -210,11 +202,8 @@ async fn unreachable_and_slow_platforms_are_told_apart() {
     assert_eq!(error.code, ErrorCode::Unavailable);
     assert!(error.message.contains("Cannot reach"), "{}", error.message);
 
-    let slow = serve(Router::new().fallback(any(|| async {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        "late"
-    })))
-    .await;
+    // A platform that accepts the connection and never answers.
+    let slow = serve(Router::new().fallback(any(std::future::pending::<&str>))).await;
     let error = client
         .list_keys(&profile(slow, "p", "t"))
         .await

@@ -2,7 +2,7 @@
 //! gateway's own meter (the proxy's metering path) with past timestamps, flushed to
 //! its SQLite rollups, read over HTTP by the console, priced from a real price table.
 
-use crate::console::start_gateway;
+use crate::harness::start_gateway;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use keyward_api::usage::UsageBucket;
 use keyward_core::keychain::Keychain;
@@ -47,7 +47,7 @@ fn price(model: &str, input: &str, output: &str) -> ModelPrice {
 async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     let dir = tempfile::tempdir().unwrap();
     let (gateway, base_url, project, owner) = start_gateway(&dir.path().join("gw")).await;
-    let profile = crate::profile(base_url, &project, owner.expose());
+    let profile = crate::harness::profile(base_url, &project, owner.expose());
     let client = PlatformClient::new();
     let form: keyward_core::keys::KeyForm = serde_json::from_value(serde_json::json!({
         "name": "=batch jobs", "description": "", "rpm": null, "tpm": null,
@@ -236,7 +236,7 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         .json()
         .await
         .unwrap();
-    let as_viewer = crate::profile(
+    let as_viewer = crate::harness::profile(
         profile.base_url.clone(),
         &project,
         minted["secret"].as_str().unwrap(),
@@ -254,7 +254,7 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         .unwrap_err();
     assert_eq!(
         refused.code,
-        keyward_api::ErrorCode::Forbidden,
+        keyward_core::ErrorCode::Forbidden,
         "{refused:?}"
     );
 }

@@ -2,13 +2,15 @@
 //! PATCH, the list's filters, bulk revoke with a partial failure, and *Find a leaked
 //! key* across profiles ending in the 401 proof. A fake string never causes a request.
 
-use crate::console::{form, open_console, start_gateway};
+use crate::console::{form, open_console};
+use crate::harness::start_gateway;
 use crate::keychain::SERIAL;
 use keyward_api::scope::{Labels, WorkloadScope};
 use keyward_api::token::{self, TokenKind};
-use keyward_api::{ErrorCode, KeyStatus, Secret};
+use keyward_api::{KeyStatus, Secret};
 use keyward_core::console::LOCAL_PROFILE_ID;
 use keyward_core::keys::{Expiry, KeyForm, KeyListQuery};
+use keyward_core::ErrorCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -154,10 +156,16 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
         .unwrap();
     assert_eq!(search.matches.len(), 1, "{search:?}");
     let found = &search.matches[0];
+    let holder = &found.profiles[0];
     assert_eq!(
-        (found.profile_id.as_str(), found.key.id.as_str()),
-        (team.id.as_str(), leaked.key.id.as_str())
+        (
+            found.profiles.len(),
+            holder.profile_id.as_str(),
+            found.key.id.as_str()
+        ),
+        (1, team.id.as_str(), leaked.key.id.as_str())
     );
+    assert!(holder.can_revoke, "the team profile holds an owner token");
     assert_eq!(search.searched, ["Local", "Team"]);
     assert_eq!(
         search.gaps.len(),
@@ -168,7 +176,7 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
     assert!(!search.masked.contains(&leaked.secret.expose()[12..30]));
 
     let revoked = console
-        .revoke_leaked(&search.leak_id, &found.profile_id, &found.key.id)
+        .revoke_leaked(&search.leak_id, &holder.profile_id, &found.key.id)
         .await
         .unwrap();
     assert_eq!(revoked.key.status, KeyStatus::Revoked);
@@ -177,7 +185,7 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
     console.discard_leak();
     assert_eq!(
         console
-            .revoke_leaked(&search.leak_id, &found.profile_id, &found.key.id)
+            .revoke_leaked(&search.leak_id, &holder.profile_id, &found.key.id)
             .await
             .unwrap_err()
             .code,

@@ -5,14 +5,14 @@
 
 use crate::auth::ControlCaller;
 use crate::error::ApiError;
-use crate::extract::{shape_error, ApiJson};
-use crate::keys::{self, KeyQuery, KeySort, Refusal};
+use crate::extract::{from_json, from_value, ApiJson};
+use crate::keys::{self, KeyError, KeyQuery, KeySort};
 use crate::Gateway;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use keyward_api::keys::{MAX_GRACE_PERIOD_SECONDS, READ_ONLY_KEY_FIELDS};
 use keyward_api::token::{self, TokenKind};
 use keyward_api::{
@@ -43,10 +43,10 @@ fn invalid(e: keyward_api::FieldError) -> ApiError {
     ApiError::field(e.field, e.message)
 }
 
-fn refused(key_id: &str, action: &str, refusal: Refusal) -> ApiError {
-    match refusal {
-        Refusal::NotFound => key_not_found(key_id),
-        Refusal::Conflict(status) => ApiError::new(
+fn refused(key_id: &str, action: &str, error: KeyError) -> ApiError {
+    match error {
+        KeyError::NotFound => key_not_found(key_id),
+        KeyError::Conflict(status) => ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::Conflict,
             format!(
@@ -54,7 +54,8 @@ fn refused(key_id: &str, action: &str, refusal: Refusal) -> ApiError {
                 status.as_str()
             ),
         ),
-        Refusal::Database(error) => error.into(),
+        KeyError::Invalid(invalid) => invalid,
+        KeyError::Database(error) => error.into(),
     }
 }
 
@@ -74,8 +75,13 @@ pub(crate) async fn create_key(
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     caller.require_project(&project_id)?;
     caller.require_write()?;
-    let now = Utc::now();
+    let now = gateway.now();
     let spec = KeySpec::from_create(request, now).map_err(invalid)?;
+    if let Some(error) =
+        keys::unknown_workload(gateway.pool(), &project_id, &spec.workloads).await?
+    {
+        return Err(error);
+    }
     let (key, secret) =
         keys::create(gateway.pool(), &project_id, &spec, &caller.actor, now).await?;
     tracing::info!(key_id = %key.id, project_id = %project_id, "inference key created");
@@ -94,7 +100,7 @@ pub struct KeyListParams {
     /// `archived` to include archived keys in an unfiltered list.
     #[param(pattern = "^archived$")]
     include: Option<String>,
-    /// Substring of the name or of a label.
+    /// Substring of the name, of a label, or of the masked key (`kw_live_AbC…x9Qz`).
     #[param(max_length = 200)]
     q: Option<String>,
     /// Keys that may call this model (keys without a model list may call any).
@@ -237,7 +243,7 @@ pub(crate) async fn list_keys(
 ) -> Result<Json<KeyPage>, ApiError> {
     caller.require_project(&project_id)?;
     let query = key_query(params)?;
-    let (keys, total) = keys::list(gateway.pool(), &project_id, &query, Utc::now()).await?;
+    let (keys, total) = keys::list(gateway.pool(), &project_id, &query, gateway.now()).await?;
     Ok(Json(KeyPage {
         keys,
         total,
@@ -254,7 +260,7 @@ pub(crate) async fn get_key(
     caller: ControlCaller,
     Path(key_id): Path<String>,
 ) -> Result<Json<InferenceKey>, ApiError> {
-    keys::get(gateway.pool(), &caller.project_id, &key_id, Utc::now())
+    keys::get(gateway.pool(), &caller.project_id, &key_id, gateway.now())
         .await?
         .map(Json)
         .ok_or_else(|| key_not_found(&key_id))
@@ -279,15 +285,14 @@ pub(crate) async fn update_key(
             format!("{field} is read-only and cannot be changed with PATCH."),
         ));
     }
-    let patch: UpdateKeyRequest =
-        serde_json::from_value(Value::Object(body)).map_err(|e| shape_error(&e))?;
-    let now = Utc::now();
+    let patch: UpdateKeyRequest = from_value(Value::Object(body))?;
+    let now = gateway.now();
     let next = |current: &InferenceKey| {
         keys::spec_of(current)
             .with_update(patch, now)
             .map_err(invalid)
     };
-    match keys::update(
+    keys::update(
         &gateway,
         &caller.project_id,
         &key_id,
@@ -296,11 +301,8 @@ pub(crate) async fn update_key(
         now,
     )
     .await
-    {
-        Ok(Ok(key)) => Ok(Json(key)),
-        Ok(Err(invalid)) => Err(invalid),
-        Err(refusal) => Err(refused(&key_id, "updated", refusal)),
-    }
+    .map(Json)
+    .map_err(|e| refused(&key_id, "updated", e))
 }
 
 #[utoipa::path(delete, path = "/v1/inference/keys/{key_id}", tag = "keys", security(("control_token" = [])),
@@ -317,7 +319,7 @@ pub(crate) async fn revoke_key(
         &caller.project_id,
         &key_id,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map_err(|r| refused(&key_id, "revoked", r))?;
@@ -340,7 +342,7 @@ pub(crate) async fn archive_key(
         &key_id,
         true,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map(Json)
@@ -362,7 +364,7 @@ pub(crate) async fn unarchive_key(
         &key_id,
         false,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map(Json)
@@ -383,7 +385,7 @@ pub(crate) async fn rotate_key(
     let request: RotateKeyRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RotateKeyRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| shape_error(&e))?
+        from_json(&body)?
     };
     let grace = request.grace_period_seconds.unwrap_or(0);
     if !(0..=MAX_GRACE_PERIOD_SECONDS).contains(&grace) {
@@ -400,7 +402,7 @@ pub(crate) async fn rotate_key(
         &key_id,
         Duration::seconds(grace),
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map_err(|r| refused(&key_id, "rotated", r))?;
@@ -432,7 +434,7 @@ pub(crate) async fn identify_key(
             ))
         }
     }
-    let now = Utc::now();
+    let now = gateway.now();
     let not_found =
         || ApiError::not_found("No key with this secret in a project this token can see.");
     let hash = token::hash(presented);
@@ -458,10 +460,10 @@ pub(crate) async fn key_usage(
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let key = keys::get(gateway.pool(), &caller.project_id, &key_id, Utc::now())
+    let key = keys::get(gateway.pool(), &caller.project_id, &key_id, gateway.now())
         .await?
         .ok_or_else(|| key_not_found(&key_id))?;
-    let usage = keys::usage(gateway.pool(), &key, Utc::now()).await?;
+    let usage = keys::usage(gateway.pool(), &key, gateway.now()).await?;
     if super::wants_csv(&headers) {
         return Ok(super::csv_response(
             usage.to_csv(),

@@ -71,6 +71,18 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The committed copy's text: [`document`] as pretty JSON, members sorted (a stable
+/// diff), with a final newline.
+pub fn committed_text() -> String {
+    let sorted = serde_json::to_value(document()).expect("the document serializes");
+    serde_json::to_string_pretty(&sorted).expect("a JSON value serializes") + "\n"
+}
+
+/// Where the committed copy lives: `docs/openapi.json` of the repository.
+pub fn committed_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")
+}
+
 pub(crate) async fn serve_document() -> Json<utoipa::openapi::OpenApi> {
     Json(document())
 }

@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use keyward_api::{
     AuditEvent, AuditPage, ControlToken, ControlTokenList, CreateControlTokenRequest,
     CreatedControlToken, ErrorBody, ErrorCode, Project, ProjectList, ProjectRequest, Role, WhoAmI,
@@ -86,7 +85,8 @@ pub(crate) async fn create_project(
     caller.require_owner()?;
     let name = project_name(request)?;
     let project =
-        projects::create_project_audited(gateway.pool(), &name, &caller.actor, Utc::now()).await?;
+        projects::create_project_audited(gateway.pool(), &name, &caller.actor, gateway.now())
+            .await?;
     Ok((StatusCode::CREATED, Json(project)))
 }
 
@@ -121,7 +121,7 @@ pub(crate) async fn rename_project(
         &project_id,
         &name,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await?
     .map(Json)
@@ -179,7 +179,7 @@ pub(crate) async fn create_token(
         &name,
         role,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await?;
     Ok((
@@ -207,7 +207,7 @@ pub(crate) async fn revoke_token(
             "The owner token cannot revoke itself; rotate it instead.",
         ));
     }
-    projects::revoke_control_token(gateway.pool(), &token_id, &caller.actor, Utc::now())
+    projects::revoke_control_token(gateway.pool(), &token_id, &caller.actor, gateway.now())
         .await?
         .map(Json)
         .ok_or_else(|| token_not_found(&token_id))
@@ -221,7 +221,7 @@ pub(crate) async fn rotate_token(
     Path(token_id): Path<String>,
 ) -> Result<Json<CreatedControlToken>, ApiError> {
     caller.require_owner()?;
-    match projects::rotate_control_token(gateway.pool(), &token_id, &caller.actor, Utc::now())
+    match projects::rotate_control_token(gateway.pool(), &token_id, &caller.actor, gateway.now())
         .await?
     {
         None => Err(token_not_found(&token_id)),

@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 use keyward_api::usage::{UsageQuery, UsageReport};
 use keyward_api::ErrorBody;
 use std::collections::BTreeMap;
@@ -41,7 +40,7 @@ pub(crate) async fn project_usage(
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     caller.require_project(&project_id)?;
-    let query = UsageQuery::from_params(&params, Utc::now())
+    let query = UsageQuery::from_params(&params, gateway.now())
         .map_err(|e| ApiError::field(e.field, e.message))?;
     match usage::report(gateway.pool(), &project_id, &query).await {
         Ok(report) if super::wants_csv(&headers) => Ok(super::csv_response(

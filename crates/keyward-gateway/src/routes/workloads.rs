@@ -5,7 +5,7 @@
 
 use crate::auth::ControlCaller;
 use crate::error::ApiError;
-use crate::extract::{shape_error, ApiJson};
+use crate::extract::{from_value, ApiJson};
 use crate::workloads::{self, Refusal};
 use crate::Gateway;
 use axum::extract::{Path, State};
@@ -13,7 +13,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use keyward_api::health::{HealthSummary, WorkloadHealth};
+use keyward_api::health::{
+    HealthStatus, HealthSummary, ReadinessFrame, ReadinessPhase, WorkloadHealth,
+};
 use keyward_api::workloads::{
     DeletedWorkload, Workload, WorkloadList, WorkloadRequest, WorkloadSpec,
 };
@@ -78,7 +80,7 @@ fn parse_request(body: Value) -> Result<WorkloadRequest, ApiError> {
             "The request body must be a JSON object.",
         ));
     }
-    serde_json::from_value(body).map_err(|e| shape_error(&e))
+    from_value(body)
 }
 
 #[utoipa::path(get, path = "/api/projects/{project_id}/workloads", tag = "workloads", security(("control_token" = [])),
@@ -113,7 +115,7 @@ pub(crate) async fn create_workload(
         &project_id,
         &spec,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map_err(|r| refused("", r))?;
@@ -159,7 +161,7 @@ pub(crate) async fn update_workload(
         &workload_id,
         next,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map_err(|r| refused(&workload_id, r));
@@ -186,7 +188,7 @@ pub(crate) async fn delete_workload(
         &caller.project_id,
         &workload_id,
         &caller.actor,
-        Utc::now(),
+        gateway.now(),
     )
     .await
     .map_err(|r| refused(&workload_id, r))?;
@@ -208,18 +210,10 @@ const READINESS_STREAM_LIMIT: std::time::Duration = std::time::Duration::from_se
 /// How often the workload's upstream is probed while someone waits.
 const READINESS_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
-#[derive(serde::Serialize)]
-struct ReadinessFrame {
-    phase: &'static str,
-    message: String,
-    elapsed_ms: u64,
-    step: Option<String>,
-}
-
 /// The phase a workload is in, derived from a probe of its upstream: no upstream yet →
 /// `scheduling`; not reachable → `provisioning`; reachable but `GET /health` not 200 →
 /// `bootstrapping` (vLLM answers 503 while loading); 200 → `ready`; deleted → `error`.
-async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'static str, String) {
+async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (ReadinessPhase, String) {
     let workload = match gateway
         .workload_cache()
         .project(gateway.pool(), project_id)
@@ -228,18 +222,21 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
         Ok(all) => all.iter().find(|w| w.slug == slug).cloned(),
         Err(error) => {
             tracing::error!(%error, "readiness: cannot read workloads");
-            return ("error", "The gateway cannot read its workloads.".into());
+            return (
+                ReadinessPhase::Error,
+                "The gateway cannot read its workloads.".into(),
+            );
         }
     };
     let Some(workload) = workload else {
         return (
-            "error",
+            ReadinessPhase::Error,
             format!("Workload \"{slug}\" does not exist (it may have been deleted)."),
         );
     };
     let Some(upstream) = workload.upstream_url.clone() else {
         return (
-            "scheduling",
+            ReadinessPhase::Scheduling,
             format!("Waiting for a server for \"{slug}\": set the workload's upstream_url."),
         );
     };
@@ -252,19 +249,20 @@ async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (&'sta
     }
     match liveness {
         Liveness::Ok => (
-            "ready",
+            ReadinessPhase::Ready,
             format!("{upstream} is serving {}.", workload.model_name),
         ),
         Liveness::Unreachable | Liveness::Timeout | Liveness::NoUpstream => (
-            "provisioning",
+            ReadinessPhase::Provisioning,
             format!("Waiting for {upstream} to accept connections."),
         ),
         Liveness::TlsRefused => (
-            "error",
+            ReadinessPhase::Error,
             format!("The TLS handshake with {upstream} failed (untrusted, expired or mismatched certificate); if it uses a private CA, start the gateway with --upstream-ca-file."),
         ),
-        Liveness::EngineDead | Liveness::Failing => (
-            "bootstrapping",
+        // `Unknown` is only ever read from a newer gateway, never probed here.
+        Liveness::EngineDead | Liveness::Failing | Liveness::Unknown => (
+            ReadinessPhase::Bootstrapping,
             format!(
                 "{upstream} is up and loading {} (GET /health is not ready yet).",
                 workload.model_name
@@ -297,15 +295,14 @@ pub(crate) async fn readiness_events(
     }
     let started = std::time::Instant::now();
     let stream = futures_util::stream::unfold(
-        (gateway, project_id, slug, None::<&'static str>, false),
+        (gateway, project_id, slug, None::<ReadinessPhase>, false),
         move |(gateway, project_id, slug, last, done)| async move {
             if done {
                 return None;
             }
             loop {
                 let (phase, message) = readiness_of(&gateway, &project_id, &slug).await;
-                let finished = matches!(phase, "ready" | "error")
-                    || started.elapsed() > READINESS_STREAM_LIMIT;
+                let finished = phase.is_final() || started.elapsed() > READINESS_STREAM_LIMIT;
                 if Some(phase) != last || finished {
                     let frame = ReadinessFrame {
                         phase,
@@ -406,7 +403,7 @@ pub(crate) async fn workload_health(
     let latest = crate::prober::latest(gateway.pool(), &workload.id).await?;
     let (status, reason, checked_at) = match latest {
         Some(point) => (point.status, point.reason, Some(point.at)),
-        None => ("unknown".to_owned(), "Not probed yet.".to_owned(), None),
+        None => (HealthStatus::Unknown, "Not probed yet.".to_owned(), None),
     };
     Ok(Json(WorkloadHealth {
         workload_id: workload.id,

@@ -2,6 +2,7 @@
 //! stdout and refuses a second run; `serve` refuses an uninitialized database and
 //! never prints a secret while serving.
 
+use crate::util::wait_for;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -65,7 +66,9 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
         .port();
     let serve = gateway()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--header-read-timeout-secs", "2"])
         .env("KEYWARD_DATA_DIR", &data_dir)
+        .env("KEYWARD_IDLE_TIMEOUT_SECS", "1")
         .env("KEYWARD_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -74,24 +77,18 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let secret = runtime.block_on(async {
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let projects = loop {
-            // Any authenticated call tells us the token works; the project id is in the 403 message.
-            match http
-                .get(format!(
-                    "http://127.0.0.1:{port}/v1/projects/none/inference/keys"
-                ))
-                .bearer_auth(token)
-                .send()
-                .await
-            {
-                Ok(response) => break response.text().await.unwrap(),
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await
-                }
-                Err(error) => panic!("gateway did not start: {error}"),
-            }
-        };
+        // Any authenticated call tells us the token works; the project id is in the 403 message.
+        let response = wait_for(Duration::from_secs(20), "the gateway to serve", || async {
+            http.get(format!(
+                "http://127.0.0.1:{port}/v1/projects/none/inference/keys"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .ok()
+        })
+        .await;
+        let projects = response.text().await.unwrap();
         let project = projects
             .split("belongs to project ")
             .nth(1)
@@ -120,6 +117,21 @@ fn init_prints_the_owner_token_once_and_serve_never_prints_secrets() {
             .await
             .unwrap();
         assert_eq!(models.status(), 200);
+        // KEYWARD_IDLE_TIMEOUT_SECS=1 took effect: a silent connection is closed.
+        let mut silent = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let opened = Instant::now();
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio::io::AsyncReadExt::read(&mut silent, &mut buf),
+        )
+        .await
+        .expect("an idle connection is closed");
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+        let took = opened.elapsed();
+        assert!(took < Duration::from_secs(4), "after about 1 s: {took:?}");
         secret
     });
     // SIGTERM, as a service manager stops it: a graceful stop, exit status 0.
@@ -169,6 +181,11 @@ fn probe_and_upstream_settings_are_validated_and_named() {
         ("--workers", "0"),
         ("--workers", "many"),
         ("--shutdown-grace-secs", "soon"),
+        ("--header-read-timeout-secs", "0"),
+        ("--idle-timeout-secs", "0"),
+        ("--queue-degraded", "nan"),
+        ("--queue-degraded", "20000"),
+        ("--queue-minutes", "0"),
     ] {
         let out = gateway()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])

@@ -4,17 +4,17 @@
 //! hold exactly one `key.created` audit row per key: a mutation and its audit row
 //! commit together or not at all.
 
+use crate::util::wait_until;
 use std::collections::HashSet;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn wait_until_serving(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http.get(format!("{base}/v1/whoami")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "gateway did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(Duration::from_secs(20), "the gateway to serve", || async {
+        http.get(format!("{base}/v1/whoami")).send().await.is_ok()
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -77,17 +77,15 @@ async fn a_killed_gateway_keeps_every_acknowledged_write_and_stays_consistent() 
                 })
             })
             .collect();
+        // The load period before the kill, longer each round so kills land at different points.
         tokio::time::sleep(Duration::from_millis(150 + 100 * round)).await;
         // On a loaded machine the writers may be slow: kill only after this round has
         // had its writes acknowledged, so every round really interrupts writing.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while acknowledged.lock().unwrap().len() < (round as usize + 1) * 6 {
-            assert!(
-                Instant::now() < deadline,
-                "round {round}: writers made no progress"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let enough = (round as usize + 1) * 6;
+        wait_until(Duration::from_secs(10), "this round's writes", || async {
+            acknowledged.lock().unwrap().len() >= enough
+        })
+        .await;
         child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
         child.wait().unwrap();
         for writer in writers {
@@ -245,6 +243,7 @@ async fn a_kill_under_inference_load_keeps_revocations_and_loses_at_most_a_flush
             })
         })
         .collect();
+    // The load period before the revocation: the crash must interrupt traffic under way.
     tokio::time::sleep(Duration::from_millis(700)).await;
     let revoked = http
         .delete(format!("{base}/v1/inference/keys/{}", secrets[1].0))
@@ -253,6 +252,7 @@ async fn a_kill_under_inference_load_keeps_revocations_and_loses_at_most_a_flush
         .await
         .unwrap();
     assert_eq!(revoked.status(), 200);
+    // The load period after it, until the SIGKILL.
     tokio::time::sleep(Duration::from_millis(1300)).await;
     Command::new("kill")
         .args(["-KILL", &child.id().to_string()])

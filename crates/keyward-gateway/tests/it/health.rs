@@ -4,7 +4,7 @@
 //! with latency percentiles computed from histogram deltas.
 
 use crate::upstream::Upstream;
-use crate::util::{status_json, TestGateway};
+use crate::util::{status_json, wait_for, wait_until, TestGateway};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -40,15 +40,12 @@ async fn health(gw: &TestGateway, id: &str) -> Value {
 }
 
 pub(crate) async fn wait_for_status(gw: &TestGateway, id: &str, wanted: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let body = health(gw, id).await;
-        if body["status"] == wanted {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "never {wanted}: {body}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for(
+        Duration::from_secs(15),
+        &format!("{id} to be {wanted}"),
+        || async { Some(health(gw, id).await).filter(|body| body["status"] == wanted) },
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,24 +81,19 @@ async fn status_follows_health_checks_and_metrics_with_reasons() {
     // Ten slow first tokens arrive between two scrapes: p50 from the delta lies
     // between 0.1 and 1.0 s.
     up.script.lock().unwrap().metrics = metrics(10, 0);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let p50 = loop {
-        let body = health(&gw, &id).await;
-        let found = body["series"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|p| p["ttft_p50"].as_f64())
-            .find(|p| *p > 0.1);
-        if let Some(p50) = found {
-            break p50;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no ttft p50 from the delta: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let p50 = wait_for(
+        Duration::from_secs(10),
+        "a ttft p50 from the delta",
+        || async {
+            health(&gw, &id).await["series"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["ttft_p50"].as_f64())
+                .find(|p| *p > 0.1)
+        },
+    )
+    .await;
     assert!(p50 > 0.1 && p50 <= 1.0, "{p50}");
     let throughput = health(&gw, &id).await["series"]
         .as_array()
@@ -147,15 +139,18 @@ async fn status_follows_health_checks_and_metrics_with_reasons() {
     up.script.lock().unwrap().health_delay = Duration::ZERO;
     up.script.lock().unwrap().healthy_from = Some(Instant::now() + Duration::from_secs(3600));
     let dead = wait_for_status(&gw, &id, "down").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut reason = dead["reason"].as_str().unwrap().to_owned();
-    while !reason.contains("503") {
-        assert!(Instant::now() < deadline, "{reason}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        reason = health(&gw, &id).await["reason"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    if !dead["reason"].as_str().unwrap().contains("503") {
+        wait_until(
+            Duration::from_secs(10),
+            "a reason naming the 503",
+            || async {
+                health(&gw, &id).await["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("503")
+            },
+        )
+        .await;
     }
     // While down, the data plane answers 503 workload_unavailable with the reason.
     let key = gw.create_key("app").await;
@@ -238,9 +233,14 @@ async fn a_server_without_a_health_route_counts_as_up() {
     )
     .await;
     let id = workload["id"].as_str().unwrap();
-    wait_for_status(&gw, id, "healthy").await;
-    // Give the prober a few more rounds: it must stay up.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    let first = wait_for_status(&gw, id, "healthy").await;
+    // Three more probe rounds: it must stay up through them.
+    let probes = first["series"].as_array().unwrap().len();
+    let gw_ref = &gw;
+    wait_until(Duration::from_secs(15), "three more probes", || async move {
+        health(gw_ref, id).await["series"].as_array().unwrap().len() >= probes + 3
+    })
+    .await;
     assert_eq!(health(&gw, id).await["status"], "healthy");
     let key = gw.create_key("app").await;
     let (status, body) = status_json(
@@ -284,17 +284,17 @@ async fn project_summary_lists_every_workload_with_its_last_probe() {
         assert_eq!(status, 201);
     }
     let summary_path = format!("{workloads}/health");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let summary = loop {
-        let (status, body) =
-            status_json(gw.control(Method::GET, &summary_path).send().await.unwrap()).await;
-        assert_eq!(status, 200, "{body}");
-        if body["workloads"][0]["status"] == "healthy" {
-            break body;
-        }
-        assert!(Instant::now() < deadline, "never healthy: {body}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let summary = wait_for(
+        Duration::from_secs(15),
+        "the first workload healthy",
+        || async {
+            let (status, body) =
+                status_json(gw.control(Method::GET, &summary_path).send().await.unwrap()).await;
+            assert_eq!(status, 200, "{body}");
+            Some(body).filter(|body| body["workloads"][0]["status"] == "healthy")
+        },
+    )
+    .await;
     let rows = summary["workloads"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     let chat = &rows[0];
@@ -339,18 +339,15 @@ async fn ready_from_readiness_is_never_refused_on_an_older_round() {
     let gw = TestGateway::start().await;
     let up = Upstream::start().await;
     // The background prober must not probe during the test (this test drives the
-    // rounds): let it probe a marker workload once, then push its next round an hour
-    // away and let any round in flight end.
+    // rounds): let it probe a marker workload once, then pause it (which waits for a
+    // round in flight to end).
     gw.gateway
         .probe_config()
         .set_interval(Duration::from_millis(50));
     let marker = crate::dataplane::workload(&gw, "marker", "marker", Some(&up.url)).await;
     let marker = marker["id"].as_str().unwrap();
     wait_for_status(&gw, marker, "healthy").await;
-    gw.gateway
-        .probe_config()
-        .set_interval(Duration::from_secs(3600));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    gw.gateway.prober_state().pause_background().await;
     let marker_probes = || async {
         health(&gw, marker).await["series"]
             .as_array()
@@ -410,4 +407,83 @@ async fn ready_from_readiness_is_never_refused_on_an_older_round() {
         probes_before + 1,
         "only this test's round probed: a background round would have hidden the race"
     );
+}
+
+/// vLLM metrics with this queue: `waiting` requests waiting, `running` running.
+fn queue_metrics(waiting: u32, running: u32) -> String {
+    format!(
+        "# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{{model_name=\"llama\"}} {running}\n\
+# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{{model_name=\"llama\"}} {waiting}\n\
+# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc{{model_name=\"llama\"}} 0.5\n"
+    )
+}
+
+/// issue #15: a queue that keeps growing (waiting 5 → 500 with 64 running) degrades
+/// the workload once it has stayed backed up — more waiting than running, by default —
+/// for the whole window; the reason says how it grew; it recovers once it drains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_backed_up_for_the_window_degrades_the_workload() {
+    let gw = TestGateway::start().await;
+    let config = gw.gateway.probe_config();
+    config.set_interval(Duration::from_millis(100));
+    config.set_thresholds(keyward_gateway::health::Thresholds {
+        queue_for: chrono::Duration::seconds(1),
+        ..Default::default()
+    });
+    let up = Upstream::start().await;
+    up.script.lock().unwrap().metrics = queue_metrics(5, 64);
+    let (status, workload) = status_json(
+        gw.control(
+            Method::POST,
+            &format!("/api/projects/{}/workloads", gw.project_id),
+        )
+        .json(
+            &json!({"name": "chat", "slug": "chat", "model_name": "llama", "backend": "vllm",
+                "upstream_url": up.url, "metrics_urls": [format!("{}/metrics", up.url)]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{workload}");
+    let id = workload["id"].as_str().unwrap().to_owned();
+    wait_for_status(&gw, &id, "healthy").await;
+
+    // The queue grows past the running batch and keeps growing.
+    let started = Instant::now();
+    let mut backed_up_since = None;
+    let mut waiting = 5;
+    let degraded = loop {
+        waiting = (waiting + 20).min(500);
+        up.script.lock().unwrap().metrics = queue_metrics(waiting, 64);
+        if waiting > 64 {
+            backed_up_since.get_or_insert_with(Instant::now);
+        }
+        let body = health(&gw, &id).await;
+        if body["status"] == "degraded" {
+            break body;
+        }
+        assert_eq!(body["status"], "healthy", "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never degraded: {body}"
+        );
+        // Paces the queue's growth: the backlog must build up over time, as a real one does.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let reason = degraded["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("requests waiting, up from") && reason.ends_with("64 running, for 1 s."),
+        "{reason}"
+    );
+    let sustained = backed_up_since.unwrap().elapsed();
+    assert!(
+        sustained >= Duration::from_millis(900),
+        "degraded only once backed up for the window: after {sustained:?}"
+    );
+
+    up.script.lock().unwrap().metrics = queue_metrics(3, 64);
+    let healthy = wait_for_status(&gw, &id, "healthy").await;
+    assert_eq!(healthy["reason"], "Serving normally.");
 }

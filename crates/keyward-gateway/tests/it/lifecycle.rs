@@ -37,9 +37,23 @@ async fn models_status(gw: &TestGateway, secret: &str) -> u16 {
         .as_u16()
 }
 
+/// Creates a workload `slug` in the test project (a key may only name existing ones).
+async fn add_workload(gw: &TestGateway, slug: &str) {
+    let (status, body) = call(
+        gw,
+        Method::POST,
+        &format!("/api/projects/{}/workloads", gw.project_id),
+        Some(json!({"name": slug, "slug": slug, "model_name": "m", "backend": "vllm"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
+
 #[tokio::test]
 async fn every_scope_is_stored_and_returned() {
     let gw = TestGateway::start().await;
+    add_workload(&gw, "llama-70b").await;
+    add_workload(&gw, "embedder").await;
     let (status, key) = create(
         &gw,
         json!({
@@ -224,6 +238,358 @@ async fn revoke_archive_unarchive() {
     assert_eq!((status, key["status"].as_str()), (200, Some("revoked")));
 }
 
+/// issue #15: only revoked or expired keys can be (un)archived — unarchiving an active
+/// key is a 409 like archiving it, not a silent 200; a revoked key that is not archived
+/// unarchives as a no-op.
+#[tokio::test]
+async fn unarchive_of_an_active_key_is_a_conflict() {
+    let gw = TestGateway::start().await;
+    let created = gw.create_key("live").await;
+    let base = format!("/v1/inference/keys/{}", created["id"].as_str().unwrap());
+    let (status, body) = call(&gw, Method::POST, &format!("{base}/unarchive"), None).await;
+    assert_eq!(status, 409, "{body}");
+    let error = error_of(&body, "conflict");
+    assert!(
+        error["message"].as_str().unwrap().contains("active"),
+        "{body}"
+    );
+    let (_, key) = call(&gw, Method::GET, &base, None).await;
+    assert_eq!(
+        key["updated_at"], created["updated_at"],
+        "nothing was written"
+    );
+
+    call(&gw, Method::DELETE, &base, None).await;
+    let (status, key) = call(&gw, Method::POST, &format!("{base}/unarchive"), None).await;
+    assert_eq!((status, key["status"].as_str()), (200, Some("revoked")));
+}
+
+/// issue #15: a 400 for a body of the wrong shape names the member by its JSON path
+/// and says what it must be, on every route with a body; only a body that is no JSON
+/// at all is called "not valid JSON".
+#[tokio::test]
+async fn type_errors_name_the_member_on_every_route() {
+    let gw = TestGateway::start().await;
+    let key = gw.create_key("shape").await;
+    let id = key["id"].as_str().unwrap();
+    let path = format!("/v1/inference/keys/{id}");
+    let workloads = format!("/api/projects/{}/workloads", gw.project_id);
+    let cases = [
+        (
+            Method::POST,
+            format!("{path}/rotate"),
+            json!({"grace_period_seconds": "ten"}),
+            "grace_period_seconds",
+            "grace_period_seconds must be a whole number",
+        ),
+        (
+            Method::POST,
+            gw.keys_path(),
+            json!({"name": "a", "token_limit": 5, "token_limit_period": 3}),
+            "token_limit_period",
+            "token_limit_period must be one of minute, hour, day, week or month",
+        ),
+        (
+            Method::POST,
+            gw.keys_path(),
+            json!({"name": "a", "rpm": "60"}),
+            "rpm",
+            "rpm must be a whole number, not a string.",
+        ),
+        (
+            Method::POST,
+            gw.keys_path(),
+            json!({"name": "a", "labels": {"team": 7}}),
+            "labels.team",
+            "labels.team must be a string",
+        ),
+        (
+            Method::POST,
+            gw.keys_path(),
+            json!({"name": "a", "allowed_models": ["m", 2]}),
+            "allowed_models[1]",
+            "allowed_models[1] must be a string",
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            json!({"token_limit_period": 3}),
+            "token_limit_period",
+            "token_limit_period must be one of minute, hour, day, week or month",
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            json!({"tpm": 1.5}),
+            "tpm",
+            "tpm must be a whole number, not 1.5.",
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            json!({"colour": "red"}),
+            "colour",
+            "colour is not a field of this request.",
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            json!({"workloads": 5}),
+            "workloads",
+            "workloads must be \"*\" (the whole project) or an array of workload slugs, not 5.",
+        ),
+        (
+            Method::POST,
+            format!("/v1/projects/{}/control-tokens", gw.project_id),
+            json!({"name": "ci", "role": 3}),
+            "role",
+            "role must be one of owner, admin or viewer, not 3.",
+        ),
+        (
+            Method::POST,
+            format!("/v1/projects/{}/control-tokens", gw.project_id),
+            json!({"name": "ci", "role": "superuser"}),
+            "role",
+            "role must be one of owner, admin or viewer.",
+        ),
+        (
+            Method::POST,
+            gw.keys_path(),
+            json!({"name": "a", "workloads": ["chat", 7]}),
+            "workloads[1]",
+            "workloads[1] must be a string, not 7.",
+        ),
+        (
+            Method::POST,
+            workloads.clone(),
+            json!({"name": "w", "slug": "w", "model_name": "m", "backend": "vllm", "metrics_urls": "http://x/metrics"}),
+            "metrics_urls",
+            "metrics_urls must be an array, not a string.",
+        ),
+        (
+            Method::POST,
+            workloads.clone(),
+            json!({"name": 5, "slug": "w"}),
+            "name",
+            "name must be a string, not 5.",
+        ),
+    ];
+    for (method, route, body, field, says) in cases {
+        let (status, response) = call(&gw, method.clone(), &route, Some(body.clone())).await;
+        assert_eq!(status, 400, "{method} {route} {body}: {response}");
+        let error = error_of(&response, "invalid_json");
+        assert_eq!(error["field"], field, "{body} → {response}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.starts_with(says), "{body} → {message}");
+        assert!(
+            !message.contains("not valid JSON") && !message.contains("ten"),
+            "{message}"
+        );
+    }
+    // Not JSON at all: said so, with no field.
+    for (method, route) in [
+        (Method::POST, gw.keys_path()),
+        (Method::PATCH, path.clone()),
+        (Method::POST, format!("{path}/rotate")),
+    ] {
+        let response = gw
+            .control(method, &route)
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(response).await;
+        assert_eq!(status, 400);
+        let error = error_of(&body, "invalid_json");
+        assert_eq!(error["message"], "The request body is not valid JSON.");
+        assert!(error.get("field").is_none(), "{body}");
+    }
+}
+
+/// issue #15: a key may only be scoped to workloads that exist in its project — a
+/// typo ("lla") would otherwise save a key that every call answers with 403.
+#[tokio::test]
+async fn workload_scopes_name_existing_workloads_only() {
+    let gw = TestGateway::start().await;
+    add_workload(&gw, "llama").await;
+    let (status, body) = create(&gw, json!({"name": "typo", "workloads": ["lla"]})).await;
+    assert_eq!(status, 400, "{body}");
+    let error = error_of(&body, "invalid_input");
+    assert_eq!(error["field"], "workloads");
+    assert!(
+        error["message"].as_str().unwrap().contains("\"lla\""),
+        "{body}"
+    );
+    let (_, list) = call(&gw, Method::GET, &gw.keys_path(), None).await;
+    assert_eq!(list["total"], 0, "nothing was created");
+
+    // A workload of another project does not count.
+    let other = gw
+        .control(Method::POST, "/v1/projects")
+        .json(&json!({"name": "Other"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, other) = status_json(other).await;
+    assert_eq!(status, 201, "{other}");
+    let other_id = other["id"].as_str().unwrap();
+    let (status, token) = call(
+        &gw,
+        Method::POST,
+        &format!("/v1/projects/{other_id}/control-tokens"),
+        Some(json!({"name": "admin of other", "role": "admin"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{token}");
+    let response = gw
+        .http
+        .post(gw.url(&format!("/api/projects/{other_id}/workloads")))
+        .bearer_auth(token["secret"].as_str().unwrap())
+        .json(&json!({"name": "x", "slug": "elsewhere", "model_name": "m", "backend": "vllm"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(response).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = create(&gw, json!({"name": "x", "workloads": ["elsewhere"]})).await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (400, &json!("workloads")),
+        "{body}"
+    );
+
+    let (status, key) = create(&gw, json!({"name": "ok", "workloads": ["llama"]})).await;
+    assert_eq!(status, 201, "{key}");
+    let path = format!("/v1/inference/keys/{}", key["id"].as_str().unwrap());
+    let (status, body) = call(
+        &gw,
+        Method::PATCH,
+        &path,
+        Some(json!({"workloads": ["llama", "lla"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (400, &json!("workloads")),
+        "{body}"
+    );
+    let (_, key) = call(&gw, Method::GET, &path, None).await;
+    assert_eq!(
+        key["workloads"],
+        json!(["llama"]),
+        "a refused PATCH changed nothing"
+    );
+    let (status, key) = call(&gw, Method::PATCH, &path, Some(json!({"name": "renamed"}))).await;
+    assert_eq!(
+        (status, &key["workloads"]),
+        (200, &json!(["llama"])),
+        "{key}"
+    );
+}
+
+/// issue #15: a stored scope that does not parse fails closed everywhere: the data
+/// plane refuses the key, reads show `[]` with `unreadable_scopes` (never "all"), list
+/// filters neither fail nor match it, and a PATCH of another field does not write the
+/// scope back widened.
+#[tokio::test]
+async fn an_unreadable_scope_fails_closed_everywhere() {
+    let gw = TestGateway::start().await;
+    add_workload(&gw, "chat").await;
+    let key = gw.create_key("corrupt").await;
+    let id = key["id"].as_str().unwrap();
+    let secret = key["secret"].as_str().unwrap();
+    sqlx::query(
+        "UPDATE inference_keys SET allowed_models = '[\"llama', workloads = 'chat' WHERE id = ?",
+    )
+    .bind(id)
+    .execute(gw.gateway.pool())
+    .await
+    .unwrap();
+    gw.gateway.key_cache().invalidate(id);
+
+    let path = format!("/v1/inference/keys/{id}");
+    let (status, read) = call(&gw, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(
+        read["allowed_models"],
+        json!([]),
+        "not null (= every model): {read}"
+    );
+    assert_eq!(
+        read["workloads"],
+        json!([]),
+        "not \"*\" (= every workload): {read}"
+    );
+    assert_eq!(
+        read["unreadable_scopes"],
+        json!(["allowed_models", "workloads"])
+    );
+    for query in ["model=llama", "workload=chat"] {
+        let (status, list) = call(
+            &gw,
+            Method::GET,
+            &format!("{}?{query}", gw.keys_path()),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &list["total"]),
+            (200, &json!(0)),
+            "{query}: {list}"
+        );
+    }
+    let (status, _) = call(&gw, Method::GET, &gw.keys_path(), None).await;
+    assert_eq!(status, 200);
+    let chat = gw
+        .http
+        .post(gw.url(&format!(
+            "/endpoint/{}/chat/v1/chat/completions",
+            gw.project_id
+        )))
+        .bearer_auth(secret)
+        .json(&json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chat.status(), 403, "the data plane lets it call nothing");
+    let (status, models) = status_json(
+        gw.http
+            .get(gw.url("/v1/models"))
+            .bearer_auth(secret)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &models["data"]), (200, &json!([])), "{models}");
+
+    let (status, patched) = call(&gw, Method::PATCH, &path, Some(json!({"name": "renamed"}))).await;
+    assert_eq!(status, 200, "{patched}");
+    let stored: (Option<String>, String) =
+        sqlx::query_as("SELECT allowed_models, workloads FROM inference_keys WHERE id = ?")
+            .bind(id)
+            .fetch_one(gw.gateway.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        (Some("[]".to_owned()), "[]".to_owned()),
+        "written as enforced, never widened"
+    );
+    let (_, audit) = call(
+        &gw,
+        Method::GET,
+        &format!("/v1/projects/{}/audit?target_id={id}", gw.project_id),
+        None,
+    )
+    .await;
+    assert!(
+        audit.to_string().contains("unreadable"),
+        "the audit says what was rewritten: {audit}"
+    );
+}
+
 #[tokio::test]
 async fn rotation_keeps_the_id_and_honours_the_grace_period() {
     let gw = TestGateway::start().await;
@@ -303,7 +669,8 @@ async fn rotation_keeps_the_id_and_honours_the_grace_period() {
 
 #[tokio::test]
 async fn grace_period_ends_on_time() {
-    let gw = TestGateway::start().await;
+    let clock = keyward_gateway::Clock::manual(Utc::now());
+    let gw = TestGateway::start_with_clock(clock.clone()).await;
     let created = gw.create_key("short-grace").await;
     let id = created["id"].as_str().unwrap();
     let old = created["secret"].as_str().unwrap();
@@ -315,7 +682,9 @@ async fn grace_period_ends_on_time() {
     )
     .await;
     assert_eq!(models_status(&gw, old).await, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.advance(Duration::milliseconds(999));
+    assert_eq!(models_status(&gw, old).await, 200, "grace lasts its second");
+    clock.advance(Duration::milliseconds(1));
     assert_eq!(models_status(&gw, old).await, 401, "grace is over");
 }
 
@@ -369,13 +738,14 @@ async fn identify_finds_a_leaked_secret_without_echoing_it() {
 
 #[tokio::test]
 async fn list_filters_sorts_and_pages() {
-    let gw = TestGateway::start().await;
+    let clock = keyward_gateway::Clock::manual(Utc::now());
+    let gw = TestGateway::start_with_clock(clock.clone()).await;
     for i in 0..7 {
         create(&gw, json!({"name": format!("svc-{i}"), "labels": {"team": if i % 2 == 0 { "search" } else { "ads" }}})).await;
     }
     let (_, expiring) = create(
         &gw,
-        json!({"name": "zeta", "expires_at": (Utc::now() + Duration::seconds(1)).to_rfc3339()}),
+        json!({"name": "zeta", "expires_at": (clock.now() + Duration::seconds(1)).to_rfc3339()}),
     )
     .await;
     let revoked = gw.create_key("alpha").await;
@@ -386,7 +756,7 @@ async fn list_filters_sorts_and_pages() {
         None,
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    clock.advance(Duration::seconds(1));
 
     let list = |query: &str| {
         let path = format!("{}?{query}", gw.keys_path());
@@ -421,6 +791,22 @@ async fn list_filters_sorts_and_pages() {
     assert_eq!(search["total"], 4, "q matches labels");
     let (_, search) = list("q=svc-3").await;
     assert_eq!(search["total"], 1, "q matches names");
+    // Issue #15: a key is found by its masked form, as shown in the console or a log.
+    let masked = by_name["keys"][0]["masked"].as_str().unwrap().to_owned();
+    let (head, tail) = masked.split_once('…').unwrap();
+    for q in [masked.clone(), format!("{head}...{tail}"), head.to_owned()] {
+        let (_, found) = list(&format!("q={}", q.replace('…', "%E2%80%A6"))).await;
+        let listed: Vec<_> = found["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| &k["masked"])
+            .collect();
+        assert!(
+            listed.contains(&&by_name["keys"][0]["masked"]),
+            "q={q}: {found}"
+        );
+    }
     let (_, wildcard) = list("q=%25").await;
     assert_eq!(wildcard["total"], 0, "LIKE wildcards in q are literal");
     for bad in [
@@ -440,6 +826,8 @@ async fn list_filters_sorts_and_pages() {
 #[tokio::test]
 async fn list_filters_by_model_workload_label_and_expiry() {
     let gw = TestGateway::start().await;
+    add_workload(&gw, "chat-a").await;
+    add_workload(&gw, "chat-b").await;
     let soon = (Utc::now() + Duration::days(3)).to_rfc3339();
     let later = (Utc::now() + Duration::days(60)).to_rfc3339();
     for body in [

@@ -4,6 +4,7 @@ mod access;
 mod cli;
 mod dataplane;
 mod durability;
+mod estimates;
 mod health;
 mod keys;
 mod leaks;

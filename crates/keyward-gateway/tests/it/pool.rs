@@ -8,7 +8,7 @@
 
 use crate::dataplane::{key, workload};
 use crate::upstream::Upstream;
-use crate::util::{status_json, TestGateway};
+use crate::util::{status_json, wait_until, TestGateway};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -28,6 +28,8 @@ struct RawUpstream {
     /// Connections that carried a chat completion: the prober's health checks, which
     /// may come at any moment once the workload exists, are not counted.
     chat_connections: Arc<AtomicUsize>,
+    /// Of those, the ones it has closed for being idle too long.
+    idle_closed: Arc<AtomicUsize>,
 }
 
 impl RawUpstream {
@@ -35,16 +37,29 @@ impl RawUpstream {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let chat_connections = Arc::new(AtomicUsize::new(0));
-        let counter = chat_connections.clone();
+        let idle_closed = Arc::new(AtomicUsize::new(0));
+        let counters = (chat_connections.clone(), idle_closed.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, idle_close, counter.clone()));
+                tokio::spawn(serve(stream, idle_close, counters.clone()));
             }
         });
         RawUpstream {
             url,
             chat_connections,
+            idle_closed,
         }
+    }
+
+    /// Waits until the upstream has closed `n` chat connections for idleness.
+    async fn wait_for_idle_closes(&self, n: usize) {
+        let closed = &self.idle_closed;
+        wait_until(
+            Duration::from_secs(10),
+            "the upstream to close an idle connection",
+            || async { closed.load(Ordering::SeqCst) >= n },
+        )
+        .await;
     }
 
     fn chat_connections(&self) -> usize {
@@ -52,19 +67,33 @@ impl RawUpstream {
     }
 }
 
-async fn serve(mut stream: TcpStream, idle_close: Duration, chats: Arc<AtomicUsize>) {
+async fn serve(
+    mut stream: TcpStream,
+    idle_close: Duration,
+    (chats, idle_closed): (Arc<AtomicUsize>, Arc<AtomicUsize>),
+) {
     let mut buffer = Vec::new();
     let mut first = true;
+    let mut chat = false;
     loop {
         match tokio::time::timeout(idle_close, read_request(&mut stream, &mut buffer)).await {
             Ok(Some(request_line)) => {
                 if first && request_line.starts_with("post /v1/chat/completions ") {
                     chats.fetch_add(1, Ordering::SeqCst);
+                    chat = true;
                 }
                 first = false;
             }
-            // Idle too long, or the gateway closed it: close (dropping the stream).
-            Ok(None) | Err(_) => return,
+            // The gateway closed it.
+            Ok(None) => return,
+            // Idle too long: close (dropping the stream), and say so.
+            Err(_) => {
+                drop(stream);
+                if chat {
+                    idle_closed.fetch_add(1, Ordering::SeqCst);
+                }
+                return;
+            }
         }
         let body = json!({
             "id": "raw", "object": "chat.completion", "model": "llama",
@@ -186,7 +215,7 @@ async fn upstream_connections_are_kept_alive_and_replaced_once_the_upstream_clos
     assert_eq!(pools.idle_count(), 1);
 
     // The upstream closes the idle connection; the next request must not fail on it.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    up.wait_for_idle_closes(1).await;
     client.chat(&secret).await;
     assert_eq!(
         up.chat_connections(),
@@ -196,9 +225,17 @@ async fn upstream_connections_are_kept_alive_and_replaced_once_the_upstream_clos
     assert_eq!(pools.idle_count(), 1);
 
     // Nothing asks for a connection again: the sweep closes the one the upstream closed.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    pools.sweep();
-    assert_eq!(pools.idle_count(), 0, "the closed connection was swept");
+    up.wait_for_idle_closes(2).await;
+    // The close reaches the gateway's socket a moment after the upstream's.
+    wait_until(
+        Duration::from_secs(10),
+        "the sweep to close the closed connection",
+        || async {
+            pools.sweep();
+            pools.idle_count() == 0
+        },
+    )
+    .await;
     client.chat(&secret).await;
     assert_eq!(up.chat_connections(), 3);
 }
@@ -236,7 +273,14 @@ async fn a_connection_with_an_answer_left_unread_is_never_reused() {
     let mut stream = response.into_body();
     stream.frame().await.unwrap().unwrap();
     drop((stream, client));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The event itself: the upstream sees the connection closed under its stream (a
+    // connection drained and pooled instead would let the stream finish).
+    wait_until(
+        Duration::from_secs(10),
+        "the upstream to see its stream cut off",
+        || async { up.script.lock().unwrap().streams_cut == 1 },
+    )
+    .await;
     assert_eq!(pools.idle_count(), 0, "the half-read connection was closed");
 
     // The next request gets a clean connection and the upstream's own answer.

@@ -3,23 +3,29 @@
 //! while it is revoked; no request that started after the revoke returned succeeds,
 //! and no request path writes the pre-revoke key back into the cache.
 
-use crate::util::TestGateway;
+use crate::util::{wait_until, TestGateway};
 use reqwest::Method;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 32;
 
 async fn hammer_and_revoke(gw: &TestGateway, action: &str) {
     let key = gw.create_key(&format!("hammered-{action}")).await;
     let secret = key["secret"].as_str().unwrap().to_owned();
     let id = key["id"].as_str().unwrap().to_owned();
     let stop = Arc::new(AtomicBool::new(false));
+    // Requests answered so far, and of those, let through.
+    let answered = Arc::new(AtomicUsize::new(0));
+    let let_through = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
-    for _ in 0..32 {
+    for _ in 0..CLIENTS {
         let http = reqwest::Client::new();
         let url = gw.url("/v1/models");
         let secret = secret.clone();
         let stop = stop.clone();
+        let (answered, let_through) = (answered.clone(), let_through.clone());
         clients.push(tokio::spawn(async move {
             let mut seen = Vec::new();
             while !stop.load(Ordering::Relaxed) {
@@ -33,11 +39,20 @@ async fn hammer_and_revoke(gw: &TestGateway, action: &str) {
                     .status()
                     .as_u16();
                 seen.push((started, status));
+                if status == 200 {
+                    let_through.fetch_add(1, Ordering::SeqCst);
+                }
+                answered.fetch_add(1, Ordering::SeqCst);
             }
             seen
         }));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_until(
+        Duration::from_secs(30),
+        "the key to work under load",
+        || async { let_through.load(Ordering::SeqCst) > 100 },
+    )
+    .await;
     let (method, path) = match action {
         "revoke" => (Method::DELETE, format!("/v1/inference/keys/{id}")),
         _ => (Method::POST, format!("/v1/inference/keys/{id}/rotate")),
@@ -45,7 +60,15 @@ async fn hammer_and_revoke(gw: &TestGateway, action: &str) {
     let response = gw.control(method, &path).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let returned = Instant::now();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // At most one request per client was in flight when the response came back; every
+    // answer beyond those started after it.
+    let answered_then = answered.load(Ordering::SeqCst) + CLIENTS;
+    wait_until(
+        Duration::from_secs(30),
+        "requests after the revoke",
+        || async { answered.load(Ordering::SeqCst) > answered_then + 100 },
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
 
     let mut before = 0;

@@ -33,6 +33,69 @@ pub struct Script {
     pub health_delay: Duration,
     /// What `GET /metrics` serves (Prometheus text).
     pub metrics: String,
+    /// Answer as a long-winded model: as many tokens as the request's bound allows,
+    /// read as vLLM reads it (`5000`, `5000.0`, `"5000"`), times `n`/`best_of`.
+    pub generate_to_bound: bool,
+    /// A stream breaks off (the connection is aborted) after this many pieces.
+    pub break_after: Option<usize>,
+    /// What a chat or completion answers (its text), instead of "Hello there" or
+    /// a stream's `tok0 tok1 …`; a stream sends it in pieces of a few characters.
+    pub answer_text: Option<String>,
+    /// The usage the upstream reports (prompt, completion) instead of its fixed one.
+    pub usage: Option<(u64, u64)>,
+    /// Streams dropped before their `[DONE]` frame: the connection carrying them was
+    /// closed (hyper drops a response body when its connection goes).
+    pub streams_cut: usize,
+}
+
+/// Counts its stream as cut if dropped before the stream's last frame was produced.
+struct CutWatch {
+    script: Arc<Mutex<Script>>,
+    finished: bool,
+}
+
+impl CutWatch {
+    fn saw(&mut self, frame: &Result<String, std::io::Error>) {
+        if matches!(frame, Ok(f) if f.starts_with("data: [DONE]")) {
+            self.finished = true;
+        }
+    }
+}
+
+impl Drop for CutWatch {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.script.lock().unwrap().streams_cut += 1;
+        }
+    }
+}
+
+/// A bound as pydantic's lax mode reads an integer (enough of it for the tests).
+fn lax_int(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_f64().map(|f| f as u64),
+        Value::String(s) => s
+            .trim()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .map(|f| f as u64),
+        Value::Bool(b) => Some(u64::from(*b)),
+        _ => None,
+    }
+}
+
+/// Tokens a long-winded model generates for `body`.
+fn to_bound(body: &Value) -> u64 {
+    let bound = lax_int(&body["max_completion_tokens"])
+        .filter(|&b| b > 0)
+        .or_else(|| lax_int(&body["max_tokens"]).filter(|&b| b > 0))
+        // Unbounded: a long answer, as a model with a large context may give.
+        .unwrap_or(8000);
+    let copies = lax_int(&body["n"])
+        .unwrap_or(1)
+        .max(lax_int(&body["best_of"]).unwrap_or(1));
+    bound * copies.max(1)
 }
 
 #[derive(Clone)]
@@ -118,6 +181,7 @@ async fn metrics(State(script): State<Arc<Mutex<Script>>>) -> String {
 
 async fn health(State(script): State<Arc<Mutex<Script>>>) -> StatusCode {
     let delay = script.lock().unwrap().health_delay;
+    // The scripted slow health check (probe timeouts are what is tested).
     tokio::time::sleep(delay).await;
     let mut s = script.lock().unwrap();
     let now = std::time::Instant::now();
@@ -136,17 +200,25 @@ fn usage(prompt: u64, completion: u64) -> Value {
 }
 
 async fn chat(State(script): State<Arc<Mutex<Script>>>, Json(body): Json<Value>) -> Response {
-    let (omit_usage, fail_with, pause, chunks, delay) = {
+    let (omit_usage, fail_with, pause, chunks, delay, text, fixed_usage, break_after) = {
         let mut s = script.lock().unwrap();
         s.received.push(body.clone());
+        let fixed_usage = match s.generate_to_bound {
+            true => Some((11, to_bound(&body))),
+            false => s.usage,
+        };
         (
             s.omit_usage,
             s.fail_with,
             s.chunk_pause,
             s.chunks,
             s.answer_delay,
+            s.answer_text.clone(),
+            fixed_usage,
+            s.break_after,
         )
     };
+    // The scripted slow answer (in-flight requests during a stop are what is tested).
     tokio::time::sleep(delay).await;
     if let Some(status) = fail_with {
         return (
@@ -156,47 +228,119 @@ async fn chat(State(script): State<Arc<Mutex<Script>>>, Json(body): Json<Value>)
             .into_response();
     }
     let model = body["model"].as_str().unwrap_or_default().to_owned();
+    // A completion (`prompt`) answers `text`; a chat answers a message.
+    let completion = body.get("prompt").is_some();
     if body["stream"] == true {
         let include_usage = body["stream_options"]["include_usage"] == true && !omit_usage;
-        let stream = async_stream(model, chunks, pause, include_usage);
+        let pieces = match &text {
+            Some(text) => pieces_of(text),
+            None => (0..chunks).map(|i| format!("tok{i} ")).collect(),
+        };
+        let stream = async_stream(model, pieces, pause, include_usage, fixed_usage, completion);
+        let stream: futures_util::stream::BoxStream<_> = match break_after {
+            Some(pieces) => {
+                use futures_util::StreamExt;
+                let broken = std::io::Error::other("the engine died");
+                stream
+                    .take(pieces)
+                    .chain(futures_util::stream::once(async { Err(broken) }))
+                    .boxed()
+            }
+            None => {
+                use futures_util::StreamExt;
+                let mut watch = CutWatch {
+                    script: script.clone(),
+                    finished: false,
+                };
+                stream
+                    .map(move |frame| {
+                        watch.saw(&frame);
+                        frame
+                    })
+                    .boxed()
+            }
+        };
         return Response::builder()
             .header("content-type", "text/event-stream")
             .body(Body::from_stream(stream))
             .unwrap();
     }
-    let mut answer = json!({
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there"}, "finish_reason": "stop"}],
-    });
+    let content = text.as_deref().unwrap_or("Hello there");
+    let mut answer = match completion {
+        true => json!({
+            "id": "cmpl-1", "object": "text_completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "text": content, "logprobs": null, "finish_reason": "stop"}],
+        }),
+        false => json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        }),
+    };
     if !omit_usage {
-        answer["usage"] = usage(11, 7);
+        let (prompt, completion) = fixed_usage.unwrap_or((11, 7));
+        answer["usage"] = usage(prompt, completion);
     }
     Json(answer).into_response()
 }
 
+/// A text cut into pieces of 1 to 4 characters, as a model streams it.
+pub fn pieces_of(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(3)
+        .enumerate()
+        .flat_map(|(i, piece)| {
+            let piece: String = piece.iter().collect();
+            // Vary the sizes a little: some pieces of one character.
+            if i % 5 == 0 && piece.chars().count() > 1 {
+                let first = piece.chars().next().unwrap();
+                vec![first.to_string(), piece[first.len_utf8()..].to_owned()]
+            } else {
+                vec![piece]
+            }
+        })
+        .collect()
+}
+
 fn async_stream(
     model: String,
-    chunks: usize,
+    pieces: Vec<String>,
     pause: Duration,
     include_usage: bool,
+    fixed_usage: Option<(u64, u64)>,
+    completion: bool,
 ) -> impl futures_util::Stream<Item = Result<String, std::io::Error>> {
+    let chunks = pieces.len();
     futures_util::stream::unfold(0usize, move |i| {
         let model = model.clone();
+        let piece = pieces.get(i).cloned();
         async move {
             if i > chunks + 1 {
                 return None;
             }
             if i > 0 {
+                // The scripted pause between chunks: a model generating slowly.
                 tokio::time::sleep(pause).await;
             }
             let frame = if i < chunks {
-                let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": model,
-                    "choices": [{"index": 0, "delta": {"content": format!("tok{i} ")}, "finish_reason": null}]});
+                let chunk = match completion {
+                    true => {
+                        json!({"id": "c", "object": "text_completion", "created": 1, "model": model,
+                        "choices": [{"index": 0, "text": piece, "logprobs": null, "finish_reason": null}]})
+                    }
+                    false => {
+                        json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": model,
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]})
+                    }
+                };
                 format!("data: {chunk}\n\n")
             } else if i == chunks {
                 if include_usage {
                     let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": model,
-                        "choices": [], "usage": usage(13, chunks as u64)});
+                    "choices": [], "usage": match fixed_usage {
+                        Some((prompt, completion)) => usage(prompt, completion),
+                        None => usage(13, chunks as u64),
+                    }});
                     format!("data: {chunk}\n\n")
                 } else {
                     String::new()
@@ -213,10 +357,17 @@ async fn embeddings(
     State(script): State<Arc<Mutex<Script>>>,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    script.lock().unwrap().received.push(body.clone());
-    Json(json!({"object": "list", "model": body["model"],
-        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3]}],
-        "usage": {"prompt_tokens": 5, "total_tokens": 5}}))
+    let omit_usage = {
+        let mut s = script.lock().unwrap();
+        s.received.push(body.clone());
+        s.omit_usage
+    };
+    let mut answer = json!({"object": "list", "model": body["model"],
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3]}]});
+    if !omit_usage {
+        answer["usage"] = json!({"prompt_tokens": 5, "total_tokens": 5});
+    }
+    Json(answer)
 }
 
 async fn rerank(State(script): State<Arc<Mutex<Script>>>, Json(body): Json<Value>) -> Json<Value> {

@@ -1,9 +1,11 @@
 //! Test harness: a real gateway on 127.0.0.1 (random port) over a temporary SQLite file.
 
-use keyward_gateway::{DatabaseLocation, Gateway, UpstreamOptions};
+use keyward_gateway::{Clock, DatabaseLocation, Gateway, UpstreamOptions};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -45,10 +47,20 @@ impl TestGateway {
     }
 
     pub async fn start_serving(upstreams: UpstreamOptions, serving: Serving) -> Self {
+        Self::start_full(upstreams, serving, Clock::System).await
+    }
+
+    /// A gateway whose "now" is `clock`: a test moves a manual clock over an expiry or
+    /// the end of a grace period instead of sleeping past it.
+    pub async fn start_with_clock(clock: Clock) -> Self {
+        Self::start_full(UpstreamOptions::default(), Serving::Workers, clock).await
+    }
+
+    async fn start_full(upstreams: UpstreamOptions, serving: Serving, clock: Clock) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let location = DatabaseLocation::DataDir(dir.path().to_owned());
-        let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
-        let gateway = Gateway::open_with(&location, false, upstreams)
+        let init = Gateway::init(&location, clock.now()).await.unwrap();
+        let gateway = Gateway::open_with_clock(&location, false, upstreams, clock)
             .await
             .unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -113,6 +125,39 @@ impl TestGateway {
             .unwrap();
         assert_eq!(response.status(), 201);
         response.json().await.unwrap()
+    }
+}
+
+/// Waits until `condition` holds, checking every 10 ms; fails naming `what` when it
+/// still does not after `within`. For anything a test waits on (a probe round, a flush,
+/// a connection closing) instead of a fixed sleep that races a slow machine.
+pub async fn wait_until<F, Fut>(within: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    wait_for(within, what, || {
+        let holds = condition();
+        async move { holds.await.then_some(()) }
+    })
+    .await
+}
+
+/// Waits until `probe` yields a value and returns it, checking every 10 ms; fails
+/// naming `what` when it still yields `None` after `within`.
+pub async fn wait_for<T, F, Fut>(within: Duration, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "waited {within:?} for {what}");
+        // The polling interval of this helper, not a wait for anything.
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

@@ -129,7 +129,7 @@ async fn create_list_patch_and_validate() {
             "fixed, scheduled, autoscaling",
         ),
         (json!({"slug": "Not A Slug"}), "slug", "lowercase"),
-        (json!({"replicas": 3}), "replicas", "unknown field"),
+        (json!({"replicas": 3}), "replicas", "not a field"),
         (json!({"upstream_url": "ftp://x"}), "upstream_url", "http"),
     ] {
         let (status, body) = call(
@@ -269,5 +269,64 @@ async fn deleting_a_workload_keeps_keys_valid_for_their_other_workloads() {
     assert!(
         actions.contains(&"workload.deleted") && actions.contains(&"workload.created"),
         "{actions:?}"
+    );
+}
+
+/// issue #15: two URLs typed without a line break are refused, naming the field, on
+/// create and PATCH (one rule in keyward-api, which the console's form check shares).
+#[tokio::test]
+async fn run_together_urls_are_refused_naming_the_field() {
+    let gw = TestGateway::start().await;
+    let base = json!({"backend": "vllm", "model_name": "m", "name": "Chat", "slug": "chat"});
+    for (field, value) in [
+        (
+            "metrics_urls",
+            json!(["http://10.0.0.5:8000/metricshttp://10.0.0.5:9400/dcgm/metrics"]),
+        ),
+        (
+            "metrics_urls",
+            json!([
+                "http://a:8000/metrics",
+                "https://a:9400/metricshttps://b/metrics"
+            ]),
+        ),
+        (
+            "upstream_url",
+            json!("http://10.0.0.5:8000/v1http://10.0.0.6:8000/v1"),
+        ),
+    ] {
+        let mut body = base.clone();
+        body[field] = value.clone();
+        let (status, response) = call(&gw, Method::POST, &workloads_path(&gw), Some(body)).await;
+        assert_eq!(status, 400, "{value}: {response}");
+        assert_eq!(response["error"]["field"], field, "{response}");
+        assert!(
+            response["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("run together"),
+            "{response}"
+        );
+    }
+    let (status, created) = call(&gw, Method::POST, &workloads_path(&gw), Some(base)).await;
+    assert_eq!(status, 201, "{created}");
+    let path = format!("/api/workloads/{}", created["id"].as_str().unwrap());
+    let (status, response) = call(
+        &gw,
+        Method::PATCH,
+        &path,
+        Some(json!({"metrics_urls": ["http://a/metricshttp://a/dcgm/metrics"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, &response["error"]["field"]),
+        (400, &json!("metrics_urls")),
+        "{response}"
+    );
+    let (_, stored) = call(&gw, Method::GET, &path, None).await;
+    assert_eq!(
+        stored["metrics_urls"],
+        json!([]),
+        "a refused PATCH changed nothing"
     );
 }

@@ -7,14 +7,28 @@ import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey } from "$lib/bindings";
+import { formatClock } from "$lib/format";
 import KeyDetail from "./KeyDetail.svelte";
-import { auditEvent, auditPage, createdKeyView, deferred, failure, inferenceKey, keyUsage, ok, usageHours } from "./fixtures";
+import { OPENAI_ROTATE, OPENAI_UPDATE, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import {
+  auditEvent,
+  auditPage,
+  createdKeyView,
+  deferred,
+  failure,
+  inferenceKey,
+  keyUsage,
+  ok,
+  passingKeyCheck,
+  usageHours,
+} from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
     getKey: vi.fn(),
     keyUsage: vi.fn(),
     keyAudit: vi.fn(),
+    checkKeyForm: vi.fn(),
     updateKey: vi.fn(),
     rotateKey: vi.fn(),
     archiveKey: vi.fn(),
@@ -69,6 +83,7 @@ beforeEach(() => {
   keyAudit.mockResolvedValue(ok(auditPage([])));
   closeReveal.mockResolvedValue(ok(null));
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+  vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));
 });
 
 describe("KeyDetail", () => {
@@ -106,6 +121,18 @@ describe("KeyDetail", () => {
     expect(labels.getByText("env=prod")).toBeInTheDocument();
     expect(screen.getByTestId("key-last-used")).toHaveTextContent("Never");
     expect(screen.getByTestId("key-expires")).toHaveTextContent("Never");
+  });
+
+  // Issue #15: an unreadable scope is reported as [] and enforced as nothing; the page
+  // must say so rather than show an empty list (or "All models").
+  it("says a scope that could not be read is enforced as nothing", async () => {
+    renderDetail(inferenceKey({ allowed_models: [], workloads: [], unreadable_scopes: ["allowed_models", "workloads"] }));
+    await loaded();
+
+    const models = screen.getByTestId("key-scope-models");
+    expect(models).toHaveTextContent("This key's model list could not be read; it is enforced as no models (fail closed).");
+    expect(models).not.toHaveTextContent("All models");
+    expect(screen.getByTestId("key-scope-workloads")).toHaveTextContent("enforced as no workloads (fail closed)");
   });
 
   it("lists limited models and workloads", async () => {
@@ -159,7 +186,7 @@ describe("KeyDetail", () => {
     const day = screen.getByTestId("key-usage-sparkline");
     expect(day).toHaveAccessibleName("Last 24 hours: 4 requests, 1,200 tokens");
     expect(within(day).getAllByTestId("key-usage-hour")[22]?.querySelector("title")).toHaveTextContent(
-      "08:00–09:00 UTC: 4 requests, 1,200 tokens",
+      `${formatClock(new Date("2026-02-01T08:00:00Z"))}–${formatClock(new Date("2026-02-01T09:00:00Z"))}: 4 requests, 1,200 tokens`,
     );
   });
 
@@ -284,6 +311,7 @@ describe("KeyDetail", () => {
     expect(screen.getByTestId("key-detail-masked")).toHaveTextContent("kw_live_…wY3a");
 
     await user.click(screen.getByTestId("reveal-done"));
+    await user.click(screen.getByTestId("reveal-discard"));
 
     expect(closeReveal).toHaveBeenCalledExactlyOnceWith(view.reveal.id);
     expect(screen.queryByTestId("reveal-panel")).not.toBeInTheDocument();
@@ -352,5 +380,30 @@ describe("KeyDetail", () => {
     expect(screen.getByTestId("key-detail-action-error")).toHaveTextContent("Only revoked or expired keys can be archived.");
     expect(screen.getByTestId("key-detail-name")).toBeInTheDocument();
     expect(onchanged).not.toHaveBeenCalled();
+  });
+});
+
+describe("KeyDetail renders from the platform's capabilities (issue #16)", () => {
+  it("offers only the actions the platform has, and says what it offers instead of the others", async () => {
+    getKey.mockResolvedValue(ok(billing));
+    render(KeyDetail, {
+      keyId: billing.id,
+      baseUrl: "http://127.0.0.1:7070",
+      onback: vi.fn(),
+      onchanged: vi.fn(),
+      capabilities: openAiLikeCapabilities(),
+    });
+    expect(await screen.findByTestId("key-detail-revoke")).toBeInTheDocument();
+    expect(screen.queryByTestId("key-edit")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-rotate")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-edit-instead")).toHaveTextContent(OPENAI_UPDATE);
+    expect(screen.getByTestId("key-rotate-instead")).toHaveTextContent(OPENAI_ROTATE);
+  });
+
+  it("offers every action with no sentence when capabilities are not known yet", async () => {
+    renderDetail();
+    expect(await screen.findByTestId("key-rotate")).toBeInTheDocument();
+    expect(screen.getByTestId("key-edit")).toBeInTheDocument();
+    expect(screen.queryByTestId("key-rotate-instead")).not.toBeInTheDocument();
   });
 });

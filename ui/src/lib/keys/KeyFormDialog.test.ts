@@ -1,5 +1,7 @@
-// The key form: every field is checked before any request and its problem named under
-// it; the backend's field errors land under their field too; create sends the whole
+// The key form: the form as typed is checked over IPC by Rust's rules (checkKeyForm,
+// mocked here — the rules are tested in keyward-core key_draft.rs) before any request,
+// each problem named under its field, a failed check said; the backend's field errors
+// land under their field too; create sends the whole
 // KeyForm (null models = all, "*" = whole project, labels, each expiry kind); edit
 // starts from the key and keeps its expiry unless told otherwise; the dialog cannot be
 // dismissed while a request is in flight; the project's workloads, read once, are
@@ -8,14 +10,19 @@ import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey, type KeyForm } from "$lib/bindings";
+import { localTimeZone } from "$lib/format";
 import KeyFormDialog from "./KeyFormDialog.svelte";
-import { createdKeyView, deferred, failure, inferenceKey, ok, workload } from "./fixtures";
+import { keywardCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload } from "./fixtures";
 
-vi.mock("$lib/bindings", () => ({ commands: { createKey: vi.fn(), updateKey: vi.fn(), listWorkloads: vi.fn() } }));
+vi.mock("$lib/bindings", () => ({
+  commands: { checkKeyForm: vi.fn(), createKey: vi.fn(), updateKey: vi.fn(), listWorkloads: vi.fn() },
+}));
 
 const createKey = vi.mocked(commands.createKey);
 const updateKey = vi.mocked(commands.updateKey);
 const listWorkloads = vi.mocked(commands.listWorkloads);
+const checkKeyForm = vi.mocked(commands.checkKeyForm);
 
 const DEFAULTS: KeyForm = {
   name: "ci",
@@ -48,35 +55,52 @@ beforeEach(() => {
   createKey.mockReset();
   updateKey.mockReset();
   listWorkloads.mockReset();
-  listWorkloads.mockResolvedValue(ok({ workloads: [] }));
+  checkKeyForm.mockReset();
+  checkKeyForm.mockImplementation(async (draft) => passingKeyCheck(draft));
+  // The project's workloads are not in yet, so the chips take what is typed and the
+  // form's own rules are what these tests see; the suggestion tests below load them.
+  listWorkloads.mockReturnValue(new Promise(() => {}));
 });
 
 describe("KeyFormDialog validation", () => {
-  it("names every field in trouble, under the field, before any request", async () => {
+  it("sends the form as typed to Rust's check, and names each problem under its field", async () => {
+    checkKeyForm.mockResolvedValue({
+      problems: [
+        { field: "name", message: "name is required and must not be blank." },
+        { field: "rpm", message: "Enter a whole number, or leave it empty for no limit." },
+        { field: "labels.team", message: "label \"team\" must have a value of at most 256 printable characters." },
+        { field: "expires_at", message: "Enter a whole number of days from 1 to 3650." },
+      ],
+      form: null,
+    });
     const { user } = setup();
-    await user.click(byTestId("key-description"));
-    await user.paste("d".repeat(1001));
     await user.type(byTestId("key-rpm"), "fast");
-    await user.type(byTestId("key-tpm"), "0");
-    await user.type(byTestId("key-token-limit"), "5000");
-    await user.type(chipInput("key-models"), `${"m".repeat(201)}{Enter}`);
-    await user.click(byTestId("key-workloads-only"));
-    await user.type(chipInput("key-workloads"), "Chat_Prod{Enter}");
-    await user.click(screen.getByTestId("label-add"));
-    await user.type(screen.getByTestId("label-value"), "billing");
+    await user.type(byTestId("key-token-limit"), "1 000");
     await user.click(byTestId("key-expiry-in-days"));
     await user.clear(byTestId("key-expiry-days"));
     await user.type(byTestId("key-expiry-days"), "4000");
     await user.click(screen.getByTestId("create-submit"));
 
-    expect(screen.getByTestId("key-name-error")).toHaveTextContent("Name is required.");
-    expect(screen.getByTestId("field-error-description")).toHaveTextContent("at most 1000 characters");
+    expect(checkKeyForm).toHaveBeenLastCalledWith(
+      {
+        name: "",
+        description: "",
+        rpm: "fast",
+        tpm: "",
+        token_limit: "1 000",
+        token_limit_period: null,
+        allowed_models: null,
+        workloads: "*",
+        labels: [],
+        expiry: { kind: "in_days", days: "4000" },
+        unreadable_scopes: [],
+      },
+      true,
+    );
+    // API field names in the check's words become the form's labels.
+    expect(await screen.findByTestId("key-name-error")).toHaveTextContent("Name is required and must not be blank.");
     expect(screen.getByTestId("field-error-rpm")).toHaveTextContent("Enter a whole number");
-    expect(screen.getByTestId("field-error-tpm")).toHaveTextContent("from 1 to 1,000,000,000,000");
-    expect(screen.getByTestId("field-error-token_limit_period")).toHaveTextContent("Choose the period");
-    expect(screen.getByTestId("field-error-allowed_models")).toHaveTextContent("at most 200 characters");
-    expect(screen.getByTestId("field-error-workloads")).toHaveTextContent("“Chat_Prod” is not a workload slug");
-    expect(screen.getByTestId("field-error-labels")).toHaveTextContent("Every label needs a name.");
+    expect(screen.getByTestId("field-error-labels")).toHaveTextContent("must have a value of at most 256");
     expect(screen.getByTestId("field-error-expires_at")).toHaveTextContent("from 1 to 3650");
     expect(byTestId("key-rpm")).toHaveAttribute("aria-invalid", "true");
     expect(byTestId("key-rpm")).toHaveAccessibleDescription("Enter a whole number, or leave it empty for no limit.");
@@ -84,57 +108,35 @@ describe("KeyFormDialog validation", () => {
     expect(createKey).not.toHaveBeenCalled();
   });
 
-  it("wants a budget with a period, and a period with a budget", async () => {
+  it("checks again as the form changes, and clears a fixed field's message", async () => {
+    checkKeyForm.mockImplementation(async (draft) =>
+      draft.rpm === "0"
+        ? { problems: [{ field: "rpm", message: "Enter a number from 1 to 1,000,000,000,000, or leave it empty for no limit." }], form: null }
+        : passingKeyCheck(draft),
+    );
     const { user } = setup();
     await user.type(byTestId("key-name"), "ci");
-    await user.selectOptions(byTestId("key-token-period"), "day");
-    await user.click(screen.getByTestId("create-submit"));
-
-    expect(screen.getByTestId("field-error-token_limit")).toHaveTextContent("Enter the token budget");
-    expect(byTestId("key-token-limit")).toHaveFocus();
-    expect(createKey).not.toHaveBeenCalled();
-  });
-
-  it("refuses an expiry date that has passed, and a name with control characters", async () => {
-    const { user } = setup();
-    await user.click(byTestId("key-name"));
-    await user.paste("ci\u0007");
-    await user.click(byTestId("key-expiry-on-date"));
-    await fireEvent.input(byTestId("key-expiry-date"), { target: { value: "2001-01-01" } });
-    await user.click(screen.getByTestId("create-submit"));
-
-    expect(screen.getByTestId("key-name-error")).toHaveTextContent("Name must not contain control characters.");
-    expect(screen.getByTestId("field-error-expires_at")).toHaveTextContent("The date has passed");
-    expect(createKey).not.toHaveBeenCalled();
-  });
-
-  it("wants label names unique and workloads listed when limited to some", async () => {
-    const { user } = setup();
-    await user.type(byTestId("key-name"), "ci");
-    await user.click(byTestId("key-workloads-only"));
-    await user.click(screen.getByTestId("label-add"));
-    await user.type(screen.getAllByTestId("label-key")[0]!, "team");
-    await user.click(screen.getByTestId("label-add"));
-    await user.type(screen.getAllByTestId("label-key")[1]!, "team");
-    await user.click(screen.getByTestId("create-submit"));
-
-    expect(screen.getByTestId("field-error-workloads")).toHaveTextContent("Add at least one workload, or choose Whole project.");
-    expect(screen.getByTestId("field-error-labels")).toHaveTextContent("Label “team” is set twice.");
-    expect(chipInput("key-workloads")).toHaveFocus();
-    expect(createKey).not.toHaveBeenCalled();
-  });
-
-  it("clears a field's message once it is fixed", async () => {
-    const { user } = setup();
     await user.type(byTestId("key-rpm"), "0");
     await user.click(screen.getByTestId("create-submit"));
-    expect(screen.getByTestId("field-error-rpm")).toBeInTheDocument();
+    expect(await screen.findByTestId("field-error-rpm")).toBeInTheDocument();
+    expect(byTestId("key-rpm")).toHaveFocus();
 
     await user.clear(byTestId("key-rpm"));
     await user.type(byTestId("key-rpm"), "60");
+    await vi.waitFor(() => expect(screen.queryByTestId("field-error-rpm")).not.toBeInTheDocument());
+    expect(createKey).not.toHaveBeenCalled();
+  });
 
-    expect(screen.queryByTestId("field-error-rpm")).not.toBeInTheDocument();
-    expect(screen.getByTestId("key-name-error")).toBeInTheDocument();
+  it("says the check failed, and sends nothing, when the check itself rejects", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    checkKeyForm.mockRejectedValue(new Error("bridge down"));
+    const { user } = setup();
+    await user.type(byTestId("key-name"), "ci");
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(await screen.findByTestId("key-form-error")).toHaveTextContent("could not check the form");
+    expect(createKey).not.toHaveBeenCalled();
+    expect(screen.getByTestId("create-submit")).toBeEnabled();
   });
 });
 
@@ -195,6 +197,12 @@ describe("KeyFormDialog create", () => {
     expect(byTestId("key-expiry-on-date")).toBeChecked();
     await user.click(screen.getByTestId("create-submit"));
 
+    // The start of that day where the user is, as every time on screen is local (issue
+    // #15): Rust turns the day and the user's zone into that instant (key_draft.rs).
+    expect(checkKeyForm).toHaveBeenLastCalledWith(
+      expect.objectContaining({ expiry: { kind: "date", date: "2099-01-31", time_zone: localTimeZone() } }),
+      true,
+    );
     expect(createKey).toHaveBeenCalledWith({ ...DEFAULTS, expiry: { kind: "date", date: "2099-01-31" } });
   });
 
@@ -242,9 +250,27 @@ describe("KeyFormDialog create", () => {
     await user.type(chipInput("key-workloads"), "gone{Enter}");
     await user.click(screen.getByTestId("create-submit"));
 
-    expect(screen.getByTestId("field-error-workloads")).toHaveTextContent("workloads entry “gone” does not exist.");
+    expect(screen.getByTestId("field-error-workloads")).toHaveTextContent("Workloads entry “gone” does not exist.");
     expect(screen.queryByTestId("key-form-error")).not.toBeInTheDocument();
     expect(oncreated).not.toHaveBeenCalled();
+  });
+
+  // Issue #15: errors said "token_limit_period …" where the form says "Budget period".
+  it("tells a server error in the form's words, under the field a path inside it belongs to", async () => {
+    createKey.mockResolvedValueOnce(
+      failure("token_limit_period must be one of minute, hour, day, week or month.", "invalid_input", "token_limit_period"),
+    );
+    createKey.mockResolvedValueOnce(failure("labels.team must be a string.", "invalid_input", "labels.team"));
+    const { user } = setup();
+    await user.type(byTestId("key-name"), "ci");
+    await user.click(screen.getByTestId("create-submit"));
+    expect(screen.getByTestId("field-error-token_limit_period")).toHaveTextContent(
+      "Budget period must be one of minute, hour, day, week or month.",
+    );
+
+    await user.click(screen.getByTestId("create-submit"));
+    expect(screen.getByTestId("field-error-labels")).toHaveTextContent("Labels (team) must be a string.");
+    expect(screen.queryByTestId("key-form-error")).not.toBeInTheDocument();
   });
 
   it("shows a name conflict under the name, and any other error at the top", async () => {
@@ -361,6 +387,37 @@ describe("KeyFormDialog edit", () => {
     );
   });
 
+  // Issue #15: an unreadable stored scope is reported as [] and enforced as nothing; the
+  // form said "All models" and saving wrote null (all models) back — a widened scope.
+  it("says an unreadable scope is enforced as nothing, and never sends it widened", async () => {
+    const closed = inferenceKey({ id: "key_9", name: "odd", allowed_models: [], workloads: [], unreadable_scopes: ["allowed_models", "workloads"] });
+    updateKey.mockResolvedValue(ok(closed));
+    const { user } = setup({ mode: "edit", key: closed });
+
+    expect(screen.getByTestId("key-models-unreadable")).toHaveTextContent(
+      "This key's model list could not be read; it is enforced as no models (fail closed).",
+    );
+    expect(screen.getByTestId("key-workloads-unreadable")).toHaveTextContent("enforced as no workloads");
+    expect(chipInput("key-models")).toHaveAttribute("placeholder", "No models (could not be read)");
+    await user.clear(byTestId("key-name"));
+    await user.type(byTestId("key-name"), "renamed");
+    await user.click(screen.getByTestId("key-form-save"));
+
+    expect(updateKey).toHaveBeenCalledExactlyOnceWith(
+      "key_9",
+      expect.objectContaining({ name: "renamed", allowed_models: [], workloads: [] }),
+    );
+  });
+
+  it("sends what is entered for an unreadable scope explicitly", async () => {
+    const closed = inferenceKey({ id: "key_9", allowed_models: [], unreadable_scopes: ["allowed_models"] });
+    updateKey.mockResolvedValue(ok(closed));
+    const { user } = setup({ mode: "edit", key: closed });
+    await user.type(chipInput("key-models"), "gpt-4o{Enter}");
+    await user.click(screen.getByTestId("key-form-save"));
+    expect(updateKey).toHaveBeenCalledWith("key_9", expect.objectContaining({ allowed_models: ["gpt-4o"] }));
+  });
+
   it("says a key without an expiry never expires, and shows Saving… while saving", async () => {
     const pending = deferred<Awaited<ReturnType<typeof commands.updateKey>>>();
     updateKey.mockReturnValue(pending.promise);
@@ -403,7 +460,7 @@ describe("KeyFormDialog suggestions", () => {
     expect(models).toHaveAttribute("aria-expanded", "true");
     expect(options()).toEqual(["bge-m3 Embeddings", "llama-3-8b Chat (prod), Chat (staging)"]);
     await user.type(models, "lla");
-    expect(options()).toEqual(["llama-3-8b Chat (prod), Chat (staging)"]);
+    expect(options()).toEqual(["llama-3-8b Chat (prod), Chat (staging)", "Add “lla” no workload serves it yet"]);
 
     await user.keyboard("{ArrowDown}");
     const option = within(listbox()).getByRole("option", { name: /llama-3-8b/ });
@@ -439,16 +496,22 @@ describe("KeyFormDialog suggestions", () => {
     expect(createKey).toHaveBeenCalledWith({ ...DEFAULTS, workloads: ["chat-staging"] });
   });
 
-  it("adds exactly what was typed on Enter, and Escape closes the list, not the dialog", async () => {
+  it("adds exactly a known model on Enter, and Escape closes the list, not the dialog", async () => {
     const { user, oncancel } = setup();
     const models = chipInput("key-models");
     await user.type(models, "bge");
-    expect(options()).toEqual(["bge-m3 Embeddings"]);
+    expect(options()).toEqual(["bge-m3 Embeddings", "Add “bge” no workload serves it yet"]);
     await user.keyboard("{Enter}");
-    expect(chips("key-models")).toEqual(["bge"]);
+    // Not a model of the project: it stays typed, and the field says why.
+    expect(chips("key-models")).toEqual([]);
+    expect(models).toHaveValue("bge");
+    expect(screen.getByTestId("chip-refused")).toHaveTextContent("“bge” is not a model of this project.");
+    await user.clear(models);
+    await user.type(models, "bge-m3{Enter}");
+    expect(chips("key-models")).toEqual(["bge-m3"]);
 
     await user.keyboard("{ArrowDown}{ArrowDown}{ArrowUp}");
-    expect(within(listbox()).getByRole("option", { name: /bge-m3/ })).toHaveAttribute("aria-selected", "true");
+    expect(within(listbox()).getByRole("option", { name: /llama-3-8b/ })).toHaveAttribute("aria-selected", "true");
     await user.keyboard("{Escape}");
     expect(models).toHaveAttribute("aria-expanded", "false");
     expect(screen.queryByRole("listbox")).not.toBeInTheDocument();
@@ -458,11 +521,13 @@ describe("KeyFormDialog suggestions", () => {
     expect(oncancel).toHaveBeenCalledOnce();
   });
 
-  it("says gently when no workload serves a model, and still sends it", async () => {
+  it("names a model no workload serves only through the explicit Add option, marks it, and sends it", async () => {
     createKey.mockResolvedValue(ok(createdKeyView()));
     const { user } = setup();
     await user.type(byTestId("key-name"), "ci");
-    await user.type(chipInput("key-models"), "mistral-7b{Enter}llama-3-8b{Enter}");
+    await user.type(chipInput("key-models"), "mistral-7b");
+    expect(options()).toEqual(["Add “mistral-7b” no workload serves it yet"]);
+    await user.keyboard("{ArrowDown}{Enter}llama-3-8b{Enter}");
 
     const note = screen.getByTestId("key-models-unserved");
     expect(note).toHaveTextContent("No workload serves this model yet: mistral-7b.");
@@ -479,6 +544,35 @@ describe("KeyFormDialog suggestions", () => {
 
     await user.click(screen.getByRole("button", { name: "Remove model mistral-7b" }));
     expect(screen.queryByTestId("key-models-unserved")).not.toBeInTheDocument();
+  });
+
+  // Issue #15: "lla" + Enter made a chip for a workload that does not exist, the key saved, every call got 403.
+  it("refuses a workload or model that does not exist: no chip, the field says why, nothing is saved", async () => {
+    const { user } = setup();
+    await user.type(byTestId("key-name"), "ci");
+    await user.click(byTestId("key-workloads-only"));
+    const workloads = chipInput("key-workloads");
+    await user.type(workloads, "lla{Enter}");
+
+    expect(chips("key-workloads")).toEqual([]);
+    expect(workloads).toHaveValue("lla");
+    expect(options()).toEqual([]);
+    expect(screen.getByTestId("chip-refused")).toHaveTextContent("“lla” is not a workload of this project. Pick from the list (↓).");
+    // Pasting a list keeps the known ones and leaves the rest to fix.
+    await user.clear(workloads);
+    await user.paste("chat-prod, nope, ");
+    expect(chips("key-workloads")).toEqual(["chat-prod"]);
+    expect(workloads).toHaveValue("nope");
+
+    await user.type(chipInput("key-models"), "lla{Enter}");
+    expect(chips("key-models")).toEqual([]);
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(screen.getByTestId("field-error-workloads")).toHaveTextContent("“nope” is not a workload of this project.");
+    expect(screen.getByTestId("field-error-allowed_models")).toHaveTextContent(
+      "“lla” is not a model of this project's workloads. Pick from the list, or choose “Add …” at its end to name it anyway.",
+    );
+    expect(createKey).not.toHaveBeenCalled();
   });
 
   it("keeps the form usable when the workloads cannot be read", async () => {
@@ -510,5 +604,30 @@ describe("KeyFormDialog suggestions", () => {
 
     pending.resolve(ok({ workloads: project }));
     expect(await screen.findByTestId("key-models-unserved")).toHaveTextContent("mistral-7b");
+  });
+});
+
+describe("KeyFormDialog renders from the platform's capabilities (issue #16)", () => {
+  const PER_PROJECT = "OpenAI limits requests and tokens per model for the whole project, not per key.";
+
+  it("has an input only for the scopes the platform offers, and says each sentence of what it offers instead once", async () => {
+    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities: openAiLikeCapabilities() });
+    const dialog = screen.getByTestId("key-form");
+    expect(within(dialog).getByTestId("key-name")).toBeInTheDocument();
+    for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only"]) {
+      expect(within(dialog).queryByTestId(id)).not.toBeInTheDocument();
+    }
+    const sentences = within(screen.getByTestId("key-form-not-offered")).getAllByRole("listitem").map((li) => li.textContent);
+    expect(sentences.filter((s) => s === PER_PROJECT)).toHaveLength(1); // rpm, tpm and the budget share it
+    expect(sentences).toContain("OpenAI keys have no labels.");
+    expect(sentences).toContain("OpenAI allows or denies models per project, not per key.");
+  });
+
+  it("has every input and no sentence for the Keyward gateway", async () => {
+    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities: keywardCapabilities() });
+    for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only"]) {
+      expect(screen.getByTestId(id)).toBeInTheDocument();
+    }
+    expect(screen.queryByTestId("key-form-not-offered")).not.toBeInTheDocument();
   });
 });

@@ -11,11 +11,25 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type InferenceKey, type KeyListQuery } from "$lib/bindings";
 import { local, profileList, staging, withSession } from "$lib/profiles/fixtures";
 import KeysScreen from "./KeysScreen.svelte";
-import { auditPage, deferred, failure, inferenceKey, keyPage, keyUsage, ok, pagedProject, workload } from "./fixtures";
+import { keywardCapabilities, OPENAI_CREATE, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import { formatCompact, formatDate, formatExactDateTime } from "$lib/format";
+import {
+  auditPage,
+  deferred,
+  failure,
+  inferenceKey,
+  keyPage,
+  keyUsage,
+  ok,
+  pagedProject,
+  passingKeyCheck,
+  workload,
+} from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
     listKeys: vi.fn(),
+    checkKeyForm: vi.fn(),
     createKey: vi.fn(),
     copyReveal: vi.fn(),
     closeReveal: vi.fn(),
@@ -34,6 +48,7 @@ vi.mock("$lib/bindings", () => ({
 const listKeys = vi.mocked(commands.listKeys);
 const createKey = vi.mocked(commands.createKey);
 const closeReveal = vi.mocked(commands.closeReveal);
+const copyReveal = vi.mocked(commands.copyReveal);
 const revokeKey = vi.mocked(commands.revokeKey);
 const revokeKeys = vi.mocked(commands.revokeKeys);
 
@@ -101,6 +116,7 @@ beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   closeReveal.mockResolvedValue(ok(null));
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [workload()] }));
+  vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));
 });
 
 afterEach(() => {
@@ -132,6 +148,32 @@ describe("KeysScreen for a viewer (finance)", () => {
   });
 });
 
+describe("KeysScreen renders from the platform's capabilities (issue #16)", () => {
+  it("offers no Create where the platform cannot create keys, and says what it offers instead", async () => {
+    listKeys.mockResolvedValue(listing(inferenceKey({ id: "key_a", name: "alpha" })));
+    const { session } = renderKeys();
+    session.capabilities = openAiLikeCapabilities();
+    await waitFor(() => expect(rowIds()).toEqual(["key_a"]));
+    expect(screen.queryByTestId("create-key")).not.toBeInTheDocument();
+    expect(screen.getByTestId("create-key-instead")).toHaveTextContent(OPENAI_CREATE);
+    expect(screen.getAllByText(OPENAI_CREATE)).toHaveLength(1);
+    await fireEvent.keyDown(window, { key: "n" });
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    // Revoke (DELETE on OpenAI) is offered: the platform has it.
+    expect(within(row("key_a")).getByTestId("key-revoke")).toBeInTheDocument();
+  });
+
+  it("offers Create, and no sentence, where the platform creates keys", async () => {
+    listKeys.mockResolvedValue(listing());
+    const { session } = renderKeys();
+    session.capabilities = keywardCapabilities();
+    await waitFor(() => expect(screen.getByTestId("keys-empty")).toBeInTheDocument());
+    expect(screen.getByTestId("create-key")).toBeInTheDocument();
+    expect(screen.getByTestId("create-key-empty")).toBeInTheDocument();
+    expect(screen.queryByTestId("create-key-instead")).not.toBeInTheDocument();
+  });
+});
+
 describe("KeysScreen list", () => {
   it("shows each key's masked label, status, last use and creation time", async () => {
     listKeys.mockResolvedValue(listing(billing, old, inferenceKey({ id: "key_used", last_used_at: "2025-05-01T08:00:00Z" })));
@@ -145,7 +187,8 @@ describe("KeysScreen list", () => {
     expect(within(row("key_b")).getByTestId("key-label")).toHaveTextContent("kw_live_…71aa");
     expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Active");
     expect(within(row("key_b")).getByTestId("key-status")).toHaveTextContent("Revoked");
-    expect(within(row("key_a")).getByTestId("key-created")).toHaveAttribute("title", "2025-03-14T09:26:53Z");
+    expect(within(row("key_a")).getByTestId("key-created")).toHaveAttribute("datetime", "2025-03-14T09:26:53Z");
+    expect(within(row("key_a")).getByTestId("key-created")).toHaveAttribute("title", formatExactDateTime("2025-03-14T09:26:53Z"));
     expect(within(row("key_a")).getByTestId("key-last-used")).toHaveTextContent("Never");
     expect(within(row("key_used")).getByTestId("key-last-used").querySelector("time")).toHaveAttribute(
       "datetime",
@@ -154,6 +197,59 @@ describe("KeysScreen list", () => {
     expect(within(row("key_a")).getByTestId("key-revoke")).toBeEnabled();
     expect(within(row("key_a")).getByTestId("key-revoke")).toHaveAccessibleName("Revoke billing-service");
     expect(within(row("key_b")).queryByTestId("key-revoke")).not.toBeInTheDocument();
+  });
+
+  // Issue #15: triage needed expiry, limits, labels and a relative last use in the list.
+  it("shows when a key expires (relative and absolute), its limits, labels and last use (relative)", async () => {
+    const soon = new Date(Date.now() + 3 * 86_400_000 + 3_600_000).toISOString();
+    const used = new Date(Date.now() - 2 * 3_600_000 - 60_000).toISOString();
+    const triaged = inferenceKey({
+      id: "key_t",
+      name: "payments-reconciliation-nightly-batch",
+      expires_at: soon,
+      rpm: 60,
+      tpm: 12_000,
+      token_limit: 1_500_000,
+      token_limit_period: "day",
+      labels: { team: "payments", env: "prod" },
+      last_used_at: used,
+    });
+    listKeys.mockResolvedValue(listing(triaged, billing));
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+    const expires = within(row("key_t")).getByTestId("key-expires");
+    expect(expires).toHaveTextContent(rtf.format(3, "day"));
+    expect(expires).toHaveTextContent(formatDate(soon));
+    expect(expires.querySelector("time")).toHaveAttribute("title", formatExactDateTime(soon));
+    expect(within(row("key_a")).getByTestId("key-expires")).toHaveTextContent("Never");
+
+    const limits = within(row("key_t")).getByTestId("key-limits");
+    expect(limits).toHaveTextContent(`60 req/min · ${formatCompact(12_000)} tok/min · ${formatCompact(1_500_000)} tok/day`);
+    expect(limits).toHaveAttribute("title", "60 requests/min, 12,000 tokens/min, 1,500,000 tokens per day");
+    expect(within(row("key_a")).getByTestId("key-limits")).toHaveTextContent("None");
+
+    expect(within(row("key_t")).getByTestId("key-labels")).toHaveTextContent("team=payments, env=prod");
+    expect(within(row("key_a")).getByTestId("key-labels")).toHaveTextContent("—");
+    expect(within(row("key_t")).getByTestId("key-last-used")).toHaveTextContent(rtf.format(-2, "hour"));
+    // The full name is there, not an abbreviation of it.
+    expect(within(row("key_t")).getByTestId("key-open")).toHaveTextContent("payments-reconciliation-nightly-batch");
+    const headers = within(screen.getByTestId("keys-table")).getAllByRole("columnheader").map((th) => th.textContent?.trim());
+    expect(headers).toEqual(["", "Name", "Key", "Status", "Expires", "Limits", "Labels", "Last used", "Created", "Actions"]);
+  });
+
+  it("searches by the masked key: the search box says so and sends it as q", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    const user = userEvent.setup();
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    const search = screen.getByTestId("keys-search");
+    expect(search).toHaveAttribute("placeholder", expect.stringContaining("key"));
+
+    await user.type(search, "kw_live_…9f2c");
+
+    await vi.waitFor(() => expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), q: "kw_live_…9f2c" }));
   });
 
   it("shows a loading indicator only when the list is slow, until it arrives", async () => {
@@ -380,6 +476,16 @@ describe("KeysScreen filters", () => {
     expect(screen.getByTestId("keys-filter-status")).toHaveValue("all");
   });
 
+  it("tells the server's filter error in the filter's words", async () => {
+    const user = await ready();
+    listKeys.mockResolvedValueOnce(
+      failure("expiring_within_days must be 1 to 3650.", "invalid_input", "expiring_within_days"),
+    );
+    await user.type(screen.getByTestId("keys-filter-expiring"), "7");
+
+    await vi.waitFor(() => expect(screen.getByTestId("keys-filter-error")).toHaveTextContent("Expiring within must be 1 to 3650."));
+  });
+
   it("shows the server's field error at the filter it names, not as a load error", async () => {
     const user = await ready();
     listKeys.mockResolvedValueOnce(failure("A label filter is key or key=value.", "invalid_input", "label"));
@@ -593,6 +699,28 @@ describe("KeysScreen key page", () => {
     expect(listKeys).toHaveBeenCalledTimes(calls);
   });
 
+  // Issue #15: a key revoked through another profile (leak dialog) stayed Active on its open page.
+  it("an open key's page reads the key again when keys changed elsewhere, and the list refreshes on the way back", async () => {
+    listKeys.mockResolvedValue(listing(billing, fresh));
+    keyPageMocks(fresh);
+    const user = userEvent.setup();
+    const { rerender } = renderKeys();
+    await screen.findByTestId("keys-table");
+    await user.click(within(row("key_c")).getByTestId("key-open"));
+    expect(await screen.findByTestId("key-detail-status")).toHaveTextContent("Active");
+    const revokedFresh = { ...fresh, status: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
+    vi.mocked(commands.getKey).mockResolvedValue(ok(revokedFresh));
+    listKeys.mockResolvedValue(listing(billing, revokedFresh));
+    const calls = listKeys.mock.calls.length;
+
+    await rerender({ changed: 1 });
+
+    await vi.waitFor(() => expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Revoked"));
+    await user.click(screen.getByTestId("key-detail-back"));
+    await vi.waitFor(() => expect(within(row("key_c")).getByTestId("key-status")).toHaveTextContent("Revoked"));
+    expect(listKeys.mock.calls.length).toBeGreaterThan(calls);
+  });
+
   it("a click on the row, or Enter on it, opens the key's page too", async () => {
     listKeys.mockResolvedValue(listing(billing, fresh));
     keyPageMocks(fresh);
@@ -653,6 +781,7 @@ describe("KeysScreen create and reveal", () => {
   it("“I have copied it” closes the reveal in Rust and leaves no trace of the secret", async () => {
     const { user } = await createAndReveal();
     await user.click(screen.getByTestId("reveal-done"));
+    await user.click(screen.getByTestId("reveal-discard"));
 
     expect(closeReveal).toHaveBeenCalledExactlyOnceWith("rev_7");
     expect(screen.queryByTestId("reveal-panel")).not.toBeInTheDocument();
@@ -660,8 +789,15 @@ describe("KeysScreen create and reveal", () => {
     expect(screen.getByTestId("create-key")).toHaveFocus();
   });
 
-  it("Escape closes the reveal the same way", async () => {
+  it("Escape alone never closes an uncopied reveal; after Copy it closes the same way", async () => {
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 30 }));
     const { user } = await createAndReveal();
+    await user.keyboard("{Escape}");
+    await user.keyboard("{Escape}");
+    expect(closeReveal).not.toHaveBeenCalled();
+    expect(screen.getByTestId("reveal-secret").textContent).toBe(SECRET);
+
+    await user.click(screen.getByTestId("reveal-copy"));
     await user.keyboard("{Escape}");
 
     expect(closeReveal).toHaveBeenCalledExactlyOnceWith("rev_7");
@@ -673,6 +809,7 @@ describe("KeysScreen create and reveal", () => {
     closeReveal.mockResolvedValue(failure("The reveal store is unavailable.", "internal"));
     const { user } = await createAndReveal();
     await user.click(screen.getByTestId("reveal-done"));
+    await user.click(screen.getByTestId("reveal-discard"));
 
     expect(document.body.innerHTML).not.toContain(SECRET);
     expect(await screen.findByTestId("keys-notice")).toHaveTextContent("The reveal store is unavailable.");
@@ -682,6 +819,7 @@ describe("KeysScreen create and reveal", () => {
     closeReveal.mockResolvedValue(failure("This secret is no longer available.", "reveal_closed"));
     const { user } = await createAndReveal();
     await user.click(screen.getByTestId("reveal-done"));
+    await user.click(screen.getByTestId("reveal-discard"));
     await new Promise((settled) => setTimeout(settled, 0));
 
     expect(closeReveal).toHaveBeenCalledOnce();

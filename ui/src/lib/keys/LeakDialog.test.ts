@@ -8,7 +8,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import LeakDialog from "./LeakDialog.svelte";
-import { deferred, failure, LEAKED_SECRET, leakMatch, leakSearch, ok } from "./fixtures";
+import { deferred, failure, LEAKED_SECRET, leakHolder, leakMatch, leakSearch, ok } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
@@ -148,6 +148,47 @@ describe("LeakDialog search", () => {
     expect(within(match).getByTestId("leak-status")).toHaveTextContent("Revoked");
     expect(within(match).queryByTestId("leak-revoke")).not.toBeInTheDocument();
     expect(onrevoked).toHaveBeenCalledOnce();
+  });
+
+  // Issue #15: a key seen by two profiles was two cards, and Revoke was offered to a viewer.
+  it("shows a key seen by two profiles once, and revokes it through the one that may", async () => {
+    const shared = leakMatch({
+      profiles: [
+        leakHolder({ profile_id: "prof_ops", profile_name: "Ops", role: "owner" }),
+        leakHolder({ profile_id: "prof_fin", profile_name: "Finance", role: "viewer", can_revoke: false }),
+      ],
+    });
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [shared] })));
+    const revokedKey = { ...shared.key, status: "revoked" as const };
+    revokeLeakedKey.mockResolvedValue(ok({ key: revokedKey, probe_status: 401, probe_message: "revoked", refused: true }));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    const match = await screen.findByTestId("leak-match");
+    expect(screen.getAllByTestId("leak-match")).toHaveLength(1);
+    expect(within(match).getByTestId("leak-profile")).toHaveTextContent("Ops (owner), Finance (viewer)");
+    expect(within(match).getByTestId("leak-through")).toHaveTextContent("Through Ops (owner)");
+    await user.click(within(match).getByTestId("leak-revoke"));
+
+    expect(revokeLeakedKey).toHaveBeenCalledExactlyOnceWith("leak_01", "prof_ops", "key_leak");
+    expect(await within(match).findByTestId("leak-proof")).toHaveTextContent("to Ops now gets HTTP 401");
+    expect(within(match).getByTestId("leak-status")).toHaveTextContent("Revoked");
+  });
+
+  it("offers no Revoke when every profile holding the key is a viewer, and says what would", async () => {
+    const viewerOnly = leakMatch({
+      profiles: [leakHolder({ profile_id: "prof_fin", profile_name: "Finance", role: "viewer", can_revoke: false })],
+    });
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [viewerOnly] })));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    const match = await screen.findByTestId("leak-match");
+    expect(within(match).queryByTestId("leak-revoke")).not.toBeInTheDocument();
+    expect(within(match).getByTestId("leak-no-revoker")).toHaveTextContent(
+      "None of your profiles may revoke this key: Finance has a viewer token. Revoke it with an owner or admin token of project proj_team",
+    );
+    expect(revokeLeakedKey).not.toHaveBeenCalled();
   });
 
   it("warns when the leaked key still gets anything but 401 after the revoke", async () => {

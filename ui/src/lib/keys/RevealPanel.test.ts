@@ -1,7 +1,8 @@
 // Reveal panel on its own: it shows the secret verbatim, copies through Rust by reveal
 // id and then counts down to the clipboard clear, offers snippets holding the secret
 // and the base URL as selectable text, and every way out (the button, Escape, being
-// torn down) reaches the owner's close exactly once. That the owner then calls
+// torn down) reaches the owner's close exactly once — but before Copy has worked, only
+// through an explicit *Close anyway*: Escape never discards the secret (issue #15). That the owner then calls
 // closeReveal and forgets the secret is tested in KeysScreen.test.ts and KeyDetail.test.ts.
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
@@ -140,22 +141,78 @@ describe("RevealPanel", () => {
     expect(copyReveal).not.toHaveBeenCalled();
   });
 
-  it("closes through the owner on “I have copied it”, once even when then torn down", async () => {
+  it("closes through the owner on “I have copied it” after Copy, once even when then torn down", async () => {
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 30 }));
     const { user, onclose, unmount } = setup();
+    await user.click(screen.getByTestId("reveal-copy"));
     await user.click(screen.getByTestId("reveal-done"));
     unmount();
 
     expect(onclose).toHaveBeenCalledTimes(1);
   });
 
-  it("closes through the owner on Escape", async () => {
+  it("closes on Escape once the secret was copied", async () => {
+    copyReveal.mockResolvedValue(ok({ clear_after_seconds: 30 }));
     const { user, onclose, unmount } = setup();
-    expect(screen.getByTestId("reveal-copy")).toHaveFocus();
+    await user.click(screen.getByTestId("reveal-copy"));
     await user.keyboard("{Escape}");
     await user.keyboard("{Escape}");
     unmount();
 
     expect(onclose).toHaveBeenCalledTimes(1);
+  });
+
+  // Issue #15: one Escape lost the secret for good.
+  it("never discards an uncopied secret on Escape: it asks, and a second Escape takes the question back", async () => {
+    const { user, onclose } = setup();
+    expect(screen.getByTestId("reveal-copy")).toHaveFocus();
+
+    await user.keyboard("{Escape}");
+    const confirm = screen.getByTestId("reveal-confirm");
+    expect(confirm).toHaveTextContent("the secret will be gone for good");
+    expect(screen.getByTestId("reveal-keep")).toHaveFocus();
+    expect(screen.getByTestId("reveal-secret").textContent).toBe(SECRET);
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("reveal-confirm")).not.toBeInTheDocument();
+    expect(screen.getByTestId("reveal-copy")).toHaveFocus();
+    for (let i = 0; i < 5; i++) await user.keyboard("{Escape}");
+
+    expect(onclose).not.toHaveBeenCalled();
+    expect(screen.getByTestId("reveal-secret").textContent).toBe(SECRET);
+  });
+
+  it("asks before “I have copied it” closes when Copy was never used; Close anyway closes once", async () => {
+    const { user, onclose, unmount } = setup();
+    await user.click(screen.getByTestId("reveal-done"));
+    expect(onclose).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("reveal-keep"));
+    expect(screen.queryByTestId("reveal-confirm")).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId("reveal-done"));
+    await user.click(screen.getByTestId("reveal-discard"));
+    unmount();
+
+    expect(onclose).toHaveBeenCalledTimes(1);
+  });
+
+  it("a failed Copy does not count as copied: closing still asks", async () => {
+    copyReveal.mockResolvedValue(failure("The clipboard is not available.", "internal"));
+    const { user, onclose } = setup();
+    await user.click(screen.getByTestId("reveal-copy"));
+    await user.keyboard("{Escape}");
+
+    expect(screen.getByTestId("reveal-confirm")).toBeInTheDocument();
+    expect(onclose).not.toHaveBeenCalled();
+  });
+
+  it("a click on the backdrop does nothing", async () => {
+    const { user, onclose } = setup();
+    const backdrop = screen.getByTestId("reveal-panel").parentElement!;
+    await user.click(backdrop);
+
+    expect(onclose).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("reveal-confirm")).not.toBeInTheDocument();
   });
 
   it("closes through the owner when torn down, e.g. by navigating away", () => {

@@ -1,15 +1,18 @@
 // The last-24-hours sparkline on its own: one bar per hour with its height in proportion
-// to the hour's tokens, each hour's exact numbers as a UTC tooltip, one sentence with
+// to the hour's tokens, each hour's exact numbers as a tooltip in local time (one zone convention, issue #15), one sentence with
 // the totals for screen readers, the axis ends in local time, and a quiet day drawn as
 // a flat baseline (with a word only when the key was used before).
 import { render, screen } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
+import { formatClock } from "$lib/format";
 import UsageSparkline from "./UsageSparkline.svelte";
 import { FIRST_HOUR, keyUsage, usageHours } from "./fixtures";
 
 const hours = () => screen.getAllByTestId("key-usage-hour");
 const barHeight = (hour: HTMLElement) => Number(hour.querySelector(".bar")?.getAttribute("height"));
 const tooltip = (hour: HTMLElement) => hour.querySelector("title")?.textContent;
+/** "20:00" UTC on the fixture's day, as the local clock shows it. */
+const clock = (utc: string) => formatClock(new Date(`2026-01-31T${utc}:00Z`));
 
 // 2026-01-31 10:00 UTC is index 0, so index 10 is 20:00 and index 13 is 23:00.
 const busy = keyUsage({
@@ -38,13 +41,13 @@ describe("UsageSparkline", () => {
     expect(heights.filter((height) => height === 0)).toHaveLength(21);
   });
 
-  it("gives each hour its requests and tokens as a tooltip, in UTC", () => {
+  it("gives each hour its requests and tokens as a tooltip, in local time like the axis", () => {
     render(UsageSparkline, { usage: busy });
 
-    expect(tooltip(hours()[0]!)).toBe("10:00–11:00 UTC: 0 requests, 0 tokens");
-    expect(tooltip(hours()[10]!)).toBe("20:00–21:00 UTC: 3 requests, 1,234 tokens");
-    expect(tooltip(hours()[13]!)).toBe("23:00–00:00 UTC: 1 request, 617 tokens");
-    expect(tooltip(hours()[23]!)).toBe("09:00–10:00 UTC: 8 requests, 2,468 tokens");
+    expect(tooltip(hours()[0]!)).toBe(`${clock("10:00")}–${clock("11:00")}: 0 requests, 0 tokens`);
+    expect(tooltip(hours()[10]!)).toBe(`${clock("20:00")}–${clock("21:00")}: 3 requests, 1,234 tokens`);
+    expect(tooltip(hours()[13]!)).toBe(`${clock("23:00")}–${clock("00:00")}: 1 request, 617 tokens`);
+    expect(tooltip(hours()[23]!)).toBe(`${clock("09:00")}–${clock("10:00")}: 8 requests, 2,468 tokens`);
   });
 
   it("sums the day for screen readers and labels the axis ends in local time", () => {
@@ -68,7 +71,7 @@ describe("UsageSparkline", () => {
     expect(hours()).toHaveLength(24);
     expect(hours().map(barHeight).every((height) => height === 0)).toBe(true);
     expect(container.querySelector("line.baseline")).toBeInTheDocument();
-    expect(tooltip(hours()[5]!)).toBe("15:00–16:00 UTC: 0 requests, 0 tokens");
+    expect(tooltip(hours()[5]!)).toBe(`${clock("15:00")}–${clock("16:00")}: 0 requests, 0 tokens`);
     // "No usage recorded yet" is said once, beside it, by UsageBars.
     expect(screen.queryByTestId("key-usage-quiet")).not.toBeInTheDocument();
   });

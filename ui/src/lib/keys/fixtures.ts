@@ -6,10 +6,14 @@ import type {
   AuditEvent,
   AuditPage,
   CreatedKeyView,
+  Expiry,
   InferenceKey,
+  KeyDraft,
+  KeyDraftCheck,
   KeyListQuery,
   KeyPage,
   KeyUsage,
+  LeakHolder,
   LeakMatch,
   LeakSearch,
   Result,
@@ -41,6 +45,7 @@ export function inferenceKey(overrides: Partial<InferenceKey> = {}): InferenceKe
     request_count: 0,
     input_tokens: 0,
     output_tokens: 0,
+    unreadable_scopes: [],
     ...overrides,
   };
 }
@@ -89,10 +94,15 @@ export function positionedKey(index: number): InferenceKey {
 /** A well-formed inference key (prefix and 36 letters or digits); its checksum is Rust's business. */
 export const LEAKED_SECRET = "kw_live_Zx81mQa0Lr5Vb2Nc7Ty4Wp9Ks3Hd6Jf1GqR8";
 
+/** A profile holding a leaked key: an admin one (may revoke) unless told otherwise. */
+export function leakHolder(overrides: Partial<LeakHolder> = {}): LeakHolder {
+  return { profile_id: "prof_team", profile_name: "Team", role: "admin", can_revoke: true, ...overrides };
+}
+
 export function leakMatch(overrides: Partial<LeakMatch> = {}): LeakMatch {
   return {
-    profile_id: "prof_team",
-    profile_name: "Team",
+    base_url: "https://team.example.com",
+    profiles: [leakHolder()],
     key: inferenceKey({
       id: "key_leak",
       name: "support-bot",
@@ -167,7 +177,7 @@ export function workload(overrides: Partial<Workload> = {}): Workload {
     slug,
     model_name: "llama-3-8b",
     backend: "vllm",
-    task_type: "chat",
+    task_type: "text2text",
     description: null,
     command: null,
     vllm_version: null,
@@ -202,4 +212,40 @@ export function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
 /** One page holding exactly `events`. */
 export function auditPage(events: AuditEvent[]): AuditPage {
   return { events, total: events.length, limit: 50, offset: 0 };
+}
+
+/**
+ * A stand-in for Rust's `checkKeyForm` in component tests: no problems, and the draft
+ * as the form it would send. The rules themselves are Rust's and tested there
+ * (keyward-core key_draft.rs); tests of a refusal mock the answer they need.
+ */
+export function passingKeyCheck(draft: KeyDraft): KeyDraftCheck {
+  const limit = (text: string) => {
+    const compact = text.replace(/[\s,_]/g, "");
+    return compact === "" ? null : Number(compact);
+  };
+  const expiry: Expiry =
+    draft.expiry.kind === "date"
+      ? { kind: "date", date: draft.expiry.date }
+      : draft.expiry.kind === "in_days"
+        ? { kind: "in_days", days: Number(draft.expiry.days) }
+        : { kind: draft.expiry.kind };
+  const labels = Object.fromEntries(
+    draft.labels.filter((row) => row.key.trim() !== "" || row.value !== "").map((row) => [row.key.trim(), row.value]),
+  );
+  return {
+    problems: [],
+    form: {
+      name: draft.name.trim(),
+      description: draft.description.trim(),
+      rpm: limit(draft.rpm),
+      tpm: limit(draft.tpm),
+      token_limit: limit(draft.token_limit),
+      token_limit_period: draft.token_limit_period,
+      allowed_models: draft.allowed_models,
+      workloads: draft.workloads,
+      labels,
+      expiry,
+    },
+  };
 }

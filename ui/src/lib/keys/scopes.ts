@@ -2,13 +2,9 @@
 // `rpm: 60`, "All models" rather than `null`. Shared by the key page and the dialogs
 // that describe a key, so one scope is worded the same everywhere.
 import type { InferenceKey, JsonValue, KeyStatus, TokenLimitPeriod } from "$lib/bindings";
-import { formatDateTime } from "$lib/format";
+import { formatCount, formatDateTime } from "$lib/format";
 
-const count = new Intl.NumberFormat();
-
-export function formatCount(value: number): string {
-  return count.format(value);
-}
+export { formatCount };
 
 export const STATUS_LABEL: Record<KeyStatus, string> = {
   active: "Active",
@@ -29,6 +25,25 @@ export function budgetText(limit: number | null, period: TokenLimitPeriod | null
 /** The listed workload slugs, or null for the whole project. */
 export function workloadList(key: Pick<InferenceKey, "workloads">): string[] | null {
   return Array.isArray(key.workloads) ? key.workloads : null;
+}
+
+/**
+ * A scope the gateway could not read from its store (`unreadable_scopes`): it is
+ * enforced as nothing (fail closed) and reported as `[]`, so the screens must say so
+ * rather than show "none" — or, worse, an empty list read as "all" (issue #15).
+ */
+export function unreadableScope(key: Pick<InferenceKey, "unreadable_scopes">, scope: "allowed_models" | "workloads"): boolean {
+  return key.unreadable_scopes?.includes(scope) ?? false;
+}
+
+/** The sentence for an unreadable scope, on the key page and in the edit form. */
+export function unreadableScopeText(scope: "allowed_models" | "workloads", inForm: boolean): string {
+  const what = scope === "allowed_models" ? "model list" : "workload list";
+  const none = scope === "allowed_models" ? "no models" : "no workloads";
+  const then = inForm
+    ? ` Leave it empty to keep it so; what you enter here is saved explicitly.`
+    : ` Editing the key and saving sets it explicitly.`;
+  return `This key's ${what} could not be read; it is enforced as ${none} (fail closed).${then}`;
 }
 
 export function labelEntries(key: Pick<InferenceKey, "labels">): [string, string][] {

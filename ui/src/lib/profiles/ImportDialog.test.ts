@@ -5,17 +5,26 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type ImportCandidateView } from "$lib/bindings";
+import { commands, type ImportCandidateView, type ProfileForm } from "$lib/bindings";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
 import { storedProfile } from "./fixtures";
 import ImportDialog from "./ImportDialog.svelte";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { scanImport: vi.fn(), importProfiles: vi.fn(), discardImport: vi.fn() },
+  commands: { scanImport: vi.fn(), importProfiles: vi.fn(), discardImport: vi.fn(), checkProfileForm: vi.fn() },
 }));
 
 const scanImport = vi.mocked(commands.scanImport);
 const importProfiles = vi.mocked(commands.importProfiles);
+const checkProfileForm = vi.mocked(commands.checkProfileForm);
+
+/** Rust's answers for these candidates (the rules are tested in keyward-core profiles.rs). */
+async function profileCheck(form: ProfileForm) {
+  const found = [];
+  if (form.base_url.trim() === "") found.push({ field: "base_url", message: "The base URL must be an http:// or https:// URL, e.g. https://gateway.example.com." });
+  if (form.project_id.trim() === "" && form.kind !== "keyward") found.push({ field: "project_id", message: "The project ID is required: up to 128 characters, no '/'." });
+  return found;
+}
 const discardImport = vi.mocked(commands.discardImport);
 
 const inferencekey: ImportCandidateView = {
@@ -65,6 +74,7 @@ async function scanned(found: ImportCandidateView[] = [inferencekey, podstack]) 
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   discardImport.mockResolvedValue(ok(null));
+  checkProfileForm.mockImplementation(profileCheck);
 });
 
 describe("ImportDialog scanning", () => {
@@ -162,15 +172,19 @@ describe("ImportDialog choosing", () => {
     const { user } = await scanned();
     await user.click(screen.getByTestId("import-submit"));
 
+    expect(checkProfileForm).toHaveBeenCalledWith(
+      { name: "Podstack (llm)", kind: "podstack", base_url: "", project_id: "llm", notes: "", token: null },
+      false,
+    );
     const error = within(candidate("imp_2")).getByTestId("field-error-base_url");
-    expect(error).toHaveTextContent("Base URL is required");
+    expect(error).toHaveTextContent("The base URL must be an http:// or https:// URL");
     expect(input("imp_2", "base_url")).toHaveAttribute("aria-invalid", "true");
     expect(input("imp_2", "base_url")).toHaveFocus();
     expect(within(candidate("imp_1")).queryByTestId("field-error-base_url")).not.toBeInTheDocument();
     expect(importProfiles).not.toHaveBeenCalled();
 
     await user.type(input("imp_2", "base_url"), "https://api.podstack.example");
-    expect(within(candidate("imp_2")).queryByTestId("field-error-base_url")).not.toBeInTheDocument();
+    await vi.waitFor(() => expect(within(candidate("imp_2")).queryByTestId("field-error-base_url")).not.toBeInTheDocument());
   });
 
   it("sends only the selected candidates, with the settings as edited", async () => {
@@ -189,6 +203,24 @@ describe("ImportDialog choosing", () => {
       { candidate_id: "imp_1", name: "Vision", kind: "keyward", base_url: "https://ik.example.com", project_id: "vision" },
     ]);
     expect(onimported).toHaveBeenCalledWith([expect.objectContaining({ id: "p1" })]);
+  });
+
+  // Issue #15: a Keyward token names its project, so import (like Add profile) leaves
+  // an empty project ID to Rust, which reads it from the token; other platforms need it.
+  it("lets a Keyward candidate's project ID be empty, to be read from its token", async () => {
+    importProfiles.mockResolvedValue(ok({ created: [storedProfile({ id: "p1" })], failed: [] }));
+    const { user } = await scanned([{ ...inferencekey, project_id: null }]);
+    await user.click(screen.getByTestId("import-submit"));
+    expect(within(candidate("imp_1")).getByTestId("field-error-project_id")).toHaveTextContent("The project ID is required");
+    expect(importProfiles).not.toHaveBeenCalled();
+
+    await user.selectOptions(input("imp_1", "kind"), "keyward");
+    expect(await within(candidate("imp_1")).findByText("Leave empty to use the token's project.")).toHaveClass("field-hint");
+    expect(input("imp_1", "project_id")).toHaveAccessibleDescription("Leave empty to use the token's project.");
+    await user.click(screen.getByTestId("import-submit"));
+    expect(importProfiles).toHaveBeenCalledExactlyOnceWith([
+      { candidate_id: "imp_1", name: "InferenceKey (vision)", kind: "keyward", base_url: "https://ik.example.com", project_id: "" },
+    ]);
   });
 
   it("asks for at least one candidate", async () => {
@@ -259,5 +291,17 @@ describe("ImportDialog closing", () => {
     const { user, onclose } = await scanned([]);
     await user.keyboard("{Escape}");
     expect(onclose).toHaveBeenCalledOnce();
+  });
+});
+
+describe("ImportDialog checking", () => {
+  it("says the check failed, and imports nothing, when the check itself rejects", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    checkProfileForm.mockRejectedValue(new Error("bridge down"));
+    const { user } = await scanned([inferencekey]);
+    await user.click(screen.getByTestId("import-submit"));
+
+    expect(await screen.findByTestId("import-form-error")).toHaveTextContent("could not check the form");
+    expect(importProfiles).not.toHaveBeenCalled();
   });
 });

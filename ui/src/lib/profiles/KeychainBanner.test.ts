@@ -14,6 +14,7 @@ vi.mock("$lib/bindings", () => ({
     activeProfile: vi.fn(),
     listProfiles: vi.fn(),
     reissueLocalToken: vi.fn(),
+    checkProfileForm: vi.fn(async () => []),
     updateProfile: vi.fn(),
     testProfileForm: vi.fn(),
   },
@@ -118,6 +119,10 @@ describe("KeychainBanner for another profile", () => {
   it("points to the profile's edit form to enter the token again", async () => {
     const { session, user } = await setup(staging);
     vi.mocked(commands.updateProfile).mockResolvedValue(ok(staging));
+    // Saving tests the connection first: the new token works.
+    vi.mocked(commands.testProfileForm).mockResolvedValue(
+      ok({ base_url: staging.base_url, token_label: "ops", role: "owner", project_id: staging.project_id, project_name: "Staging" }),
+    );
     session.reportProblem({
       code: "keychain_missing",
       message: 'The token of profile "Staging" is no longer in the keychain. Enter it again in the profile\'s settings.',

@@ -12,12 +12,13 @@ import { local, staging, storedProfile } from "./fixtures";
 import ProfileFormDialog from "./ProfileFormDialog.svelte";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { createProfile: vi.fn(), updateProfile: vi.fn(), testProfileForm: vi.fn() },
+  commands: { checkProfileForm: vi.fn(async () => []), createProfile: vi.fn(), updateProfile: vi.fn(), testProfileForm: vi.fn() },
 }));
 
 const createProfile = vi.mocked(commands.createProfile);
 const updateProfile = vi.mocked(commands.updateProfile);
 const testProfileForm = vi.mocked(commands.testProfileForm);
+const checkProfileForm = vi.mocked(commands.checkProfileForm);
 
 const TOKEN = "kw_ctl_9sPq2LmXv7RtYb4NcZ0aWe";
 
@@ -46,54 +47,139 @@ async function fillNew(user: ReturnType<typeof userEvent.setup>, field: (name: s
 
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
+  checkProfileForm.mockResolvedValue([]);
+  // Saving tests the connection first; here it passes unless a test says otherwise.
+  testProfileForm.mockResolvedValue(ok(report));
+});
+
+// Issue #15: Add profile asked for a project the token identifies, saved profiles that
+// failed Test connection without a word, and spoke the API's field names.
+describe("ProfileFormDialog connection check", () => {
+  it("leaves the project to the token: Test connection fills it in, and the save sends it", async () => {
+    createProfile.mockResolvedValue(ok(storedProfile({ id: "prof_new", name: "Staging" })));
+    const { user, field } = setup();
+    expect(field("project_id")).toHaveAccessibleDescription("Leave empty to use the token's project (Test connection shows it).");
+    await user.type(field("name"), "Staging");
+    await user.type(field("base_url"), "https://gw.staging.example.com");
+    await user.type(field("token"), TOKEN);
+    await user.click(screen.getByTestId("profile-form-test"));
+
+    expect(testProfileForm).toHaveBeenCalledWith(expect.objectContaining({ project_id: "" }), null);
+    expect(field("project_id")).toHaveValue("proj_staging");
+    await user.click(screen.getByTestId("profile-form-save"));
+
+    // These settings just passed: no second test before saving.
+    expect(testProfileForm).toHaveBeenCalledOnce();
+    expect(createProfile).toHaveBeenCalledWith(expect.objectContaining({ project_id: "proj_staging", token: TOKEN }));
+  });
+
+  it("tests before saving, and asks before saving a profile that does not connect", async () => {
+    testProfileForm.mockResolvedValue(failure("Cannot reach https://gw.staging.example.com: connection refused.", "unavailable"));
+    createProfile.mockResolvedValue(ok(storedProfile({ id: "prof_new", name: "Staging" })));
+    const { user, field, onsaved } = setup();
+    await fillNew(user, field);
+    await user.click(screen.getByTestId("profile-form-save"));
+
+    const warning = screen.getByTestId("profile-form-unverified");
+    expect(warning).toHaveTextContent("Test connection failed: Cannot reach https://gw.staging.example.com: connection refused.");
+    expect(warning).toHaveTextContent("Save it anyway?");
+    expect(createProfile).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId("profile-form-keep-editing"));
+    expect(screen.queryByTestId("profile-form-unverified")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("profile-form-save"));
+    await user.click(screen.getByTestId("profile-form-save-anyway"));
+
+    expect(createProfile).toHaveBeenCalledOnce();
+    expect(onsaved).toHaveBeenCalledOnce();
+  });
+
+  it("does not test a platform Keyward cannot talk to yet before saving it", async () => {
+    createProfile.mockResolvedValue(ok(storedProfile({ id: "prof_new", name: "Podstack" })));
+    const { user, field } = setup();
+    await fillNew(user, field);
+    await user.selectOptions(screen.getByLabelText("Platform"), "podstack");
+    await user.click(screen.getByTestId("profile-form-save"));
+
+    expect(testProfileForm).not.toHaveBeenCalled();
+    expect(createProfile).toHaveBeenCalledOnce();
+  });
+
+  it("tells a backend field error in the form's words", async () => {
+    testProfileForm.mockResolvedValue(
+      failure("base_url must not carry credentials, a query or a fragment.", "invalid_input", "base_url"),
+    );
+    const { user, field } = setup();
+    await fillNew(user, field);
+    await user.click(screen.getByTestId("profile-form-save"));
+
+    expect(screen.getByTestId("field-error-base_url")).toHaveTextContent("Base URL must not carry credentials, a query or a fragment.");
+    expect(screen.queryByTestId("profile-form-unverified")).not.toBeInTheDocument();
+    expect(createProfile).not.toHaveBeenCalled();
+  });
 });
 
 describe("ProfileFormDialog validation", () => {
-  it("names every field in trouble, under the field, before any request", async () => {
+  // The rules are Rust's (keyward-core profiles.rs, reached as checkProfileForm and tested
+  // there); the form shows what the check names, in its own words, and sends nothing.
+  it("names every field the check finds in trouble, under the field, before any request", async () => {
+    checkProfileForm.mockResolvedValue([
+      { field: "name", message: "name is required and must not be blank." },
+      { field: "base_url", message: "The base URL must be an http:// or https:// URL, e.g. https://gateway.example.com." },
+      { field: "project_id", message: "The project ID is required: up to 128 characters, no '/'." },
+      { field: "token", message: "The token is required." },
+    ]);
     const { user, field } = setup();
     await user.type(field("base_url"), "gw.example.com");
     await user.type(field("project_id"), "team/proj");
     await user.click(screen.getByTestId("profile-form-save"));
 
-    expect(screen.getByTestId("field-error-name")).toHaveTextContent("Name is required.");
-    expect(screen.getByTestId("field-error-base_url")).toHaveTextContent("Base URL must start with http:// or https://.");
-    expect(screen.getByTestId("field-error-project_id")).toHaveTextContent("Project ID must not contain '/'.");
-    expect(screen.getByTestId("field-error-token")).toHaveTextContent("Token is required.");
+    expect(checkProfileForm).toHaveBeenLastCalledWith(
+      { name: "", kind: "keyward", base_url: "gw.example.com", project_id: "team/proj", notes: "", token: null },
+      true,
+    );
+    expect(await screen.findByTestId("field-error-name")).toHaveTextContent("Name is required and must not be blank.");
+    expect(screen.getByTestId("field-error-base_url")).toHaveTextContent("The base URL must be an http:// or https:// URL");
+    expect(screen.getByTestId("field-error-project_id")).toHaveTextContent("no '/'");
+    expect(screen.getByTestId("field-error-token")).toHaveTextContent("The token is required.");
     expect(field("base_url")).toHaveAttribute("aria-invalid", "true");
-    expect(field("base_url")).toHaveAccessibleDescription("Base URL must start with http:// or https://.");
+    expect(field("base_url")).toHaveAccessibleDescription(/must be an http:\/\/ or https:\/\/ URL/);
     expect(field("name")).toHaveFocus();
     expect(createProfile).not.toHaveBeenCalled();
     expect(testProfileForm).not.toHaveBeenCalled();
   });
 
   it("checks before testing the connection too", async () => {
+    checkProfileForm.mockResolvedValue([{ field: "name", message: "name is required and must not be blank." }]);
     const { user } = setup();
     await user.click(screen.getByTestId("profile-form-test"));
 
-    expect(screen.getByTestId("field-error-name")).toBeInTheDocument();
+    expect(await screen.findByTestId("field-error-name")).toBeInTheDocument();
     expect(testProfileForm).not.toHaveBeenCalled();
   });
 
-  it("clears a field's message once it is fixed", async () => {
+  it("checks again as the form changes, and clears a fixed field's message", async () => {
+    checkProfileForm.mockImplementation(async (form) =>
+      form.token === null ? [{ field: "token", message: "The token is required." }] : [],
+    );
     const { user, field } = setup();
     await user.click(screen.getByTestId("profile-form-save"));
-    expect(screen.getByTestId("field-error-project_id")).toBeInTheDocument();
+    expect(await screen.findByTestId("field-error-token")).toBeInTheDocument();
 
-    await user.type(field("project_id"), "proj_staging");
-
-    expect(screen.queryByTestId("field-error-project_id")).not.toBeInTheDocument();
-    expect(screen.getByTestId("field-error-name")).toBeInTheDocument();
+    await user.type(field("token"), TOKEN);
+    await vi.waitFor(() => expect(screen.queryByTestId("field-error-token")).not.toBeInTheDocument());
   });
 
-  it("refuses a name over 128 characters, counting characters as the backend does", async () => {
+  it("says the check failed, and sends nothing, when the check itself rejects", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    checkProfileForm.mockRejectedValue(new Error("bridge down"));
     const { user, field } = setup();
-    await user.click(field("name"));
-    await user.paste("é".repeat(129));
+    await fillNew(user, field);
     await user.click(screen.getByTestId("profile-form-save"));
 
-    expect(screen.getByTestId("field-error-name")).toHaveTextContent(
-      "Name must be at most 128 characters (this one has 129).",
-    );
+    expect(await screen.findByTestId("profile-form-error")).toHaveTextContent("could not check the form");
+    expect(createProfile).not.toHaveBeenCalled();
+    expect(testProfileForm).not.toHaveBeenCalled();
   });
 });
 

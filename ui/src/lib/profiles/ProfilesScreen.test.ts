@@ -15,6 +15,7 @@ vi.mock("$lib/bindings", () => ({
     listProfiles: vi.fn(),
     switchProfile: vi.fn(),
     testProfile: vi.fn(),
+    checkProfileForm: vi.fn(async () => []),
     updateProfile: vi.fn(),
     createProfile: vi.fn(),
     testProfileForm: vi.fn(),
@@ -57,6 +58,7 @@ async function setup(activeId = "local", profiles = [local, staging, podstack]) 
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   vi.mocked(commands.discardImport).mockResolvedValue(ok(null));
+  vi.mocked(commands.testProfileForm).mockResolvedValue(ok(report));
 });
 
 describe("ProfilesScreen list", () => {
@@ -174,14 +176,18 @@ describe("ProfilesScreen test connection", () => {
 
   it("shows the error as an error", async () => {
     testProfile.mockResolvedValue(
-      failure("Keyward cannot talk to Podstack's API yet: the profile is saved.", "invalid_input"),
+      // What Rust answers for a platform without an adapter (issue #16): code unsupported.
+      failure(
+        "Keyward cannot talk to Podstack yet: the profile is kept and will work once the Podstack adapter ships.",
+        "unsupported",
+      ),
     );
     const { user } = await setup();
     const p = within(row("prof_podstack"));
     await user.click(p.getByTestId("profile-test"));
 
     const result = await p.findByTestId("profile-test-result");
-    expect(result).toHaveTextContent("Keyward cannot talk to Podstack's API yet");
+    expect(result).toHaveTextContent("Keyward cannot talk to Podstack yet");
     expect(result).toHaveAttribute("data-outcome", "error");
     expect(result).toHaveAttribute("role", "alert");
   });
@@ -238,16 +244,21 @@ describe("ProfilesScreen edit and duplicate", () => {
     const name = dialog.querySelector<HTMLInputElement>('[name="duplicate_name"]')!;
     expect(name).toHaveValue("Staging (copy)");
     expect(name).toHaveFocus();
+    // The name rule is Rust's: a blank name comes back as a field error, in the form's words.
+    vi.mocked(commands.duplicateProfile).mockResolvedValueOnce(
+      failure("name is required and must not be blank.", "invalid_input", "name"),
+    );
     await user.clear(name);
     await user.click(within(dialog).getByTestId("duplicate-submit"));
-    expect(within(dialog).getByTestId("field-error-name")).toHaveTextContent("Name is required.");
-    expect(commands.duplicateProfile).not.toHaveBeenCalled();
+    expect(await within(dialog).findByTestId("field-error-name")).toHaveTextContent("Name is required and must not be blank.");
+    expect(name).toHaveFocus();
 
     listProfiles.mockResolvedValue(ok(profileList("local", local, staging, copy, podstack)));
     await user.type(name, "Staging EU");
+    expect(within(dialog).queryByTestId("field-error-name")).not.toBeInTheDocument();
     await user.click(within(dialog).getByTestId("duplicate-submit"));
 
-    expect(commands.duplicateProfile).toHaveBeenCalledExactlyOnceWith("prof_staging", "Staging EU");
+    expect(commands.duplicateProfile).toHaveBeenLastCalledWith("prof_staging", "Staging EU");
     await vi.waitFor(() => expect(row("prof_copy")).toBeInTheDocument());
     expect(screen.queryByTestId("duplicate-dialog")).not.toBeInTheDocument();
   });

@@ -9,7 +9,7 @@
 // found by any screen is reported here (`reportProblem`) so the shell can show one
 // banner with the fix, not one error per screen.
 import { getContext, setContext } from "svelte";
-import { commands, type AppError, type ProfileList, type Role, type StoredProfile } from "$lib/bindings";
+import { commands, type AppError, type Capabilities, type ProfileList, type Role, type StoredProfile } from "$lib/bindings";
 import { settle } from "$lib/ipc";
 
 /** The embedded gateway's profile, created by the app and never deleted. */
@@ -44,6 +44,14 @@ export class ProfileSession {
    */
   readonly canWrite = $derived(this.role !== "viewer");
   #roleRun = 0;
+  /**
+   * What the active profile's platform offers (`$lib/capabilities/offers`); null until
+   * known, when every control is offered.
+   */
+  capabilities = $state.raw<Capabilities | null>(null);
+  /** The first answer (or failure) about capabilities has come back. */
+  capabilitiesKnown = $state(false);
+  #capabilitiesRun = 0;
 
   /** Keychain trouble a screen hit with the active profile (e.g. listKeys). */
   #reported = $state.raw<AppError | null>(null);
@@ -147,6 +155,15 @@ export class ProfileSession {
     const result = await settle(commands.activeRole());
     if (run !== this.#roleRun) return;
     this.role = result.status === "ok" ? result.data : null;
+  }
+
+  /** Asks what the active profile's platform offers (called by the shell on each change). */
+  async loadCapabilities(): Promise<void> {
+    const run = ++this.#capabilitiesRun;
+    const result = await settle(commands.activeCapabilities());
+    if (run !== this.#capabilitiesRun) return;
+    this.capabilities = result.status === "ok" ? result.data : null;
+    this.capabilitiesKnown = true;
   }
 
   /** A screen's request failed with `error`; keychain trouble becomes the shell's banner. */

@@ -10,7 +10,16 @@ import ChipsInput from "./ChipsInput.svelte";
 
 const SUGGESTIONS = [{ value: "alpha", label: "First" }, { value: "beta" }, { value: "gamma", label: "gamma" }];
 
-function setup(props: Partial<{ items: string[]; readonly: boolean; suggestions: typeof SUGGESTIONS; note: (item: string) => string | null }> = {}) {
+function setup(
+  props: Partial<{
+    items: string[];
+    readonly: boolean;
+    suggestions: typeof SUGGESTIONS;
+    note: (item: string) => string | null;
+    strict: boolean;
+    allowNew: string;
+  }> = {},
+) {
   render(ChipsInput, { id: "models", items: [], noun: "model", testid: "field", ...props });
   return userEvent.setup();
 }
@@ -72,5 +81,43 @@ describe("ChipsInput suggestions", () => {
     expect(noted).toHaveAttribute("title", "Nothing serves this yet");
     expect(noted).toHaveTextContent("omega (Nothing serves this yet)");
     expect(screen.getByRole("textbox")).not.toHaveAttribute("aria-invalid");
+  });
+});
+
+// Issue #15: a strict field takes only what exists; anything else needs an explicit choice.
+describe("ChipsInput strict", () => {
+  it("turns only a suggested value into a chip; other text stays typed, and the field says why", async () => {
+    const user = setup({ suggestions: SUGGESTIONS, strict: true });
+    const input = screen.getByRole("combobox");
+    await user.type(input, "alp{Enter}");
+    expect(chips()).toEqual([]);
+    expect(input).toHaveValue("alp");
+    expect(screen.getByTestId("chip-refused")).toHaveTextContent("“alp” is not a model of this project. Pick from the list (↓).");
+    expect(input).toHaveAccessibleDescription(expect.stringContaining("is not a model"));
+
+    await user.type(input, "ha{Enter}");
+    expect(chips()).toEqual(["alpha"]);
+    expect(screen.queryByTestId("chip-refused")).not.toBeInTheDocument();
+    // Leaving the field does not sneak an unknown value in either.
+    await user.type(input, "delta");
+    await user.tab();
+    expect(chips()).toEqual(["alpha"]);
+    expect(input).toHaveValue("delta");
+  });
+
+  it("offers an explicit, marked way to add a value that does not exist yet; Enter alone never takes it", async () => {
+    const user = setup({ suggestions: SUGGESTIONS, strict: true, allowNew: "not served yet" });
+    const input = screen.getByRole("combobox");
+    await user.type(input, "delta");
+    const added = screen.getByTestId("chip-new");
+    expect(added).toHaveTextContent("Add “delta” not served yet");
+    await user.keyboard("{Enter}");
+    expect(chips()).toEqual([]);
+    expect(screen.getByTestId("chip-refused")).toHaveTextContent("or choose “Add …” at its end to name it anyway");
+
+    await user.keyboard("{ArrowDown}");
+    expect(screen.getByTestId("chip-new")).toHaveAttribute("aria-selected", "true");
+    await user.keyboard("{Enter}");
+    expect(chips()).toEqual(["delta"]);
   });
 });

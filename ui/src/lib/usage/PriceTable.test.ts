@@ -1,6 +1,6 @@
-// The price table: rows listed from the console's database; the form checked before
-// any request (non-negative decimals with at most 6 decimals, a three-letter currency)
-// with each problem under its field; the server's field errors mapped back the same
+// The price table: rows listed from the console's database; the form checked over IPC
+// by Rust's rules (checkPriceForm, mocked here: the rules are tested in keyward-core's
+// prices.rs) before saving, with each problem under its field, and a failed check said; the server's field errors mapped back the same
 // way; save sends the trimmed, upper-cased price and lists it; edit and remove a row;
 // the screen is told that spend changed.
 import { render, screen, within } from "@testing-library/svelte";
@@ -10,10 +10,13 @@ import { commands, type ModelPrice } from "$lib/bindings";
 import { failure, ok } from "$lib/keys/fixtures";
 import PriceTable from "./PriceTable.svelte";
 
-vi.mock("$lib/bindings", () => ({ commands: { listPrices: vi.fn(), setPrice: vi.fn(), removePrice: vi.fn() } }));
+vi.mock("$lib/bindings", () => ({
+  commands: { listPrices: vi.fn(), checkPriceForm: vi.fn(), setPrice: vi.fn(), removePrice: vi.fn() },
+}));
 
 const listPrices = vi.mocked(commands.listPrices);
 const setPrice = vi.mocked(commands.setPrice);
+const checkPriceForm = vi.mocked(commands.checkPriceForm);
 const removePrice = vi.mocked(commands.removePrice);
 
 function price(overrides: Partial<ModelPrice> = {}): ModelPrice {
@@ -47,6 +50,8 @@ beforeEach(() => {
   listPrices.mockReset();
   setPrice.mockReset();
   removePrice.mockReset();
+  checkPriceForm.mockReset();
+  checkPriceForm.mockResolvedValue([]);
   listPrices.mockResolvedValue(ok([price()]));
 });
 
@@ -68,16 +73,41 @@ describe("PriceTable", () => {
     expect(row).toHaveTextContent("USD");
   });
 
-  it("names every problem under its field before any request", async () => {
+  it("names every problem Rust's check finds under its field, and does not save", async () => {
+    checkPriceForm.mockResolvedValue([
+      { field: "model", message: "Enter the model name as requests send it." },
+      { field: "input_per_million", message: "The input price must be digits with at most 6 decimals, not negative (e.g. 2.50)." },
+      { field: "output_per_million", message: "The output price must be digits with at most 6 decimals, not negative (e.g. 2.50)." },
+      { field: "currency", message: "Use a three-letter currency code such as USD or EUR." },
+    ]);
     const { user } = setup();
     await screen.findByTestId("price-row");
     await fill(user, { "price-model": "", "price-input": "-1", "price-output": "1.1234567", "price-currency": "US" });
     await user.click(screen.getByTestId("price-save"));
+    expect(checkPriceForm).toHaveBeenCalledWith({
+      model: "",
+      input_per_million: "-1",
+      output_per_million: "1.1234567",
+      currency: "US",
+      updated_at: null,
+    });
     expect(setPrice).not.toHaveBeenCalled();
     expect(field("price-model")).toHaveAttribute("aria-invalid", "true");
     expect(field("price-input")).toHaveAccessibleDescription(/at most 6 decimals, not negative/);
     expect(field("price-output")).toHaveAccessibleDescription(/at most 6 decimals/);
     expect(field("price-currency")).toHaveAccessibleDescription(/three-letter currency code/);
+  });
+
+  it("says the check failed, and saves nothing, when the check itself rejects", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    checkPriceForm.mockRejectedValue(new Error("bridge down"));
+    const { user } = setup();
+    await screen.findByTestId("price-row");
+    await fill(user, { "price-model": "gpt-4o-mini", "price-input": "1", "price-output": "2" });
+    await user.click(screen.getByTestId("price-save"));
+    expect(await screen.findByText(/could not check the form/)).toBeInTheDocument();
+    expect(setPrice).not.toHaveBeenCalled();
+    expect(screen.getByTestId("price-save")).toBeEnabled();
   });
 
   it("saves a trimmed, upper-cased price, lists it and tells the screen", async () => {

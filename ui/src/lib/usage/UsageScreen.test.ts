@@ -9,6 +9,7 @@ import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type UsageRequest } from "$lib/bindings";
+import { formatCompact, formatDateTime } from "$lib/format";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
 import { withSession } from "$lib/profiles/fixtures";
 import UsageScreen from "./UsageScreen.svelte";
@@ -23,6 +24,7 @@ vi.mock("$lib/bindings", () => ({
     exportUsageChart: vi.fn(),
     exportStatement: vi.fn(),
     listPrices: vi.fn(),
+    checkPriceForm: vi.fn(async () => []),
     setPrice: vi.fn(),
     removePrice: vi.fn(),
     listWorkloads: vi.fn(),
@@ -53,6 +55,25 @@ async function pickDay(testId: string, day: string) {
 function renderUsage() {
   const { session, context } = withSession();
   return { session, user: userEvent.setup(), ...render(UsageScreen, { context }) };
+}
+
+/** Picks `value` in a filter picker by typing `text` and clicking its option. */
+async function pick(user: ReturnType<typeof userEvent.setup>, testId: string, text: string, value: string) {
+  const input = screen.getByTestId(`${testId}-input`);
+  await user.click(input);
+  await user.type(input, text);
+  const option = within(screen.getByTestId(`${testId}-list`))
+    .getAllByRole("option")
+    .find((o) => o.dataset.value === value);
+  if (!option) throw new Error(`no option ${value} for "${text}"`);
+  await user.click(option);
+}
+
+/** The options a filter picker lists with nothing typed. */
+async function pickerOptions(user: ReturnType<typeof userEvent.setup>, testId: string): Promise<HTMLElement[]> {
+  await user.clear(screen.getByTestId(`${testId}-input`));
+  await user.click(screen.getByTestId(`${testId}-input`));
+  return within(screen.getByTestId(`${testId}-list`)).getAllByRole("option");
 }
 
 async function loaded() {
@@ -120,10 +141,65 @@ describe("UsageScreen requests", () => {
   it("filters on the keys and models seen", async () => {
     const { user } = renderUsage();
     await loaded();
-    await user.selectOptions(screen.getByTestId("usage-filter-keys"), ["key_b"]);
+    await pick(user, "usage-filter-keys", "search", "key_b");
     await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_b"]));
-    await user.selectOptions(screen.getByTestId("usage-filter-models"), ["llama-3-8b"]);
+    await pick(user, "usage-filter-models", "llama", "llama-3-8b");
     await vi.waitFor(() => expect(lastRequest().models).toEqual(["llama-3-8b"]));
+  });
+
+  it("finds one of 300 keys by typing, by keyboard alone, and removes it again", async () => {
+    // Issue #15: native multi-selects (ctrl-click, no search) were unusable with 300 keys.
+    const keys = Array.from({ length: 300 }, (_, i) => ({ id: `key_${String(i).padStart(3, "0")}`, name: `service-${String(i).padStart(3, "0")}` }));
+    usageView.mockResolvedValue(ok(usageScreen({ keys_seen: keys })));
+    const { user } = renderUsage();
+    await loaded();
+    const input = screen.getByTestId("usage-filter-keys-input");
+    expect(input).toHaveAttribute("role", "combobox");
+    expect(input).toHaveAttribute("placeholder", "All keys");
+    expect(screen.getByLabelText("Keys")).toBe(input);
+
+    input.focus();
+    await user.keyboard("{ArrowDown}");
+    expect(input).toHaveAttribute("aria-expanded", "true");
+    const list = screen.getByTestId("usage-filter-keys-list");
+    expect(list).toHaveAttribute("aria-multiselectable", "true");
+    // At most 100 listed; typing narrows the rest.
+    expect(within(list).getAllByRole("option")).toHaveLength(100);
+    expect(list).toHaveTextContent("200 more: type to narrow");
+
+    await user.type(input, "ice-24");
+    const matches = within(list).getAllByRole("option");
+    expect(matches.map((o) => o.textContent?.trim().split(/\s+/)[0])).toEqual(
+      Array.from({ length: 10 }, (_, i) => `service-24${i}`),
+    );
+    // The id is searched too.
+    await user.clear(input);
+    await user.type(input, "key_187");
+    expect(within(list).getAllByRole("option")).toHaveLength(1);
+    await user.clear(input);
+    await user.type(input, "ice-24");
+    await user.keyboard("{ArrowDown}{ArrowDown}");
+    expect(input.getAttribute("aria-activedescendant")).toBe(matches[2]!.id);
+    await user.keyboard("{Enter}");
+    await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_242"]));
+    const selected = (value: string) =>
+      within(screen.getByTestId("usage-filter-keys-list"))
+        .getAllByRole("option")
+        .find((o) => o.dataset.value === value);
+    expect(selected("key_242")).toHaveAttribute("aria-selected", "true");
+    expect(selected("key_241")).toHaveAttribute("aria-selected", "false");
+    await user.keyboard("{ArrowUp}{Enter}");
+    await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_242", "key_241"]));
+    await user.keyboard("{Escape}");
+    expect(input).toHaveAttribute("aria-expanded", "false");
+    const chips = screen.getAllByTestId("usage-filter-keys-chip");
+    expect(chips.map((c) => c.textContent?.replace("×", "").trim())).toEqual(["service-242", "service-241"]);
+    // Escape again clears the text; Backspace in the empty box takes the last chip off.
+    await user.keyboard("{Escape}{Backspace}");
+    await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_242"]));
+    await user.click(screen.getByRole("button", { name: "Remove service-242" }));
+    await vi.waitFor(() => expect(lastRequest().key_ids).toEqual([]));
+    expect(input).toHaveAttribute("placeholder", "All keys");
   });
 
   it("offers the token's projects when it may read several, and sends the one picked", async () => {
@@ -153,11 +229,69 @@ describe("UsageScreen requests", () => {
     await user.selectOptions(screen.getByTestId("usage-bucket"), "minute");
     await vi.waitFor(() => expect(screen.getByTestId("usage-bucket")).toHaveAttribute("aria-invalid", "true"));
     expect(screen.getByText("Minute buckets exist for the last 48 hours only.")).toBeInTheDocument();
+    expect(screen.getByRole("combobox", { name: "Bucket" })).toHaveAccessibleDescription(
+      "Minute buckets exist for the last 48 hours only.",
+    );
     expect(screen.queryByTestId("usage-error")).not.toBeInTheDocument();
+  });
+
+  it("marks results that no longer answer the controls as stale, and clears the mark once they do", async () => {
+    // Issue #15: an invalid date range left the old results on screen looking current.
+    const { user } = renderUsage();
+    await loaded();
+    expect(screen.queryByTestId("usage-stale")).not.toBeInTheDocument();
+    expect(screen.getByTestId("usage-results")).toHaveAttribute("data-stale", "false");
+
+    // A custom range with one day chosen: nothing is asked yet, the old results are marked.
+    await user.selectOptions(screen.getByTestId("usage-preset"), "custom");
+    await pickDay("usage-custom-start", "2026-10-31");
+    expect(usageView).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId("usage-stale")).toHaveTextContent("Choose both days of the custom range");
+    expect(screen.getByTestId("usage-results")).toHaveAttribute("data-stale", "true");
+
+    // The range is refused (last day before the first): marked, naming the fix.
+    usageView.mockResolvedValueOnce(failure("The last day must not be before the first day.", "invalid_input", "custom_end"));
+    await pickDay("usage-custom-end", "2026-10-01");
+    await vi.waitFor(() => expect(screen.getByTestId("usage-custom-end")).toHaveAttribute("aria-invalid", "true"));
+    expect(screen.getByTestId("usage-stale")).toHaveTextContent("Not current");
+    expect(screen.getByTestId("usage-stale")).toHaveTextContent("Fix the problem marked above");
+    expect(screen.getByTestId("usage-results")).toHaveAttribute("data-stale", "true");
+
+    // A load that fails outright: still marked.
+    usageView.mockResolvedValueOnce(failure("Cannot reach http://127.0.0.1:1.", "unavailable"));
+    await pickDay("usage-custom-end", "2026-11-02");
+    await vi.waitFor(() => expect(screen.getByTestId("usage-stale")).toHaveTextContent("could not be updated"));
+
+    // Fixed: the new results are current again.
+    await pickDay("usage-custom-end", "2026-11-03");
+    await vi.waitFor(() => expect(screen.queryByTestId("usage-stale")).not.toBeInTheDocument());
+    expect(screen.getByTestId("usage-results")).toHaveAttribute("data-stale", "false");
   });
 });
 
 describe("UsageScreen totals", () => {
+  it("shows a sub-cent spend with Rust's digits, never rounded to 0.00", async () => {
+    // Issue #15: the money rule lives in Rust (charts::money_amount); the screen shows
+    // its text as given, for the card and the top tables alike.
+    usageView.mockResolvedValue(
+      ok(
+        usageScreen({
+          summary: summary({
+            spend: change(7_623, 0),
+            spend_by_currency: [{ currency: "USD", micros: 7_623, text: "0.0076 USD" }],
+          }),
+          top_keys: [topRow({ spend: { currency: "USD", micros: 7_623, text: "0.0076 USD" } })],
+        }),
+      ),
+    );
+    renderUsage();
+    await loaded();
+    expect(screen.getByTestId("usage-total-spend")).toHaveTextContent("0.0076 USD");
+    expect(screen.getByTestId("usage-total-spend")).toHaveAttribute("data-value", "7623");
+    expect(screen.getByTestId("usage-top-keys")).toHaveTextContent("0.0076 USD");
+    expect(document.body.textContent).not.toContain("0.00 USD");
+  });
+
   it("shows exact totals, their raw values and the change vs the previous period", async () => {
     renderUsage();
     await loaded();
@@ -247,11 +381,13 @@ describe("UsageScreen totals", () => {
     );
     renderUsage();
     await loaded();
-    expect(screen.getByTestId("usage-spikes")).toHaveTextContent("Spike: 12 Nov 14:00 — 48k tokens, 6× the usual");
+    expect(screen.getByTestId("usage-spikes")).toHaveTextContent(
+      `Spike: ${formatDateTime("2026-11-12T14:00:00Z", "UTC")} — ${formatCompact(48_000)} tokens, 6× the usual`,
+    );
     const budgets = screen.getByTestId("usage-budgets");
     expect(budgets).toHaveTextContent("250,000 / 1,000,000");
     expect(budgets).toHaveTextContent("25%");
-    expect(budgets).toHaveTextContent("runs out 27 Nov 06:00");
+    expect(budgets).toHaveTextContent(`runs out ${formatDateTime("2026-11-27T06:00:00Z", "UTC")}`);
     expect(budgets).toHaveTextContent("exhausted");
     expect(screen.getByTestId("usage-chart-budget_day")).toBeInTheDocument();
   });
@@ -434,10 +570,10 @@ describe("UsageScreen charts", () => {
         }),
       ),
     );
-    const { container } = renderUsage();
+    const { container, user } = renderUsage();
     await loaded();
     expect(within(screen.getByTestId("usage-top-keys")).getByText(evil)).toBeInTheDocument();
-    expect(within(screen.getByTestId("usage-filter-keys")).getByRole("option", { name: evil })).toBeInTheDocument();
+    expect((await pickerOptions(user, "usage-filter-keys")).some((o) => o.textContent?.includes(evil))).toBe(true);
     const figure = within(screen.getByTestId("usage-chart-top_keys_tokens")).getByRole("group", { name: /arrow keys/ });
     await fireEvent.keyDown(figure, { key: "ArrowRight" });
     expect(screen.getByTestId("usage-chart-top_keys_tokens-tooltip")).toHaveTextContent(evil);
@@ -480,7 +616,7 @@ describe("UsageScreen profile", () => {
   it("reloads with cleared key and model filters when the active profile changes", async () => {
     const { user, session } = renderUsage();
     await loaded();
-    await user.selectOptions(screen.getByTestId("usage-filter-keys"), ["key_b"]);
+    await pick(user, "usage-filter-keys", "search", "key_b");
     await vi.waitFor(() => expect(lastRequest().key_ids).toEqual(["key_b"]));
     usageView.mockResolvedValue(
       ok(usageScreen({ summary: summary({ requests: change(7, 0) }), keys_seen: [{ id: "key_z", name: "other-project" }] })),
@@ -488,7 +624,8 @@ describe("UsageScreen profile", () => {
     session.version++;
     await vi.waitFor(() => expect(screen.getByTestId("usage-total-requests")).toHaveAttribute("data-value", "7"));
     expect(lastRequest().key_ids).toEqual([]);
-    const keys = within(screen.getByTestId("usage-filter-keys")).getAllByRole("option");
-    expect(keys.map((o) => o.textContent)).toEqual(["other-project"]);
+    expect(screen.queryAllByTestId("usage-filter-keys-chip")).toHaveLength(0);
+    const keys = await pickerOptions(user, "usage-filter-keys");
+    expect(keys.map((o) => o.dataset.value)).toEqual(["key_z"]);
   });
 });

@@ -1,16 +1,14 @@
 // The Usage screen's pure rules: the request each control sends, how counts, changes,
-// spikes and dates read, the statement's default month, the zones offered, and the
-// price form's checks (the server's rules, caught before a request).
+// spikes and dates read, the statement's default month, the zones offered, and where
+// the price form's problems go (the rules are Rust's: keyward-core prices.rs).
 import { describe, expect, it } from "vitest";
+import { formatCompact, formatDateTime } from "$lib/format";
 import {
-  checkPrice,
-  compactCount,
   DEFAULT_CONTROLS,
   formatChange,
-  formatInstant,
-  formatInteger,
   previousMonth,
   priceFieldOf,
+  priceProblems,
   spikeSentence,
   timeZones,
   usageRequest,
@@ -66,11 +64,6 @@ describe("usageRequest", () => {
 });
 
 describe("numbers", () => {
-  it("shows counts exactly, with thousands separators", () => {
-    expect(formatInteger(1234567)).toBe("1,234,567");
-    expect(formatInteger(0)).toBe("0");
-  });
-
   it("shows the change against the previous period, or a dash when there was none", () => {
     expect(formatChange({ current: 125, previous: 100, change_percent: 25 })).toBe("↑ 25%");
     expect(formatChange({ current: 45, previous: 60, change_percent: -25 })).toBe("↓ 25%");
@@ -79,24 +72,12 @@ describe("numbers", () => {
     expect(formatChange({ current: 5, previous: 0, change_percent: null })).toBe("—");
   });
 
-  it("shortens counts in sentences", () => {
-    expect(compactCount(950)).toBe("950");
-    expect(compactCount(48_000)).toBe("48k");
-    expect(compactCount(1_250_000)).toBe("1.3M");
-  });
 });
 
 describe("dates", () => {
-  it("reads instants in the chosen zone", () => {
-    expect(formatInstant("2026-11-12T14:00:00Z", "UTC")).toBe("12 Nov 14:00");
-    expect(formatInstant("2026-11-12T14:00:00Z", "Asia/Tokyo")).toBe("12 Nov 23:00");
-    expect(formatInstant("2026-11-12T14:00:00Z", "UTC", false)).toBe("12 Nov 2026");
-    expect(formatInstant("not a date", "UTC")).toBe("not a date");
-  });
-
   it("says how far above the usual a spike is", () => {
     expect(spikeSentence({ bucket: "2026-11-12T14:00:00Z", tokens: 48_000, baseline: 8_000 }, "UTC")).toBe(
-      "Spike: 12 Nov 14:00 — 48k tokens, 6× the usual",
+      `Spike: ${formatDateTime("2026-11-12T14:00:00Z", "UTC")} — ${formatCompact(48_000)} tokens, 6× the usual`,
     );
     expect(spikeSentence({ bucket: "2026-11-12T14:00:00Z", tokens: 5_000, baseline: 0 }, "UTC")).toContain(
       "the usual is near zero",
@@ -117,23 +98,15 @@ describe("dates", () => {
   });
 });
 
-describe("checkPrice", () => {
-  const good = { model: "gpt-4o", input_per_million: "2.50", output_per_million: "10", currency: "usd" };
-
-  it("accepts non-negative decimals with up to 6 decimals and a three-letter currency", () => {
-    expect(checkPrice(good)).toEqual({});
-    expect(checkPrice({ ...good, input_per_million: "0.000001", output_per_million: ".5" })).toEqual({});
-  });
-
-  it("names each field in trouble", () => {
-    const problems = checkPrice({ model: " ", input_per_million: "-1", output_per_million: "1.1234567", currency: "US" });
-    expect(Object.keys(problems).sort()).toEqual(["currency", "input_per_million", "model", "output_per_million"]);
-  });
-
-  it("refuses words, commas, empty prices and misplaced decimal points", () => {
-    for (const text of ["abc", "1,50", "", "1e3", "2000000"]) {
-      expect(checkPrice({ ...good, input_per_million: text }).input_per_million).toBeTruthy();
-    }
+describe("price form problems", () => {
+  it("places Rust's problems under the form's fields, the first per field", () => {
+    expect(
+      priceProblems([
+        { field: "currency", message: "Use a three-letter currency code such as USD or EUR." },
+        { field: "currency", message: "second" },
+        { field: "elsewhere", message: "ignored" },
+      ]),
+    ).toEqual({ currency: "Use a three-letter currency code such as USD or EUR." });
   });
 
   it("maps the server's field names to the form's", () => {

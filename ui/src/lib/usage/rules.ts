@@ -1,8 +1,9 @@
 // The Usage & Spend screen's pure parts: the choices it offers (periods, buckets, time
 // zones), the request it sends for them, how its numbers read (counts, change against
-// the previous period, spikes, dates in the chosen zone), and the price form's checks,
-// which mirror `keyward_core::prices` so a typo is caught before any request.
-import type { AppError, Change, ModelPrice, PeriodPreset, SpendBy, UsageBucket, UsageRequest } from "$lib/bindings";
+// the previous period, spikes, dates in the chosen zone), and where the price form's
+// problems go (the rules themselves live in Rust: `checkPriceForm`).
+import { formatCompact, formatDateTime } from "$lib/format";
+import type { AppError, Change, FieldProblem, ModelPrice, PeriodPreset, SpendBy, UsageBucket, UsageRequest } from "$lib/bindings";
 
 export const PRESETS: { value: PeriodPreset; label: string }[] = [
   { value: "last_24_hours", label: "Last 24 hours" },
@@ -42,14 +43,6 @@ export function timeZones(browserZone: string | undefined): string[] {
     if (zone && !zones.includes(zone)) zones.push(zone);
   }
   return zones;
-}
-
-export function browserTimeZone(): string | undefined {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
 }
 
 /** What the controls hold; `request` turns it into what Rust reads. */
@@ -96,14 +89,7 @@ export function usageRequest(c: UsageControls): UsageRequest {
   };
 }
 
-// ---- How numbers read ----------------------------------------------------------
-
-const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-
-/** The exact count with thousands separators: 1234567 → "1,234,567". */
-export function formatInteger(value: number): string {
-  return integer.format(value);
-}
+// ---- How numbers read (counts and dates come from $lib/format, as on every screen) ----
 
 /** "↑ 12.5%", "↓ 3%", "no change", or "—" when the previous period had nothing. */
 export function formatChange(change: Change): string {
@@ -114,44 +100,11 @@ export function formatChange(change: Change): string {
   return `${percent > 0 ? "↑" : "↓"} ${rounded}%`;
 }
 
-/** "48k", "1.2M": for sentences, where the exact count would be noise. */
-export function compactCount(value: number): string {
-  const abs = Math.abs(value);
-  const trim = (n: number) => String(Math.round(n * 10) / 10);
-  if (abs >= 1e9) return `${trim(value / 1e9)}B`;
-  if (abs >= 1e6) return `${trim(value / 1e6)}M`;
-  if (abs >= 1e3) return `${trim(value / 1e3)}k`;
-  return String(Math.round(value));
-}
-
-/** "12 Nov 14:00" in `timeZone`; the input itself if it is not a date. */
-export function formatInstant(iso: string, timeZone: string, withTime = true): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat("en-GB", {
-      day: "numeric",
-      month: "short",
-      year: withTime ? undefined : "numeric",
-      hour: withTime ? "2-digit" : undefined,
-      minute: withTime ? "2-digit" : undefined,
-      hourCycle: "h23",
-      timeZone,
-    }).formatToParts(date);
-  } catch {
-    return iso;
-  }
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  const day = `${get("day")} ${get("month")}`;
-  return withTime ? `${day} ${get("hour")}:${get("minute")}` : `${day} ${get("year")}`;
-}
-
-/** "Spike: 12 Nov 14:00 — 48k tokens, 6× the usual". */
+/** "Spike: Nov 12, 2026, 2:00 PM — 48K tokens, 6× the usual" (in the screen's zone). */
 export function spikeSentence(spike: { bucket: string; tokens: number; baseline: number }, timeZone: string): string {
   const usual =
     spike.baseline > 0 ? `${Math.round(spike.tokens / spike.baseline)}× the usual` : "the usual is near zero";
-  return `Spike: ${formatInstant(spike.bucket, timeZone)} — ${compactCount(spike.tokens)} tokens, ${usual}`;
+  return `Spike: ${formatDateTime(spike.bucket, timeZone)} — ${formatCompact(spike.tokens)} tokens, ${usual}`;
 }
 
 /** The month before `now`'s, as `YYYY-MM` (the statement finance hands on). */
@@ -167,28 +120,13 @@ export type PriceForm = Omit<ModelPrice, "updated_at">;
 export type PriceField = keyof PriceForm;
 export type PriceProblems = Partial<Record<PriceField, string>>;
 
-const DECIMAL = /^(\d{1,7}(\.\d{0,6})?|\.\d{1,6})$/;
-const MAX_PER_MILLION = 1_000_000;
-
-function priceProblem(label: string, text: string): string | undefined {
-  const value = text.trim();
-  if (value === "") return `Enter the price per 1M ${label} tokens, e.g. 2.50.`;
-  if (!DECIMAL.test(value)) return "Use digits with at most 6 decimals, not negative (e.g. 2.50).";
-  if (Number(value) > MAX_PER_MILLION) return "That is over 1,000,000 per million tokens; check the decimal point.";
-  return undefined;
-}
-
-/** Problems with the form before it is sent, by field; empty when it may be sent. */
-export function checkPrice(form: PriceForm): PriceProblems {
+/** The form check's problems (`checkPriceForm`), by the field they go under. */
+export function priceProblems(found: FieldProblem[]): PriceProblems {
   const problems: PriceProblems = {};
-  const model = form.model.trim();
-  if (model === "") problems.model = "Enter the model name as requests send it.";
-  else if ([...model].length > 200) problems.model = "A model name has at most 200 characters.";
-  const input = priceProblem("input", form.input_per_million);
-  if (input) problems.input_per_million = input;
-  const output = priceProblem("output", form.output_per_million);
-  if (output) problems.output_per_million = output;
-  if (!/^[A-Za-z]{3}$/.test(form.currency.trim())) problems.currency = "Use a three-letter currency code such as USD.";
+  for (const problem of found) {
+    const field = priceFieldOf({ code: "invalid_input", message: problem.message, field: problem.field });
+    if (field && !problems[field]) problems[field] = problem.message;
+  }
   return problems;
 }
 

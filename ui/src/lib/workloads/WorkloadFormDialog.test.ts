@@ -3,7 +3,7 @@
 // error (duplicate slug) lands under its field; edit starts from the workload.
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type WorkloadForm } from "$lib/bindings";
 import WorkloadFormDialog from "./WorkloadFormDialog.svelte";
 import { failure, ok, workload } from "./fixtures";
@@ -88,5 +88,52 @@ describe("WorkloadFormDialog", () => {
     await user.click(screen.getByTestId("workload-save"));
     await vi.waitFor(() => expect(onsaved).toHaveBeenCalled());
     expect(commands.updateWorkload).toHaveBeenCalledWith(current.id, expect.objectContaining({ name: "Chat v2", metrics_urls: ["http://a/metrics", "http://b/metrics"] }));
+  });
+
+  describe("when the check itself fails (a broken IPC bridge)", () => {
+    // Issue #15: the dialog awaited checkWorkloadForm in input and submit handlers
+    // without catching, so a rejection escaped as an unhandled promise.
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    beforeEach(() => {
+      unhandled.length = 0;
+      process.on("unhandledRejection", record);
+    });
+    afterEach(() => {
+      process.off("unhandledRejection", record);
+    });
+
+    it("says so on the form, sends nothing, and leaves no unhandled rejection", async () => {
+      vi.spyOn(console, "error").mockImplementation(() => {});
+      check.mockRejectedValue(new Error("IPC bridge gone"));
+      const { user, onsaved } = setup();
+      await user.type(screen.getByTestId("workload-name"), "Chat");
+      await user.click(screen.getByTestId("workload-save"));
+      expect(await screen.findByTestId("workload-form-error")).toHaveTextContent("could not check the form");
+      // Typing after a first attempt rechecks on every input: each rejection handled too.
+      await user.type(screen.getByTestId("workload-model_name"), "llama");
+      expect(check.mock.calls.length).toBeGreaterThan(1);
+      // Let any escaped rejection reach the process before looking.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(unhandled).toEqual([]);
+      expect(create).not.toHaveBeenCalled();
+      expect(onsaved).not.toHaveBeenCalled();
+
+      // The bridge is back: the next check clears the sentence and saving goes on.
+      check.mockResolvedValue([]);
+      create.mockResolvedValueOnce(ok(workload()));
+      await user.click(screen.getByTestId("workload-save"));
+      await vi.waitFor(() => expect(onsaved).toHaveBeenCalled());
+      expect(screen.queryByTestId("workload-form-error")).toBeNull();
+    });
+
+    it("the choices failing to load is a sentence too", async () => {
+      vi.spyOn(console, "error").mockImplementation(() => {});
+      vi.mocked(commands.workloadChoices).mockRejectedValue(new Error("IPC bridge gone"));
+      setup();
+      expect(await screen.findByTestId("workload-form-error")).toHaveTextContent("could not check the form");
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(unhandled).toEqual([]);
+    });
   });
 });

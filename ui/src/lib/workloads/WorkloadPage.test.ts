@@ -6,7 +6,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import WorkloadPage from "./WorkloadPage.svelte";
-import { healthView, keyRef, ok, workload } from "./fixtures";
+import { healthView, keyRef, ok, workload, workloadKeys } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: { workloadCharts: vi.fn(), workloadKeys: vi.fn(), workloadUsage: vi.fn() },
@@ -19,7 +19,7 @@ beforeEach(() => {
     ok(healthView({ status: "degraded", reason: "KV cache 99% for 5 min." })),
   );
   vi.mocked(commands.workloadKeys).mockResolvedValue(
-    ok([keyRef({ name: "chat-frontend" }), keyRef({ id: "key_2", name: "everything", project_wide: true })]),
+    ok(workloadKeys([keyRef({ name: "chat-frontend" }), keyRef({ id: "key_2", name: "everything", project_wide: true })])),
   );
   vi.mocked(commands.workloadUsage).mockResolvedValue(ok({ requests: 1234, errors: 5, input_tokens: 56000, output_tokens: 78000 }));
 });

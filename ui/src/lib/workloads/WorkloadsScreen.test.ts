@@ -7,8 +7,9 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import { withSession } from "$lib/profiles/fixtures";
+import { keywardCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
 import WorkloadsScreen from "./WorkloadsScreen.svelte";
-import { deferred, failure, healthView, keyRef, ok, statusChange, summary, workload } from "./fixtures";
+import { deferred, failure, healthView, keyRef, ok, statusChange, summary, workload, workloadKeys } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
@@ -22,6 +23,7 @@ vi.mock("$lib/bindings", () => ({
     workloadChoices: vi.fn(),
     checkWorkloadForm: vi.fn(),
     createWorkload: vi.fn(),
+    updateWorkload: vi.fn(),
     followReadiness: vi.fn(),
     listProfiles: vi.fn(),
     activeProfile: vi.fn(),
@@ -134,7 +136,7 @@ describe("WorkloadsScreen", () => {
 
   it("names the keys that lose a workload before deleting it, and reports what changed", async () => {
     vi.mocked(commands.workloadKeys).mockResolvedValue(
-      ok([keyRef({ name: "chat-frontend" }), keyRef({ id: "key_2", name: "everything", project_wide: true })]),
+      ok(workloadKeys([keyRef({ name: "chat-frontend" }), keyRef({ id: "key_2", name: "everything", project_wide: true })])),
     );
     vi.mocked(commands.deleteWorkload).mockResolvedValue(
       ok({ deleted: true, workload: chat, affected_keys: [{ id: "key_1", name: "chat-frontend", remaining_workloads: [] }] }),
@@ -155,12 +157,77 @@ describe("WorkloadsScreen", () => {
 
   it("opens a workload's page and comes back to the list", async () => {
     vi.mocked(commands.workloadCharts).mockResolvedValue(ok(healthView()));
-    vi.mocked(commands.workloadKeys).mockResolvedValue(ok([]));
+    vi.mocked(commands.workloadKeys).mockResolvedValue(ok(workloadKeys([])));
     vi.mocked(commands.workloadUsage).mockResolvedValue(ok({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0 }));
     const { user } = renderScreen();
     await user.click(await screen.findByTestId("open-chat"));
     expect(await screen.findByTestId("workload-page")).toHaveTextContent("Chat");
     await user.click(screen.getByTestId("workload-back"));
     expect(await screen.findByTestId("workload-row-chat")).toBeInTheDocument();
+  });
+
+  it("after an edit from its own page, shows the saved workload and asks under its new slug", async () => {
+    // Issue #15: saved() reread the list but the page kept the workload it was opened
+    // with: old name, upstream and metrics URLs, and requests aimed at the old slug.
+    vi.mocked(commands.workloadCharts).mockResolvedValue(ok(healthView()));
+    vi.mocked(commands.workloadKeys).mockResolvedValue(ok(workloadKeys([keyRef({ name: "chat-frontend" })])));
+    vi.mocked(commands.workloadUsage).mockResolvedValue(ok({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0 }));
+    vi.mocked(commands.workloadChoices).mockResolvedValue({ backends: ["vllm"], task_types: ["text2text"], execution_policies: [] });
+    vi.mocked(commands.checkWorkloadForm).mockResolvedValue([]);
+    vi.mocked(commands.followReadiness).mockReturnValue(new Promise(() => {}));
+    const edited = {
+      ...chat,
+      name: "Chat v2",
+      slug: "chat-v2",
+      upstream_url: "http://10.0.0.9:8000",
+      metrics_urls: ["http://10.0.0.9:8000/metrics", "http://10.0.0.9:9400/metrics"],
+      updated_at: "2025-03-02T08:00:00Z",
+    };
+    vi.mocked(commands.updateWorkload).mockResolvedValue(ok(edited));
+    const { user } = renderScreen();
+    await user.click(await screen.findByTestId("open-chat"));
+    const page = await screen.findByTestId("workload-page");
+    await within(page).findByTestId("workload-keys");
+    expect(commands.workloadKeys).toHaveBeenLastCalledWith("chat");
+    // A list answer that still has the older version must not bring it back.
+    await user.click(screen.getByTestId("workload-edit"));
+    await user.click(await screen.findByTestId("workload-save"));
+    await vi.waitFor(() => expect(within(page).getByRole("heading", { level: 1 })).toHaveTextContent("Chat v2"));
+    expect(page).toHaveTextContent("chat-v2");
+    expect(page).toHaveTextContent("http://10.0.0.9:8000");
+    expect(page).toHaveTextContent("http://10.0.0.9:9400/metrics");
+    await vi.waitFor(() => expect(commands.workloadKeys).toHaveBeenLastCalledWith("chat-v2"));
+    expect(commands.workloadUsage).toHaveBeenLastCalledWith("chat-v2", "hour");
+  });
+});
+
+describe("WorkloadsScreen renders from the platform's capabilities (issue #16)", () => {
+  const ELSEWHERE = "Deployments are created and changed in the platform's own console; Keyward lists them and their health.";
+
+  it("lists workloads but offers no New, Edit or Delete where the platform only lists them, saying so", async () => {
+    vi.mocked(commands.workloadCharts).mockResolvedValue(ok(healthView()));
+    vi.mocked(commands.workloadKeys).mockResolvedValue(ok(workloadKeys([])));
+    vi.mocked(commands.workloadUsage).mockResolvedValue(ok({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0 }));
+    const { session, user } = renderScreen();
+    const capabilities = keywardCapabilities();
+    const no = { supported: false, instead: ELSEWHERE };
+    session.capabilities = { ...capabilities, workloads: { ...capabilities.workloads, create: no, update: no, delete: no } };
+    await screen.findByTestId("workload-row-chat");
+    expect(screen.queryByTestId("create-workload")).not.toBeInTheDocument();
+    expect(screen.getByTestId("create-workload-instead")).toHaveTextContent(ELSEWHERE);
+    await user.click(screen.getByTestId("open-chat"));
+    await screen.findByTestId("workload-page");
+    expect(screen.queryByTestId("workload-edit")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("workload-delete")).not.toBeInTheDocument();
+    expect(screen.getByTestId("workload-edit-instead")).toHaveTextContent(ELSEWHERE);
+  });
+
+  it("asks nothing where the platform has no workloads, and says what it offers instead", async () => {
+    vi.mocked(commands.listWorkloads).mockClear();
+    const { session, context } = withSession();
+    session.capabilities = openAiLikeCapabilities();
+    render(WorkloadsScreen, { context });
+    expect(await screen.findByTestId("workloads-not-offered")).toHaveTextContent("OpenAI serves its own models");
+    expect(commands.listWorkloads).not.toHaveBeenCalled();
   });
 });

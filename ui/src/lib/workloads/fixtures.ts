@@ -1,5 +1,5 @@
 // Test data for the workload components (imported by *.test.ts only, never by the app).
-import type { HealthView, KeyRef, Rendered, StatusChange, WorkloadHealthSummary } from "$lib/bindings";
+import type { HealthView, KeyRef, Rendered, StatusChange, WorkloadHealthSummary, WorkloadKeys } from "$lib/bindings";
 
 export { deferred, failure, ok, workload } from "$lib/keys/fixtures";
 
@@ -34,7 +34,12 @@ export function statusChange(overrides: Partial<StatusChange> = {}): StatusChang
 }
 
 export function keyRef(overrides: Partial<KeyRef> = {}): KeyRef {
-  return { id: "key_1", name: "billing-service", status: "active", project_wide: false, ...overrides };
+  return { id: "key_1", name: "billing-service", project_wide: false, ...overrides };
+}
+
+/** What `workloadKeys` answers: these keys, with the gateway's total. */
+export function workloadKeys(keys: KeyRef[], total = keys.length): WorkloadKeys {
+  return { keys, total };
 }
 
 export function rendered(overrides: Partial<Rendered> = {}): Rendered {

@@ -2,6 +2,7 @@
 // row (percent, seconds, "12 s ago"), and the list's sort and filter. Pure functions,
 // shared by the list, the workload page and the event log, and tested on their own.
 import type { Workload, WorkloadHealthSummary } from "$lib/bindings";
+import { formatCount as formatGrouped, formatDate } from "$lib/format";
 
 export type Status = "healthy" | "degraded" | "down" | "unknown";
 export const STATUSES: Status[] = ["healthy", "degraded", "down", "unknown"];
@@ -37,8 +38,9 @@ export function formatSeconds(seconds: number | null | undefined): string {
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
 }
 
+/** A gauge's count, grouped like every number on screen; "—" when there is none. */
 export function formatCount(value: number | null | undefined): string {
-  return value == null ? "—" : String(Math.round(value));
+  return value == null ? "—" : formatGrouped(Math.round(value));
 }
 
 /** "just now", "42 s ago", "5 min ago", "3 h ago", or the date beyond a day. */
@@ -51,7 +53,7 @@ export function formatAgo(iso: string | null | undefined, now: number): string {
   if (seconds < 60) return `${seconds} s ago`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
-  return new Date(at).toLocaleDateString();
+  return formatDate(iso);
 }
 
 /** A probe's age to the minute ("just now" under a minute): what the list shows, so a

@@ -1,4 +1,5 @@
-//! HTTP client for a platform's control plane (keyward-gateway for now).
+//! HTTP client for the Keyward gateway's control plane, used by the adapter in
+//! [`super`] and, for the calls not yet in the neutral model, by the console directly.
 //!
 //! One `reqwest::Client` with connect and request timeouts serves every profile.
 //! Each remote failure becomes an [`Error`] whose sentence says what happened, where,
@@ -6,9 +7,10 @@
 //! so field errors land on the right form field.
 
 use crate::keys::KeyListQuery;
+use crate::ErrorCode;
 use crate::{Error, Profile};
 use keyward_api::{
-    AuditPage, CreateKeyRequest, CreatedKey, ErrorBody, ErrorCode, InferenceKey, KeyPage, KeyUsage,
+    AuditPage, CreateKeyRequest, CreatedKey, ErrorBody, InferenceKey, KeyPage, KeyUsage,
     RotateKeyRequest, Secret, UpdateKeyRequest, WhoAmI,
 };
 use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
@@ -47,12 +49,11 @@ impl PlatformClient {
     /// The newest keys, one page of the largest size the gateway serves; the page's
     /// `total` tells the caller when there are more.
     pub async fn list_keys(&self, profile: &Profile) -> Result<KeyPage, Error> {
-        let path = format!(
-            "/v1/projects/{}/inference/keys?limit=200",
-            profile.project_id
-        );
-        self.send(profile, self.control(profile, Method::GET, &path))
-            .await
+        let path = route(&["v1", "projects", &profile.project_id, "inference", "keys"]);
+        let request = self
+            .control(profile, Method::GET, &path)
+            .query(&[("limit", "200")]);
+        self.send(profile, request).await
     }
 
     /// Creates a key with just a name (every scope at its default).
@@ -70,7 +71,7 @@ impl PlatformClient {
         profile: &Profile,
         request: &CreateKeyRequest,
     ) -> Result<CreatedKey, Error> {
-        let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
+        let path = route(&["v1", "projects", &profile.project_id, "inference", "keys"]);
         let request = self.control(profile, Method::POST, &path).json(request);
         self.send(profile, request).await
     }
@@ -81,7 +82,7 @@ impl PlatformClient {
         profile: &Profile,
         query: &KeyListQuery,
     ) -> Result<KeyPage, Error> {
-        let path = format!("/v1/projects/{}/inference/keys", profile.project_id);
+        let path = route(&["v1", "projects", &profile.project_id, "inference", "keys"]);
         let request = self
             .control(profile, Method::GET, &path)
             .query(&query.to_pairs()?);
@@ -93,13 +94,13 @@ impl PlatformClient {
         &self,
         profile: &Profile,
     ) -> Result<keyward_api::workloads::WorkloadList, Error> {
-        let path = format!("/api/projects/{}/workloads", profile.project_id);
+        let path = route(&["api", "projects", &profile.project_id, "workloads"]);
         self.send(profile, self.control(profile, Method::GET, &path))
             .await
     }
 
     pub async fn get_key(&self, profile: &Profile, key_id: &str) -> Result<InferenceKey, Error> {
-        let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
+        let path = route(&["v1", "inference", "keys", key_id]);
         self.send(profile, self.control(profile, Method::GET, &path))
             .await
     }
@@ -110,7 +111,7 @@ impl PlatformClient {
         key_id: &str,
         patch: &UpdateKeyRequest,
     ) -> Result<InferenceKey, Error> {
-        let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
+        let path = route(&["v1", "inference", "keys", key_id]);
         let request = self.control(profile, Method::PATCH, &path).json(patch);
         self.send(profile, request).await
     }
@@ -122,7 +123,7 @@ impl PlatformClient {
         key_id: &str,
         grace_period_seconds: i64,
     ) -> Result<CreatedKey, Error> {
-        let path = format!("/v1/inference/keys/{}/rotate", encode_segment(key_id));
+        let path = route(&["v1", "inference", "keys", key_id, "rotate"]);
         let body = RotateKeyRequest {
             grace_period_seconds: Some(grace_period_seconds),
         };
@@ -138,20 +139,20 @@ impl PlatformClient {
         archive: bool,
     ) -> Result<InferenceKey, Error> {
         let action = if archive { "archive" } else { "unarchive" };
-        let path = format!("/v1/inference/keys/{}/{action}", encode_segment(key_id));
+        let path = route(&["v1", "inference", "keys", key_id, action]);
         self.send(profile, self.control(profile, Method::POST, &path))
             .await
     }
 
     pub async fn key_usage(&self, profile: &Profile, key_id: &str) -> Result<KeyUsage, Error> {
-        let path = format!("/v1/inference/keys/{}/usage", encode_segment(key_id));
+        let path = route(&["v1", "inference", "keys", key_id, "usage"]);
         self.send(profile, self.control(profile, Method::GET, &path))
             .await
     }
 
     /// The audit trail of one key, newest first.
     pub async fn key_audit(&self, profile: &Profile, key_id: &str) -> Result<AuditPage, Error> {
-        let path = format!("/v1/projects/{}/audit", profile.project_id);
+        let path = route(&["v1", "projects", &profile.project_id, "audit"]);
         let request = self
             .control(profile, Method::GET, &path)
             .query(&[("target_id", key_id), ("limit", "200")]);
@@ -177,7 +178,7 @@ impl PlatformClient {
         // Only the platform's own "no such key" means "not here"; a 404 from something
         // that is not a Keyward API (wrong base URL) must not pass for a clean search.
         match response.json::<ErrorBody>().await {
-            Ok(body) if body.error.code == ErrorCode::NotFound => Ok(None),
+            Ok(body) if body.error.code == keyward_api::ErrorCode::NotFound => Ok(None),
             _ => Err(Error::new(
                 ErrorCode::Upstream,
                 format!(
@@ -213,7 +214,7 @@ impl PlatformClient {
     }
 
     pub async fn revoke_key(&self, profile: &Profile, key_id: &str) -> Result<InferenceKey, Error> {
-        let path = format!("/v1/inference/keys/{}", encode_segment(key_id));
+        let path = route(&["v1", "inference", "keys", key_id]);
         self.send(profile, self.control(profile, Method::DELETE, &path))
             .await
     }
@@ -221,9 +222,7 @@ impl PlatformClient {
     /// *Test connection*: who the profile's token is, and whether it belongs to the
     /// profile's project.
     pub async fn whoami(&self, profile: &Profile) -> Result<WhoAmI, Error> {
-        let who: WhoAmI = self
-            .send(profile, self.control(profile, Method::GET, "/v1/whoami"))
-            .await?;
+        let who = self.token_owner(profile).await?;
         if who.project.id != profile.project_id {
             return Err(Error::new(
                 ErrorCode::Forbidden,
@@ -234,6 +233,13 @@ impl PlatformClient {
             ));
         }
         Ok(who)
+    }
+
+    /// Who the profile's token is, whatever project the profile names: a gateway token
+    /// belongs to exactly one project, so a new profile learns its project from here.
+    pub async fn token_owner(&self, profile: &Profile) -> Result<WhoAmI, Error> {
+        self.send(profile, self.control(profile, Method::GET, "/v1/whoami"))
+            .await
     }
 
     pub(crate) fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
@@ -276,7 +282,17 @@ impl PlatformClient {
     }
 }
 
-/// Path segments come from the UI; escape everything outside the unreserved set.
+/// A path from its segments, each percent-encoded: ids and project ids come from the
+/// UI and from profiles, and one holding `/`, `?`, `#` or `%` must reach its own route
+/// (or be refused by it), never another one. Build every path with this.
+pub(crate) fn route(segments: &[&str]) -> String {
+    segments
+        .iter()
+        .map(|segment| format!("/{}", encode_segment(segment)))
+        .collect()
+}
+
+/// Escapes everything outside the unreserved set.
 pub(crate) fn encode_segment(segment: &str) -> String {
     segment
         .bytes()
@@ -342,7 +358,7 @@ pub(crate) async fn status_error(profile: &Profile, response: Response) -> Error
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
             if let Some(body) = remote {
                 return Error {
-                    code: body.error.code,
+                    code: body.error.code.into(),
                     message: body.error.message,
                     field: body.error.field,
                 };

@@ -1,0 +1,144 @@
+//! Imports in progress: found candidates are held here with their tokens, and the UI
+//! sees them masked, addressed by id. Each chosen one becomes a profile on its own, so
+//! one failure never undoes the rest.
+
+use super::{Console, ProfileForm};
+use crate::import::ImportCandidate;
+use crate::platform::PlatformKind;
+use crate::profiles::StoredProfile;
+use crate::Error;
+use crate::ErrorCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An import candidate as the UI sees it: masked, addressed by id.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportCandidateView {
+    pub id: String,
+    pub source: String,
+    pub name: String,
+    pub kind: PlatformKind,
+    pub base_url: Option<String>,
+    pub project_id: Option<String>,
+    pub masked: String,
+}
+
+/// The user's choice for one candidate: its id plus the settings they confirmed.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportChoice {
+    pub candidate_id: String,
+    pub name: String,
+    pub kind: PlatformKind,
+    pub base_url: String,
+    pub project_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportFailure {
+    pub candidate_id: String,
+    pub name: String,
+    pub error: Error,
+}
+
+/// Each choice succeeds or fails on its own; the report says which.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportReport {
+    pub created: Vec<StoredProfile>,
+    pub failed: Vec<ImportFailure>,
+}
+
+impl Console {
+    /// Holds freshly found candidates (tokens stay here) and returns their masked
+    /// views. A new scan replaces the previous one's candidates.
+    pub fn offer_imports(&self, found: Vec<ImportCandidate>) -> Vec<ImportCandidateView> {
+        let mut imports = self.imports.lock().unwrap_or_else(|p| p.into_inner());
+        imports.clear();
+        found
+            .into_iter()
+            .map(|candidate| {
+                let id = format!("imp_{}", uuid::Uuid::now_v7().simple());
+                let view = ImportCandidateView {
+                    id: id.clone(),
+                    source: candidate.source.clone(),
+                    name: candidate.name.clone(),
+                    kind: candidate.kind,
+                    base_url: candidate.base_url.clone(),
+                    project_id: candidate.project_id.clone(),
+                    masked: candidate.masked.clone(),
+                };
+                imports.insert(id, candidate);
+                view
+            })
+            .collect()
+    }
+
+    /// Drops every pending candidate and its token (the import dialog was closed).
+    pub fn discard_imports(&self) {
+        self.imports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Saves the chosen candidates as profiles, their tokens straight into the
+    /// keychain. Each choice stands alone: one failing does not undo the others. A
+    /// Keyward candidate's empty project ID is read from its token, as *Add profile*
+    /// does (issue #15), so an import never asks for what the token identifies.
+    pub async fn import(&self, choices: Vec<ImportChoice>, now: DateTime<Utc>) -> ImportReport {
+        let mut report = ImportReport {
+            created: Vec::new(),
+            failed: Vec::new(),
+        };
+        for choice in choices {
+            let token = self
+                .imports
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&choice.candidate_id)
+                .map(|c| c.token.clone());
+            let Some(token) = token else {
+                report.failed.push(ImportFailure {
+                    candidate_id: choice.candidate_id,
+                    name: choice.name,
+                    error: Error::new(
+                        ErrorCode::NotFound,
+                        "This candidate is no longer held; scan the source again.",
+                    ),
+                });
+                continue;
+            };
+            let form = ProfileForm {
+                name: choice.name.clone(),
+                kind: choice.kind,
+                base_url: choice.base_url,
+                project_id: choice.project_id,
+                notes: String::new(),
+                token: Some(token),
+            };
+            // As *Add profile*: an empty project of a Keyward token is read from it.
+            let created = match self.with_project(form, None).await {
+                Ok(form) => self.store.create(None, form.into(), now).await,
+                Err(error) => Err(error),
+            };
+            match created {
+                Ok(created) => {
+                    self.imports
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&choice.candidate_id);
+                    report.created.push(created);
+                }
+                Err(error) => report.failed.push(ImportFailure {
+                    candidate_id: choice.candidate_id,
+                    name: choice.name,
+                    error,
+                }),
+            }
+        }
+        report
+    }
+}

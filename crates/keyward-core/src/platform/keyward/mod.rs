@@ -1,0 +1,195 @@
+//! Keyward's own gateway as a platform: the first adapter, and the model for the
+//! others. Its wire types stay in `keyward-api` (the gateway serialises them, so the two
+//! cannot drift); this folder is the only place in the console that knows its routes
+//! (`client.rs` for keys, tokens and audit, `workloads.rs`, `usage.rs`) and how its
+//! types map into the neutral model (`model.rs`).
+
+pub mod client;
+mod model;
+pub mod usage;
+pub mod workloads;
+
+pub use client::PlatformClient;
+
+use super::capabilities::{
+    BucketSize, BudgetPeriod, Capabilities, KeyOperations, ScopeSupport, SpendSource, SpendSupport,
+    Support, UsageSupport, WorkloadOperations,
+};
+use super::{model as neutral, Platform};
+use crate::keys::{KeyForm, KeyListQuery};
+use crate::{Error, Profile};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use keyward_api::Secret;
+
+/// The Keyward gateway adapter; cheap to make (it shares the one HTTP client).
+pub struct Keyward {
+    http: PlatformClient,
+}
+
+impl Keyward {
+    pub fn new(http: PlatformClient) -> Self {
+        Self { http }
+    }
+}
+
+/// What the gateway's control API offers (docs/openapi.json).
+pub fn capabilities() -> Capabilities {
+    let yes = Support::yes;
+    Capabilities {
+        platform: "Keyward gateway".to_owned(),
+        adapter: true,
+        keys: KeyOperations {
+            create: yes(),
+            list: yes(),
+            get: yes(),
+            update: yes(),
+            revoke: yes(),
+            revoke_removes_record: false,
+            disable: Support::no(
+                "The Keyward gateway has no pause: revoke the key (it stops at once), or rotate it with a grace period.",
+            ),
+            archive: yes(),
+            rotate: yes(),
+            rotate_grace: true,
+            identify: yes(),
+        },
+        scopes: ScopeSupport {
+            rpm: yes(),
+            tpm: yes(),
+            token_budget: yes(),
+            token_budget_periods: vec![
+                BudgetPeriod::Minute,
+                BudgetPeriod::Hour,
+                BudgetPeriod::Day,
+                BudgetPeriod::Week,
+                BudgetPeriod::Month,
+            ],
+            money_budget: Support::no(
+                "The Keyward gateway budgets tokens per key; set a token limit, and see spend as tokens × the price table under Usage.",
+            ),
+            money_budget_resets: Vec::new(),
+            model_allowlist: yes(),
+            workloads: yes(),
+            expiry: yes(),
+            expiry_editable: true,
+            labels: yes(),
+            description: yes(),
+        },
+        usage: UsageSupport {
+            per_key: yes(),
+            per_model: yes(),
+            buckets: vec![BucketSize::Minute, BucketSize::Hour, BucketSize::Day],
+            history_days: None,
+        },
+        spend: SpendSupport {
+            source: SpendSource::Computed,
+            per_key: yes(),
+        },
+        workloads: WorkloadOperations {
+            list: yes(),
+            create: yes(),
+            update: yes(),
+            delete: yes(),
+            readiness: yes(),
+            health: yes(),
+        },
+    }
+}
+
+#[async_trait]
+impl Platform for Keyward {
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
+    async fn list_keys(
+        &self,
+        profile: &Profile,
+        query: &KeyListQuery,
+    ) -> Result<(Vec<neutral::Key>, Option<u64>), Error> {
+        let page = self.http.query_keys(profile, query).await?;
+        let total = u64::try_from(page.total).ok();
+        Ok((page.keys.into_iter().map(Into::into).collect(), total))
+    }
+
+    async fn get_key(&self, profile: &Profile, key_id: &str) -> Result<neutral::Key, Error> {
+        Ok(self.http.get_key(profile, key_id).await?.into())
+    }
+
+    async fn create_key(
+        &self,
+        profile: &Profile,
+        form: &KeyForm,
+        now: DateTime<Utc>,
+    ) -> Result<(neutral::Key, Secret), Error> {
+        let request = form.to_create(now)?;
+        let created = self.http.create_key_with(profile, &request).await?;
+        Ok((created.key.into(), created.secret))
+    }
+
+    async fn update_key(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+        form: &KeyForm,
+        now: DateTime<Utc>,
+    ) -> Result<neutral::Key, Error> {
+        let current = self.http.get_key(profile, key_id).await?;
+        let key = match form.to_update(&current, now)? {
+            Some(patch) => self.http.update_key(profile, key_id, &patch).await?,
+            None => current,
+        };
+        Ok(key.into())
+    }
+
+    async fn rotate_key(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+        grace_seconds: u32,
+    ) -> Result<(neutral::Key, Secret), Error> {
+        let created = self
+            .http
+            .rotate_key(profile, key_id, i64::from(grace_seconds))
+            .await?;
+        Ok((created.key.into(), created.secret))
+    }
+
+    async fn revoke_key(&self, profile: &Profile, key_id: &str) -> Result<neutral::Key, Error> {
+        Ok(self.http.revoke_key(profile, key_id).await?.into())
+    }
+
+    async fn set_archived(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+        archived: bool,
+    ) -> Result<neutral::Key, Error> {
+        Ok(self
+            .http
+            .set_archived(profile, key_id, archived)
+            .await?
+            .into())
+    }
+
+    async fn identify_key(
+        &self,
+        profile: &Profile,
+        secret: &Secret,
+    ) -> Result<Option<neutral::Key>, Error> {
+        Ok(self
+            .http
+            .identify_key(profile, secret)
+            .await?
+            .map(Into::into))
+    }
+
+    async fn list_workloads(&self, profile: &Profile) -> Result<Vec<neutral::Workload>, Error> {
+        let list = self.http.list_workloads(profile).await?;
+        Ok(list.workloads.into_iter().map(Into::into).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,257 @@
+//! The platform layer: one trait every platform implements, one enum that picks the
+//! implementation for a profile, a capabilities descriptor per platform and the
+//! platform-neutral model the screens use.
+//!
+//! Why a trait *and* an enum (argued in `docs/architecture.md`): the enum
+//! [`PlatformKind`] is what a profile stores and what the profile form offers, so it
+//! must list every platform, adapter or not; its one `match` in [`PlatformKind::adapter`]
+//! is the only place that knows which type serves which kind. The trait
+//! [`Platform`] is what each adapter implements in its own folder, so an adapter's
+//! wire types and quirks never leak into the console: a new platform is one folder,
+//! one arm here, its profile-form labels and its tests.
+//!
+//! An operation a platform lacks is not an empty answer: the trait's default methods
+//! return [`unsupported`], whose message is the capabilities' sentence of what the
+//! platform offers instead, with the stable code `unsupported`.
+
+pub mod capabilities;
+pub mod keyward;
+pub mod model;
+
+pub use capabilities::{Capabilities, Support};
+
+use crate::keys::{KeyForm, KeyListQuery};
+use crate::{Error, ErrorCode, Profile};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use keyward_api::Secret;
+use serde::{Deserialize, Serialize};
+
+/// Which platform a profile talks to. Every platform a profile can name is here, with
+/// or without an adapter: profiles of InferenceKey and Podstack can be saved (e.g. from
+/// an import) and get their adapters later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformKind {
+    Keyward,
+    Inferencekey,
+    Podstack,
+}
+
+impl PlatformKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keyward => "keyward",
+            Self::Inferencekey => "inferencekey",
+            Self::Podstack => "podstack",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "inferencekey" => Self::Inferencekey,
+            "podstack" => Self::Podstack,
+            _ => Self::Keyward,
+        }
+    }
+
+    /// The platform's name as sentences say it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Keyward => "Keyward gateway",
+            Self::Inferencekey => "InferenceKey",
+            Self::Podstack => "Podstack",
+        }
+    }
+
+    /// The adapter that speaks this platform's API, sharing `http`; `None` while the
+    /// platform has none. The one place that maps a kind to its implementation.
+    pub fn adapter(self, http: &keyward::PlatformClient) -> Option<Box<dyn Platform>> {
+        match self {
+            Self::Keyward => Some(Box::new(keyward::Keyward::new(http.clone()))),
+            Self::Inferencekey | Self::Podstack => None,
+        }
+    }
+
+    /// What the platform's API offers (nothing, with one plain sentence, without an
+    /// adapter).
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            Self::Keyward => keyward::capabilities(),
+            Self::Inferencekey | Self::Podstack => {
+                Capabilities::none(self.display_name(), &self.no_adapter_sentence())
+            }
+        }
+    }
+
+    /// Said once, where a profile of this platform is shown or used.
+    pub fn no_adapter_sentence(self) -> String {
+        let name = self.display_name();
+        format!("Keyward cannot talk to {name} yet: the profile is kept and will work once the {name} adapter ships.")
+    }
+}
+
+/// The error of an operation the platform does not offer: code `unsupported`, and the
+/// capabilities' sentence of what it offers instead.
+pub fn unsupported(platform: &str, what: &str, support: &Support) -> Error {
+    let message = match &support.instead {
+        Some(instead) => instead.clone(),
+        None => format!("{platform} does not offer {what}."),
+    };
+    Error::new(ErrorCode::Unsupported, message)
+}
+
+/// One platform's admin API, in the neutral model. Every method has a default that
+/// refuses with [`unsupported`]; an adapter overrides what its platform offers and
+/// says the rest in [`Platform::capabilities`].
+#[async_trait]
+pub trait Platform: Send + Sync {
+    fn capabilities(&self) -> Capabilities;
+
+    fn refuse(&self, what: &str, pick: fn(&Capabilities) -> &Support) -> Error {
+        let capabilities = self.capabilities();
+        unsupported(&capabilities.platform, what, pick(&capabilities))
+    }
+
+    /// One page of keys and how many match in all (`None` when the platform does not say).
+    async fn list_keys(
+        &self,
+        _profile: &Profile,
+        _query: &KeyListQuery,
+    ) -> Result<(Vec<model::Key>, Option<u64>), Error> {
+        Err(self.refuse("listing keys", |c| &c.keys.list))
+    }
+
+    async fn get_key(&self, _profile: &Profile, _key_id: &str) -> Result<model::Key, Error> {
+        Err(self.refuse("reading a key", |c| &c.keys.get))
+    }
+
+    /// Creates a key with the form's scopes; the secret is in the answer only.
+    async fn create_key(
+        &self,
+        _profile: &Profile,
+        _form: &KeyForm,
+        _now: DateTime<Utc>,
+    ) -> Result<(model::Key, Secret), Error> {
+        Err(self.refuse("creating keys", |c| &c.keys.create))
+    }
+
+    /// Changes what differs between the form and the key as the platform has it now.
+    async fn update_key(
+        &self,
+        _profile: &Profile,
+        _key_id: &str,
+        _form: &KeyForm,
+        _now: DateTime<Utc>,
+    ) -> Result<model::Key, Error> {
+        Err(self.refuse("editing keys", |c| &c.keys.update))
+    }
+
+    /// A new secret for the key; the old one works for `grace_seconds` where the
+    /// platform has a grace period (`capabilities.keys.rotate_grace`).
+    async fn rotate_key(
+        &self,
+        _profile: &Profile,
+        _key_id: &str,
+        _grace_seconds: u32,
+    ) -> Result<(model::Key, Secret), Error> {
+        Err(self.refuse("rotating keys", |c| &c.keys.rotate))
+    }
+
+    async fn revoke_key(&self, _profile: &Profile, _key_id: &str) -> Result<model::Key, Error> {
+        Err(self.refuse("revoking keys", |c| &c.keys.revoke))
+    }
+
+    async fn set_disabled(
+        &self,
+        _profile: &Profile,
+        _key_id: &str,
+        _disabled: bool,
+    ) -> Result<model::Key, Error> {
+        Err(self.refuse("disabling keys", |c| &c.keys.disable))
+    }
+
+    async fn set_archived(
+        &self,
+        _profile: &Profile,
+        _key_id: &str,
+        _archived: bool,
+    ) -> Result<model::Key, Error> {
+        Err(self.refuse("archiving keys", |c| &c.keys.archive))
+    }
+
+    /// Which of the profile's keys `secret` is; `None` when it is none of them.
+    async fn identify_key(
+        &self,
+        _profile: &Profile,
+        _secret: &Secret,
+    ) -> Result<Option<model::Key>, Error> {
+        Err(self.refuse("identifying a secret", |c| &c.keys.identify))
+    }
+
+    async fn list_workloads(&self, _profile: &Profile) -> Result<Vec<model::Workload>, Error> {
+        Err(self.refuse("workloads", |c| &c.workloads.list))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Bare;
+
+    #[async_trait]
+    impl Platform for Bare {
+        fn capabilities(&self) -> Capabilities {
+            let mut c = Capabilities::none("Bare", "unused");
+            c.keys.disable = Support::no("Bare has no pause: revoke the key instead.");
+            c.workloads.list = Support {
+                supported: false,
+                instead: None,
+            };
+            c
+        }
+    }
+
+    fn profile() -> Profile {
+        Profile {
+            id: "p".into(),
+            name: "P".into(),
+            kind: PlatformKind::Keyward,
+            base_url: "http://127.0.0.1:9".into(),
+            project_id: "x".into(),
+            token: Secret::new("t".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_operation_is_unsupported_and_says_what_is_offered_instead() {
+        let error = Bare.set_disabled(&profile(), "k", true).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Unsupported);
+        assert_eq!(error.message, "Bare has no pause: revoke the key instead.");
+        assert_eq!(error.field, None);
+        let error = Bare.list_workloads(&profile()).await.unwrap_err();
+        assert_eq!(error.message, "Bare does not offer workloads.");
+    }
+
+    #[test]
+    fn every_kind_has_capabilities_and_only_keyward_has_an_adapter() {
+        let http = keyward::PlatformClient::new();
+        for kind in [
+            PlatformKind::Keyward,
+            PlatformKind::Inferencekey,
+            PlatformKind::Podstack,
+        ] {
+            assert_eq!(kind.adapter(&http).is_some(), kind == PlatformKind::Keyward);
+            assert_eq!(PlatformKind::parse(kind.as_str()), kind);
+            let capabilities = kind.capabilities();
+            assert_eq!(capabilities.platform, kind.display_name());
+            assert_eq!(capabilities.adapter, kind == PlatformKind::Keyward);
+            assert_eq!(
+                capabilities.keys.list.supported,
+                kind == PlatformKind::Keyward
+            );
+        }
+    }
+}

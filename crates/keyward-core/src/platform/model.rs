@@ -1,0 +1,128 @@
+//! The platform-neutral domain model: what a key, a workload, a usage series and a
+//! spend figure are to the screens and to `kw`, whichever platform holds them.
+//!
+//! Each platform maps its own wire types into these inside its folder
+//! (`platform/keyward/model.rs` for the gateway's `keyward_api` types). Every field a
+//! platform may not have is optional: OpenAI keys have no expiry, Gcore keys no masked
+//! hint or limits, Anthropic keys no owner project. A missing value means "the
+//! platform does not say", never a made-up default; what a platform cannot do at all is
+//! in its [`super::Capabilities`], not guessed from empty fields.
+
+use super::capabilities::{BucketSize, BudgetPeriod, SpendSource};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where a key stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    Active,
+    /// Paused; can be enabled again (OpenRouter `disabled`, Anthropic `inactive`).
+    Disabled,
+    Revoked,
+    Expired,
+    Archived,
+}
+
+/// A token budget per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TokenBudget {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub tokens: u64,
+    pub period: BudgetPeriod,
+}
+
+/// A money budget; `reset` = `None` for a lifetime budget.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MoneyBudget {
+    pub amount: f64,
+    /// ISO 4217, upper case ("USD").
+    pub currency: String,
+    pub reset: Option<BudgetPeriod>,
+}
+
+/// Everything a key is limited to or attached to. `None` = no such limit (or, for
+/// `models`/`workloads`, everything the project serves).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyScopes {
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub rpm: Option<u64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tpm: Option<u64>,
+    pub token_budget: Option<TokenBudget>,
+    pub money_budget: Option<MoneyBudget>,
+    pub models: Option<Vec<String>>,
+    pub workloads: Option<Vec<String>>,
+    pub labels: BTreeMap<String, String>,
+    pub description: Option<String>,
+}
+
+/// An inference key as screens show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Key {
+    pub id: String,
+    pub name: String,
+    /// The masked secret as the platform gives it ("kw_live_AbC…x9Qz", "sk-abc...def").
+    pub hint: Option<String>,
+    pub state: KeyState,
+    pub scopes: KeyScopes,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Who owns the key (a user or service account), as the platform names it.
+    pub owner: Option<String>,
+    /// The project or workspace the key belongs to.
+    pub project: Option<String>,
+}
+
+/// A workload (Keyward) or deployment (Gcore, LiteLLM model deployments).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Workload {
+    pub id: String,
+    /// What a key's workload scope and the data plane's path name it by.
+    pub slug: String,
+    pub name: String,
+    /// The model it serves, as clients ask for it.
+    pub model: Option<String>,
+    /// Where it forwards to, when the platform says.
+    pub upstream: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// One bucket of a usage series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UsagePoint {
+    pub start: DateTime<Utc>,
+    pub requests: f64,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+}
+
+/// Usage over time, optionally of one key and/or one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UsageSeries {
+    pub bucket: BucketSize,
+    pub key_id: Option<String>,
+    pub model: Option<String>,
+    pub points: Vec<UsagePoint>,
+}
+
+/// An amount of money and where it came from (reported by the platform, or tokens ×
+/// the console's price table — screens label the latter as computed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Spend {
+    pub amount: f64,
+    pub currency: String,
+    pub source: SpendSource,
+}

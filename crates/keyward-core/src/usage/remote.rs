@@ -1,0 +1,196 @@
+//! The loaders of Usage & Spend: they fetch the platform's usage rollups concurrently
+//! (the HTTP calls themselves are the gateway adapter's, `platform/keyward/usage.rs`)
+//! and hand the reports to the pure analysis ([`super::analysis`], [`super::budget`],
+//! [`super::statement`]), so the analysis never waits on a network in tests.
+
+use super::analysis::{Analysis, TopRow};
+use super::budget::{burn, burndown_bucket, Budget};
+use super::charts::Table;
+use super::period::{
+    ceil_hour, first_of_month, local_midnight, parse_zone, resolve_period, utc_days,
+    validate_request, SpendBy, UsageRequest,
+};
+use super::statement::statement_table;
+use super::{UsageView, MAX_BURNDOWN_KEYS, MAX_STACKED};
+use crate::error::Error;
+use crate::platform::keyward::PlatformClient;
+use crate::prices::Price;
+use crate::profile::Profile;
+use crate::ErrorCode;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use keyward_api::usage::{UsageBucket, UsageDimension, UsageQuery};
+use keyward_api::{InferenceKey, TokenLimitPeriod};
+use std::collections::HashMap;
+
+pub(super) fn query(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    bucket: UsageBucket,
+    group_by: &[UsageDimension],
+    request: &UsageRequest,
+) -> UsageQuery {
+    UsageQuery {
+        start,
+        end,
+        bucket,
+        group_by: group_by.to_vec(),
+        key_ids: request.key_ids.clone(),
+        models: request.models.clone(),
+        workloads: request.workload.iter().cloned().collect(),
+    }
+}
+
+/// Builds the whole view: a handful of concurrent rollup queries, then pure analysis.
+pub async fn load_view(
+    client: &PlatformClient,
+    profile: &Profile,
+    request: &UsageRequest,
+    prices: &HashMap<String, Price>,
+    now: DateTime<Utc>,
+) -> Result<UsageView, Error> {
+    validate_request(request)?;
+    let period = resolve_period(request, now)?;
+    let project = request
+        .project_id
+        .clone()
+        .unwrap_or_else(|| profile.project_id.clone());
+    // Day buckets outside UTC are folded from hours (see the module doc).
+    let fetch_bucket =
+        if period.bucket == UsageBucket::Day && !utc_days(period.zone, period.start, period.end) {
+            UsageBucket::Hour
+        } else {
+            period.bucket
+        };
+    use UsageDimension::{Key, Model};
+    let series_q = query(period.start, period.end, fetch_bucket, &[Model], request);
+    let totals_q = query(
+        period.start,
+        period.end,
+        UsageBucket::None,
+        &[Key, Model],
+        request,
+    );
+    let previous_q = query(
+        period.previous_start,
+        period.previous_end,
+        UsageBucket::None,
+        &[Model],
+        request,
+    );
+    let (series, totals, previous) = tokio::try_join!(
+        client.project_usage(profile, &project, &series_q),
+        client.project_usage(profile, &project, &totals_q),
+        client.project_usage(profile, &project, &previous_q),
+    )?;
+    let analysis = Analysis::new(&period, prices, &series, &totals, &previous);
+    let top_keys = analysis.top_keys();
+    let by_key_series = if request.spend_by == SpendBy::Key && !top_keys.is_empty() {
+        let mut q = query(
+            period.start,
+            period.end,
+            fetch_bucket,
+            &[Key, Model],
+            request,
+        );
+        q.key_ids = top_keys
+            .iter()
+            .take(MAX_STACKED)
+            .map(|k| k.id.clone())
+            .collect();
+        Some(client.project_usage(profile, &project, &q).await?)
+    } else {
+        None
+    };
+    let budgets = load_budgets(client, profile, &project, &top_keys, request, now).await?;
+    Ok(analysis.view(project, request, top_keys, by_key_series.as_ref(), budgets))
+}
+
+/// Budgets of the top keys that have one, in their current period (day, week or
+/// month; minute and hour budgets turn over too fast to chart).
+pub(super) async fn load_budgets(
+    client: &PlatformClient,
+    profile: &Profile,
+    project: &str,
+    top_keys: &[TopRow],
+    request: &UsageRequest,
+    now: DateTime<Utc>,
+) -> Result<Vec<Budget>, Error> {
+    let candidates: Vec<&TopRow> = top_keys.iter().take(MAX_BURNDOWN_KEYS).collect();
+    let fetched =
+        futures_util::future::join_all(candidates.iter().map(|k| client.get_key(profile, &k.id)))
+            .await;
+    let mut keys: Vec<InferenceKey> = Vec::new();
+    for fetched in fetched {
+        match fetched {
+            Ok(key) => keys.push(key),
+            // A key deleted since, or of a project this token may not read: no budget.
+            Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut out = Vec::new();
+    for key in keys {
+        let (Some(limit), Some(period)) = (key.token_limit, key.token_limit_period) else {
+            continue;
+        };
+        if matches!(period, TokenLimitPeriod::Minute | TokenLimitPeriod::Hour) {
+            continue;
+        }
+        let (start, end) = period.window(now);
+        let bucket = burndown_bucket(period);
+        let q = UsageQuery {
+            start,
+            end: ceil_hour(now).min(end),
+            bucket,
+            group_by: vec![],
+            key_ids: vec![key.id.clone()],
+            models: vec![],
+            workloads: request.workload.iter().cloned().collect(),
+        }
+        .aligned(now)
+        .map_err(|e| Error::field(e.field, e.message))?;
+        let per_bucket: Vec<(DateTime<Utc>, i64)> = client
+            .project_usage(profile, project, &q)
+            .await?
+            .rows
+            .iter()
+            .filter_map(|r| r.bucket.map(|b| (b, r.input_tokens + r.output_tokens)))
+            .collect();
+        let used = per_bucket.iter().map(|(_, t)| t).sum();
+        out.push(Budget {
+            burn: burn((&key.id, &key.name), period, limit, used, start, end, now),
+            per_bucket,
+            now,
+        });
+    }
+    Ok(out)
+}
+
+/// The monthly statement finance hands on: per key × model, the month's requests,
+/// tokens and spend, then one total line per currency.
+pub async fn statement(
+    client: &PlatformClient,
+    profile: &Profile,
+    project_id: Option<&str>,
+    month: &str,
+    time_zone: &str,
+    prices: &HashMap<String, Price>,
+) -> Result<Table, Error> {
+    let zone = parse_zone(time_zone)?;
+    let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| Error::field("month", "month must be YYYY-MM, e.g. 2026-10."))?;
+    let next = first_of_month(first + Duration::days(32));
+    let project = project_id.unwrap_or(&profile.project_id);
+    crate::error::validate_id("project_id", project, 64)?;
+    let q = UsageQuery {
+        start: local_midnight(zone, first),
+        end: local_midnight(zone, next),
+        bucket: UsageBucket::None,
+        group_by: vec![UsageDimension::Key, UsageDimension::Model],
+        key_ids: vec![],
+        models: vec![],
+        workloads: vec![],
+    };
+    let report = client.project_usage(profile, project, &q).await?;
+    Ok(statement_table(&report, prices, month))
+}

@@ -1,0 +1,58 @@
+//! Where the gateway reads "now": key expiry, the end of a rotation's grace period,
+//! budget windows, health windows and every audited time.
+//!
+//! A small enum rather than a trait object: production reads the system clock, tests
+//! hold a manual clock they move forward, so a test of "the grace period ends on time"
+//! or "an expired key is refused" steps over the boundary instead of sleeping past it
+//! (and racing a slow machine). Durations measured on the request path (timeouts,
+//! pacing, pool idleness) stay on tokio's monotonic clock; this is wall-clock time.
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    /// The system's wall clock.
+    #[default]
+    System,
+    /// A time that moves only when told to (tests).
+    Manual(Arc<Mutex<DateTime<Utc>>>),
+}
+
+impl Clock {
+    /// A manual clock showing `at` until it is moved.
+    pub fn manual(at: DateTime<Utc>) -> Self {
+        Clock::Manual(Arc::new(Mutex::new(at)))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Manual(at) => *at.lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    /// Moves a manual clock forward by `by`. The system clock cannot be moved; asking
+    /// is a bug in the caller (a test that forgot to start a manual clock).
+    pub fn advance(&self, by: Duration) {
+        match self {
+            Clock::System => panic!("the system clock cannot be advanced"),
+            Clock::Manual(at) => *at.lock().unwrap_or_else(|p| p.into_inner()) += by,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manual_clock_moves_only_when_advanced_and_its_clones_agree() {
+        let start = Utc::now() - Duration::days(3);
+        let clock = Clock::manual(start);
+        let other = clock.clone();
+        assert_eq!(clock.now(), start);
+        other.advance(Duration::seconds(90));
+        assert_eq!(clock.now(), start + Duration::seconds(90));
+    }
+}

@@ -1,0 +1,88 @@
+//! Serving a gateway: the router on a listener, the prober alongside it, and the
+//! background upkeep every open gateway runs (the usage flusher, the upstream pool
+//! sweeper) — each holding the gateway weakly, so dropping the last handle ends them.
+
+use crate::{connections, meter, prober, routes, Gateway, Shared};
+use sqlx::SqlitePool;
+use std::future::Future;
+use std::time::Duration;
+
+impl Gateway {
+    /// Every route of both planes, with this gateway as their state.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.clone())
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let gateway = self.clone();
+        self.while_serving(async move { gateway.serve_connections(listener, shutdown).await })
+            .await
+    }
+
+    /// Runs `serving` with what goes with it: workloads are probed for as long as it
+    /// runs, and when it has finished (in-flight requests included) their usage is
+    /// written.
+    pub(crate) async fn while_serving(
+        &self,
+        serving: impl Future<Output = std::io::Result<()>>,
+    ) -> std::io::Result<()> {
+        let prober = tokio::spawn(prober::run(self.clone()));
+        let served = serving.await;
+        prober.abort();
+        self.final_flush().await;
+        served
+    }
+
+    /// Accepts and serves connections on `listener` until `shutdown` resolves and the
+    /// in-flight requests have finished.
+    pub(crate) async fn serve_connections(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        connections::serve(listener, self.router(), &self.connection_timeouts, shutdown).await
+    }
+
+    /// Everything in-flight has finished: write its usage before going.
+    async fn final_flush(&self) {
+        if let Err(error) = self.flush_usage().await {
+            tracing::error!(%error, "final usage flush failed");
+        }
+    }
+}
+
+/// Closes idle upstream connections that expired or were closed by their upstream,
+/// every 30 s while the gateway exists (busy upstreams are cleaned at checkout).
+pub(crate) fn spawn_pool_sweeper(gateway: std::sync::Weak<Shared>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(gateway) = gateway.upgrade() else {
+                break;
+            };
+            gateway.upstreams.sweep();
+        }
+    });
+}
+
+/// Flushes the meter every second while its gateway exists.
+pub(crate) fn spawn_flusher(meter: std::sync::Weak<meter::Meter>, pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(meter::FLUSH_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(meter) = meter.upgrade() else { break };
+            if let Err(error) = meter.flush(&pool).await {
+                tracing::error!(%error, "usage flush failed; retrying next second");
+            }
+        }
+    });
+}

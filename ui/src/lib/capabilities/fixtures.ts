@@ -1,0 +1,87 @@
+// Capabilities as Rust describes them: the Keyward gateway's (keyward.json, what
+// keyward_core::platform::keyward::capabilities says), a limited OpenAI-like platform
+// (no key creation but for service accounts, no per-key limits, no rotation, no
+// workloads; from docs' platform-apis table) to prove the screens render from
+// capabilities, and a platform without an adapter.
+import type { Capabilities, Support } from "$lib/bindings";
+import keyward from "./keyward.json";
+
+const yes: Support = { supported: true, instead: null };
+const no = (instead: string): Support => ({ supported: false, instead });
+
+/** The Keyward gateway's capabilities exactly as Rust serialises them (keyward.json is
+ * written by `cargo run -p keyward-app --example write_bindings`, and a Rust test fails
+ * when it is stale), so a screen is never tested against a hand copy. */
+export function keywardCapabilities(): Capabilities {
+  return structuredClone(keyward) as Capabilities;
+}
+
+export const OPENAI_CREATE = "OpenAI creates keys only for service accounts: add a service account to the project in OpenAI's dashboard.";
+export const OPENAI_ROTATE = "OpenAI cannot rotate a key: create a service account key and delete this one.";
+export const OPENAI_UPDATE = "OpenAI keys cannot be edited; limits are set per project and model in OpenAI's dashboard.";
+export const OPENAI_ARCHIVE = "OpenAI deletes keys rather than archiving them.";
+
+export function openAiLikeCapabilities(): Capabilities {
+  const base = keywardCapabilities();
+  const perProject = no("OpenAI limits requests and tokens per model for the whole project, not per key.");
+  return {
+    ...base,
+    platform: "OpenAI",
+    keys: {
+      ...base.keys,
+      create: no(OPENAI_CREATE),
+      update: no(OPENAI_UPDATE),
+      revoke_removes_record: true,
+      disable: no("OpenAI has no pause for a key: delete it."),
+      archive: no(OPENAI_ARCHIVE),
+      rotate: no(OPENAI_ROTATE),
+      rotate_grace: false,
+      identify: no("OpenAI cannot say which key a secret is; compare the masked hint."),
+    },
+    scopes: {
+      ...base.scopes,
+      rpm: perProject,
+      tpm: perProject,
+      token_budget: perProject,
+      token_budget_periods: [],
+      money_budget: no("OpenAI caps spend per project per month, not per key."),
+      model_allowlist: no("OpenAI allows or denies models per project, not per key."),
+      workloads: no("OpenAI serves its own models; there are no workloads to attach."),
+      expiry: no("OpenAI project keys do not expire."),
+      expiry_editable: false,
+      labels: no("OpenAI keys have no labels."),
+      description: no("OpenAI keys have only a name."),
+    },
+    spend: { source: "reported", per_key: yes },
+    workloads: {
+      list: no("OpenAI serves its own models; there are no workloads."),
+      create: no("OpenAI serves its own models; there are no workloads."),
+      update: no("OpenAI serves its own models; there are no workloads."),
+      delete: no("OpenAI serves its own models; there are no workloads."),
+      readiness: no("OpenAI serves its own models; there are no workloads."),
+      health: no("OpenAI serves its own models; there are no workloads."),
+    },
+  };
+}
+
+export const PODSTACK_SENTENCE =
+  "Keyward cannot talk to Podstack yet: the profile is kept and will work once the Podstack adapter ships.";
+
+export function noAdapterCapabilities(): Capabilities {
+  const none = no(PODSTACK_SENTENCE);
+  const base = keywardCapabilities();
+  const all = <T extends object>(o: T): T =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [k, typeof v === "object" && v !== null && "supported" in v ? none : v]),
+    ) as T;
+  return {
+    ...base,
+    platform: "Podstack",
+    adapter: false,
+    keys: { ...all(base.keys), revoke_removes_record: false, rotate_grace: false },
+    scopes: { ...all(base.scopes), token_budget_periods: [], money_budget_resets: [], expiry_editable: false },
+    usage: { per_key: none, per_model: none, buckets: [], history_days: 0 },
+    spend: { source: "computed", per_key: none },
+    workloads: all(base.workloads),
+  };
+}
