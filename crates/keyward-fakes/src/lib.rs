@@ -1,0 +1,64 @@
+//! Offline fakes of the OpenAI Admin API and the Anthropic Admin API (issue #17).
+//!
+//! Keyward's platform adapters are tested against these instead of the real organisations:
+//! each fake serves a deterministic [`openai::Seed`] or [`anthropic::Seed`] on
+//! `127.0.0.1:0`, validates what it is sent the way the platform does (answering in the
+//! platform's own error shape), records every request so a test can assert what an
+//! adapter sent, and fails on demand through [`faults::Faults`]. The fakes are held to the
+//! platforms by the official Python SDKs (`tests/sdk/*_admin_sdk.py`), which call every
+//! endpoint they cover with strict response validation.
+//!
+//! A fake's `base_url` is the API root including the version prefix, as a profile's base
+//! URL is: the adapter appends only resource paths.
+
+pub mod anthropic;
+pub mod faults;
+pub mod openai;
+mod paging;
+mod query;
+mod reports;
+mod seedgen;
+mod server;
+
+use std::sync::{Arc, Mutex};
+
+pub use server::RecordedRequest;
+
+/// A fake platform serving on a loopback port until it is dropped.
+pub struct Fake {
+    /// The API root including `/v1`, e.g. `http://127.0.0.1:PORT/v1`.
+    pub base_url: String,
+    /// The organisation's admin key (the seed's), which every call must present.
+    pub admin_key: String,
+    /// Failures to inject; the fake consumes them in order.
+    pub faults: faults::Faults,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Fake {
+    /// Serves the OpenAI Admin API over `seed`.
+    pub async fn openai(seed: openai::Seed) -> Fake {
+        let admin_key = seed.admin_key.secret.clone();
+        let router = openai::router(openai::State::new(seed));
+        server::start(router, server::Platform::OpenAi, admin_key).await
+    }
+
+    /// Serves the Anthropic Admin API over `seed`.
+    pub async fn anthropic(seed: anthropic::Seed) -> Fake {
+        let admin_key = seed.admin_key.secret.clone();
+        let router = anthropic::router(anthropic::State::new(seed));
+        server::start(router, server::Platform::Anthropic, admin_key).await
+    }
+
+    /// Every request served so far (control routes excluded), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

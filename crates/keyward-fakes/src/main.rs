@@ -1,0 +1,48 @@
+//! `keyward-fake`: serves one fake platform on a loopback port for end-to-end tests and
+//! the SDK scripts. It prints one line of JSON — `{"base_url": "...", "admin_key": "..."}`
+//! — on stdout once it accepts connections, then serves until it is killed. Faults are
+//! injected over HTTP: `POST /_fake/faults` on the same port.
+
+use anyhow::Result;
+use clap::{Parser, ValueEnum};
+use keyward_fakes::{anthropic, openai, Fake};
+use std::io::Write;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Platform {
+    Openai,
+    Anthropic,
+}
+
+/// Serve a fake OpenAI or Anthropic admin API with a generated organisation.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Which platform to fake.
+    #[arg(long, value_enum)]
+    platform: Platform,
+    /// Projects (OpenAI) or workspaces (Anthropic) to generate.
+    #[arg(long, default_value_t = 3)]
+    projects: usize,
+    /// Keys per project or workspace.
+    #[arg(long, default_value_t = 5)]
+    keys: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let fake = match args.platform {
+        Platform::Openai => Fake::openai(openai::Seed::generated(args.projects, args.keys)).await,
+        Platform::Anthropic => {
+            Fake::anthropic(anthropic::Seed::generated(args.projects, args.keys)).await
+        }
+    };
+    let line = serde_json::json!({"base_url": fake.base_url, "admin_key": fake.admin_key});
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    drop(stdout);
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
