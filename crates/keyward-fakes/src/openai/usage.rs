@@ -32,6 +32,7 @@ struct Report {
     api_key_ids: Vec<String>,
     user_ids: Vec<String>,
     models: Vec<String>,
+    line_items: Vec<String>,
     batch: Option<bool>,
 }
 
@@ -98,6 +99,11 @@ fn parse(query: &Query, now: i64, costs: bool) -> Result<Report, ApiError> {
         } else {
             query.list("models")
         },
+        line_items: if costs {
+            query.list("line_items")
+        } else {
+            Vec::new()
+        },
         batch: if costs { None } else { query.bool("batch")? },
     })
 }
@@ -161,6 +167,7 @@ pub(super) async fn completions(
                         "api_key_id" => json!(r.api_key_id),
                         "model" => json!(r.model),
                         "batch" => json!(false),
+                        "api_source" => json!("unlabeled"),
                         _ => json!("default"),
                     })
                     .map(|v| v.to_string())
@@ -225,8 +232,9 @@ pub(super) async fn costs(
         .buckets
         .iter()
         .map(|&bucket| {
-            // (project, line item, key) → (USD, tokens)
-            let mut groups: BTreeMap<(Option<String>, Option<String>, Option<String>), (f64, u64)> = BTreeMap::new();
+            // (project, user, line item, key, source) → (USD, tokens)
+            type Line = (Option<String>, Option<String>, Option<String>, Option<String>, Option<&'static str>);
+            let mut groups: BTreeMap<Line, (f64, u64)> = BTreeMap::new();
             for r in records_in(&seed.usage, bucket).filter(|r| report.selects(r)) {
                 let (_, input_price, cached_price, output_price) =
                     MODELS.iter().find(|m| m.0 == r.model).copied().unwrap_or((&r.model, 0.0, 0.0, 0.0));
@@ -235,10 +243,16 @@ pub(super) async fn costs(
                     ("input", input_cost, r.input_tokens),
                     ("output", usd(r.output_tokens, output_price), r.output_tokens),
                 ] {
+                    let line_item = format!("{}, {line}", r.model);
+                    if !report.line_items.is_empty() && !report.line_items.contains(&line_item) {
+                        continue;
+                    }
                     let key = (
                         report.grouped("project_id").then(|| r.project_id.clone()),
-                        report.grouped("line_item").then(|| format!("{}, {line}", r.model)),
+                        if report.grouped("user_id") { r.user_id.clone() } else { None },
+                        report.grouped("line_item").then_some(line_item),
                         if report.grouped("api_key_id") { r.api_key_id.clone() } else { None },
+                        report.grouped("api_source").then_some("unlabeled"),
                     );
                     let sums = groups.entry(key).or_default();
                     sums.0 += cost;
@@ -248,9 +262,11 @@ pub(super) async fn costs(
             let by_line = report.grouped("line_item");
             let results: Vec<Value> = groups
                 .into_iter()
-                .map(|((project_id, line_item, api_key_id), (value, tokens))| {
+                .map(|((project_id, user_id, line_item, api_key_id, api_source), (value, tokens))| {
                     json!({
                         "object": "organization.costs.result",
+                        "user_id": user_id,
+                        "api_source": api_source,
                         "amount": {"value": value, "currency": "usd"},
                         "line_item": line_item,
                         "project_id": project_id,
