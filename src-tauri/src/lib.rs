@@ -13,7 +13,7 @@ mod embedded;
 use keyward_core::keychain::{self, Keychain};
 use keyward_core::profiles::ProfileStore;
 use keyward_core::workload_watch::HealthWatch;
-use keyward_core::{Console, PlatformClient, RevealVault};
+use keyward_core::{Console, Http, RevealVault};
 use std::path::PathBuf;
 use tauri::Manager;
 
@@ -52,7 +52,7 @@ async fn start(
     let dir = data_dir(app)?;
     let keychain = Keychain::new(app.config().identifier.clone());
     let store = ProfileStore::open(&dir.join("console.db"), keychain).await?;
-    let console = Console::new(store, PlatformClient::new());
+    let console = Console::new(store, Http::new());
     let gateway = embedded::start(&dir.join("gateway"), &console).await?;
     console.restore_active().await?;
     Ok((console, gateway))

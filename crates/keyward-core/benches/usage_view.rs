@@ -12,7 +12,7 @@ use keyward_core::charts::Theme;
 use keyward_core::prices::{ModelPrice, PriceTable};
 use keyward_core::profiles::{PlatformKind, ProfileStore};
 use keyward_core::usage::{self, PeriodPreset, SpendBy, UsageRequest};
-use keyward_core::{PlatformClient, Profile};
+use keyward_core::{KeywardClient, Profile};
 use keyward_gateway::Gateway;
 use std::time::Instant;
 
@@ -65,7 +65,10 @@ async fn run() {
         project_id: created.project_id.clone(),
         token: created.owner_token.clone().unwrap(),
     };
-    let client = PlatformClient::new();
+    let client = KeywardClient::new();
+    let platform = PlatformKind::Keyward
+        .adapter(&keyward_core::Http::new())
+        .expect("the gateway has an adapter");
 
     let started = Instant::now();
     keyward_bench_seed::seed_keys(&gateway, &created.project_id, KEYS, Utc::now())
@@ -144,7 +147,7 @@ async fn run() {
         let mut render_ms = Vec::new();
         for _ in 0..RUNS {
             let t = Instant::now();
-            let view = usage::load_view(&client, &profile, &req, &prices, Utc::now())
+            let view = usage::load_view(platform.as_ref(), &profile, &req, &prices, Utc::now())
                 .await
                 .unwrap();
             query_ms.push(t.elapsed().as_secs_f64() * 1e3);

@@ -22,7 +22,7 @@ pub mod workloads;
 
 pub use console::Console;
 pub use error::{Error, ErrorCode};
-pub use platform::keyward::PlatformClient;
-pub use platform::{Capabilities, Platform, PlatformKind};
+pub use platform::keyward::KeywardClient;
+pub use platform::{Capabilities, Http, Platform, PlatformKind};
 pub use profile::Profile;
 pub use reveal::{Reveal, RevealVault};

@@ -197,8 +197,8 @@ impl HealthWatch {
         console: &crate::Console,
         now: DateTime<Utc>,
     ) -> Result<Vec<Notice>, crate::Error> {
-        let profile = console.active().await?;
-        let summary = console.client().health_summary(&profile).await?;
+        let (profile, gateway) = console.keyward().await?;
+        let summary = gateway.health_summary(&profile).await?;
         let notices = self.observe(&profile.id, &summary, now);
         tracing::debug!(
             round = self.rounds(),

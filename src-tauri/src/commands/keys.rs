@@ -1,12 +1,13 @@
-//! Key commands: validate the input, make one call into keyward-core, return typed
-//! results. A new secret (create, rotate) goes into the reveal vault and to the UI
+//! Key commands: validate the input, make one call to the active profile's platform
+//! (keyward-core's [`keyward_core::Platform`]), return the neutral model. A new secret (create, rotate) goes into the reveal vault and to the UI
 //! once; copy reads it from the vault, close drops it. A pasted leaked secret stays in
 //! the console's leak slot. No command returns a secret after its panel closes.
 
-use keyward_api::{AuditPage, InferenceKey, KeyPage, KeyUsage, Secret};
+use keyward_api::Secret;
 use keyward_core::console::{BulkRevokeReport, LeakRevocation, LeakSearch};
 use keyward_core::key_draft::{KeyDraft, KeyDraftCheck};
 use keyward_core::keys::{validate_key_id, KeyForm, KeyListQuery};
+use keyward_core::platform::model::{AuditTrail, Key, KeyActivity, KeyPage, WorkloadRef};
 use keyward_core::ErrorCode;
 use keyward_core::{Console, Error, Reveal, RevealVault};
 use serde::{Deserialize, Serialize};
@@ -17,23 +18,23 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 /// What `create_key` and `rotate_key` return: the key and its one-time reveal.
 #[derive(Debug, Serialize, specta::Type)]
 pub struct CreatedKeyView {
-    pub key: InferenceKey,
+    pub key: Key,
     pub reveal: Reveal,
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn list_keys(query: KeyListQuery, console: State<'_, Console>) -> Result<KeyPage, Error> {
-    let profile = console.active().await?;
-    console.client().query_keys(&profile, &query).await
+    let (profile, platform) = console.active_platform().await?;
+    platform.list_keys(&profile, &query).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_key(key_id: String, console: State<'_, Console>) -> Result<InferenceKey, Error> {
+pub async fn get_key(key_id: String, console: State<'_, Console>) -> Result<Key, Error> {
     validate_key_id(&key_id)?;
-    let profile = console.active().await?;
-    console.client().get_key(&profile, &key_id).await
+    let (profile, platform) = console.active_platform().await?;
+    platform.get_key(&profile, &key_id).await
 }
 
 /// Every bad field of the key form as typed, by the gateway's rules and the form's own,
@@ -52,12 +53,14 @@ pub async fn create_key(
     console: State<'_, Console>,
     vault: State<'_, RevealVault>,
 ) -> Result<CreatedKeyView, Error> {
-    let request = form.to_create(chrono::Utc::now())?;
-    let profile = console.active().await?;
-    let created = console.client().create_key_with(&profile, &request).await?;
+    let now = chrono::Utc::now();
+    // Every field is checked before any request (the platform checks again).
+    form.to_create(now)?;
+    let (profile, platform) = console.active_platform().await?;
+    let (key, secret) = platform.create_key(&profile, &form, now).await?;
     Ok(CreatedKeyView {
-        key: created.key,
-        reveal: vault.open(created.secret),
+        key,
+        reveal: vault.open(secret),
     })
 }
 
@@ -69,14 +72,12 @@ pub async fn update_key(
     key_id: String,
     form: KeyForm,
     console: State<'_, Console>,
-) -> Result<InferenceKey, Error> {
+) -> Result<Key, Error> {
     validate_key_id(&key_id)?;
-    let profile = console.active().await?;
-    let current = console.client().get_key(&profile, &key_id).await?;
-    match form.to_update(&current, chrono::Utc::now())? {
-        Some(patch) => console.client().update_key(&profile, &key_id, &patch).await,
-        None => Ok(current),
-    }
+    let (profile, platform) = console.active_platform().await?;
+    platform
+        .update_key(&profile, &key_id, &form, chrono::Utc::now())
+        .await
 }
 
 /// A new secret for the key, revealed once; the old one keeps working for
@@ -96,14 +97,13 @@ pub async fn rotate_key(
             "The grace period is at most 7 days.",
         ));
     }
-    let profile = console.active().await?;
-    let rotated = console
-        .client()
-        .rotate_key(&profile, &key_id, grace_period_seconds.into())
+    let (profile, platform) = console.active_platform().await?;
+    let (key, secret) = platform
+        .rotate_key(&profile, &key_id, grace_period_seconds)
         .await?;
     Ok(CreatedKeyView {
-        key: rotated.key,
-        reveal: vault.open(rotated.secret),
+        key,
+        reveal: vault.open(secret),
     })
 }
 
@@ -113,24 +113,31 @@ pub async fn archive_key(
     key_id: String,
     archive: bool,
     console: State<'_, Console>,
-) -> Result<InferenceKey, Error> {
+) -> Result<Key, Error> {
     validate_key_id(&key_id)?;
-    let profile = console.active().await?;
-    console
-        .client()
-        .set_archived(&profile, &key_id, archive)
-        .await
+    let (profile, platform) = console.active_platform().await?;
+    platform.set_archived(&profile, &key_id, archive).await
+}
+
+/// Pauses (`disable = true`) or resumes a key, where the platform can.
+#[tauri::command]
+#[specta::specta]
+pub async fn disable_key(
+    key_id: String,
+    disable: bool,
+    console: State<'_, Console>,
+) -> Result<Key, Error> {
+    validate_key_id(&key_id)?;
+    let (profile, platform) = console.active_platform().await?;
+    platform.set_disabled(&profile, &key_id, disable).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn revoke_key(
-    key_id: String,
-    console: State<'_, Console>,
-) -> Result<InferenceKey, Error> {
+pub async fn revoke_key(key_id: String, console: State<'_, Console>) -> Result<Key, Error> {
     validate_key_id(&key_id)?;
-    let profile = console.active().await?;
-    console.client().revoke_key(&profile, &key_id).await
+    let (profile, platform) = console.active_platform().await?;
+    platform.revoke_key(&profile, &key_id).await
 }
 
 /// Revokes each key on its own and reports, key by key, what happened.
@@ -152,27 +159,25 @@ pub async fn revoke_keys(
 /// The active project's workloads: what a key's model and workload scopes can name.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_workloads(
-    console: State<'_, Console>,
-) -> Result<keyward_api::workloads::WorkloadList, Error> {
-    let profile = console.active().await?;
-    console.client().list_workloads(&profile).await
+pub async fn list_workloads(console: State<'_, Console>) -> Result<Vec<WorkloadRef>, Error> {
+    let (profile, platform) = console.active_platform().await?;
+    platform.list_workloads(&profile).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn key_usage(key_id: String, console: State<'_, Console>) -> Result<KeyUsage, Error> {
+pub async fn key_usage(key_id: String, console: State<'_, Console>) -> Result<KeyActivity, Error> {
     validate_key_id(&key_id)?;
-    let profile = console.active().await?;
-    console.client().key_usage(&profile, &key_id).await
+    let (profile, platform) = console.active_platform().await?;
+    platform.key_activity(&profile, &key_id).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn key_audit(key_id: String, console: State<'_, Console>) -> Result<AuditPage, Error> {
+pub async fn key_audit(key_id: String, console: State<'_, Console>) -> Result<AuditTrail, Error> {
     validate_key_id(&key_id)?;
-    let profile = console.active().await?;
-    console.client().key_audit(&profile, &key_id).await
+    let (profile, platform) = console.active_platform().await?;
+    platform.key_audit(&profile, &key_id).await
 }
 
 /// A secret someone pasted (it arrives once, from the user's clipboard).

@@ -35,6 +35,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         keys::update_key,
         keys::rotate_key,
         keys::archive_key,
+        keys::disable_key,
         keys::revoke_key,
         keys::revoke_keys,
         keys::list_workloads,

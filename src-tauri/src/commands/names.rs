@@ -26,6 +26,7 @@ pub const COMMANDS: &[&str] = &[
     "update_key",
     "rotate_key",
     "archive_key",
+    "disable_key",
     "revoke_key",
     "revoke_keys",
     "list_workloads",

@@ -28,7 +28,9 @@ pub async fn active_profile(console: State<'_, Console>) -> Result<StoredProfile
 /// The active profile's role (owner, admin, viewer) as its platform reports it.
 #[tauri::command]
 #[specta::specta]
-pub async fn active_role(console: State<'_, Console>) -> Result<keyward_api::Role, Error> {
+pub async fn active_role(
+    console: State<'_, Console>,
+) -> Result<keyward_core::platform::model::AccessLevel, Error> {
     console.active_role().await
 }
 

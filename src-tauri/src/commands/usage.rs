@@ -4,6 +4,7 @@
 //! The last view stays in Rust (`UsageSession`), so exports are exactly what is shown.
 
 use keyward_core::charts::Theme;
+use keyward_core::platform::model::ProjectRef;
 use keyward_core::prices::{ModelPrice, PriceTable};
 use keyward_core::usage::{self, UsageRequest, UsageScreen, UsageSession};
 use keyward_core::workloads::FieldProblem;
@@ -34,10 +35,10 @@ pub async fn usage_view(
     session: State<'_, UsageSession>,
 ) -> Result<UsageScreen, Error> {
     check_width(width)?;
-    let profile = console.active().await?;
+    let (profile, platform) = console.active_platform().await?;
     let table = prices(&console).prices().await?;
     let view = usage::load_view(
-        console.client(),
+        platform.as_ref(),
         &profile,
         &request,
         &table,
@@ -143,10 +144,10 @@ pub async fn export_statement(
     console: State<'_, Console>,
     app: tauri::AppHandle,
 ) -> Result<Option<String>, Error> {
-    let profile = console.active().await?;
+    let (profile, platform) = console.active_platform().await?;
     let table = prices(&console).prices().await?;
     let statement = usage::statement(
-        console.client(),
+        platform.as_ref(),
         &profile,
         project_id.as_deref(),
         &month,
@@ -233,11 +234,9 @@ fn write(path: &std::path::Path, bytes: &[u8]) -> Result<String, Error> {
 /// The projects the active profile's token may read, for the project filter.
 #[tauri::command]
 #[specta::specta]
-pub async fn usage_projects(
-    console: State<'_, Console>,
-) -> Result<Vec<keyward_api::Project>, Error> {
-    let profile = console.active().await?;
-    console.client().list_projects(&profile).await
+pub async fn usage_projects(console: State<'_, Console>) -> Result<Vec<ProjectRef>, Error> {
+    let (profile, platform) = console.active_platform().await?;
+    platform.list_projects(&profile).await
 }
 
 #[tauri::command]

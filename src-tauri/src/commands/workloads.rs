@@ -22,8 +22,8 @@ use tauri::State;
 #[tauri::command]
 #[specta::specta]
 pub async fn workload_summary(console: State<'_, Console>) -> Result<HealthSummary, Error> {
-    let profile = console.active().await?;
-    console.client().health_summary(&profile).await
+    let (profile, gateway) = console.keyward().await?;
+    gateway.health_summary(&profile).await
 }
 
 #[tauri::command]
@@ -33,8 +33,8 @@ pub async fn get_workload(
     console: State<'_, Console>,
 ) -> Result<Workload, Error> {
     validate_workload_id(&workload_id)?;
-    let profile = console.active().await?;
-    console.client().get_workload(&profile, &workload_id).await
+    let (profile, gateway) = console.keyward().await?;
+    gateway.get_workload(&profile, &workload_id).await
 }
 
 /// The backends, task types and execution policies the gateway accepts.
@@ -59,8 +59,8 @@ pub async fn create_workload(
     console: State<'_, Console>,
 ) -> Result<Workload, Error> {
     let request = form.to_create()?;
-    let profile = console.active().await?;
-    console.client().create_workload(&profile, &request).await
+    let (profile, gateway) = console.keyward().await?;
+    gateway.create_workload(&profile, &request).await
 }
 
 /// Saves the form's changes: a PATCH of only the fields that differ from the workload
@@ -73,15 +73,11 @@ pub async fn update_workload(
     console: State<'_, Console>,
 ) -> Result<Workload, Error> {
     validate_workload_id(&workload_id)?;
-    let profile = console.active().await?;
-    let current = console
-        .client()
-        .get_workload(&profile, &workload_id)
-        .await?;
+    let (profile, gateway) = console.keyward().await?;
+    let current = gateway.get_workload(&profile, &workload_id).await?;
     match form.to_update(&current)? {
         Some(patch) => {
-            console
-                .client()
+            gateway
                 .update_workload(&profile, &workload_id, &patch)
                 .await
         }
@@ -98,8 +94,8 @@ pub async fn workload_keys(
     console: State<'_, Console>,
 ) -> Result<WorkloadKeys, Error> {
     validate_slug(&slug)?;
-    let profile = console.active().await?;
-    console.client().workload_keys(&profile, &slug).await
+    let (profile, gateway) = console.keyward().await?;
+    gateway.workload_keys(&profile, &slug).await
 }
 
 #[tauri::command]
@@ -109,11 +105,8 @@ pub async fn delete_workload(
     console: State<'_, Console>,
 ) -> Result<DeletedWorkload, Error> {
     validate_workload_id(&workload_id)?;
-    let profile = console.active().await?;
-    console
-        .client()
-        .delete_workload(&profile, &workload_id)
-        .await
+    let (profile, gateway) = console.keyward().await?;
+    gateway.delete_workload(&profile, &workload_id).await
 }
 
 /// The workload's status and probe series over `period`, ending now.
@@ -125,10 +118,9 @@ pub async fn workload_health(
     console: State<'_, Console>,
 ) -> Result<WorkloadHealth, Error> {
     validate_workload_id(&workload_id)?;
-    let profile = console.active().await?;
+    let (profile, gateway) = console.keyward().await?;
     let (from, to) = period.range(chrono::Utc::now());
-    console
-        .client()
+    gateway
         .workload_health(&profile, &workload_id, from, to)
         .await
 }
@@ -169,11 +161,10 @@ pub async fn workload_charts(
         height: 220,
     };
     let zone: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let profile = console.active().await?;
+    let (profile, gateway) = console.keyward().await?;
     let now = chrono::Utc::now();
     let (from, to) = period.range(now);
-    let health = console
-        .client()
+    let health = gateway
         .workload_health(&profile, &workload_id, from, to)
         .await?;
     let charts = health_charts(&health, period, now, zone)
@@ -210,12 +201,9 @@ pub async fn workload_usage(
     console: State<'_, Console>,
 ) -> Result<WorkloadUsage, Error> {
     validate_slug(&slug)?;
-    let profile = console.active().await?;
+    let (profile, gateway) = console.keyward().await?;
     let (from, to) = period.range(chrono::Utc::now());
-    console
-        .client()
-        .workload_usage(&profile, &slug, from, to)
-        .await
+    gateway.workload_usage(&profile, &slug, from, to).await
 }
 
 /// Follows the workload's readiness phases until ready or error, sending each phase
@@ -228,9 +216,8 @@ pub async fn follow_readiness(
     console: State<'_, Console>,
 ) -> Result<ReadinessEvent, Error> {
     validate_slug(&slug)?;
-    let profile = console.active().await?;
-    console
-        .client()
+    let (profile, gateway) = console.keyward().await?;
+    gateway
         .follow_readiness(&profile, &slug, |event| {
             if let Err(error) = on_event.send(event.clone()) {
                 tracing::warn!(%error, "readiness event not delivered");

@@ -21,7 +21,7 @@ async activeProfile() : Promise<Result<StoredProfile, AppError>> {
 /**
  * The active profile's role (owner, admin, viewer) as its platform reports it.
  */
-async activeRole() : Promise<Result<Role, AppError>> {
+async activeRole() : Promise<Result<AccessLevel, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("active_role") };
 } catch (e) {
@@ -182,7 +182,7 @@ async listKeys(query: KeyListQuery) : Promise<Result<KeyPage, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async getKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
+async getKey(keyId: string) : Promise<Result<Key, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_key", { keyId }) };
 } catch (e) {
@@ -212,7 +212,7 @@ async createKey(form: KeyForm) : Promise<Result<CreatedKeyView, AppError>> {
  * Saves the form's changes: a PATCH of only the fields that differ from the key as
  * the platform has it now. Returns the key unchanged when nothing differs.
  */
-async updateKey(keyId: string, form: KeyForm) : Promise<Result<InferenceKey, AppError>> {
+async updateKey(keyId: string, form: KeyForm) : Promise<Result<Key, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("update_key", { keyId, form }) };
 } catch (e) {
@@ -232,7 +232,7 @@ async rotateKey(keyId: string, gracePeriodSeconds: number) : Promise<Result<Crea
     else return { status: "error", error: e  as any };
 }
 },
-async archiveKey(keyId: string, archive: boolean) : Promise<Result<InferenceKey, AppError>> {
+async archiveKey(keyId: string, archive: boolean) : Promise<Result<Key, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("archive_key", { keyId, archive }) };
 } catch (e) {
@@ -240,7 +240,18 @@ async archiveKey(keyId: string, archive: boolean) : Promise<Result<InferenceKey,
     else return { status: "error", error: e  as any };
 }
 },
-async revokeKey(keyId: string) : Promise<Result<InferenceKey, AppError>> {
+/**
+ * Pauses (`disable = true`) or resumes a key, where the platform can.
+ */
+async disableKey(keyId: string, disable: boolean) : Promise<Result<Key, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("disable_key", { keyId, disable }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async revokeKey(keyId: string) : Promise<Result<Key, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("revoke_key", { keyId }) };
 } catch (e) {
@@ -262,7 +273,7 @@ async revokeKeys(keyIds: string[]) : Promise<Result<BulkRevokeReport, AppError>>
 /**
  * The active project's workloads: what a key's model and workload scopes can name.
  */
-async listWorkloads() : Promise<Result<WorkloadList, AppError>> {
+async listWorkloads() : Promise<Result<WorkloadRef[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_workloads") };
 } catch (e) {
@@ -270,7 +281,7 @@ async listWorkloads() : Promise<Result<WorkloadList, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async keyUsage(keyId: string) : Promise<Result<KeyUsage, AppError>> {
+async keyUsage(keyId: string) : Promise<Result<KeyActivity, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("key_usage", { keyId }) };
 } catch (e) {
@@ -278,7 +289,7 @@ async keyUsage(keyId: string) : Promise<Result<KeyUsage, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-async keyAudit(keyId: string) : Promise<Result<AuditPage, AppError>> {
+async keyAudit(keyId: string) : Promise<Result<AuditTrail, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("key_audit", { keyId }) };
 } catch (e) {
@@ -497,7 +508,7 @@ async usageView(request: UsageRequest, theme: Theme, width: number) : Promise<Re
 /**
  * The projects the active profile's token may read, for the project filter.
  */
-async usageProjects() : Promise<Result<Project[], AppError>> {
+async usageProjects() : Promise<Result<ProjectRef[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("usage_projects") };
 } catch (e) {
@@ -594,6 +605,11 @@ async removePrice(model: string) : Promise<Result<null, AppError>> {
 /** user-defined types **/
 
 /**
+ * What the profile's credential may do, as its platform says: screens leave out what
+ * a viewer may not do (the platform still checks every request).
+ */
+export type AccessLevel = "owner" | "admin" | "viewer"
+/**
  * A key whose `workloads` scope named a deleted workload.
  */
 export type AffectedKey = { id: string; name: string; 
@@ -603,10 +619,21 @@ export type AffectedKey = { id: string; name: string;
 remaining_workloads: string[] }
 export type AppError = { code: ErrorCode; message: string; field: string | null }
 /**
- * One audited mutation. `changes` maps a field to `{"old", "new"}`; never a secret.
+ * One change to a key as the platform's audit trail records it.
  */
-export type AuditEvent = { id: string; project_id: string; at: string; actor_id: string; actor_label: string; action: string; target_type: string; target_id: string; changes: JsonValue }
-export type AuditPage = { events: AuditEvent[]; total: number; limit: number; offset: number }
+export type AuditEntry = { id: string; at: string; 
+/**
+ * Who did it, as the platform labels them (never a secret).
+ */
+actor: string; action: string; 
+/**
+ * What changed, `{field: {from, to}}` where the platform says.
+ */
+changes: JsonValue }
+/**
+ * The newest audit entries of a key and how many there are in all.
+ */
+export type AuditTrail = { entries: AuditEntry[]; total: number | null }
 /**
  * The inference server a workload runs on.
  */
@@ -635,7 +662,7 @@ export type BulkRevokeFailure = { key_id: string; error: AppError }
 /**
  * A bulk revoke's outcome, key by key.
  */
-export type BulkRevokeReport = { revoked: InferenceKey[]; failed: BulkRevokeFailure[] }
+export type BulkRevokeReport = { revoked: Key[]; failed: BulkRevokeFailure[] }
 /**
  * Everything one platform's admin API offers; see the module docs.
  */
@@ -669,7 +696,7 @@ export type ConnectionReport = { base_url: string;
 /**
  * The token's name and masked form, as the platform reports it.
  */
-token_label: string; role: Role; project_id: string; project_name: string }
+token_label: string; role: AccessLevel; project_id: string; project_name: string }
 /**
  * What a copy did: the clipboard is cleared after this many seconds if it still
  * holds the secret.
@@ -678,7 +705,7 @@ export type CopyReceipt = { clear_after_seconds: number }
 /**
  * What `create_key` and `rotate_key` return: the key and its one-time reveal.
  */
-export type CreatedKeyView = { key: InferenceKey; reveal: Reveal }
+export type CreatedKeyView = { key: Key; reveal: Reveal }
 /**
  * `DELETE /api/workloads/{id}`: what was deleted and which keys lost it from scope.
  */
@@ -897,42 +924,36 @@ export type ImportSource =
  * Another INI credentials file the user picks.
  */
 "ini_file"
+export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 /**
- * A key as listed and fetched: metadata, scopes and counters; never the secret or
- * its hash.
+ * An inference key as screens show it.
  */
-export type InferenceKey = { id: string; project_id: string; name: string; description: string; 
+export type Key = { id: string; name: string; 
 /**
- * Masked label such as `kw_live_AbC…x9Qz`.
+ * The masked secret as the platform gives it ("kw_live_AbC…x9Qz", "sk-abc...def").
  */
-masked: string; status: KeyStatus; 
+hint: string | null; state: KeyState; scopes: KeyScopes; created_at: string | null; updated_at: string | null; last_used_at: string | null; expires_at: string | null; 
 /**
- * Requests per minute; null = unlimited.
+ * Who owns the key (a user or service account), as the platform names it.
  */
-rpm: number | null; 
+owner: string | null; 
 /**
- * Tokens per minute; null = unlimited.
+ * The project or workspace the key belongs to.
  */
-tpm: number | null; 
+project: string | null; revoked_at: string | null; archived_at: string | null; 
 /**
- * Token budget per `token_limit_period`; null = no budget.
+ * Lifetime counters, where the platform keeps them on the key.
  */
-token_limit: number | null; token_limit_period: TokenLimitPeriod | null; 
+totals: UsageTotals | null; 
 /**
- * null = every model the project serves.
- */
-allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{ [key in string]: string }>; 
-/**
- * null = never expires.
- */
-expires_at: string | null; created_at: string; updated_at: string; revoked_at: string | null; archived_at: string | null; last_used_at: string | null; request_count: number; input_tokens: number; output_tokens: number; 
-/**
- * Scopes whose stored value could not be read (`allowed_models`, `workloads`).
- * Such a scope fails closed: it is reported as `[]` and the key may call nothing
- * under it until it is set again. Absent when every scope is readable.
+ * Scopes whose stored value the platform could not read (they fail closed there).
  */
 unreadable_scopes: string[] }
-export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
+/**
+ * A key's recent activity for its detail page: totals, per model, and the last 24
+ * hours one point per hour (oldest first, empty hours as zeros).
+ */
+export type KeyActivity = { key_id: string; totals: UsageTotals; by_model: ModelTotals[]; hourly: UsagePoint[] }
 /**
  * The key form as typed.
  */
@@ -1013,15 +1034,15 @@ rotate_grace: boolean;
 /**
  * Which key a pasted secret is (*Find a leaked key*).
  */
-identify: Support }
+identify: Support; 
 /**
- * A paged list, newest first unless `sort` says otherwise.
+ * A trail of who changed a key when.
  */
-export type KeyPage = { keys: InferenceKey[]; 
+audit: Support }
 /**
- * Keys matching the filters, over all pages.
+ * One page of a key list, and how many match in all when the platform says.
  */
-total: number; limit: number; offset: number }
+export type KeyPage = { keys: Key[]; total: number | null }
 /**
  * An active key that may call a workload, for the workload page and the delete warning.
  */
@@ -1031,19 +1052,24 @@ export type KeyRef = { id: string; name: string;
  */
 project_wide: boolean }
 /**
+ * Everything a key is limited to or attached to. `None` = no such limit (or, for
+ * `models`/`workloads`, everything the project serves).
+ */
+export type KeyScopes = { rpm: number | null; tpm: number | null; token_budget: TokenBudget | null; money_budget: MoneyBudget | null; models: string[] | null; workloads: string[] | null; labels: Partial<{ [key in string]: string }>; description: string | null }
+/**
  * Console preferences the Keys workspace uses.
  */
 export type KeySettings = { clipboard_clear_seconds: number }
 export type KeySort = "created_at" | "last_used_at" | "name"
+/**
+ * Where a key stands.
+ */
+export type KeyState = "active" | 
+/**
+ * Paused; can be enabled again (OpenRouter `disabled`, Anthropic `inactive`).
+ */
+"disabled" | "revoked" | "expired" | "archived"
 export type KeyStatus = "active" | "revoked" | "expired" | "archived"
-/**
- * `GET /v1/inference/keys/{keyId}/usage`.
- */
-export type KeyUsage = { key_id: string; requests: number; input_tokens: number; output_tokens: number; by_model: ModelUsage[]; 
-/**
- * The last 24 hours, one point per hour (oldest first, empty hours as zeros).
- */
-hourly: UsagePoint[] }
 /**
  * One label row of the form; a row left entirely blank is the spare row and ignored.
  */
@@ -1053,9 +1079,9 @@ export type LabelRow = { key: string; value: string }
  */
 export type LeakHolder = { profile_id: string; profile_name: string; 
 /**
- * The token's role as its platform says (`whoami`); null when it could not say.
+ * The credential's access as its platform says; null when it could not say.
  */
-role: Role | null; 
+role: AccessLevel | null; 
 /**
  * An owner or admin token: *Revoke now* is offered through this profile only.
  */
@@ -1068,7 +1094,15 @@ export type LeakMatch = {
 /**
  * The platform's address, as the profiles holding the key have it.
  */
-base_url: string; key: InferenceKey; 
+base_url: string; 
+/**
+ * The platform's name ("OpenAI").
+ */
+platform: string; key: Key; 
+/**
+ * The platform matched the whole secret; `false` = only the characters it shows.
+ */
+exact: boolean; 
 /**
  * Every profile that sees the key, those whose token may revoke it first.
  */
@@ -1077,16 +1111,22 @@ profiles: LeakHolder[] }
  * *Revoke now* on a leaked key, and the proof: one data-plane request with the
  * leaked secret, and what the platform answered.
  */
-export type LeakRevocation = { key: InferenceKey; probe_status: number; probe_message: string; 
+export type LeakRevocation = { key: Key; 
 /**
- * The probe was refused with 401: the secret is dead.
+ * One request with the leaked secret after the revoke, where the platform allows
+ * it; null where it does not (the revoke itself is then the only evidence).
  */
-refused: boolean }
+proof: RevocationProof | null }
 /**
  * The result of *Find a leaked key*: the pasted secret stays in Rust under `leak_id`
  * (for the proof after revoking); the UI gets its masked form only.
  */
-export type LeakSearch = { leak_id: string; masked: string; matches: LeakMatch[]; searched: string[]; gaps: LeakSearchGap[] }
+export type LeakSearch = { leak_id: string; masked: string; matches: LeakMatch[]; 
+/**
+ * Several keys may be this secret and nothing tells which: none may be revoked
+ * from here as "the" leaked key without a person choosing.
+ */
+ambiguous: boolean; searched: string[]; gaps: LeakSearchGap[] }
 /**
  * A profile the search could not look in, and why.
  */
@@ -1125,7 +1165,7 @@ input_per_million: string; output_per_million: string;
  * ISO 4217 code, e.g. "USD".
  */
 currency: string; updated_at: string | null }
-export type ModelUsage = { model: string; requests: number; input_tokens: number; output_tokens: number }
+export type ModelTotals = { model: string; totals: UsageTotals }
 /**
  * An amount of money: integer micros and the display text.
  */
@@ -1135,6 +1175,14 @@ export type Money = { currency: string; micros: number;
  * ([`crate::charts::money_amount`], the same rule as the charts').
  */
 text: string }
+/**
+ * A money budget; `reset` = `None` for a lifetime budget.
+ */
+export type MoneyBudget = { amount: number; 
+/**
+ * ISO 4217, upper case ("USD").
+ */
+currency: string; reset: BudgetPeriod | null }
 /**
  * A secret someone pasted (it arrives once, from the user's clipboard).
  */
@@ -1157,7 +1205,10 @@ export type PlotArea = { left: number; top: number; right: number; bottom: numbe
  */
 export type ProfileForm = { name: string; kind: PlatformKind; base_url: string; project_id: string; notes?: string; token: string | null }
 export type ProfileList = { profiles: StoredProfile[]; active_id: string }
-export type Project = { id: string; name: string; created_at: string }
+/**
+ * A project (workspace) the credential can see, for pickers and filters.
+ */
+export type ProjectRef = { id: string; name: string }
 /**
  * One phase change of a workload on its way to ready.
  */
@@ -1193,7 +1244,14 @@ export type Rendered = { svg: string; width: number; height: number; plot: PlotA
  * What the UI receives once: the panel's id and the secret to show.
  */
 export type Reveal = { id: string; secret: string }
-export type Role = "owner" | "admin" | "viewer"
+/**
+ * One request with a revoked secret and what the platform answered.
+ */
+export type RevocationProof = { status: number; message: string; 
+/**
+ * Refused with 401: the secret is dead.
+ */
+refused: boolean }
 /**
  * What can be limited or attached per key.
  */
@@ -1289,6 +1347,10 @@ export type TaskType = "text2text" | "embedding" | "text2image" | "text2video" |
  */
 export type Theme = "light" | "dark"
 /**
+ * A token budget per period.
+ */
+export type TokenBudget = { tokens: number; period: BudgetPeriod }
+/**
  * The window a `token_limit` budget applies to.
  */
 export type TokenLimitPeriod = "minute" | "hour" | "day" | "week" | "month"
@@ -1317,13 +1379,9 @@ export type Totals = { requests: number; errors: number; input_tokens: number; o
  */
 export type UsageBucket = "minute" | "hour" | "day" | "none"
 /**
- * Usage in one time bucket.
+ * One bucket of a usage series.
  */
-export type UsagePoint = { 
-/**
- * Start of the bucket.
- */
-at: string; requests: number; input_tokens: number; output_tokens: number }
+export type UsagePoint = { start: string; requests: number; input_tokens: number; output_tokens: number }
 /**
  * What the Usage & Spend screen asks for.
  */
@@ -1362,6 +1420,10 @@ buckets: BucketSize[];
  * How many days back usage can be read; `None` = as long as the platform keeps it.
  */
 history_days: number | null }
+/**
+ * Requests and tokens, summed.
+ */
+export type UsageTotals = { requests: number; input_tokens: number; output_tokens: number }
 export type Workload = { id: string; project_id: string; name: string; slug: string; model_name: string; backend: Backend; task_type: TaskType; description: string | null; command: string | null; vllm_version: string | null; config: JsonValue | null; execution_policy: string | null; execution_policy_config: JsonValue | null; worker_id: string | null; gpu_resource_id: string | null; 
 /**
  * Base URL of the OpenAI-compatible server behind this workload (`…/v1` is added).
@@ -1419,7 +1481,6 @@ export type WorkloadKeys = { keys: KeyRef[];
  * created or revoked while the pages were read).
  */
 total: number }
-export type WorkloadList = { workloads: Workload[] }
 export type WorkloadOperations = { list: Support; create: Support; update: Support; delete: Support; 
 /**
  * A readiness stream (phases until the workload serves).
@@ -1429,6 +1490,22 @@ readiness: Support;
  * Health probes and status over time.
  */
 health: Support }
+/**
+ * A workload (Keyward) or deployment (Gcore, LiteLLM model deployments).
+ */
+export type WorkloadRef = { id: string; 
+/**
+ * What a key's workload scope and the data plane's path name it by.
+ */
+slug: string; name: string; 
+/**
+ * The model it serves, as clients ask for it.
+ */
+model: string | null; 
+/**
+ * Where it forwards to, when the platform says.
+ */
+upstream: string | null; created_at: string | null }
 /**
  * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
  */

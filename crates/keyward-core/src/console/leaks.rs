@@ -1,13 +1,18 @@
-//! The incident tools that reach past one key list. *Find a leaked key* checks the
-//! checksum locally (a fake never causes a request), asks every profile's platform at
-//! once and folds the answers into one match per platform and key; the pasted secret
-//! stays in memory only until revoked or dismissed, and after *Revoke now* it is sent
-//! once to that profile's data plane to prove the 401. Bulk revoke reports key by key.
+//! The incident tools that reach past one key list. *Find a leaked key* lets each
+//! profile's platform recognise the secret locally (a prefix, a checksum: a typo or an
+//! invented string never causes a request), asks the platforms that recognise it at
+//! once and folds the answers into one match per platform and key. Platforms that show
+//! only part of each secret can name several candidates: those are marked inexact and
+//! the search ambiguous, never one picked. The pasted secret stays in memory only
+//! until revoked or dismissed, and after *Revoke now* it is sent once to that
+//! platform, where possible, to prove the 401. Bulk revoke reports key by key.
 
 use super::{not_supported, Console};
+use crate::platform::model::{AccessLevel, Key};
+use crate::platform::{Recognition, RevocationProof};
 use crate::Error;
 use crate::ErrorCode;
-use keyward_api::{Role, Secret};
+use keyward_api::Secret;
 use serde::Serialize;
 
 /// A key a pasted secret belongs to: one per platform and key, however many profiles
@@ -17,7 +22,11 @@ use serde::Serialize;
 pub struct LeakMatch {
     /// The platform's address, as the profiles holding the key have it.
     pub base_url: String,
-    pub key: keyward_api::InferenceKey,
+    /// The platform's name ("OpenAI").
+    pub platform: String,
+    pub key: Key,
+    /// The platform matched the whole secret; `false` = only the characters it shows.
+    pub exact: bool,
     /// Every profile that sees the key, those whose token may revoke it first.
     pub profiles: Vec<LeakHolder>,
 }
@@ -28,8 +37,8 @@ pub struct LeakMatch {
 pub struct LeakHolder {
     pub profile_id: String,
     pub profile_name: String,
-    /// The token's role as its platform says (`whoami`); null when it could not say.
-    pub role: Option<Role>,
+    /// The credential's access as its platform says; null when it could not say.
+    pub role: Option<AccessLevel>,
     /// An owner or admin token: *Revoke now* is offered through this profile only.
     pub can_revoke: bool,
 }
@@ -44,11 +53,9 @@ fn platform_address(base_url: &str) -> String {
 }
 
 /// Folds per-profile finds into one match per platform and key.
-fn group_leak_matches(
-    found: Vec<(String, keyward_api::InferenceKey, LeakHolder)>,
-) -> Vec<LeakMatch> {
+fn group_leak_matches(found: Vec<(String, &'static str, Key, bool, LeakHolder)>) -> Vec<LeakMatch> {
     let mut matches: Vec<LeakMatch> = Vec::new();
-    for (base_url, key, holder) in found {
+    for (base_url, platform, key, exact, holder) in found {
         let address = platform_address(&base_url);
         match matches
             .iter_mut()
@@ -57,7 +64,9 @@ fn group_leak_matches(
             Some(existing) => existing.profiles.push(holder),
             None => matches.push(LeakMatch {
                 base_url,
+                platform: platform.to_owned(),
                 key,
+                exact,
                 profiles: vec![holder],
             }),
         }
@@ -90,6 +99,9 @@ pub struct LeakSearch {
     pub leak_id: String,
     pub masked: String,
     pub matches: Vec<LeakMatch>,
+    /// Several keys may be this secret and nothing tells which: none may be revoked
+    /// from here as "the" leaked key without a person choosing.
+    pub ambiguous: bool,
     pub searched: Vec<String>,
     pub gaps: Vec<LeakSearchGap>,
 }
@@ -99,18 +111,17 @@ pub struct LeakSearch {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LeakRevocation {
-    pub key: keyward_api::InferenceKey,
-    pub probe_status: u16,
-    pub probe_message: String,
-    /// The probe was refused with 401: the secret is dead.
-    pub refused: bool,
+    pub key: Key,
+    /// One request with the leaked secret after the revoke, where the platform allows
+    /// it; null where it does not (the revoke itself is then the only evidence).
+    pub proof: Option<RevocationProof>,
 }
 
 /// A bulk revoke's outcome, key by key.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BulkRevokeReport {
-    pub revoked: Vec<keyward_api::InferenceKey>,
+    pub revoked: Vec<Key>,
     pub failed: Vec<BulkRevokeFailure>,
 }
 
@@ -122,33 +133,32 @@ pub struct BulkRevokeFailure {
 }
 
 impl Console {
-    /// *Find a leaked key*: checks the checksum locally (a typo or an invented string
-    /// never causes a request), then asks every Keyward profile's platform, at once,
-    /// whose key it is. Profiles that cannot be searched are listed with the reason.
+    /// *Find a leaked key*: each profile's platform recognises the secret locally (a
+    /// typo or an invented string never causes a request), then the platforms that
+    /// recognise it are asked, at once, whose key it is. Profiles that cannot be
+    /// searched are listed with the reason.
     pub async fn find_leaked(&self, pasted: Secret) -> Result<LeakSearch, Error> {
-        use keyward_api::token::{self, TokenKind};
         let secret = Secret::new(pasted.expose().trim().to_owned());
-        match token::parse(secret.expose()) {
-            Ok(TokenKind::Data) => {}
-            Ok(TokenKind::Control) => return Err(Error::field(
-                "secret",
-                "This is a control token (kw_ctl_…), not an inference key. Revoke it from the Profiles of the gateway it belongs to.",
-            )),
-            Err(why) => return Err(Error::field(
-                "secret",
-                format!("This is not a Keyward inference key: {why}. No platform was asked."),
-            )),
-        }
         let mut searches = tokio::task::JoinSet::new();
         let mut gaps = Vec::new();
+        let mut not_a_key: Option<String> = None;
+        let mut recognised_anywhere = false;
         for stored in self.store.list().await? {
-            if stored.kind.adapter(&self.client).is_none() {
+            let Some(platform) = stored.kind.adapter(&self.http) else {
                 gaps.push(LeakSearchGap {
                     profile_id: stored.id.clone(),
                     profile_name: stored.name.clone(),
                     error: not_supported(stored.kind),
                 });
                 continue;
+            };
+            match platform.recognize_secret(secret.expose()) {
+                Recognition::Key => recognised_anywhere = true,
+                Recognition::NotAKey(why) => {
+                    not_a_key.get_or_insert(why);
+                    continue;
+                }
+                Recognition::Foreign => continue,
             }
             let profile = match self.store.connect(&stored.id).await {
                 Ok(profile) => profile,
@@ -161,17 +171,24 @@ impl Console {
                     continue;
                 }
             };
-            let client = self.client.clone();
             let secret = secret.clone();
             searches.spawn(async move {
-                // What the token may do decides whether *Revoke now* is offered through
-                // this profile; asked alongside, so it costs no extra wait.
-                let (found, who) = tokio::join!(
-                    client.identify_key(&profile, &secret),
-                    client.whoami(&profile)
+                // What the credential may do decides whether *Revoke now* is offered
+                // through this profile; asked alongside, so it costs no extra wait.
+                let (found, access) = tokio::join!(
+                    platform.identify_key(&profile, &secret),
+                    platform.access(&profile)
                 );
-                (profile, found, who.ok().map(|w| w.role))
+                (profile, found, access.ok())
             });
+        }
+        if !recognised_anywhere {
+            return Err(Error::field(
+                "secret",
+                not_a_key.unwrap_or_else(|| {
+                    "This is not an inference key of any platform you have a profile for. No platform was asked.".to_owned()
+                }),
+            ));
         }
         let mut found_in = Vec::new();
         let mut searched = Vec::new();
@@ -180,17 +197,24 @@ impl Console {
                 continue;
             };
             match found {
-                Ok(Some(key)) => {
+                Ok(identified) => {
                     searched.push(profile.name.clone());
-                    let holder = LeakHolder {
-                        profile_id: profile.id,
-                        profile_name: profile.name,
-                        role,
-                        can_revoke: matches!(role, Some(Role::Owner | Role::Admin)),
-                    };
-                    found_in.push((profile.base_url, key, holder));
+                    for key in identified.keys {
+                        let holder = LeakHolder {
+                            profile_id: profile.id.clone(),
+                            profile_name: profile.name.clone(),
+                            role,
+                            can_revoke: role.is_some_and(AccessLevel::manages_keys),
+                        };
+                        found_in.push((
+                            profile.base_url.clone(),
+                            profile.kind.display_name(),
+                            key,
+                            identified.exact,
+                            holder,
+                        ));
+                    }
                 }
-                Ok(None) => searched.push(profile.name),
                 Err(error) => gaps.push(LeakSearchGap {
                     profile_id: profile.id,
                     profile_name: profile.name,
@@ -200,6 +224,7 @@ impl Console {
         }
         searched.sort();
         let matches = group_leak_matches(found_in);
+        let ambiguous = matches.len() > 1 && matches.iter().any(|m| !m.exact);
         let leak_id = format!("leak_{}", uuid::Uuid::now_v7().simple());
         let masked = keyward_api::token::masked(secret.expose());
         *self.leak.lock().unwrap_or_else(|p| p.into_inner()) = Some((leak_id.clone(), secret));
@@ -207,13 +232,14 @@ impl Console {
             leak_id,
             masked,
             matches,
+            ambiguous,
             searched,
             gaps,
         })
     }
 
-    /// *Revoke now*, then the proof: one request with the leaked secret to that
-    /// profile's data plane, whose answer is returned (401 when it worked).
+    /// *Revoke now*, then, where the platform allows it, the proof: one request with
+    /// the leaked secret, whose answer is returned (401 when it worked).
     pub async fn revoke_leaked(
         &self,
         leak_id: &str,
@@ -230,29 +256,27 @@ impl Console {
             }
         };
         let profile = self.store.connect(profile_id).await?;
-        let key = self
-            .client
+        let platform = profile
+            .kind
+            .adapter(&self.http)
+            .ok_or_else(|| not_supported(profile.kind))?;
+        let key = platform
             .revoke_key(&profile, key_id)
             .await
             .map_err(|error| match error.code {
-                // The UI offers Revoke only through owner/admin profiles; should a role
-                // change in between, say what to do rather than pass on the raw 403.
+                // The UI offers Revoke only through profiles that manage keys; should a
+                // role change in between, say what to do rather than pass on the raw 403.
                 ErrorCode::Forbidden => Error::new(
                     ErrorCode::Forbidden,
                     format!(
-                        "The token of profile \"{}\" may not revoke keys. Revoke it through a profile with an owner or admin token of this project.",
+                        "The credential of profile \"{}\" may not revoke keys. Revoke it through a profile with an owner or admin credential of this project.",
                         profile.name
                     ),
                 ),
                 _ => error,
             })?;
-        let (probe_status, probe_message) = self.client.probe_data_plane(&profile, &secret).await?;
-        Ok(LeakRevocation {
-            key,
-            refused: probe_status == 401,
-            probe_status,
-            probe_message,
-        })
+        let proof = platform.prove_revoked(&profile, &secret).await?;
+        Ok(LeakRevocation { key, proof })
     }
 
     /// Drops the pasted secret (the leak dialog closed).
@@ -263,13 +287,13 @@ impl Console {
     /// Revokes each key on its own: the report says which were revoked and which
     /// failed and why, never all-or-nothing.
     pub async fn revoke_many(&self, key_ids: &[String]) -> Result<BulkRevokeReport, Error> {
-        let profile = self.active().await?;
+        let (profile, platform) = self.active_platform().await?;
         let mut report = BulkRevokeReport {
             revoked: Vec::new(),
             failed: Vec::new(),
         };
         for key_id in key_ids {
-            match self.client.revoke_key(&profile, key_id).await {
+            match platform.revoke_key(&profile, key_id).await {
                 Ok(key) => report.revoked.push(key),
                 Err(error) => report.failed.push(BulkRevokeFailure {
                     key_id: key_id.clone(),

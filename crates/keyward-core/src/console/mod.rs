@@ -30,10 +30,11 @@ pub use local::LocalStatus;
 pub use session::{ConnectionReport, ProfileForm, ProfileList, DEFAULT_CLIPBOARD_CLEAR_SECONDS};
 
 use crate::import::ImportCandidate;
+use crate::platform::Http;
 use crate::platform::PlatformKind;
 use crate::profiles::ProfileStore;
 use crate::ErrorCode;
-use crate::{Error, PlatformClient, Profile};
+use crate::{Error, KeywardClient, Profile};
 use keyward_api::Secret;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -46,7 +47,7 @@ struct Active {
 
 pub struct Console {
     store: ProfileStore,
-    client: PlatformClient,
+    http: Http,
     active: tokio::sync::Mutex<Active>,
     imports: Mutex<HashMap<String, ImportCandidate>>,
     /// Why Local could not be set up at start-up (e.g. no keychain), shown in its place.
@@ -62,10 +63,10 @@ fn not_supported(kind: PlatformKind) -> Error {
 }
 
 impl Console {
-    pub fn new(store: ProfileStore, client: PlatformClient) -> Self {
+    pub fn new(store: ProfileStore, http: Http) -> Self {
         Self {
             store,
-            client,
+            http,
             active: tokio::sync::Mutex::new(Active {
                 id: LOCAL_PROFILE_ID.to_owned(),
                 profile: None,
@@ -80,7 +81,21 @@ impl Console {
         &self.store
     }
 
-    pub fn client(&self) -> &PlatformClient {
-        &self.client
+    /// The active profile and the gateway's client, for the screens only the Keyward
+    /// gateway has so far (workload create/edit, readiness, health history): the
+    /// neutral form of a workload is designed with the second platform that has them
+    /// (Gcore, issue #19). Other platforms get `unsupported` with their capabilities'
+    /// sentence, never a request to the wrong API.
+    pub async fn keyward(&self) -> Result<(Profile, KeywardClient), Error> {
+        let profile = self.active().await?;
+        if profile.kind != PlatformKind::Keyward {
+            let capabilities = profile.kind.capabilities();
+            return Err(crate::platform::unsupported(
+                &capabilities.platform,
+                "workloads",
+                &capabilities.workloads.create,
+            ));
+        }
+        Ok((profile, KeywardClient::from(self.http.clone())))
     }
 }

@@ -5,12 +5,13 @@
 //! settings.
 
 use super::{not_supported, Active, Console, LOCAL_PROFILE_ID};
+use crate::platform::model::AccessLevel;
 use crate::platform::PlatformKind;
 use crate::profiles::{ProfileInput, StoredProfile};
 use crate::ErrorCode;
 use crate::{Error, Profile};
 use chrono::{DateTime, Utc};
-use keyward_api::{Role, Secret};
+use keyward_api::Secret;
 use serde::{Deserialize, Serialize};
 
 const ACTIVE_SETTING: &str = "active_profile_id";
@@ -61,7 +62,7 @@ pub struct ConnectionReport {
     pub base_url: String,
     /// The token's name and masked form, as the platform reports it.
     pub token_label: String,
-    pub role: Role,
+    pub role: AccessLevel,
     pub project_id: String,
     pub project_name: String,
 }
@@ -102,9 +103,9 @@ impl Console {
     /// What the active profile's token may do, as its platform says (`whoami`), so the
     /// UI can leave out what a viewer (finance) may not do. The platform still checks
     /// every request; this only spares the user buttons that would fail.
-    pub async fn active_role(&self) -> Result<Role, Error> {
-        let profile = self.active().await?;
-        Ok(self.client.whoami(&profile).await?.role)
+    pub async fn active_role(&self) -> Result<AccessLevel, Error> {
+        let (profile, platform) = self.active_platform().await?;
+        platform.access(&profile).await
     }
 
     /// What the active profile's platform offers, for the screens to render from. Needs
@@ -118,7 +119,7 @@ impl Console {
         let profile = self.active().await?;
         let platform = profile
             .kind
-            .adapter(&self.client)
+            .adapter(&self.http)
             .ok_or_else(|| not_supported(profile.kind))?;
         Ok((profile, platform))
     }
@@ -143,7 +144,7 @@ impl Console {
                 error
             }
         })?;
-        if profile.kind.adapter(&self.client).is_none() {
+        if profile.kind.adapter(&self.http).is_none() {
             return Err(not_supported(profile.kind));
         }
         active.profile = Some(profile.clone());
@@ -159,7 +160,7 @@ impl Console {
             id: id.to_owned(),
             profile: profile
                 .kind
-                .adapter(&self.client)
+                .adapter(&self.http)
                 .is_some()
                 .then_some(profile),
         };
@@ -217,7 +218,11 @@ impl Console {
             project_id: String::new(),
             token,
         };
-        let who = self.client.token_owner(&probe).await.map_err(|error| {
+        let platform = probe
+            .kind
+            .adapter(&self.http)
+            .ok_or_else(|| not_supported(probe.kind))?;
+        let who = platform.connection(&probe).await.map_err(|error| {
             Error::field(
                 "project_id",
                 format!(
@@ -327,14 +332,15 @@ impl Console {
     }
 
     async fn test(&self, profile: &Profile) -> Result<ConnectionReport, Error> {
-        if profile.kind.adapter(&self.client).is_none() {
-            return Err(not_supported(profile.kind));
-        }
-        let who = self.client.whoami(profile).await?;
+        let platform = profile
+            .kind
+            .adapter(&self.http)
+            .ok_or_else(|| not_supported(profile.kind))?;
+        let who = platform.connection(profile).await?;
         Ok(ConnectionReport {
             base_url: profile.base_url.clone(),
-            token_label: who.token_label,
-            role: who.role,
+            token_label: who.credential_label,
+            role: who.access,
             project_id: who.project.id,
             project_name: who.project.name,
         })

@@ -63,6 +63,8 @@ pub struct KeyOperations {
     pub rotate_grace: bool,
     /// Which key a pasted secret is (*Find a leaked key*).
     pub identify: Support,
+    /// A trail of who changed a key when.
+    pub audit: Support,
 }
 
 /// What can be limited or attached per key.
@@ -98,6 +100,20 @@ pub enum BudgetPeriod {
     Day,
     Week,
     Month,
+}
+
+impl BudgetPeriod {
+    /// The gateway's token-limit period of the same length.
+    pub fn token_limit_period(self) -> keyward_api::TokenLimitPeriod {
+        use keyward_api::TokenLimitPeriod as P;
+        match self {
+            Self::Minute => P::Minute,
+            Self::Hour => P::Hour,
+            Self::Day => P::Day,
+            Self::Week => P::Week,
+            Self::Month => P::Month,
+        }
+    }
 }
 
 /// A usage bucket width the platform can report.
@@ -190,6 +206,7 @@ impl Capabilities {
                 rotate: no(),
                 rotate_grace: false,
                 identify: no(),
+                audit: no(),
             },
             scopes: ScopeSupport {
                 rpm: no(),

@@ -15,10 +15,12 @@
 //! platform offers instead, with the stable code `unsupported`.
 
 pub mod capabilities;
+pub mod http;
 pub mod keyward;
 pub mod model;
 
 pub use capabilities::{Capabilities, Support};
+pub use http::Http;
 
 use crate::keys::{KeyForm, KeyListQuery};
 use crate::{Error, ErrorCode, Profile};
@@ -67,7 +69,7 @@ impl PlatformKind {
 
     /// The adapter that speaks this platform's API, sharing `http`; `None` while the
     /// platform has none. The one place that maps a kind to its implementation.
-    pub fn adapter(self, http: &keyward::PlatformClient) -> Option<Box<dyn Platform>> {
+    pub fn adapter(self, http: &Http) -> Option<Box<dyn Platform>> {
         match self {
             Self::Keyward => Some(Box::new(keyward::Keyward::new(http.clone()))),
             Self::Inferencekey | Self::Podstack => None,
@@ -114,12 +116,26 @@ pub trait Platform: Send + Sync {
         unsupported(&capabilities.platform, what, pick(&capabilities))
     }
 
+    /// What the profile's credential may do there.
+    async fn access(&self, profile: &Profile) -> Result<model::AccessLevel, Error>;
+
+    /// *Test connection*: who the credential is and where it belongs. With an empty
+    /// `profile.project_id`, the credential's own project (a new profile learns it);
+    /// otherwise a credential of another project is refused with a sentence.
+    async fn connection(&self, profile: &Profile) -> Result<model::Connection, Error>;
+
+    /// Whether `secret` has the shape of one of this platform's inference keys, checked
+    /// locally: *Find a leaked key* asks only the platforms that recognise it.
+    fn recognize_secret(&self, _secret: &str) -> Recognition {
+        Recognition::Foreign
+    }
+
     /// One page of keys and how many match in all (`None` when the platform does not say).
     async fn list_keys(
         &self,
         _profile: &Profile,
         _query: &KeyListQuery,
-    ) -> Result<(Vec<model::Key>, Option<u64>), Error> {
+    ) -> Result<model::KeyPage, Error> {
         Err(self.refuse("listing keys", |c| &c.keys.list))
     }
 
@@ -137,7 +153,8 @@ pub trait Platform: Send + Sync {
         Err(self.refuse("creating keys", |c| &c.keys.create))
     }
 
-    /// Changes what differs between the form and the key as the platform has it now.
+    /// Changes what differs between the form and the key as the platform has it now;
+    /// the key unchanged when nothing differs.
     async fn update_key(
         &self,
         _profile: &Profile,
@@ -181,18 +198,94 @@ pub trait Platform: Send + Sync {
         Err(self.refuse("archiving keys", |c| &c.keys.archive))
     }
 
-    /// Which of the profile's keys `secret` is; `None` when it is none of them.
+    /// Which of the profile's keys `secret` is: none, one, or — where the platform
+    /// shows only part of each secret — several candidates, never one picked silently.
     async fn identify_key(
         &self,
         _profile: &Profile,
         _secret: &Secret,
-    ) -> Result<Option<model::Key>, Error> {
+    ) -> Result<Identified, Error> {
         Err(self.refuse("identifying a secret", |c| &c.keys.identify))
     }
 
-    async fn list_workloads(&self, _profile: &Profile) -> Result<Vec<model::Workload>, Error> {
+    /// After a revoke, one request with the revoked secret where the platform allows
+    /// it, as proof that it is refused: `None` where no such request is possible.
+    async fn prove_revoked(
+        &self,
+        _profile: &Profile,
+        _secret: &Secret,
+    ) -> Result<Option<RevocationProof>, Error> {
+        Ok(None)
+    }
+
+    /// The key's activity for its detail page.
+    async fn key_activity(
+        &self,
+        _profile: &Profile,
+        _key_id: &str,
+    ) -> Result<model::KeyActivity, Error> {
+        Err(self.refuse("usage per key", |c| &c.usage.per_key))
+    }
+
+    async fn key_audit(
+        &self,
+        _profile: &Profile,
+        _key_id: &str,
+    ) -> Result<model::AuditTrail, Error> {
+        Err(self.refuse("an audit trail of keys", |c| &c.keys.audit))
+    }
+
+    /// The projects (workspaces) the credential can see; by default only the profile's.
+    async fn list_projects(&self, profile: &Profile) -> Result<Vec<model::ProjectRef>, Error> {
+        Ok(vec![model::ProjectRef {
+            id: profile.project_id.clone(),
+            name: profile.project_id.clone(),
+        }])
+    }
+
+    /// Token rollups of `project` for the Usage & Spend screen.
+    async fn usage(
+        &self,
+        _profile: &Profile,
+        _project: &str,
+        _query: &model::UsageQuery,
+    ) -> Result<model::UsageReport, Error> {
+        Err(self.refuse("usage reports", |c| &c.usage.per_model))
+    }
+
+    async fn list_workloads(&self, _profile: &Profile) -> Result<Vec<model::WorkloadRef>, Error> {
         Err(self.refuse("workloads", |c| &c.workloads.list))
     }
+}
+
+/// What a platform makes of a pasted secret without asking anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recognition {
+    /// One of its inference keys (by prefix and, where it has one, checksum).
+    Key,
+    /// Its own, but not an inference key: the sentence says what it is and what to do.
+    NotAKey(String),
+    /// Not this platform's.
+    Foreign,
+}
+
+/// The keys a secret may be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identified {
+    pub keys: Vec<model::Key>,
+    /// The platform matched the whole secret (a hash lookup), not only the characters
+    /// it shows of each key: several inexact candidates are ambiguous.
+    pub exact: bool,
+}
+
+/// One request with a revoked secret and what the platform answered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RevocationProof {
+    pub status: u16,
+    pub message: String,
+    /// Refused with 401: the secret is dead.
+    pub refused: bool,
 }
 
 #[cfg(test)]
@@ -211,6 +304,14 @@ mod tests {
                 instead: None,
             };
             c
+        }
+
+        async fn access(&self, _profile: &Profile) -> Result<model::AccessLevel, Error> {
+            Ok(model::AccessLevel::Viewer)
+        }
+
+        async fn connection(&self, _profile: &Profile) -> Result<model::Connection, Error> {
+            Err(Error::new(ErrorCode::Unavailable, "unused"))
         }
     }
 
@@ -237,7 +338,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_capabilities_and_only_keyward_has_an_adapter() {
-        let http = keyward::PlatformClient::new();
+        let http = Http::new();
         for kind in [
             PlatformKind::Keyward,
             PlatformKind::Inferencekey,

@@ -13,6 +13,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Usage rollups keep the gateway's shapes: the gateway's usage API was designed as
+/// the neutral form (buckets × key × model × workload, tokens and requests), so other
+/// platforms map their reports into these, and the analysis reads only these.
+pub use keyward_api::usage::{
+    UsageBucket, UsageDimension, UsageKeyRef, UsageQuery, UsageReport, UsageRow,
+};
+
 /// Where a key stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -80,12 +87,116 @@ pub struct Key {
     pub owner: Option<String>,
     /// The project or workspace the key belongs to.
     pub project: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Lifetime counters, where the platform keeps them on the key.
+    pub totals: Option<UsageTotals>,
+    /// Scopes whose stored value the platform could not read (they fail closed there).
+    pub unreadable_scopes: Vec<String>,
+}
+
+/// Requests and tokens, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UsageTotals {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub requests: u64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub input_tokens: u64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub output_tokens: u64,
+}
+
+/// One page of a key list, and how many match in all when the platform says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyPage {
+    pub keys: Vec<Key>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub total: Option<u64>,
+}
+
+/// A key's recent activity for its detail page: totals, per model, and the last 24
+/// hours one point per hour (oldest first, empty hours as zeros).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyActivity {
+    pub key_id: String,
+    pub totals: UsageTotals,
+    pub by_model: Vec<ModelTotals>,
+    pub hourly: Vec<UsagePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelTotals {
+    pub model: String,
+    pub totals: UsageTotals,
+}
+
+/// One change to a key as the platform's audit trail records it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// Who did it, as the platform labels them (never a secret).
+    pub actor: String,
+    pub action: String,
+    /// What changed, `{field: {from, to}}` where the platform says.
+    pub changes: serde_json::Value,
+}
+
+/// The newest audit entries of a key and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AuditTrail {
+    pub entries: Vec<AuditEntry>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub total: Option<u64>,
+}
+
+/// What the profile's credential may do, as its platform says: screens leave out what
+/// a viewer may not do (the platform still checks every request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum AccessLevel {
+    Owner,
+    Admin,
+    Viewer,
+}
+
+impl AccessLevel {
+    /// May create, change and revoke keys.
+    pub fn manages_keys(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+/// Who a profile's credential is, as *Test connection* shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Connection {
+    /// The credential's name and masked form, as the platform reports it.
+    pub credential_label: String,
+    pub access: AccessLevel,
+    /// The project, workspace or organisation the credential belongs to.
+    pub project: ProjectRef,
+}
+
+/// A project (workspace) the credential can see, for pickers and filters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProjectRef {
+    pub id: String,
+    pub name: String,
 }
 
 /// A workload (Keyward) or deployment (Gcore, LiteLLM model deployments).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct Workload {
+pub struct WorkloadRef {
     pub id: String,
     /// What a key's workload scope and the data plane's path name it by.
     pub slug: String,

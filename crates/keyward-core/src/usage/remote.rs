@@ -1,5 +1,5 @@
-//! The loaders of Usage & Spend: they fetch the platform's usage rollups concurrently
-//! (the HTTP calls themselves are the gateway adapter's, `platform/keyward/usage.rs`)
+//! The loaders of Usage & Spend: they ask the active platform (through the
+//! [`Platform`] trait; the HTTP is each adapter's) for usage rollups concurrently
 //! and hand the reports to the pure analysis ([`super::analysis`], [`super::budget`],
 //! [`super::statement`]), so the analysis never waits on a network in tests.
 
@@ -13,13 +13,14 @@ use super::period::{
 use super::statement::statement_table;
 use super::{UsageView, MAX_BURNDOWN_KEYS, MAX_STACKED};
 use crate::error::Error;
-use crate::platform::keyward::PlatformClient;
+use crate::platform::model::KeyScopes;
+use crate::platform::Platform;
 use crate::prices::Price;
 use crate::profile::Profile;
 use crate::ErrorCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use keyward_api::usage::{UsageBucket, UsageDimension, UsageQuery};
-use keyward_api::{InferenceKey, TokenLimitPeriod};
+use keyward_api::TokenLimitPeriod;
 use std::collections::HashMap;
 
 pub(super) fn query(
@@ -42,7 +43,7 @@ pub(super) fn query(
 
 /// Builds the whole view: a handful of concurrent rollup queries, then pure analysis.
 pub async fn load_view(
-    client: &PlatformClient,
+    platform: &dyn Platform,
     profile: &Profile,
     request: &UsageRequest,
     prices: &HashMap<String, Price>,
@@ -78,9 +79,9 @@ pub async fn load_view(
         request,
     );
     let (series, totals, previous) = tokio::try_join!(
-        client.project_usage(profile, &project, &series_q),
-        client.project_usage(profile, &project, &totals_q),
-        client.project_usage(profile, &project, &previous_q),
+        platform.usage(profile, &project, &series_q),
+        platform.usage(profile, &project, &totals_q),
+        platform.usage(profile, &project, &previous_q),
     )?;
     let analysis = Analysis::new(&period, prices, &series, &totals, &previous);
     let top_keys = analysis.top_keys();
@@ -97,18 +98,18 @@ pub async fn load_view(
             .take(MAX_STACKED)
             .map(|k| k.id.clone())
             .collect();
-        Some(client.project_usage(profile, &project, &q).await?)
+        Some(platform.usage(profile, &project, &q).await?)
     } else {
         None
     };
-    let budgets = load_budgets(client, profile, &project, &top_keys, request, now).await?;
+    let budgets = load_budgets(platform, profile, &project, &top_keys, request, now).await?;
     Ok(analysis.view(project, request, top_keys, by_key_series.as_ref(), budgets))
 }
 
 /// Budgets of the top keys that have one, in their current period (day, week or
 /// month; minute and hour budgets turn over too fast to chart).
 pub(super) async fn load_budgets(
-    client: &PlatformClient,
+    platform: &dyn Platform,
     profile: &Profile,
     project: &str,
     top_keys: &[TopRow],
@@ -117,9 +118,9 @@ pub(super) async fn load_budgets(
 ) -> Result<Vec<Budget>, Error> {
     let candidates: Vec<&TopRow> = top_keys.iter().take(MAX_BURNDOWN_KEYS).collect();
     let fetched =
-        futures_util::future::join_all(candidates.iter().map(|k| client.get_key(profile, &k.id)))
+        futures_util::future::join_all(candidates.iter().map(|k| platform.get_key(profile, &k.id)))
             .await;
-    let mut keys: Vec<InferenceKey> = Vec::new();
+    let mut keys = Vec::new();
     for fetched in fetched {
         match fetched {
             Ok(key) => keys.push(key),
@@ -130,12 +131,18 @@ pub(super) async fn load_budgets(
     }
     let mut out = Vec::new();
     for key in keys {
-        let (Some(limit), Some(period)) = (key.token_limit, key.token_limit_period) else {
+        let KeyScopes {
+            token_budget: Some(budget),
+            ..
+        } = key.scopes
+        else {
             continue;
         };
+        let period = budget.period.token_limit_period();
         if matches!(period, TokenLimitPeriod::Minute | TokenLimitPeriod::Hour) {
             continue;
         }
+        let limit = i64::try_from(budget.tokens).unwrap_or(i64::MAX);
         let (start, end) = period.window(now);
         let bucket = burndown_bucket(period);
         let q = UsageQuery {
@@ -149,8 +156,8 @@ pub(super) async fn load_budgets(
         }
         .aligned(now)
         .map_err(|e| Error::field(e.field, e.message))?;
-        let per_bucket: Vec<(DateTime<Utc>, i64)> = client
-            .project_usage(profile, project, &q)
+        let per_bucket: Vec<(DateTime<Utc>, i64)> = platform
+            .usage(profile, project, &q)
             .await?
             .rows
             .iter()
@@ -169,7 +176,7 @@ pub(super) async fn load_budgets(
 /// The monthly statement finance hands on: per key × model, the month's requests,
 /// tokens and spend, then one total line per currency.
 pub async fn statement(
-    client: &PlatformClient,
+    platform: &dyn Platform,
     profile: &Profile,
     project_id: Option<&str>,
     month: &str,
@@ -191,6 +198,6 @@ pub async fn statement(
         models: vec![],
         workloads: vec![],
     };
-    let report = client.project_usage(profile, project, &q).await?;
+    let report = platform.usage(profile, project, &q).await?;
     Ok(statement_table(&report, prices, month))
 }

@@ -4,12 +4,13 @@
 
 use crate::harness::start_gateway;
 use crate::keychain::{secret_tool_lookup, SERIAL};
-use keyward_api::{Role, Secret};
+use keyward_api::Secret;
 use keyward_core::console::{ImportChoice, LocalStatus, ProfileForm, LOCAL_PROFILE_ID};
 use keyward_core::keychain::{self, Keychain};
+use keyward_core::platform::model::AccessLevel as Role;
 use keyward_core::profiles::{PlatformKind, ProfileStore};
 use keyward_core::ErrorCode;
-use keyward_core::{Console, PlatformClient};
+use keyward_core::{Console, Http};
 use std::path::Path;
 use std::process::Command;
 
@@ -19,7 +20,7 @@ pub async fn open_console(db: &Path, service: &str) -> Console {
     let store = ProfileStore::open(db, Keychain::new(service))
         .await
         .unwrap();
-    Console::new(store, PlatformClient::new())
+    Console::new(store, Http::new())
 }
 
 pub fn form(name: &str, base_url: &str, project: &str, token: Option<&str>) -> ProfileForm {
@@ -65,7 +66,10 @@ async fn local_is_created_once_reconnects_after_restart_and_recovers_a_lost_toke
     );
     console.restore_active().await.unwrap();
     let local = console.active().await.unwrap();
-    console.client().create_key(&local, "ci").await.unwrap();
+    keyward_core::KeywardClient::new()
+        .create_key(&local, "ci")
+        .await
+        .unwrap();
     drop(console);
 
     // …a restart reconnects with the stored token and mints nothing, even when the
@@ -89,7 +93,14 @@ async fn local_is_created_once_reconnects_after_restart_and_recovers_a_lost_toke
     let view = console.active_view().await.unwrap();
     assert!(view.builtin && view.name == "Local" && view.base_url == base_url);
     let local = console.active().await.unwrap();
-    assert_eq!(console.client().list_keys(&local).await.unwrap().total, 1);
+    assert_eq!(
+        keyward_core::KeywardClient::new()
+            .list_keys(&local)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let report = console.test_saved(LOCAL_PROFILE_ID).await.unwrap();
     assert_eq!(
         (report.role, report.project_id.as_str()),
@@ -144,13 +155,24 @@ async fn local_is_created_once_reconnects_after_restart_and_recovers_a_lost_toke
         Some(reissued.expose())
     );
     let local = console.active().await.unwrap();
-    assert_eq!(console.client().list_keys(&local).await.unwrap().total, 1);
+    assert_eq!(
+        keyward_core::KeywardClient::new()
+            .list_keys(&local)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let stale = keyward_core::Profile {
         token: owner,
         ..local
     };
     assert_eq!(
-        console.client().list_keys(&stale).await.unwrap_err().code,
+        keyward_core::KeywardClient::new()
+            .list_keys(&stale)
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::Forbidden,
         "the lost token no longer works"
     );
@@ -201,12 +223,14 @@ async fn switching_between_two_gateways_and_deleting_the_active_profile() {
     let team_profile = console.switch(&team.id).await.unwrap();
     assert_eq!(team_profile.id, team.id);
     let active = console.active().await.unwrap();
-    console
-        .client()
+    keyward_core::KeywardClient::new()
         .create_key(&active, "team-only")
         .await
         .unwrap();
-    let page = console.client().list_keys(&active).await.unwrap();
+    let page = keyward_core::KeywardClient::new()
+        .list_keys(&active)
+        .await
+        .unwrap();
     assert_eq!(page.keys[0].name, "team-only");
 
     // A switch that cannot load its token changes nothing.

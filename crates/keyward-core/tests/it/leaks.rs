@@ -10,6 +10,7 @@ use keyward_api::token::{self, TokenKind};
 use keyward_api::Secret;
 use keyward_core::console::{ImportChoice, LOCAL_PROFILE_ID};
 use keyward_core::import;
+use keyward_core::platform::model::{AccessLevel, KeyState};
 use serde::Serialize;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -103,7 +104,7 @@ async fn no_token_reaches_the_database_the_logs_or_a_response() {
     out.record(&stranger_profile);
     out.record(&console.switch(&stranger_profile.unwrap().id).await);
     let active = console.active().await.unwrap();
-    out.record(&console.client().list_keys(&active).await);
+    out.record(&keyward_core::KeywardClient::new().list_keys(&active).await);
     out.record(&console.switch(&team.id).await);
     out.record(&console.duplicate(&team.id, "Team copy", now).await);
 
@@ -233,8 +234,7 @@ async fn a_leaked_key_seen_by_two_profiles_is_one_match_revocable_where_the_role
         .await
         .unwrap();
     let ops = console.store().connect(&admin.id).await.unwrap();
-    let leaked = console
-        .client()
+    let leaked = keyward_core::KeywardClient::new()
         .create_key(&ops, "leaked-in-a-ticket")
         .await
         .unwrap();
@@ -254,8 +254,8 @@ async fn a_leaked_key_seen_by_two_profiles_is_one_match_revocable_where_the_role
     assert_eq!(
         holders,
         [
-            ("Ops", Some(keyward_api::Role::Owner), true),
-            ("Finance", Some(keyward_api::Role::Viewer), false)
+            ("Ops", Some(AccessLevel::Owner), true),
+            ("Finance", Some(AccessLevel::Viewer), false)
         ]
     );
 
@@ -279,11 +279,13 @@ async fn a_leaked_key_seen_by_two_profiles_is_one_match_revocable_where_the_role
         .revoke_leaked(&search.leak_id, &admin.id, &leaked.key.id)
         .await
         .unwrap();
-    assert_eq!(revoked.key.status, keyward_api::KeyStatus::Revoked);
-    assert!(revoked.refused);
+    assert_eq!(revoked.key.state, KeyState::Revoked);
+    let proof = revoked
+        .proof
+        .expect("the gateway's data plane proves the revoke");
+    assert!(proof.refused && proof.status == 401, "{proof:?}");
     // Every profile listing the key sees it revoked.
-    let seen_by_finance = console
-        .client()
+    let seen_by_finance = keyward_core::KeywardClient::new()
         .get_key(
             &console.store().connect(&finance.id).await.unwrap(),
             &leaked.key.id,

@@ -18,7 +18,7 @@ use axum::Router;
 use harness::{profile, serve, start_gateway};
 use keyward_api::{KeyStatus, Secret};
 use keyward_core::ErrorCode;
-use keyward_core::{PlatformClient, Profile};
+use keyward_core::{KeywardClient, Profile};
 use std::time::Duration;
 
 #[tokio::test]
@@ -26,7 +26,7 @@ async fn key_lifecycle_against_the_real_gateway() {
     let dir = tempfile::tempdir().unwrap();
     let (_gateway, base, project_id, token) = start_gateway(dir.path()).await;
     let profile = profile(base, &project_id, token.expose());
-    let client = PlatformClient::new();
+    let client = KeywardClient::new();
 
     let created = client.create_key(&profile, "  reporting  ").await.unwrap();
     assert_eq!(created.key.name, "reporting");
@@ -173,7 +173,7 @@ async fn every_remote_failure_becomes_an_actionable_sentence() {
             "Keyward-compatible API",
         ),
     ];
-    let client = PlatformClient::new();
+    let client = KeywardClient::new();
     for (status, headers, body, code, says) in cases {
         let base = serve(scripted(status, headers, body)).await;
         let error = client
@@ -194,7 +194,7 @@ async fn unreachable_and_slow_platforms_are_told_apart() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let client = PlatformClient::with_timeouts(Duration::from_secs(2), Duration::from_millis(300));
+    let client = KeywardClient::with_timeouts(Duration::from_secs(2), Duration::from_millis(300));
     let error = client
         .list_keys(&profile(format!("http://127.0.0.1:{port}"), "p", "t"))
         .await

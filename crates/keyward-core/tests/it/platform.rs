@@ -8,7 +8,7 @@ use keyward_api::scope::{TokenLimitPeriod, WorkloadScope};
 use keyward_core::keys::{Expiry, KeyForm, KeyListQuery};
 use keyward_core::platform::capabilities::BudgetPeriod;
 use keyward_core::platform::model::KeyState;
-use keyward_core::{ErrorCode, PlatformClient, PlatformKind};
+use keyward_core::{ErrorCode, PlatformKind};
 
 fn form(name: &str) -> KeyForm {
     KeyForm {
@@ -31,7 +31,7 @@ async fn every_key_operation_of_the_keyward_adapter_speaks_the_neutral_model() {
     let (_gateway, base_url, project_id, owner) = start_gateway(dir.path()).await;
     let p = profile(base_url, &project_id, owner.expose());
     let platform = PlatformKind::Keyward
-        .adapter(&PlatformClient::new())
+        .adapter(&keyward_core::Http::new())
         .expect("the gateway has an adapter");
     let now = chrono::Utc::now();
 
@@ -45,12 +45,12 @@ async fn every_key_operation_of_the_keyward_adapter_speaks_the_neutral_model() {
     assert_eq!(key.project.as_deref(), Some(project_id.as_str()));
     assert!(key.hint.as_deref().unwrap().starts_with("kw_live_"));
 
-    let (keys, total) = platform
+    let page = platform
         .list_keys(&p, &KeyListQuery::default())
         .await
         .unwrap();
-    assert_eq!(total, Some(1));
-    assert_eq!(keys[0].id, key.id);
+    assert_eq!(page.total, Some(1));
+    assert_eq!(page.keys[0].id, key.id);
 
     let renamed = platform
         .update_key(
@@ -70,7 +70,11 @@ async fn every_key_operation_of_the_keyward_adapter_speaks_the_neutral_model() {
     assert_eq!(rotated.id, key.id);
     assert_ne!(new_secret.expose(), secret.expose());
     let found = platform.identify_key(&p, &new_secret).await.unwrap();
-    assert_eq!(found.map(|k| k.id), Some(key.id.clone()));
+    assert!(found.exact, "the gateway matches the whole secret");
+    assert_eq!(
+        found.keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(),
+        [key.id.as_str()]
+    );
 
     let error = platform.set_disabled(&p, &key.id, true).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Unsupported);

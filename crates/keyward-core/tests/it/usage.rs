@@ -9,7 +9,7 @@ use keyward_core::keychain::Keychain;
 use keyward_core::prices::{ModelPrice, PriceTable};
 use keyward_core::profiles::ProfileStore;
 use keyward_core::usage::{self, PeriodPreset, SpendBy, UsageRequest};
-use keyward_core::PlatformClient;
+use keyward_core::KeywardClient;
 use keyward_gateway::meter::UsageEvent;
 
 fn event(
@@ -48,7 +48,10 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
     let dir = tempfile::tempdir().unwrap();
     let (gateway, base_url, project, owner) = start_gateway(&dir.path().join("gw")).await;
     let profile = crate::harness::profile(base_url, &project, owner.expose());
-    let client = PlatformClient::new();
+    let client = KeywardClient::new();
+    let platform = keyward_core::PlatformKind::Keyward
+        .adapter(&keyward_core::Http::new())
+        .unwrap();
     let form: keyward_core::keys::KeyForm = serde_json::from_value(serde_json::json!({
         "name": "=batch jobs", "description": "", "rpm": null, "tpm": null,
         "token_limit": 10_000_000, "token_limit_period": "month", "allowed_models": null,
@@ -140,7 +143,7 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         workload: None,
         spend_by: SpendBy::Key,
     };
-    let view = usage::load_view(&client, &profile, &request, &table, Utc::now())
+    let view = usage::load_view(platform.as_ref(), &profile, &request, &table, Utc::now())
         .await
         .unwrap();
     assert_eq!(view.facts.bucket, UsageBucket::Day);
@@ -207,7 +210,7 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
 
     // The statement for this month: per key × model, then totals.
     let month = Utc::now().format("%Y-%m").to_string();
-    let statement = usage::statement(&client, &profile, None, &month, "UTC", &table)
+    let statement = usage::statement(platform.as_ref(), &profile, None, &month, "UTC", &table)
         .await
         .unwrap();
     let total = statement.rows.iter().find(|r| r[2] == "TOTAL").unwrap();
@@ -241,7 +244,7 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         &project,
         minted["secret"].as_str().unwrap(),
     );
-    let seen = usage::load_view(&client, &as_viewer, &request, &table, Utc::now())
+    let seen = usage::load_view(platform.as_ref(), &as_viewer, &request, &table, Utc::now())
         .await
         .unwrap();
     assert_eq!(seen.facts.summary.requests.current, 5.0);
@@ -249,9 +252,15 @@ async fn totals_spend_budgets_and_exports_match_what_was_metered() {
         project_id: Some("prj_someone_else".into()),
         ..request.clone()
     };
-    let refused = usage::load_view(&client, &as_viewer, &elsewhere, &table, Utc::now())
-        .await
-        .unwrap_err();
+    let refused = usage::load_view(
+        platform.as_ref(),
+        &as_viewer,
+        &elsewhere,
+        &table,
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         refused.code,
         keyward_core::ErrorCode::Forbidden,

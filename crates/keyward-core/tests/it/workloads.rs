@@ -10,7 +10,7 @@ use axum::routing::get;
 use futures_util::StreamExt;
 use keyward_core::workloads::{ReadinessPhase, WorkloadForm};
 use keyward_core::ErrorCode;
-use keyward_core::PlatformClient;
+use keyward_core::KeywardClient;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +25,7 @@ async fn create_follow_readiness_watch_edit_and_delete() {
     })
     .await;
     let profile = profile(base, &project_id, owner.expose());
-    let client = PlatformClient::new();
+    let client = KeywardClient::new();
 
     let healthy = Arc::new(AtomicBool::new(false));
     let flag = healthy.clone();
@@ -195,7 +195,7 @@ async fn keys_of_a_workload_are_every_active_one_past_a_page() {
     let dir = tempfile::tempdir().unwrap();
     let (_gateway, base, project_id, owner) = start_gateway(dir.path()).await;
     let profile = profile(base, &project_id, owner.expose());
-    let client = PlatformClient::new();
+    let client = KeywardClient::new();
     for slug in ["chat", "other"] {
         let form = WorkloadForm {
             name: slug.into(),

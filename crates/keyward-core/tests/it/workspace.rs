@@ -7,7 +7,7 @@ use crate::harness::start_gateway;
 use crate::keychain::SERIAL;
 use keyward_api::scope::{Labels, WorkloadScope};
 use keyward_api::token::{self, TokenKind};
-use keyward_api::{KeyStatus, Secret};
+use keyward_api::Secret;
 use keyward_core::console::LOCAL_PROFILE_ID;
 use keyward_core::keys::{Expiry, KeyForm, KeyListQuery};
 use keyward_core::ErrorCode;
@@ -80,8 +80,7 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
     spec.rpm = Some(60);
     spec.labels.insert("team".into(), "ads".into());
     spec.allowed_models = Some(vec!["llama-3-8b".into()]);
-    let created = console
-        .client()
+    let created = keyward_core::KeywardClient::new()
         .create_key_with(&local, &spec.to_create(now).unwrap())
         .await
         .unwrap();
@@ -89,14 +88,12 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
     edit.expiry = Expiry::Keep;
     edit.tpm = Some(5_000);
     let patch = edit.to_update(&created.key, now).unwrap().unwrap();
-    let edited = console
-        .client()
+    let edited = keyward_core::KeywardClient::new()
         .update_key(&local, &created.key.id, &patch)
         .await
         .unwrap();
     assert_eq!((edited.rpm, edited.tpm), (Some(60), Some(5_000)));
-    let filtered = console
-        .client()
+    let filtered = keyward_core::KeywardClient::new()
         .query_keys(
             &local,
             &KeyListQuery {
@@ -110,7 +107,10 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
     assert_eq!(filtered.total, 1);
 
     // Bulk revoke: one unknown id fails on its own, the others are revoked.
-    let extra = console.client().create_key(&local, "batch").await.unwrap();
+    let extra = keyward_core::KeywardClient::new()
+        .create_key(&local, "batch")
+        .await
+        .unwrap();
     let report = console
         .revoke_many(&[
             extra.key.id.clone(),
@@ -127,8 +127,7 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
     // A leaked key of the team gateway, found from whichever profile is active.
     console.switch(&team.id).await.unwrap();
     let team_profile = console.active().await.unwrap();
-    let leaked = console
-        .client()
+    let leaked = keyward_core::KeywardClient::new()
         .create_key(&team_profile, "leaked-in-a-gist")
         .await
         .unwrap();
@@ -179,9 +178,15 @@ async fn edit_filter_bulk_revoke_and_find_a_leaked_key_across_profiles() {
         .revoke_leaked(&search.leak_id, &holder.profile_id, &found.key.id)
         .await
         .unwrap();
-    assert_eq!(revoked.key.status, KeyStatus::Revoked);
-    assert_eq!(revoked.probe_status, 401);
-    assert!(revoked.refused);
+    assert_eq!(
+        revoked.key.state,
+        keyward_core::platform::model::KeyState::Revoked
+    );
+    let proof = revoked
+        .proof
+        .expect("the gateway's data plane proves the revoke");
+    assert_eq!(proof.status, 401);
+    assert!(proof.refused);
     console.discard_leak();
     assert_eq!(
         console

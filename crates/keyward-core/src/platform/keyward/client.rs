@@ -1,49 +1,57 @@
-//! HTTP client for the Keyward gateway's control plane, used by the adapter in
-//! [`super`] and, for the calls not yet in the neutral model, by the console directly.
+//! The Keyward gateway's control-plane routes, used by the adapter in [`super`] and,
+//! for the gateway-only screens (workload create/edit, readiness), by the console
+//! through [`crate::Console::keyward`].
 //!
-//! One `reqwest::Client` with connect and request timeouts serves every profile.
-//! Each remote failure becomes an [`Error`] whose sentence says what happened, where,
-//! and what to do; the gateway's own `{error:{code,message,field}}` is passed through
-//! so field errors land on the right form field.
+//! Requests go through the shared [`Http`] transport; what is Keyward's own is the
+//! credential (a control token, `Authorization: Bearer`) and the error body
+//! `{error:{code,message,field}}`, passed through so field errors land on the right
+//! form field.
 
 use crate::keys::KeyListQuery;
+use crate::platform::http::{read_json, route, transport_error, Dialect, Http, RemoteError};
 use crate::ErrorCode;
 use crate::{Error, Profile};
 use keyward_api::{
     AuditPage, CreateKeyRequest, CreatedKey, ErrorBody, InferenceKey, KeyPage, KeyUsage,
     RotateKeyRequest, Secret, UpdateKeyRequest, WhoAmI,
 };
-use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
-use std::time::Duration;
 
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// How the gateway's failures read: its codes and fields are the console's own.
+pub(crate) const DIALECT: Dialect = Dialect {
+    credential: "control token",
+    unauthorized_hint: "",
+    read_error: |body| {
+        let body: ErrorBody = serde_json::from_slice(body).ok()?;
+        Some(RemoteError {
+            message: Some(body.error.message),
+            field: body.error.field,
+            code: Some(body.error.code.into()),
+        })
+    },
+};
 
-#[derive(Clone)]
-pub struct PlatformClient {
-    http: reqwest::Client,
+/// The gateway's routes over the shared transport.
+#[derive(Clone, Default)]
+pub struct KeywardClient {
+    http: Http,
 }
 
-impl Default for PlatformClient {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl PlatformClient {
-    pub fn new() -> Self {
-        Self::with_timeouts(CONNECT_TIMEOUT, REQUEST_TIMEOUT)
-    }
-
-    pub fn with_timeouts(connect: Duration, request: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(connect)
-            .timeout(request)
-            .user_agent(concat!("keyward/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client configuration is static and valid");
+impl From<Http> for KeywardClient {
+    fn from(http: Http) -> Self {
         Self { http }
+    }
+}
+
+impl KeywardClient {
+    /// A client on its own transport (tests, benches); the console shares one [`Http`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_timeouts(connect: std::time::Duration, request: std::time::Duration) -> Self {
+        Http::with_timeouts(connect, request).into()
     }
 
     /// The newest keys, one page of the largest size the gateway serves; the page's
@@ -172,8 +180,11 @@ impl PlatformClient {
             .send()
             .await
             .map_err(|e| transport_error(profile, &e))?;
+        if response.status().is_success() {
+            return read_json(profile, response).await.map(Some);
+        }
         if response.status() != StatusCode::NOT_FOUND {
-            return Self::read(profile, response).await.map(Some);
+            return Err(crate::platform::http::status_error(&DIALECT, profile, response).await);
         }
         // Only the platform's own "no such key" means "not here"; a 404 from something
         // that is not a Keyward API (wrong base URL) must not pass for a clean search.
@@ -198,6 +209,7 @@ impl PlatformClient {
     ) -> Result<(u16, String), Error> {
         let response = self
             .http
+            .client()
             .get(format!("{}/v1/models", profile.base_url))
             .bearer_auth(secret.expose())
             .send()
@@ -244,9 +256,8 @@ impl PlatformClient {
 
     pub(crate) fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
         self.http
-            .request(method, format!("{}{path}", profile.base_url))
+            .request(profile, method, path)
             .bearer_auth(profile.token.expose())
-            .header(header::ACCEPT, "application/json")
     }
 
     pub(crate) async fn send<T: DeserializeOwned>(
@@ -254,157 +265,6 @@ impl PlatformClient {
         profile: &Profile,
         request: RequestBuilder,
     ) -> Result<T, Error> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(profile, &e))?;
-        Self::read(profile, response).await
-    }
-
-    async fn read<T: DeserializeOwned>(profile: &Profile, response: Response) -> Result<T, Error> {
-        let status = response.status();
-        if !status.is_success() {
-            return Err(status_error(profile, response).await);
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(profile, &e))?;
-        serde_json::from_slice(&body).map_err(|e| {
-            Error::new(
-                ErrorCode::Upstream,
-                format!(
-                    "{} answered in a format Keyward does not understand ({e}). Check that the profile's base URL points at a Keyward-compatible API.",
-                    profile.base_url
-                ),
-            )
-        })
-    }
-}
-
-/// A path from its segments, each percent-encoded: ids and project ids come from the
-/// UI and from profiles, and one holding `/`, `?`, `#` or `%` must reach its own route
-/// (or be refused by it), never another one. Build every path with this.
-pub(crate) fn route(segments: &[&str]) -> String {
-    segments
-        .iter()
-        .map(|segment| format!("/{}", encode_segment(segment)))
-        .collect()
-}
-
-/// Escapes everything outside the unreserved set.
-pub(crate) fn encode_segment(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-pub(crate) fn transport_error(profile: &Profile, error: &reqwest::Error) -> Error {
-    let base = &profile.base_url;
-    if error.is_timeout() {
-        return Error::new(
-            ErrorCode::Timeout,
-            format!("{base} did not answer in time. The platform may be overloaded or unreachable; try again."),
-        );
-    }
-    if error.is_connect() {
-        let detail = std::iter::successors(std::error::Error::source(error), |e| e.source())
-            .last()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let what = if detail.to_lowercase().contains("certificate")
-            || detail.to_lowercase().contains("tls")
-        {
-            format!("A secure (TLS) connection to {base} failed: {detail}. Check the URL and the server's certificate.")
-        } else {
-            format!("Cannot reach {base} ({detail}). Check that the platform is running and the profile's base URL is right.")
-        };
-        return Error::new(ErrorCode::Unavailable, what);
-    }
-    Error::new(
-        ErrorCode::Unavailable,
-        format!("The request to {base} failed: {error}."),
-    )
-}
-
-pub(crate) async fn status_error(profile: &Profile, response: Response) -> Error {
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let remote: Option<ErrorBody> = response.json().await.ok();
-    // A conflict can name its field (a duplicate workload slug): keep it for the form.
-    let conflict_field = (status == StatusCode::CONFLICT)
-        .then(|| remote.as_ref().and_then(|b| b.error.field.clone()))
-        .flatten();
-    let remote_message = remote
-        .as_ref()
-        .map(|b| b.error.message.trim_end_matches('.').to_owned());
-    let said = |fallback: &str| {
-        remote_message
-            .clone()
-            .unwrap_or_else(|| fallback.to_owned())
-    };
-    let name = &profile.name;
-    let (code, message) = match status {
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
-            if let Some(body) = remote {
-                return Error {
-                    code: body.error.code.into(),
-                    message: body.error.message,
-                    field: body.error.field,
-                };
-            }
-            (ErrorCode::InvalidInput, "The platform rejected the request as invalid.".to_owned())
-        }
-        StatusCode::UNAUTHORIZED => (
-            ErrorCode::Unauthorized,
-            format!("The control token of profile \"{name}\" was rejected (401: {}). Replace the token in the profile.", said("not authorized")),
-        ),
-        StatusCode::FORBIDDEN => (
-            ErrorCode::Forbidden,
-            format!("Profile \"{name}\" may not do this (403: {}).", said("forbidden")),
-        ),
-        StatusCode::NOT_FOUND => (
-            ErrorCode::NotFound,
-            format!("Not found (404: {}). It may have been deleted; refresh the list.", said("no such resource")),
-        ),
-        StatusCode::CONFLICT => (
-            ErrorCode::Conflict,
-            format!("The change conflicts with the current state (409: {}). Refresh and try again.", said("conflict")),
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            ErrorCode::PayloadTooLarge,
-            format!("The request was too large for the platform (413: {}).", said("payload too large")),
-        ),
-        StatusCode::TOO_MANY_REQUESTS => (
-            ErrorCode::RateLimited,
-            match retry_after {
-                Some(seconds) => format!("The platform is rate-limiting this profile. Try again in {seconds} s."),
-                None => "The platform is rate-limiting this profile. Wait a moment and try again.".to_owned(),
-            },
-        ),
-        s if s.is_server_error() => (
-            ErrorCode::Upstream,
-            format!(
-                "{} failed with HTTP {} ({}). Nothing was changed by Keyward; try again, and check the platform's logs if it persists.",
-                profile.base_url,
-                s.as_u16(),
-                said(s.canonical_reason().unwrap_or("server error"))
-            ),
-        ),
-        s => (ErrorCode::Upstream, format!("{} answered with unexpected HTTP {}: {}.", profile.base_url, s.as_u16(), said("no details"))),
-    };
-    Error {
-        field: conflict_field,
-        ..Error::new(code, message)
+        self.http.send_json(&DIALECT, profile, request).await
     }
 }

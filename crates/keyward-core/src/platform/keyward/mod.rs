@@ -9,13 +9,14 @@ mod model;
 pub mod usage;
 pub mod workloads;
 
-pub use client::PlatformClient;
+pub use client::KeywardClient;
 
 use super::capabilities::{
     BucketSize, BudgetPeriod, Capabilities, KeyOperations, ScopeSupport, SpendSource, SpendSupport,
     Support, UsageSupport, WorkloadOperations,
 };
-use super::{model as neutral, Platform};
+use super::http::Http;
+use super::{model as neutral, Identified, Platform, Recognition, RevocationProof};
 use crate::keys::{KeyForm, KeyListQuery};
 use crate::{Error, Profile};
 use async_trait::async_trait;
@@ -24,12 +25,12 @@ use keyward_api::Secret;
 
 /// The Keyward gateway adapter; cheap to make (it shares the one HTTP client).
 pub struct Keyward {
-    http: PlatformClient,
+    http: KeywardClient,
 }
 
 impl Keyward {
-    pub fn new(http: PlatformClient) -> Self {
-        Self { http }
+    pub fn new(http: Http) -> Self {
+        Self { http: http.into() }
     }
 }
 
@@ -53,6 +54,7 @@ pub fn capabilities() -> Capabilities {
             rotate: yes(),
             rotate_grace: true,
             identify: yes(),
+            audit: yes(),
         },
         scopes: ScopeSupport {
             rpm: yes(),
@@ -103,14 +105,47 @@ impl Platform for Keyward {
         capabilities()
     }
 
+    async fn access(&self, profile: &Profile) -> Result<neutral::AccessLevel, Error> {
+        Ok(self.http.whoami(profile).await?.role.into())
+    }
+
+    /// A gateway token belongs to exactly one project.
+    async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {
+        let who = if profile.project_id.is_empty() {
+            self.http.token_owner(profile).await?
+        } else {
+            self.http.whoami(profile).await?
+        };
+        Ok(neutral::Connection {
+            credential_label: who.token_label,
+            access: who.role.into(),
+            project: who.project.into(),
+        })
+    }
+
+    /// A `kw_…` string is the gateway's; its checksum tells a typo from a key locally.
+    fn recognize_secret(&self, secret: &str) -> Recognition {
+        use keyward_api::token::{self, TokenKind};
+        if !secret.starts_with("kw_") {
+            return Recognition::Foreign;
+        }
+        match token::parse(secret) {
+            Ok(TokenKind::Data) => Recognition::Key,
+            Ok(TokenKind::Control) => Recognition::NotAKey(
+                "This is a control token (kw_ctl_…), not an inference key. Revoke it from the Profiles of the gateway it belongs to.".to_owned(),
+            ),
+            Err(why) => Recognition::NotAKey(format!(
+                "This is not a Keyward inference key: {why}. No platform was asked."
+            )),
+        }
+    }
+
     async fn list_keys(
         &self,
         profile: &Profile,
         query: &KeyListQuery,
-    ) -> Result<(Vec<neutral::Key>, Option<u64>), Error> {
-        let page = self.http.query_keys(profile, query).await?;
-        let total = u64::try_from(page.total).ok();
-        Ok((page.keys.into_iter().map(Into::into).collect(), total))
+    ) -> Result<neutral::KeyPage, Error> {
+        Ok(self.http.query_keys(profile, query).await?.into())
     }
 
     async fn get_key(&self, profile: &Profile, key_id: &str) -> Result<neutral::Key, Error> {
@@ -173,19 +208,59 @@ impl Platform for Keyward {
             .into())
     }
 
-    async fn identify_key(
+    /// The gateway looks the whole secret up by its hash: at most one key, exactly.
+    async fn identify_key(&self, profile: &Profile, secret: &Secret) -> Result<Identified, Error> {
+        let key = self.http.identify_key(profile, secret).await?;
+        Ok(Identified {
+            keys: key.into_iter().map(Into::into).collect(),
+            exact: true,
+        })
+    }
+
+    async fn prove_revoked(
         &self,
         profile: &Profile,
         secret: &Secret,
-    ) -> Result<Option<neutral::Key>, Error> {
-        Ok(self
-            .http
-            .identify_key(profile, secret)
-            .await?
-            .map(Into::into))
+    ) -> Result<Option<RevocationProof>, Error> {
+        let (status, message) = self.http.probe_data_plane(profile, secret).await?;
+        Ok(Some(RevocationProof {
+            status,
+            message,
+            refused: status == 401,
+        }))
     }
 
-    async fn list_workloads(&self, profile: &Profile) -> Result<Vec<neutral::Workload>, Error> {
+    async fn key_activity(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+    ) -> Result<neutral::KeyActivity, Error> {
+        Ok(self.http.key_usage(profile, key_id).await?.into())
+    }
+
+    async fn key_audit(
+        &self,
+        profile: &Profile,
+        key_id: &str,
+    ) -> Result<neutral::AuditTrail, Error> {
+        Ok(self.http.key_audit(profile, key_id).await?.into())
+    }
+
+    async fn list_projects(&self, profile: &Profile) -> Result<Vec<neutral::ProjectRef>, Error> {
+        let projects = self.http.list_projects(profile).await?;
+        Ok(projects.into_iter().map(Into::into).collect())
+    }
+
+    async fn usage(
+        &self,
+        profile: &Profile,
+        project: &str,
+        query: &neutral::UsageQuery,
+    ) -> Result<neutral::UsageReport, Error> {
+        self.http.project_usage(profile, project, query).await
+    }
+
+    async fn list_workloads(&self, profile: &Profile) -> Result<Vec<neutral::WorkloadRef>, Error> {
         let list = self.http.list_workloads(profile).await?;
         Ok(list.workloads.into_iter().map(Into::into).collect())
     }

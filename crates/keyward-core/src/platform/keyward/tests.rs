@@ -38,7 +38,7 @@ fn profile(base_url: &str, project_id: &str) -> Profile {
 #[tokio::test]
 async fn a_project_id_with_reserved_characters_stays_one_segment_of_its_own_route() {
     let (base, seen) = recorder().await;
-    let http = PlatformClient::new();
+    let http = KeywardClient::new();
     let project = "a/b?c#d e%f";
     let encoded = "a%2Fb%3Fc%23d%20e%25f";
     let p = profile(&base, project);

@@ -1,13 +1,13 @@
 //! The gateway's usage calls: the projects a token may read and the usage rollups.
 //! The loaders that combine them and the analysis are in [`crate::usage`].
 
-use super::client::route;
-use super::PlatformClient;
+use super::KeywardClient;
+use crate::platform::http::route;
 use crate::{Error, Profile};
 use keyward_api::usage::{UsageQuery, UsageReport};
 use reqwest::Method;
 
-impl PlatformClient {
+impl KeywardClient {
     /// The projects this profile's token may read (`GET /v1/projects`): every project for
     /// an owner token, its own for the others. The Usage screen's project filter.
     pub async fn list_projects(

@@ -2,8 +2,9 @@
 //! summary, the keys allowed to call a workload and the readiness stream. The form
 //! and the readiness events' parsing stay in [`crate::workloads`]; only HTTP is here.
 
-use super::client::{route, status_error, transport_error};
-use super::PlatformClient;
+use super::client::DIALECT;
+use super::KeywardClient;
+use crate::platform::http::{route, status_error, transport_error};
 use crate::workloads::{
     follow_events, KeyRef, ReadinessEvent, WorkloadKeys, WorkloadUsage, KEY_PAGE,
 };
@@ -19,7 +20,7 @@ use std::time::Duration;
 /// A readiness stream is closed by the gateway after 15 minutes; wait a little longer.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(960);
 
-impl PlatformClient {
+impl KeywardClient {
     /// Every active key that may call the workload `slug`, as the gateway's own filter
     /// (`?workload=`, which also matches project-wide keys) answers it, page after page
     /// until its total is read: a project with thousands of keys has no cut-off here.
@@ -190,7 +191,7 @@ impl PlatformClient {
             .await
             .map_err(|e| transport_error(profile, &e))?;
         if !response.status().is_success() {
-            return Err(status_error(profile, response).await);
+            return Err(status_error(&DIALECT, profile, response).await);
         }
         follow_events(response.bytes_stream(), on_event, |e| {
             transport_error(profile, &e)
