@@ -42,15 +42,22 @@ impl BucketWidth {
 #[derive(Debug)]
 pub(crate) struct BadPageToken;
 
-/// One page of bucket ranges `[start, end)` covering `[start, end)` of the query, and the
-/// token of the next page when the range goes on.
+/// One page of a report's buckets.
+pub(crate) struct BucketPage {
+    /// `[start, end)` of each bucket, in unix seconds.
+    pub buckets: Vec<(i64, i64)>,
+    /// The token of the next page when the range goes on.
+    pub next_page: Option<String>,
+}
+
+/// The page of buckets covering `[start, end)` of the query from `page` on.
 pub(crate) fn bucket_page(
     start: i64,
     end: i64,
     width: BucketWidth,
     limit: usize,
     page: Option<&str>,
-) -> Result<(Vec<(i64, i64)>, Option<String>), BadPageToken> {
+) -> Result<BucketPage, BadPageToken> {
     let step = width.seconds();
     let first = start.div_euclid(step) * step;
     let mut at = match page {
@@ -71,6 +78,6 @@ pub(crate) fn bucket_page(
         buckets.push((at, at + step));
         at += step;
     }
-    let next = (at < end).then(|| format!("page_{at}"));
-    Ok((buckets, next))
+    let next_page = (at < end).then(|| format!("page_{at}"));
+    Ok(BucketPage { buckets, next_page })
 }

@@ -7,7 +7,7 @@ use super::keys::rfc3339;
 use super::seed::{UsageRecord, MODELS};
 use super::{ApiError, State};
 use crate::query::Query;
-use crate::reports::{bucket_page, BucketWidth};
+use crate::reports::{bucket_page, BucketPage, BucketWidth};
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -74,8 +74,9 @@ fn parse(query: &Query, now: i64, cost: bool) -> Result<Report, ApiError> {
             allowed.join(", ")
         )));
     }
-    let (buckets, next_page) = bucket_page(start, end, width, limit, query.get("page"))
-        .map_err(|_| ApiError::invalid("page: not a page token from a previous response"))?;
+    let BucketPage { buckets, next_page } =
+        bucket_page(start, end, width, limit, query.get("page"))
+            .map_err(|_| ApiError::invalid("page: not a page token from a previous response"))?;
     Ok(Report {
         buckets,
         next_page,
@@ -121,10 +122,7 @@ fn at(s: i64) -> String {
     rfc3339(Utc.timestamp_opt(s, 0).unwrap())
 }
 
-fn records_in<'a>(
-    usage: &'a [UsageRecord],
-    (from, to): (i64, i64),
-) -> impl Iterator<Item = &'a UsageRecord> {
+fn records_in(usage: &[UsageRecord], (from, to): (i64, i64)) -> impl Iterator<Item = &UsageRecord> {
     let first = usage.partition_point(|u| u.at < from);
     usage[first..].iter().take_while(move |u| u.at < to)
 }

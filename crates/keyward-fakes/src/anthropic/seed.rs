@@ -181,7 +181,7 @@ impl Seed {
     /// same arguments give the same organisation.
     pub fn generated_at(workspaces: usize, keys_per_workspace: usize, now: DateTime<Utc>) -> Seed {
         let mut rng =
-            Rng::new(0xA17_5EED ^ ((workspaces as u64) << 32) ^ keys_per_workspace as u64);
+            Rng::new(0x0A17_5EED ^ ((workspaces as u64) << 32) ^ keys_per_workspace as u64);
         let now_s = now.timestamp();
         let origin = now_s - 400 * 86_400;
         let at = |s: i64| Utc.timestamp_opt(s, 0).unwrap();

@@ -19,7 +19,7 @@ pub use seed::{
 };
 
 use crate::query::BadParam;
-use axum::extract::Request;
+use axum::extract::{OriginalUri, Request};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -146,7 +146,7 @@ async fn authenticate(admin_key: &str, request: Request, next: Next) -> Response
     }
 }
 
-async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
+async fn unknown_route(method: Method, OriginalUri(uri): OriginalUri) -> Response {
     ApiError {
         status: StatusCode::NOT_FOUND,
         message: format!("Invalid URL ({method} {})", uri.path()),

@@ -192,7 +192,7 @@ impl Seed {
     /// keys never used — and 40 days of completions usage for the used keys, ending at
     /// `now`. The same arguments give the same organisation.
     pub fn generated_at(projects: usize, keys_per_project: usize, now: DateTime<Utc>) -> Seed {
-        let mut rng = Rng::new(0x5EED_0A1 ^ ((projects as u64) << 32) ^ keys_per_project as u64);
+        let mut rng = Rng::new(0x05EE_D0A1 ^ ((projects as u64) << 32) ^ keys_per_project as u64);
         let now_s = now.timestamp();
         let origin = now_s - 400 * 86_400;
         let users: Vec<User> = PEOPLE

@@ -6,7 +6,7 @@
 use super::seed::{UsageRecord, MODELS};
 use super::{ApiError, State};
 use crate::query::Query;
-use crate::reports::{bucket_page, BucketWidth};
+use crate::reports::{bucket_page, BucketPage, BucketWidth};
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -76,7 +76,7 @@ fn parse(query: &Query, now: i64, costs: bool) -> Result<Report, ApiError> {
             ),
         ));
     }
-    let (buckets, next_page) =
+    let BucketPage { buckets, next_page } =
         bucket_page(start, end, width, limit, query.get("page")).map_err(|_| {
             ApiError::invalid(
                 "page",
@@ -136,10 +136,7 @@ impl Report {
     }
 }
 
-fn records_in<'a>(
-    usage: &'a [UsageRecord],
-    (from, to): (i64, i64),
-) -> impl Iterator<Item = &'a UsageRecord> {
+fn records_in(usage: &[UsageRecord], (from, to): (i64, i64)) -> impl Iterator<Item = &UsageRecord> {
     let first = usage.partition_point(|u| u.at < from);
     usage[first..].iter().take_while(move |u| u.at < to)
 }

@@ -1,0 +1,10 @@
+//! keyward-fakes' integration tests: the official SDKs against each fake (`sdk`), each
+//! fake's paging and validation (`openai`, `anthropic`), injected faults (`faults`) and
+//! the `keyward-fake` binary (`binary`).
+
+mod anthropic;
+mod binary;
+mod faults;
+mod openai;
+mod sdk;
+mod util;
