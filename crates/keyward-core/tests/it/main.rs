@@ -121,7 +121,7 @@ async fn every_remote_failure_becomes_an_actionable_sentence() {
             &[],
             "",
             ErrorCode::Unauthorized,
-            "Replace the token",
+            "Replace the control token",
         ),
         (
             StatusCode::FORBIDDEN,
@@ -170,7 +170,7 @@ async fn every_remote_failure_becomes_an_actionable_sentence() {
             &[],
             r#"{"unexpected":true}"#,
             ErrorCode::Upstream,
-            "Keyward-compatible API",
+            "is the Keyward gateway API root",
         ),
     ];
     let client = KeywardClient::new();
@@ -187,6 +187,77 @@ async fn every_remote_failure_becomes_an_actionable_sentence() {
             error.message
         );
     }
+}
+
+/// A read rate-limited with a short `Retry-After` waits as told and tries again (twice
+/// at most); a write, or a wait longer than the bound, comes back as the sentence.
+#[tokio::test]
+async fn rate_limited_reads_wait_as_told_and_writes_do_not_retry() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // Answers 429 (Retry-After: 1) to the first `refusals` requests, then 200.
+    async fn limited(refusals: usize) -> (String, Arc<AtomicUsize>) {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        let base = serve(Router::new().fallback(any(move || {
+            let count = count.clone();
+            async move {
+                if count.fetch_add(1, Ordering::SeqCst) < refusals {
+                    let mut headers = HeaderMap::new();
+                    headers.insert("retry-after", "1".parse().unwrap());
+                    (StatusCode::TOO_MANY_REQUESTS, headers, "").into_response()
+                } else {
+                    (
+                        StatusCode::OK,
+                        r#"{"keys":[],"total":0,"limit":200,"offset":0}"#,
+                    )
+                        .into_response()
+                }
+            }
+        })))
+        .await;
+        (base, seen)
+    }
+    let client = KeywardClient::new();
+
+    let (base, seen) = limited(2).await;
+    let started = std::time::Instant::now();
+    let page = client.list_keys(&profile(base, "p", "t")).await.unwrap();
+    assert_eq!(page.total, 0);
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        3,
+        "two refusals, then the answer"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "waited as told"
+    );
+
+    let (base, seen) = limited(3).await;
+    let error = client
+        .list_keys(&profile(base, "p", "t"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::RateLimited);
+    assert!(
+        error.message.contains("Try again in 1 s"),
+        "{}",
+        error.message
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "at most two retries");
+
+    let (base, seen) = limited(1).await;
+    let error = client
+        .create_key(&profile(base, "p", "t"), "ci")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::RateLimited);
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "a create is never sent twice"
+    );
 }
 
 #[tokio::test]
