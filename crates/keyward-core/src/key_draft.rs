@@ -73,6 +73,9 @@ pub struct KeyDraft {
     /// is not a mistake there.
     #[serde(default)]
     pub unreadable_scopes: Vec<String>,
+    /// The project a new key is made in, where a profile spans projects (OpenAI).
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 /// Every problem of the draft, or the form to send when there is none.
@@ -281,6 +284,7 @@ impl KeyDraft {
                     workloads: self.workloads.clone(),
                     labels,
                     expiry,
+                    project: self.project.clone().filter(|p| !p.trim().is_empty()),
                 })
             }
             _ => None,
@@ -313,6 +317,7 @@ mod tests {
             }],
             expiry: ExpiryDraft::Never,
             unreadable_scopes: Vec::new(),
+            project: None,
         }
     }
 
@@ -363,6 +368,7 @@ mod tests {
             }],
             expiry: ExpiryDraft::InDays { days: "0".into() },
             unreadable_scopes: Vec::new(),
+            project: None,
         };
         let check = d.check(true, now());
         assert_eq!(

@@ -12,6 +12,7 @@ use keyward_api::scope::{Labels, TokenLimitPeriod, WorkloadScope};
 use keyward_api::{CreateKeyRequest, InferenceKey, KeySpec, UpdateKeyRequest};
 use serde::{Deserialize, Serialize};
 
+use crate::platform::model::{Key, KeyPage, KeyState};
 use crate::Error;
 
 /// When a key expires, as the dialog offers it.
@@ -54,6 +55,10 @@ pub struct KeyForm {
     pub workloads: WorkloadScope,
     pub labels: Labels,
     pub expiry: Expiry,
+    /// The project a new key is made in, where a profile spans projects (OpenAI);
+    /// ignored where a profile is one project.
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 fn field_error(e: keyward_api::FieldError) -> Error {
@@ -201,6 +206,10 @@ pub struct KeyListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub offset: Option<i64>,
+    /// Only this project's keys, where a profile spans projects (an OpenAI organisation,
+    /// Anthropic workspaces); ignored where a profile is one project (Keyward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -268,11 +277,125 @@ impl KeyListQuery {
         pairs.push(("offset", offset.to_string()));
         Ok(pairs)
     }
+
+    /// The query applied in memory to a platform's whole inventory, for platforms whose
+    /// API cannot filter, search or sort keys (OpenAI, Anthropic): the same meaning as
+    /// the gateway's query, with the same checks, so the Keys screen behaves alike on
+    /// every platform.
+    pub fn select(&self, keys: Vec<Key>, now: DateTime<Utc>) -> Result<KeyPage, Error> {
+        let pairs = self.to_pairs()?;
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let limit: usize = value("limit").and_then(|v| v.parse().ok()).unwrap_or(200);
+        let offset: usize = value("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let q = value("q").map(str::to_lowercase);
+        let label = value("label").map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+            None => (l.to_owned(), None),
+        });
+        let expiring_before = self
+            .expiring_within_days
+            .map(|days| now + Duration::days(days));
+        let project = self.project.as_deref().filter(|p| !p.is_empty());
+        let mut selected: Vec<Key> = keys
+            .into_iter()
+            .filter(|key| match self.status {
+                Some(status) => key.state == KeyState::from(status),
+                None => self.include_archived == Some(true) || key.state != KeyState::Archived,
+            })
+            .filter(|key| project.is_none_or(|p| key.project.as_deref() == Some(p)))
+            .filter(|key| {
+                q.as_deref().is_none_or(|q| {
+                    [
+                        Some(&key.name),
+                        Some(&key.id),
+                        key.hint.as_ref(),
+                        key.owner.as_ref(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|text| text.to_lowercase().contains(q))
+                })
+            })
+            .filter(|key| {
+                value("model").is_none_or(|m| {
+                    key.scopes
+                        .models
+                        .as_ref()
+                        .is_none_or(|models| models.iter().any(|x| x == m))
+                })
+            })
+            .filter(|key| {
+                value("workload").is_none_or(|w| {
+                    key.scopes
+                        .workloads
+                        .as_ref()
+                        .is_none_or(|slugs| slugs.iter().any(|x| x == w))
+                })
+            })
+            .filter(|key| {
+                label
+                    .as_ref()
+                    .is_none_or(|(k, v)| match (key.scopes.labels.get(k), v) {
+                        (Some(have), Some(want)) => have == want,
+                        (Some(_), None) => true,
+                        (None, _) => false,
+                    })
+            })
+            .filter(|key| {
+                expiring_before
+                    .is_none_or(|before| key.expires_at.is_some_and(|at| at > now && at <= before))
+            })
+            .collect();
+        match self.sort.unwrap_or(KeySort::CreatedAt) {
+            KeySort::CreatedAt => selected.sort_by(|a, b| {
+                b.created_at
+                    .cmp(&a.created_at)
+                    .then_with(|| a.id.cmp(&b.id))
+            }),
+            // Never-used keys last, as the gateway sorts them.
+            KeySort::LastUsedAt => selected.sort_by(|a, b| {
+                b.last_used_at
+                    .cmp(&a.last_used_at)
+                    .then_with(|| a.id.cmp(&b.id))
+            }),
+            KeySort::Name => selected.sort_by(|a, b| {
+                a.name
+                    .to_lowercase()
+                    .cmp(&b.name.to_lowercase())
+                    .then_with(|| a.id.cmp(&b.id))
+            }),
+        }
+        let total = selected.len() as u64;
+        Ok(KeyPage {
+            keys: selected.into_iter().skip(offset).take(limit).collect(),
+            total: Some(total),
+        })
+    }
 }
 
 /// Key ids come from the UI: 1–128 letters, digits, `_` or `-`.
+/// A key id as the console passes it around: the platform's id, or, where a platform
+/// addresses keys within a project (OpenAI), `project.key` — hence `.` besides the
+/// characters every platform's ids use.
 pub fn validate_key_id(key_id: &str) -> Result<(), Error> {
-    crate::error::validate_id("key_id", key_id, 128)
+    let ok = !key_id.is_empty()
+        && key_id.len() <= 160
+        && key_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::field(
+            "key_id",
+            "key_id must be 1–160 letters, digits, '_', '-' or '.'.",
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +414,7 @@ mod tests {
             workloads: WorkloadScope::Project,
             labels: Labels::new(),
             expiry: Expiry::Never,
+            project: None,
         }
     }
 

@@ -17,9 +17,10 @@ use serde::Serialize;
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Support {
     pub supported: bool,
-    /// When unsupported: one sentence a person can act on ("OpenAI creates keys only
-    /// for service accounts: create one in the project's Service accounts."). `None`
-    /// when supported, or when the platform has nothing in its place.
+    /// When unsupported: one sentence a person can act on, saying what the platform
+    /// offers in its place. When supported: how the platform does it where that is not
+    /// what a person would assume (OpenAI's create makes a service account). `None`
+    /// when there is nothing to say.
     pub instead: Option<String>,
 }
 
@@ -28,6 +29,15 @@ impl Support {
         Self {
             supported: true,
             instead: None,
+        }
+    }
+
+    /// Offered, but the platform's own way, which a person should know before using it
+    /// ("OpenAI creates keys only for service accounts: …"); said next to the control.
+    pub fn its_way(how: impl Into<String>) -> Self {
+        Self {
+            supported: true,
+            instead: Some(how.into()),
         }
     }
 

@@ -14,10 +14,13 @@
 //! return [`unsupported`], whose message is the capabilities' sentence of what the
 //! platform offers instead, with the stable code `unsupported`.
 
+pub mod anthropic;
 pub mod capabilities;
 pub mod http;
 pub mod keyward;
 pub mod model;
+pub mod money;
+pub mod openai;
 
 pub use capabilities::{Capabilities, Support};
 pub use http::Http;
@@ -37,14 +40,49 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum PlatformKind {
     Keyward,
+    Openai,
+    Anthropic,
     Inferencekey,
     Podstack,
 }
 
+/// How the profile form names a platform's fields, so each platform's form speaks its
+/// own words ("Admin key", "Organisation") from one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProfileLabels {
+    pub kind: PlatformKind,
+    pub platform: String,
+    /// The API root a new profile starts with (`None`: the person must type it).
+    pub default_base_url: Option<String>,
+    /// What the secret is called ("Control token", "Admin key").
+    pub credential: String,
+    /// What a valid secret looks like ("sk-admin-…").
+    pub credential_hint: String,
+    /// What the project field holds ("Project", "Organisation").
+    pub project: String,
+    /// Test connection fills the project field in from the credential.
+    pub project_from_credential: bool,
+    /// The environment variable an import reads the credential from, if any.
+    pub import_variable: Option<String>,
+    /// Keyward has an adapter: the profile can be used, not only kept.
+    pub adapter: bool,
+}
+
 impl PlatformKind {
+    pub const ALL: [PlatformKind; 5] = [
+        Self::Keyward,
+        Self::Openai,
+        Self::Anthropic,
+        Self::Inferencekey,
+        Self::Podstack,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Keyward => "keyward",
+            Self::Openai => "openai",
+            Self::Anthropic => "anthropic",
             Self::Inferencekey => "inferencekey",
             Self::Podstack => "podstack",
         }
@@ -52,6 +90,8 @@ impl PlatformKind {
 
     pub(crate) fn parse(s: &str) -> Self {
         match s {
+            "openai" => Self::Openai,
+            "anthropic" => Self::Anthropic,
             "inferencekey" => Self::Inferencekey,
             "podstack" => Self::Podstack,
             _ => Self::Keyward,
@@ -62,6 +102,8 @@ impl PlatformKind {
     pub fn display_name(self) -> &'static str {
         match self {
             Self::Keyward => "Keyward gateway",
+            Self::Openai => "OpenAI",
+            Self::Anthropic => "Anthropic",
             Self::Inferencekey => "InferenceKey",
             Self::Podstack => "Podstack",
         }
@@ -72,6 +114,8 @@ impl PlatformKind {
     pub fn adapter(self, http: &Http) -> Option<Box<dyn Platform>> {
         match self {
             Self::Keyward => Some(Box::new(keyward::Keyward::new(http.clone()))),
+            Self::Openai => Some(Box::new(openai::OpenAi::new(http.clone()))),
+            Self::Anthropic => Some(Box::new(anthropic::Anthropic::new(http.clone()))),
             Self::Inferencekey | Self::Podstack => None,
         }
     }
@@ -81,9 +125,66 @@ impl PlatformKind {
     pub fn capabilities(self) -> Capabilities {
         match self {
             Self::Keyward => keyward::capabilities(),
+            Self::Openai => openai::capabilities(),
+            Self::Anthropic => anthropic::capabilities(),
             Self::Inferencekey | Self::Podstack => {
                 Capabilities::none(self.display_name(), &self.no_adapter_sentence())
             }
+        }
+    }
+
+    /// The profile form's words for this platform.
+    pub fn profile_labels(self) -> ProfileLabels {
+        let labels = |base: Option<&str>,
+                      credential: &str,
+                      hint: &str,
+                      project: &str,
+                      from_credential: bool,
+                      variable: Option<&str>| ProfileLabels {
+            kind: self,
+            platform: self.display_name().to_owned(),
+            default_base_url: base.map(str::to_owned),
+            credential: credential.to_owned(),
+            credential_hint: hint.to_owned(),
+            project: project.to_owned(),
+            project_from_credential: from_credential,
+            import_variable: variable.map(str::to_owned),
+            adapter: self.capabilities().adapter,
+        };
+        match self {
+            Self::Keyward => labels(
+                None,
+                "Control token",
+                "kw_ctl_…",
+                "Project",
+                true,
+                Some("KEYWARD_TOKEN"),
+            ),
+            Self::Openai => labels(
+                Some("https://api.openai.com/v1"),
+                "Admin key",
+                "sk-admin-…",
+                "Organisation",
+                true,
+                Some("OPENAI_ADMIN_KEY"),
+            ),
+            Self::Anthropic => labels(
+                Some("https://api.anthropic.com/v1"),
+                "Admin key",
+                "sk-ant-admin…",
+                "Organisation",
+                true,
+                Some("ANTHROPIC_ADMIN_KEY"),
+            ),
+            Self::Inferencekey => labels(
+                None,
+                "Control token",
+                "ik_sdk_…",
+                "Project",
+                false,
+                Some("INFERENCEKEY_SDK_TOKEN"),
+            ),
+            Self::Podstack => labels(None, "API token", "", "Project", false, None),
         }
     }
 
@@ -253,6 +354,16 @@ pub trait Platform: Send + Sync {
         Err(self.refuse("usage reports", |c| &c.usage.per_model))
     }
 
+    /// Money the platform reports it charged, per day (and key where it can say);
+    /// only where `capabilities.spend.source` is `reported`.
+    async fn reported_costs(
+        &self,
+        _profile: &Profile,
+        _query: &model::CostQuery,
+    ) -> Result<Vec<model::ReportedCost>, Error> {
+        Err(self.refuse("reported spend", |c| &c.spend.per_key))
+    }
+
     async fn list_workloads(&self, _profile: &Profile) -> Result<Vec<model::WorkloadRef>, Error> {
         Err(self.refuse("workloads", |c| &c.workloads.list))
     }
@@ -339,20 +450,27 @@ mod tests {
     #[test]
     fn every_kind_has_capabilities_and_only_keyward_has_an_adapter() {
         let http = Http::new();
-        for kind in [
-            PlatformKind::Keyward,
-            PlatformKind::Inferencekey,
-            PlatformKind::Podstack,
-        ] {
-            assert_eq!(kind.adapter(&http).is_some(), kind == PlatformKind::Keyward);
+        for kind in PlatformKind::ALL {
+            let has_adapter = !matches!(kind, PlatformKind::Inferencekey | PlatformKind::Podstack);
+            assert_eq!(kind.adapter(&http).is_some(), has_adapter);
             assert_eq!(PlatformKind::parse(kind.as_str()), kind);
             let capabilities = kind.capabilities();
             assert_eq!(capabilities.platform, kind.display_name());
-            assert_eq!(capabilities.adapter, kind == PlatformKind::Keyward);
-            assert_eq!(
-                capabilities.keys.list.supported,
-                kind == PlatformKind::Keyward
-            );
+            assert_eq!(capabilities.adapter, has_adapter);
+            assert_eq!(capabilities.keys.list.supported, has_adapter);
+            assert_eq!(kind.profile_labels().adapter, has_adapter);
+            // An operation a platform lacks always says what it offers instead.
+            for support in [
+                &capabilities.keys.create,
+                &capabilities.keys.update,
+                &capabilities.keys.revoke,
+                &capabilities.keys.disable,
+                &capabilities.keys.rotate,
+                &capabilities.workloads.list,
+                &capabilities.scopes.rpm,
+            ] {
+                assert!(support.supported || support.instead.is_some(), "{kind:?}");
+            }
         }
     }
 }

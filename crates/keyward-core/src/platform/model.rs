@@ -33,6 +33,18 @@ pub enum KeyState {
     Archived,
 }
 
+impl From<keyward_api::KeyStatus> for KeyState {
+    fn from(status: keyward_api::KeyStatus) -> Self {
+        use keyward_api::KeyStatus as S;
+        match status {
+            S::Active => Self::Active,
+            S::Revoked => Self::Revoked,
+            S::Expired => Self::Expired,
+            S::Archived => Self::Archived,
+        }
+    }
+}
+
 /// A token budget per period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -172,6 +184,36 @@ impl AccessLevel {
     pub fn manages_keys(self) -> bool {
         matches!(self, Self::Owner | Self::Admin)
     }
+}
+
+/// Money a platform reports it charged, one day (UTC) at a time: shown as reported,
+/// never mixed with tokens × the console's prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ReportedCost {
+    pub day: DateTime<Utc>,
+    pub project: Option<String>,
+    pub key_id: Option<String>,
+    /// The platform's own line ("gpt-4o-mini, input"), where it gives one.
+    pub line_item: Option<String>,
+    /// Exact, in millionths of the currency unit (the price table's unit), rounded
+    /// half away from zero from what the platform sent.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub amount_micros: i64,
+    /// ISO 4217, upper case.
+    pub currency: String,
+}
+
+/// Which reported costs to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostQuery {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Only this project's costs (`None`: the whole organisation).
+    pub project: Option<String>,
+    pub key_ids: Vec<String>,
+    /// One row per key and day rather than per day.
+    pub by_key: bool,
 }
 
 /// Who a profile's credential is, as *Test connection* shows it.

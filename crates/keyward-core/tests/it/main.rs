@@ -6,6 +6,7 @@ mod console;
 mod harness;
 mod keychain;
 mod leaks;
+mod openai;
 mod platform;
 mod usage;
 mod workloads;

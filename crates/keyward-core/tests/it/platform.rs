@@ -22,6 +22,7 @@ fn form(name: &str) -> KeyForm {
         workloads: WorkloadScope::Project,
         labels: [("team".to_owned(), "ops".to_owned())].into(),
         expiry: Expiry::Never,
+        project: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn key_form(name: &str) -> KeyForm {
         workloads: WorkloadScope::Project,
         labels: Labels::new(),
         expiry: Expiry::Never,
+        project: None,
     }
 }
 

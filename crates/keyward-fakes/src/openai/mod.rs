@@ -59,6 +59,7 @@ impl State {
 /// The OpenAI routes, relative to the API root (`/v1`).
 pub fn router(state: State) -> Router {
     let admin_key = state.inner.lock().unwrap().seed.admin_key.secret.clone();
+    let organization = state.inner.lock().unwrap().seed.organization.id.clone();
     let projects = "/organization/projects/{project_id}";
     Router::new()
         .route("/organization/projects", get(inventory::list_projects))
@@ -102,6 +103,16 @@ pub fn router(state: State) -> Router {
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let admin_key = admin_key.clone();
             async move { authenticate(&admin_key, request, next).await }
+        }))
+        // OpenAI names the organisation a request acted in on every answer.
+        .layer(middleware::map_response(move |mut response: Response| {
+            let organization = organization.clone();
+            async move {
+                if let Ok(value) = organization.parse() {
+                    response.headers_mut().insert("openai-organization", value);
+                }
+                response
+            }
         }))
         .with_state(state)
 }

@@ -6,7 +6,7 @@ use crate::platform::model::{
     ModelTotals, ProjectRef, TokenBudget, UsagePoint, UsageTotals, WorkloadRef,
 };
 use keyward_api::scope::{TokenLimitPeriod, WorkloadScope};
-use keyward_api::{AuditPage, InferenceKey, KeyStatus, KeyUsage, Role};
+use keyward_api::{AuditPage, InferenceKey, KeyUsage, Role};
 
 impl From<TokenLimitPeriod> for BudgetPeriod {
     fn from(period: TokenLimitPeriod) -> Self {
@@ -26,12 +26,7 @@ fn count(value: Option<i64>) -> Option<u64> {
 
 impl From<InferenceKey> for Key {
     fn from(key: InferenceKey) -> Self {
-        let state = match key.status {
-            KeyStatus::Active => KeyState::Active,
-            KeyStatus::Revoked => KeyState::Revoked,
-            KeyStatus::Expired => KeyState::Expired,
-            KeyStatus::Archived => KeyState::Archived,
-        };
+        let state = KeyState::from(key.status);
         let token_budget = match (count(key.token_limit), key.token_limit_period) {
             (Some(tokens), Some(period)) => Some(TokenBudget {
                 tokens,
