@@ -140,9 +140,9 @@ describe("App", () => {
     listKeys.mockResolvedValue(ok(keyPage([leaked.key, inferenceKey({ id: "key_other" })])));
     vi.mocked(commands.discardLeak).mockResolvedValue(ok(null));
     vi.mocked(commands.findLeakedKey).mockResolvedValue(ok(leakSearch({ matches: [leaked] })));
-    const revoked = { ...leaked.key, status: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
+    const revoked = { ...leaked.key, state: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
     vi.mocked(commands.revokeLeakedKey).mockResolvedValue(
-      ok({ key: revoked, probe_status: 401, probe_message: "The API key is revoked.", refused: true }),
+      ok({ key: revoked, proof: { status: 401, message: "The API key is revoked.", refused: true } }),
     );
     const user = userEvent.setup();
     render(App);

@@ -16,9 +16,9 @@ vi.mock("$lib/bindings", () => ({
 const revokeKeys = vi.mocked(commands.revokeKeys);
 
 const NOW = new Date("2026-03-01T12:00:00Z");
-const idle = inferenceKey({ id: "key_idle", name: "nightly-batch", masked: "kw_live_Abc…1111", last_used_at: "2026-02-20T12:00:00Z" });
-const never = inferenceKey({ id: "key_never", name: "unused", masked: "kw_live_Def…2222", last_used_at: null });
-const busy = inferenceKey({ id: "key_busy", name: "checkout", masked: "kw_live_Ghi…3333", last_used_at: "2026-03-01T09:30:00Z" });
+const idle = inferenceKey({ id: "key_idle", name: "nightly-batch", hint: "kw_live_Abc…1111", last_used_at: "2026-02-20T12:00:00Z" });
+const never = inferenceKey({ id: "key_never", name: "unused", hint: "kw_live_Def…2222", last_used_at: null });
+const busy = inferenceKey({ id: "key_busy", name: "checkout", hint: "kw_live_Ghi…3333", last_used_at: "2026-03-01T09:30:00Z" });
 
 function renderDialog(keys = [idle, never]) {
   const oncancel = vi.fn();
@@ -80,7 +80,7 @@ describe("BulkRevokeDialog", () => {
     expect(ondone).not.toHaveBeenCalled();
 
     const report: BulkRevokeReport = {
-      revoked: [{ ...idle, status: "revoked" }],
+      revoked: [{ ...idle, state: "revoked" }],
       failed: [
         { key_id: "key_never", error: { code: "not_found", message: "Key key_never was not found.", field: null } },
         { key_id: "key_busy", error: { code: "timeout", message: "The gateway did not answer within 10 seconds.", field: null } },
@@ -103,7 +103,7 @@ describe("BulkRevokeDialog", () => {
   });
 
   it("Escape after the summary is Done too, so the list still refreshes", async () => {
-    revokeKeys.mockResolvedValue(ok({ revoked: [{ ...idle, status: "revoked" }], failed: [] }));
+    revokeKeys.mockResolvedValue(ok({ revoked: [{ ...idle, state: "revoked" }], failed: [] }));
     const { user, ondone, oncancel } = renderDialog([idle]);
     await user.click(screen.getByTestId("bulk-revoke-confirm"));
     await screen.findByTestId("bulk-revoke-summary");

@@ -6,7 +6,7 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type InferenceKey } from "$lib/bindings";
+import { commands, type Key } from "$lib/bindings";
 import { formatClock } from "$lib/format";
 import KeyDetail from "./KeyDetail.svelte";
 import { OPENAI_ROTATE, OPENAI_UPDATE, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
@@ -53,19 +53,20 @@ const SECRET = "kw_live_Nw4pQ8rT2vX6zB0dF3hJ5kM7nP9sU1wY3aC5";
 const billing = inferenceKey({
   id: "key_7",
   name: "billing-service",
-  description: "Invoices in prod",
-  masked: "kw_live_…9f2c",
-  rpm: 60,
-  tpm: null,
-  token_limit: 1_000_000,
-  token_limit_period: "day",
-  allowed_models: null,
-  workloads: "*",
-  labels: { team: "billing", env: "prod" },
+  hint: "kw_live_…9f2c",
+  scopes: {
+    description: "Invoices in prod",
+    rpm: 60,
+    tpm: null,
+    token_budget: { tokens: 1_000_000, period: "day" },
+    models: null,
+    workloads: null,
+    labels: { team: "billing", env: "prod" },
+  },
   last_used_at: null,
 });
 
-function renderDetail(key: InferenceKey = billing) {
+function renderDetail(key: Key = billing) {
   getKey.mockResolvedValue(ok(key));
   const onback = vi.fn();
   const onchanged = vi.fn();
@@ -82,7 +83,7 @@ beforeEach(() => {
   keyUsageCommand.mockResolvedValue(ok(keyUsage({ key_id: "key_7" })));
   keyAudit.mockResolvedValue(ok(auditPage([])));
   closeReveal.mockResolvedValue(ok(null));
-  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok([]));
   vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));
 });
 
@@ -126,7 +127,7 @@ describe("KeyDetail", () => {
   // Issue #15: an unreadable scope is reported as [] and enforced as nothing; the page
   // must say so rather than show an empty list (or "All models").
   it("says a scope that could not be read is enforced as nothing", async () => {
-    renderDetail(inferenceKey({ allowed_models: [], workloads: [], unreadable_scopes: ["allowed_models", "workloads"] }));
+    renderDetail(inferenceKey({ scopes: { models: [], workloads: [] }, unreadable_scopes: ["allowed_models", "workloads"] }));
     await loaded();
 
     const models = screen.getByTestId("key-scope-models");
@@ -137,7 +138,7 @@ describe("KeyDetail", () => {
 
   it("lists limited models and workloads", async () => {
     renderDetail(
-      inferenceKey({ allowed_models: ["gpt-4o", "llama-3.1-8b"], workloads: ["chat-prod"], labels: {}, tpm: 90_000 }),
+      inferenceKey({ scopes: { models: ["gpt-4o", "llama-3.1-8b"], workloads: ["chat-prod"], labels: {}, tpm: 90_000 } }),
     );
     await loaded();
 
@@ -164,12 +165,10 @@ describe("KeyDetail", () => {
     keyUsageCommand.mockResolvedValue(
       ok(
         keyUsage({
-          requests: 12,
-          input_tokens: 3000,
-          output_tokens: 1500,
+          totals: { requests: 12, input_tokens: 3000, output_tokens: 1500 },
           by_model: [
-            { model: "llama-3.1-8b", requests: 2, input_tokens: 500, output_tokens: 0 },
-            { model: "gpt-4o", requests: 10, input_tokens: 2500, output_tokens: 1500 },
+            { model: "llama-3.1-8b", totals: { requests: 2, input_tokens: 500, output_tokens: 0 } },
+            { model: "gpt-4o", totals: { requests: 10, input_tokens: 2500, output_tokens: 1500 } },
           ],
           hourly: usageHours((index) => (index === 22 ? { requests: 4, input_tokens: 900, output_tokens: 300 } : {})),
         }),
@@ -199,7 +198,7 @@ describe("KeyDetail", () => {
             id: "e3",
             at: "2025-03-16T10:00:00Z",
             action: "key.rotated",
-            actor_label: "ci-owner",
+            actor: "ci-owner",
             changes: { masked: { old: "kw_live_…aaaa", new: "kw_live_…9f2c" }, grace_period_seconds: { old: null, new: 3600 } },
           }),
           auditEvent({
@@ -270,7 +269,7 @@ describe("KeyDetail", () => {
   });
 
   it("edits through the key form, then reloads the key and its history and tells the owner", async () => {
-    const updated = { ...billing, rpm: 120 };
+    const updated = { ...billing, scopes: { ...billing.scopes, rpm: 120 } };
     updateKey.mockResolvedValue(ok(updated));
     const { user, onchanged } = renderDetail();
     await loaded();
@@ -293,7 +292,7 @@ describe("KeyDetail", () => {
   });
 
   it("rotates: the new secret is revealed as rotated, then closed in Rust and dropped", async () => {
-    const view = createdKeyView({ ...billing, masked: "kw_live_…wY3a" }, SECRET);
+    const view = createdKeyView({ ...billing, hint: "kw_live_…wY3a" }, SECRET);
     rotateKey.mockResolvedValue(ok(view));
     const { user, onchanged } = renderDetail();
     await loaded();
@@ -332,7 +331,7 @@ describe("KeyDetail", () => {
   });
 
   it("revokes an active key after confirmation, and then offers archiving instead", async () => {
-    const revoked = { ...billing, status: "revoked" as const, revoked_at: "2025-03-20T10:00:00Z" };
+    const revoked = { ...billing, state: "revoked" as const, revoked_at: "2025-03-20T10:00:00Z" };
     revokeKey.mockResolvedValue(ok(revoked));
     const { user, onchanged } = renderDetail();
     await loaded();
@@ -356,8 +355,8 @@ describe("KeyDetail", () => {
     ["expired", true, "Archive"],
     ["archived", false, "Unarchive"],
   ] as const)("a %s key can be archived or unarchived (archive=%s)", async (status, archive, label) => {
-    const key = inferenceKey({ id: "key_old", status });
-    const after = inferenceKey({ id: "key_old", status: archive ? "archived" : "revoked" });
+    const key = inferenceKey({ id: "key_old", state: status });
+    const after = inferenceKey({ id: "key_old", state: archive ? "archived" : "revoked" });
     archiveKey.mockResolvedValue(ok(after));
     const { user, onchanged } = renderDetail(key);
     await loaded();
@@ -373,7 +372,7 @@ describe("KeyDetail", () => {
 
   it("shows an action's refusal without losing the page", async () => {
     archiveKey.mockResolvedValue(failure("Only revoked or expired keys can be archived.", "conflict"));
-    const { user, onchanged } = renderDetail(inferenceKey({ status: "revoked" }));
+    const { user, onchanged } = renderDetail(inferenceKey({ state: "revoked" }));
     await loaded();
     await user.click(screen.getByTestId("key-archive"));
 

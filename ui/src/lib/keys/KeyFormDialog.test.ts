@@ -9,11 +9,11 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type InferenceKey, type KeyForm } from "$lib/bindings";
+import { commands, type Key, type KeyForm } from "$lib/bindings";
 import { localTimeZone } from "$lib/format";
 import KeyFormDialog from "./KeyFormDialog.svelte";
 import { keywardCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
-import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload } from "./fixtures";
+import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload, workloadRef } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: { checkKeyForm: vi.fn(), createKey: vi.fn(), updateKey: vi.fn(), listWorkloads: vi.fn() },
@@ -37,7 +37,7 @@ const DEFAULTS: KeyForm = {
   expiry: { kind: "never" },
 };
 
-function setup(props: { mode?: "create" | "edit"; key?: InferenceKey } = {}) {
+function setup(props: { mode?: "create" | "edit"; key?: Key } = {}) {
   const oncancel = vi.fn();
   const oncreated = vi.fn();
   const onsaved = vi.fn();
@@ -321,19 +321,20 @@ describe("KeyFormDialog edit", () => {
   const key = inferenceKey({
     id: "key_7",
     name: "billing-service",
-    description: "Invoices",
-    rpm: 60,
-    tpm: null,
-    token_limit: 1_000_000,
-    token_limit_period: "month",
-    allowed_models: ["gpt-4o"],
-    workloads: ["chat-prod", "batch"],
-    labels: { team: "billing" },
+    scopes: {
+      description: "Invoices",
+      rpm: 60,
+      tpm: null,
+      token_budget: { tokens: 1_000_000, period: "month" },
+      models: ["gpt-4o"],
+      workloads: ["chat-prod", "batch"],
+      labels: { team: "billing" },
+    },
     expires_at: "2030-06-01T00:00:00Z",
   });
 
   it("starts from the key and sends it back with the expiry kept", async () => {
-    const updated = { ...key, rpm: 120 };
+    const updated = { ...key, scopes: { ...key.scopes, rpm: 120 } };
     updateKey.mockResolvedValue(ok(updated));
     const { user, onsaved, dialog } = setup({ mode: "edit", key });
 
@@ -390,7 +391,7 @@ describe("KeyFormDialog edit", () => {
   // Issue #15: an unreadable stored scope is reported as [] and enforced as nothing; the
   // form said "All models" and saving wrote null (all models) back — a widened scope.
   it("says an unreadable scope is enforced as nothing, and never sends it widened", async () => {
-    const closed = inferenceKey({ id: "key_9", name: "odd", allowed_models: [], workloads: [], unreadable_scopes: ["allowed_models", "workloads"] });
+    const closed = inferenceKey({ id: "key_9", name: "odd", scopes: { models: [], workloads: [] }, unreadable_scopes: ["allowed_models", "workloads"] });
     updateKey.mockResolvedValue(ok(closed));
     const { user } = setup({ mode: "edit", key: closed });
 
@@ -410,7 +411,7 @@ describe("KeyFormDialog edit", () => {
   });
 
   it("sends what is entered for an unreadable scope explicitly", async () => {
-    const closed = inferenceKey({ id: "key_9", allowed_models: [], unreadable_scopes: ["allowed_models"] });
+    const closed = inferenceKey({ id: "key_9", scopes: { models: [] }, unreadable_scopes: ["allowed_models"] });
     updateKey.mockResolvedValue(ok(closed));
     const { user } = setup({ mode: "edit", key: closed });
     await user.type(chipInput("key-models"), "gpt-4o{Enter}");
@@ -447,7 +448,7 @@ describe("KeyFormDialog suggestions", () => {
   };
 
   beforeEach(() => {
-    listWorkloads.mockResolvedValue(ok({ workloads: project }));
+    listWorkloads.mockResolvedValue(ok(project.map((full) => workloadRef(full))));
   });
 
   it("offers the workloads' distinct models, and picking one with the keyboard adds a chip", async () => {
@@ -602,7 +603,7 @@ describe("KeyFormDialog suggestions", () => {
     expect(screen.queryByTestId("key-models-unserved")).not.toBeInTheDocument();
     expect(screen.queryByTestId("key-suggestions-unavailable")).not.toBeInTheDocument();
 
-    pending.resolve(ok({ workloads: project }));
+    pending.resolve(ok(project.map((full) => workloadRef(full))));
     expect(await screen.findByTestId("key-models-unserved")).toHaveTextContent("mistral-7b");
   });
 });

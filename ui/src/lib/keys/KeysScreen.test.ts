@@ -8,7 +8,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type InferenceKey, type KeyListQuery } from "$lib/bindings";
+import { commands, type Key, type KeyListQuery } from "$lib/bindings";
 import { local, profileList, staging, withSession } from "$lib/profiles/fixtures";
 import KeysScreen from "./KeysScreen.svelte";
 import { keywardCapabilities, OPENAI_CREATE, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
@@ -23,7 +23,8 @@ import {
   ok,
   pagedProject,
   passingKeyCheck,
-  workload,
+  uncountedProject,
+  workloadRef,
 } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
@@ -55,16 +56,16 @@ const revokeKeys = vi.mocked(commands.revokeKeys);
 const SECRET = "kw_live_3q9XbV7mZk2LwPp0RtY8sNc4HdJf6GaE";
 const ROW_HEIGHT = 40;
 
-const billing = inferenceKey({ id: "key_a", name: "billing-service", masked: "kw_live_…9f2c" });
+const billing = inferenceKey({ id: "key_a", name: "billing-service", hint: "kw_live_…9f2c" });
 const old = inferenceKey({
   id: "key_b",
   name: "old-batch",
-  masked: "kw_live_…71aa",
-  status: "revoked",
+  hint: "kw_live_…71aa",
+  state: "revoked",
   revoked_at: "2025-04-01T12:00:00Z",
 });
-const fresh = inferenceKey({ id: "key_c", name: "ci-runner", masked: "kw_live_…GaE" });
-const search = inferenceKey({ id: "key_d", name: "search-api", masked: "kw_live_…d00d" });
+const fresh = inferenceKey({ id: "key_c", name: "ci-runner", hint: "kw_live_…GaE" });
+const search = inferenceKey({ id: "key_d", name: "search-api", hint: "kw_live_…d00d" });
 
 /** The query the screen sends with no filter, for `offset`. */
 function unfiltered(offset = 0): KeyListQuery {
@@ -82,7 +83,7 @@ function unfiltered(offset = 0): KeyListQuery {
   };
 }
 
-function listing(...keys: InferenceKey[]) {
+function listing(...keys: Key[]) {
   return ok(keyPage(keys));
 }
 
@@ -115,7 +116,7 @@ async function scrollToRow(index: number) {
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   closeReveal.mockResolvedValue(ok(null));
-  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [workload()] }));
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok([workloadRef()]));
   vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));
 });
 
@@ -207,11 +208,12 @@ describe("KeysScreen list", () => {
       id: "key_t",
       name: "payments-reconciliation-nightly-batch",
       expires_at: soon,
-      rpm: 60,
-      tpm: 12_000,
-      token_limit: 1_500_000,
-      token_limit_period: "day",
-      labels: { team: "payments", env: "prod" },
+      scopes: {
+        rpm: 60,
+        tpm: 12_000,
+        token_budget: { tokens: 1_500_000, period: "day" },
+        labels: { team: "payments", env: "prod" },
+      },
       last_used_at: used,
     });
     listKeys.mockResolvedValue(listing(triaged, billing));
@@ -306,10 +308,10 @@ describe("KeysScreen list", () => {
   it("names every status the gateway reports", async () => {
     listKeys.mockResolvedValue(
       listing(
-        inferenceKey({ id: "k1", status: "active" }),
-        inferenceKey({ id: "k2", status: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
-        inferenceKey({ id: "k3", status: "expired", expires_at: "2026-01-02T00:00:00Z" }),
-        inferenceKey({ id: "k4", status: "archived", archived_at: "2026-01-03T00:00:00Z" }),
+        inferenceKey({ id: "k1", state: "active" }),
+        inferenceKey({ id: "k2", state: "revoked", revoked_at: "2026-01-01T00:00:00Z" }),
+        inferenceKey({ id: "k3", state: "expired", expires_at: "2026-01-02T00:00:00Z" }),
+        inferenceKey({ id: "k4", state: "archived", archived_at: "2026-01-03T00:00:00Z" }),
       ),
     );
     renderKeys();
@@ -317,6 +319,24 @@ describe("KeysScreen list", () => {
     const badges = screen.getAllByTestId("key-status").map((b) => b.textContent?.trim());
     expect(badges).toEqual(["Active", "Revoked", "Expired", "Archived"]);
     expect(within(row("k3")).queryByTestId("key-revoke")).toBeNull();
+  });
+
+  it("names a paused key Disabled, offers no Revoke in its row, and keeps it out of a bulk revoke", async () => {
+    listKeys.mockResolvedValue(listing(billing, inferenceKey({ id: "k_paused", name: "paused", state: "disabled" })));
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    expect(within(row("k_paused")).getByTestId("key-status")).toHaveTextContent("Disabled");
+    expect(within(row("k_paused")).getByTestId("key-status")).toHaveClass("badge-paused");
+    expect(within(row("k_paused")).queryByTestId("key-revoke")).toBeNull();
+    expect(within(row("k_paused")).getByTestId("key-select")).toBeDisabled();
+  });
+
+  it("shows a key without a masked hint or counters as a dash, not as empty text", async () => {
+    listKeys.mockResolvedValue(listing(inferenceKey({ id: "k_bare", hint: null, totals: null, created_at: null })));
+    renderKeys();
+    await screen.findByTestId("keys-table");
+    expect(within(row("k_bare")).getByTestId("key-label")).toHaveTextContent("—");
+    expect(within(row("k_bare")).queryByTestId("key-created")).toBeNull();
   });
 
   it("puts a performance mark once the first page of rows is on screen", async () => {
@@ -347,6 +367,22 @@ describe("KeysScreen at scale", () => {
     expect(table).toHaveAttribute("aria-rowcount", "100001");
     const spacer = table.querySelector<HTMLElement>("tbody tr.spacer:last-child td");
     expect(spacer?.style.height).toBe(`${(100_000 - ids.length) * ROW_HEIGHT}px`);
+  });
+
+  it("says which rows it shows when the platform does not count, and reads on as the list scrolls", async () => {
+    listKeys.mockImplementation(uncountedProject(100_000));
+    renderKeys();
+
+    await screen.findByTestId("keys-table");
+    expect(screen.getByTestId("keys-total")).toHaveTextContent("Showing 1–200");
+    expect(screen.getByTestId("keys-total")).not.toHaveTextContent("of");
+    // The scroll bar reaches as far as what is loaded.
+    expect(screen.getByTestId("keys-table")).toHaveAttribute("aria-rowcount", "201");
+
+    await scrollToRow(190);
+
+    await vi.waitFor(() => expect(screen.getByTestId("keys-total")).toHaveTextContent("Showing 1–400"));
+    expect(listKeys).toHaveBeenLastCalledWith(unfiltered(200));
   });
 
   it("fetches the next page as the list scrolls, keeping the rows already loaded", async () => {
@@ -556,12 +592,12 @@ describe("KeysScreen selection and bulk revoke", () => {
     expect(dialog).not.toHaveTextContent("search-api");
     revokeKeys.mockResolvedValue(
       ok({
-        revoked: [{ ...billing, status: "revoked", revoked_at: "2026-02-02T00:00:00Z" }],
+        revoked: [{ ...billing, state: "revoked", revoked_at: "2026-02-02T00:00:00Z" }],
         failed: [{ key_id: "key_c", error: { code: "unavailable", message: "The gateway did not answer.", field: null } }],
       }),
     );
     listKeys.mockResolvedValue(
-      listing({ ...billing, status: "revoked", revoked_at: "2026-02-02T00:00:00Z" }, fresh, search, old),
+      listing({ ...billing, state: "revoked", revoked_at: "2026-02-02T00:00:00Z" }, fresh, search, old),
     );
     await user.click(within(dialog).getByTestId("bulk-revoke-confirm"));
 
@@ -667,7 +703,7 @@ describe("KeysScreen keyboard", () => {
 });
 
 describe("KeysScreen key page", () => {
-  function keyPageMocks(key: InferenceKey) {
+  function keyPageMocks(key: Key) {
     vi.mocked(commands.getKey).mockResolvedValue(ok(key));
     vi.mocked(commands.keyUsage).mockResolvedValue(ok(keyUsage({ key_id: key.id })));
     vi.mocked(commands.keyAudit).mockResolvedValue(ok(auditPage([])));
@@ -708,7 +744,7 @@ describe("KeysScreen key page", () => {
     await screen.findByTestId("keys-table");
     await user.click(within(row("key_c")).getByTestId("key-open"));
     expect(await screen.findByTestId("key-detail-status")).toHaveTextContent("Active");
-    const revokedFresh = { ...fresh, status: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
+    const revokedFresh = { ...fresh, state: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
     vi.mocked(commands.getKey).mockResolvedValue(ok(revokedFresh));
     listKeys.mockResolvedValue(listing(billing, revokedFresh));
     const calls = listKeys.mock.calls.length;
@@ -867,7 +903,7 @@ describe("KeysScreen revoke", () => {
     const pending = deferred<Awaited<ReturnType<typeof commands.revokeKey>>>();
     revokeKey.mockReturnValue(pending.promise);
     const { user } = await openRevoke();
-    const revokedBilling: InferenceKey = { ...billing, status: "revoked", revoked_at: "2025-05-02T08:00:00Z" };
+    const revokedBilling: Key = { ...billing, state: "revoked", revoked_at: "2025-05-02T08:00:00Z" };
 
     await user.click(screen.getByTestId("revoke-confirm"));
     expect(revokeKey).toHaveBeenCalledExactlyOnceWith("key_a");
@@ -949,7 +985,7 @@ describe("KeysScreen and the active profile", () => {
     listKeys.mockResolvedValue(listing(billing));
     const { rerender } = renderKeys({ changed: 0 });
     await screen.findByTestId("keys-table");
-    listKeys.mockResolvedValue(listing({ ...billing, status: "revoked", revoked_at: "2026-02-02T00:00:00Z" }));
+    listKeys.mockResolvedValue(listing({ ...billing, state: "revoked", revoked_at: "2026-02-02T00:00:00Z" }));
 
     await rerender({ changed: 1 });
 

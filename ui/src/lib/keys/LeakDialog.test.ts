@@ -139,8 +139,8 @@ describe("LeakDialog search", () => {
     await user.keyboard("{Escape}");
     expect(screen.getByTestId("leak-dialog")).toBeInTheDocument();
 
-    const revokedKey = { ...leakMatch().key, status: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
-    pending.resolve(ok({ key: revokedKey, probe_status: 401, probe_message: "The API key is revoked.", refused: true }));
+    const revokedKey = { ...leakMatch().key, state: "revoked" as const, revoked_at: "2026-03-01T12:00:00Z" };
+    pending.resolve(ok({ key: revokedKey, proof: { status: 401, message: "The API key is revoked.", refused: true } }));
 
     const proof = await within(match).findByTestId("leak-proof");
     expect(proof).toHaveTextContent("Revoked. A request with the leaked key to Team now gets HTTP 401: The API key is revoked.");
@@ -159,8 +159,8 @@ describe("LeakDialog search", () => {
       ],
     });
     findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [shared] })));
-    const revokedKey = { ...shared.key, status: "revoked" as const };
-    revokeLeakedKey.mockResolvedValue(ok({ key: revokedKey, probe_status: 401, probe_message: "revoked", refused: true }));
+    const revokedKey = { ...shared.key, state: "revoked" as const };
+    revokeLeakedKey.mockResolvedValue(ok({ key: revokedKey, proof: { status: 401, message: "revoked", refused: true } }));
     const { user } = renderDialog();
     await paste(user, LEAKED_SECRET);
 
@@ -194,7 +194,7 @@ describe("LeakDialog search", () => {
   it("warns when the leaked key still gets anything but 401 after the revoke", async () => {
     findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
     revokeLeakedKey.mockResolvedValue(
-      ok({ key: { ...leakMatch().key, status: "revoked" }, probe_status: 200, probe_message: "OK", refused: false }),
+      ok({ key: { ...leakMatch().key, state: "revoked" }, proof: { status: 200, message: "OK", refused: false } }),
     );
     const { user } = renderDialog();
     await paste(user, LEAKED_SECRET);

@@ -3,7 +3,7 @@
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type InferenceKey } from "$lib/bindings";
+import { commands, type Key } from "$lib/bindings";
 import RevokeDialog from "./RevokeDialog.svelte";
 import { failure, inferenceKey, ok } from "./fixtures";
 
@@ -13,7 +13,7 @@ const revokeKey = vi.mocked(commands.revokeKey);
 const NOW = new Date("2026-03-10T12:00:00Z");
 const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
 
-function setup(key: InferenceKey) {
+function setup(key: Key) {
   const oncancel = vi.fn();
   const onrevoked = vi.fn();
   render(RevokeDialog, { key, oncancel, onrevoked });
@@ -36,7 +36,7 @@ describe("RevokeDialog", () => {
     ["last used 25 hours ago", hoursAgo(25)],
   ])("revokes a key %s on one confirmation, with focus starting on Cancel", async (_case, lastUsed) => {
     const key = inferenceKey({ id: "key_3", name: "old-batch", last_used_at: lastUsed });
-    const revoked = { ...key, status: "revoked" as const };
+    const revoked = { ...key, state: "revoked" as const };
     revokeKey.mockResolvedValue(ok(revoked));
     const { user, onrevoked } = setup(key);
 
@@ -51,7 +51,7 @@ describe("RevokeDialog", () => {
 
   it("wants the exact name typed for a key used in the last 24 hours, and says why", async () => {
     const key = inferenceKey({ id: "key_4", name: "billing-service", last_used_at: hoursAgo(2) });
-    revokeKey.mockResolvedValue(ok({ ...key, status: "revoked" }));
+    revokeKey.mockResolvedValue(ok({ ...key, state: "revoked" }));
     const { user } = setup(key);
 
     expect(screen.getByTestId("revoke-dialog")).toHaveTextContent("used in the last 24 hours");

@@ -11,7 +11,7 @@ import { createdKeyView, deferred, failure, inferenceKey, ok } from "./fixtures"
 vi.mock("$lib/bindings", () => ({ commands: { rotateKey: vi.fn() } }));
 
 const rotateKey = vi.mocked(commands.rotateKey);
-const key = inferenceKey({ id: "key_9", name: "billing-service", masked: "kw_live_…9f2c" });
+const key = inferenceKey({ id: "key_9", name: "billing-service", hint: "kw_live_…9f2c" });
 
 function setup() {
   const oncancel = vi.fn();

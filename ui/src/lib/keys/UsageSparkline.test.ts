@@ -16,9 +16,7 @@ const clock = (utc: string) => formatClock(new Date(`2026-01-31T${utc}:00Z`));
 
 // 2026-01-31 10:00 UTC is index 0, so index 10 is 20:00 and index 13 is 23:00.
 const busy = keyUsage({
-  requests: 40,
-  input_tokens: 9000,
-  output_tokens: 3000,
+  totals: { requests: 40, input_tokens: 9000, output_tokens: 3000 },
   hourly: usageHours((index) => {
     if (index === 10) return { requests: 3, input_tokens: 1000, output_tokens: 234 };
     if (index === 13) return { requests: 1, input_tokens: 600, output_tokens: 17 };
@@ -77,7 +75,7 @@ describe("UsageSparkline", () => {
   });
 
   it("says a key used before has had no requests in the last 24 hours", () => {
-    render(UsageSparkline, { usage: keyUsage({ requests: 5, input_tokens: 100, output_tokens: 20 }) });
+    render(UsageSparkline, { usage: keyUsage({ totals: { requests: 5, input_tokens: 100, output_tokens: 20 } }) });
 
     expect(screen.getByTestId("key-usage-quiet")).toHaveTextContent("No requests in the last 24 hours.");
     expect(hours().map(barHeight).every((height) => height === 0)).toBe(true);

@@ -1,58 +1,66 @@
 // Test data for the key components (imported by *.test.ts only, never by the app):
-// one place that knows how a realistic InferenceKey looks, so each test states only
-// the fields it is about.
+// one place that knows how a realistic key of the neutral model looks (as the Keyward
+// gateway's adapter maps it), so each test states only the fields it is about.
 import type {
   AppError,
-  AuditEvent,
-  AuditPage,
+  AuditEntry,
+  AuditTrail,
   CreatedKeyView,
   Expiry,
-  InferenceKey,
+  Key,
+  KeyActivity,
   KeyDraft,
   KeyDraftCheck,
   KeyListQuery,
   KeyPage,
-  KeyUsage,
+  KeyScopes,
   LeakHolder,
   LeakMatch,
   LeakSearch,
   Result,
   UsagePoint,
   Workload,
+  WorkloadRef,
 } from "$lib/bindings";
 
-export function inferenceKey(overrides: Partial<InferenceKey> = {}): InferenceKey {
+/** A key's fields to change; `scopes` is merged into the default scopes, not replacing them. */
+export type KeyOverrides = Partial<Omit<Key, "scopes">> & { scopes?: Partial<KeyScopes> };
+
+export function inferenceKey(overrides: KeyOverrides = {}): Key {
+  const { scopes, ...rest } = overrides;
   return {
     id: "key_01",
-    project_id: "proj_local",
     name: "billing-service",
-    description: "",
-    masked: "kw_live_…9f2c",
-    status: "active",
-    rpm: null,
-    tpm: null,
-    token_limit: null,
-    token_limit_period: null,
-    allowed_models: null,
-    workloads: "*",
-    labels: {},
-    expires_at: null,
+    hint: "kw_live_…9f2c",
+    state: "active",
+    scopes: {
+      rpm: null,
+      tpm: null,
+      token_budget: null,
+      money_budget: null,
+      models: null,
+      workloads: null,
+      labels: {},
+      description: null,
+      ...scopes,
+    },
     created_at: "2025-03-14T09:26:53Z",
     updated_at: "2025-03-14T09:26:53Z",
+    last_used_at: null,
+    expires_at: null,
+    owner: null,
+    project: "proj_local",
     revoked_at: null,
     archived_at: null,
-    last_used_at: null,
-    request_count: 0,
-    input_tokens: 0,
-    output_tokens: 0,
+    totals: { requests: 0, input_tokens: 0, output_tokens: 0 },
     unreadable_scopes: [],
-    ...overrides,
+    ...rest,
   };
 }
 
-/** One page holding exactly `keys`. */
-export function keyPage(keys: InferenceKey[]): KeyPage {
-  return { keys, total: keys.length, limit: 50, offset: 0 };
+/** One page holding exactly `keys`, with the total a platform that counts would report. */
+export function keyPage(keys: Key[]): KeyPage {
+  return { keys, total: keys.length };
 }
 
 export function ok<T>(data: T): Result<T, AppError> {
@@ -79,16 +87,28 @@ export function pagedProject(total: number) {
   return async (query: KeyListQuery): Promise<Result<KeyPage, AppError>> => {
     const limit = query.limit ?? 200;
     const offset = query.offset ?? 0;
-    const keys: InferenceKey[] = [];
+    const keys: Key[] = [];
     for (let index = offset; index < Math.min(total, offset + limit); index++) keys.push(positionedKey(index));
-    return ok({ keys, total, limit, offset });
+    return ok({ keys, total });
+  };
+}
+
+/**
+ * The same project on a platform that does not say how many keys match (`total` null):
+ * a page is full until the last one, which is how the list learns there is no more.
+ */
+export function uncountedProject(total: number) {
+  const counted = pagedProject(total);
+  return async (query: KeyListQuery): Promise<Result<KeyPage, AppError>> => {
+    const result = await counted(query);
+    return result.status === "ok" ? ok({ keys: result.data.keys, total: null }) : result;
   };
 }
 
 /** The key `pagedProject` has at `index`. */
-export function positionedKey(index: number): InferenceKey {
+export function positionedKey(index: number): Key {
   const id = `key_${String(index).padStart(6, "0")}`;
-  return inferenceKey({ id, name: `service-${index}`, masked: `kw_live_${id.slice(-3)}…${String(index % 10_000).padStart(4, "0")}` });
+  return inferenceKey({ id, name: `service-${index}`, hint: `kw_live_${id.slice(-3)}…${String(index % 10_000).padStart(4, "0")}` });
 }
 
 /** A well-formed inference key (prefix and 36 letters or digits); its checksum is Rust's business. */
@@ -102,18 +122,21 @@ export function leakHolder(overrides: Partial<LeakHolder> = {}): LeakHolder {
 export function leakMatch(overrides: Partial<LeakMatch> = {}): LeakMatch {
   return {
     base_url: "https://team.example.com",
+    platform: "Keyward gateway",
+    exact: true,
     profiles: [leakHolder()],
     key: inferenceKey({
       id: "key_leak",
       name: "support-bot",
-      project_id: "proj_team",
-      masked: "kw_live_Zx8…GqR8",
-      rpm: 60,
-      tpm: null,
-      token_limit: 500000,
-      token_limit_period: "month",
-      allowed_models: ["gpt-4o-mini"],
-      workloads: ["support"],
+      project: "proj_team",
+      hint: "kw_live_Zx8…GqR8",
+      scopes: {
+        rpm: 60,
+        tpm: null,
+        token_budget: { tokens: 500000, period: "month" },
+        models: ["gpt-4o-mini"],
+        workloads: ["support"],
+      },
       last_used_at: "2026-02-01T10:00:00Z",
     }),
     ...overrides,
@@ -125,6 +148,7 @@ export function leakSearch(overrides: Partial<LeakSearch> = {}): LeakSearch {
     leak_id: "leak_01",
     masked: "kw_live_Zx8…GqR8",
     matches: [],
+    ambiguous: false,
     searched: ["Local", "Team"],
     gaps: [],
     ...overrides,
@@ -132,7 +156,7 @@ export function leakSearch(overrides: Partial<LeakSearch> = {}): LeakSearch {
 }
 
 /** What `createKey` / `rotateKey` return: `key` with a one-time reveal. */
-export function createdKeyView(key: InferenceKey = inferenceKey(), secret = "kw_live_3q9XbV7mZk2LwPp0RtY8sNc4HdJf6GaE"): CreatedKeyView {
+export function createdKeyView(key: Key = inferenceKey(), secret = "kw_live_3q9XbV7mZk2LwPp0RtY8sNc4HdJf6GaE"): CreatedKeyView {
   return { key, reveal: { id: `rev_${key.id}`, secret } };
 }
 
@@ -146,7 +170,7 @@ export const FIRST_HOUR = "2026-01-31T10:00:00Z";
 export function usageHours(hour: (index: number) => Partial<UsagePoint> = () => ({}), first = FIRST_HOUR): UsagePoint[] {
   const start = Date.parse(first);
   return Array.from({ length: 24 }, (_, index) => ({
-    at: new Date(start + index * 3_600_000).toISOString().replace(".000Z", "Z"),
+    start: new Date(start + index * 3_600_000).toISOString().replace(".000Z", "Z"),
     requests: 0,
     input_tokens: 0,
     output_tokens: 0,
@@ -154,20 +178,18 @@ export function usageHours(hour: (index: number) => Partial<UsagePoint> = () => 
   }));
 }
 
-/** A key's usage; zero everywhere (every hour too) unless told, as for an unused key. */
-export function keyUsage(overrides: Partial<KeyUsage> = {}): KeyUsage {
+/** A key's activity; zero everywhere (every hour too) unless told, as for an unused key. */
+export function keyUsage(overrides: Partial<KeyActivity> = {}): KeyActivity {
   return {
     key_id: "key_01",
-    requests: 0,
-    input_tokens: 0,
-    output_tokens: 0,
+    totals: { requests: 0, input_tokens: 0, output_tokens: 0 },
     by_model: [],
     hourly: usageHours(),
     ...overrides,
   };
 }
 
-/** A workload of the active project, as `listWorkloads` returns it. */
+/** A workload of the active project, as the gateway has it (`getWorkload`). */
 export function workload(overrides: Partial<Workload> = {}): Workload {
   const slug = overrides.slug ?? "chat-prod";
   return {
@@ -194,24 +216,32 @@ export function workload(overrides: Partial<Workload> = {}): Workload {
   };
 }
 
-export function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+/** The workload as `listWorkloads` names it (the neutral `WorkloadRef`). */
+export function workloadRef(full: Workload = workload()): WorkloadRef {
+  return {
+    id: full.id,
+    slug: full.slug,
+    name: full.name,
+    model: full.model_name,
+    upstream: full.upstream_url,
+    created_at: full.created_at,
+  };
+}
+
+export function auditEvent(overrides: Partial<AuditEntry> = {}): AuditEntry {
   return {
     id: "evt_01",
-    project_id: "proj_local",
     at: "2025-03-14T09:26:53Z",
-    actor_id: "tok_owner",
-    actor_label: "Local owner",
+    actor: "Local owner",
     action: "key.created",
-    target_type: "inference_key",
-    target_id: "key_01",
     changes: { name: { old: "", new: "billing-service" } },
     ...overrides,
   };
 }
 
-/** One page holding exactly `events`. */
-export function auditPage(events: AuditEvent[]): AuditPage {
-  return { events, total: events.length, limit: 50, offset: 0 };
+/** One trail holding exactly `events`. */
+export function auditPage(events: AuditEntry[]): AuditTrail {
+  return { entries: events, total: events.length };
 }
 
 /**

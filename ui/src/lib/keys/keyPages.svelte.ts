@@ -8,12 +8,14 @@
 // before it), and loaded pages are kept. Each listing has a `generation`: a refresh or a
 // new query starts one, and an answer from an older generation never lands. Rows already
 // shown stay while a refresh runs or fails; a new query's rows replace the old ones only
-// once they arrive. Rows have one fixed height, so a row's place is arithmetic, not
+// once they arrive. A platform that does not say how many keys match (`total` null) is
+// read page by page: the next page is asked for only after a full one came back, and a
+// short page tells where the list ends. Rows have one fixed height, so a row's place is arithmetic, not
 // measurement: the window of rows in view is derived from `scrollTop` and
 // `viewportHeight`, which the table writes.
 import { tick } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
-import { commands, type AppError, type InferenceKey, type KeyListQuery, type KeySort, type KeyStatus } from "$lib/bindings";
+import { commands, type AppError, type Key, type KeyListQuery, type KeySort, type KeyStatus } from "$lib/bindings";
 import { inScreenWords } from "$lib/fieldWords";
 import { settle } from "$lib/ipc";
 
@@ -83,7 +85,7 @@ export function listQuery(f: Filters, offset: number): KeyListQuery {
   };
 }
 
-type Page = { generation: number; keys: InferenceKey[] };
+type Page = { generation: number; keys: Key[] };
 
 export type KeyPagesOptions = {
   /** Told of every listing's outcome (the profile session: keychain trouble goes to its banner). */
@@ -104,15 +106,17 @@ export class KeyPages {
 
   /** Loaded pages by page number; a page from an older generation is shown until replaced. */
   readonly pages = new SvelteMap<number, Page>();
-  /** Keys matching the applied filters; null until this profile's first page arrives. */
-  total = $state<number | null>(null);
+  /** A page of this profile's keys has arrived (the list has something to show, maybe nothing). */
+  listed = $state(false);
+  /** How many keys match, as the platform last said; null where it does not say. */
+  reported = $state<number | null>(null);
   loadError = $state.raw<AppError | null>(null);
   /** Requests in flight, for the progress indicator. */
   fetching = $state(0);
   readonly busy = $derived(this.fetching > 0);
 
   /** Keys chosen for a bulk revoke, kept by id with the key so the dialog can name them. */
-  readonly selection = new SvelteMap<string, InferenceKey>();
+  readonly selection = new SvelteMap<string, Key>();
 
   /** The list's scroll position and height (px), written by the table. */
   scrollTop = $state(0);
@@ -138,7 +142,28 @@ export class KeyPages {
     return { field: field as FilterField, message: inScreenWords(error.message, FILTER_LABELS) };
   });
 
-  readonly rowCount = $derived(this.total ?? 0);
+  /** Rows the loaded pages reach: where the list ends once its last page is in. */
+  readonly loadedRows = $derived.by(() => {
+    let end = 0;
+    for (const [number, page] of this.pages) end = Math.max(end, number * PAGE_SIZE + page.keys.length);
+    return end;
+  });
+  /** The last loaded page came back short, so no key lies beyond it. */
+  readonly #endSeen = $derived.by(() => {
+    let last = -1;
+    for (const number of this.pages.keys()) last = Math.max(last, number);
+    return last < 0 || (this.pages.get(last)?.keys.length ?? 0) < PAGE_SIZE;
+  });
+  /**
+   * Keys matching the applied filters: as the platform says, or counted once the last
+   * page is in; null before the first page and while a platform that does not count
+   * has more pages to give.
+   */
+  readonly total = $derived(!this.listed ? null : (this.reported ?? (this.#endSeen ? this.loadedRows : null)));
+  /** More keys may follow the loaded ones (their count unknown). */
+  readonly more = $derived(this.listed && this.total === null);
+
+  readonly rowCount = $derived(this.total ?? this.loadedRows);
   readonly firstRow = $derived(Math.max(0, Math.floor(this.scrollTop / ROW_HEIGHT) - OVERSCAN));
   readonly lastRow = $derived(
     Math.min(
@@ -148,11 +173,13 @@ export class KeyPages {
   );
   /** The rows whose pages should be loaded: the rendered ones and a margin. */
   readonly wantFrom = $derived(Math.max(0, this.firstRow - PREFETCH));
-  readonly wantTo = $derived(this.total === null ? 1 : Math.min(this.total, this.lastRow + PREFETCH));
+  readonly wantTo = $derived(
+    !this.listed ? 1 : this.total === null ? this.lastRow + PREFETCH : Math.min(this.total, this.lastRow + PREFETCH),
+  );
 
   /** The rendered rows; `key` is undefined while its page is loading. */
   readonly rows = $derived.by(() => {
-    const shown: { index: number; key: InferenceKey | undefined }[] = [];
+    const shown: { index: number; key: Key | undefined }[] = [];
     for (let index = this.firstRow; index < this.lastRow; index++) {
       shown.push({ index, key: this.pages.get(Math.floor(index / PAGE_SIZE))?.keys[index % PAGE_SIZE] });
     }
@@ -161,9 +188,9 @@ export class KeyPages {
 
   /** Loaded active keys by id: the ones "select all" selects. */
   readonly loadedActive = $derived.by(() => {
-    const found = new Map<string, InferenceKey>();
+    const found = new Map<string, Key>();
     for (const page of this.pages.values()) {
-      for (const key of page.keys) if (key.status === "active") found.set(key.id, key);
+      for (const key of page.keys) if (key.state === "active") found.set(key.id, key);
     }
     return found;
   });
@@ -237,7 +264,8 @@ export class KeyPages {
       this.pages.clear();
     }
     this.pages.set(page, { generation: run, keys: result.data.keys });
-    this.total = result.data.total;
+    this.reported = result.data.total;
+    this.listed = true;
     if (!this.#firstPageMarked && result.data.keys.length > 0) {
       this.#firstPageMarked = true;
       await tick();
@@ -254,6 +282,8 @@ export class KeyPages {
     const lastPage = Math.floor(Math.max(from, to - 1) / PAGE_SIZE);
     for (let page = firstPage; page <= lastPage; page++) {
       if (page > 0 && this.total !== null && page * PAGE_SIZE >= this.total) break;
+      // Uncounted: a page exists only after a full one (the one before it, as loaded).
+      if (page > 0 && this.total === null && (this.pages.get(page - 1)?.keys.length ?? 0) < PAGE_SIZE) break;
       if (this.pages.get(page)?.generation === this.#generation) continue;
       void this.#fetchPage(page);
     }
@@ -281,7 +311,8 @@ export class KeyPages {
     this.#generation++;
     this.#replaceOnArrival = false;
     this.pages.clear();
-    this.total = null;
+    this.listed = false;
+    this.reported = null;
     this.loadError = null;
     this.selection.clear();
     this.#toTop();
@@ -293,18 +324,18 @@ export class KeyPages {
   }
 
   /** Replaces a key wherever it is loaded, e.g. after it was revoked or edited. */
-  patch(updated: InferenceKey) {
+  patch(updated: Key) {
     for (const [number, page] of this.pages) {
       if (page.keys.some((key) => key.id === updated.id)) {
         this.pages.set(number, { ...page, keys: page.keys.map((key) => (key.id === updated.id ? updated : key)) });
       }
     }
-    if (updated.status !== "active") this.selection.delete(updated.id);
+    if (updated.state !== "active") this.selection.delete(updated.id);
   }
 
   // ---- Selection -----------------------------------------------------------------
 
-  toggle(key: InferenceKey) {
+  toggle(key: Key) {
     if (this.selection.has(key.id)) this.selection.delete(key.id);
     else this.selection.set(key.id, key);
   }

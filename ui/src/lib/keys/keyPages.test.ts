@@ -6,7 +6,7 @@
 // where they live.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type AppError, type KeyPage, type Result } from "$lib/bindings";
-import { deferred, inferenceKey, ok, pagedProject, positionedKey } from "./fixtures";
+import { deferred, inferenceKey, ok, pagedProject, positionedKey, uncountedProject } from "./fixtures";
 import { KeyPages, PAGE_SIZE, ROW_HEIGHT, TYPING_PAUSE_MS } from "./keyPages.svelte";
 
 vi.mock("$lib/bindings", () => ({ commands: { listKeys: vi.fn() } }));
@@ -87,10 +87,10 @@ describe("KeyPages", () => {
     expect(listKeys).toHaveBeenNthCalledWith(2, expect.objectContaining({ q: "billing", offset: 0 }));
 
     const billing = inferenceKey({ id: "key_billing", name: "billing" });
-    after.resolve(ok({ keys: [billing], total: 1, limit: PAGE_SIZE, offset: 0 }));
+    after.resolve(ok({ keys: [billing], total: 1 }));
     await vi.waitFor(() => expect(list.total).toBe(1));
     // The unfiltered answer comes back last and must not overwrite the filtered rows.
-    before.resolve(ok({ keys: [positionedKey(0), positionedKey(1)], total: 2, limit: PAGE_SIZE, offset: 0 }));
+    before.resolve(ok({ keys: [positionedKey(0), positionedKey(1)], total: 2 }));
     await vi.waitFor(() => expect(list.busy).toBe(false));
 
     expect(list.total).toBe(1);
@@ -99,7 +99,7 @@ describe("KeyPages", () => {
 
   it("keeps the rows on screen while a refresh runs, and replaces them when it lands", async () => {
     const first = inferenceKey({ id: "key_a", name: "a" });
-    listKeys.mockResolvedValueOnce(ok({ keys: [first], total: 1, limit: PAGE_SIZE, offset: 0 }));
+    listKeys.mockResolvedValueOnce(ok({ keys: [first], total: 1 }));
     const list = new KeyPages({ health: health() });
     list.ensure();
     await vi.waitFor(() => expect(list.total).toBe(1));
@@ -110,8 +110,8 @@ describe("KeyPages", () => {
     expect(list.busy).toBe(true);
     expect(list.rows.map((row) => row.key)).toEqual([first]);
 
-    const revoked = { ...first, status: "revoked" as const };
-    again.resolve(ok({ keys: [revoked], total: 1, limit: PAGE_SIZE, offset: 0 }));
+    const revoked = { ...first, state: "revoked" as const };
+    again.resolve(ok({ keys: [revoked], total: 1 }));
     await vi.waitFor(() => expect(list.busy).toBe(false));
     expect(list.rows.map((row) => row.key)).toEqual([revoked]);
   });
@@ -145,6 +145,50 @@ describe("KeyPages", () => {
     expect(listKeys).not.toHaveBeenCalled();
     expect(list.errorFor("expiring_within_days")).toBe("Enter a whole number of days.");
     expect(list.errorFor("q")).toBeNull();
+  });
+
+  // A platform that does not count (`total` null): the next page is read only after a
+  // full one came back, and the short last page tells how many there are.
+  it("pages through a platform that does not say how many keys match", async () => {
+    listKeys.mockImplementation(uncountedProject(450));
+    const list = new KeyPages({ health: health() });
+    list.viewportHeight = 600;
+
+    list.ensure();
+    await vi.waitFor(() => expect(list.listed).toBe(true));
+    expect(list.total).toBeNull();
+    expect(list.more).toBe(true);
+    expect(list.rowCount).toBe(PAGE_SIZE);
+    // The first page is in view with its margin; nothing beyond is asked for yet.
+    list.ensure();
+    expect(offsets()).toEqual([0]);
+
+    // Scrolling near the end of the full page asks for the next one, and so on.
+    list.scrollTop = (PAGE_SIZE - 10) * ROW_HEIGHT;
+    list.ensure();
+    await vi.waitFor(() => expect(list.loadedRows).toBe(2 * PAGE_SIZE));
+    expect(list.total).toBeNull();
+    list.scrollTop = (2 * PAGE_SIZE - 10) * ROW_HEIGHT;
+    list.ensure();
+    await vi.waitFor(() => expect(list.total).toBe(450));
+    expect(list.more).toBe(false);
+    expect(list.rowCount).toBe(450);
+    expect(offsets()).toEqual([0, PAGE_SIZE, 2 * PAGE_SIZE]);
+
+    // The end is known: scrolling past it asks for nothing more.
+    list.scrollTop = 450 * ROW_HEIGHT;
+    list.ensure();
+    expect(listKeys).toHaveBeenCalledTimes(3);
+  });
+
+  it("knows an uncounted list of one short page is complete", async () => {
+    listKeys.mockImplementation(uncountedProject(3));
+    const list = new KeyPages({ health: health() });
+    list.ensure();
+    await vi.waitFor(() => expect(list.total).toBe(3));
+    expect(list.more).toBe(false);
+    list.ensure(0, 1_000);
+    expect(listKeys).toHaveBeenCalledTimes(1);
   });
 
   it("does not fetch while paused (a key's page is open)", () => {

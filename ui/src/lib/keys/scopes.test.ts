@@ -1,14 +1,22 @@
 // Scopes and history in words: limits, budgets, durations and audit values read the
 // same wherever a key is described, and an audit value is never an object dump.
 import { describe, expect, it } from "vitest";
-import { auditChanges, budgetText, durationText, rateText } from "./scopes";
+import { auditChanges, budgetText, durationText, moneyBudgetText, rateText, totalText } from "./scopes";
 
 describe("scope words", () => {
   it("words limits and budgets", () => {
     expect(rateText(60, "requests")).toBe("60 requests/min");
     expect(rateText(null, "tokens")).toBe("Unlimited");
-    expect(budgetText(1_000_000, "day")).toBe("1,000,000 tokens per day");
-    expect(budgetText(null, null)).toBe("Unlimited");
+    expect(budgetText({ tokens: 1_000_000, period: "day" })).toBe("1,000,000 tokens per day");
+    expect(budgetText(null)).toBe("Unlimited");
+  });
+
+  it("words a money budget per period or in all, and counters a platform does not keep", () => {
+    expect(moneyBudgetText({ amount: 50, currency: "USD", reset: "month" })).toBe("$50.00 / month");
+    expect(moneyBudgetText({ amount: 20, currency: "USD", reset: null })).toBe("$20.00 in all");
+    expect(moneyBudgetText(null)).toBe("None");
+    expect(totalText({ requests: 1234, input_tokens: 0, output_tokens: 0 }, "requests")).toBe("1,234");
+    expect(totalText(null, "requests")).toBe("—");
   });
 
   it("words durations", () => {

@@ -1,30 +1,50 @@
 // How a key's settings and history read to a person: "60 requests/min" rather than
 // `rpm: 60`, "All models" rather than `null`. Shared by the key page and the dialogs
 // that describe a key, so one scope is worded the same everywhere.
-import type { InferenceKey, JsonValue, KeyStatus, TokenLimitPeriod } from "$lib/bindings";
-import { formatCount, formatDateTime } from "$lib/format";
+import type { JsonValue, Key, KeyState, MoneyBudget, TokenBudget, UsageTotals } from "$lib/bindings";
+import { displayLocale, formatCount, formatDateTime } from "$lib/format";
 
 export { formatCount };
 
-export const STATUS_LABEL: Record<KeyStatus, string> = {
+export const STATUS_LABEL: Record<KeyState, string> = {
   active: "Active",
+  disabled: "Disabled",
   revoked: "Revoked",
   expired: "Expired",
   archived: "Archived",
 };
 
+/** The badge style of a state: green while it works, amber while paused, grey once stopped. */
+export function stateBadge(state: KeyState): string {
+  if (state === "active") return "badge-active";
+  return state === "disabled" ? "badge-paused" : "badge-revoked";
+}
+
 export function rateText(value: number | null, unit: "requests" | "tokens"): string {
   return value === null ? "Unlimited" : `${formatCount(value)} ${unit}/min`;
 }
 
-export function budgetText(limit: number | null, period: TokenLimitPeriod | null): string {
-  if (limit === null) return "Unlimited";
-  return `${formatCount(limit)} tokens per ${period ?? "period"}`;
+export function budgetText(budget: TokenBudget | null): string {
+  if (budget === null) return "Unlimited";
+  return `${formatCount(budget.tokens)} tokens per ${budget.period}`;
 }
 
-/** The listed workload slugs, or null for the whole project. */
-export function workloadList(key: Pick<InferenceKey, "workloads">): string[] | null {
-  return Array.isArray(key.workloads) ? key.workloads : null;
+/** "$50.00 / month", "€20.00 in all" (a lifetime budget); "None" without one. */
+export function moneyBudgetText(budget: MoneyBudget | null): string {
+  if (budget === null) return "None";
+  let amount: string;
+  try {
+    amount = new Intl.NumberFormat(displayLocale(), { style: "currency", currency: budget.currency }).format(budget.amount);
+  } catch {
+    // A code Intl does not know is still the platform's word for it.
+    amount = `${budget.amount.toFixed(2)} ${budget.currency}`;
+  }
+  return budget.reset === null ? `${amount} in all` : `${amount} / ${budget.reset}`;
+}
+
+/** A lifetime counter, or "—" where the platform keeps none on the key. */
+export function totalText(totals: UsageTotals | null, field: keyof UsageTotals): string {
+  return totals === null ? "—" : formatCount(totals[field]);
 }
 
 /**
@@ -32,7 +52,7 @@ export function workloadList(key: Pick<InferenceKey, "workloads">): string[] | n
  * enforced as nothing (fail closed) and reported as `[]`, so the screens must say so
  * rather than show "none" — or, worse, an empty list read as "all" (issue #15).
  */
-export function unreadableScope(key: Pick<InferenceKey, "unreadable_scopes">, scope: "allowed_models" | "workloads"): boolean {
+export function unreadableScope(key: Pick<Key, "unreadable_scopes">, scope: "allowed_models" | "workloads"): boolean {
   return key.unreadable_scopes?.includes(scope) ?? false;
 }
 
@@ -46,8 +66,10 @@ export function unreadableScopeText(scope: "allowed_models" | "workloads", inFor
   return `This key's ${what} could not be read; it is enforced as ${none} (fail closed).${then}`;
 }
 
-export function labelEntries(key: Pick<InferenceKey, "labels">): [string, string][] {
-  return Object.entries(key.labels).flatMap(([name, value]) => (value === undefined ? [] : [[name, value]]));
+export function labelEntries(key: Pick<Key, "scopes">): [string, string][] {
+  return Object.entries(key.scopes.labels).flatMap(([name, value]): [string, string][] =>
+    value === undefined ? [] : [[name, value]],
+  );
 }
 
 export function expiryText(expiresAt: string | null): string {

@@ -9,7 +9,7 @@
 // found by any screen is reported here (`reportProblem`) so the shell can show one
 // banner with the fix, not one error per screen.
 import { getContext, setContext } from "svelte";
-import { commands, type AppError, type Capabilities, type ProfileList, type Role, type StoredProfile } from "$lib/bindings";
+import { commands, type AppError, type Capabilities, type AccessLevel, type ProfileList, type StoredProfile } from "$lib/bindings";
 import { settle } from "$lib/ipc";
 
 /** The embedded gateway's profile, created by the app and never deleted. */
@@ -36,7 +36,7 @@ export class ProfileSession {
   /** Moves whenever the profile behind requests changes; screens reload on it. */
   version = $state(0);
   /** The active token's role as its platform reports it; null until known. */
-  role = $state<Role | null>(null);
+  role = $state<AccessLevel | null>(null);
   /**
    * Whether to offer what changes the platform (create, edit, revoke…). A viewer
    * (finance) sees everything and none of it; until the role is known, buttons stay

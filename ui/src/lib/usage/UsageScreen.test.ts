@@ -83,7 +83,7 @@ async function loaded() {
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   usageView.mockResolvedValue(ok(usageScreen()));
-  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok([]));
   vi.mocked(commands.usageProjects).mockResolvedValue(ok([]));
   listPrices.mockResolvedValue(ok([]));
 });
@@ -205,8 +205,8 @@ describe("UsageScreen requests", () => {
   it("offers the token's projects when it may read several, and sends the one picked", async () => {
     vi.mocked(commands.usageProjects).mockResolvedValue(
       ok([
-        { id: "prj_a", name: "Team A", created_at: "2026-11-01T00:00:00Z" },
-        { id: "prj_b", name: "Team B", created_at: "2026-11-01T00:00:00Z" },
+        { id: "prj_a", name: "Team A" },
+        { id: "prj_b", name: "Team B" },
       ]),
     );
     const { user } = renderUsage();

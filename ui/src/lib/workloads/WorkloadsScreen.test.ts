@@ -5,15 +5,27 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands } from "$lib/bindings";
+import { commands, type Workload } from "$lib/bindings";
 import { withSession } from "$lib/profiles/fixtures";
 import { keywardCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
 import WorkloadsScreen from "./WorkloadsScreen.svelte";
-import { deferred, failure, healthView, keyRef, ok, statusChange, summary, workload, workloadKeys } from "./fixtures";
+import {
+  deferred,
+  failure,
+  healthView,
+  keyRef,
+  ok,
+  statusChange,
+  summary,
+  workload,
+  workloadKeys,
+  workloadRef,
+} from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
     listWorkloads: vi.fn(),
+    getWorkload: vi.fn(),
     workloadSummary: vi.fn(),
     workloadEvents: vi.fn(),
     workloadKeys: vi.fn(),
@@ -35,8 +47,17 @@ const chat = workload({ slug: "chat", name: "Chat", model_name: "llama-3-8b" });
 const embed = workload({ slug: "embed", name: "Embeddings", model_name: "bge-m3", task_type: "embedding" });
 const batch = workload({ slug: "batch", name: "Batch", model_name: "qwen" });
 
+/** The gateway holds `workloads`: listed by name, each read in full by id. */
+function serve(workloads: Workload[]) {
+  vi.mocked(commands.listWorkloads).mockResolvedValue(ok(workloads.map((full) => workloadRef(full))));
+  vi.mocked(commands.getWorkload).mockImplementation(async (id) => {
+    const found = workloads.find((full) => full.id === id);
+    return found ? ok(found) : failure(`Workload ${id} was not found.`, "not_found");
+  });
+}
+
 function healthy() {
-  vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [chat, embed, batch] }));
+  serve([chat, embed, batch]);
   vi.mocked(commands.workloadSummary).mockResolvedValue(
     ok({
       workloads: [
@@ -114,7 +135,7 @@ describe("WorkloadsScreen", () => {
     expect(screen.getByTestId("workloads-loading")).toBeInTheDocument();
     first.resolve(failure("Cannot reach http://127.0.0.1:1.", "unavailable"));
     expect(await screen.findByTestId("workloads-error")).toHaveTextContent("Cannot reach");
-    vi.mocked(commands.listWorkloads).mockResolvedValue(ok({ workloads: [] }));
+    serve([]);
     await user.click(screen.getByTestId("workloads-retry"));
     expect(await screen.findByTestId("workloads-empty")).toHaveTextContent("No workloads yet");
     expect(screen.queryByTestId("workloads-error")).not.toBeInTheDocument();

@@ -1,7 +1,7 @@
 // Test data for the workload components (imported by *.test.ts only, never by the app).
 import type { HealthView, KeyRef, Rendered, StatusChange, WorkloadHealthSummary, WorkloadKeys } from "$lib/bindings";
 
-export { deferred, failure, ok, workload } from "$lib/keys/fixtures";
+export { deferred, failure, ok, workload, workloadRef } from "$lib/keys/fixtures";
 
 export function summary(overrides: Partial<WorkloadHealthSummary> = {}): WorkloadHealthSummary {
   const slug = overrides.slug ?? "chat-prod";
