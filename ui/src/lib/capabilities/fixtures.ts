@@ -2,7 +2,7 @@
 // keyward_core::platform::keyward::capabilities says), a limited OpenAI-like platform
 // (no key creation but for service accounts, no per-key limits, no rotation, no
 // workloads; from docs' platform-apis table) to prove the screens render from
-// capabilities, and a platform without an adapter.
+// capabilities, a platform that can pause keys, and a platform without an adapter.
 import type { Capabilities, Support } from "$lib/bindings";
 import keyward from "./keyward.json";
 
@@ -62,6 +62,12 @@ export function openAiLikeCapabilities(): Capabilities {
       health: no("OpenAI serves its own models; there are no workloads."),
     },
   };
+}
+
+/** A platform that can pause a key and resume it (OpenRouter's `disabled`), else as Keyward. */
+export function pausingCapabilities(): Capabilities {
+  const base = keywardCapabilities();
+  return { ...base, platform: "OpenRouter", keys: { ...base.keys, disable: yes } };
 }
 
 export const PODSTACK_SENTENCE =

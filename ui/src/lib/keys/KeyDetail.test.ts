@@ -9,7 +9,13 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Key } from "$lib/bindings";
 import { formatClock } from "$lib/format";
 import KeyDetail from "./KeyDetail.svelte";
-import { OPENAI_ROTATE, OPENAI_UPDATE, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import {
+  keywardCapabilities,
+  OPENAI_ROTATE,
+  OPENAI_UPDATE,
+  openAiLikeCapabilities,
+  pausingCapabilities,
+} from "$lib/capabilities/fixtures";
 import {
   auditEvent,
   auditPage,
@@ -32,6 +38,7 @@ vi.mock("$lib/bindings", () => ({
     updateKey: vi.fn(),
     rotateKey: vi.fn(),
     archiveKey: vi.fn(),
+    disableKey: vi.fn(),
     revokeKey: vi.fn(),
     copyReveal: vi.fn(),
     closeReveal: vi.fn(),
@@ -46,6 +53,7 @@ const updateKey = vi.mocked(commands.updateKey);
 const rotateKey = vi.mocked(commands.rotateKey);
 const archiveKey = vi.mocked(commands.archiveKey);
 const revokeKey = vi.mocked(commands.revokeKey);
+const disableKey = vi.mocked(commands.disableKey);
 const closeReveal = vi.mocked(commands.closeReveal);
 
 const SECRET = "kw_live_Nw4pQ8rT2vX6zB0dF3hJ5kM7nP9sU1wY3aC5";
@@ -404,5 +412,107 @@ describe("KeyDetail renders from the platform's capabilities (issue #16)", () =>
     expect(await screen.findByTestId("key-rotate")).toBeInTheDocument();
     expect(screen.getByTestId("key-edit")).toBeInTheDocument();
     expect(screen.queryByTestId("key-rotate-instead")).not.toBeInTheDocument();
+  });
+
+  it("offers no Disable on the Keyward gateway, which cannot pause a key", async () => {
+    renderWith(billing, keywardCapabilities());
+    expect(await screen.findByTestId("key-detail-revoke")).toBeInTheDocument();
+    expect(screen.queryByTestId("key-disable")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-enable")).not.toBeInTheDocument();
+  });
+
+  it("offers no Disable while capabilities are unknown: most platforms cannot pause", async () => {
+    renderDetail();
+    expect(await screen.findByTestId("key-rotate")).toBeInTheDocument();
+    expect(screen.queryByTestId("key-disable")).not.toBeInTheDocument();
+  });
+
+  it("disables a key after a confirmation, where the platform can pause it", async () => {
+    const paused = inferenceKey({ ...billing, state: "disabled" });
+    disableKey.mockResolvedValue(ok(paused));
+    const { user, onchanged } = renderWith(billing, pausingCapabilities());
+    await user.click(await screen.findByTestId("key-disable"));
+
+    const dialog = screen.getByTestId("disable-dialog");
+    expect(dialog).toHaveTextContent('Disable "billing-service"? OpenRouter refuses its requests until it is enabled again');
+    expect(disableKey).not.toHaveBeenCalled();
+    getKey.mockResolvedValue(ok(paused));
+    await user.click(within(dialog).getByTestId("disable-confirm"));
+
+    expect(disableKey).toHaveBeenCalledExactlyOnceWith("key_7", true);
+    expect(onchanged).toHaveBeenCalledWith(paused);
+    expect(screen.queryByTestId("disable-dialog")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Disabled");
+    expect(screen.getByTestId("key-enable")).toHaveTextContent("Enable");
+    expect(screen.queryByTestId("key-rotate")).not.toBeInTheDocument();
+  });
+
+  it("keeps the key as it was when Disable is cancelled or refused", async () => {
+    disableKey.mockResolvedValue(failure("OpenRouter did not answer.", "unavailable"));
+    const { user, onchanged } = renderWith(billing, pausingCapabilities());
+    await user.click(await screen.findByTestId("key-disable"));
+    await user.click(screen.getByTestId("disable-confirm"));
+    expect(await screen.findByTestId("disable-error")).toHaveTextContent("OpenRouter did not answer.");
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByTestId("disable-dialog")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Active");
+    expect(onchanged).not.toHaveBeenCalled();
+  });
+
+  it("enables a paused key at once, without a confirmation", async () => {
+    const paused = inferenceKey({ ...billing, state: "disabled" });
+    disableKey.mockResolvedValue(ok(billing));
+    const { user, onchanged } = renderWith(paused, pausingCapabilities());
+    expect(await screen.findByTestId("key-detail-status")).toHaveTextContent("Disabled");
+    expect(screen.queryByTestId("key-disable")).not.toBeInTheDocument();
+    getKey.mockResolvedValue(ok(billing));
+    await user.click(screen.getByTestId("key-enable"));
+
+    expect(disableKey).toHaveBeenCalledExactlyOnceWith("key_7", false);
+    expect(screen.queryByTestId("disable-dialog")).not.toBeInTheDocument();
+    expect(onchanged).toHaveBeenCalledWith(billing);
+    expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Active");
+  });
+
+  it("shows a money budget and an owner where the platform has them", async () => {
+    renderWith(
+      inferenceKey({
+        ...billing,
+        owner: "svc-billing@example.com",
+        scopes: { ...billing.scopes, money_budget: { amount: 50, currency: "USD", reset: "month" } },
+      }),
+      pausingCapabilities(),
+    );
+    expect(await screen.findByTestId("key-scope-money")).toHaveTextContent("$50.00 / month");
+    expect(screen.getByTestId("key-owner")).toHaveTextContent("svc-billing@example.com");
+  });
+
+  it("leaves out the money budget and owner where the platform has none", async () => {
+    renderDetail();
+    await loaded();
+    expect(screen.queryByTestId("key-scope-money")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-owner")).not.toBeInTheDocument();
+  });
+});
+
+function renderWith(key: Key, capabilities: ReturnType<typeof keywardCapabilities>) {
+  getKey.mockResolvedValue(ok(key));
+  const onchanged = vi.fn();
+  render(KeyDetail, { keyId: key.id, baseUrl: "http://127.0.0.1:7070", onback: vi.fn(), onchanged, capabilities });
+  return { onchanged, user: userEvent.setup() };
+}
+
+describe("KeyDetail history when the platform does or does not count it", () => {
+  it("says it shows the newest events only when the platform counts more", async () => {
+    keyAudit.mockResolvedValue(ok({ entries: [auditEvent({ id: "e1" }), auditEvent({ id: "e2" })], total: 60 }));
+    renderDetail();
+    expect(await screen.findByTestId("key-audit-truncated")).toHaveTextContent("Showing the newest 2 of 60 events.");
+  });
+
+  it("claims no count the platform did not give", async () => {
+    keyAudit.mockResolvedValue(ok({ entries: [auditEvent({ id: "e1" })], total: null }));
+    renderDetail();
+    expect(await screen.findAllByTestId("key-audit-event")).toHaveLength(1);
+    expect(screen.queryByTestId("key-audit-truncated")).not.toBeInTheDocument();
   });
 });

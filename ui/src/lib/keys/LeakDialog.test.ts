@@ -303,4 +303,60 @@ describe("LeakDialog closing", () => {
 
     expect(onclose).toHaveBeenCalledOnce();
   });
+
+  it("names the platform each match is on", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch({ platform: "Keyward gateway" })] })));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    const match = await screen.findByTestId("leak-match");
+    expect(within(match).getByTestId("leak-platform")).toHaveTextContent("Keyward gateway");
+    expect(within(match).queryByTestId("leak-inexact")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("leak-ambiguous")).not.toBeInTheDocument();
+  });
+
+  // A platform that shows only a few characters of each secret can name look-alikes:
+  // no key is revoked as "the" leaked one until the person picks it.
+  it("picks no key among look-alikes, says so, and revokes only the key the person picks", async () => {
+    const first = leakMatch({ platform: "OpenAI", exact: false });
+    const second = leakMatch({
+      platform: "OpenAI",
+      exact: false,
+      key: { ...leakMatch().key, id: "key_twin", name: "support-bot-staging" },
+    });
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [first, second], ambiguous: true })));
+    revokeLeakedKey.mockResolvedValue(ok({ key: { ...second.key, state: "revoked" }, proof: null }));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+
+    expect(await screen.findByTestId("leak-ambiguous")).toHaveTextContent(
+      "Several keys match the characters this platform shows of each secret; Keyward cannot tell which one leaked. Check each key's last use before revoking.",
+    );
+    const [one, two] = screen.getAllByTestId("leak-match");
+    for (const card of [one!, two!]) {
+      expect(within(card).getByTestId("leak-inexact")).toHaveTextContent("matched by its visible characters");
+      expect(within(card).getByTestId("leak-pick")).not.toBeChecked();
+      expect(within(card).queryByTestId("leak-revoke")).not.toBeInTheDocument();
+    }
+
+    await user.click(within(two!).getByTestId("leak-pick"));
+    expect(within(one!).queryByTestId("leak-revoke")).not.toBeInTheDocument();
+    await user.click(within(two!).getByTestId("leak-revoke"));
+
+    expect(revokeLeakedKey).toHaveBeenCalledExactlyOnceWith("leak_01", "prof_team", "key_twin");
+    expect(await within(two!).findByTestId("leak-status")).toHaveTextContent("Revoked");
+    expect(within(one!).getByTestId("leak-status")).toHaveTextContent("Active");
+  });
+
+  it("says no proof request was sent where the platform does not allow one", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch({ platform: "OpenAI" })] })));
+    revokeLeakedKey.mockResolvedValue(ok({ key: { ...leakMatch().key, state: "revoked" }, proof: null }));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    await user.click(await screen.findByTestId("leak-revoke"));
+
+    const proof = await screen.findByTestId("leak-proof");
+    expect(proof).toHaveTextContent("Revoked. OpenAI does not let Keyward test a revoked secret, so no proof request was sent.");
+    expect(proof).not.toHaveTextContent("HTTP");
+    expect(proof).toHaveFocus();
+  });
 });
