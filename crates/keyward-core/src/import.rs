@@ -54,14 +54,14 @@ fn candidate(
     }
 }
 
-/// A foreign token, masked: its type prefix (`ik_sdk_`, up to the last `_` within the
-/// first 12 characters) and the last four characters, so people can tell tokens apart
+/// A foreign token, masked: its type prefix (`ik_sdk_`, `sk-admin-`: up to the last `_`
+/// or `-` within the first 12 characters) and the last four characters, so people can tell tokens apart
 /// while at most four characters of the secret part show. Short tokens show nothing.
 pub fn mask(token: &str) -> String {
     let prefix_end = token
         .char_indices()
         .take(12)
-        .filter(|(_, c)| *c == '_')
+        .filter(|(_, c)| *c == '_' || *c == '-')
         .map(|(i, _)| i + 1)
         .last()
         .unwrap_or(0);
@@ -90,6 +90,41 @@ pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<Impo
             PlatformKind::Inferencekey,
             present("INFERENCEKEY_BASE_URL"),
             project,
+            token,
+        ));
+    }
+    // The admin keys the official SDKs read; the base URL as their SDK variable has it,
+    // else the public API root. Anthropic's SDK root has no version: the profile's has.
+    if let Some(token) = present("OPENAI_ADMIN_KEY") {
+        let base = present("OPENAI_BASE_URL")
+            .cloned()
+            .or(PlatformKind::Openai.profile_labels().default_base_url);
+        found.push(candidate(
+            source,
+            "OpenAI".to_owned(),
+            PlatformKind::Openai,
+            base.as_ref(),
+            None,
+            token,
+        ));
+    }
+    if let Some(token) = present("ANTHROPIC_ADMIN_KEY") {
+        let base = present("ANTHROPIC_BASE_URL")
+            .map(|url| {
+                let url = url.trim().trim_end_matches('/');
+                if url.ends_with("/v1") {
+                    url.to_owned()
+                } else {
+                    format!("{url}/v1")
+                }
+            })
+            .or(PlatformKind::Anthropic.profile_labels().default_base_url);
+        found.push(candidate(
+            source,
+            "Anthropic".to_owned(),
+            PlatformKind::Anthropic,
+            base.as_ref(),
+            None,
             token,
         ));
     }
@@ -223,6 +258,41 @@ mod tests {
         );
         assert!(
             from_variables(&vars(&[("INFERENCEKEY_SDK_TOKEN", "  ")]), "environment").is_empty()
+        );
+    }
+
+    #[test]
+    fn admin_keys_of_openai_and_anthropic_are_offered_with_their_api_roots() {
+        let found = from_variables(
+            &vars(&[
+                ("OPENAI_ADMIN_KEY", "sk-admin-abcdefghijklmnopqrstuvwxyz"),
+                (
+                    "ANTHROPIC_ADMIN_KEY",
+                    "sk-ant-admin01-abcdefghijklmnopqrstu",
+                ),
+                ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9/"),
+                ("OPENAI_API_KEY", "sk-proj-not-an-admin-key-0000000000"),
+            ]),
+            "environment",
+        );
+        let kinds: Vec<_> = found
+            .iter()
+            .map(|c| (c.kind, c.base_url.as_deref(), c.masked.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    PlatformKind::Openai,
+                    Some("https://api.openai.com/v1"),
+                    "sk-admin-…wxyz"
+                ),
+                (
+                    PlatformKind::Anthropic,
+                    Some("http://127.0.0.1:9/v1"),
+                    "sk-ant-…rstu"
+                ),
+            ]
         );
     }
 

@@ -181,7 +181,8 @@ impl KeyForm {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct KeyListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<keyward_api::KeyStatus>,
+    /// `disabled` only where the platform can pause keys (`capabilities.keys.disable`).
+    pub status: Option<KeyState>,
     /// Include archived keys when no status is chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_archived: Option<bool>,
@@ -304,7 +305,7 @@ impl KeyListQuery {
         let mut selected: Vec<Key> = keys
             .into_iter()
             .filter(|key| match self.status {
-                Some(status) => key.state == KeyState::from(status),
+                Some(status) => key.state == status,
                 None => self.include_archived == Some(true) || key.state != KeyState::Archived,
             })
             .filter(|key| project.is_none_or(|p| key.project.as_deref() == Some(p)))
@@ -401,6 +402,121 @@ pub fn validate_key_id(key_id: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(id: &str, name: &str, state: KeyState, created: i64, used: Option<i64>) -> Key {
+        let at = |s: i64| DateTime::from_timestamp(s, 0);
+        Key {
+            id: id.into(),
+            name: name.into(),
+            hint: Some(format!("sk-…{id}")),
+            state,
+            scopes: Default::default(),
+            created_at: at(created),
+            updated_at: None,
+            last_used_at: used.and_then(at),
+            expires_at: None,
+            owner: Some("Ada".into()),
+            project: Some(if created % 2 == 0 { "p1" } else { "p2" }.into()),
+            revoked_at: None,
+            archived_at: None,
+            totals: None,
+            unreadable_scopes: Vec::new(),
+        }
+    }
+
+    /// An inventory filtered in memory means what the gateway's query means: archived
+    /// hidden unless asked for, search over name/id/hint/owner, the three sorts with
+    /// never-used keys last, the project filter, paging with the total, and the same
+    /// field errors.
+    #[test]
+    fn select_applies_the_gateway_query_to_an_inventory() {
+        let keys = vec![
+            key("k1", "beta", KeyState::Active, 10, Some(50)),
+            key("k2", "Alpha", KeyState::Disabled, 11, None),
+            key("k3", "gamma", KeyState::Archived, 12, Some(60)),
+            key("k4", "delta", KeyState::Revoked, 13, Some(40)),
+        ];
+        let now = Utc::now();
+        let ids = |q: KeyListQuery| -> Vec<String> {
+            q.select(keys.clone(), now)
+                .unwrap()
+                .keys
+                .into_iter()
+                .map(|k| k.id)
+                .collect()
+        };
+        assert_eq!(
+            ids(KeyListQuery::default()),
+            ["k4", "k2", "k1"],
+            "newest first, archived hidden"
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                include_archived: Some(true),
+                ..Default::default()
+            }),
+            ["k4", "k3", "k2", "k1"]
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                status: Some(KeyState::Disabled),
+                ..Default::default()
+            }),
+            ["k2"]
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                sort: Some(KeySort::Name),
+                ..Default::default()
+            }),
+            ["k2", "k1", "k4"]
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                sort: Some(KeySort::LastUsedAt),
+                ..Default::default()
+            }),
+            ["k1", "k4", "k2"],
+            "never-used last"
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                q: Some("ALP".into()),
+                ..Default::default()
+            }),
+            ["k2"]
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                q: Some("…k4".into()),
+                ..Default::default()
+            }),
+            ["k4"],
+            "by hint"
+        );
+        assert_eq!(
+            ids(KeyListQuery {
+                project: Some("p1".into()),
+                ..Default::default()
+            }),
+            ["k1"]
+        );
+        let page = KeyListQuery {
+            limit: Some(2),
+            offset: Some(1),
+            ..Default::default()
+        }
+        .select(keys.clone(), now)
+        .unwrap();
+        assert_eq!((page.total, page.keys.len()), (Some(3), 2));
+        let error = KeyListQuery {
+            offset: Some(-1),
+            ..Default::default()
+        }
+        .select(keys, now)
+        .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("offset"));
+    }
 
     fn form() -> KeyForm {
         KeyForm {

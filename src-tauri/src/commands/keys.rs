@@ -7,7 +7,9 @@ use keyward_api::Secret;
 use keyward_core::console::{BulkRevokeReport, LeakRevocation, LeakSearch};
 use keyward_core::key_draft::{KeyDraft, KeyDraftCheck};
 use keyward_core::keys::{validate_key_id, KeyForm, KeyListQuery};
-use keyward_core::platform::model::{AuditTrail, Key, KeyActivity, KeyPage, WorkloadRef};
+use keyward_core::platform::model::{
+    AuditTrail, Key, KeyActivity, KeyPage, ProjectLimits, ProjectRef, WorkloadRef,
+};
 use keyward_core::ErrorCode;
 use keyward_core::{Console, Error, Reveal, RevealVault};
 use serde::{Deserialize, Serialize};
@@ -154,6 +156,29 @@ pub async fn revoke_keys(
         validate_key_id(id)?;
     }
     console.revoke_many(&key_ids).await
+}
+
+/// The projects (workspaces) the active profile sees, for the key list's project
+/// filter and the create dialog's project choice.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_projects(console: State<'_, Console>) -> Result<Vec<ProjectRef>, Error> {
+    let (profile, platform) = console.active_platform().await?;
+    platform.list_projects(&profile).await
+}
+
+/// What the platform limits per project instead of per key (OpenAI: per-model rate
+/// limits, model allow/deny list, monthly spend cap), read-only; null where the
+/// platform keeps no such limits.
+#[tauri::command]
+#[specta::specta]
+pub async fn project_limits(
+    project_id: String,
+    console: State<'_, Console>,
+) -> Result<Option<ProjectLimits>, Error> {
+    keyward_core::error::validate_id("project_id", &project_id, 128)?;
+    let (profile, platform) = console.active_platform().await?;
+    platform.project_limits(&profile, &project_id).await
 }
 
 /// The active project's workloads: what a key's model and workload scopes can name.

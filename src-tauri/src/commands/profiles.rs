@@ -36,6 +36,25 @@ pub async fn active_role(
 
 /// What the active profile's platform offers: the screens show a control only where
 /// it is supported, and otherwise the sentence of what the platform offers instead.
+/// Every platform a profile can name, with its profile-form words (credential,
+/// project, default API root) and whether Keyward can use it yet.
+#[tauri::command]
+#[specta::specta]
+pub fn platform_catalog() -> Vec<keyward_core::platform::ProfileLabels> {
+    keyward_core::PlatformKind::ALL
+        .into_iter()
+        .map(keyward_core::PlatformKind::profile_labels)
+        .collect()
+}
+
+/// The capabilities of `kind`'s platform (the profile form and the profile list show
+/// them before a profile is active).
+#[tauri::command]
+#[specta::specta]
+pub fn platform_capabilities(kind: keyward_core::PlatformKind) -> keyward_core::Capabilities {
+    kind.capabilities()
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn active_capabilities(

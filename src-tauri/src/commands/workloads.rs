@@ -26,6 +26,15 @@ pub async fn workload_summary(console: State<'_, Console>) -> Result<HealthSumma
     gateway.health_summary(&profile).await
 }
 
+/// The gateway's workloads in full (backend, task type, policy), for the Workloads
+/// screen; the key dialogs use the neutral `list_workloads`.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_gateway_workloads(console: State<'_, Console>) -> Result<Vec<Workload>, Error> {
+    let (profile, gateway) = console.keyward().await?;
+    Ok(gateway.list_workloads(&profile).await?.workloads)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn get_workload(

@@ -29,10 +29,6 @@ async activeRole() : Promise<Result<AccessLevel, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
-/**
- * What the active profile's platform offers: the screens show a control only where
- * it is supported, and otherwise the sentence of what the platform offers instead.
- */
 async activeCapabilities() : Promise<Result<Capabilities, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("active_capabilities") };
@@ -40,6 +36,22 @@ async activeCapabilities() : Promise<Result<Capabilities, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * What the active profile's platform offers: the screens show a control only where
+ * it is supported, and otherwise the sentence of what the platform offers instead.
+ * Every platform a profile can name, with its profile-form words (credential,
+ * project, default API root) and whether Keyward can use it yet.
+ */
+async platformCatalog() : Promise<ProfileLabels[]> {
+    return await TAURI_INVOKE("platform_catalog");
+},
+/**
+ * The capabilities of `kind`'s platform (the profile form and the profile list show
+ * them before a profile is active).
+ */
+async platformCapabilities(kind: PlatformKind) : Promise<Capabilities> {
+    return await TAURI_INVOKE("platform_capabilities", { kind });
 },
 async listProfiles() : Promise<Result<ProfileList, AppError>> {
     try {
@@ -251,6 +263,31 @@ async disableKey(keyId: string, disable: boolean) : Promise<Result<Key, AppError
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The projects (workspaces) the active profile sees, for the key list's project
+ * filter and the create dialog's project choice.
+ */
+async listProjects() : Promise<Result<ProjectRef[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_projects") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What the platform limits per project instead of per key (OpenAI: per-model rate
+ * limits, model allow/deny list, monthly spend cap), read-only; null where the
+ * platform keeps no such limits.
+ */
+async projectLimits(projectId: string) : Promise<Result<ProjectLimits | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("project_limits", { projectId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async revokeKey(keyId: string) : Promise<Result<Key, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("revoke_key", { keyId }) };
@@ -379,6 +416,18 @@ async updateKeySettings(settings: KeySettings) : Promise<Result<KeySettings, App
 async workloadSummary() : Promise<Result<HealthSummary, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("workload_summary") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The gateway's workloads in full (backend, task type, policy), for the Workloads
+ * screen; the key dialogs use the neutral `list_workloads`.
+ */
+async listGatewayWorkloads() : Promise<Result<Workload[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_gateway_workloads") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -972,7 +1021,11 @@ allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: LabelRow[
  * a scope sent back empty stays as enforced, nothing (issue #15), so an empty list
  * is not a mistake there.
  */
-unreadable_scopes?: string[] }
+unreadable_scopes?: string[]; 
+/**
+ * The project a new key is made in, where a profile spans projects (OpenAI).
+ */
+project?: string | null }
 /**
  * Every problem of the draft, or the form to send when there is none.
  */
@@ -984,11 +1037,20 @@ export type KeyForm = { name: string; description: string; rpm: number | null; t
 /**
  * `None` = every model the project serves.
  */
-allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{ [key in string]: string }>; expiry: Expiry }
+allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{ [key in string]: string }>; expiry: Expiry; 
+/**
+ * The project a new key is made in, where a profile spans projects (OpenAI);
+ * ignored where a profile is one project.
+ */
+project?: string | null }
 /**
  * The list query as the Keys screen sends it; every filter optional.
  */
-export type KeyListQuery = { status?: KeyStatus | null; 
+export type KeyListQuery = { 
+/**
+ * `disabled` only where the platform can pause keys (`capabilities.keys.disable`).
+ */
+status?: KeyState | null; 
 /**
  * Include archived keys when no status is chosen.
  */
@@ -1000,7 +1062,12 @@ label?: string | null; expiring_within_days?: number | null;
 /**
  * `created_at` (default), `last_used_at` or `name`.
  */
-sort?: KeySort | null; limit?: number | null; offset?: number | null }
+sort?: KeySort | null; limit?: number | null; offset?: number | null; 
+/**
+ * Only this project's keys, where a profile spans projects (an OpenAI organisation,
+ * Anthropic workspaces); ignored where a profile is one project (Keyward).
+ */
+project?: string | null }
 export type KeyName = { id: string; name: string }
 /**
  * Key lifecycle operations.
@@ -1069,7 +1136,6 @@ export type KeyState = "active" |
  * Paused; can be enabled again (OpenRouter `disabled`, Anthropic `inactive`).
  */
 "disabled" | "revoked" | "expired" | "archived"
-export type KeyStatus = "active" | "revoked" | "expired" | "archived"
 /**
  * One label row of the form; a row left entirely blank is the spare row and ignored.
  */
@@ -1165,6 +1231,12 @@ input_per_million: string; output_per_million: string;
  * ISO 4217 code, e.g. "USD".
  */
 currency: string; updated_at: string | null }
+export type ModelRateLimit = { model: string; requests_per_minute: number | null; tokens_per_minute: number | null; requests_per_day: number | null }
+export type ModelRule = { 
+/**
+ * `true`: only these models; `false`: every model but these.
+ */
+allow: boolean; models: string[] }
 export type ModelTotals = { model: string; totals: UsageTotals }
 /**
  * An amount of money: integer micros and the display text.
@@ -1193,7 +1265,7 @@ export type PeriodPreset = "last_24_hours" | "last_7_days" | "last_30_days" | "l
  * or without an adapter: profiles of InferenceKey and Podstack can be saved (e.g. from
  * an import) and get their adapters later.
  */
-export type PlatformKind = "keyward" | "inferencekey" | "podstack"
+export type PlatformKind = "keyward" | "openai" | "anthropic" | "inferencekey" | "podstack"
 /**
  * The plot's rectangle in the SVG's pixel space (inside the axes).
  */
@@ -1204,7 +1276,49 @@ export type PlotArea = { left: number; top: number; right: number; bottom: numbe
  * profile is filled in from the token (`whoami`): a gateway token names its project.
  */
 export type ProfileForm = { name: string; kind: PlatformKind; base_url: string; project_id: string; notes?: string; token: string | null }
+/**
+ * How the profile form names a platform's fields, so each platform's form speaks its
+ * own words ("Admin key", "Organisation") from one place.
+ */
+export type ProfileLabels = { kind: PlatformKind; platform: string; 
+/**
+ * The API root a new profile starts with (`None`: the person must type it).
+ */
+default_base_url: string | null; 
+/**
+ * What the secret is called ("Control token", "Admin key").
+ */
+credential: string; 
+/**
+ * What a valid secret looks like ("sk-admin-…").
+ */
+credential_hint: string; 
+/**
+ * What the project field holds ("Project", "Organisation").
+ */
+project: string; 
+/**
+ * Test connection fills the project field in from the credential.
+ */
+project_from_credential: boolean; 
+/**
+ * The environment variable an import reads the credential from, if any.
+ */
+import_variable: string | null; 
+/**
+ * Keyward has an adapter: the profile can be used, not only kept.
+ */
+adapter: boolean }
 export type ProfileList = { profiles: StoredProfile[]; active_id: string }
+/**
+ * What a platform limits per project (workspace) instead of per key — OpenAI's
+ * per-model rate limits, model allow/deny list and monthly spend cap — shown read-only.
+ */
+export type ProjectLimits = { project_id: string; rate_limits: ModelRateLimit[]; 
+/**
+ * The project's model allow or deny list; `None` = every model.
+ */
+models: ModelRule | null; monthly_spend_cap: MoneyBudget | null }
 /**
  * A project (workspace) the credential can see, for pickers and filters.
  */
@@ -1329,9 +1443,10 @@ spend_by_currency: Money[]; estimated_requests: number; unpriced_tokens: number 
  */
 export type Support = { supported: boolean; 
 /**
- * When unsupported: one sentence a person can act on ("OpenAI creates keys only
- * for service accounts: create one in the project's Service accounts."). `None`
- * when supported, or when the platform has nothing in its place.
+ * When unsupported: one sentence a person can act on, saying what the platform
+ * offers in its place. When supported: how the platform does it where that is not
+ * what a person would assume (OpenAI's create makes a service account). `None`
+ * when there is nothing to say.
  */
 instead: string | null }
 /**
@@ -1406,7 +1521,17 @@ project_id: string | null; key_ids: string[]; models: string[]; workload: string
  * The view as the screen gets it: the facts and the rendered charts, without the
  * tables behind them (those stay in Rust for export).
  */
-export type UsageScreen = ({ project_id: string; start: string; end: string; previous_start: string; previous_end: string; bucket: UsageBucket; time_zone: string; summary: Summary; top_keys: TopRow[]; top_models: TopRow[]; unpriced_models: string[]; spikes: Spike[]; budgets: BudgetBurn[]; 
+export type UsageScreen = ({ project_id: string; start: string; end: string; previous_start: string; previous_end: string; bucket: UsageBucket; time_zone: string; summary: Summary; top_keys: TopRow[]; top_models: TopRow[]; unpriced_models: string[]; 
+/**
+ * Where the money figures come from: reported by the platform (shown as
+ * reported), or tokens × the console's price table (labelled as computed).
+ */
+spend_source: SpendSource; 
+/**
+ * What the money figures cannot show on this platform, in one sentence
+ * ("OpenAI reports spend per key and day, not per model …").
+ */
+spend_note: string | null; spikes: Spike[]; budgets: BudgetBurn[]; 
 /**
  * Every model and key seen in the period, for the filters.
  */

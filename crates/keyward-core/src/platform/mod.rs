@@ -364,6 +364,16 @@ pub trait Platform: Send + Sync {
         Err(self.refuse("reported spend", |c| &c.spend.per_key))
     }
 
+    /// The limits the platform keeps per project rather than per key; `None` where
+    /// it keeps none (limits are then on the keys themselves).
+    async fn project_limits(
+        &self,
+        _profile: &Profile,
+        _project: &str,
+    ) -> Result<Option<model::ProjectLimits>, Error> {
+        Ok(None)
+    }
+
     async fn list_workloads(&self, _profile: &Profile) -> Result<Vec<model::WorkloadRef>, Error> {
         Err(self.refuse("workloads", |c| &c.workloads.list))
     }

@@ -21,7 +21,7 @@ pub use keyward_api::usage::{
 };
 
 /// Where a key stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyState {
@@ -31,6 +31,18 @@ pub enum KeyState {
     Revoked,
     Expired,
     Archived,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Archived => "archived",
+        }
+    }
 }
 
 impl From<keyward_api::KeyStatus> for KeyState {
@@ -214,6 +226,38 @@ pub struct CostQuery {
     pub key_ids: Vec<String>,
     /// One row per key and day rather than per day.
     pub by_key: bool,
+}
+
+/// What a platform limits per project (workspace) instead of per key — OpenAI's
+/// per-model rate limits, model allow/deny list and monthly spend cap — shown read-only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProjectLimits {
+    pub project_id: String,
+    pub rate_limits: Vec<ModelRateLimit>,
+    /// The project's model allow or deny list; `None` = every model.
+    pub models: Option<ModelRule>,
+    pub monthly_spend_cap: Option<MoneyBudget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelRateLimit {
+    pub model: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub requests_per_minute: Option<u64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tokens_per_minute: Option<u64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub requests_per_day: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelRule {
+    /// `true`: only these models; `false`: every model but these.
+    pub allow: bool,
+    pub models: Vec<String>,
 }
 
 /// Who a profile's credential is, as *Test connection* shows it.

@@ -8,6 +8,8 @@ use super::charts::UsageChart;
 use super::period::{bucket_index, bucket_starts, Period, SpendBy, UsageRequest};
 use super::spend::{change, Change, Money, Spend, Totals};
 use super::{SPIKE_FACTOR, SPIKE_MIN_HISTORY, SPIKE_MIN_TOKENS, SPIKE_WINDOW, TOP_N};
+use crate::platform::capabilities::SpendSource;
+use crate::platform::model::ReportedCost;
 use crate::prices::Price;
 use chrono::{DateTime, Utc};
 use keyward_api::usage::{UsageBucket, UsageReport, UsageRow};
@@ -72,6 +74,12 @@ pub struct UsageFacts {
     pub top_keys: Vec<TopRow>,
     pub top_models: Vec<TopRow>,
     pub unpriced_models: Vec<String>,
+    /// Where the money figures come from: reported by the platform (shown as
+    /// reported), or tokens × the console's price table (labelled as computed).
+    pub spend_source: SpendSource,
+    /// What the money figures cannot show on this platform, in one sentence
+    /// ("OpenAI reports spend per key and day, not per model …").
+    pub spend_note: Option<String>,
     pub spikes: Vec<Spike>,
     pub budgets: Vec<BudgetBurn>,
     /// Every model and key seen in the period, for the filters.
@@ -98,8 +106,41 @@ pub struct KeyName {
     pub name: String,
 }
 
+/// Money the platform reported for the period and the one before (see
+/// [`crate::Platform::reported_costs`]): used instead of the price table.
+#[derive(Debug, Clone, Default)]
+pub struct ReportedSpend {
+    pub platform: String,
+    pub current: Vec<ReportedCost>,
+    pub previous: Vec<ReportedCost>,
+}
+
+impl ReportedSpend {
+    fn sum(costs: &[ReportedCost]) -> Spend {
+        let mut spend = Spend::default();
+        for cost in costs {
+            *spend.by_currency.entry(cost.currency.clone()).or_default() += cost.amount_micros;
+        }
+        spend
+    }
+
+    /// Reported spend per key, in `currency`.
+    pub(super) fn per_key(&self, currency: &str) -> BTreeMap<&str, i64> {
+        let mut per_key = BTreeMap::new();
+        for cost in self.current.iter().filter(|c| c.currency == currency) {
+            if let Some(key) = cost.key_id.as_deref() {
+                *per_key.entry(key).or_default() += cost.amount_micros;
+            }
+        }
+        per_key
+    }
+}
+
 pub(super) struct Analysis<'a> {
     pub(super) period: &'a Period,
+    /// Money as the platform reported it, where it does; else `None` and the price
+    /// table prices the tokens.
+    pub(super) reported: Option<&'a ReportedSpend>,
     pub(super) prices: &'a HashMap<String, Price>,
     pub(super) buckets: Vec<DateTime<Utc>>,
     /// Per display bucket.
@@ -121,6 +162,7 @@ impl<'a> Analysis<'a> {
         series: &UsageReport,
         totals: &'a UsageReport,
         previous: &UsageReport,
+        reported: Option<&'a ReportedSpend>,
     ) -> Self {
         let buckets = bucket_starts(period);
         let mut per_bucket = vec![Totals::default(); buckets.len()];
@@ -158,6 +200,10 @@ impl<'a> Analysis<'a> {
                 row.output_tokens,
             );
         }
+        if let Some(reported) = reported {
+            spend = ReportedSpend::sum(&reported.current);
+            previous_spend = ReportedSpend::sum(&reported.previous);
+        }
         let currency = spend
             .by_currency
             .iter()
@@ -166,6 +212,7 @@ impl<'a> Analysis<'a> {
             .or_else(|| prices.values().next().map(|p| p.currency.clone()));
         Self {
             period,
+            reported,
             prices,
             buckets,
             per_bucket,
@@ -214,17 +261,56 @@ impl<'a> Analysis<'a> {
 
     /// Per-key totals over the period, by spend then tokens, all of them.
     pub(super) fn top_keys(&self) -> Vec<TopRow> {
-        self.top_by(
+        let mut rows = self.top_by(
             |row| row.key_id.clone().unwrap_or_default(),
             |id| self.key_name(id),
-        )
+        );
+        if let Some(reported) = self.reported {
+            // The platform's own amounts per key, not tokens × prices.
+            let main = self.currency.clone().unwrap_or_default();
+            let per_key = reported.per_key(&main);
+            for row in &mut rows {
+                row.spend = per_key.get(row.id.as_str()).map(|m| Money::new(&main, *m));
+                row.unpriced_tokens = 0;
+            }
+            sort_top(&mut rows);
+        }
+        rows
     }
 
     pub(super) fn top_models(&self) -> Vec<TopRow> {
-        self.top_by(
+        let mut rows = self.top_by(
             |row| row.model.clone().unwrap_or_default(),
             |m| m.to_owned(),
-        )
+        );
+        if self.reported.is_some() {
+            // Reported money is per key and day; per model there is none to show.
+            for row in &mut rows {
+                row.spend = None;
+                row.unpriced_tokens = 0;
+            }
+            sort_top(&mut rows);
+        }
+        rows
+    }
+
+    /// Where the money comes from, and what it cannot show, for the screen.
+    fn spend_source(&self) -> (SpendSource, Option<String>) {
+        match self.reported {
+            Some(reported) => (
+                SpendSource::Reported,
+                Some(format!(
+                    "Spend as {} reports it: per key and UTC day, not per model (the model table shows tokens only){}.",
+                    reported.platform,
+                    if self.period.bucket == UsageBucket::Day {
+                        ""
+                    } else {
+                        "; choose day buckets to chart it over time"
+                    }
+                )),
+            ),
+            None => (SpendSource::Computed, None),
+        }
     }
 
     pub(super) fn top_by(
@@ -254,13 +340,7 @@ impl<'a> Analysis<'a> {
                 totals,
             })
             .collect();
-        rows.sort_by(|a, b| {
-            let spend = |r: &TopRow| r.spend.as_ref().map_or(0, |m| m.micros);
-            spend(b)
-                .cmp(&spend(a))
-                .then(b.totals.tokens().cmp(&a.totals.tokens()))
-                .then(a.name.cmp(&b.name))
-        });
+        sort_top(&mut rows);
         rows
     }
 
@@ -281,19 +361,24 @@ impl<'a> Analysis<'a> {
         let top_models = self.top_models();
         let unpriced_models: Vec<String> = top_models
             .iter()
-            .filter(|m| !self.prices.contains_key(&m.id))
+            .filter(|m| self.reported.is_none() && !self.prices.contains_key(&m.id))
             .map(|m| m.id.clone())
             .collect();
+        let (spend_source, spend_note) = self.spend_source();
         let mut charts = vec![
             self.tokens_chart(&spikes),
             self.count_chart("requests", "Requests", "requests", |t| t.requests, &spikes),
             self.count_chart("errors", "Errors", "errors", |t| t.errors, &spikes),
         ];
-        if self.currency.is_some() {
-            charts.push(match (request.spend_by, by_key_series) {
+        match (self.reported, self.currency.is_some()) {
+            (Some(reported), true) if self.period.bucket == UsageBucket::Day => {
+                charts.push(self.reported_spend_chart(reported, &top_keys, &spikes));
+            }
+            (Some(_), _) | (None, false) => {}
+            (None, true) => charts.push(match (request.spend_by, by_key_series) {
                 (SpendBy::Key, Some(series)) => self.spend_by_key_chart(series, &top_keys, &spikes),
                 _ => self.spend_by_model_chart(&spikes),
-            });
+            }),
         }
         charts.extend(self.top_charts(&top_keys, &top_models));
         charts.extend(budget_charts(&budgets));
@@ -335,12 +420,25 @@ impl<'a> Analysis<'a> {
                 top_keys: top_keys.into_iter().take(TOP_N).collect(),
                 top_models: top_models.into_iter().take(TOP_N).collect(),
                 unpriced_models,
+                spend_source,
+                spend_note,
                 budgets: budgets.into_iter().map(|b| b.burn).collect(),
             },
             charts,
             request: request.clone(),
         }
     }
+}
+
+/// By spend, then tokens, then name.
+fn sort_top(rows: &mut [TopRow]) {
+    rows.sort_by(|a, b| {
+        let spend = |r: &TopRow| r.spend.as_ref().map_or(0, |m| m.micros);
+        spend(b)
+            .cmp(&spend(a))
+            .then(b.totals.tokens().cmp(&a.totals.tokens()))
+            .then(a.name.cmp(&b.name))
+    });
 }
 
 /// Indices of spike buckets (rule in the module doc).

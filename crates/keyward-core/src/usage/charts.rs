@@ -355,6 +355,85 @@ impl Analysis<'_> {
         }
     }
 
+    /// Reported spend per day, stacked by the top keys, as the platform reported it
+    /// (day buckets only: the platform reports whole UTC days).
+    pub(super) fn reported_spend_chart(
+        &self,
+        reported: &super::analysis::ReportedSpend,
+        top_keys: &[TopRow],
+        spikes: &[usize],
+    ) -> UsageChart {
+        let main = self.currency.clone().unwrap_or_default();
+        let shown: Vec<&TopRow> = top_keys.iter().take(MAX_STACKED).collect();
+        let mut per_key: BTreeMap<&str, Vec<i64>> = shown
+            .iter()
+            .map(|k| (k.id.as_str(), vec![0; self.buckets.len()]))
+            .collect();
+        let mut other = vec![0i64; self.buckets.len()];
+        let mut rows = Vec::new();
+        for cost in &reported.current {
+            let Some(i) = bucket_index(&self.buckets, cost.day) else {
+                continue;
+            };
+            if cost.currency == main {
+                match cost.key_id.as_deref().and_then(|k| per_key.get_mut(k)) {
+                    Some(values) => values[i] += cost.amount_micros,
+                    None => other[i] += cost.amount_micros,
+                }
+            }
+            rows.push(vec![
+                cost.day.format("%Y-%m-%d").to_string(),
+                cost.key_id.clone().unwrap_or_default(),
+                cost.key_id
+                    .as_deref()
+                    .map(|k| self.key_name(k))
+                    .unwrap_or_default(),
+                cost.project.clone().unwrap_or_default(),
+                cost.line_item.clone().unwrap_or_default(),
+                format_micros(cost.amount_micros),
+                cost.currency.clone(),
+            ]);
+        }
+        let mut series: Vec<TimeSeries> = shown
+            .iter()
+            .map(|k| TimeSeries {
+                name: k.name.clone(),
+                values: per_key[k.id.as_str()]
+                    .iter()
+                    .map(|m| Some(*m as f64 / 1e6))
+                    .collect(),
+            })
+            .collect();
+        if other.iter().any(|m| *m != 0) {
+            series.push(TimeSeries {
+                name: "Other keys and charges".to_owned(),
+                values: other.iter().map(|m| Some(*m as f64 / 1e6)).collect(),
+            });
+        }
+        UsageChart {
+            id: "spend".into(),
+            chart: self.time_chart(
+                &format!("Spend reported by {} ({main})", reported.platform),
+                Unit::Currency { code: main.clone() },
+                TimeChartKind::StackedBars,
+                series,
+                spikes,
+            ),
+            table: Table {
+                columns: columns(&[
+                    "day_utc",
+                    "key_id",
+                    "key_name",
+                    "project",
+                    "line_item",
+                    "reported_spend",
+                    "currency",
+                ]),
+                rows,
+            },
+        }
+    }
+
     pub(super) fn top_charts(&self, top_keys: &[TopRow], top_models: &[TopRow]) -> Vec<UsageChart> {
         let main = self.currency.clone().unwrap_or_default();
         let table = |rows: &[TopRow], what: &str| Table {

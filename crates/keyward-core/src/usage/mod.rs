@@ -34,7 +34,9 @@ mod screen;
 mod spend;
 mod statement;
 
-pub use analysis::{find_spikes, KeyName, Spike, Summary, TopRow, UsageFacts, UsageView};
+pub use analysis::{
+    find_spikes, KeyName, ReportedSpend, Spike, Summary, TopRow, UsageFacts, UsageView,
+};
 pub use budget::{BudgetBurn, MAX_BURNDOWN_LINES};
 pub use charts::{to_csv, Table, UsageChart};
 pub use period::{

@@ -3,7 +3,7 @@
 //! and hand the reports to the pure analysis ([`super::analysis`], [`super::budget`],
 //! [`super::statement`]), so the analysis never waits on a network in tests.
 
-use super::analysis::{Analysis, TopRow};
+use super::analysis::{Analysis, ReportedSpend, TopRow};
 use super::budget::{burn, burndown_bucket, Budget};
 use super::charts::Table;
 use super::period::{
@@ -13,6 +13,8 @@ use super::period::{
 use super::statement::statement_table;
 use super::{UsageView, MAX_BURNDOWN_KEYS, MAX_STACKED};
 use crate::error::Error;
+use crate::platform::capabilities::SpendSource;
+use crate::platform::model::CostQuery;
 use crate::platform::model::KeyScopes;
 use crate::platform::Platform;
 use crate::prices::Price;
@@ -78,12 +80,20 @@ pub async fn load_view(
         &[Model],
         request,
     );
-    let (series, totals, previous) = tokio::try_join!(
+    let (series, totals, previous, reported) = tokio::try_join!(
         platform.usage(profile, &project, &series_q),
         platform.usage(profile, &project, &totals_q),
         platform.usage(profile, &project, &previous_q),
+        reported_spend(platform, profile, &project, &period, request),
     )?;
-    let analysis = Analysis::new(&period, prices, &series, &totals, &previous);
+    let analysis = Analysis::new(
+        &period,
+        prices,
+        &series,
+        &totals,
+        &previous,
+        reported.as_ref(),
+    );
     let top_keys = analysis.top_keys();
     let by_key_series = if request.spend_by == SpendBy::Key && !top_keys.is_empty() {
         let mut q = query(
@@ -104,6 +114,50 @@ pub async fn load_view(
     };
     let budgets = load_budgets(platform, profile, &project, &top_keys, request, now).await?;
     Ok(analysis.view(project, request, top_keys, by_key_series.as_ref(), budgets))
+}
+
+/// The money a platform that reports spend charged in the period and the one before,
+/// by key and UTC day; `None` where spend is tokens × the price table.
+async fn reported_spend(
+    platform: &dyn Platform,
+    profile: &Profile,
+    project: &str,
+    period: &super::period::Period,
+    request: &UsageRequest,
+) -> Result<Option<ReportedSpend>, Error> {
+    let capabilities = platform.capabilities();
+    if capabilities.spend.source != SpendSource::Reported {
+        return Ok(None);
+    }
+    // Whole UTC days covering the period: the platform reports no finer.
+    let day = |at: DateTime<Utc>, up: bool| {
+        let midnight = at.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        if up && midnight < at {
+            midnight + Duration::days(1)
+        } else {
+            midnight
+        }
+    };
+    let query = |start, end| CostQuery {
+        start: day(start, false),
+        end: day(end, true),
+        project: Some(project.to_owned()),
+        key_ids: request.key_ids.clone(),
+        by_key: true,
+    };
+    let (now, before) = (
+        query(period.start, period.end),
+        query(period.previous_start, period.previous_end),
+    );
+    let (current, previous) = tokio::try_join!(
+        platform.reported_costs(profile, &now),
+        platform.reported_costs(profile, &before),
+    )?;
+    Ok(Some(ReportedSpend {
+        platform: capabilities.platform,
+        current,
+        previous,
+    }))
 }
 
 /// Budgets of the top keys that have one, in their current period (day, week or

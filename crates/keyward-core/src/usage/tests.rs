@@ -225,7 +225,7 @@ fn spend_is_tokens_times_the_table_and_unpriced_models_are_named() {
         &[("k1", "=cmd|' /C calc'!A0"), ("k2", "beta")],
     );
     let previous = report(vec![row(None, None, "llama", 1, 500_000, 250_000)], &[]);
-    let analysis = Analysis::new(&period, &prices, &series, &totals, &previous);
+    let analysis = Analysis::new(&period, &prices, &series, &totals, &previous, None);
     let keys = analysis.top_keys();
     let view = analysis.view("p".into(), &r, keys, None, vec![]);
     assert_eq!(view.facts.summary.requests.current, 3.0);
@@ -433,7 +433,7 @@ fn sub_cent_spend_reads_and_draws_and_an_export_says_what_it_shows() {
         &[("k1", "payments")],
     );
     let previous = report(vec![], &[]);
-    let analysis = Analysis::new(&period, &prices, &series, &totals, &previous);
+    let analysis = Analysis::new(&period, &prices, &series, &totals, &previous, None);
     let keys = analysis.top_keys();
     let view = analysis.view("prj_a".into(), &r, keys, None, vec![]);
     assert_eq!(view.facts.summary.spend_by_currency[0].micros, 7_623);

@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use keyward_api::health::{HealthSummary, WorkloadHealth};
 use keyward_api::scope::WorkloadScope;
 use keyward_api::workloads::{DeletedWorkload, Workload, WorkloadRequest};
-use keyward_api::KeyStatus;
 use reqwest::{header, Method};
 use std::time::Duration;
 
@@ -33,7 +32,7 @@ impl KeywardClient {
         let mut total = 0;
         loop {
             let query = crate::keys::KeyListQuery {
-                status: Some(KeyStatus::Active),
+                status: Some(crate::platform::model::KeyState::Active),
                 workload: Some(slug.to_owned()),
                 sort: Some(crate::keys::KeySort::Name),
                 limit: Some(KEY_PAGE),

@@ -27,7 +27,10 @@ use super::capabilities::{
     UsageSupport, WorkloadOperations,
 };
 use super::http::{route, Dialect, Http, RemoteError};
-use super::model::{self as neutral, AccessLevel, Key, KeyScopes, KeyState};
+use super::model::{
+    self as neutral, AccessLevel, Key, KeyScopes, KeyState, ModelRateLimit, ModelRule,
+    ProjectLimits,
+};
 use super::{Identified, Platform, Recognition};
 use crate::keys::{KeyForm, KeyListQuery};
 use crate::{Error, ErrorCode, Profile};
@@ -37,7 +40,6 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 use keyward_api::Secret;
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// How many projects are read at once: enough to list 20 projects in about one
 /// round trip, few enough not to trip OpenAI's rate limit on the admin API.
@@ -158,7 +160,7 @@ impl OpenAi {
     }
 
     /// What OpenAI limits per project instead of per key, read-only.
-    pub async fn project_limits(
+    async fn read_project_limits(
         &self,
         profile: &Profile,
         project_id: &str,
@@ -216,37 +218,6 @@ impl OpenAi {
             Err(e) => Err(e),
         }
     }
-}
-
-/// A project's limits as OpenAI keeps them (per project, not per key).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct ProjectLimits {
-    pub project_id: String,
-    pub rate_limits: Vec<ModelRateLimit>,
-    /// The project's model allow or deny list; `None` = every model.
-    pub models: Option<ModelRule>,
-    pub monthly_spend_cap: Option<neutral::MoneyBudget>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct ModelRateLimit {
-    pub model: String,
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
-    pub requests_per_minute: Option<u64>,
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
-    pub tokens_per_minute: Option<u64>,
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
-    pub requests_per_day: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct ModelRule {
-    /// `true`: only these models; `false`: every model but these.
-    pub allow: bool,
-    pub models: Vec<String>,
 }
 
 /// The console's id of a key: `{project}.{key}`.
@@ -646,6 +617,14 @@ impl Platform for OpenAi {
         query: &neutral::CostQuery,
     ) -> Result<Vec<neutral::ReportedCost>, Error> {
         usage::costs(self, profile, query).await
+    }
+
+    async fn project_limits(
+        &self,
+        profile: &Profile,
+        project: &str,
+    ) -> Result<Option<ProjectLimits>, Error> {
+        self.read_project_limits(profile, project).await.map(Some)
     }
 }
 
