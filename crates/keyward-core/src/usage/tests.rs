@@ -194,6 +194,148 @@ fn report(rows: Vec<UsageRow>, keys: &[(&str, &str)]) -> UsageReport {
     }
 }
 
+/// A platform that reports money (OpenAI): its amounts are the spend — summary, top
+/// keys and the per-day chart — never tokens × the price table, even where a price
+/// exists; models show tokens only, and the note says why.
+#[test]
+fn reported_spend_replaces_the_price_table_where_the_platform_reports_money() {
+    use super::analysis::ReportedSpend;
+    use crate::platform::capabilities::SpendSource;
+    use crate::platform::model::ReportedCost;
+    let mut r = request(PeriodPreset::Custom, "UTC");
+    r.custom_start = NaiveDate::from_ymd_opt(2026, 11, 1);
+    r.custom_end = NaiveDate::from_ymd_opt(2026, 11, 3);
+    r.bucket = Some(UsageBucket::Day);
+    let period = resolve_period(&r, utc(2026, 11, 22, 10)).unwrap();
+    // A price that would say 2.00 USD: it must not be used.
+    let prices: HashMap<String, Price> =
+        [("gpt-4o".to_string(), price("1.00", "2.00", "USD"))].into();
+    let series = report(
+        vec![row(
+            Some(utc(2026, 11, 1, 0)),
+            None,
+            "gpt-4o",
+            2,
+            1_000_000,
+            500_000,
+        )],
+        &[],
+    );
+    let totals = report(
+        vec![
+            row(None, Some("p.k1"), "gpt-4o", 2, 1_000_000, 500_000),
+            row(None, Some("p.k2"), "gpt-4o", 1, 10, 10),
+        ],
+        &[("p.k1", "deployer"), ("p.k2", "batch")],
+    );
+    let previous = report(vec![], &[]);
+    let cost = |day: u32, key: Option<&str>, micros: i64| ReportedCost {
+        day: utc(2026, 11, day, 0),
+        project: Some("p".into()),
+        key_id: key.map(str::to_owned),
+        line_item: Some("gpt-4o, input".into()),
+        amount_micros: micros,
+        currency: "USD".into(),
+    };
+    let reported = ReportedSpend {
+        platform: "OpenAI".into(),
+        current: vec![
+            cost(1, Some("p.k1"), 1_230_000),
+            cost(2, Some("p.k1"), 100_000),
+            cost(2, Some("p.k2"), 5_000),
+            cost(2, None, 20_000),
+        ],
+        previous: vec![cost(1, Some("p.k1"), 677_500)],
+    };
+    let analysis = Analysis::new(
+        &period,
+        &prices,
+        &series,
+        &totals,
+        &previous,
+        Some(&reported),
+    );
+    let keys = analysis.top_keys();
+    let view = analysis.view("p".into(), &r, keys, None, vec![]);
+    let facts = &view.facts;
+    assert_eq!(facts.spend_source, SpendSource::Reported);
+    assert_eq!(
+        facts.summary.spend.current, 1_355_000.0,
+        "the platform's sum, not 2.00"
+    );
+    assert_eq!(facts.summary.spend.change_percent, Some(100.0));
+    assert_eq!(facts.summary.unpriced_tokens, 0);
+    assert!(facts.unpriced_models.is_empty());
+    let top: Vec<(&str, Option<&str>)> = facts
+        .top_keys
+        .iter()
+        .map(|k| (k.name.as_str(), k.spend.as_ref().map(|m| m.text.as_str())))
+        .collect();
+    assert_eq!(
+        top,
+        [("deployer", Some("1.33 USD")), ("batch", Some("0.005 USD"))]
+    );
+    assert!(
+        facts.top_models.iter().all(|m| m.spend.is_none()),
+        "no money per model"
+    );
+    assert!(facts
+        .spend_note
+        .as_deref()
+        .unwrap()
+        .contains("not per model"));
+    let spend = view
+        .charts
+        .iter()
+        .find(|c| c.id == "spend")
+        .expect("a reported spend chart");
+    assert_eq!(spend.table.columns[5], "reported_spend");
+    assert_eq!(
+        spend.table.rows.len(),
+        4,
+        "every reported line, for the CSV"
+    );
+    let Chart::Time(chart) = &spend.chart else {
+        panic!("a time chart")
+    };
+    assert!(
+        chart.title.contains("reported by OpenAI"),
+        "{}",
+        chart.title
+    );
+    let day2: f64 = chart
+        .series
+        .iter()
+        .map(|s| s.values[1].unwrap_or(0.0))
+        .sum();
+    assert!(
+        (day2 - 0.125).abs() < 1e-9,
+        "0.10 + 0.005 + 0.02 (other charges): {day2}"
+    );
+
+    // Hour buckets: the platform reports days, so no spend chart, and the note says so.
+    let mut hourly = r.clone();
+    hourly.bucket = Some(UsageBucket::Hour);
+    let period = resolve_period(&hourly, utc(2026, 11, 22, 10)).unwrap();
+    let analysis = Analysis::new(
+        &period,
+        &prices,
+        &series,
+        &totals,
+        &previous,
+        Some(&reported),
+    );
+    let keys = analysis.top_keys();
+    let view = analysis.view("p".into(), &hourly, keys, None, vec![]);
+    assert!(view.charts.iter().all(|c| c.id != "spend"));
+    assert!(view
+        .facts
+        .spend_note
+        .as_deref()
+        .unwrap()
+        .contains("choose day buckets"));
+}
+
 #[test]
 fn spend_is_tokens_times_the_table_and_unpriced_models_are_named() {
     let mut r = request(PeriodPreset::Custom, "UTC");
