@@ -2,6 +2,7 @@
 //! the key lifecycle, and a scripted server for every remote failure the console must
 //! turn into an actionable sentence.
 
+mod anthropic;
 mod console;
 mod harness;
 mod keychain;
