@@ -164,7 +164,7 @@ pub fn validate(mut input: ProfileInput, token_required: bool) -> Result<Profile
 /// live here once; the dialogs ask over IPC instead of copying them). A Keyward
 /// profile's project may be empty: its token names it (`whoami`), which saving reads.
 pub fn problems(input: &ProfileInput, token_required: bool) -> Vec<crate::workloads::FieldProblem> {
-    let project_optional = input.kind == PlatformKind::Keyward;
+    let project_optional = input.kind.profile_labels().project_from_credential;
     [
         check_name(&input.name).err(),
         check_base_url(&input.base_url).err(),

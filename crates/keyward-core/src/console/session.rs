@@ -192,7 +192,8 @@ impl Console {
         mut form: ProfileForm,
         profile_id: Option<&str>,
     ) -> Result<ProfileForm, Error> {
-        if form.kind != PlatformKind::Keyward || !form.project_id.trim().is_empty() {
+        if !form.kind.profile_labels().project_from_credential || !form.project_id.trim().is_empty()
+        {
             return Ok(form);
         }
         let typed = form

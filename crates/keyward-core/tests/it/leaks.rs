@@ -299,3 +299,115 @@ async fn a_leaked_key_seen_by_two_profiles_is_one_match_revocable_where_the_role
         console.delete(&profile).await.unwrap();
     }
 }
+
+/// *Find a leaked key* across a Keyward gateway and an OpenAI organisation: each
+/// platform recognises its own secrets (the other is never asked), an OpenAI secret
+/// whose visible characters fit two keys is ambiguous and names both, an OpenAI
+/// admin profile learns its organisation on save, and revoking a candidate works
+/// without a proof request (OpenAI allows none from the console).
+#[tokio::test]
+async fn a_leak_search_asks_only_the_platforms_that_recognise_the_secret() {
+    use keyward_core::platform::PlatformKind;
+    use keyward_fakes::openai::Seed;
+    let _serial = SERIAL.lock().await;
+    let service = format!("dev.keyward.test.leak-platforms.{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let (_gw, url, project, owner) = start_gateway(&dir.path().join("gateway")).await;
+    let mut seed = Seed::generated(2, 3);
+    // Key 1 differs from key 0 only in the middle: the same redacted value.
+    let mut chars: Vec<char> = seed.keys[0].secret.chars().collect();
+    let mid = chars.len() / 2;
+    chars[mid] = if chars[mid] == 'A' { 'B' } else { 'A' };
+    seed.keys[1].secret = chars.into_iter().collect();
+    seed.keys[1].owner = seed.keys[0].owner.clone();
+    let fake = keyward_fakes::Fake::openai(seed.clone()).await;
+
+    let console = open_console(&dir.path().join("console.db"), &service).await;
+    console
+        .create(form("Gateway", &url, &project, Some(owner.expose())), now)
+        .await
+        .unwrap();
+    let openai = console
+        .create(
+            keyward_core::console::ProfileForm {
+                kind: PlatformKind::Openai,
+                ..form("Acme OpenAI", &fake.base_url, "", Some(&fake.admin_key))
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        openai.project_id, seed.organization.id,
+        "the organisation, from Test connection"
+    );
+
+    // A gateway key: found by the gateway; OpenAI is not asked.
+    let gateway_profile = console.store().list().await.unwrap();
+    let gw = gateway_profile
+        .iter()
+        .find(|p| p.name == "Gateway")
+        .unwrap();
+    let leaked = keyward_core::KeywardClient::new()
+        .create_key(&console.store().connect(&gw.id).await.unwrap(), "ticket")
+        .await
+        .unwrap();
+    let before = fake.requests().len();
+    let search = console.find_leaked(leaked.secret.clone()).await.unwrap();
+    assert_eq!(search.matches.len(), 1);
+    assert!(search.matches[0].exact && !search.ambiguous);
+    assert_eq!(search.matches[0].platform, "Keyward gateway");
+    assert_eq!(
+        fake.requests().len(),
+        before,
+        "OpenAI was not asked about a kw_ key"
+    );
+
+    // An OpenAI key that fits two keys: both named, ambiguous, none picked.
+    let search = console
+        .find_leaked(Secret::new(seed.keys[0].secret.clone()))
+        .await
+        .unwrap();
+    assert!(search.ambiguous, "{search:?}");
+    assert_eq!(search.matches.len(), 2);
+    assert!(search
+        .matches
+        .iter()
+        .all(|m| !m.exact && m.platform == "OpenAI"));
+    assert_eq!(
+        search.searched,
+        ["Acme OpenAI"],
+        "the gateway was not asked"
+    );
+    let holder = &search.matches[0].profiles[0];
+    assert!(holder.can_revoke, "an admin key manages keys");
+
+    // A unique OpenAI key: revoked, without a proof request.
+    let search = console
+        .find_leaked(Secret::new(seed.keys[4].secret.clone()))
+        .await
+        .unwrap();
+    assert_eq!(search.matches.len(), 1);
+    assert!(!search.ambiguous, "one candidate is not ambiguous");
+    let revoked = console
+        .revoke_leaked(&search.leak_id, &openai.id, &search.matches[0].key.id)
+        .await
+        .unwrap();
+    assert_eq!(revoked.key.state, KeyState::Revoked);
+    assert!(revoked.proof.is_none());
+
+    // Nobody's secret: a field error, no platform asked.
+    let before = fake.requests().len();
+    let error = console
+        .find_leaked(Secret::new("ghp_notaninferencekeyatall000000".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("secret"));
+    assert!(
+        error.message.contains("No platform was asked"),
+        "{}",
+        error.message
+    );
+    assert_eq!(fake.requests().len(), before);
+}

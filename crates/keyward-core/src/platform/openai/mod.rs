@@ -454,15 +454,12 @@ impl Platform for OpenAi {
     }
 
     fn recognize_secret(&self, secret: &str) -> Recognition {
-        if secret.starts_with("sk-admin-") {
-            Recognition::Key
-        } else if secret.starts_with("sk-proj-") || secret.starts_with("sk-svcacct-") {
-            Recognition::Key
-        } else if secret.starts_with("sk-")
+        // Admin, project and service-account keys, and legacy user keys (`sk-…`);
+        // Anthropic's and OpenRouter's keys start with `sk-` too.
+        if secret.starts_with("sk-")
             && !secret.starts_with("sk-ant-")
             && !secret.starts_with("sk-or-")
         {
-            // Legacy user keys (`sk-…`) are OpenAI's too.
             Recognition::Key
         } else {
             Recognition::Foreign

@@ -82,6 +82,9 @@ fn raw_key_ids(key_ids: &[String]) -> Result<Vec<(&'static str, String)>, Error>
         .collect()
 }
 
+/// A row's place: bucket, key, model.
+type RowKey = (Option<DateTime<Utc>>, Option<String>, Option<String>);
+
 /// `GET /organization/usage/completions`, as a rollup report.
 pub(super) async fn completions(
     openai: &OpenAi,
@@ -119,8 +122,7 @@ pub(super) async fn completions(
     let buckets = pages::<super::wire::CompletionsResult>(openai, profile, &path, q).await?;
 
     // Totals (`bucket=none`) fold the day buckets into one row per group.
-    let mut rows: BTreeMap<(Option<DateTime<Utc>>, Option<String>, Option<String>), UsageRow> =
-        BTreeMap::new();
+    let mut rows: BTreeMap<RowKey, UsageRow> = BTreeMap::new();
     for bucket in buckets {
         let start = match query.bucket {
             UsageBucket::None => None,
