@@ -1,0 +1,348 @@
+//! The command line as clap sees it: every command, flag and help text, and nothing
+//! else. What a command does is in `commands`; this file is the documentation users
+//! read with `--help`, so each flag says what it means and where its rules live.
+//!
+//! No flag takes a secret: argv is visible in `ps` and kept in shell history. Tokens
+//! come from `KEYWARD_TOKEN` or a hidden prompt, a leaked secret from stdin or a hidden
+//! prompt.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  anything else (a conflict, a keychain problem, an ambiguous leak, …)
+  2  usage error: an unknown flag or a missing argument, or a value the rules refuse
+     (the message names the field)
+  3  not found: no such profile, key or workload
+  4  denied: the platform refused the credential (HTTP 401) or the action (HTTP 403)
+  5  platform unreachable, timed out, or failing (HTTP 5xx or an unreadable answer)
+
+Secrets:
+  No flag takes a secret. A profile's token is read from the environment variable
+  KEYWARD_TOKEN, or typed at a hidden prompt. A new key's secret (keys create, keys
+  rotate) is printed alone on stdout and everything else goes to stderr, so
+  `kw keys create --name ci > secret.txt` captures only the secret.
+
+Profiles:
+  kw uses the desktop app's profiles: its console database in the app's data
+  directory (KEYWARD_DATA_DIR, else e.g. ~/.local/share/dev.keyward.console) and the
+  tokens in the OS keychain. Without --profile, commands use the profile the app has
+  active. --json shapes are documented in crates/keyward-cli/README.md.";
+
+/// Keyward's console in a terminal: profiles, inference keys, usage and leaked keys on
+/// Keyward gateways, OpenAI and Anthropic, sharing the desktop app's profiles.
+#[derive(Debug, Parser)]
+#[command(name = "kw", version, after_long_help = EXIT_CODES, after_help = "Run `kw --help` for exit codes, where secrets go and where profiles are kept.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Print stable JSON for scripts instead of tables (shapes in the README).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// The saved profile to use, by name or id (default: the app's active profile).
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "platform")]
+    pub profile: Option<String>,
+
+    /// The platform of an unsaved connection, used instead of a profile (needs
+    /// --base-url, and the token in the environment variable KEYWARD_TOKEN); with
+    /// `profiles add`, the new profile's platform.
+    #[arg(long, global = true, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<PlatformArg>,
+
+    /// The API root of an unsaved connection (or, with `profiles add`, of the new
+    /// profile), including its version prefix: e.g. https://api.openai.com/v1.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Keyward,
+    Openai,
+    Anthropic,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, add, test and remove the saved connection profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// List, read, create, edit, revoke and rotate inference keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Tokens, requests and spend over a period, per bucket, key or model.
+    Usage(UsageArgs),
+    /// Find which key a leaked secret is, across every profile, and optionally revoke it.
+    #[command(
+        long_about = "Find which key a leaked secret is, across every saved profile.\n\nThe secret is read from stdin when stdin is not a terminal (`kw leak < leaked.txt`), else at a hidden prompt; never from argv. Each profile's platform first recognises the secret locally, so a typo causes no request. Platforms that show only part of each secret (OpenAI, Anthropic) can name several candidates: those are marked inexact and never one picked.\n\n--profile, --platform and --base-url do not apply: every saved profile is searched."
+    )]
+    Leak(LeakArgs),
+    /// List and read the workloads (deployments) of the profile's platform.
+    #[command(subcommand)]
+    Workloads(WorkloadsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// List the saved profiles; the app's active one is marked.
+    List,
+    /// Save a profile. The token is read from KEYWARD_TOKEN, else typed at a hidden
+    /// prompt; never from a flag.
+    #[command(
+        long_about = "Save a profile, usable at once here and in the desktop app.\n\nThe token (a gateway's control token, an OpenAI or Anthropic admin key) is read from the environment variable KEYWARD_TOKEN, else typed at a hidden prompt; no flag takes it. It is stored in the OS keychain only.\n\n--platform (keyward, openai or anthropic) says which platform the profile talks to and is required; --base-url is its API root including the version prefix (default: the platform's public API; required for a Keyward gateway). The project (organisation) is read from the token when --project is left out."
+    )]
+    Add(ProfileAddArgs),
+    /// Test connection: who the profile's token is, where, with which role.
+    Test {
+        /// The profile's name or id (default: --profile, else the app's active profile).
+        name: Option<String>,
+    },
+    /// Remove a profile and its keychain entry.
+    Remove {
+        /// The profile's name or id.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// The profile's name, unique among profiles.
+    #[arg(long)]
+    pub name: String,
+    /// The project (Keyward) or organisation (OpenAI, Anthropic) id; read from the
+    /// token when left out.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Free-text notes shown with the profile.
+    #[arg(long, default_value = "")]
+    pub notes: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List keys (one page), newest first unless --sort says otherwise.
+    List(KeyListArgs),
+    /// Show one key.
+    Get {
+        /// The key's id as `kw keys list` shows it.
+        id: String,
+    },
+    /// Create a key; its secret is printed alone on stdout, once.
+    #[command(
+        long_about = "Create a key with the given limits and scopes; its secret is printed alone on stdout, once, and the key's details go to stderr, so `kw keys create --name ci > secret.txt` captures only the secret.\n\nEvery field is checked by the console's key rules (the desktop dialog's) before any request; each problem names its field."
+    )]
+    Create(Box<KeyCreateArgs>),
+    /// Change a key's name, limits or scopes; what is not given stays as it is.
+    #[command(
+        long_about = "Change a key's name, limits or scopes; what is not given stays as it is. An empty value clears a limit (`--rpm ''`). Only the fields that differ are sent."
+    )]
+    Update(Box<KeyUpdateArgs>),
+    /// Revoke a key: its secret stops working at once.
+    Revoke {
+        /// The key's id.
+        id: String,
+    },
+    /// Give a key a new secret, printed alone on stdout, once.
+    Rotate {
+        /// The key's id.
+        id: String,
+        /// Seconds the old secret keeps working, where the platform has a grace period
+        /// (at most 7 days).
+        #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+        grace: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusArg {
+    Active,
+    /// Paused, where the platform can pause keys (Anthropic `inactive`).
+    Disabled,
+    Revoked,
+    Expired,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    CreatedAt,
+    LastUsedAt,
+    Name,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyListArgs {
+    /// Only keys in this state (default: every state but archived).
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    /// Only keys whose name, id, hint or owner contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only this project's keys, where a profile spans projects (OpenAI).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Order of the list.
+    #[arg(long, value_enum)]
+    pub sort: Option<SortArg>,
+    /// How many keys to show (1–200).
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Skip this many keys (the next page).
+    #[arg(long, default_value_t = 0)]
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PeriodArg {
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+/// Limits and scopes, shared by create and update. Limits are text: the key rules
+/// parse them ("1,000,000" is fine; an empty value is no limit).
+#[derive(Debug, Args)]
+pub struct KeyScopeArgs {
+    /// Free-text description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Requests per minute (empty: no limit).
+    #[arg(long, value_name = "N")]
+    pub rpm: Option<String>,
+    /// Tokens per minute (empty: no limit).
+    #[arg(long, value_name = "N")]
+    pub tpm: Option<String>,
+    /// Token budget per --period (empty: no budget).
+    #[arg(long, value_name = "N")]
+    pub token_limit: Option<String>,
+    /// The period the token budget applies to.
+    #[arg(long, value_enum)]
+    pub period: Option<PeriodArg>,
+    /// A model the key may call (repeat for several; default: every model).
+    #[arg(long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// A workload slug the key may call (repeat for several; default: the whole project).
+    #[arg(long = "workload", value_name = "SLUG")]
+    pub workloads: Vec<String>,
+    /// A label `name=value` (repeat for several; replaces the key's labels).
+    #[arg(long = "label", value_name = "NAME=VALUE")]
+    pub labels: Vec<String>,
+    /// When the key expires: `never`, a date `YYYY-MM-DD` (start of that day in
+    /// --time-zone) or a number of days `30d`.
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    /// The IANA time zone an --expires date is in.
+    #[arg(long, default_value = "UTC", value_name = "ZONE")]
+    pub time_zone: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// The key's name.
+    #[arg(long)]
+    pub name: String,
+    /// The project the key is made in, where a profile spans projects (OpenAI).
+    #[arg(long)]
+    pub project: Option<String>,
+    #[command(flatten)]
+    pub scopes: KeyScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyUpdateArgs {
+    /// The key's id.
+    pub id: String,
+    /// A new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Let the key call every model again (drops the --model list).
+    #[arg(long, conflicts_with = "models")]
+    pub all_models: bool,
+    /// Let the key call every workload of the project again.
+    #[arg(long, conflicts_with = "workloads")]
+    pub whole_project: bool,
+    #[command(flatten)]
+    pub scopes: KeyScopeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsagePeriodArg {
+    #[value(name = "24h")]
+    Last24h,
+    #[value(name = "7d")]
+    Last7d,
+    #[value(name = "30d")]
+    Last30d,
+    #[value(name = "90d")]
+    Last90d,
+    Mtd,
+    LastMonth,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BucketArg {
+    Minute,
+    Hour,
+    Day,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    Key,
+    Model,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Tokens, requests and spend over a period, as the app's Usage & Spend screen computes them (spend = tokens × the app's price table).\n\nWithout --group-by, one row per bucket; with --group-by, one row per key or model (the top 10 by tokens). --csv prints the same table the app exports."
+)]
+pub struct UsageArgs {
+    /// The period: the last 24 hours, 7, 30 or 90 days, month to date, or last month.
+    #[arg(long, value_enum, default_value = "7d")]
+    pub period: UsagePeriodArg,
+    /// Bucket width (default: fits the period).
+    #[arg(long, value_enum)]
+    pub bucket: Option<BucketArg>,
+    /// One row per key or per model instead of per bucket.
+    #[arg(long, value_enum)]
+    pub group_by: Option<GroupByArg>,
+    /// Print the table as CSV (as the app exports it).
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// The IANA time zone days and buckets are in.
+    #[arg(long, default_value = "UTC", value_name = "ZONE")]
+    pub time_zone: String,
+    /// Another project than the profile's.
+    #[arg(long)]
+    pub project: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LeakArgs {
+    /// Revoke the key, when exactly one key matches the whole secret, through a profile
+    /// allowed to; then print the proof (one request with the dead secret).
+    #[arg(long)]
+    pub revoke: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkloadsCommand {
+    /// List the workloads.
+    List,
+    /// Show one workload.
+    Get {
+        /// The workload's id or slug.
+        id: String,
+    },
+}

@@ -1,0 +1,119 @@
+//! Which platform a command talks to: a saved profile named by `--profile`, an
+//! unsaved connection (`--platform` + `--base-url`, token from `KEYWARD_TOKEN`), or
+//! the profile the desktop app has active. Each ends as a [`Profile`] (token loaded)
+//! and its platform's adapter, which is all a command needs.
+
+use crate::cli::{Global, PlatformArg};
+use crate::secret_input;
+use keyward_core::platform::Platform;
+use keyward_core::profiles::StoredProfile;
+use keyward_core::{Console, Error, ErrorCode, Http, PlatformKind, Profile};
+
+impl From<PlatformArg> for PlatformKind {
+    fn from(arg: PlatformArg) -> Self {
+        match arg {
+            PlatformArg::Keyward => PlatformKind::Keyward,
+            PlatformArg::Openai => PlatformKind::Openai,
+            PlatformArg::Anthropic => PlatformKind::Anthropic,
+        }
+    }
+}
+
+/// A saved profile by name (as shown) or id.
+pub async fn find_profile(console: &Console, name: &str) -> Result<StoredProfile, Error> {
+    let profiles = console.store().list().await?;
+    profiles
+        .iter()
+        .find(|p| p.name == name)
+        .or_else(|| profiles.iter().find(|p| p.id == name))
+        .or_else(|| {
+            profiles
+                .iter()
+                .find(|p| p.name.to_lowercase() == name.to_lowercase())
+        })
+        .cloned()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                format!("No profile is named \"{name}\"; `kw profiles list` shows the saved ones."),
+            )
+        })
+}
+
+fn adapter(kind: PlatformKind, http: &Http) -> Result<Box<dyn Platform>, Error> {
+    kind.adapter(http)
+        .ok_or_else(|| Error::new(ErrorCode::Unsupported, kind.no_adapter_sentence()))
+}
+
+/// The profile and platform the global flags name.
+pub async fn resolve(
+    console: &Console,
+    global: &Global,
+) -> Result<(Profile, Box<dyn Platform>), Error> {
+    if let Some(kind) = global.platform {
+        return unsaved(kind.into(), global.base_url.as_deref()).await;
+    }
+    if global.base_url.is_some() {
+        return Err(Error::field(
+            "base_url",
+            "--base-url makes an unsaved connection and needs --platform too (or use --profile).",
+        ));
+    }
+    match &global.profile {
+        Some(name) => {
+            let stored = find_profile(console, name).await?;
+            let profile = console.store().connect(&stored.id).await?;
+            let platform = adapter(profile.kind, &Http::new())?;
+            Ok((profile, platform))
+        }
+        None => console.active_platform().await,
+    }
+}
+
+/// An unsaved connection: the token from `KEYWARD_TOKEN` only (no prompt, so scripts
+/// never hang), its project read from the token as *Test connection* does.
+async fn unsaved(
+    kind: PlatformKind,
+    base_url: Option<&str>,
+) -> Result<(Profile, Box<dyn Platform>), Error> {
+    let Some(base_url) = base_url else {
+        return Err(Error::field(
+            "base_url",
+            "--platform makes an unsaved connection and needs --base-url URL, the API root.",
+        ));
+    };
+    let token = secret_input::token_from_env().ok_or_else(|| {
+        Error::field(
+            "token",
+            format!(
+                "An unsaved connection reads its token from {}; set it (no flag takes a token).",
+                secret_input::TOKEN_ENV
+            ),
+        )
+    })?;
+    let platform = adapter(kind, &Http::new())?;
+    let mut profile = Profile {
+        id: "unsaved".into(),
+        name: format!("{} at {}", kind.display_name(), base_url),
+        kind,
+        base_url: base_url.trim().trim_end_matches('/').to_owned(),
+        project_id: String::new(),
+        token,
+    };
+    check_base_url(&profile.base_url)?;
+    profile.project_id = platform.connection(&profile).await?.project.id;
+    Ok((profile, platform))
+}
+
+/// The profile form's rule for an address, applied to an unsaved one too.
+fn check_base_url(base_url: &str) -> Result<(), Error> {
+    let probe = keyward_core::profiles::ProfileInput {
+        name: "unsaved".into(),
+        kind: PlatformKind::Keyward,
+        base_url: base_url.to_owned(),
+        project_id: "-".into(),
+        notes: String::new(),
+        token: None,
+    };
+    keyward_core::profiles::validate(probe, false).map(|_| ())
+}

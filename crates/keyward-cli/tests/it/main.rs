@@ -1,0 +1,8 @@
+//! kw as a process (issue #17, "`kw`: the same console in a terminal"): every command
+//! against a real gateway and the fake OpenAI, the `--json` shapes, the documented exit
+//! codes, and where secrets go — a new one alone on stdout, none anywhere else.
+
+mod gateway;
+mod harness;
+mod help;
+mod openai;
