@@ -44,7 +44,7 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Print stable JSON for scripts instead of tables (shapes in the README).
+    /// Print stable JSON for scripts instead of tables (shapes in crates/keyward-cli/README.md).
     #[arg(long, global = true)]
     pub json: bool,
 
