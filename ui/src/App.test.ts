@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands } from "$lib/bindings";
 import App from "./App.svelte";
 import { failure, inferenceKey, keyPage, LEAKED_SECRET, leakHolder, leakMatch, leakSearch, ok } from "$lib/keys/fixtures";
-import { local, podstack, profileList, staging } from "$lib/profiles/fixtures";
+import { catalogFixture, local, podstack, profileList, staging } from "$lib/profiles/fixtures";
 import { keywardCapabilities, noAdapterCapabilities, PODSTACK_SENTENCE } from "$lib/capabilities/fixtures";
 
 vi.mock("$lib/bindings", () => ({
@@ -18,6 +18,8 @@ vi.mock("$lib/bindings", () => ({
     activeCapabilities: vi.fn(),
     listProfiles: vi.fn(),
     listKeys: vi.fn(),
+    listProjects: vi.fn(),
+    platformCatalog: vi.fn(),
     reissueLocalToken: vi.fn(),
     keySettings: vi.fn(),
     findLeakedKey: vi.fn(),
@@ -33,6 +35,8 @@ const listKeys = vi.mocked(commands.listKeys);
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   listKeys.mockResolvedValue(ok(keyPage([])));
+  vi.mocked(commands.listProjects).mockResolvedValue(ok([{ id: "proj_local", name: "proj_local" }]));
+  vi.mocked(commands.platformCatalog).mockResolvedValue(catalogFixture());
   vi.mocked(commands.activeRole).mockResolvedValue(ok("owner"));
   vi.mocked(commands.activeCapabilities).mockResolvedValue(ok(keywardCapabilities()));
   listProfiles.mockResolvedValue(ok(profileList("local", local, staging)));

@@ -64,6 +64,16 @@ export function openAiLikeCapabilities(): Capabilities {
   };
 }
 
+/** The sentence OpenAI's create carries (keyward_core::platform::openai::capabilities). */
+export const OPENAI_SERVICE_ACCOUNT =
+  "OpenAI creates new keys only for service accounts: Keyward creates a service account in the chosen project and shows its key once.";
+
+/** OpenAI as its adapter describes it: it creates keys (its way, as service accounts). */
+export function openAiCapabilities(): Capabilities {
+  const base = openAiLikeCapabilities();
+  return { ...base, keys: { ...base.keys, create: { supported: true, instead: OPENAI_SERVICE_ACCOUNT } } };
+}
+
 /** A platform that can pause a key and resume it (OpenRouter's `disabled`), else as Keyward. */
 export function pausingCapabilities(): Capabilities {
   const base = keywardCapabilities();

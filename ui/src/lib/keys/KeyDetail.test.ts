@@ -32,6 +32,7 @@ import {
 vi.mock("$lib/bindings", () => ({
   commands: {
     getKey: vi.fn(),
+    projectLimits: vi.fn(),
     keyUsage: vi.fn(),
     keyAudit: vi.fn(),
     checkKeyForm: vi.fn(),
@@ -90,6 +91,8 @@ beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   keyUsageCommand.mockResolvedValue(ok(keyUsage({ key_id: "key_7" })));
   keyAudit.mockResolvedValue(ok(auditPage([])));
+  // Keyward keeps its limits on the key: no project limits.
+  vi.mocked(commands.projectLimits).mockResolvedValue(ok(null));
   closeReveal.mockResolvedValue(ok(null));
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok([]));
   vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));

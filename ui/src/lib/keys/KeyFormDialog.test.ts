@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Key, type KeyForm } from "$lib/bindings";
 import { localTimeZone } from "$lib/format";
 import KeyFormDialog from "./KeyFormDialog.svelte";
-import { keywardCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import { keywardCapabilities, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
 import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload, workloadRef } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
@@ -94,6 +94,7 @@ describe("KeyFormDialog validation", () => {
         labels: [],
         expiry: { kind: "in_days", days: "4000" },
         unreadable_scopes: [],
+        project: null,
       },
       true,
     );
@@ -630,5 +631,97 @@ describe("KeyFormDialog renders from the platform's capabilities (issue #16)", (
       expect(screen.getByTestId(id)).toBeInTheDocument();
     }
     expect(screen.queryByTestId("key-form-not-offered")).not.toBeInTheDocument();
+  });
+});
+
+// Issue #17: OpenAI makes a key as a service account in a project the person picks.
+describe("KeyFormDialog on OpenAI", () => {
+  const projects = [
+    { id: "proj_billing", name: "Billing" },
+    { id: "proj_search", name: "Search" },
+  ];
+
+  function openAi(props: { projects?: typeof projects | null; projectsError?: string | null } = {}) {
+    const oncreated = vi.fn();
+    render(KeyFormDialog, {
+      mode: "create",
+      oncancel: vi.fn(),
+      oncreated,
+      capabilities: openAiCapabilities(),
+      platform: "openai",
+      projects: props.projects === undefined ? projects : props.projects,
+      projectsError: props.projectsError ?? null,
+    });
+    return { user: userEvent.setup(), oncreated };
+  }
+
+  it("says how OpenAI creates keys, at the top, and has inputs only for what it offers", () => {
+    openAi();
+    const dialog = screen.getByTestId("key-form");
+    expect(within(dialog).getByTestId("key-form-create-how")).toHaveTextContent(OPENAI_SERVICE_ACCOUNT);
+    expect(dialog.querySelector("form")?.firstElementChild).toBe(screen.getByTestId("key-form-create-how"));
+    for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only", "key-models"]) {
+      expect(within(dialog).queryByTestId(id)).not.toBeInTheDocument();
+    }
+    expect(within(dialog).getByTestId("key-name")).toBeInTheDocument();
+    // Neither models nor workloads are offered, so the workloads are not asked for.
+    expect(listWorkloads).not.toHaveBeenCalled();
+  });
+
+  it("requires a project, chosen from the profile's, and sends the one picked", async () => {
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user, oncreated } = openAi();
+    const select = screen.getByTestId("key-form-project") as HTMLSelectElement;
+    expect(select).toBeRequired();
+    expect(select).toHaveValue("");
+    expect([...select.options].map((o) => o.textContent)).toEqual([
+      "Choose a project",
+      "Billing (proj_billing)",
+      "Search (proj_search)",
+    ]);
+    await user.type(screen.getByTestId("key-name"), "ci");
+    await user.selectOptions(select, "proj_search");
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(checkKeyForm).toHaveBeenLastCalledWith(expect.objectContaining({ project: "proj_search" }), true);
+    expect(createKey).toHaveBeenCalledExactlyOnceWith({ ...DEFAULTS, project: "proj_search" });
+    expect(oncreated).toHaveBeenCalled();
+  });
+
+  it("puts Rust's refusal of a missing project under the Project select", async () => {
+    const sentence = "Choose the OpenAI project the service account and its key belong to.";
+    createKey.mockResolvedValue(failure(sentence, "invalid_input", "project"));
+    const { user } = openAi();
+    await user.type(screen.getByTestId("key-name"), "ci");
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(createKey).toHaveBeenCalledExactlyOnceWith(DEFAULTS);
+    expect(await screen.findByTestId("field-error-project")).toHaveTextContent(sentence);
+    expect(screen.getByTestId("key-form-project")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("key-form-project")).toHaveFocus();
+    expect(screen.queryByTestId("key-form-error")).not.toBeInTheDocument();
+  });
+
+  it("says why the projects are missing when they could not be read", () => {
+    openAi({ projects: null, projectsError: "OpenAI refused the admin key (401)." });
+    expect(screen.getByTestId("key-form-project")).toHaveAccessibleDescription(
+      "The projects could not be read: OpenAI refused the admin key (401).",
+    );
+  });
+
+  it("asks for no project on a Keyward profile of one project, and for one where the token sees several", () => {
+    const { unmount } = render(KeyFormDialog, {
+      mode: "create",
+      oncancel: vi.fn(),
+      capabilities: keywardCapabilities(),
+      platform: "keyward",
+      projects: [{ id: "proj_local", name: "proj_local" }],
+    });
+    expect(screen.queryByTestId("key-form-project")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-form-create-how")).not.toBeInTheDocument();
+    unmount();
+
+    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities: keywardCapabilities(), platform: "keyward", projects });
+    expect(screen.getByTestId("key-form-project")).toBeInTheDocument();
   });
 });

@@ -9,9 +9,9 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Key, type KeyListQuery } from "$lib/bindings";
-import { local, profileList, staging, withSession } from "$lib/profiles/fixtures";
+import { local, profileList, staging, storedProfile, withSession } from "$lib/profiles/fixtures";
 import KeysScreen from "./KeysScreen.svelte";
-import { keywardCapabilities, OPENAI_CREATE, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import { keywardCapabilities, OPENAI_CREATE, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities, pausingCapabilities } from "$lib/capabilities/fixtures";
 import { formatCompact, formatDate, formatExactDateTime } from "$lib/format";
 import {
   auditPage,
@@ -30,6 +30,7 @@ import {
 vi.mock("$lib/bindings", () => ({
   commands: {
     listKeys: vi.fn(),
+    listProjects: vi.fn(),
     checkKeyForm: vi.fn(),
     createKey: vi.fn(),
     copyReveal: vi.fn(),
@@ -80,6 +81,7 @@ function unfiltered(offset = 0): KeyListQuery {
     sort: "created_at",
     limit: 200,
     offset,
+    project: null,
   };
 }
 
@@ -118,6 +120,7 @@ beforeEach(() => {
   closeReveal.mockResolvedValue(ok(null));
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok([workloadRef()]));
   vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));
+  vi.mocked(commands.listProjects).mockResolvedValue(ok([{ id: "proj_staging", name: "Staging" }]));
 });
 
 afterEach(() => {
@@ -991,5 +994,80 @@ describe("KeysScreen and the active profile", () => {
 
     await vi.waitFor(() => expect(within(row("key_a")).getByTestId("key-status")).toHaveTextContent("Revoked"));
     expect(listKeys).toHaveBeenCalledTimes(2);
+  });
+});
+
+// Issue #17: an OpenAI organisation spans projects; the list filters and names them.
+describe("KeysScreen on a profile that spans projects", () => {
+  const projects = [
+    { id: "proj_billing", name: "Billing" },
+    { id: "proj_search", name: "Search" },
+  ];
+  const serviceKey = inferenceKey({ id: "proj_billing.key_a", name: "ci", hint: "sk-svcacct-…a1b2", project: "proj_billing", owner: "ci-bot (service account)" });
+  const orphan = inferenceKey({ id: "proj_gone.key_b", name: "old", hint: "sk-proj-…c3d4", project: "proj_gone", owner: null });
+
+  function renderOn(kind: "openai" | "keyward", capabilities = kind === "openai" ? openAiCapabilities() : keywardCapabilities()) {
+    const { session, context } = withSession();
+    session.active = storedProfile({ id: `prof_${kind}`, kind });
+    session.capabilities = capabilities;
+    render(KeysScreen, { context });
+    return { user: userEvent.setup(), session };
+  }
+
+  const columns = () => screen.getAllByRole("columnheader").map((th) => th.textContent?.trim());
+
+  it("filters by project and shows each key's project by name (its id when unknown) and owner", async () => {
+    vi.mocked(commands.listProjects).mockResolvedValue(ok(projects));
+    listKeys.mockResolvedValue(listing(serviceKey, orphan));
+    const { user } = renderOn("openai");
+    await waitFor(() => expect(rowIds()).toEqual([serviceKey.id, orphan.id]));
+
+    expect(columns()).toEqual(expect.arrayContaining(["Project", "Owner"]));
+    await waitFor(() => expect(within(row(serviceKey.id)).getByTestId("key-project")).toHaveTextContent("Billing"));
+    expect(within(row(orphan.id)).getByTestId("key-project")).toHaveTextContent("proj_gone");
+    expect(within(row(serviceKey.id)).getByTestId("key-owner")).toHaveTextContent("ci-bot (service account)");
+    expect(within(row(orphan.id)).getByTestId("key-owner")).toHaveTextContent("—");
+
+    const filter = screen.getByTestId("keys-filter-project") as HTMLSelectElement;
+    expect([...filter.options].map((o) => o.textContent)).toEqual(["All projects", "Billing", "Search"]);
+    await user.selectOptions(filter, "proj_search");
+    expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), project: "proj_search" });
+  });
+
+  it("offers the projects in Create API Key, with how OpenAI creates keys", async () => {
+    vi.mocked(commands.listProjects).mockResolvedValue(ok(projects));
+    listKeys.mockResolvedValue(listing(serviceKey));
+    const { user } = renderOn("openai");
+    await waitFor(() => expect(rowIds()).toEqual([serviceKey.id]));
+    await user.click(screen.getByTestId("create-key"));
+
+    expect(screen.getByTestId("key-form-create-how")).toHaveTextContent(OPENAI_SERVICE_ACCOUNT);
+    const select = screen.getByTestId("key-form-project") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["", "proj_billing", "proj_search"]);
+  });
+
+  it("has no project filter or column, and no owner column, on a Keyward profile", async () => {
+    listKeys.mockResolvedValue(listing(billing, fresh));
+    renderOn("keyward");
+    await waitFor(() => expect(rowIds()).toEqual(["key_a", "key_c"]));
+
+    expect(columns()).not.toContain("Project");
+    expect(columns()).not.toContain("Owner");
+    expect(screen.queryByTestId("keys-filter-project")).not.toBeInTheDocument();
+  });
+
+  const statusOptions = () =>
+    [...(screen.getByTestId("keys-filter-status") as HTMLSelectElement).options].map((o) => o.value);
+
+  it("offers Disabled as a status only where the platform can pause keys", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    const { user, session } = renderOn("keyward");
+    await waitFor(() => expect(rowIds()).toEqual(["key_a"]));
+    expect(statusOptions()).not.toContain("disabled");
+
+    session.capabilities = pausingCapabilities();
+    await waitFor(() => expect(statusOptions()).toContain("disabled"));
+    await user.selectOptions(screen.getByTestId("keys-filter-status"), "disabled");
+    expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), status: "disabled", include_archived: null });
   });
 });

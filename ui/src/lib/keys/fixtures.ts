@@ -276,6 +276,8 @@ export function passingKeyCheck(draft: KeyDraft): KeyDraftCheck {
       workloads: draft.workloads,
       labels,
       expiry,
+      // Rust keeps a chosen project (and drops a blank one).
+      ...(draft.project?.trim() ? { project: draft.project.trim() } : {}),
     },
   };
 }

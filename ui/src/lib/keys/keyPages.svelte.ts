@@ -15,7 +15,7 @@
 // `viewportHeight`, which the table writes.
 import { tick } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
-import { commands, type AppError, type Key, type KeyListQuery, type KeySort, type KeyStatus } from "$lib/bindings";
+import { commands, type AppError, type Key, type KeyListQuery, type KeySort, type KeyState } from "$lib/bindings";
 import { inScreenWords } from "$lib/fieldWords";
 import { settle } from "$lib/ipc";
 
@@ -31,7 +31,7 @@ const PREFETCH = 60;
 export const FALLBACK_HEIGHT = 600;
 export const TYPING_PAUSE_MS = 250;
 
-export type StatusFilter = "all" | KeyStatus;
+export type StatusFilter = "all" | KeyState;
 export type Filters = {
   q: string;
   status: StatusFilter;
@@ -41,6 +41,8 @@ export type Filters = {
   /** Whole days, or null (a number input reads as null while empty). */
   expiring: number | null;
   sort: KeySort;
+  /** A project's id, where a profile spans projects; "" = every project. */
+  project: string;
 };
 
 export const NO_FILTERS: Filters = {
@@ -51,6 +53,7 @@ export const NO_FILTERS: Filters = {
   label: "",
   expiring: null,
   sort: "created_at",
+  project: "",
 };
 
 /** Server field errors that belong to a filter input, by the field the backend names. */
@@ -82,6 +85,7 @@ export function listQuery(f: Filters, offset: number): KeyListQuery {
     sort: f.sort,
     limit: PAGE_SIZE,
     offset,
+    project: f.project === "" ? null : f.project,
   };
 }
 
@@ -128,7 +132,8 @@ export class KeyPages {
       this.applied.model.trim() !== "" ||
       this.applied.workload.trim() !== "" ||
       this.applied.label.trim() !== "" ||
-      this.applied.expiring !== null,
+      this.applied.expiring !== null ||
+      this.applied.project !== "",
   );
   readonly anyFilterTyped = $derived(
     JSON.stringify({ ...$state.snapshot(this.filters), sort: NO_FILTERS.sort }) !== JSON.stringify(NO_FILTERS),

@@ -8,6 +8,7 @@ import type { TokenLimitPeriod } from "$lib/bindings";
 /** The fields of a key form, spelled as the backend names them in `AppError.field`. */
 export type KeyField =
   | "name"
+  | "project"
   | "description"
   | "rpm"
   | "tpm"
@@ -21,6 +22,7 @@ export type KeyField =
 /** In the order the form shows them, so the first one in trouble gets focus. */
 export const KEY_FIELDS: readonly KeyField[] = [
   "name",
+  "project",
   "description",
   "rpm",
   "tpm",

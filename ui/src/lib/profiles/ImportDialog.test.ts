@@ -7,11 +7,11 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type ImportCandidateView, type ProfileForm } from "$lib/bindings";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
-import { storedProfile } from "./fixtures";
+import { catalogFixture, storedProfile } from "./fixtures";
 import ImportDialog from "./ImportDialog.svelte";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { scanImport: vi.fn(), importProfiles: vi.fn(), discardImport: vi.fn(), checkProfileForm: vi.fn() },
+  commands: { scanImport: vi.fn(), importProfiles: vi.fn(), discardImport: vi.fn(), checkProfileForm: vi.fn(), platformCatalog: vi.fn() },
 }));
 
 const scanImport = vi.mocked(commands.scanImport);
@@ -75,6 +75,7 @@ beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   discardImport.mockResolvedValue(ok(null));
   checkProfileForm.mockImplementation(profileCheck);
+  vi.mocked(commands.platformCatalog).mockResolvedValue(catalogFixture());
 });
 
 describe("ImportDialog scanning", () => {
@@ -215,8 +216,8 @@ describe("ImportDialog choosing", () => {
     expect(importProfiles).not.toHaveBeenCalled();
 
     await user.selectOptions(input("imp_1", "kind"), "keyward");
-    expect(await within(candidate("imp_1")).findByText("Leave empty to use the token's project.")).toHaveClass("field-hint");
-    expect(input("imp_1", "project_id")).toHaveAccessibleDescription("Leave empty to use the token's project.");
+    expect(await within(candidate("imp_1")).findByText("Leave empty to use the control token's project.")).toHaveClass("field-hint");
+    expect(input("imp_1", "project_id")).toHaveAccessibleDescription("Leave empty to use the control token's project.");
     await user.click(screen.getByTestId("import-submit"));
     expect(importProfiles).toHaveBeenCalledExactlyOnceWith([
       { candidate_id: "imp_1", name: "InferenceKey (vision)", kind: "keyward", base_url: "https://ik.example.com", project_id: "" },

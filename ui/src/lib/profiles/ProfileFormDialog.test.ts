@@ -8,11 +8,18 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type ConnectionReport, type StoredProfile } from "$lib/bindings";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
-import { local, staging, storedProfile } from "./fixtures";
+import { catalogFixture, local, staging, storedProfile } from "./fixtures";
+import { platformCatalog } from "./catalog.svelte";
 import ProfileFormDialog from "./ProfileFormDialog.svelte";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { checkProfileForm: vi.fn(async () => []), createProfile: vi.fn(), updateProfile: vi.fn(), testProfileForm: vi.fn() },
+  commands: {
+    checkProfileForm: vi.fn(async () => []),
+    createProfile: vi.fn(),
+    updateProfile: vi.fn(),
+    testProfileForm: vi.fn(),
+    platformCatalog: vi.fn(),
+  },
 }));
 
 const createProfile = vi.mocked(commands.createProfile);
@@ -50,6 +57,7 @@ beforeEach(() => {
   checkProfileForm.mockResolvedValue([]);
   // Saving tests the connection first; here it passes unless a test says otherwise.
   testProfileForm.mockResolvedValue(ok(report));
+  vi.mocked(commands.platformCatalog).mockResolvedValue(catalogFixture());
 });
 
 // Issue #15: Add profile asked for a project the token identifies, saved profiles that
@@ -58,7 +66,9 @@ describe("ProfileFormDialog connection check", () => {
   it("leaves the project to the token: Test connection fills it in, and the save sends it", async () => {
     createProfile.mockResolvedValue(ok(storedProfile({ id: "prof_new", name: "Staging" })));
     const { user, field } = setup();
-    expect(field("project_id")).toHaveAccessibleDescription("Leave empty to use the token's project (Test connection shows it).");
+    await vi.waitFor(() =>
+      expect(field("project_id")).toHaveAccessibleDescription("Leave empty: Test connection fills it in from the control token."),
+    );
     await user.type(field("name"), "Staging");
     await user.type(field("base_url"), "https://gw.staging.example.com");
     await user.type(field("token"), TOKEN);
@@ -368,6 +378,75 @@ describe("ProfileFormDialog test connection", () => {
     expect(result).toHaveTextContent("The gateway refused the token (401).");
     expect(result).toHaveAttribute("data-outcome", "error");
     expect(result).toHaveAttribute("role", "alert");
+  });
+});
+
+// Issue #17: each platform's form speaks its words, from Rust's catalog.
+describe("ProfileFormDialog per platform", () => {
+  it("reads the catalog once and names every platform from it, marking those Keyward cannot use yet", async () => {
+    platformCatalog.forget();
+    setup();
+    const options = await vi.waitFor(() => {
+      const found = [...screen.getByLabelText("Platform").querySelectorAll("option")].map((o) => o.textContent);
+      expect(found).toHaveLength(5);
+      return found;
+    });
+    expect(options).toEqual([
+      "Keyward gateway",
+      "OpenAI",
+      "Anthropic",
+      "InferenceKey (saved only, not usable yet)",
+      "Podstack (saved only, not usable yet)",
+    ]);
+    setup();
+    expect(commands.platformCatalog).toHaveBeenCalledOnce();
+  });
+
+  it("labels the credential and the project in the platform's words, with its hint", async () => {
+    const { user, field } = setup();
+    await vi.waitFor(() => expect(screen.getByLabelText("Platform")).toHaveTextContent("OpenAI"));
+    await user.selectOptions(field("kind"), "openai");
+
+    expect(screen.getByLabelText("Admin key")).toBe(field("token"));
+    expect(field("token")).toHaveAttribute("placeholder", "sk-admin-…");
+    expect(screen.getByLabelText("Organisation")).toBe(field("project_id"));
+    expect(field("project_id")).toHaveAccessibleDescription("Leave empty: Test connection fills it in from the admin key.");
+    expect(field("kind")).not.toHaveAccessibleDescription(/cannot talk/);
+  });
+
+  it("moves the base URL to the platform's default unless one was typed", async () => {
+    const { user, field } = setup();
+    await vi.waitFor(() => expect(screen.getByLabelText("Platform")).toHaveTextContent("OpenAI"));
+    expect(field("base_url")).toHaveValue("");
+
+    await user.selectOptions(field("kind"), "openai");
+    expect(field("base_url")).toHaveValue("https://api.openai.com/v1");
+    await user.selectOptions(field("kind"), "anthropic");
+    expect(field("base_url")).toHaveValue("https://api.anthropic.com/v1");
+    // A platform without a default leaves the field for the person to type.
+    await user.selectOptions(field("kind"), "keyward");
+    expect(field("base_url")).toHaveValue("");
+
+    await user.type(field("base_url"), "https://proxy.example.com/v1");
+    await user.selectOptions(field("kind"), "openai");
+    expect(field("base_url")).toHaveValue("https://proxy.example.com/v1");
+  });
+
+  it("tests an OpenAI profile before saving it and fills the organisation in from the admin key", async () => {
+    testProfileForm.mockResolvedValue(ok({ ...report, base_url: "https://api.openai.com/v1", project_id: "org-abc" }));
+    createProfile.mockResolvedValue(ok(storedProfile({ id: "prof_openai", kind: "openai" })));
+    const { user, field } = setup();
+    await vi.waitFor(() => expect(screen.getByLabelText("Platform")).toHaveTextContent("OpenAI"));
+    await user.selectOptions(field("kind"), "openai");
+    await user.type(field("name"), "OpenAI org");
+    await user.type(field("token"), "sk-admin-abc");
+    await user.click(screen.getByTestId("profile-form-save"));
+
+    expect(testProfileForm).toHaveBeenCalledWith(
+      expect.objectContaining({ kind: "openai", base_url: "https://api.openai.com/v1", project_id: "" }),
+      null,
+    );
+    expect(createProfile).toHaveBeenCalledWith(expect.objectContaining({ kind: "openai", project_id: "org-abc" }));
   });
 });
 

@@ -6,11 +6,12 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type ConnectionReport } from "$lib/bindings";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
-import { local, podstack, profileList, staging, storedProfile, withSession } from "./fixtures";
+import { catalogFixture, local, podstack, profileList, staging, storedProfile, withSession } from "./fixtures";
 import ProfilesScreen from "./ProfilesScreen.svelte";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
+    platformCatalog: vi.fn(),
     activeProfile: vi.fn(),
     listProfiles: vi.fn(),
     switchProfile: vi.fn(),
@@ -59,6 +60,7 @@ beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   vi.mocked(commands.discardImport).mockResolvedValue(ok(null));
   vi.mocked(commands.testProfileForm).mockResolvedValue(ok(report));
+  vi.mocked(commands.platformCatalog).mockResolvedValue(catalogFixture());
 });
 
 describe("ProfilesScreen list", () => {

@@ -1,16 +1,12 @@
 // The profile form's field names. The rules themselves are Rust's (keyward-core
 // profiles.rs, reached as checkProfileForm) and tested there.
 import { describe, expect, it } from "vitest";
-import { isProfileField, PLATFORM_KINDS } from "./rules";
+import { isProfileField } from "./rules";
 
 describe("profile form names", () => {
   it("knows the backend's field names", () => {
     expect(isProfileField("base_url")).toBe(true);
     expect(isProfileField("secret")).toBe(false);
     expect(isProfileField(null)).toBe(false);
-  });
-
-  it("offers every platform", () => {
-    expect(PLATFORM_KINDS).toEqual(["keyward", "inferencekey", "podstack"]);
   });
 });

@@ -12,6 +12,7 @@ import { commands, type UsageRequest } from "$lib/bindings";
 import { formatCompact, formatDateTime } from "$lib/format";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
 import { withSession } from "$lib/profiles/fixtures";
+import { keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
 import UsageScreen from "./UsageScreen.svelte";
 import { emptyScreen, shownChart, summary, topRow, usageScreen, change } from "./fixtures";
 
@@ -627,5 +628,53 @@ describe("UsageScreen profile", () => {
     expect(screen.queryAllByTestId("usage-filter-keys-chip")).toHaveLength(0);
     const keys = await pickerOptions(user, "usage-filter-keys");
     expect(keys.map((o) => o.dataset.value)).toEqual(["key_z"]);
+  });
+});
+
+// Issue #17: money OpenAI reports is its figure, said as such, never tokens × prices.
+describe("UsageScreen reported spend", () => {
+  const NOTE =
+    "Spend as OpenAI reports it: per key and UTC day, not per model (the model table shows tokens only); choose day buckets to chart it over time.";
+
+  it("labels reported money as the platform's, shows its note once, and no unpriced warnings", async () => {
+    usageView.mockResolvedValue(
+      ok(
+        usageScreen({
+          spend_source: "reported",
+          spend_note: NOTE,
+          unpriced_models: ["gpt-4o"],
+          top_keys: [topRow({ unpriced_tokens: 500 })],
+        }),
+      ),
+    );
+    const { session } = renderUsage();
+    session.capabilities = openAiCapabilities();
+    await loaded();
+
+    await vi.waitFor(() => expect(screen.getByTestId("usage-spend-source")).toHaveTextContent("Reported by OpenAI"));
+    const topKeys = screen.getByTestId("usage-top-keys");
+    expect(within(topKeys).getAllByRole("columnheader").map((th) => th.textContent)).toContain("Reported by OpenAI");
+    expect(topKeys).not.toHaveTextContent("unpriced");
+    expect(screen.getAllByText(NOTE)).toHaveLength(1);
+    expect(screen.getByTestId("usage-spend-note")).toHaveTextContent(NOTE);
+    expect(screen.queryByTestId("usage-unpriced")).not.toBeInTheDocument();
+    expect(screen.getByTestId("usage-spend-rule")).toHaveTextContent("Spend: reported by OpenAI.");
+    const text = document.body.textContent ?? "";
+    expect(text).not.toMatch(/computed/i);
+    expect(text).not.toContain("tokens × your price table");
+    expect(text).not.toMatch(/at your prices/i);
+  });
+
+  it("changes nothing where spend is computed", async () => {
+    usageView.mockResolvedValue(ok(usageScreen({ unpriced_models: ["llama-3-8b"] })));
+    const { session } = renderUsage();
+    session.capabilities = keywardCapabilities();
+    await loaded();
+
+    expect(screen.queryByTestId("usage-spend-source")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("usage-spend-note")).not.toBeInTheDocument();
+    expect(screen.getByTestId("usage-unpriced")).toHaveTextContent("llama-3-8b");
+    expect(document.body.textContent).toContain("Spend = tokens × your price table.");
+    expect(within(screen.getByTestId("usage-top-keys")).getAllByRole("columnheader").map((th) => th.textContent)).toContain("Spend");
   });
 });

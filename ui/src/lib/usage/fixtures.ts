@@ -80,6 +80,8 @@ export function usageScreen(overrides: Partial<UsageScreen> = {}): UsageScreen {
     top_keys: [topRow()],
     top_models: [topRow({ id: "gpt-4o", name: "gpt-4o" })],
     unpriced_models: [],
+    spend_source: "computed",
+    spend_note: null,
     spikes: [],
     budgets: [],
     models_seen: ["gpt-4o", "llama-3-8b"],

@@ -25,6 +25,7 @@ import {
 vi.mock("$lib/bindings", () => ({
   commands: {
     listWorkloads: vi.fn(),
+    listGatewayWorkloads: vi.fn(),
     getWorkload: vi.fn(),
     workloadSummary: vi.fn(),
     workloadEvents: vi.fn(),
@@ -47,8 +48,9 @@ const chat = workload({ slug: "chat", name: "Chat", model_name: "llama-3-8b" });
 const embed = workload({ slug: "embed", name: "Embeddings", model_name: "bge-m3", task_type: "embedding" });
 const batch = workload({ slug: "batch", name: "Batch", model_name: "qwen" });
 
-/** The gateway holds `workloads`: listed by name, each read in full by id. */
+/** The gateway holds `workloads`, listed in full in one answer (or by name, and one by one). */
 function serve(workloads: Workload[]) {
+  vi.mocked(commands.listGatewayWorkloads).mockResolvedValue(ok(workloads));
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok(workloads.map((full) => workloadRef(full))));
   vi.mocked(commands.getWorkload).mockImplementation(async (id) => {
     const found = workloads.find((full) => full.id === id);
@@ -129,8 +131,8 @@ describe("WorkloadsScreen", () => {
   });
 
   it("shows loading, then an error with retry; and the empty state", async () => {
-    const first = deferred<Awaited<ReturnType<typeof commands.listWorkloads>>>();
-    vi.mocked(commands.listWorkloads).mockReturnValueOnce(first.promise);
+    const first = deferred<Awaited<ReturnType<typeof commands.listGatewayWorkloads>>>();
+    vi.mocked(commands.listGatewayWorkloads).mockReturnValueOnce(first.promise);
     const { user } = renderScreen();
     expect(screen.getByTestId("workloads-loading")).toBeInTheDocument();
     first.resolve(failure("Cannot reach http://127.0.0.1:1.", "unavailable"));
@@ -245,10 +247,25 @@ describe("WorkloadsScreen renders from the platform's capabilities (issue #16)",
 
   it("asks nothing where the platform has no workloads, and says what it offers instead", async () => {
     vi.mocked(commands.listWorkloads).mockClear();
+    vi.mocked(commands.listGatewayWorkloads).mockClear();
     const { session, context } = withSession();
     session.capabilities = openAiLikeCapabilities();
     render(WorkloadsScreen, { context });
     expect(await screen.findByTestId("workloads-not-offered")).toHaveTextContent("OpenAI serves its own models");
+    expect(commands.listWorkloads).not.toHaveBeenCalled();
+    expect(commands.listGatewayWorkloads).not.toHaveBeenCalled();
+  });
+
+  // Issue #17: the list was one listWorkloads and then one getWorkload per workload.
+  it("reads every workload in full with one listGatewayWorkloads on load, and none one by one", async () => {
+    vi.mocked(commands.listGatewayWorkloads).mockClear();
+    vi.mocked(commands.getWorkload).mockClear();
+    vi.mocked(commands.listWorkloads).mockClear();
+    renderScreen();
+    await vi.waitFor(() => expect(slugs()).toHaveLength(3));
+
+    expect(commands.listGatewayWorkloads).toHaveBeenCalledOnce();
+    expect(commands.getWorkload).not.toHaveBeenCalled();
     expect(commands.listWorkloads).not.toHaveBeenCalled();
   });
 });
