@@ -17,19 +17,10 @@ use keyward_core::{Console, Http, RevealVault};
 use std::path::PathBuf;
 use tauri::Manager;
 
-/// Debug builds only: run under another app identifier (the e2e tests use this so
-/// that they never touch a person's data directory or keychain entries).
-#[cfg(debug_assertions)]
-const IDENTIFIER_OVERRIDE_ENV: &str = "KEYWARD_APP_IDENTIFIER";
-/// Overrides the app data directory (tests, portable installs). The console's
-/// database is `console.db` in it, the embedded gateway's data is in `gateway/`.
-const DATA_DIR_ENV: &str = "KEYWARD_DATA_DIR";
-
+/// The app's data directory, by the rule `kw` shares (`keyward_core::home`): the
+/// console's database is `console.db` in it, the embedded gateway's data `gateway/`.
 fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
-        return Ok(PathBuf::from(dir));
-    }
-    Ok(app.path().app_data_dir()?)
+    Ok(keyward_core::home::data_dir(&app.config().identifier)?)
 }
 
 /// Selects the platform keychain. A missing Secret Service does not stop the app:
@@ -51,7 +42,7 @@ async fn start(
 ) -> Result<(Console, embedded::EmbeddedGateway), Box<dyn std::error::Error>> {
     let dir = data_dir(app)?;
     let keychain = Keychain::new(app.config().identifier.clone());
-    let store = ProfileStore::open(&dir.join("console.db"), keychain).await?;
+    let store = ProfileStore::open(&dir.join(keyward_core::home::CONSOLE_DB), keychain).await?;
     let console = Console::new(store, Http::new());
     let gateway = embedded::start(&dir.join("gateway"), &console).await?;
     console.restore_active().await?;
@@ -119,10 +110,8 @@ pub fn run() {
     let builder = commands::specta_builder();
     #[allow(unused_mut)]
     let mut context = tauri::generate_context!();
-    #[cfg(debug_assertions)]
-    if let Ok(identifier) = std::env::var(IDENTIFIER_OVERRIDE_ENV) {
-        context.config_mut().identifier = identifier;
-    }
+    // The configured identifier, or a debug build's test identifier (see `home`).
+    context.config_mut().identifier = keyward_core::home::identifier();
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())

@@ -54,3 +54,17 @@ fn a_workspace_build_turns_on_no_feature_of_the_gateway() {
         "a workspace member turns on gateway features the app would be built with: {features:?}"
     );
 }
+
+/// `kw` finds the app's profiles by the app's identifier (its data directory and
+/// keychain service): the one in `keyward_core::home` must be the configured one.
+#[test]
+fn kw_and_the_app_name_the_same_data_directory_and_keychain_service() {
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tauri.conf.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        config["identifier"].as_str(),
+        Some(keyward_core::home::APP_IDENTIFIER)
+    );
+}

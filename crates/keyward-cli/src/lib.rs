@@ -9,7 +9,6 @@
 
 pub mod cli;
 pub mod commands;
-pub mod home;
 pub mod output;
 pub mod secret_input;
 pub mod target;

@@ -6,6 +6,7 @@
 pub mod charts;
 pub mod console;
 pub mod error;
+pub mod home;
 pub mod import;
 pub mod key_draft;
 pub mod keychain;

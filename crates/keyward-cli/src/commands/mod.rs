@@ -9,7 +9,7 @@ mod usage;
 mod workloads;
 
 use crate::cli::{Cli, Command};
-use crate::home;
+use keyward_core::home;
 use keyward_core::Error;
 use serde::Serialize;
 

@@ -8,7 +8,7 @@ use crate::output::{self, Stream};
 use crate::{secret_input, target};
 use keyward_core::console::{ConnectionReport, ProfileForm};
 use keyward_core::profiles::StoredProfile;
-use keyward_core::{Console, Error, Http, PlatformKind, Profile};
+use keyward_core::{Console, Error, PlatformKind};
 
 pub async fn run(
     console: &Console,
@@ -88,7 +88,7 @@ async fn add(console: &Console, global: &Global, args: ProfileAddArgs) -> Result
             )
         })?;
     let token = secret_input::token(&format!("{} for \"{}\"", labels.credential, args.name))?;
-    let mut form = ProfileForm {
+    let form = ProfileForm {
         name: args.name,
         kind,
         base_url,
@@ -96,35 +96,10 @@ async fn add(console: &Console, global: &Global, args: ProfileAddArgs) -> Result
         notes: args.notes,
         token: Some(token),
     };
-    // A Keyward profile's project is read from its token by `Console::create`; other
-    // platforms name their organisation the same way through *Test connection*.
-    if kind != PlatformKind::Keyward && form.project_id.trim().is_empty() {
-        form.project_id = organisation(&form).await?;
-    }
+    // An empty project is read from the credential by `Console::create` (*Test
+    // connection*), for every platform whose credential names it.
     let saved = console.create(form, chrono::Utc::now()).await?;
     print_profile(global, &saved)
-}
-
-/// The organisation the form's credential belongs to, as *Test connection* reads it.
-async fn organisation(form: &ProfileForm) -> Result<String, Error> {
-    let Some(token) = form.token.clone() else {
-        return Ok(String::new());
-    };
-    let platform = form.kind.adapter(&Http::new()).ok_or_else(|| {
-        Error::new(
-            keyward_core::ErrorCode::Unsupported,
-            form.kind.no_adapter_sentence(),
-        )
-    })?;
-    let probe = Profile {
-        id: "draft".into(),
-        name: form.name.clone(),
-        kind: form.kind,
-        base_url: form.base_url.trim().trim_end_matches('/').to_owned(),
-        project_id: String::new(),
-        token,
-    };
-    Ok(platform.connection(&probe).await?.project.id)
 }
 
 async fn test(console: &Console, global: &Global, name: Option<String>) -> Result<(), Error> {

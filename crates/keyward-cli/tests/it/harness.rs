@@ -113,7 +113,7 @@ impl Kw {
 
     /// The console the desktop app would open on this data directory.
     pub async fn app_console(&self) -> keyward_core::Console {
-        keyward_cli::home::open_console(self.dir.path(), &self.identifier)
+        keyward_core::home::open_console(self.dir.path(), &self.identifier)
             .await
             .unwrap()
     }

@@ -6,13 +6,13 @@
 //! directory — `$XDG_DATA_HOME` (`~/.local/share`) on Linux, `~/Library/Application
 //! Support` on macOS, the roaming AppData folder on Windows — which is what
 //! [`dirs::data_dir`] returns; `KEYWARD_DATA_DIR` overrides it (tests, portable
-//! installs). Tokens live in the OS keychain under the same identifier. Kept apart from
-//! the commands so it can move into keyward-core and be shared with the app's
-//! start-up (see the crate README).
+//! installs). Tokens live in the OS keychain under the same identifier. The app's
+//! start-up and `kw` both use this module, so the two can never disagree (a test in
+//! `src-tauri` checks the identifier against `tauri.conf.json`).
 
-use keyward_core::keychain::Keychain;
-use keyward_core::profiles::ProfileStore;
-use keyward_core::{Console, Error, ErrorCode, Http};
+use crate::keychain::Keychain;
+use crate::profiles::ProfileStore;
+use crate::{Console, Error, ErrorCode, Http};
 use std::path::{Path, PathBuf};
 
 /// The desktop app's identifier: its data directory's name and its keychain service.
@@ -57,7 +57,7 @@ pub fn data_dir(identifier: &str) -> Result<PathBuf, Error> {
 /// app does, and restores the profile the app had active.
 pub async fn open_console(dir: &Path, identifier: &str) -> Result<Console, Error> {
     // Without a keychain the profiles still list; each token then fails in words.
-    let _ = keyward_core::keychain::use_platform_store();
+    let _ = crate::keychain::use_platform_store();
     let store = ProfileStore::open(&dir.join(CONSOLE_DB), Keychain::new(identifier)).await?;
     let console = Console::new(store, Http::new());
     console.restore_active().await?;
