@@ -111,6 +111,9 @@ pub struct KeyName {
 #[derive(Debug, Clone, Default)]
 pub struct ReportedSpend {
     pub platform: String,
+    /// The platform attributes its costs to keys (OpenAI); else per workspace or line
+    /// only (Anthropic), and the key tables show tokens.
+    pub per_key: bool,
     pub current: Vec<ReportedCost>,
     pub previous: Vec<ReportedCost>,
 }
@@ -300,8 +303,13 @@ impl<'a> Analysis<'a> {
             Some(reported) => (
                 SpendSource::Reported,
                 Some(format!(
-                    "Spend as {} reports it: per key and UTC day, not per model (the model table shows tokens only){}.",
+                    "Spend as {} reports it: {}, not per model (the model table shows tokens only){}.",
                     reported.platform,
+                    if reported.per_key {
+                        "per key and UTC day"
+                    } else {
+                        "per UTC day and workspace, not per key (the key table shows tokens only)"
+                    },
                     if self.period.bucket == UsageBucket::Day {
                         ""
                     } else {

@@ -406,7 +406,11 @@ impl Analysis<'_> {
             .collect();
         if other.iter().any(|m| *m != 0) {
             series.push(TimeSeries {
-                name: "Other keys and charges".to_owned(),
+                name: if reported.per_key {
+                    "Other keys and charges".to_owned()
+                } else {
+                    format!("Charged by {}", reported.platform)
+                },
                 values: other.iter().map(|m| Some(*m as f64 / 1e6)).collect(),
             });
         }

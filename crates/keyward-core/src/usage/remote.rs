@@ -143,7 +143,7 @@ async fn reported_spend(
         end: day(end, true),
         project: Some(project.to_owned()),
         key_ids: request.key_ids.clone(),
-        by_key: true,
+        by_key: capabilities.spend.per_key.supported,
     };
     let (now, before) = (
         query(period.start, period.end),
@@ -154,6 +154,7 @@ async fn reported_spend(
         platform.reported_costs(profile, &before),
     )?;
     Ok(Some(ReportedSpend {
+        per_key: capabilities.spend.per_key.supported,
         platform: capabilities.platform,
         current,
         previous,

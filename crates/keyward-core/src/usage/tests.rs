@@ -239,6 +239,7 @@ fn reported_spend_replaces_the_price_table_where_the_platform_reports_money() {
     };
     let reported = ReportedSpend {
         platform: "OpenAI".into(),
+        per_key: true,
         current: vec![
             cost(1, Some("p.k1"), 1_230_000),
             cost(2, Some("p.k1"), 100_000),

@@ -611,3 +611,103 @@ async fn every_remote_failure_reaches_the_user_as_a_sentence() {
     let error = anthropic.connection(&p).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable, "{}", error.message);
 }
+
+/// The cost report is money as Anthropic reports it: decimal strings of cents read
+/// exactly (the sum equals the report's own decimal sum to the micro), per UTC day and
+/// workspace, never attributed to a key; pages followed to the end.
+#[tokio::test]
+async fn the_cost_report_is_read_exactly_per_day_and_workspace() {
+    use keyward_core::platform::model::CostQuery;
+    let seed = Seed::generated(2, 4);
+    let fake = Fake::anthropic(seed.clone()).await;
+    let p = profile(&fake, &fake.admin_key);
+    let end = seed.now.duration_trunc(TimeDelta::days(1)).unwrap();
+    let start = end - Duration::days(40);
+    let costs = adapter()
+        .reported_costs(
+            &p,
+            &CostQuery {
+                start,
+                end,
+                project: None,
+                key_ids: vec![],
+                by_key: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!costs.is_empty());
+    assert!(costs
+        .iter()
+        .all(|c| c.key_id.is_none() && c.currency == "USD"));
+    assert!(costs.iter().all(|c| c.day >= start && c.day < end));
+    let pages = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/cost_report"))
+        .count();
+    assert!(pages >= 2, "40 days are two pages of 31: {pages}");
+
+    // The same report read independently: every amount as a decimal of cents.
+    let mut expected_cents = 0.0_f64;
+    let mut exact_micros: i64 = 0;
+    let mut page: Option<String> = None;
+    loop {
+        let mut url = format!(
+            "{}/organizations/cost_report?starting_at={}&ending_at={}&bucket_width=1d&limit=31&group_by[]=workspace_id&group_by[]=description",
+            fake.base_url,
+            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        if let Some(page) = &page {
+            url.push_str(&format!("&page={page}"));
+        }
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .header("x-api-key", &fake.admin_key)
+            .header("anthropic-version", "2023-06-01")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for bucket in body["data"].as_array().unwrap() {
+            for result in bucket["results"].as_array().unwrap() {
+                let text = result["amount"].as_str().expect("a decimal string");
+                expected_cents += text.parse::<f64>().unwrap();
+                exact_micros += keyward_core::platform::money::micros(text, 2).unwrap();
+            }
+        }
+        match body["next_page"].as_str() {
+            Some(next) if body["has_more"] == true => page = Some(next.to_owned()),
+            _ => break,
+        }
+    }
+    let sum: i64 = costs.iter().map(|c| c.amount_micros).sum();
+    assert_eq!(sum, exact_micros);
+    assert!(
+        (sum as f64 / 10_000.0 - expected_cents).abs() < 0.01,
+        "{sum} µ$ vs {expected_cents} ¢"
+    );
+
+    // One workspace only.
+    let workspace = seed.workspaces[0].id.clone();
+    let only = adapter()
+        .reported_costs(
+            &p,
+            &CostQuery {
+                start,
+                end,
+                project: Some(workspace.clone()),
+                key_ids: vec![],
+                by_key: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!only.is_empty() && only.len() < costs.len());
+    assert!(only
+        .iter()
+        .all(|c| c.project.as_deref() == Some(workspace.as_str())));
+}

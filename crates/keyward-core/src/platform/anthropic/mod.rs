@@ -310,8 +310,8 @@ pub fn capabilities() -> Capabilities {
             history_days: None,
         },
         spend: SpendSupport {
-            source: SpendSource::Computed,
-            per_key: Support::its_way("Anthropic reports cost per workspace, not per key: spend per key is its tokens × the console's price table."),
+            source: SpendSource::Reported,
+            per_key: Support::no("Anthropic reports cost per workspace and line item, not per key: the key tables show tokens."),
         },
         workloads: WorkloadOperations {
             list: Support::no(no_workloads),
@@ -515,6 +515,14 @@ impl Platform for Anthropic {
         query: &neutral::UsageQuery,
     ) -> Result<neutral::UsageReport, Error> {
         usage::messages(self, profile, project_filter(profile, project), query).await
+    }
+
+    async fn reported_costs(
+        &self,
+        profile: &Profile,
+        query: &neutral::CostQuery,
+    ) -> Result<Vec<neutral::ReportedCost>, Error> {
+        usage::costs(self, profile, query).await
     }
 }
 

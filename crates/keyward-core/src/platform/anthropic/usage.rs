@@ -12,8 +12,10 @@
 use super::{Anthropic, DEFAULT_WORKSPACE, DIALECT};
 use crate::platform::http::route;
 use crate::platform::model::{
-    UsageBucket, UsageDimension, UsageKeyRef, UsageQuery, UsageReport, UsageRow,
+    CostQuery, ReportedCost, UsageBucket, UsageDimension, UsageKeyRef, UsageQuery, UsageReport,
+    UsageRow,
 };
+use crate::platform::money;
 use crate::{Error, ErrorCode, Profile};
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;
@@ -203,4 +205,71 @@ async fn key_refs(
         );
     }
     Ok(named.into_values().collect())
+}
+
+/// `GET /organizations/cost_report`: money per UTC day, per workspace and line
+/// (`description`), as Anthropic reports it — a decimal string of cents, read exactly.
+/// Anthropic cannot group cost by key, so no row names one.
+pub(super) async fn costs(
+    anthropic: &Anthropic,
+    profile: &Profile,
+    query: &CostQuery,
+) -> Result<Vec<ReportedCost>, Error> {
+    let q = vec![
+        ("starting_at", rfc3339(query.start)),
+        ("ending_at", rfc3339(query.end)),
+        ("bucket_width", "1d".to_owned()),
+        ("limit", "31".to_owned()),
+        ("group_by[]", "workspace_id".to_owned()),
+        ("group_by[]", "description".to_owned()),
+    ];
+    let path = route(&["organizations", "cost_report"]);
+    let workspace = query
+        .project
+        .as_deref()
+        .filter(|p| *p != profile.project_id);
+    let mut costs = Vec::new();
+    let mut page: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut q = q.clone();
+        if let Some(page) = &page {
+            q.push(("page", page.clone()));
+        }
+        let request = anthropic.request(profile, Method::GET, &path).query(&q);
+        let answer: super::wire::CostPage =
+            anthropic.http.send_json(&DIALECT, profile, request).await?;
+        for bucket in answer.data {
+            for result in bucket.results {
+                let result_workspace = result
+                    .workspace_id
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_WORKSPACE.to_owned());
+                if workspace.is_some_and(|w| w != result_workspace) {
+                    continue;
+                }
+                let amount_micros = money::micros(&result.amount, 2).ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::Upstream,
+                        format!("Anthropic reported an amount Keyward cannot read ({}); the costs are not shown rather than shown wrong.", result.amount),
+                    )
+                })?;
+                costs.push(ReportedCost {
+                    day: bucket.starting_at,
+                    project: Some(result_workspace),
+                    key_id: None,
+                    line_item: result.description,
+                    amount_micros,
+                    currency: result.currency.to_uppercase(),
+                });
+            }
+        }
+        match answer.next_page.filter(|_| answer.has_more) {
+            Some(next) if Some(&next) != page.as_ref() => page = Some(next),
+            _ => return Ok(costs),
+        }
+    }
+    Err(Error::new(
+        ErrorCode::Upstream,
+        "Anthropic's cost report ran past 200 pages; choose a shorter period.",
+    ))
 }

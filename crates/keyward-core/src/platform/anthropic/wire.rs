@@ -135,3 +135,31 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub message: String,
 }
+
+/// One page of `GET /organizations/cost_report`.
+#[derive(Debug, Deserialize)]
+pub struct CostPage {
+    pub data: Vec<CostBucket>,
+    #[serde(default)]
+    pub has_more: bool,
+    #[serde(default)]
+    pub next_page: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CostBucket {
+    pub starting_at: DateTime<Utc>,
+    #[serde(default)]
+    pub results: Vec<CostResult>,
+}
+
+/// One line of a cost bucket: a decimal string of cents, never a float.
+#[derive(Debug, Deserialize)]
+pub struct CostResult {
+    pub currency: String,
+    pub amount: String,
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
