@@ -21,6 +21,7 @@ pub mod keyward;
 pub mod model;
 pub mod money;
 pub mod openai;
+pub mod paging;
 
 pub use capabilities::{Capabilities, Support};
 pub use http::Http;

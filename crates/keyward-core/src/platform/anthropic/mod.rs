@@ -34,7 +34,7 @@ use super::capabilities::{
 };
 use super::http::{route, Dialect, Http, RemoteError};
 use super::model::{self as neutral, AccessLevel, Key, KeyScopes, KeyState};
-use super::{Identified, Platform, Recognition};
+use super::{paging, Identified, Platform, Recognition};
 use crate::keys::{KeyForm, KeyListQuery};
 use crate::{Error, ErrorCode, Profile};
 use async_trait::async_trait;
@@ -99,31 +99,18 @@ impl Anthropic {
         profile: &Profile,
         path: &str,
     ) -> Result<Vec<T>, Error> {
-        let mut items = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
+        paging::every_page(profile, |after| async move {
             let mut query = vec![("limit", PAGE)];
             if let Some(after) = &after {
                 query.push(("after_id", after.as_str()));
             }
             let page: wire::List<T> = self.get(profile, path, &query).await?;
-            let more = page.has_more && page.last_id.is_some() && !page.data.is_empty();
-            items.extend(page.data);
-            if !more {
-                return Ok(items);
-            }
-            // A platform that repeats its cursor would page forever; stop instead.
-            if after == page.last_id {
-                return Err(Error::new(
-                    ErrorCode::Upstream,
-                    format!(
-                        "{} repeated a page cursor; the list is incomplete. Try again later.",
-                        profile.base_url
-                    ),
-                ));
-            }
-            after = page.last_id;
-        }
+            Ok(paging::Page {
+                next: page.last_id.filter(|_| page.has_more),
+                items: page.data,
+            })
+        })
+        .await
     }
 
     /// Every key of the organisation, whatever its workspace or status.

@@ -66,10 +66,10 @@ pub struct Workspace {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-/// `{data:[bucket], has_more, next_page}` of the usage report.
+/// `{data:[bucket], has_more, next_page}` of the usage and cost reports.
 #[derive(Debug, Deserialize)]
-pub struct ReportPage {
-    pub data: Vec<Bucket>,
+pub struct ReportPage<T> {
+    pub data: Vec<Bucket<T>>,
     #[serde(default)]
     pub has_more: bool,
     #[serde(default)]
@@ -77,10 +77,10 @@ pub struct ReportPage {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Bucket {
+pub struct Bucket<T> {
     pub starting_at: DateTime<Utc>,
-    #[serde(default)]
-    pub results: Vec<MessagesResult>,
+    #[serde(default = "Vec::new")]
+    pub results: Vec<T>,
 }
 
 /// One group of one bucket of `GET /organizations/usage_report/messages`.
@@ -134,23 +134,6 @@ pub struct ErrorBody {
 #[derive(Debug, Deserialize)]
 pub struct ErrorDetail {
     pub message: String,
-}
-
-/// One page of `GET /organizations/cost_report`.
-#[derive(Debug, Deserialize)]
-pub struct CostPage {
-    pub data: Vec<CostBucket>,
-    #[serde(default)]
-    pub has_more: bool,
-    #[serde(default)]
-    pub next_page: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CostBucket {
-    pub starting_at: DateTime<Utc>,
-    #[serde(default)]
-    pub results: Vec<CostResult>,
 }
 
 /// One line of a cost bucket: a decimal string of cents, never a float.

@@ -31,7 +31,7 @@ use super::model::{
     self as neutral, AccessLevel, Key, KeyScopes, KeyState, ModelRateLimit, ModelRule,
     ProjectLimits,
 };
-use super::{Identified, Platform, Recognition};
+use super::{paging, Identified, Platform, Recognition};
 use crate::keys::{KeyForm, KeyListQuery};
 use crate::{Error, ErrorCode, Profile};
 use async_trait::async_trait;
@@ -93,31 +93,18 @@ impl OpenAi {
         profile: &Profile,
         path: &str,
     ) -> Result<Vec<T>, Error> {
-        let mut items = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
+        paging::every_page(profile, |after| async move {
             let mut query = vec![("limit", PAGE)];
             if let Some(after) = &after {
                 query.push(("after", after.as_str()));
             }
             let page: wire::List<T> = self.get(profile, path, &query).await?;
-            let more = page.has_more && page.last_id.is_some() && !page.data.is_empty();
-            items.extend(page.data);
-            if !more {
-                return Ok(items);
-            }
-            // A platform that repeats its cursor would page forever; stop instead.
-            if after == page.last_id {
-                return Err(Error::new(
-                    ErrorCode::Upstream,
-                    format!(
-                        "{} repeated a page cursor; the list is incomplete. Try again later.",
-                        profile.base_url
-                    ),
-                ));
-            }
-            after = page.last_id;
-        }
+            Ok(paging::Page {
+                next: page.last_id.filter(|_| page.has_more),
+                items: page.data,
+            })
+        })
+        .await
     }
 
     async fn projects(&self, profile: &Profile) -> Result<Vec<wire::Project>, Error> {

@@ -1,42 +1,18 @@
-//! OpenAI's completions usage and costs reports, mapped into the console's rollup
-//! shapes. The screen asks for buckets of a minute, an hour or a day, or for totals
-//! (`bucket=none`, read as days and summed); every report page is followed to its
-//! end (`next_page`). Keys are grouped together with their project, since the
-//! console's key id is `{project}.{key}`.
+//! OpenAI's completions usage and costs reports, mapped into the console's shapes on
+//! the helpers every reporting platform shares (`platform/paging.rs`: pages followed to
+//! their end, buckets folded into rollup rows, keys named from the inventory). Keys are
+//! grouped together with their project, since the console's key id is
+//! `{project}.{key}`.
 
 use super::{at, join_id, split_id, OpenAi, DIALECT};
 use crate::platform::http::route;
-use crate::platform::model::{
-    CostQuery, ReportedCost, UsageBucket, UsageDimension, UsageKeyRef, UsageQuery, UsageReport,
-    UsageRow,
-};
+use crate::platform::model::{CostQuery, ReportedCost, UsageQuery, UsageReport};
 use crate::platform::money;
+use crate::platform::paging::{self, Rollup};
 use crate::{Error, ErrorCode, Profile};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
-
-/// Pages of a report are followed at most this far: 90 days of hours is 13 pages.
-const MAX_PAGES: usize = 200;
-
-/// OpenAI's width for the screen's bucket, and the most buckets it serves per page.
-/// OpenAI aligns buckets to UTC minutes, hours and days, so totals (`none`) are read
-/// in the widest width both ends of the range fall on — a day bucket over a range
-/// starting at 14:00 would count the morning too.
-fn width(query: &UsageQuery) -> (&'static str, &'static str) {
-    let aligned = |seconds: i64| {
-        query.start.timestamp() % seconds == 0 && query.end.timestamp() % seconds == 0
-    };
-    match query.bucket {
-        UsageBucket::Minute => ("1m", "1440"),
-        UsageBucket::Hour => ("1h", "168"),
-        UsageBucket::Day => ("1d", "31"),
-        UsageBucket::None if aligned(86_400) => ("1d", "31"),
-        UsageBucket::None if aligned(3_600) => ("1h", "168"),
-        UsageBucket::None => ("1m", "1440"),
-    }
-}
 
 /// Every page of a report, buckets in order.
 async fn pages<T: DeserializeOwned>(
@@ -44,27 +20,23 @@ async fn pages<T: DeserializeOwned>(
     profile: &Profile,
     path: &str,
     query: Vec<(&'static str, String)>,
-) -> Result<Vec<crate::platform::openai::wire::Bucket<T>>, Error> {
-    let mut buckets = Vec::new();
-    let mut page: Option<String> = None;
-    for _ in 0..MAX_PAGES {
+) -> Result<Vec<super::wire::Bucket<T>>, Error> {
+    paging::every_page(profile, |page| {
         let mut q = query.clone();
-        if let Some(page) = &page {
-            q.push(("page", page.clone()));
+        async move {
+            if let Some(page) = page {
+                q.push(("page", page));
+            }
+            let request = openai.request(profile, Method::GET, path).query(&q);
+            let answer: super::wire::Page<T> =
+                openai.http.send_json(&DIALECT, profile, request).await?;
+            Ok(paging::Page {
+                next: answer.next_page.filter(|_| answer.has_more),
+                items: answer.data,
+            })
         }
-        let request = openai.request(profile, Method::GET, path).query(&q);
-        let answer: super::wire::Page<T> =
-            openai.http.send_json(&DIALECT, profile, request).await?;
-        buckets.extend(answer.data);
-        match answer.next_page.filter(|_| answer.has_more) {
-            Some(next) if Some(&next) != page.as_ref() => page = Some(next),
-            _ => return Ok(buckets),
-        }
-    }
-    Err(Error::new(
-        ErrorCode::Upstream,
-        "OpenAI's report ran past 200 pages; choose a shorter period or a wider bucket.",
-    ))
+    })
+    .await
 }
 
 fn range(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(&'static str, String)> {
@@ -82,9 +54,6 @@ fn raw_key_ids(key_ids: &[String]) -> Result<Vec<(&'static str, String)>, Error>
         .collect()
 }
 
-/// A row's place: bucket, key, model.
-type RowKey = (Option<DateTime<Utc>>, Option<String>, Option<String>);
-
 /// `GET /organization/usage/completions`, as a rollup report.
 pub(super) async fn completions(
     openai: &OpenAi,
@@ -92,17 +61,16 @@ pub(super) async fn completions(
     project: Option<&str>,
     query: &UsageQuery,
 ) -> Result<UsageReport, Error> {
-    let (bucket_width, limit) = width(query);
+    let (bucket_width, limit) = paging::report_width(query);
+    let mut rollup = Rollup::new(query);
     let mut q = range(query.start, query.end);
     q.push(("bucket_width", bucket_width.to_owned()));
     q.push(("limit", limit.to_owned()));
-    let by_key = query.group_by.contains(&UsageDimension::Key);
-    let by_model = query.group_by.contains(&UsageDimension::Model);
-    if by_key {
+    if rollup.by_key() {
         q.push(("group_by[]", "project_id".to_owned()));
         q.push(("group_by[]", "api_key_id".to_owned()));
     }
-    if by_model {
+    if rollup.by_model() {
         q.push(("group_by[]", "model".to_owned()));
     }
     if let Some(project) = project {
@@ -120,87 +88,31 @@ pub(super) async fn completions(
     }
     let path = route(&["organization", "usage", "completions"]);
     let buckets = pages::<super::wire::CompletionsResult>(openai, profile, &path, q).await?;
-
-    // Totals (`bucket=none`) fold the day buckets into one row per group.
-    let mut rows: BTreeMap<RowKey, UsageRow> = BTreeMap::new();
     for bucket in buckets {
-        let start = match query.bucket {
-            UsageBucket::None => None,
-            _ => at(bucket.start_time),
+        let Some(start) = at(bucket.start_time) else {
+            continue;
         };
         for result in bucket.results {
-            let key_id = match (by_key, &result.project_id, &result.api_key_id) {
-                (true, Some(project), Some(key)) => Some(join_id(project, key)),
-                // Usage not made with an API key (e.g. the playground).
-                (true, _, _) => Some("unattributed".to_owned()),
-                (false, _, _) => None,
+            let key_id = match (&result.project_id, &result.api_key_id) {
+                (Some(project), Some(key)) => Some(join_id(project, key)),
+                _ => None,
             };
-            let model = by_model.then(|| result.model.clone().unwrap_or_default());
-            let row = rows
-                .entry((start, key_id.clone(), model.clone()))
-                .or_insert_with(|| UsageRow {
-                    bucket: start,
-                    key_id,
-                    model,
-                    workload: None,
-                    requests: 0,
-                    errors: 0,
-                    input_tokens: 0,
-                    output_tokens: 0,
-                    estimated_requests: 0,
-                });
-            let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-            row.requests = row.requests.saturating_add(n(result.num_model_requests));
-            row.input_tokens = row.input_tokens.saturating_add(n(result.input_tokens));
-            row.output_tokens = row.output_tokens.saturating_add(n(result.output_tokens));
+            rollup.add(
+                start,
+                key_id,
+                result.model.as_deref(),
+                result.num_model_requests,
+                result.input_tokens,
+                result.output_tokens,
+            );
         }
     }
-    let rows: Vec<UsageRow> = rows.into_values().collect();
-    let keys = if by_key {
-        key_refs(openai, profile, &rows).await?
+    let inventory = if rollup.by_key() {
+        openai.inventory(profile).await?
     } else {
         Vec::new()
     };
-    Ok(UsageReport {
-        start: query.start,
-        end: query.end,
-        bucket: query.bucket,
-        group_by: query.group_by.clone(),
-        rows,
-        keys,
-    })
-}
-
-/// Names for the keys in `rows`, from the inventory; a key deleted since keeps its id
-/// as its name and is marked revoked (its usage still counts).
-async fn key_refs(
-    openai: &OpenAi,
-    profile: &Profile,
-    rows: &[UsageRow],
-) -> Result<Vec<UsageKeyRef>, Error> {
-    let inventory = openai.inventory(profile).await?;
-    let mut named: BTreeMap<String, UsageKeyRef> = BTreeMap::new();
-    for id in rows.iter().filter_map(|r| r.key_id.as_ref()) {
-        if named.contains_key(id) {
-            continue;
-        }
-        let found = inventory.iter().find(|k| &k.id == id);
-        named.insert(
-            id.clone(),
-            UsageKeyRef {
-                id: id.clone(),
-                name: found
-                    .map(|k| k.name.clone())
-                    .unwrap_or_else(|| match id.as_str() {
-                        "unattributed" => "Without an API key".to_owned(),
-                        other => other.to_owned(),
-                    }),
-                masked: found.and_then(|k| k.hint.clone()).unwrap_or_default(),
-                revoked: found.is_none(),
-            },
-        );
-    }
-    Ok(named.into_values().collect())
+    Ok(rollup.finish(&inventory, "Without an API key"))
 }
 
 /// `GET /organization/costs`: dollars per day (and key), as OpenAI reports them.
