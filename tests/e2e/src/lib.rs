@@ -17,6 +17,12 @@ use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long the first WebDriver session may take: tauri-driver starts WebKitWebDriver,
+/// which starts the app, whose first start builds its database and the embedded
+/// gateway — on a loaded 2-core machine once more than 20 s (a themes run failed so,
+/// with `IncompleteMessage` from a driver still starting).
+const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How long the waits below let pass between two looks at their condition.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -436,7 +442,7 @@ impl App {
             serde_json::json!({ "application": binary }),
         );
         let client = wait_until(
-            Instant::now() + TIMEOUT,
+            Instant::now() + SESSION_TIMEOUT,
             "a WebDriver session from tauri-driver",
             async || {
                 // WebDriver is plain HTTP on loopback: no TLS stack needed.
