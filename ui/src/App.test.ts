@@ -25,6 +25,7 @@ vi.mock("$lib/bindings", () => ({
     findLeakedKey: vi.fn(),
     revokeLeakedKey: vi.fn(),
     discardLeak: vi.fn(),
+    platformCapabilities: vi.fn(),
   },
 }));
 
@@ -39,6 +40,7 @@ beforeEach(() => {
   vi.mocked(commands.platformCatalog).mockResolvedValue(catalogFixture());
   vi.mocked(commands.activeRole).mockResolvedValue(ok("owner"));
   vi.mocked(commands.activeCapabilities).mockResolvedValue(ok(keywardCapabilities()));
+  vi.mocked(commands.platformCapabilities).mockResolvedValue(keywardCapabilities());
   listProfiles.mockResolvedValue(ok(profileList("local", local, staging)));
 });
 

@@ -2,7 +2,9 @@
 // keyward_core::platform::keyward::capabilities says), a limited OpenAI-like platform
 // (no key creation but for service accounts, no per-key limits, no rotation, no
 // workloads; from docs' platform-apis table) to prove the screens render from
-// capabilities, a platform that can pause keys, and a platform without an adapter.
+// capabilities, OpenAI and Anthropic as their adapters describe them (hand copies of
+// keyward_core::platform::{openai,anthropic}::capabilities), a platform that can pause
+// keys, and a platform without an adapter.
 import type { Capabilities, Support } from "$lib/bindings";
 import keyward from "./keyward.json";
 
@@ -68,10 +70,94 @@ export function openAiLikeCapabilities(): Capabilities {
 export const OPENAI_SERVICE_ACCOUNT =
   "OpenAI creates new keys only for service accounts: Keyward creates a service account in the chosen project and shows its key once.";
 
-/** OpenAI as its adapter describes it: it creates keys (its way, as service accounts). */
+/** The sentence OpenAI's per-key limits carry (keyward_core::platform::openai::capabilities). */
+export const OPENAI_PER_PROJECT =
+  "OpenAI limits projects, not keys: rate limits per model, a model allow or deny list and a monthly spend cap are set per project (shown read-only on the project).";
+
+/** OpenAI as its adapter describes it: it creates keys (its way, as service accounts),
+ * and its keys' scopes in Rust's words. */
 export function openAiCapabilities(): Capabilities {
   const base = openAiLikeCapabilities();
-  return { ...base, keys: { ...base.keys, create: { supported: true, instead: OPENAI_SERVICE_ACCOUNT } } };
+  const perProject = no(OPENAI_PER_PROJECT);
+  return {
+    ...base,
+    keys: { ...base.keys, create: { supported: true, instead: OPENAI_SERVICE_ACCOUNT } },
+    scopes: {
+      ...base.scopes,
+      rpm: perProject,
+      tpm: perProject,
+      token_budget: perProject,
+      money_budget: perProject,
+      model_allowlist: perProject,
+      workloads: no("OpenAI serves its models itself; there are no workloads to attach."),
+      expiry: no("OpenAI project keys do not expire; revoke a key when it is no longer needed."),
+      labels: no("OpenAI keys have a name only."),
+      description: no("OpenAI keys have a name only."),
+    },
+  };
+}
+
+/** The sentence Anthropic's per-key limits carry (keyward_core::platform::anthropic::capabilities). */
+export const ANTHROPIC_PER_WORKSPACE =
+  "Anthropic limits workspaces, not keys: rate and spend limits are set per workspace in the Anthropic Console.";
+
+/** Anthropic as its adapter describes it: no create here, keys can be paused, no per-key scopes. */
+export function anthropicCapabilities(): Capabilities {
+  const base = keywardCapabilities();
+  const perWorkspace = no(ANTHROPIC_PER_WORKSPACE);
+  const noWorkloads = no("Anthropic serves its models itself; there are no workloads to manage.");
+  return {
+    ...base,
+    platform: "Anthropic",
+    keys: {
+      ...base.keys,
+      create: no("Anthropic creates API keys only in its Console (console.anthropic.com → API keys); Keyward lists and manages them once made."),
+      update: { supported: true, instead: "Anthropic lets a key be renamed; its limits belong to its workspace." },
+      revoke: {
+        supported: true,
+        instead: "Anthropic keys cannot be deleted through the API: revoking archives the key, and an archived key never works again.",
+      },
+      revoke_removes_record: false,
+      disable: yes,
+      archive: no("Revoking an Anthropic key archives it."),
+      rotate: no("Anthropic has no rotation: create a new key in the Anthropic Console, move clients to it, then revoke the old one here."),
+      rotate_grace: false,
+      identify: {
+        supported: true,
+        instead: "Anthropic shows only part of each key, so a pasted secret is matched by that part; several keys can match.",
+      },
+      audit: no("Anthropic's activity log is in the Anthropic Console."),
+    },
+    scopes: {
+      rpm: perWorkspace,
+      tpm: perWorkspace,
+      token_budget: perWorkspace,
+      token_budget_periods: [],
+      money_budget: perWorkspace,
+      money_budget_resets: [],
+      model_allowlist: no("Anthropic keys may call every model their workspace may."),
+      workloads: noWorkloads,
+      expiry: no("An Anthropic key's expiry is set when it is created in the Anthropic Console."),
+      expiry_editable: false,
+      labels: no("Anthropic keys have a name only."),
+      description: no("Anthropic keys have a name only."),
+    },
+    spend: {
+      source: "computed",
+      per_key: {
+        supported: true,
+        instead: "Anthropic reports cost per workspace, not per key: spend per key is its tokens × the console's price table.",
+      },
+    },
+    workloads: {
+      list: noWorkloads,
+      create: noWorkloads,
+      update: noWorkloads,
+      delete: noWorkloads,
+      readiness: noWorkloads,
+      health: noWorkloads,
+    },
+  };
 }
 
 /** A platform that can pause a key and resume it (OpenRouter's `disabled`), else as Keyward. */

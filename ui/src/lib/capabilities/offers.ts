@@ -25,3 +25,25 @@ export function noAdapter(capabilities: Capabilities | null): string | null {
   if (capabilities === null || capabilities.adapter) return null;
   return capabilities.keys.list.instead ?? `Keyward cannot talk to ${capabilities.platform} yet.`;
 }
+
+/** Whether the platform offers any of `picks` (e.g. some per-key limit); true while unknown. */
+export function offersAny(capabilities: Capabilities | null, picks: Pick[]): boolean {
+  return picks.some((pick) => offers(capabilities, pick));
+}
+
+/**
+ * What the platform offers instead of each of `picks` it does not offer, each sentence
+ * once (OpenAI gives rpm, tpm and both budgets one sentence); empty while unknown.
+ */
+export function insteadOnce(capabilities: Capabilities | null, picks: Pick[]): string[] {
+  const sentences = picks.map((pick) => instead(capabilities, pick)).filter((s): s is string => s !== null);
+  return [...new Set(sentences)];
+}
+
+/** The per-key limits a Limits column or card sums up. */
+export const LIMIT_SCOPES: Pick[] = [
+  (c) => c.scopes.rpm,
+  (c) => c.scopes.tpm,
+  (c) => c.scopes.token_budget,
+  (c) => c.scopes.money_budget,
+];

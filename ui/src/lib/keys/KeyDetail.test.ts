@@ -10,7 +10,11 @@ import { commands, type Key } from "$lib/bindings";
 import { formatClock } from "$lib/format";
 import KeyDetail from "./KeyDetail.svelte";
 import {
+  ANTHROPIC_PER_WORKSPACE,
+  anthropicCapabilities,
   keywardCapabilities,
+  OPENAI_PER_PROJECT,
+  openAiCapabilities,
   OPENAI_ROTATE,
   OPENAI_UPDATE,
   openAiLikeCapabilities,
@@ -484,7 +488,7 @@ describe("KeyDetail renders from the platform's capabilities (issue #16)", () =>
         owner: "svc-billing@example.com",
         scopes: { ...billing.scopes, money_budget: { amount: 50, currency: "USD", reset: "month" } },
       }),
-      pausingCapabilities(),
+      spendingCapabilities(),
     );
     expect(await screen.findByTestId("key-scope-money")).toHaveTextContent("$50.00 / month");
     expect(screen.getByTestId("key-owner")).toHaveTextContent("svc-billing@example.com");
@@ -497,6 +501,12 @@ describe("KeyDetail renders from the platform's capabilities (issue #16)", () =>
     expect(screen.queryByTestId("key-owner")).not.toBeInTheDocument();
   });
 });
+
+/** A platform that budgets money per key (OpenRouter's credit limit). */
+function spendingCapabilities() {
+  const base = pausingCapabilities();
+  return { ...base, scopes: { ...base.scopes, money_budget: { supported: true, instead: null } } };
+}
 
 function renderWith(key: Key, capabilities: ReturnType<typeof keywardCapabilities>) {
   getKey.mockResolvedValue(ok(key));
@@ -517,5 +527,56 @@ describe("KeyDetail history when the platform does or does not count it", () => 
     renderDetail();
     expect(await screen.findAllByTestId("key-audit-event")).toHaveLength(1);
     expect(screen.queryByTestId("key-audit-truncated")).not.toBeInTheDocument();
+  });
+});
+
+// Issue #17: a scope row only where the platform's keys have the scope; the rest summed
+// up once in the platform's sentences, not as rows of "Unlimited".
+describe("KeyDetail shows only the scopes the key's platform has", () => {
+  const SCOPE_ROWS = ["key-scope-rpm", "key-scope-tpm", "key-scope-budget", "key-scope-money", "key-scope-models", "key-scope-workloads", "key-scope-labels"];
+  const platformKey = (hint: string) =>
+    inferenceKey({ id: "proj_03.key_x", name: "search-4", hint, project: "proj_03", owner: "Ada Lovelace" });
+
+  beforeEach(() => {
+    vi.mocked(commands.projectLimits).mockResolvedValue(ok(null));
+  });
+
+  it("has no scope rows for an OpenAI key, and says once that OpenAI limits projects", async () => {
+    renderWith(platformKey("sk-proj-****...AbCd"), openAiCapabilities());
+    const summary = await screen.findByTestId("key-scopes-instead");
+    for (const id of SCOPE_ROWS) expect(screen.queryByTestId(id)).not.toBeInTheDocument();
+    const sentences = within(summary).getAllByRole("listitem").map((li) => li.textContent);
+    expect(sentences.filter((s) => s === OPENAI_PER_PROJECT)).toHaveLength(1);
+    expect(sentences).toEqual([
+      OPENAI_PER_PROJECT,
+      "OpenAI serves its models itself; there are no workloads to attach.",
+      "OpenAI keys have a name only.",
+      "OpenAI project keys do not expire; revoke a key when it is no longer needed.",
+    ]);
+    expect(screen.getByTestId("key-scopes")).not.toHaveTextContent("Unlimited");
+    expect(screen.queryByTestId("key-expires")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-owner")).toHaveTextContent("Ada Lovelace");
+  });
+
+  it("has no scope rows for an Anthropic key, but shows the expiry the key was made with", async () => {
+    renderWith({ ...platformKey("sk-ant-api03-R2D...igAA"), expires_at: "2026-09-01T00:00:00Z" }, anthropicCapabilities());
+    const summary = await screen.findByTestId("key-scopes-instead");
+    for (const id of SCOPE_ROWS) expect(screen.queryByTestId(id)).not.toBeInTheDocument();
+    expect(summary).toHaveTextContent(ANTHROPIC_PER_WORKSPACE);
+    expect(summary).not.toHaveTextContent("expiry");
+    expect(screen.getByTestId("key-expires").querySelector("time")).toHaveAttribute("datetime", "2026-09-01T00:00:00Z");
+  });
+
+  it("keeps every row and says nothing instead on the Keyward gateway, or while capabilities are unknown", async () => {
+    for (const capabilities of [keywardCapabilities(), null]) {
+      getKey.mockResolvedValue(ok(billing));
+      const view = render(KeyDetail, { keyId: billing.id, baseUrl: "http://127.0.0.1:7070", onback: vi.fn(), onchanged: vi.fn(), capabilities });
+      expect(await screen.findByTestId("key-scope-rpm")).toHaveTextContent("60 requests/min");
+      for (const id of ["key-scope-tpm", "key-scope-budget", "key-scope-models", "key-scope-workloads", "key-scope-labels", "key-expires"]) {
+        expect(screen.getByTestId(id)).toBeInTheDocument();
+      }
+      expect(screen.queryByTestId("key-scopes-instead")).not.toBeInTheDocument();
+      view.unmount();
+    }
   });
 });

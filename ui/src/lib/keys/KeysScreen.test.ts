@@ -9,9 +9,10 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Key, type KeyListQuery } from "$lib/bindings";
-import { local, profileList, staging, storedProfile, withSession } from "$lib/profiles/fixtures";
+import { catalogFixture, local, profileList, staging, storedProfile, withSession } from "$lib/profiles/fixtures";
+import { platformCatalog } from "$lib/profiles/catalog.svelte";
 import KeysScreen from "./KeysScreen.svelte";
-import { keywardCapabilities, OPENAI_CREATE, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities, pausingCapabilities } from "$lib/capabilities/fixtures";
+import { anthropicCapabilities, keywardCapabilities, OPENAI_CREATE, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities, pausingCapabilities } from "$lib/capabilities/fixtures";
 import { formatCompact, formatDate, formatExactDateTime } from "$lib/format";
 import {
   auditPage,
@@ -44,6 +45,7 @@ vi.mock("$lib/bindings", () => ({
     switchProfile: vi.fn(),
     listProfiles: vi.fn(),
     activeProfile: vi.fn(),
+    platformCatalog: vi.fn(),
   },
 }));
 
@@ -121,6 +123,8 @@ beforeEach(() => {
   vi.mocked(commands.listWorkloads).mockResolvedValue(ok([workloadRef()]));
   vi.mocked(commands.checkKeyForm).mockImplementation(async (draft) => passingKeyCheck(draft));
   vi.mocked(commands.listProjects).mockResolvedValue(ok([{ id: "proj_staging", name: "Staging" }]));
+  vi.mocked(commands.platformCatalog).mockResolvedValue(catalogFixture());
+  platformCatalog.forget();
 });
 
 afterEach(() => {
@@ -1069,5 +1073,104 @@ describe("KeysScreen on a profile that spans projects", () => {
     await waitFor(() => expect(statusOptions()).toContain("disabled"));
     await user.selectOptions(screen.getByTestId("keys-filter-status"), "disabled");
     expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), status: "disabled", include_archived: null });
+  });
+});
+
+// Issue #17: on OpenAI and Anthropic profiles the list reads in the platform's terms: the
+// name first (Project and Owner once squeezed it to nothing), no column or filter for a
+// scope the platform's keys do not have, the search and subtitle in its words; the
+// Keyward gateway's layout is as it was, also while capabilities are unknown.
+describe("KeysScreen in the active platform's terms", () => {
+  const openAiKey = inferenceKey({ id: "proj_03.key_a", name: "search-4", hint: "sk-proj-****...AbCd", project: "proj_03", owner: "Ada Lovelace" });
+  const anthropicKey = inferenceKey({
+    id: "wrkspc_01.key_b",
+    name: "support-bot",
+    hint: "sk-ant-api03-R2D...igAA",
+    project: "wrkspc_01",
+    owner: "user_01fULw",
+    state: "disabled",
+  });
+  const KEYWARD_COLUMNS = ["", "Name", "Key", "Status", "Expires", "Limits", "Labels", "Last used", "Created", "Actions"];
+  const PLATFORM_COLUMNS = ["", "Name", "Key", "Project", "Owner", "Status", "Last used", "Created", "Actions"];
+  const SCOPE_FILTERS = ["keys-filter-model", "keys-filter-workload", "keys-filter-label", "keys-filter-expiring"];
+
+  function renderOn(kind: "openai" | "anthropic" | "keyward", capabilities: ReturnType<typeof keywardCapabilities> | null) {
+    const { session, context } = withSession();
+    session.active = storedProfile({ id: `prof_${kind}`, kind });
+    session.capabilities = capabilities;
+    render(KeysScreen, { context });
+    return { session, user: userEvent.setup() };
+  }
+
+  const columns = () => screen.getAllByRole("columnheader").map((th) => th.textContent?.trim());
+  const rem = (style: string | null | undefined, property: string) => Number(new RegExp(`${property}:\\s*([\\d.]+)rem`).exec(style ?? "")?.[1]);
+  /** What the name column gets at the table's minimum width: the minimum less every other column. */
+  function nameShare(): number {
+    const table = screen.getByTestId("keys-table");
+    const cols = [...table.querySelectorAll("col")];
+    expect(cols).toHaveLength(columns().length);
+    const others = cols.filter((_, index) => index !== 1).reduce((sum, col) => sum + rem(col.getAttribute("style"), "width"), 0);
+    return rem(table.getAttribute("style"), "min-width") - others;
+  }
+  const subtitle = () => screen.getByRole("heading", { name: "API keys" }).parentElement?.querySelector(".subtitle")?.textContent ?? "";
+
+  for (const [kind, key, capabilities, shape] of [
+    ["openai", openAiKey, openAiCapabilities, "sk-proj-…"],
+    ["anthropic", anthropicKey, anthropicCapabilities, "sk-ant-api03-…"],
+  ] as const) {
+    it(`${kind}: the name comes first and keeps its room; no Expires, Limits or Labels`, async () => {
+      listKeys.mockResolvedValue(listing(key));
+      renderOn(kind, capabilities());
+      await waitFor(() => expect(rowIds()).toEqual([key.id]));
+
+      expect(columns()).toEqual(PLATFORM_COLUMNS);
+      expect(within(row(key.id)).getByTestId("key-open")).toHaveTextContent(key.name);
+      expect(nameShare()).toBe(12.5);
+      // The Key column fits the whole hint (about 0.49rem a character plus padding), and says it in full on hover.
+      const keyCol = screen.getByTestId("keys-table").querySelectorAll("col")[2];
+      expect(rem(keyCol?.getAttribute("style"), "width")).toBeGreaterThanOrEqual(key.hint!.length * 0.49 + 1.5);
+      expect(within(row(key.id)).getByTestId("key-label").closest("td")).toHaveAttribute("title", key.hint);
+      for (const id of ["key-expires", "key-limits", "key-labels"]) expect(within(row(key.id)).queryByTestId(id)).not.toBeInTheDocument();
+    });
+
+    it(`${kind}: no Model, Workload, Label or Expiring filter; the search and subtitle in its words`, async () => {
+      listKeys.mockResolvedValue(listing(key));
+      renderOn(kind, capabilities());
+      await waitFor(() => expect(rowIds()).toEqual([key.id]));
+
+      for (const id of SCOPE_FILTERS) expect(screen.queryByTestId(id)).not.toBeInTheDocument();
+      expect(screen.getByTestId("keys-search")).toHaveAttribute("placeholder", `Name or key (${shape})`);
+      await waitFor(() => expect(subtitle()).toContain("Keys that applications use to call the inference API of this organisation."));
+    });
+  }
+
+  for (const [state, capabilities] of [
+    ["known", keywardCapabilities()],
+    ["still loading", null],
+  ] as const) {
+    it(`keyward (${state}): every column and filter, the search and subtitle as before`, async () => {
+      listKeys.mockResolvedValue(listing(billing));
+      renderOn("keyward", capabilities);
+      await waitFor(() => expect(rowIds()).toEqual(["key_a"]));
+
+      expect(columns()).toEqual(KEYWARD_COLUMNS);
+      expect(rem(screen.getByTestId("keys-table").getAttribute("style"), "min-width")).toBe(84);
+      expect(nameShare()).toBe(12.5);
+      for (const id of SCOPE_FILTERS) expect(screen.getByTestId(id)).toBeInTheDocument();
+      expect(screen.getByTestId("keys-search")).toHaveAttribute("placeholder", "Name, label or key (kw_live_AbC…)");
+      await waitFor(() => expect(subtitle()).toContain("Keys that applications use to call the inference API of this project."));
+    });
+  }
+
+  it("drops a filter's value when the platform turns out not to have it, so nothing invisible narrows the list", async () => {
+    listKeys.mockResolvedValue(listing(billing));
+    const { session, user } = renderOn("keyward", null);
+    await waitFor(() => expect(rowIds()).toEqual(["key_a"]));
+    await user.type(screen.getByTestId("keys-filter-label"), "team=ml");
+    await waitFor(() => expect(listKeys).toHaveBeenLastCalledWith({ ...unfiltered(), label: "team=ml" }));
+
+    session.capabilities = openAiCapabilities();
+    await waitFor(() => expect(listKeys).toHaveBeenLastCalledWith(unfiltered()));
+    expect(screen.queryByTestId("keys-filter-label")).not.toBeInTheDocument();
   });
 });

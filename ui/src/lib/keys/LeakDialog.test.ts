@@ -6,26 +6,40 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands } from "$lib/bindings";
+import { commands, type Capabilities, type PlatformKind, type StoredProfile } from "$lib/bindings";
+import { anthropicCapabilities, keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
+import { forgetCapabilitiesOf } from "$lib/capabilities/ofPlatform";
+import { local, storedProfile } from "$lib/profiles/fixtures";
 import LeakDialog from "./LeakDialog.svelte";
-import { deferred, failure, LEAKED_SECRET, leakHolder, leakMatch, leakSearch, ok } from "./fixtures";
+import { deferred, failure, inferenceKey, LEAKED_SECRET, leakHolder, leakMatch, leakSearch, ok } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
   commands: {
     findLeakedKey: vi.fn(),
     revokeLeakedKey: vi.fn(),
     discardLeak: vi.fn(),
+    platformCapabilities: vi.fn(),
   },
 }));
 
 const findLeakedKey = vi.mocked(commands.findLeakedKey);
 const revokeLeakedKey = vi.mocked(commands.revokeLeakedKey);
 const discardLeak = vi.mocked(commands.discardLeak);
+const platformCapabilities = vi.mocked(commands.platformCapabilities);
 
-function renderDialog() {
+const CAPABILITIES: Partial<Record<PlatformKind, () => Capabilities>> = {
+  keyward: keywardCapabilities,
+  openai: openAiCapabilities,
+  anthropic: anthropicCapabilities,
+};
+
+/** The saved profiles: Local and Team (the fixtures' match's profile) on Keyward gateways. */
+const PROFILES: StoredProfile[] = [local, storedProfile({ id: "prof_team", name: "Team", kind: "keyward" })];
+
+function renderDialog(profiles: StoredProfile[] | null = PROFILES) {
   const onclose = vi.fn();
   const onrevoked = vi.fn();
-  const view = render(LeakDialog, { onclose, onrevoked });
+  const view = render(LeakDialog, { onclose, onrevoked, profiles });
   return { ...view, user: userEvent.setup(), onclose, onrevoked };
 }
 
@@ -38,6 +52,8 @@ async function paste(user: ReturnType<typeof userEvent.setup>, text: string) {
 beforeEach(() => {
   for (const command of Object.values(commands)) vi.mocked(command).mockReset();
   discardLeak.mockResolvedValue(ok(null));
+  platformCapabilities.mockImplementation(async (kind) => CAPABILITIES[kind]!());
+  forgetCapabilitiesOf();
 });
 
 describe("LeakDialog format check", () => {
@@ -295,6 +311,86 @@ describe("LeakDialog search", () => {
     expect(discardLeak).toHaveBeenCalledOnce();
     expect(screen.getByTestId("leak-secret")).toHaveValue("");
     expect(screen.getByTestId("leak-secret")).toHaveFocus();
+  });
+});
+
+// Issue #17: a card lists only what the match's platform has; an OpenAI key has no
+// per-key rate, budget, models, workloads or expiry, so "Unlimited" there would be false.
+describe("LeakDialog cards say only what the match's platform has", () => {
+  const openAiProfile = storedProfile({ id: "prof_openai", name: "Acme OpenAI", kind: "openai" });
+  const anthropicProfile = storedProfile({ id: "prof_anthropic", name: "Acme Anthropic", kind: "anthropic" });
+  const platformKey = (hint: string, project: string) =>
+    inferenceKey({ id: `${project}.key_x`, name: "search-4", hint, project, owner: "Ada Lovelace", totals: null });
+  const openAiMatch = leakMatch({
+    base_url: "https://api.openai.com/v1",
+    platform: "OpenAI",
+    exact: false,
+    profiles: [leakHolder({ profile_id: "prof_openai", profile_name: "Acme OpenAI", role: "owner" })],
+    key: platformKey("sk-proj-****...AbCd", "proj_03"),
+  });
+  const anthropicMatch = leakMatch({
+    base_url: "https://api.anthropic.com/v1",
+    platform: "Anthropic",
+    exact: false,
+    profiles: [leakHolder({ profile_id: "prof_anthropic", profile_name: "Acme Anthropic", role: "admin" })],
+    key: platformKey("sk-ant-api03-R2D...igAA", "wrkspc_01"),
+  });
+  const SCOPE_TERMS = ["Requests", "Tokens", "Budget", "Models", "Workloads", "Expiry", "Unlimited", "All models", "Whole project", "Never expires"];
+  function terms(card: HTMLElement | undefined): (string | null)[] {
+    if (!card) throw new Error("no such card");
+    return [...card.querySelectorAll("dt")].map((dt) => dt.textContent);
+  }
+
+  async function cards(...matches: ReturnType<typeof leakMatch>[]) {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches })));
+    const { user } = renderDialog([...PROFILES, openAiProfile, anthropicProfile]);
+    await paste(user, LEAKED_SECRET);
+    const found = await screen.findAllByTestId("leak-match");
+    // The Keyward card's Requests line proves the capabilities have landed.
+    await vi.waitFor(() => expect(terms(found[0])).toContain("Requests"));
+    return found;
+  }
+
+  it("shows an OpenAI key's key, last use and owner, and no scope OpenAI keys do not have", async () => {
+    const [keyward, openAi] = await cards(leakMatch(), openAiMatch);
+    if (!openAi) throw new Error("no OpenAI card");
+
+    expect(terms(keyward)).toEqual(["Key", "Last used", "Requests", "Tokens", "Budget", "Models", "Workloads", "Expiry", "Used for"]);
+    expect(terms(openAi)).toEqual(["Key", "Last used", "Owner"]);
+    expect(openAi).toHaveTextContent("sk-proj-****...AbCd");
+    expect(within(openAi).getByTestId("leak-owner")).toHaveTextContent("Ada Lovelace");
+    expect(openAi).toHaveTextContent("proj_03");
+    for (const term of SCOPE_TERMS) expect(openAi).not.toHaveTextContent(term);
+  });
+
+  it("shows an Anthropic key the same way, and an expiry the key really has", async () => {
+    const expiring = { ...anthropicMatch, key: { ...anthropicMatch.key, expires_at: "2026-09-01T00:00:00Z" } };
+    const [, anthropic, withExpiry] = await cards(leakMatch(), anthropicMatch, { ...expiring, base_url: "https://other.example/v1" });
+
+    if (!anthropic) throw new Error("no Anthropic card");
+    expect(terms(anthropic)).toEqual(["Key", "Last used", "Owner"]);
+    for (const term of SCOPE_TERMS) expect(anthropic).not.toHaveTextContent(term);
+    expect(terms(withExpiry)).toEqual(["Key", "Last used", "Owner", "Expiry"]);
+  });
+
+  it("shows only the key, its last use and owner while the platform is unknown", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch(), openAiMatch] })));
+    const { user } = renderDialog(null);
+    await paste(user, LEAKED_SECRET);
+    const [keyward, openAi] = await screen.findAllByTestId("leak-match");
+
+    expect(terms(keyward)).toEqual(["Key", "Last used", "Used for"]);
+    expect(terms(openAi)).toEqual(["Key", "Last used", "Owner"]);
+    expect(platformCapabilities).not.toHaveBeenCalled();
+  });
+
+  it("asks Rust for a platform's capabilities once, however often the dialog opens", async () => {
+    const profiles = [...PROFILES, openAiProfile];
+    renderDialog(profiles).unmount();
+    renderDialog(profiles);
+    await vi.waitFor(() => expect(platformCapabilities).toHaveBeenCalledWith("openai"));
+
+    expect(platformCapabilities.mock.calls.map(([kind]) => kind).sort()).toEqual(["keyward", "openai"]);
   });
 });
 

@@ -43,3 +43,22 @@ class PlatformCatalog {
 
 /** The app's one catalog. */
 export const platformCatalog = new PlatformCatalog();
+
+/**
+ * How a platform's inference key starts, as a person searching for one would type it.
+ * `ProfileLabels` has no such field (its `credential_hint` is the admin credential's
+ * shape), so this is the one copy the screens share; null where Keyward has no adapter
+ * and so lists no keys.
+ */
+const KEY_SHAPE: Record<PlatformKind, string | null> = {
+  keyward: "kw_live_AbC…",
+  openai: "sk-proj-…",
+  anthropic: "sk-ant-api03-…",
+  inferencekey: null,
+  podstack: null,
+};
+
+/** How `kind`'s inference keys start ("sk-proj-…"); null when Keyward lists none. */
+export function keyShape(kind: PlatformKind): string | null {
+  return KEY_SHAPE[kind];
+}
