@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Key } from "$lib/bindings";
 import RevokeDialog from "./RevokeDialog.svelte";
 import { failure, inferenceKey, ok } from "./fixtures";
+import { keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
+import { withSession } from "$lib/profiles/fixtures";
 
 vi.mock("$lib/bindings", () => ({ commands: { revokeKey: vi.fn() } }));
 
@@ -87,5 +89,23 @@ describe("RevokeDialog", () => {
 
     expect(screen.getByTestId("revoke-error")).toHaveTextContent("The gateway is not reachable.");
     expect(onrevoked).not.toHaveBeenCalled();
+  });
+});
+
+describe("RevokeDialog on a platform that revokes its own way", () => {
+  it("says how before the click (OpenAI deletes a service account's key with its account)", async () => {
+    const { session, context } = withSession();
+    const capabilities = openAiCapabilities();
+    capabilities.keys.revoke = { supported: true, instead: "Revoking deletes the key; a key owned by a service account is revoked by deleting its service account, as OpenAI requires." };
+    session.capabilities = capabilities;
+    render(RevokeDialog, { props: { key: inferenceKey({ name: "ci" }), oncancel: vi.fn(), onrevoked: vi.fn() }, context });
+    expect(screen.getByTestId("revoke-how")).toHaveTextContent("deleting its service account");
+  });
+
+  it("says nothing more where revoking is the plain operation (the Keyward gateway)", () => {
+    const { session, context } = withSession();
+    session.capabilities = keywardCapabilities();
+    render(RevokeDialog, { props: { key: inferenceKey({ name: "ci" }), oncancel: vi.fn(), onrevoked: vi.fn() }, context });
+    expect(screen.queryByTestId("revoke-how")).not.toBeInTheDocument();
   });
 });

@@ -198,6 +198,12 @@ export function profileSession(): ProfileSession {
   return session;
 }
 
+/** The session the app shell provided, if any: for small dialogs that add the
+ * platform's words when there is one and are rendered on their own in tests. */
+export function optionalProfileSession(): ProfileSession | undefined {
+  return getContext<ProfileSession | undefined>(CONTEXT);
+}
+
 /** For tests: the mount-option context that holds `session`. */
 export function sessionContext(session: ProfileSession): Map<symbol, ProfileSession> {
   return new Map([[CONTEXT, session]]);
