@@ -1125,7 +1125,7 @@ describe("KeysScreen in the active platform's terms", () => {
 
       expect(columns()).toEqual(PLATFORM_COLUMNS);
       expect(within(row(key.id)).getByTestId("key-open")).toHaveTextContent(key.name);
-      expect(nameShare()).toBe(12.5);
+      expect(nameShare()).toBeCloseTo(12.5);
       // The Key column fits the whole hint (about 0.49rem a character plus padding), and says it in full on hover.
       const keyCol = screen.getByTestId("keys-table").querySelectorAll("col")[2];
       expect(rem(keyCol?.getAttribute("style"), "width")).toBeGreaterThanOrEqual(key.hint!.length * 0.49 + 1.5);
@@ -1155,7 +1155,7 @@ describe("KeysScreen in the active platform's terms", () => {
 
       expect(columns()).toEqual(KEYWARD_COLUMNS);
       expect(rem(screen.getByTestId("keys-table").getAttribute("style"), "min-width")).toBe(84);
-      expect(nameShare()).toBe(12.5);
+      expect(nameShare()).toBeCloseTo(12.5);
       for (const id of SCOPE_FILTERS) expect(screen.getByTestId(id)).toBeInTheDocument();
       expect(screen.getByTestId("keys-search")).toHaveAttribute("placeholder", "Name, label or key (kw_live_AbC…)");
       await waitFor(() => expect(subtitle()).toContain("Keys that applications use to call the inference API of this project."));
