@@ -76,6 +76,12 @@ pub struct KeyDraft {
     /// The project a new key is made in, where a profile spans projects (OpenAI).
     #[serde(default)]
     pub project: Option<String>,
+    /// A money budget as typed, in USD ("50", "12.50", "1,000"); empty = none.
+    #[serde(default)]
+    pub money_limit: String,
+    /// When the platform resets the money budget; `None` = for the key's life.
+    #[serde(default)]
+    pub money_reset: Option<crate::platform::capabilities::BudgetPeriod>,
 }
 
 /// Every problem of the draft, or the form to send when there is none.
@@ -118,6 +124,41 @@ pub fn parse_limit(field: &'static str, text: &str) -> Result<Option<i64>, Field
     scope::validate_limit(field, value).map_err(|_| out_of_range())?;
     debug_assert!(value <= MAX_LIMIT);
     Ok(Some(value))
+}
+
+/// A money budget as typed: empty is none; otherwise a non-negative amount in USD with
+/// at most six decimals (read exactly, never through a float), up to a billion.
+pub fn parse_money(text: &str) -> Result<Option<i64>, FieldProblem> {
+    let compact: String = text
+        .trim()
+        .trim_start_matches('$')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '_')
+        .collect();
+    if compact.is_empty() {
+        return Ok(None);
+    }
+    let wrong = || {
+        problem(
+            "money_limit",
+            "Enter an amount in USD such as 50 or 12.50 (at most six decimals), or leave it empty for no budget.",
+        )
+    };
+    let digits_ok = compact.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && compact.matches('.').count() <= 1
+        && compact.split('.').nth(1).is_none_or(|f| f.len() <= 6)
+        && compact != ".";
+    if !digits_ok {
+        return Err(wrong());
+    }
+    let micros = crate::platform::money::micros(&compact, 0).ok_or_else(wrong)?;
+    if micros > 1_000_000_000 * 1_000_000 {
+        return Err(problem(
+            "money_limit",
+            "A budget is at most 1,000,000,000 USD.",
+        ));
+    }
+    Ok(Some(micros))
 }
 
 /// The labels map, from rows: blank rows skipped, names trimmed, each name once.
@@ -212,6 +253,14 @@ impl KeyDraft {
         let description =
             scope::validate_description(&self.description).map_err(FieldProblem::from);
         note(description.as_ref().map(|_| ()).map_err(Clone::clone));
+        let money = parse_money(&self.money_limit);
+        note(money.as_ref().map(|_| ()).map_err(Clone::clone));
+        if matches!(money, Ok(None)) && self.money_reset.is_some() {
+            note(Err(problem(
+                "money_limit",
+                "Enter the budget, or set its reset back to none.",
+            )));
+        }
         let rpm = parse_limit("rpm", &self.rpm);
         note(rpm.as_ref().map(|_| ()).map_err(Clone::clone));
         let tpm = parse_limit("tpm", &self.tpm);
@@ -285,6 +334,10 @@ impl KeyDraft {
                     labels,
                     expiry,
                     project: self.project.clone().filter(|p| !p.trim().is_empty()),
+                    money_budget: money.ok().flatten().map(|micros| crate::keys::MoneyLimit {
+                        micros,
+                        reset: self.money_reset,
+                    }),
                 })
             }
             _ => None,
@@ -296,6 +349,35 @@ impl KeyDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A money budget is read exactly in every form people type it, and refused naming
+    /// the field in every form it cannot be.
+    #[test]
+    fn money_budgets_are_read_exactly_or_refused_by_name() {
+        for (typed, micros) in [
+            ("50", 50_000_000),
+            ("12.50", 12_500_000),
+            ("$1,000", 1_000_000_000),
+            (" 0.000001 ", 1),
+            ("0", 0),
+            (".5", 500_000),
+        ] {
+            assert_eq!(parse_money(typed).unwrap(), Some(micros), "{typed}");
+        }
+        assert_eq!(parse_money("  ").unwrap(), None);
+        for bad in [
+            "-5",
+            "1e3",
+            "12.3456789",
+            "1.2.3",
+            "abc",
+            "NaN",
+            ".",
+            "2000000000",
+        ] {
+            assert_eq!(parse_money(bad).unwrap_err().field, "money_limit", "{bad}");
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         "2026-11-22T10:00:00Z".parse().unwrap()
@@ -318,6 +400,8 @@ mod tests {
             expiry: ExpiryDraft::Never,
             unreadable_scopes: Vec::new(),
             project: None,
+            money_limit: String::new(),
+            money_reset: None,
         }
     }
 
@@ -369,6 +453,8 @@ mod tests {
             expiry: ExpiryDraft::InDays { days: "0".into() },
             unreadable_scopes: Vec::new(),
             project: None,
+            money_limit: String::new(),
+            money_reset: None,
         };
         let check = d.check(true, now());
         assert_eq!(

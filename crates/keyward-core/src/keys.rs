@@ -12,6 +12,7 @@ use keyward_api::scope::{Labels, TokenLimitPeriod, WorkloadScope};
 use keyward_api::{CreateKeyRequest, InferenceKey, KeySpec, UpdateKeyRequest};
 use serde::{Deserialize, Serialize};
 
+use crate::platform::capabilities::{Capabilities, Support};
 use crate::platform::model::{Key, KeyPage, KeyState};
 use crate::Error;
 
@@ -59,6 +60,95 @@ pub struct KeyForm {
     /// ignored where a profile is one project.
     #[serde(default)]
     pub project: Option<String>,
+    /// A money budget (USD), exact, where the platform has one (OpenRouter, LiteLLM);
+    /// `None` = no budget. Checked by [`crate::key_draft::KeyDraft::check`].
+    #[serde(default)]
+    pub money_budget: Option<MoneyLimit>,
+}
+
+impl KeyForm {
+    /// Refuses, naming the field, the first scope the form sets that the platform's
+    /// keys do not have — rather than make a key without the limit a person asked for.
+    /// Every adapter calls this before sending anything; the sentence is the
+    /// capabilities' own, saying what the platform offers instead.
+    pub fn refuse_unsupported(&self, capabilities: &Capabilities) -> Result<(), Error> {
+        let scopes = &capabilities.scopes;
+        let sets_workloads =
+            matches!(&self.workloads, WorkloadScope::Only(slugs) if !slugs.is_empty());
+        let checks: [(&str, bool, &Support); 9] = [
+            ("rpm", self.rpm.is_some(), &scopes.rpm),
+            ("tpm", self.tpm.is_some(), &scopes.tpm),
+            (
+                "token_limit",
+                self.token_limit.is_some(),
+                &scopes.token_budget,
+            ),
+            (
+                "money_limit",
+                self.money_budget.is_some(),
+                &scopes.money_budget,
+            ),
+            (
+                "allowed_models",
+                self.allowed_models.as_ref().is_some_and(|m| !m.is_empty()),
+                &scopes.model_allowlist,
+            ),
+            (
+                "expiry",
+                matches!(self.expiry, Expiry::Date { .. } | Expiry::InDays { .. }),
+                &scopes.expiry,
+            ),
+            ("workloads", sets_workloads, &scopes.workloads),
+            ("labels", !self.labels.is_empty(), &scopes.labels),
+            (
+                "description",
+                !self.description.trim().is_empty(),
+                &scopes.description,
+            ),
+        ];
+        for (field, set, support) in checks {
+            if set && !support.supported {
+                let sentence = support.instead.clone().unwrap_or_else(|| {
+                    format!("{} keys do not have this limit.", capabilities.platform)
+                });
+                return Err(Error::field(field, sentence));
+            }
+        }
+        let reset = self.money_budget.and_then(|m| m.reset);
+        if reset.is_some_and(|reset| !scopes.money_budget_resets.contains(&reset)) {
+            return Err(Error::field(
+                "money_reset",
+                format!(
+                    "{} does not reset a budget on that schedule.",
+                    capabilities.platform
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A money budget as a form sends it: the amount in millionths of a dollar (exact,
+/// the price table's unit) and when the platform resets it (`None`: for the key's life).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MoneyLimit {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub micros: i64,
+    pub reset: Option<crate::platform::capabilities::BudgetPeriod>,
+}
+
+impl MoneyLimit {
+    /// The amount as decimal text with the fewest digits that say it ("12.5").
+    pub fn decimal(&self) -> String {
+        let whole = self.micros / 1_000_000;
+        let frac = (self.micros % 1_000_000).abs();
+        if frac == 0 {
+            whole.to_string()
+        } else {
+            format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0'))
+        }
+    }
 }
 
 fn field_error(e: keyward_api::FieldError) -> Error {
@@ -424,6 +514,69 @@ mod tests {
         }
     }
 
+    /// A scope the platform's keys do not have is refused naming its field, with the
+    /// platform's sentence — before anything is sent; a budget reset the platform does
+    /// not offer likewise. What the platform has passes.
+    #[test]
+    fn a_scope_the_platform_lacks_is_refused_naming_the_field() {
+        use crate::platform::capabilities::BudgetPeriod;
+        let openai = crate::platform::openai::capabilities();
+        let mut f = form();
+        let error = f.refuse_unsupported(&openai).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("rpm"));
+        assert_eq!(Some(error.message), openai.scopes.rpm.instead);
+        f.rpm = None;
+        f.money_budget = Some(MoneyLimit {
+            micros: 50_000_000,
+            reset: None,
+        });
+        let keyward = crate::platform::keyward::capabilities();
+        let error = f.refuse_unsupported(&keyward).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("money_limit"));
+        assert!(
+            error.message.contains("budgets tokens"),
+            "{}",
+            error.message
+        );
+        f.money_budget = None;
+        assert!(f.refuse_unsupported(&keyward).is_ok());
+        let mut budgeting = keyward.clone();
+        budgeting.scopes.money_budget = Support::yes();
+        budgeting.scopes.money_budget_resets = vec![BudgetPeriod::Day, BudgetPeriod::Month];
+        f.money_budget = Some(MoneyLimit {
+            micros: 1,
+            reset: Some(BudgetPeriod::Week),
+        });
+        assert_eq!(
+            f.refuse_unsupported(&budgeting)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("money_reset")
+        );
+        f.money_budget = Some(MoneyLimit {
+            micros: 1,
+            reset: Some(BudgetPeriod::Month),
+        });
+        assert!(f.refuse_unsupported(&budgeting).is_ok());
+        assert_eq!(
+            MoneyLimit {
+                micros: 12_500_000,
+                reset: None
+            }
+            .decimal(),
+            "12.5"
+        );
+        assert_eq!(
+            MoneyLimit {
+                micros: 7,
+                reset: None
+            }
+            .decimal(),
+            "0.000007"
+        );
+    }
+
     /// An inventory filtered in memory means what the gateway's query means: archived
     /// hidden unless asked for, search over name/id/hint/owner, the three sorts with
     /// never-used keys last, the project filter, paging with the total, and the same
@@ -531,6 +684,7 @@ mod tests {
             labels: Labels::new(),
             expiry: Expiry::Never,
             project: None,
+            money_budget: None,
         }
     }
 

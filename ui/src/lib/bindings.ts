@@ -1025,7 +1025,15 @@ unreadable_scopes?: string[];
 /**
  * The project a new key is made in, where a profile spans projects (OpenAI).
  */
-project?: string | null }
+project?: string | null; 
+/**
+ * A money budget as typed, in USD ("50", "12.50", "1,000"); empty = none.
+ */
+money_limit?: string; 
+/**
+ * When the platform resets the money budget; `None` = for the key's life.
+ */
+money_reset?: BudgetPeriod | null }
 /**
  * Every problem of the draft, or the form to send when there is none.
  */
@@ -1042,7 +1050,12 @@ allowed_models: string[] | null; workloads: WorkloadScopeWire; labels: Partial<{
  * The project a new key is made in, where a profile spans projects (OpenAI);
  * ignored where a profile is one project.
  */
-project?: string | null }
+project?: string | null; 
+/**
+ * A money budget (USD), exact, where the platform has one (OpenRouter, LiteLLM);
+ * `None` = no budget. Checked by [`crate::key_draft::KeyDraft::check`].
+ */
+money_budget?: MoneyLimit | null }
 /**
  * The list query as the Keys screen sends it; every filter optional.
  */
@@ -1255,6 +1268,11 @@ export type MoneyBudget = { amount: number;
  * ISO 4217, upper case ("USD").
  */
 currency: string; reset: BudgetPeriod | null }
+/**
+ * A money budget as a form sends it: the amount in millionths of a dollar (exact,
+ * the price table's unit) and when the platform resets it (`None`: for the key's life).
+ */
+export type MoneyLimit = { micros: number; reset: BudgetPeriod | null }
 /**
  * A secret someone pasted (it arrives once, from the user's clipboard).
  */

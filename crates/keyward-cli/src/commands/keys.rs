@@ -229,6 +229,8 @@ fn create_form(args: &KeyCreateArgs, now: chrono::DateTime<chrono::Utc>) -> Resu
         expiry: ExpiryDraft::Never,
         unreadable_scopes: Vec::new(),
         project: args.project.clone(),
+        money_limit: String::new(),
+        money_reset: None,
     };
     apply_scopes(&mut draft, &args.scopes);
     checked(&draft, true, now)
@@ -261,6 +263,8 @@ fn draft_of(key: &Key) -> KeyDraft {
         expiry: ExpiryDraft::Keep,
         unreadable_scopes: key.unreadable_scopes.clone(),
         project: None,
+        money_limit: String::new(),
+        money_reset: None,
     }
 }
 

@@ -50,6 +50,7 @@ fn rename(name: &str) -> KeyForm {
         labels: Default::default(),
         expiry: Expiry::Keep,
         project: None,
+        money_budget: None,
     }
 }
 

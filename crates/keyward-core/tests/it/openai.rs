@@ -48,6 +48,7 @@ fn form(name: &str, project: &str) -> KeyForm {
         labels: Default::default(),
         expiry: Expiry::Never,
         project: Some(project.into()),
+        money_budget: None,
     }
 }
 

@@ -23,6 +23,7 @@ fn form(name: &str) -> KeyForm {
         labels: [("team".to_owned(), "ops".to_owned())].into(),
         expiry: Expiry::Never,
         project: None,
+        money_budget: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn key_form(name: &str) -> KeyForm {
         labels: Labels::new(),
         expiry: Expiry::Never,
         project: None,
+        money_budget: None,
     }
 }
 

@@ -194,40 +194,7 @@ fn fits(secret: &str, hint: &str) -> bool {
 /// Anthropic keys carry none of the gateway's scopes and stay in their workspace: a
 /// form that sets one is refused, naming the field, rather than saved without it.
 fn refuse_scopes(form: &KeyForm, workspace: Option<&str>) -> Result<(), Error> {
-    let capabilities = capabilities();
-    let refuse = |field: &str, support: &Support| {
-        Err(Error::field(
-            field,
-            support.instead.clone().unwrap_or_default(),
-        ))
-    };
-    if form.rpm.is_some() {
-        return refuse("rpm", &capabilities.scopes.rpm);
-    }
-    if form.tpm.is_some() {
-        return refuse("tpm", &capabilities.scopes.tpm);
-    }
-    if form.token_limit.is_some() {
-        return refuse("token_limit", &capabilities.scopes.token_budget);
-    }
-    if form.allowed_models.as_ref().is_some_and(|m| !m.is_empty()) {
-        return refuse("allowed_models", &capabilities.scopes.model_allowlist);
-    }
-    if matches!(
-        form.expiry,
-        crate::keys::Expiry::Date { .. } | crate::keys::Expiry::InDays { .. }
-    ) {
-        return refuse("expiry", &capabilities.scopes.expiry);
-    }
-    if matches!(&form.workloads, keyward_api::WorkloadScope::Only(slugs) if !slugs.is_empty()) {
-        return refuse("workloads", &capabilities.scopes.workloads);
-    }
-    if !form.labels.is_empty() {
-        return refuse("labels", &capabilities.scopes.labels);
-    }
-    if !form.description.trim().is_empty() {
-        return refuse("description", &capabilities.scopes.description);
-    }
+    form.refuse_unsupported(&capabilities())?;
     if let Some(project) = form
         .project
         .as_deref()

@@ -158,6 +158,7 @@ impl Platform for Keyward {
         form: &KeyForm,
         now: DateTime<Utc>,
     ) -> Result<(neutral::Key, Secret), Error> {
+        form.refuse_unsupported(&capabilities())?;
         let request = form.to_create(now)?;
         let created = self.http.create_key_with(profile, &request).await?;
         Ok((created.key.into(), created.secret))
@@ -170,6 +171,7 @@ impl Platform for Keyward {
         form: &KeyForm,
         now: DateTime<Utc>,
     ) -> Result<neutral::Key, Error> {
+        form.refuse_unsupported(&capabilities())?;
         let current = self.http.get_key(profile, key_id).await?;
         let key = match form.to_update(&current, now)? {
             Some(patch) => self.http.update_key(profile, key_id, &patch).await?,

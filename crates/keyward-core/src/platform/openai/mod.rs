@@ -481,7 +481,7 @@ impl Platform for OpenAi {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(Error::field("name", "Name must be 1 to 100 characters."));
         }
-        refuse_scopes(form)?;
+        form.refuse_unsupported(&capabilities())?;
         let project = match form
             .project
             .as_deref()
@@ -620,46 +620,6 @@ fn project_filter<'a>(profile: &Profile, project: &'a str) -> Option<&'a str> {
 fn last_chars(text: &str, n: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     chars[chars.len().saturating_sub(n)..].iter().collect()
-}
-
-/// OpenAI keys carry none of the gateway's scopes: a form that sets one is refused,
-/// naming the field, rather than creating a key without the limit the person asked for.
-fn refuse_scopes(form: &KeyForm) -> Result<(), Error> {
-    let capabilities = capabilities();
-    let refuse = |field: &str, support: &Support| {
-        Err(Error::field(
-            field,
-            support.instead.clone().unwrap_or_default(),
-        ))
-    };
-    if form.rpm.is_some() {
-        return refuse("rpm", &capabilities.scopes.rpm);
-    }
-    if form.tpm.is_some() {
-        return refuse("tpm", &capabilities.scopes.tpm);
-    }
-    if form.token_limit.is_some() {
-        return refuse("token_limit", &capabilities.scopes.token_budget);
-    }
-    if form.allowed_models.as_ref().is_some_and(|m| !m.is_empty()) {
-        return refuse("allowed_models", &capabilities.scopes.model_allowlist);
-    }
-    if matches!(
-        form.expiry,
-        crate::keys::Expiry::Date { .. } | crate::keys::Expiry::InDays { .. }
-    ) {
-        return refuse("expiry", &capabilities.scopes.expiry);
-    }
-    if matches!(&form.workloads, keyward_api::WorkloadScope::Only(slugs) if !slugs.is_empty()) {
-        return refuse("workloads", &capabilities.scopes.workloads);
-    }
-    if !form.labels.is_empty() {
-        return refuse("labels", &capabilities.scopes.labels);
-    }
-    if !form.description.trim().is_empty() {
-        return refuse("description", &capabilities.scopes.description);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
