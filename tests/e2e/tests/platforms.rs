@@ -29,7 +29,10 @@ async fn add_platform_profile(app: &App, kind: &str, name: &str, fake: &Fake, or
         .text()
         .await
         .unwrap();
-    assert!(result.contains(organisation), "{kind}: the test names the organisation: {result:?}");
+    assert!(
+        result.contains(organisation),
+        "{kind}: the test names the organisation: {result:?}"
+    );
     app.screenshot(&format!("profile-{kind}-tested")).await;
     app.click("[data-testid='profile-form-save']").await;
     app.wait_gone("[data-testid='profile-form']").await;
@@ -62,8 +65,22 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
 
     let app = App::launch("platforms").await;
     app.wait_for("[data-testid='keys-empty']").await;
-    add_platform_profile(&app, "openai", "Acme OpenAI", &openai, &openai_seed.organization.id).await;
-    add_platform_profile(&app, "anthropic", "Acme Anthropic", &anthropic, &anthropic_seed.organization.name).await;
+    add_platform_profile(
+        &app,
+        "openai",
+        "Acme OpenAI",
+        &openai,
+        &openai_seed.organization.id,
+    )
+    .await;
+    add_platform_profile(
+        &app,
+        "anthropic",
+        "Acme Anthropic",
+        &anthropic,
+        &anthropic_seed.organization.name,
+    )
+    .await;
     let openai_id = app.profile_id_named("Acme OpenAI").await;
     let anthropic_id = app.profile_id_named("Acme Anthropic").await;
     app.screenshot("profiles").await;
@@ -80,34 +97,50 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
     app.wait_text("[data-testid='keys-total']", "18 keys").await;
     // Each project's keys are there (searched by project name, as a person would).
     for project in &openai_seed.projects {
-        let key = openai_seed.keys.iter().find(|k| k.project_id == project.id).unwrap();
-        app.fill("[data-testid='keys-search']", &key.redacted_value()).await;
+        let key = openai_seed
+            .keys
+            .iter()
+            .find(|k| k.project_id == project.id)
+            .unwrap();
+        app.fill("[data-testid='keys-search']", &key.redacted_value())
+            .await;
         app.wait_key_row(&project.name).await;
     }
     app.fill("[data-testid='keys-search']", "").await;
     app.screenshot("openai-keys").await;
 
     // Revoke one (a user's key: OpenAI deletes it).
-    app.fill("[data-testid='keys-search']", &user_key.redacted_value()[user_key.redacted_value().len() - 4..])
-        .await;
+    app.fill(
+        "[data-testid='keys-search']",
+        &user_key.redacted_value()[user_key.redacted_value().len() - 4..],
+    )
+    .await;
     let row = "[data-testid='key-row']";
     app.wait_key_row(&user_key.redacted_value()).await;
-    app.click(&format!("{row} [data-testid='key-revoke']")).await;
+    app.click(&format!("{row} [data-testid='key-revoke']"))
+        .await;
     app.screenshot("openai-revoke-confirm").await;
     app.confirm_revoke(&user_key.name).await;
-    wait_until(Instant::now() + TIMEOUT, "the DELETE at OpenAI", async || {
-        let deletes: Vec<String> = openai
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "DELETE")
-            .map(|r| r.path)
-            .collect();
-        if deletes.iter().any(|p| p.ends_with(&format!("/api_keys/{}", user_key.id))) {
-            Ok(())
-        } else {
-            Err(deletes)
-        }
-    })
+    wait_until(
+        Instant::now() + TIMEOUT,
+        "the DELETE at OpenAI",
+        async || {
+            let deletes: Vec<String> = openai
+                .requests()
+                .into_iter()
+                .filter(|r| r.method == "DELETE")
+                .map(|r| r.path)
+                .collect();
+            if deletes
+                .iter()
+                .any(|p| p.ends_with(&format!("/api_keys/{}", user_key.id)))
+            {
+                Ok(())
+            } else {
+                Err(deletes)
+            }
+        },
+    )
     .await;
     app.screenshot("openai-revoked").await;
 
@@ -132,14 +165,20 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
     let leaked = &openai_seed.keys[4].secret;
     let matches = find_leak(&app, leaked).await;
     assert_eq!(matches.len(), 1, "{matches:?}");
-    assert!(matches[0].contains("OpenAI") && matches[0].contains("matched by its visible characters"), "{matches:?}");
+    assert!(
+        matches[0].contains("OpenAI") && matches[0].contains("matched by its visible characters"),
+        "{matches:?}"
+    );
     app.screenshot("leak-openai").await;
     app.click("[data-testid='leak-again']").await;
     let anthropic_key = &anthropic_seed.keys[0];
-    app.fill("[data-testid='leak-secret']", &anthropic_key.secret).await;
+    app.fill("[data-testid='leak-secret']", &anthropic_key.secret)
+        .await;
     app.click("[data-testid='leak-find']").await;
-    app.wait_text("[data-testid='leak-platform']", "Anthropic").await;
-    app.wait_text("[data-testid='leak-key-name']", &anthropic_key.name).await;
+    app.wait_text("[data-testid='leak-platform']", "Anthropic")
+        .await;
+    app.wait_text("[data-testid='leak-key-name']", &anthropic_key.name)
+        .await;
     let searched = app
         .wait_for("[data-testid='leak-searched']")
         .await
@@ -159,7 +198,12 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
     app.click("[data-testid='nav-keys']").await;
     app.wait_key_row(&anthropic_key.name).await;
     app.screenshot("anthropic-keys").await;
-    for secret in [&openai.admin_key, &anthropic.admin_key, leaked, &anthropic_key.secret] {
+    for secret in [
+        &openai.admin_key,
+        &anthropic.admin_key,
+        leaked,
+        &anthropic_key.secret,
+    ] {
         app.assert_secret_nowhere(secret).await;
     }
 }
