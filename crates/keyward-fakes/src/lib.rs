@@ -1,4 +1,5 @@
-//! Offline fakes of the OpenAI Admin API and the Anthropic Admin API (issue #17).
+//! Offline fakes of the OpenAI Admin API and the Anthropic Admin API (issue #17), and of
+//! OpenRouter's management API (issue #18).
 //!
 //! Keyward's platform adapters are tested against these instead of the real organisations:
 //! each fake serves a deterministic [`openai::Seed`] or [`anthropic::Seed`] on
@@ -14,6 +15,7 @@
 pub mod anthropic;
 pub mod faults;
 pub mod openai;
+pub mod openrouter;
 mod paging;
 mod query;
 mod reports;
@@ -49,6 +51,14 @@ impl Fake {
         let admin_key = seed.admin_key.secret.clone();
         let router = anthropic::router(anthropic::State::new(seed));
         server::start(router, server::Platform::Anthropic, admin_key).await
+    }
+
+    /// Serves the OpenRouter management API over `seed` under `/api/v1`; `admin_key`
+    /// is the management key.
+    pub async fn openrouter(seed: openrouter::Seed) -> Fake {
+        let admin_key = seed.management_key.clone();
+        let router = openrouter::router(openrouter::State::new(seed));
+        server::start_at("/api/v1", router, server::Platform::OpenRouter, admin_key).await
     }
 
     /// Every request served so far (control routes excluded), oldest first.

@@ -5,16 +5,17 @@
 
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
-use keyward_fakes::{anthropic, openai, Fake};
+use keyward_fakes::{anthropic, openai, openrouter, Fake};
 use std::io::Write;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Platform {
     Openai,
     Anthropic,
+    Openrouter,
 }
 
-/// Serve a fake OpenAI or Anthropic admin API with a generated organisation.
+/// Serve a fake OpenAI, Anthropic or OpenRouter admin API with a generated organisation.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -36,6 +37,10 @@ async fn main() -> Result<()> {
         Platform::Openai => Fake::openai(openai::Seed::generated(args.projects, args.keys)).await,
         Platform::Anthropic => {
             Fake::anthropic(anthropic::Seed::generated(args.projects, args.keys)).await
+        }
+        // OpenRouter has one account: its keys are projects × keys.
+        Platform::Openrouter => {
+            Fake::openrouter(openrouter::Seed::generated(args.projects * args.keys)).await
         }
     };
     let line = serde_json::json!({"base_url": fake.base_url, "admin_key": fake.admin_key});

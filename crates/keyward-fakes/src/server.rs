@@ -69,6 +69,7 @@ const RECORDED_HEADERS: &[&str] = &[
 pub(crate) enum Platform {
     OpenAi,
     Anthropic,
+    OpenRouter,
 }
 
 impl Platform {
@@ -76,6 +77,7 @@ impl Platform {
         match self {
             Platform::OpenAi => crate::openai::error(status, message),
             Platform::Anthropic => crate::anthropic::error(status, message),
+            Platform::OpenRouter => crate::openrouter::error(status, message),
         }
     }
 }
@@ -88,13 +90,28 @@ struct Shell {
 }
 
 pub(crate) async fn start(platform_routes: Router, platform: Platform, admin_key: String) -> Fake {
+    start_at("/v1", platform_routes, platform, admin_key).await
+}
+
+/// [`start`] with the platform's routes under `prefix` (`""`: at the root, as LiteLLM's
+/// proxy serves its management API).
+pub(crate) async fn start_at(
+    prefix: &str,
+    platform_routes: Router,
+    platform: Platform,
+    admin_key: String,
+) -> Fake {
     let shell = Shell {
         platform,
         faults: Faults::default(),
         requests: Arc::default(),
     };
-    let app = Router::new()
-        .nest("/v1", platform_routes)
+    let app = if prefix.is_empty() {
+        platform_routes
+    } else {
+        Router::new().nest(prefix, platform_routes)
+    };
+    let app = app
         .layer(middleware::from_fn_with_state(shell.clone(), inject_faults))
         .layer(middleware::from_fn_with_state(shell.clone(), record))
         .route(
@@ -109,7 +126,7 @@ pub(crate) async fn start(platform_routes: Router, platform: Platform, admin_key
         let _ = axum::serve(listener, app).await;
     });
     Fake {
-        base_url: format!("http://{addr}/v1"),
+        base_url: format!("http://{addr}{prefix}"),
         admin_key,
         faults: shell.faults,
         requests: shell.requests,

@@ -21,6 +21,7 @@ pub mod keyward;
 pub mod model;
 pub mod money;
 pub mod openai;
+pub mod openrouter;
 pub mod paging;
 
 pub use capabilities::{Capabilities, Support};
@@ -43,6 +44,7 @@ pub enum PlatformKind {
     Keyward,
     Openai,
     Anthropic,
+    Openrouter,
     Inferencekey,
     Podstack,
 }
@@ -71,10 +73,11 @@ pub struct ProfileLabels {
 }
 
 impl PlatformKind {
-    pub const ALL: [PlatformKind; 5] = [
+    pub const ALL: [PlatformKind; 6] = [
         Self::Keyward,
         Self::Openai,
         Self::Anthropic,
+        Self::Openrouter,
         Self::Inferencekey,
         Self::Podstack,
     ];
@@ -84,6 +87,7 @@ impl PlatformKind {
             Self::Keyward => "keyward",
             Self::Openai => "openai",
             Self::Anthropic => "anthropic",
+            Self::Openrouter => "openrouter",
             Self::Inferencekey => "inferencekey",
             Self::Podstack => "podstack",
         }
@@ -93,6 +97,7 @@ impl PlatformKind {
         match s {
             "openai" => Self::Openai,
             "anthropic" => Self::Anthropic,
+            "openrouter" => Self::Openrouter,
             "inferencekey" => Self::Inferencekey,
             "podstack" => Self::Podstack,
             _ => Self::Keyward,
@@ -105,6 +110,7 @@ impl PlatformKind {
             Self::Keyward => "Keyward gateway",
             Self::Openai => "OpenAI",
             Self::Anthropic => "Anthropic",
+            Self::Openrouter => "OpenRouter",
             Self::Inferencekey => "InferenceKey",
             Self::Podstack => "Podstack",
         }
@@ -117,6 +123,7 @@ impl PlatformKind {
             Self::Keyward => Some(Box::new(keyward::Keyward::new(http.clone()))),
             Self::Openai => Some(Box::new(openai::OpenAi::new(http.clone()))),
             Self::Anthropic => Some(Box::new(anthropic::Anthropic::new(http.clone()))),
+            Self::Openrouter => Some(Box::new(openrouter::OpenRouter::new(http.clone()))),
             Self::Inferencekey | Self::Podstack => None,
         }
     }
@@ -128,6 +135,7 @@ impl PlatformKind {
             Self::Keyward => keyward::capabilities(),
             Self::Openai => openai::capabilities(),
             Self::Anthropic => anthropic::capabilities(),
+            Self::Openrouter => openrouter::capabilities(),
             Self::Inferencekey | Self::Podstack => {
                 Capabilities::none(self.display_name(), &self.no_adapter_sentence())
             }
@@ -176,6 +184,14 @@ impl PlatformKind {
                 "Organisation",
                 true,
                 Some("ANTHROPIC_ADMIN_KEY"),
+            ),
+            Self::Openrouter => labels(
+                Some("https://openrouter.ai/api/v1"),
+                "Management key",
+                "sk-or-v1-…",
+                "Account",
+                true,
+                Some("OPENROUTER_API_KEY"),
             ),
             Self::Inferencekey => labels(
                 None,

@@ -8,6 +8,7 @@ mod harness;
 mod keychain;
 mod leaks;
 mod openai;
+mod openrouter;
 mod platform;
 mod usage;
 mod workloads;
