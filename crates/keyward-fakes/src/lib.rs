@@ -14,6 +14,7 @@
 
 pub mod anthropic;
 pub mod faults;
+pub mod litellm;
 pub mod openai;
 pub mod openrouter;
 mod paging;
@@ -59,6 +60,18 @@ impl Fake {
         let admin_key = seed.management_key.clone();
         let router = openrouter::router(openrouter::State::new(seed));
         server::start_at("/api/v1", router, server::Platform::OpenRouter, admin_key).await
+    }
+
+    /// Serves a LiteLLM proxy over `seed`, at the root (the base URL is the proxy's).
+    pub async fn litellm(seed: litellm::Seed) -> Fake {
+        Fake::litellm_state(litellm::State::new(seed)).await
+    }
+
+    /// Serves a LiteLLM proxy over `state`, which the caller keeps to move the clock.
+    pub async fn litellm_state(state: litellm::State) -> Fake {
+        let master_key = state.master_key();
+        let router = litellm::router(state);
+        server::start_at("", router, server::Platform::Litellm, master_key).await
     }
 
     /// Every request served so far (control routes excluded), oldest first.

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
-use keyward_fakes::{anthropic, openai, openrouter, Fake};
+use keyward_fakes::{anthropic, litellm, openai, openrouter, Fake};
 use std::io::Write;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -13,6 +13,7 @@ enum Platform {
     Openai,
     Anthropic,
     Openrouter,
+    Litellm,
 }
 
 /// Serve a fake OpenAI, Anthropic or OpenRouter admin API with a generated organisation.
@@ -37,6 +38,10 @@ async fn main() -> Result<()> {
         Platform::Openai => Fake::openai(openai::Seed::generated(args.projects, args.keys)).await,
         Platform::Anthropic => {
             Fake::anthropic(anthropic::Seed::generated(args.projects, args.keys)).await
+        }
+        // The proxy is one project: its keys are `projects × keys`, with 30 days of spend.
+        Platform::Litellm => {
+            Fake::litellm(litellm::Seed::generated(args.projects * args.keys, 30)).await
         }
         // OpenRouter has one account: its keys are projects × keys.
         Platform::Openrouter => {

@@ -54,6 +54,7 @@ impl RecordedRequest {
 const RECORDED_HEADERS: &[&str] = &[
     "authorization",
     "x-api-key",
+    "x-litellm-api-key",
     "anthropic-version",
     "anthropic-beta",
     "content-type",
@@ -70,6 +71,7 @@ pub(crate) enum Platform {
     OpenAi,
     Anthropic,
     OpenRouter,
+    Litellm,
 }
 
 impl Platform {
@@ -78,6 +80,7 @@ impl Platform {
             Platform::OpenAi => crate::openai::error(status, message),
             Platform::Anthropic => crate::anthropic::error(status, message),
             Platform::OpenRouter => crate::openrouter::error(status, message),
+            Platform::Litellm => crate::litellm::error(status, message),
         }
     }
 }
@@ -159,7 +162,7 @@ async fn record(State(shell): State<Shell>, request: Request, next: Next) -> Res
         .iter()
         .filter_map(|name| {
             let value = parts.headers.get(*name)?.to_str().unwrap_or("<non-ascii>");
-            let value = if matches!(*name, "authorization" | "x-api-key") {
+            let value = if matches!(*name, "authorization" | "x-api-key" | "x-litellm-api-key") {
                 redact(value)
             } else {
                 value.to_owned()

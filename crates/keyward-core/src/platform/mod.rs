@@ -18,6 +18,7 @@ pub mod anthropic;
 pub mod capabilities;
 pub mod http;
 pub mod keyward;
+pub mod litellm;
 pub mod model;
 pub mod money;
 pub mod openai;
@@ -45,6 +46,7 @@ pub enum PlatformKind {
     Openai,
     Anthropic,
     Openrouter,
+    Litellm,
     Inferencekey,
     Podstack,
 }
@@ -73,11 +75,12 @@ pub struct ProfileLabels {
 }
 
 impl PlatformKind {
-    pub const ALL: [PlatformKind; 6] = [
+    pub const ALL: [PlatformKind; 7] = [
         Self::Keyward,
         Self::Openai,
         Self::Anthropic,
         Self::Openrouter,
+        Self::Litellm,
         Self::Inferencekey,
         Self::Podstack,
     ];
@@ -88,6 +91,7 @@ impl PlatformKind {
             Self::Openai => "openai",
             Self::Anthropic => "anthropic",
             Self::Openrouter => "openrouter",
+            Self::Litellm => "litellm",
             Self::Inferencekey => "inferencekey",
             Self::Podstack => "podstack",
         }
@@ -98,6 +102,7 @@ impl PlatformKind {
             "openai" => Self::Openai,
             "anthropic" => Self::Anthropic,
             "openrouter" => Self::Openrouter,
+            "litellm" => Self::Litellm,
             "inferencekey" => Self::Inferencekey,
             "podstack" => Self::Podstack,
             _ => Self::Keyward,
@@ -111,6 +116,7 @@ impl PlatformKind {
             Self::Openai => "OpenAI",
             Self::Anthropic => "Anthropic",
             Self::Openrouter => "OpenRouter",
+            Self::Litellm => "LiteLLM proxy",
             Self::Inferencekey => "InferenceKey",
             Self::Podstack => "Podstack",
         }
@@ -124,6 +130,7 @@ impl PlatformKind {
             Self::Openai => Some(Box::new(openai::OpenAi::new(http.clone()))),
             Self::Anthropic => Some(Box::new(anthropic::Anthropic::new(http.clone()))),
             Self::Openrouter => Some(Box::new(openrouter::OpenRouter::new(http.clone()))),
+            Self::Litellm => Some(Box::new(litellm::LiteLlm::new(http.clone()))),
             Self::Inferencekey | Self::Podstack => None,
         }
     }
@@ -136,6 +143,7 @@ impl PlatformKind {
             Self::Openai => openai::capabilities(),
             Self::Anthropic => anthropic::capabilities(),
             Self::Openrouter => openrouter::capabilities(),
+            Self::Litellm => litellm::capabilities(),
             Self::Inferencekey | Self::Podstack => {
                 Capabilities::none(self.display_name(), &self.no_adapter_sentence())
             }
@@ -192,6 +200,15 @@ impl PlatformKind {
                 "Account",
                 true,
                 Some("OPENROUTER_API_KEY"),
+            ),
+            // The proxy's own URL is required: there is no public LiteLLM.
+            Self::Litellm => labels(
+                None,
+                "Master key",
+                "sk-…",
+                "Proxy",
+                true,
+                Some("LITELLM_MASTER_KEY"),
             ),
             Self::Inferencekey => labels(
                 None,

@@ -7,6 +7,7 @@ mod console;
 mod harness;
 mod keychain;
 mod leaks;
+mod litellm;
 mod openai;
 mod openrouter;
 mod platform;

@@ -5,6 +5,8 @@
 mod anthropic;
 mod binary;
 mod faults;
+mod litellm_schema;
 mod openai;
+mod openrouter;
 mod sdk;
 mod util;
