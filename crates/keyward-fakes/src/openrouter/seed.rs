@@ -194,10 +194,11 @@ impl Seed {
         (today - TimeDelta::days(30), today - TimeDelta::days(1))
     }
 
-    /// `keys` keys (every fourth disabled, every third with a monthly limit, every
-    /// fifth with a daily one, every seventh expiring), 45 days of usage ending today
-    /// (so activity's 30-day window cuts it), and one guardrail holding the first two
-    /// keys to two models. The same arguments give the same account.
+    /// `keys` keys (every fourth disabled; every third with a monthly limit, some with
+    /// a daily or a lifetime one; every seventh expiring next New Year), 45 days of
+    /// usage ending today (so activity's 30-day window cuts it, and today is only in
+    /// the keys' totals), and one guardrail holding the first two keys to two models.
+    /// The same arguments give the same account.
     pub fn generated_at(keys: usize, now: DateTime<Utc>) -> Seed {
         let mut rng = Rng::new(0x0E_5EED ^ keys as u64);
         let origin = now - TimeDelta::days(400);

@@ -1,9 +1,9 @@
-//! The official SDKs against the fakes (issue #17): `tests/sdk/openai_admin_sdk.py` and
-//! `tests/sdk/anthropic_admin_sdk.py` call every admin endpoint their SDK covers, with
-//! strict response validation, and must print that all their checks passed. The SDKs run
-//! from the pinned venv of `tests/sdk/venv.sh`.
+//! The official SDKs against the fakes (issues #17, #18): `tests/sdk/openai_admin_sdk.py`,
+//! `tests/sdk/anthropic_admin_sdk.py` and `tests/sdk/openrouter_admin_sdk.py` call every
+//! admin endpoint their SDK covers, with strict response validation, and must print that
+//! all their checks passed. The SDKs run from the pinned venv of `tests/sdk/venv.sh`.
 
-use keyward_fakes::{anthropic, openai, Fake};
+use keyward_fakes::{anthropic, openai, openrouter, Fake};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -32,6 +32,7 @@ async fn run_sdk_script(script: &str, env: Vec<(&'static str, String)>) {
             .env_remove("OPENAI_ADMIN_KEY")
             .env_remove("ANTHROPIC_API_KEY")
             .env_remove("ANTHROPIC_AUTH_TOKEN")
+            .env_remove("OPENROUTER_API_KEY")
             .envs(env)
             .output()
             .unwrap()
@@ -102,4 +103,44 @@ async fn the_official_anthropic_sdk_parses_every_admin_endpoint_of_the_fake() {
     assert!(requests
         .iter()
         .any(|r| r.header("x-api-key") == Some("sk-ant-a")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_openrouter_sdk_parses_every_management_endpoint_of_the_fake() {
+    // 230 keys: three pages of 100, the last one short.
+    let seed = openrouter::Seed::generated(230);
+    let inference = seed.keys[0].secret.clone();
+    let fake = Fake::openrouter(seed).await;
+    run_sdk_script(
+        "openrouter_admin_sdk.py",
+        vec![
+            ("KW_BASE_URL", fake.base_url.clone()),
+            ("KW_ADMIN_KEY", fake.admin_key.clone()),
+            ("KW_INFERENCE_KEY", inference),
+            ("KW_KEYS", "230".into()),
+        ],
+    )
+    .await;
+    // What the SDK sent, as recorded from openrouter 1.3.84 (platform-apis.md §3).
+    let requests = fake.requests();
+    let create = requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/api/v1/keys")
+        .expect("the SDK created a key");
+    let body: serde_json::Value = serde_json::from_str(&create.body).unwrap();
+    assert_eq!(body["limit"], 12.5);
+    assert_eq!(body["limit_reset"], "monthly");
+    assert!(
+        body["expires_at"].as_str().unwrap().ends_with('Z'),
+        "{body}"
+    );
+    assert_eq!(create.header("authorization"), Some("Bearer sk-or-v1"));
+    let page = requests
+        .iter()
+        .find(|r| r.path == "/api/v1/keys" && r.query.contains("offset=200"))
+        .expect("the SDK paged by offset");
+    assert_eq!(page.query_values("include_disabled"), ["true"]);
+    assert!(requests
+        .iter()
+        .all(|r| !r.headers.iter().any(|(_, v)| v.contains(&fake.admin_key))));
 }
