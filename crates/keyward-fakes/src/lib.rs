@@ -1,5 +1,5 @@
 //! Offline fakes of the OpenAI Admin API and the Anthropic Admin API (issue #17), and of
-//! OpenRouter's management API (issue #18).
+//! OpenRouter's management API and a LiteLLM proxy's key management (issue #18).
 //!
 //! Keyward's platform adapters are tested against these instead of the real organisations:
 //! each fake serves a deterministic [`openai::Seed`] or [`anthropic::Seed`] on
@@ -7,10 +7,11 @@
 //! platform's own error shape), records every request so a test can assert what an
 //! adapter sent, and fails on demand through [`faults::Faults`]. The fakes are held to the
 //! platforms by the official Python SDKs (`tests/sdk/*_admin_sdk.py`), which call every
-//! endpoint they cover with strict response validation.
+//! endpoint they cover with strict response validation. The LiteLLM proxy has no such
+//! SDK: its fake is held to the proxy's own OpenAPI document ([`litellm::spec`]).
 //!
 //! A fake's `base_url` is the API root including the version prefix, as a profile's base
-//! URL is: the adapter appends only resource paths.
+//! URL is: the adapter appends only resource paths (LiteLLM's is the proxy's root).
 
 pub mod anthropic;
 pub mod faults;

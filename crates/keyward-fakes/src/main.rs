@@ -16,7 +16,8 @@ enum Platform {
     Litellm,
 }
 
-/// Serve a fake OpenAI, Anthropic or OpenRouter admin API with a generated organisation.
+/// Serve a fake OpenAI, Anthropic or OpenRouter admin API, or a LiteLLM proxy, with a
+/// generated organisation.
 #[derive(Parser)]
 #[command(version)]
 struct Args {

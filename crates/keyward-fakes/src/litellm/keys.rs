@@ -226,7 +226,8 @@ fn apply(
         match field.as_str() {
             "key" | "new_key" | "grace_period" | "new_master_key" => {}
             "duration" => {
-                let expires = match value.as_str() {
+                // `null` or "-1": the key never expires.
+                let expires = match value.as_str().filter(|d| *d != "-1") {
                     None => Value::Null,
                     Some(text) => {
                         let d = duration(text).ok_or_else(|| {
@@ -256,33 +257,14 @@ fn apply(
                 }
                 row.insert(field.clone(), value.clone());
             }
+            // `prepare_metadata_fields`: a metadata sent replaces the stored one whole
+            // (settings kept inside it included); the settings sent on their own are
+            // written into it afterwards, below, and a null one is ignored.
             "metadata" => {
-                // The columns kept in metadata survive a metadata replacement.
-                let old = row
-                    .get("metadata")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                let mut new = value.as_object().cloned().unwrap_or_default();
-                for kept in IN_METADATA {
-                    if let (Some(v), false) = (old.get(*kept), new.contains_key(*kept)) {
-                        new.insert((*kept).to_owned(), v.clone());
-                    }
-                }
+                let new = value.as_object().cloned().unwrap_or_default();
                 row.insert("metadata".into(), Value::Object(new));
             }
-            f if IN_METADATA.contains(&f) => {
-                let metadata = row.entry("metadata").or_insert_with(|| json!({}));
-                if !metadata.is_object() {
-                    *metadata = json!({});
-                }
-                let metadata = metadata.as_object_mut().unwrap();
-                if value.is_null() {
-                    metadata.remove(f);
-                } else {
-                    metadata.insert(f.to_owned(), value.clone());
-                }
-            }
+            f if IN_METADATA.contains(&f) => {}
             "max_budget"
             | "rpm_limit"
             | "tpm_limit"
@@ -299,6 +281,18 @@ fn apply(
             _ => {
                 row.insert(field.clone(), value.clone());
             }
+        }
+    }
+    for field in IN_METADATA {
+        let Some(value) = body.get(*field).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let metadata = row.entry("metadata").or_insert_with(|| json!({}));
+        if !metadata.is_object() {
+            *metadata = json!({});
+        }
+        if let Some(metadata) = metadata.as_object_mut() {
+            metadata.insert((*field).to_owned(), value.clone());
         }
     }
     row.insert("updated_at".into(), json!(iso(now)));
