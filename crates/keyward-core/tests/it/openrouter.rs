@@ -360,13 +360,31 @@ async fn a_leaked_secret_is_found_exactly_by_its_hash() {
 #[tokio::test]
 async fn usage_and_reported_spend_agree_with_the_seed_to_the_micro() {
     let now = Utc.with_ymd_and_hms(2026, 11, 18, 15, 0, 0).unwrap();
-    let seed = Seed::generated_at(6, now);
+    let mut seed = Seed::generated_at(6, now);
+    // A key deleted since: its activity stays in the account's, under no listed key.
+    let (first, last) = seed.activity_days();
+    let gone = seed
+        .keys
+        .iter()
+        .position(|k| {
+            seed.usage
+                .iter()
+                .any(|u| u.key_hash == k.hash && u.day >= first && u.day <= last)
+        })
+        .expect("a key with activity");
+    let gone = seed.keys.remove(gone).hash;
+    let place = |hash: &str| {
+        if hash == gone {
+            "unattributed".to_owned()
+        } else {
+            hash.to_owned()
+        }
+    };
     let fake = Fake::openrouter(seed.clone()).await;
     let p = profile(&fake, &fake.admin_key);
     let openrouter = adapter();
     let today = Utc.with_ymd_and_hms(2026, 11, 18, 0, 0, 0).unwrap();
     let start = today - Duration::days(30);
-    let (first, last) = seed.activity_days();
     let in_window = |u: &&keyward_fakes::openrouter::UsageRecord| u.day >= first && u.day <= last;
 
     let query = UsageQuery {
@@ -382,7 +400,7 @@ async fn usage_and_reported_spend_agree_with_the_seed_to_the_micro() {
     let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     for u in seed.usage.iter().filter(in_window) {
         let e = expected
-            .entry((u.key_hash.clone(), u.model.clone()))
+            .entry((place(&u.key_hash), u.model.clone()))
             .or_default();
         e.0 += u.requests as i64;
         e.1 += (u.prompt_tokens + u.completion_tokens) as i64;
@@ -398,8 +416,13 @@ async fn usage_and_reported_spend_agree_with_the_seed_to_the_micro() {
     }
     assert!(!expected.is_empty());
     assert_eq!(got, expected, "per key and model, the seed's own numbers");
-    // Keys are named from the inventory.
+    assert!(got.keys().any(|(key, _)| key == "unattributed"));
+    // Keys are named from the inventory; the rest says where it came from.
     for key in &report.keys {
+        if key.id == "unattributed" {
+            assert_eq!(key.name, "Deleted keys and the OpenRouter chatroom");
+            continue;
+        }
         let seeded = seed.keys.iter().find(|k| k.hash == key.id).unwrap();
         assert_eq!((&key.name, &key.masked), (&seeded.name, &seeded.label()));
     }
@@ -434,11 +457,12 @@ async fn usage_and_reported_spend_agree_with_the_seed_to_the_micro() {
     let mut spent: BTreeMap<String, i64> = BTreeMap::new();
     for cost in &costs {
         assert_eq!(cost.currency, "USD");
-        *spent.entry(cost.key_id.clone().unwrap()).or_default() += cost.amount_micros;
+        let key = cost.key_id.clone().unwrap_or_else(|| "unattributed".into());
+        *spent.entry(key).or_default() += cost.amount_micros;
     }
     let mut seeded: BTreeMap<String, i64> = BTreeMap::new();
     for u in seed.usage.iter().filter(in_window) {
-        *seeded.entry(u.key_hash.clone()).or_default() += u.usage_micros;
+        *seeded.entry(place(&u.key_hash)).or_default() += u.usage_micros;
     }
     assert_eq!(spent, seeded);
     // The account's whole spend without keys is the same total.

@@ -29,18 +29,34 @@ pub struct Key {
     /// `daily`, `weekly`, `monthly`; `None` = a lifetime limit.
     #[serde(default)]
     pub limit_reset: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant")]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant")]
     pub updated_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant")]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "instant")]
     pub last_used_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub creator_user_id: Option<String>,
     #[serde(default)]
     pub workspace_id: Option<String>,
+}
+
+/// A time as OpenRouter writes it: RFC 3339 (`2025-08-24T10:30:00Z`, with or without
+/// fractions and offset), or the same with a space and no zone, which is UTC. A time
+/// in another form is `None` ("not said") rather than a failed inventory.
+fn instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    Ok(text.as_deref().and_then(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|at| at.with_timezone(&Utc))
+            .or_else(|_| {
+                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
+                    .map(|at| at.and_utc())
+            })
+            .ok()
+    }))
 }
 
 /// `POST /keys` → 201: the key and, once, its secret.
@@ -84,4 +100,30 @@ pub struct ErrorBody {
 #[derive(Debug, Deserialize)]
 pub struct ErrorDetail {
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Key;
+
+    #[test]
+    fn times_are_read_in_every_form_openrouter_writes_them() {
+        let key: Key = serde_json::from_value(serde_json::json!({
+            "hash": "h", "name": "n",
+            "created_at": "2025-02-19T20:52:27.363244+00:00",
+            "updated_at": "2025-02-19 20:52:27",
+            "expires_at": "next tuesday",
+        }))
+        .unwrap();
+        assert_eq!(
+            key.created_at.unwrap().to_rfc3339(),
+            "2025-02-19T20:52:27.363244+00:00"
+        );
+        assert_eq!(
+            key.updated_at.unwrap().to_rfc3339(),
+            "2025-02-19T20:52:27+00:00"
+        );
+        assert_eq!(key.expires_at, None);
+        assert_eq!(key.last_used_at, None);
+    }
 }
