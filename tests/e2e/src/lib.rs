@@ -332,18 +332,22 @@ impl App {
 
     /// Waits until the Keys list shows a row containing `text`.
     pub async fn wait_key_row(&self, text: &str) {
-        wait_until(
-            Instant::now() + TIMEOUT,
-            &format!("a key row with {text}"),
-            async || {
-                let rows = self.key_rows().await;
-                match rows.iter().any(|row| row.contains(text)) {
-                    true => Ok(()),
-                    false => Err(rows),
-                }
-            },
-        )
-        .await
+        let found = try_until(Instant::now() + TIMEOUT, async || {
+            let rows = self.key_rows().await;
+            match rows.iter().any(|row| row.contains(text)) {
+                true => Ok(()),
+                false => Err(rows),
+            }
+        })
+        .await;
+        if let Err(rows) = found {
+            // What the person would have seen, for the failure's report.
+            let shot = self.screenshot("wait-key-row-failed").await;
+            panic!(
+                "timed out waiting for a key row with {text}; last saw {rows:?} (screen: {})",
+                shot.display()
+            );
+        }
     }
 
     /// Confirms the open revoke dialog; for a key used in the last 24 hours the dialog

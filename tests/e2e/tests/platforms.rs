@@ -87,6 +87,8 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
 
     // OpenAI: every project's keys in one list.
     app.switch_profile(&openai_id).await;
+    app.wait_text("[data-testid='profile-url']", &openai.base_url)
+        .await;
     app.click("[data-testid='nav-keys']").await;
     let user_key = openai_seed
         .keys
@@ -195,6 +197,8 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
 
     // Anthropic: its keys, states as the console words them.
     app.switch_profile(&anthropic_id).await;
+    app.wait_text("[data-testid='profile-url']", &anthropic.base_url)
+        .await;
     app.click("[data-testid='nav-keys']").await;
     app.wait_key_row(&anthropic_key.name).await;
     app.screenshot("anthropic-keys").await;

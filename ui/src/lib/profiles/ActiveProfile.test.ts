@@ -51,6 +51,12 @@ describe("ActiveProfile", () => {
 
     expect(switchProfile).toHaveBeenCalledExactlyOnceWith("prof_staging");
     expect(screen.getByTestId("profile-switching")).toHaveTextContent("Switching to Staging…");
+    // The status takes the project line's place, so the card keeps its two lines and
+    // the navigation below does not move under a pointer (an e2e click once landed on
+    // Workloads instead of Keys this way).
+    const details = screen.getByTestId("profile-url").parentElement!;
+    expect(details.children).toHaveLength(2);
+    expect(details).toContainElement(screen.getByTestId("profile-switching"));
     expect(switcher).toBeDisabled();
     expect(session.version).toBe(0);
 
