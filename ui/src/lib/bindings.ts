@@ -1283,7 +1283,7 @@ export type PeriodPreset = "last_24_hours" | "last_7_days" | "last_30_days" | "l
  * or without an adapter: profiles of InferenceKey and Podstack can be saved (e.g. from
  * an import) and get their adapters later.
  */
-export type PlatformKind = "keyward" | "openai" | "anthropic" | "inferencekey" | "podstack"
+export type PlatformKind = "keyward" | "openai" | "anthropic" | "openrouter" | "litellm" | "inferencekey" | "podstack"
 /**
  * The plot's rectangle in the SVG's pixel space (inside the axes).
  */

@@ -54,6 +54,8 @@ const KEY_SHAPE: Record<PlatformKind, string | null> = {
   keyward: "kw_live_AbC…",
   openai: "sk-proj-…",
   anthropic: "sk-ant-api03-…",
+  openrouter: "sk-or-v1-…",
+  litellm: "sk-…",
   inferencekey: null,
   podstack: null,
 };
