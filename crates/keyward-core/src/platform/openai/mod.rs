@@ -13,7 +13,7 @@
 //!   refuses to delete such a key on its own, with 400): the adapter does that.
 //! - **No per-key limits, expiry, pause or rotation**: the capabilities say what OpenAI
 //!   offers instead (project rate limits, model permissions and a monthly spend cap,
-//!   shown read-only by [`OpenAi::project_limits`]).
+//!   shown read-only through `Platform::project_limits`).
 //! - **Spend is reported** in dollars per key and day (`/organization/costs`), never
 //!   recomputed from tokens.
 //! - **Identify a leaked key** by its redacted value (prefix and last four

@@ -348,7 +348,7 @@ pub fn capabilities() -> Capabilities {
             token_budget_periods: Vec::new(),
             money_budget: yes(),
             money_budget_resets: vec![BudgetPeriod::Day, BudgetPeriod::Week, BudgetPeriod::Month],
-            model_allowlist: Support::no("OpenRouter restricts models with guardrails assigned to keys (openrouter.ai → Settings → Guardrails); a key's guardrail is shown read-only."),
+            model_allowlist: Support::no("OpenRouter restricts models with guardrails assigned to keys: set them at openrouter.ai → Settings → Guardrails."),
             workloads: Support::no(no_workloads),
             expiry: yes(),
             expiry_editable: false,
