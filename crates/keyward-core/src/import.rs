@@ -143,7 +143,52 @@ pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<Impo
             token,
         ));
     }
+    found.extend(openrouter_from_variables(vars, source));
+    found.extend(litellm_from_variables(vars, source));
     found
+}
+
+/// `OPENROUTER_API_KEY`, as OpenRouter's SDK reads it (its root from
+/// `OPENROUTER_BASE_URL`, else the public API). Apps keep inference keys in that
+/// variable as often as management keys, and only `GET /key` can tell them apart, so
+/// the candidate is offered either way and the import tests it before saving.
+fn openrouter_from_variables(
+    vars: &BTreeMap<String, String>,
+    source: &str,
+) -> Option<ImportCandidate> {
+    let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+    let token = present("OPENROUTER_API_KEY")?;
+    let base = present("OPENROUTER_BASE_URL")
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .or(PlatformKind::Openrouter.profile_labels().default_base_url);
+    Some(candidate(
+        source,
+        "OpenRouter".to_owned(),
+        PlatformKind::Openrouter,
+        base.as_ref(),
+        None,
+        token,
+    ))
+}
+
+/// `LITELLM_MASTER_KEY` with the proxy it opens, `LITELLM_PROXY_URL` (the proxy's own
+/// root: there is no public LiteLLM). Without the URL the candidate is still offered,
+/// with no address, for the person to type it.
+fn litellm_from_variables(
+    vars: &BTreeMap<String, String>,
+    source: &str,
+) -> Option<ImportCandidate> {
+    let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+    let token = present("LITELLM_MASTER_KEY")?;
+    let base = present("LITELLM_PROXY_URL").map(|url| url.trim().trim_end_matches('/').to_owned());
+    Some(candidate(
+        source,
+        "LiteLLM proxy".to_owned(),
+        PlatformKind::Litellm,
+        base.as_ref(),
+        None,
+        token,
+    ))
 }
 
 /// The process environment.
@@ -293,6 +338,95 @@ mod tests {
                     "sk-ant-…rstu"
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn openrouter_keys_are_offered_with_the_public_api_root_or_their_own() {
+        let public = from_variables(
+            &vars(&[(
+                "OPENROUTER_API_KEY",
+                " sk-or-v1-0123456789abcdef0123456789abcdef ",
+            )]),
+            "environment",
+        );
+        assert_eq!(public.len(), 1);
+        assert_eq!(
+            (
+                public[0].kind,
+                public[0].base_url.as_deref(),
+                public[0].name.as_str()
+            ),
+            (
+                PlatformKind::Openrouter,
+                Some("https://openrouter.ai/api/v1"),
+                "OpenRouter"
+            )
+        );
+        assert_eq!(
+            public[0].token.expose(),
+            "sk-or-v1-0123456789abcdef0123456789abcdef"
+        );
+        assert_eq!(public[0].masked, "sk-or-v1-…cdef");
+        let own = from_variables(
+            &vars(&[
+                (
+                    "OPENROUTER_API_KEY",
+                    "sk-or-v1-0123456789abcdef0123456789abcdef",
+                ),
+                ("OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1/"),
+            ]),
+            "environment",
+        );
+        assert_eq!(
+            own[0].base_url.as_deref(),
+            Some("http://127.0.0.1:9/api/v1")
+        );
+        assert!(
+            from_variables(&vars(&[("OPENROUTER_BASE_URL", "http://x")]), "e").is_empty(),
+            "an address alone is no candidate"
+        );
+    }
+
+    #[test]
+    fn litellm_master_keys_come_with_their_proxy_or_without_an_address() {
+        let found = from_dotenv(
+            "LITELLM_MASTER_KEY=sk-master-0123456789abcdef\nLITELLM_PROXY_URL=https://llm.internal.example:4000/\n",
+            ".env",
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (
+                found[0].kind,
+                found[0].base_url.as_deref(),
+                found[0].source.as_str()
+            ),
+            (
+                PlatformKind::Litellm,
+                Some("https://llm.internal.example:4000"),
+                ".env"
+            )
+        );
+        assert_eq!(found[0].token.expose(), "sk-master-0123456789abcdef");
+        let no_url = from_variables(
+            &vars(&[("LITELLM_MASTER_KEY", "sk-master-0123456789abcdef")]),
+            "environment",
+        );
+        assert_eq!(
+            (no_url.len(), no_url[0].kind, no_url[0].base_url.as_deref()),
+            (1, PlatformKind::Litellm, None)
+        );
+        assert!(
+            from_variables(
+                &vars(&[
+                    ("LITELLM_PROXY_URL", "http://proxy"),
+                    ("LITELLM_MASTER_KEY", " ")
+                ]),
+                "environment"
+            )
+            .is_empty(),
+            "no key, no candidate"
         );
     }
 

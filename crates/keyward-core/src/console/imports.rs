@@ -1,10 +1,15 @@
 //! Imports in progress: found candidates are held here with their tokens, and the UI
 //! sees them masked, addressed by id. Each chosen one becomes a profile on its own, so
 //! one failure never undoes the rest.
+//!
+//! An OpenRouter candidate is tested before it is saved: `OPENROUTER_API_KEY` holds an
+//! app's inference key as often as a management key, and only the platform can say
+//! which (`GET /key`). An inference key is named as such and never becomes a profile.
 
 use super::{Console, ProfileForm};
 use crate::import::ImportCandidate;
 use crate::platform::PlatformKind;
+use crate::profile::Profile;
 use crate::profiles::StoredProfile;
 use crate::Error;
 use crate::ErrorCode;
@@ -120,7 +125,12 @@ impl Console {
                 token: Some(token),
             };
             // As *Add profile*: an empty project of a Keyward token is read from it.
-            let created = match self.with_project(form, None).await {
+            let checked = if form.kind == PlatformKind::Openrouter {
+                self.management_key_only(form).await
+            } else {
+                self.with_project(form, None).await
+            };
+            let created = match checked {
                 Ok(form) => self.store.create(None, form.into(), now).await,
                 Err(error) => Err(error),
             };
@@ -140,5 +150,36 @@ impl Console {
             }
         }
         report
+    }
+
+    /// An OpenRouter form whose key the platform confirms is a management key (the
+    /// adapter's *Test connection*, whose refusal of an inference key is the failure
+    /// shown), its empty account filled in from the same answer.
+    async fn management_key_only(&self, mut form: ProfileForm) -> Result<ProfileForm, Error> {
+        let Some(token) = form.token.clone() else {
+            return Err(Error::field("token", "The candidate has no key to test."));
+        };
+        // Everything but the account must be right before anything is sent.
+        let mut probe_form = form.clone();
+        probe_form.project_id = "-".to_owned();
+        probe_form.token = None;
+        let checked = crate::profiles::validate(probe_form.into(), false)?;
+        let probe = Profile {
+            id: "import".to_owned(),
+            name: checked.name,
+            kind: checked.kind,
+            base_url: checked.base_url,
+            project_id: form.project_id.trim().to_owned(),
+            token,
+        };
+        let platform = probe
+            .kind
+            .adapter(&self.http)
+            .ok_or_else(|| Error::new(ErrorCode::Unsupported, probe.kind.no_adapter_sentence()))?;
+        let who = platform.connection(&probe).await?;
+        if form.project_id.trim().is_empty() {
+            form.project_id = who.project.id;
+        }
+        Ok(form)
     }
 }

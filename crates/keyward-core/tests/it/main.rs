@@ -5,6 +5,7 @@
 mod anthropic;
 mod console;
 mod harness;
+mod imports;
 mod keychain;
 mod leaks;
 mod litellm;
