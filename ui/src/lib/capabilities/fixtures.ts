@@ -4,7 +4,8 @@
 // workloads; from docs' platform-apis table) to prove the screens render from
 // capabilities, OpenAI and Anthropic as their adapters describe them (hand copies of
 // keyward_core::platform::{openai,anthropic}::capabilities), a platform that can pause
-// keys, and a platform without an adapter.
+// keys, a platform that budgets money per key rather than tokens (OpenRouter-like), and
+// a platform without an adapter.
 import type { Capabilities, Support } from "$lib/bindings";
 import keyward from "./keyward.json";
 
@@ -164,6 +165,31 @@ export function anthropicCapabilities(): Capabilities {
 export function pausingCapabilities(): Capabilities {
   const base = keywardCapabilities();
   return { ...base, platform: "OpenRouter", keys: { ...base.keys, disable: yes } };
+}
+
+/** The sentence OpenRouter's request and token limits carry (keyward_core::platform::openrouter::capabilities). */
+export const OPENROUTER_MONEY_ONLY =
+  "OpenRouter limits keys by money (USD, with a daily, weekly or monthly reset), not by requests or tokens.";
+
+/** A platform that budgets a key in money with a daily, weekly or monthly reset, and can
+ * pause keys, but has no per-key request or token limits (OpenRouter's shape); else as Keyward. */
+export function budgetingCapabilities(): Capabilities {
+  const base = keywardCapabilities();
+  const moneyOnly = no(OPENROUTER_MONEY_ONLY);
+  return {
+    ...base,
+    platform: "OpenRouter",
+    keys: { ...base.keys, disable: yes },
+    scopes: {
+      ...base.scopes,
+      rpm: moneyOnly,
+      tpm: moneyOnly,
+      token_budget: moneyOnly,
+      token_budget_periods: [],
+      money_budget: yes,
+      money_budget_resets: ["day", "week", "month"],
+    },
+  };
 }
 
 export const PODSTACK_SENTENCE =

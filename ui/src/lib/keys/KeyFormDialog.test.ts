@@ -5,14 +5,22 @@
 // KeyForm (null models = all, "*" = whole project, labels, each expiry kind); edit
 // starts from the key and keeps its expiry unless told otherwise; the dialog cannot be
 // dismissed while a request is in flight; the project's workloads, read once, are
-// offered as models and slugs without ever limiting what can be typed.
+// offered as models and slugs without ever limiting what can be typed; a money budget
+// (issue 18) is offered only where the platform keeps one.
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Key, type KeyForm } from "$lib/bindings";
 import { localTimeZone } from "$lib/format";
 import KeyFormDialog from "./KeyFormDialog.svelte";
-import { keywardCapabilities, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
+import {
+  budgetingCapabilities,
+  keywardCapabilities,
+  OPENAI_SERVICE_ACCOUNT,
+  openAiCapabilities,
+  openAiLikeCapabilities,
+  OPENROUTER_MONEY_ONLY,
+} from "$lib/capabilities/fixtures";
 import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload, workloadRef } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
@@ -89,6 +97,8 @@ describe("KeyFormDialog validation", () => {
         tpm: "",
         token_limit: "1 000",
         token_limit_period: null,
+        money_limit: "",
+        money_reset: null,
         allowed_models: null,
         workloads: "*",
         labels: [],
@@ -625,12 +635,16 @@ describe("KeyFormDialog renders from the platform's capabilities (issue #16)", (
     expect(sentences).toContain("OpenAI allows or denies models per project, not per key.");
   });
 
-  it("has every input and no sentence for the Keyward gateway", async () => {
-    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities: keywardCapabilities() });
+  it("has every input but a money budget for the Keyward gateway, and says only what it offers instead of one", async () => {
+    const capabilities = keywardCapabilities();
+    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities });
     for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only"]) {
       expect(screen.getByTestId(id)).toBeInTheDocument();
     }
-    expect(screen.queryByTestId("key-form-not-offered")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-form-money-limit")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-form-money-reset")).not.toBeInTheDocument();
+    const sentences = within(screen.getByTestId("key-form-not-offered")).getAllByRole("listitem").map((li) => li.textContent);
+    expect(sentences).toEqual([capabilities.scopes.money_budget.instead]);
   });
 });
 
@@ -660,7 +674,7 @@ describe("KeyFormDialog on OpenAI", () => {
     const dialog = screen.getByTestId("key-form");
     expect(within(dialog).getByTestId("key-form-create-how")).toHaveTextContent(OPENAI_SERVICE_ACCOUNT);
     expect(dialog.querySelector("form")?.firstElementChild).toBe(screen.getByTestId("key-form-create-how"));
-    for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only", "key-models"]) {
+    for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-form-money-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only", "key-models"]) {
       expect(within(dialog).queryByTestId(id)).not.toBeInTheDocument();
     }
     expect(within(dialog).getByTestId("key-name")).toBeInTheDocument();
@@ -723,5 +737,131 @@ describe("KeyFormDialog on OpenAI", () => {
 
     render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities: keywardCapabilities(), platform: "keyward", projects });
     expect(screen.getByTestId("key-form-project")).toBeInTheDocument();
+  });
+});
+
+// Issue 18: OpenRouter and LiteLLM budget a key in USD, reset by the platform; the
+// amount goes to Rust as typed (key_draft.rs reads it exactly) and comes back as micros.
+describe("KeyFormDialog money budget", () => {
+  function budgeting(props: { mode?: "create" | "edit"; key?: Key } = {}) {
+    const oncreated = vi.fn();
+    const onsaved = vi.fn();
+    render(KeyFormDialog, {
+      mode: props.mode ?? "create",
+      key: props.key,
+      oncancel: vi.fn(),
+      oncreated,
+      onsaved,
+      capabilities: budgetingCapabilities(),
+      platform: "openrouter",
+      projects: [{ id: "proj_or", name: "proj_or" }],
+    });
+    return { user: userEvent.setup(), oncreated, onsaved };
+  }
+
+  it("is offered with only the platform's resets, and the limits it lacks are said once", () => {
+    budgeting();
+    const limit = byTestId("key-form-money-limit");
+    expect(limit).toHaveAccessibleName("Money budget (USD)");
+    expect(limit).toHaveAttribute("name", "money_limit");
+    expect(limit).toHaveAttribute("inputmode", "decimal");
+    const reset = screen.getByTestId("key-form-money-reset") as HTMLSelectElement;
+    expect(reset).toHaveAccessibleName("Resets");
+    expect([...reset.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["", "Never (for the key's life)"],
+      ["day", "Every day"],
+      ["week", "Every week"],
+      ["month", "Every month"],
+    ]);
+    for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-token-period"]) {
+      expect(screen.queryByTestId(id)).not.toBeInTheDocument();
+    }
+    const sentences = within(screen.getByTestId("key-form-not-offered")).getAllByRole("listitem").map((li) => li.textContent);
+    expect(sentences).toEqual([OPENROUTER_MONEY_ONLY]);
+  });
+
+  it("sends the amount as typed and the reset to Rust's check, and creates with the form Rust returns", async () => {
+    checkKeyForm.mockImplementation(async (draft) => {
+      const check = passingKeyCheck(draft);
+      return draft.money_limit === "1,250.50"
+        ? { ...check, form: { ...check.form!, money_budget: { micros: 1_250_500_000, reset: draft.money_reset ?? null } } }
+        : check;
+    });
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user, oncreated } = budgeting();
+    await user.type(byTestId("key-name"), "ci");
+    await user.type(byTestId("key-form-money-limit"), "1,250.50");
+    await user.selectOptions(byTestId("key-form-money-reset"), "week");
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(checkKeyForm).toHaveBeenLastCalledWith(
+      expect.objectContaining({ money_limit: "1,250.50", money_reset: "week" }),
+      true,
+    );
+    expect(createKey).toHaveBeenCalledExactlyOnceWith({
+      ...DEFAULTS,
+      project: "proj_or",
+      money_budget: { micros: 1_250_500_000, reset: "week" },
+    });
+    expect(oncreated).toHaveBeenCalled();
+  });
+
+  it("sends no reset for a budget for the key's life", async () => {
+    const { user } = budgeting();
+    await user.type(byTestId("key-name"), "ci");
+    await user.type(byTestId("key-form-money-limit"), "50");
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(checkKeyForm).toHaveBeenLastCalledWith(expect.objectContaining({ money_limit: "50", money_reset: null }), true);
+  });
+
+  it("puts Rust's problems with the budget under its fields, in the form's words", async () => {
+    checkKeyForm.mockResolvedValue({
+      problems: [
+        { field: "money_limit", message: "money_limit must be an amount in USD with at most 6 decimals, e.g. 12.50." },
+        { field: "money_reset", message: "money_reset needs a money_limit; set an amount or choose Never." },
+      ],
+      form: null,
+    });
+    const { user } = budgeting();
+    await user.type(byTestId("key-name"), "ci");
+    await user.type(byTestId("key-form-money-limit"), "12.5.0");
+    await user.selectOptions(byTestId("key-form-money-reset"), "day");
+    await user.click(screen.getByTestId("create-submit"));
+
+    expect(await screen.findByTestId("field-error-money_limit")).toHaveTextContent(
+      "Money budget (USD) must be an amount in USD with at most 6 decimals, e.g. 12.50.",
+    );
+    expect(screen.getByTestId("field-error-money_reset")).toHaveTextContent(
+      "Resets needs a Money budget (USD); set an amount or choose Never.",
+    );
+    expect(byTestId("key-form-money-limit")).toHaveAttribute("aria-invalid", "true");
+    expect(byTestId("key-form-money-limit")).toHaveFocus();
+    expect(byTestId("key-form-money-reset")).toHaveAttribute("aria-invalid", "true");
+    expect(createKey).not.toHaveBeenCalled();
+  });
+
+  it("starts an edit from the key's budget as plain decimal text, and sends it back unchanged", async () => {
+    updateKey.mockResolvedValue(ok(inferenceKey()));
+    for (const [amount, text] of [
+      [12.5, "12.50"],
+      [1000, "1000"],
+      [0.0076, "0.0076"],
+      [1234.56, "1234.56"],
+    ] as const) {
+      const key = inferenceKey({ name: "ci", scopes: { money_budget: { amount, currency: "USD", reset: "month" } } });
+      const { unmount } = render(KeyFormDialog, { mode: "edit", key, oncancel: vi.fn(), capabilities: budgetingCapabilities() });
+      expect(byTestId("key-form-money-limit")).toHaveValue(text);
+      expect(byTestId("key-form-money-reset")).toHaveValue("month");
+      unmount();
+    }
+
+    const key = inferenceKey({ name: "ci", scopes: { money_budget: { amount: 12.5, currency: "USD", reset: null } } });
+    const { user, onsaved } = budgeting({ mode: "edit", key });
+    expect(byTestId("key-form-money-reset")).toHaveValue("");
+    await user.click(screen.getByTestId("key-form-save"));
+
+    expect(checkKeyForm).toHaveBeenLastCalledWith(expect.objectContaining({ money_limit: "12.50", money_reset: null }), false);
+    expect(onsaved).toHaveBeenCalled();
   });
 });

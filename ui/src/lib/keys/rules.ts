@@ -14,6 +14,8 @@ export type KeyField =
   | "tpm"
   | "token_limit"
   | "token_limit_period"
+  | "money_limit"
+  | "money_reset"
   | "allowed_models"
   | "workloads"
   | "labels"
@@ -28,6 +30,8 @@ export const KEY_FIELDS: readonly KeyField[] = [
   "tpm",
   "token_limit",
   "token_limit_period",
+  "money_limit",
+  "money_reset",
   "allowed_models",
   "workloads",
   "labels",
