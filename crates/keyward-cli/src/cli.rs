@@ -31,7 +31,8 @@ Profiles:
   active. --json shapes are documented in crates/keyward-cli/README.md.";
 
 /// Keyward's console in a terminal: profiles, inference keys, usage and leaked keys on
-/// Keyward gateways, OpenAI and Anthropic, sharing the desktop app's profiles.
+/// Keyward gateways, OpenAI, Anthropic, OpenRouter and LiteLLM proxies, sharing the
+/// desktop app's profiles.
 #[derive(Debug, Parser)]
 #[command(name = "kw", version, after_long_help = EXIT_CODES, after_help = "Run `kw --help` for exit codes, where secrets go and where profiles are kept.")]
 pub struct Cli {
@@ -69,6 +70,10 @@ pub enum PlatformArg {
     Keyward,
     Openai,
     Anthropic,
+    /// OpenRouter, with a management key (API root https://openrouter.ai/api/v1).
+    Openrouter,
+    /// A LiteLLM proxy, with its master key (--base-url is the proxy's own URL).
+    Litellm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,7 +103,7 @@ pub enum ProfilesCommand {
     /// Save a profile. The token is read from KEYWARD_TOKEN, else typed at a hidden
     /// prompt; never from a flag.
     #[command(
-        long_about = "Save a profile, usable at once here and in the desktop app.\n\nThe token (a gateway's control token, an OpenAI or Anthropic admin key) is read from the environment variable KEYWARD_TOKEN, else typed at a hidden prompt; no flag takes it. It is stored in the OS keychain only.\n\n--platform (keyward, openai or anthropic) says which platform the profile talks to and is required; --base-url is its API root including the version prefix (default: the platform's public API; required for a Keyward gateway). The project (organisation) is read from the token when --project is left out."
+        long_about = "Save a profile, usable at once here and in the desktop app.\n\nThe token (a gateway's control token, an OpenAI or Anthropic admin key, an OpenRouter management key, a LiteLLM proxy's master key) is read from the environment variable KEYWARD_TOKEN, else typed at a hidden prompt; no flag takes it. It is stored in the OS keychain only.\n\n--platform (keyward, openai, anthropic, openrouter or litellm) says which platform the profile talks to and is required; --base-url is its API root including the version prefix (default: the platform's public API; required for a Keyward gateway and a LiteLLM proxy, whose root is the proxy's own URL). The project (organisation) is read from the token when --project is left out."
     )]
     Add(ProfileAddArgs),
     /// Test connection: who the profile's token is, where, with which role.
@@ -143,11 +148,22 @@ pub enum KeysCommand {
     Create(Box<KeyCreateArgs>),
     /// Change a key's name, limits or scopes; what is not given stays as it is.
     #[command(
-        long_about = "Change a key's name, limits or scopes; what is not given stays as it is. An empty value clears a limit (`--rpm ''`). Only the fields that differ are sent."
+        long_about = "Change a key's name, limits or scopes; what is not given stays as it is. An empty value clears a limit (`--rpm ''`, `--money-limit ''`). Only the fields that differ are sent."
     )]
     Update(Box<KeyUpdateArgs>),
     /// Revoke a key: its secret stops working at once.
     Revoke {
+        /// The key's id.
+        id: String,
+    },
+    /// Disable a key: it stops working until enabled again (where the platform can
+    /// pause keys: OpenRouter, LiteLLM, Anthropic).
+    Disable {
+        /// The key's id.
+        id: String,
+    },
+    /// Enable a disabled key again.
+    Enable {
         /// The key's id.
         id: String,
     },
@@ -201,6 +217,16 @@ pub struct KeyListArgs {
     pub offset: i64,
 }
 
+/// When a money budget starts again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MoneyResetArg {
+    Day,
+    Week,
+    Month,
+    /// For the key's whole life.
+    Never,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PeriodArg {
     Minute,
@@ -229,6 +255,13 @@ pub struct KeyScopeArgs {
     /// The period the token budget applies to.
     #[arg(long, value_enum)]
     pub period: Option<PeriodArg>,
+    /// A money budget in USD, e.g. 12.50 (empty: no budget), where the platform keeps
+    /// one (OpenRouter, LiteLLM).
+    #[arg(long, value_name = "USD")]
+    pub money_limit: Option<String>,
+    /// When the money budget starts again (default: never, a budget for the key's life).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub money_reset: Option<MoneyResetArg>,
     /// A model the key may call (repeat for several; default: every model).
     #[arg(long = "model", value_name = "MODEL")]
     pub models: Vec<String>,

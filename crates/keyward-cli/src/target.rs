@@ -15,6 +15,8 @@ impl From<PlatformArg> for PlatformKind {
             PlatformArg::Keyward => PlatformKind::Keyward,
             PlatformArg::Openai => PlatformKind::Openai,
             PlatformArg::Anthropic => PlatformKind::Anthropic,
+            PlatformArg::Openrouter => PlatformKind::Openrouter,
+            PlatformArg::Litellm => PlatformKind::Litellm,
         }
     }
 }

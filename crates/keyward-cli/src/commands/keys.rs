@@ -5,13 +5,14 @@
 
 use super::word;
 use crate::cli::{Global, KeyCreateArgs, KeyListArgs, KeyScopeArgs, KeyUpdateArgs, KeysCommand};
-use crate::cli::{PeriodArg, SortArg, StatusArg};
+use crate::cli::{MoneyResetArg, PeriodArg, SortArg, StatusArg};
 use crate::output::{self, Stream};
 use crate::target;
 use keyward_api::scope::{TokenLimitPeriod, WorkloadScope};
 use keyward_api::Secret;
 use keyward_core::key_draft::{ExpiryDraft, KeyDraft, LabelRow};
 use keyward_core::keys::{validate_key_id, KeyForm, KeyListQuery, KeySort};
+use keyward_core::platform::capabilities::BudgetPeriod;
 use keyward_core::platform::model::{Key, KeyState};
 use keyward_core::{Console, Error, ErrorCode};
 
@@ -60,6 +61,16 @@ pub async fn run(console: &Console, global: &Global, command: KeysCommand) -> Re
             let key = platform.revoke_key(&profile, &id).await?;
             print_key(global, Stream::Stdout, &key)
         }
+        KeysCommand::Disable { id } => {
+            validate_key_id(&id)?;
+            let key = platform.set_disabled(&profile, &id, true).await?;
+            print_key(global, Stream::Stdout, &key)
+        }
+        KeysCommand::Enable { id } => {
+            validate_key_id(&id)?;
+            let key = platform.set_disabled(&profile, &id, false).await?;
+            print_key(global, Stream::Stdout, &key)
+        }
         KeysCommand::Rotate { id, grace } => {
             validate_key_id(&id)?;
             if i64::from(grace) > keyward_api::keys::MAX_GRACE_PERIOD_SECONDS {
@@ -103,6 +114,16 @@ fn period(arg: PeriodArg) -> TokenLimitPeriod {
         PeriodArg::Day => TokenLimitPeriod::Day,
         PeriodArg::Week => TokenLimitPeriod::Week,
         PeriodArg::Month => TokenLimitPeriod::Month,
+    }
+}
+
+/// `--money-reset`: `never` is a budget for the key's life (no reset).
+fn money_reset(arg: MoneyResetArg) -> Option<BudgetPeriod> {
+    match arg {
+        MoneyResetArg::Day => Some(BudgetPeriod::Day),
+        MoneyResetArg::Week => Some(BudgetPeriod::Week),
+        MoneyResetArg::Month => Some(BudgetPeriod::Month),
+        MoneyResetArg::Never => None,
     }
 }
 
@@ -201,6 +222,17 @@ fn apply_scopes(draft: &mut KeyDraft, scopes: &KeyScopeArgs) {
     if let Some(p) = scopes.period {
         draft.token_limit_period = Some(period(p));
     }
+    if let Some(limit) = &scopes.money_limit {
+        draft.money_limit = limit.clone();
+        // Clearing the budget clears its reset too, unless one is given (which the
+        // key rules then refuse, naming --money-limit).
+        if limit.trim().is_empty() && scopes.money_reset.is_none() {
+            draft.money_reset = None;
+        }
+    }
+    if let Some(reset) = scopes.money_reset {
+        draft.money_reset = money_reset(reset);
+    }
     if !scopes.models.is_empty() {
         draft.allowed_models = Some(scopes.models.clone());
     }
@@ -263,8 +295,13 @@ fn draft_of(key: &Key) -> KeyDraft {
         expiry: ExpiryDraft::Keep,
         unreadable_scopes: key.unreadable_scopes.clone(),
         project: None,
-        money_limit: String::new(),
-        money_reset: None,
+        // The amount as the platform reports it ("12.5"), read back by the key rules.
+        money_limit: scopes
+            .money_budget
+            .as_ref()
+            .map(|b| b.amount.to_string())
+            .unwrap_or_default(),
+        money_reset: scopes.money_budget.as_ref().and_then(|b| b.reset),
     }
 }
 
@@ -332,6 +369,16 @@ fn key_fields(key: &Key) -> String {
         ("Description", output::or_dash(s.description.as_deref())),
         ("RPM", limit(s.rpm)),
         ("TPM", limit(s.tpm)),
+        (
+            "Money budget",
+            s.money_budget.as_ref().map_or_else(
+                || "none".to_owned(),
+                |b| match b.reset {
+                    Some(reset) => format!("{} {} per {}", b.amount, b.currency, word(&reset)),
+                    None => format!("{} {} for the key's life", b.amount, b.currency),
+                },
+            ),
+        ),
         (
             "Token budget",
             s.token_budget.map_or_else(

@@ -69,7 +69,7 @@ async fn add(console: &Console, global: &Global, args: ProfileAddArgs) -> Result
         .ok_or_else(|| {
             Error::field(
                 "kind",
-                "Say which platform the profile talks to: --platform keyward, openai or anthropic.",
+                "Say which platform the profile talks to: --platform keyward, openai, anthropic, openrouter or litellm.",
             )
         })?
         .into();

@@ -30,6 +30,8 @@ async fn every_command_has_help_and_no_flag_takes_a_secret() {
         &["keys", "create"],
         &["keys", "update"],
         &["keys", "revoke"],
+        &["keys", "disable"],
+        &["keys", "enable"],
         &["keys", "rotate"],
         &["usage"],
         &["leak"],
@@ -47,6 +49,18 @@ async fn every_command_has_help_and_no_flag_takes_a_secret() {
     }
     let add = kw.run(&["profiles", "add", "--help"], None, None).await;
     assert!(add.ok().contains("KEYWARD_TOKEN"), "{}", add.stdout);
+    assert!(add.stdout.contains("openrouter") && add.stdout.contains("litellm"));
+    // Issue #18: money budgets are set where keys are made and edited.
+    for verb in ["create", "update"] {
+        let help = kw.run(&["keys", verb, "--help"], None, None).await;
+        for flag in ["--money-limit <USD>", "--money-reset <WHEN>"] {
+            assert!(
+                help.ok().contains(flag),
+                "keys {verb} lacks {flag}:\n{}",
+                help.stdout
+            );
+        }
+    }
 
     // A token on argv is refused as a usage error, before anything is read or saved.
     let refused = kw

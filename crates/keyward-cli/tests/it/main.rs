@@ -6,3 +6,4 @@ mod gateway;
 mod harness;
 mod help;
 mod openai;
+mod openrouter;
