@@ -5,5 +5,6 @@
 mod gateway;
 mod harness;
 mod help;
+mod litellm;
 mod openai;
 mod openrouter;
