@@ -141,13 +141,7 @@ pub struct MoneyLimit {
 impl MoneyLimit {
     /// The amount as decimal text with the fewest digits that say it ("12.5").
     pub fn decimal(&self) -> String {
-        let whole = self.micros / 1_000_000;
-        let frac = (self.micros % 1_000_000).abs();
-        if frac == 0 {
-            whole.to_string()
-        } else {
-            format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0'))
-        }
+        crate::platform::money::decimal(self.micros)
     }
 }
 

@@ -698,7 +698,15 @@ export type BucketSize = "minute" | "hour" | "day"
 /**
  * A key's budget in its current period.
  */
-export type BudgetBurn = { key_id: string; key_name: string; period: TokenLimitPeriod; period_start: string; period_end: string; limit: number; used: number; 
+export type BudgetBurn = { key_id: string; key_name: string; period: TokenLimitPeriod; period_start: string; period_end: string; 
+/**
+ * Tokens, or for a money budget millionths of `currency`.
+ */
+limit: number; used: number; 
+/**
+ * `Some` for a money budget (the platform's own amounts), `None` for tokens.
+ */
+currency: string | null; 
 /**
  * When the budget runs out at the average rate so far; `None` if it lasts the period.
  */
@@ -1263,7 +1271,11 @@ text: string }
 /**
  * A money budget; `reset` = `None` for a lifetime budget.
  */
-export type MoneyBudget = { amount: number; 
+export type MoneyBudget = { 
+/**
+ * Millionths of `currency`, exact (never a binary float).
+ */
+micros: number; 
 /**
  * ISO 4217, upper case ("USD").
  */

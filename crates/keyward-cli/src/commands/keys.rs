@@ -299,7 +299,7 @@ fn draft_of(key: &Key) -> KeyDraft {
         money_limit: scopes
             .money_budget
             .as_ref()
-            .map(|b| b.amount.to_string())
+            .map(|b| keyward_core::platform::money::decimal(b.micros))
             .unwrap_or_default(),
         money_reset: scopes.money_budget.as_ref().and_then(|b| b.reset),
     }
@@ -374,8 +374,17 @@ fn key_fields(key: &Key) -> String {
             s.money_budget.as_ref().map_or_else(
                 || "none".to_owned(),
                 |b| match b.reset {
-                    Some(reset) => format!("{} {} per {}", b.amount, b.currency, word(&reset)),
-                    None => format!("{} {} for the key's life", b.amount, b.currency),
+                    Some(reset) => format!(
+                        "{} {} per {}",
+                        keyward_core::platform::money::decimal(b.micros),
+                        b.currency,
+                        word(&reset)
+                    ),
+                    None => format!(
+                        "{} {} for the key's life",
+                        keyward_core::platform::money::decimal(b.micros),
+                        b.currency
+                    ),
                 },
             ),
         ),

@@ -70,7 +70,9 @@ pub struct TokenBudget {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MoneyBudget {
-    pub amount: f64,
+    /// Millionths of `currency`, exact (never a binary float).
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub micros: i64,
     /// ISO 4217, upper case ("USD").
     pub currency: String,
     pub reset: Option<BudgetPeriod>,

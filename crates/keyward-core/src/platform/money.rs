@@ -22,9 +22,38 @@ pub fn micros(text: &str, scale: u32) -> Option<i64> {
         .to_i64()
 }
 
+/// Millionths as the shortest exact decimal text ("12.5", "0.000007", "-3").
+pub fn decimal(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let abs = micros.unsigned_abs();
+    let (whole, frac) = (abs / 1_000_000, abs % 1_000_000);
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!(
+            "{sign}{whole}.{}",
+            format!("{frac:06}").trim_end_matches('0')
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::micros;
+    use super::{decimal, micros};
+
+    #[test]
+    fn micros_read_back_as_the_shortest_exact_decimal() {
+        for (m, text) in [
+            (12_500_000, "12.5"),
+            (7, "0.000007"),
+            (-3_000_000, "-3"),
+            (0, "0"),
+            (-500_000, "-0.5"),
+        ] {
+            assert_eq!(decimal(m), text);
+            assert_eq!(micros(text, 0), Some(m));
+        }
+    }
 
     #[test]
     fn amounts_are_read_exactly_whatever_their_form() {

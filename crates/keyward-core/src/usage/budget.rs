@@ -1,6 +1,8 @@
-//! Budget burn-down: how far each top key's token budget is used in its current
-//! period, when it runs out at the rate so far, and the charts of it. Pure; the keys
-//! and their usage are fetched by [`super::remote`].
+//! Budget burn-down: how far each top key's budget — tokens (the gateway) or money
+//! (OpenRouter, LiteLLM) — is used in its current period, when it runs out at the rate
+//! so far, and the charts of it. Pure; the keys, their usage and the money the platform
+//! reports are fetched by [`super::remote`]. The charts are in percent of the limit,
+//! so token and money budgets of one period share a chart.
 
 use super::charts::{columns, Table, UsageChart};
 use crate::charts::{Chart, TimeChart, TimeChartKind, TimeSeries, Unit};
@@ -18,10 +20,13 @@ pub struct BudgetBurn {
     pub period: TokenLimitPeriod,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
+    /// Tokens, or for a money budget millionths of `currency`.
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub limit: i64,
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub used: i64,
+    /// `Some` for a money budget (the platform's own amounts), `None` for tokens.
+    pub currency: Option<String>,
     /// When the budget runs out at the average rate so far; `None` if it lasts the period.
     pub runs_out_at: Option<DateTime<Utc>>,
     pub exhausted: bool,
@@ -72,6 +77,7 @@ pub(super) fn burn(
         period_end: end,
         limit,
         used,
+        currency: None,
         runs_out_at,
         exhausted: used >= limit,
     }
@@ -128,6 +134,11 @@ pub(super) fn budget_charts(budgets: &[Budget]) -> Vec<UsageChart> {
                     budget.burn.key_name.clone(),
                     cumulative.to_string(),
                     budget.burn.limit.to_string(),
+                    budget
+                        .burn
+                        .currency
+                        .as_ref()
+                        .map_or_else(|| "tokens".to_owned(), |c| format!("{c} micros")),
                     format!("{:.2}", cumulative as f64 / limit * 100.0),
                     "false".into(),
                 ]);
@@ -181,8 +192,9 @@ pub(super) fn budget_charts(budgets: &[Budget]) -> Vec<UsageChart> {
                     "bucket_start",
                     "key_id",
                     "key_name",
-                    "used_tokens_cumulative",
+                    "used_cumulative",
                     "limit",
+                    "unit",
                     "percent_of_limit",
                     "projected",
                 ]),

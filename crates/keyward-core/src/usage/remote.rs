@@ -14,8 +14,7 @@ use super::statement::statement_table;
 use super::{UsageView, MAX_BURNDOWN_KEYS, MAX_STACKED};
 use crate::error::Error;
 use crate::platform::capabilities::SpendSource;
-use crate::platform::model::CostQuery;
-use crate::platform::model::KeyScopes;
+use crate::platform::model::{CostQuery, Key, MoneyBudget, TokenBudget};
 use crate::platform::Platform;
 use crate::prices::Price;
 use crate::profile::Profile;
@@ -184,48 +183,116 @@ pub(super) async fn load_budgets(
             Err(e) => return Err(e),
         }
     }
+    let capabilities = platform.capabilities();
+    // Money budgets burn down against the money the platform reports per key.
+    let money_reported =
+        capabilities.spend.source == SpendSource::Reported && capabilities.spend.per_key.supported;
     let mut out = Vec::new();
     for key in keys {
-        let KeyScopes {
-            token_budget: Some(budget),
-            ..
-        } = key.scopes
-        else {
-            continue;
-        };
-        let period = budget.period.token_limit_period();
-        if matches!(period, TokenLimitPeriod::Minute | TokenLimitPeriod::Hour) {
-            continue;
+        if let Some(budget) = key.scopes.token_budget {
+            out.extend(token_budget(platform, profile, project, &key, budget, request, now).await?);
+        } else if let (Some(money), true) = (&key.scopes.money_budget, money_reported) {
+            out.extend(money_budget(platform, profile, project, &key, money, now).await?);
         }
-        let limit = i64::try_from(budget.tokens).unwrap_or(i64::MAX);
-        let (start, end) = period.window(now);
-        let bucket = burndown_bucket(period);
-        let q = UsageQuery {
-            start,
-            end: ceil_hour(now).min(end),
-            bucket,
-            group_by: vec![],
-            key_ids: vec![key.id.clone()],
-            models: vec![],
-            workloads: request.workload.iter().cloned().collect(),
-        }
-        .aligned(now)
-        .map_err(|e| Error::field(e.field, e.message))?;
-        let per_bucket: Vec<(DateTime<Utc>, i64)> = platform
-            .usage(profile, project, &q)
-            .await?
-            .rows
-            .iter()
-            .filter_map(|r| r.bucket.map(|b| (b, r.input_tokens + r.output_tokens)))
-            .collect();
-        let used = per_bucket.iter().map(|(_, t)| t).sum();
-        out.push(Budget {
-            burn: burn((&key.id, &key.name), period, limit, used, start, end, now),
-            per_bucket,
-            now,
-        });
     }
     Ok(out)
+}
+
+/// A key's token budget in its current period, from the platform's token rollups.
+async fn token_budget(
+    platform: &dyn Platform,
+    profile: &Profile,
+    project: &str,
+    key: &Key,
+    budget: TokenBudget,
+    request: &UsageRequest,
+    now: DateTime<Utc>,
+) -> Result<Option<Budget>, Error> {
+    let period = budget.period.token_limit_period();
+    if matches!(period, TokenLimitPeriod::Minute | TokenLimitPeriod::Hour) {
+        return Ok(None);
+    }
+    let limit = i64::try_from(budget.tokens).unwrap_or(i64::MAX);
+    let (start, end) = period.window(now);
+    let bucket = burndown_bucket(period);
+    let q = UsageQuery {
+        start,
+        end: ceil_hour(now).min(end),
+        bucket,
+        group_by: vec![],
+        key_ids: vec![key.id.clone()],
+        models: vec![],
+        workloads: request.workload.iter().cloned().collect(),
+    }
+    .aligned(now)
+    .map_err(|e| Error::field(e.field, e.message))?;
+    let per_bucket: Vec<(DateTime<Utc>, i64)> = platform
+        .usage(profile, project, &q)
+        .await?
+        .rows
+        .iter()
+        .filter_map(|r| r.bucket.map(|b| (b, r.input_tokens + r.output_tokens)))
+        .collect();
+    let used = per_bucket.iter().map(|(_, t)| t).sum();
+    Ok(Some(Budget {
+        burn: burn((&key.id, &key.name), period, limit, used, start, end, now),
+        per_bucket,
+        now,
+    }))
+}
+
+/// A key's money budget in its current period (a budget that resets daily, weekly or
+/// monthly; one for the key's whole life has no period to burn down), against the
+/// money the platform reports for the key per UTC day.
+async fn money_budget(
+    platform: &dyn Platform,
+    profile: &Profile,
+    project: &str,
+    key: &Key,
+    budget: &MoneyBudget,
+    now: DateTime<Utc>,
+) -> Result<Option<Budget>, Error> {
+    let Some(reset) = budget.reset else {
+        return Ok(None);
+    };
+    let period = reset.token_limit_period();
+    if matches!(period, TokenLimitPeriod::Minute | TokenLimitPeriod::Hour) {
+        return Ok(None);
+    }
+    let limit = budget.micros;
+    if limit <= 0 {
+        return Ok(None);
+    }
+    let (start, end) = period.window(now);
+    let costs = platform
+        .reported_costs(
+            profile,
+            &CostQuery {
+                start,
+                end: (now.date_naive() + Duration::days(1))
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight exists")
+                    .and_utc()
+                    .min(end),
+                project: Some(project.to_owned()),
+                key_ids: vec![key.id.clone()],
+                by_key: true,
+            },
+        )
+        .await?;
+    let per_bucket: Vec<(DateTime<Utc>, i64)> = costs
+        .iter()
+        .filter(|c| c.key_id.as_deref() == Some(key.id.as_str()) && c.currency == budget.currency)
+        .map(|c| (c.day, c.amount_micros))
+        .collect();
+    let used = per_bucket.iter().map(|(_, m)| m).sum();
+    let mut burn = burn((&key.id, &key.name), period, limit, used, start, end, now);
+    burn.currency = Some(budget.currency.clone());
+    Ok(Some(Budget {
+        burn,
+        per_bucket,
+        now,
+    }))
 }
 
 /// The monthly statement finance hands on: per key × model, the month's requests,

@@ -184,8 +184,8 @@ async fn a_key_is_created_with_every_scope_and_its_secret_is_shown_once() {
     );
     let budget = key.scopes.money_budget.clone().unwrap();
     assert_eq!(
-        (budget.amount, budget.currency.as_str(), budget.reset),
-        (12.5, "USD", Some(BudgetPeriod::Month))
+        (budget.micros, budget.currency.as_str(), budget.reset),
+        (12_500_000, "USD", Some(BudgetPeriod::Month))
     );
     assert_eq!(
         key.scopes.labels.get("team").map(String::as_str),

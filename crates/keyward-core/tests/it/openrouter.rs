@@ -5,7 +5,7 @@
 //! usage and reported spend that agree with the seed to the micro, test connection
 //! refusing an inference key, and every remote failure as a sentence.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Datelike, Duration, TimeZone, Utc};
 use keyward_api::Secret;
 use keyward_core::keys::{Expiry, KeyForm, KeyListQuery, MoneyLimit};
 use keyward_core::platform::capabilities::BudgetPeriod;
@@ -120,10 +120,7 @@ async fn the_inventory_is_read_by_offset_to_the_last_short_page() {
         assert_eq!(found.name, key.name);
         assert_eq!(found.hint.as_deref(), Some(key.label().as_str()));
         let budget = found.scopes.money_budget.as_ref();
-        assert_eq!(
-            budget.map(|b| (b.amount * 1e6).round() as i64),
-            key.limit_micros
-        );
+        assert_eq!(budget.map(|b| b.micros), key.limit_micros);
         if let Some(budget) = budget {
             assert_eq!(budget.currency, "USD");
             let reset = key.limit_reset.map(|r| match r.as_str() {
@@ -173,8 +170,8 @@ async fn create_edit_disable_enable_and_delete_on_openrouter() {
     assert_eq!(key.state, KeyState::Active);
     let money = key.scopes.money_budget.clone().unwrap();
     assert_eq!(
-        (money.amount, money.reset),
-        (12.5, Some(BudgetPeriod::Month))
+        (money.micros, money.reset),
+        (12_500_000, Some(BudgetPeriod::Month))
     );
     assert_eq!(
         key.expires_at,
@@ -219,7 +216,7 @@ async fn create_edit_disable_enable_and_delete_on_openrouter() {
         .update_key(&p, &key.id, &raised, now)
         .await
         .unwrap();
-    assert_eq!(raised_key.scopes.money_budget.unwrap().amount, 20.0);
+    assert_eq!(raised_key.scopes.money_budget.unwrap().micros, 20_000_000);
     // Nothing differs: nothing is sent.
     openrouter
         .update_key(&p, &key.id, &raised, now)
@@ -620,4 +617,85 @@ async fn every_remote_failure_reaches_the_user_as_a_sentence() {
     let error = openrouter.list_keys(&p, &all()).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable, "{}", error.message);
     assert_eq!(fake.faults.pending(), 0);
+}
+
+/// A key's money budget burns down in money on Usage & Spend: for every top key with
+/// a monthly OpenRouter limit, the burn-down's `used` is what OpenRouter reported for
+/// that key since the month began (its activity: completed UTC days), in exact micros,
+/// against the limit, and the chart's table names the unit.
+#[tokio::test]
+async fn money_budgets_burn_down_in_the_money_openrouter_reports() {
+    use keyward_core::usage::{self, PeriodPreset, SpendBy, UsageRequest};
+    let mut seed = Seed::generated(6);
+    for key in &mut seed.keys {
+        key.limit_micros = Some(500_000_000);
+        key.limit_reset = Some(keyward_fakes::openrouter::LimitReset::Monthly);
+    }
+    let fake = Fake::openrouter(seed.clone()).await;
+    let p = Profile {
+        project_id: "acct".into(),
+        ..profile(&fake, &seed.management_key)
+    };
+    let request = UsageRequest {
+        preset: PeriodPreset::Last30Days,
+        custom_start: None,
+        custom_end: None,
+        time_zone: "UTC".into(),
+        bucket: None,
+        project_id: None,
+        key_ids: vec![],
+        models: vec![],
+        workload: None,
+        spend_by: SpendBy::Key,
+    };
+    let view = usage::load_view(
+        adapter().as_ref(),
+        &p,
+        &request,
+        &Default::default(),
+        seed.now,
+    )
+    .await
+    .unwrap();
+    assert!(
+        !view.facts.budgets.is_empty(),
+        "every top key has a monthly limit"
+    );
+    let month_start = seed
+        .now
+        .date_naive()
+        .with_day(1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    for burn in &view.facts.budgets {
+        assert_eq!(burn.currency.as_deref(), Some("USD"));
+        assert_eq!(burn.limit, 500_000_000);
+        let costs = adapter()
+            .reported_costs(
+                &p,
+                &CostQuery {
+                    start: month_start,
+                    end: seed.now,
+                    project: None,
+                    key_ids: vec![burn.key_id.clone()],
+                    by_key: true,
+                },
+            )
+            .await
+            .unwrap();
+        let reported: i64 = costs
+            .iter()
+            .filter(|c| c.key_id.as_deref() == Some(burn.key_id.as_str()))
+            .map(|c| c.amount_micros)
+            .sum();
+        assert_eq!(burn.used, reported, "{}", burn.key_name);
+    }
+    let chart = view
+        .charts
+        .iter()
+        .find(|c| c.id == "budget_month")
+        .expect("a monthly burn-down");
+    assert!(chart.table.rows.iter().all(|r| r[5] == "USD micros"));
 }

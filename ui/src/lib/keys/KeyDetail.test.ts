@@ -486,7 +486,7 @@ describe("KeyDetail renders from the platform's capabilities (issue #16)", () =>
       inferenceKey({
         ...billing,
         owner: "svc-billing@example.com",
-        scopes: { ...billing.scopes, money_budget: { amount: 50, currency: "USD", reset: "month" } },
+        scopes: { ...billing.scopes, money_budget: { micros: 50000000, currency: "USD", reset: "month" } },
       }),
       spendingCapabilities(),
     );

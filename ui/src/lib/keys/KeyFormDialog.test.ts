@@ -843,20 +843,20 @@ describe("KeyFormDialog money budget", () => {
 
   it("starts an edit from the key's budget as plain decimal text, and sends it back unchanged", async () => {
     updateKey.mockResolvedValue(ok(inferenceKey()));
-    for (const [amount, text] of [
-      [12.5, "12.50"],
-      [1000, "1000"],
-      [0.0076, "0.0076"],
-      [1234.56, "1234.56"],
+    for (const [micros, text] of [
+      [12_500_000, "12.50"],
+      [1_000_000_000, "1000"],
+      [7_600, "0.0076"],
+      [1_234_560_000, "1234.56"],
     ] as const) {
-      const key = inferenceKey({ name: "ci", scopes: { money_budget: { amount, currency: "USD", reset: "month" } } });
+      const key = inferenceKey({ name: "ci", scopes: { money_budget: { micros, currency: "USD", reset: "month" } } });
       const { unmount } = render(KeyFormDialog, { mode: "edit", key, oncancel: vi.fn(), capabilities: budgetingCapabilities() });
       expect(byTestId("key-form-money-limit")).toHaveValue(text);
       expect(byTestId("key-form-money-reset")).toHaveValue("month");
       unmount();
     }
 
-    const key = inferenceKey({ name: "ci", scopes: { money_budget: { amount: 12.5, currency: "USD", reset: null } } });
+    const key = inferenceKey({ name: "ci", scopes: { money_budget: { micros: 12500000, currency: "USD", reset: null } } });
     const { user, onsaved } = budgeting({ mode: "edit", key });
     expect(byTestId("key-form-money-reset")).toHaveValue("");
     await user.click(screen.getByTestId("key-form-save"));

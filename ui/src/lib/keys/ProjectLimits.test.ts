@@ -21,7 +21,7 @@ const limits: Limits = {
     { model: "gpt-4o-mini", requests_per_minute: 1000, tokens_per_minute: 200000, requests_per_day: 10000 },
   ],
   models: { allow: false, models: ["o1", "o3"] },
-  monthly_spend_cap: { amount: 250, currency: "USD", reset: "month" },
+  monthly_spend_cap: { micros: 250000000, currency: "USD", reset: "month" },
 };
 
 beforeEach(() => projectLimits.mockReset());

@@ -12,8 +12,8 @@ describe("scope words", () => {
   });
 
   it("words a money budget per period or in all, and counters a platform does not keep", () => {
-    expect(moneyBudgetText({ amount: 50, currency: "USD", reset: "month" })).toBe("$50.00 / month");
-    expect(moneyBudgetText({ amount: 20, currency: "USD", reset: null })).toBe("$20.00 in all");
+    expect(moneyBudgetText({ micros: 50000000, currency: "USD", reset: "month" })).toBe("$50.00 / month");
+    expect(moneyBudgetText({ micros: 20000000, currency: "USD", reset: null })).toBe("$20.00 in all");
     expect(moneyBudgetText(null)).toBe("None");
     expect(totalText({ requests: 1234, input_tokens: 0, output_tokens: 0 }, "requests")).toBe("1,234");
     expect(totalText(null, "requests")).toBe("—");

@@ -29,16 +29,21 @@ export function budgetText(budget: TokenBudget | null): string {
   return `${formatCount(budget.tokens)} tokens per ${budget.period}`;
 }
 
+/** "$50.00": exact micros of `currency`, made a float only here, for display. */
+export function moneyText(micros: number, currency: string): string {
+  const value = micros / 1_000_000;
+  try {
+    return new Intl.NumberFormat(displayLocale(), { style: "currency", currency }).format(value);
+  } catch {
+    // A code Intl does not know is still the platform's word for it.
+    return `${value.toFixed(2)} ${currency}`;
+  }
+}
+
 /** "$50.00 / month", "€20.00 in all" (a lifetime budget); "None" without one. */
 export function moneyBudgetText(budget: MoneyBudget | null): string {
   if (budget === null) return "None";
-  let amount: string;
-  try {
-    amount = new Intl.NumberFormat(displayLocale(), { style: "currency", currency: budget.currency }).format(budget.amount);
-  } catch {
-    // A code Intl does not know is still the platform's word for it.
-    amount = `${budget.amount.toFixed(2)} ${budget.currency}`;
-  }
+  const amount = moneyText(budget.micros, budget.currency);
   return budget.reset === null ? `${amount} in all` : `${amount} / ${budget.reset}`;
 }
 

@@ -362,7 +362,7 @@ describe("UsageScreen totals", () => {
               limit: 1_000_000,
               used: 250_000,
               runs_out_at: "2026-11-27T06:00:00Z",
-              exhausted: false,
+              exhausted: false, currency: null,
             },
             {
               key_id: "key_b",
@@ -373,7 +373,19 @@ describe("UsageScreen totals", () => {
               limit: 1000,
               used: 1200,
               runs_out_at: "2026-11-22T09:00:00Z",
-              exhausted: true,
+              exhausted: true, currency: null,
+            },
+            {
+              key_id: "or_key",
+              key_name: "openrouter-app",
+              period: "month",
+              period_start: "2026-11-01T00:00:00Z",
+              period_end: "2026-12-01T00:00:00Z",
+              limit: 12_500_000,
+              used: 3_200_000,
+              runs_out_at: null,
+              exhausted: false,
+              currency: "USD",
             },
           ],
           charts: [shownChart("tokens"), shownChart("budget_day")],
@@ -390,6 +402,11 @@ describe("UsageScreen totals", () => {
     expect(budgets).toHaveTextContent("25%");
     expect(budgets).toHaveTextContent(`runs out ${formatDateTime("2026-11-27T06:00:00Z", "UTC")}`);
     expect(budgets).toHaveTextContent("exhausted");
+    // A money budget (OpenRouter, LiteLLM) reads in money, from exact micros.
+    const money = within(budgets).getByText("openrouter-app").closest("tr")!;
+    expect(within(money).getByTestId("budget-amounts")).toHaveTextContent(/\$3\.20 \/ \$12\.50/);
+    expect(money).toHaveTextContent("26%");
+    expect(budgets.querySelector("caption")).toHaveTextContent("Budgets");
     expect(screen.getByTestId("usage-chart-budget_day")).toBeInTheDocument();
   });
 });
@@ -556,6 +573,7 @@ describe("UsageScreen charts", () => {
               used: 10,
               runs_out_at: null,
               exhausted: false,
+              currency: null,
             },
           ],
           charts: [

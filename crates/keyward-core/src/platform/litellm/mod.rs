@@ -250,7 +250,7 @@ fn neutral_key(id: &str, row: wire::KeyRow, now: DateTime<Utc>) -> Key {
             },
         };
         Some(MoneyBudget {
-            amount: micros? as f64 / 1_000_000.0,
+            micros: micros?,
             currency: "USD".to_owned(),
             reset,
         })

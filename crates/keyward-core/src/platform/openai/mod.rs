@@ -182,7 +182,9 @@ impl OpenAi {
                 models: p.model_ids,
             }),
             monthly_spend_cap: spend.map(|s| neutral::MoneyBudget {
-                amount: s.threshold_amount as f64 / 100.0,
+                micros: i64::try_from(s.threshold_amount)
+                    .unwrap_or(i64::MAX / 10_000)
+                    .saturating_mul(10_000),
                 currency: s.currency.unwrap_or_else(|| "usd".into()).to_uppercase(),
                 // OpenAI's only interval is the calendar month.
                 reset: match s.interval.as_deref() {

@@ -166,11 +166,22 @@ fn neutral_key(key: wire::Key, now: DateTime<Utc>) -> Key {
         .as_deref()
         .filter(|r| reset_period(Some(r)).is_none())
         .map(|_| "money_budget".to_owned());
-    let money_budget = key.limit.map(|amount| MoneyBudget {
-        amount,
-        currency: "USD".to_owned(),
-        reset: reset_period(key.limit_reset.as_deref()),
-    });
+    // The limit read through its text, exactly; an unreadable one is said, not guessed.
+    let mut unreadable = unreadable;
+    let money_budget =
+        key.limit
+            .as_ref()
+            .and_then(|limit| match money::micros(&limit.to_string(), 0) {
+                Some(micros) => Some(MoneyBudget {
+                    micros,
+                    currency: "USD".to_owned(),
+                    reset: reset_period(key.limit_reset.as_deref()),
+                }),
+                None => {
+                    unreadable = Some("money_budget".to_owned());
+                    None
+                }
+            });
     Key {
         id: key.hash,
         name: key.name,
@@ -232,7 +243,7 @@ pub fn changes(current: &Key, desired: &Desired) -> Map<String, Value> {
     }
     let budget = current.scopes.money_budget.as_ref();
     if let Some(limit) = desired.limit {
-        let now = budget.and_then(|b| money::micros(&b.amount.to_string(), 0));
+        let now = budget.map(|b| b.micros);
         if limit != now {
             body.insert("limit".into(), limit.map_or(Value::Null, usd));
         }
@@ -608,7 +619,11 @@ mod tests {
                 name: "ci".into(),
                 label: None,
                 disabled: false,
-                limit: budget.as_ref().map(|b| b.amount),
+                limit: budget.as_ref().map(|b| {
+                    money::decimal(b.micros)
+                        .parse()
+                        .expect("a decimal is a JSON number")
+                }),
                 limit_reset: budget.and_then(|b| reset_name(b.reset)).map(str::to_owned),
                 created_at: None,
                 updated_at: None,
@@ -624,7 +639,7 @@ mod tests {
     #[test]
     fn an_edit_sends_only_what_changed() {
         let current = key(Some(MoneyBudget {
-            amount: 10.0,
+            micros: 10_000_000,
             currency: "USD".into(),
             reset: Some(BudgetPeriod::Month),
         }));

@@ -25,7 +25,7 @@ pub struct Key {
     pub disabled: bool,
     /// USD; `None` = no limit.
     #[serde(default)]
-    pub limit: Option<f64>,
+    pub limit: Option<serde_json::Number>,
     /// `daily`, `weekly`, `monthly`; `None` = a lifetime limit.
     #[serde(default)]
     pub limit_reset: Option<String>,
