@@ -359,6 +359,17 @@ pub trait Platform: Send + Sync {
         _profile: &Profile,
         _key_id: &str,
     ) -> Result<model::KeyActivity, Error> {
+        let capabilities = self.capabilities();
+        if capabilities.usage.per_key.supported {
+            // Usage per key exists, but not as the key page's last 24 hours.
+            return Err(Error::new(
+                ErrorCode::Unsupported,
+                format!(
+                    "{} does not report a key's last 24 hours hour by hour; Usage & Spend shows this key's usage over any period.",
+                    capabilities.platform
+                ),
+            ));
+        }
         Err(self.refuse("usage per key", |c| &c.usage.per_key))
     }
 

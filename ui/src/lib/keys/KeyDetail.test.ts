@@ -397,6 +397,37 @@ describe("KeyDetail", () => {
   });
 });
 
+describe("KeyDetail on platforms that delete revoked keys and keep no per-key history", () => {
+  it("keeps showing the revoked key the platform answered, without reading a deleted key back (no 404 banner)", async () => {
+    const capabilities = openAiLikeCapabilities();
+    capabilities.keys.revoke = { supported: true, instead: null };
+    capabilities.keys.revoke_removes_record = true;
+    getKey.mockResolvedValueOnce(ok(billing));
+    const revoked = { ...billing, state: "revoked" as const };
+    revokeKey.mockResolvedValue(ok(revoked));
+    const user = userEvent.setup();
+    render(KeyDetail, { keyId: billing.id, baseUrl: "", onback: vi.fn(), onchanged: vi.fn(), capabilities });
+    await user.click(await screen.findByTestId("key-detail-revoke"));
+    getKey.mockResolvedValue(failure("Not found on OpenAI (404: no such key).", "not_found"));
+    await user.click(screen.getByTestId("revoke-confirm"));
+    expect(await screen.findByText("Revoked", { selector: "[data-testid='key-detail-status'] *, [data-testid='key-detail-status']" })).toBeInTheDocument();
+    expect(getKey).toHaveBeenCalledTimes(1);
+    expect(screen.queryByText(/404/)).not.toBeInTheDocument();
+  });
+
+  it("says what the platform does not keep per key as a note, not an error with a retry", async () => {
+    getKey.mockResolvedValue(ok(billing));
+    keyUsageCommand.mockResolvedValue(failure("OpenRouter does not offer usage per key.", "unsupported"));
+    keyAudit.mockResolvedValue(failure("OpenRouter keeps no audit trail of key changes in its API.", "unsupported"));
+    render(KeyDetail, { keyId: billing.id, baseUrl: "", onback: vi.fn(), onchanged: vi.fn() });
+    expect(await screen.findByTestId("key-usage-unsupported")).toHaveTextContent("does not offer usage per key");
+    expect(await screen.findByTestId("key-audit-unsupported")).toHaveTextContent("no audit trail");
+    expect(screen.queryByTestId("key-usage-error")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-audit-error")).not.toBeInTheDocument();
+    expect(within(screen.getByTestId("key-usage")).queryByRole("button", { name: "Retry" })).not.toBeInTheDocument();
+  });
+});
+
 describe("KeyDetail renders from the platform's capabilities (issue #16)", () => {
   it("offers only the actions the platform has, and says what it offers instead of the others", async () => {
     getKey.mockResolvedValue(ok(billing));
