@@ -80,7 +80,7 @@ async fn openrouter_key_with_a_money_budget_disabled_cleared_and_revoked() {
     // OpenRouter's key id is the SHA-256 of the secret.
     let id = hash_of(&secret);
     let key = run(&["keys", "get", &id, "--json"]).await.json();
-    assert_eq!(key["scopes"]["money_budget"]["amount"], 12.5, "{key}");
+    assert_eq!(key["scopes"]["money_budget"]["micros"], 12_500_000, "{key}");
     assert_eq!(key["scopes"]["money_budget"]["reset"], "month", "{key}");
 
     let disabled = run(&["keys", "disable", &id, "--json"]).await.json();
