@@ -12,7 +12,7 @@ import { commands, type UsageRequest } from "$lib/bindings";
 import { formatCompact, formatDateTime } from "$lib/format";
 import { deferred, failure, ok } from "$lib/keys/fixtures";
 import { withSession } from "$lib/profiles/fixtures";
-import { keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
+import { budgetingCapabilities, keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
 import UsageScreen from "./UsageScreen.svelte";
 import { emptyScreen, shownChart, summary, topRow, usageScreen, change } from "./fixtures";
 
@@ -694,5 +694,26 @@ describe("UsageScreen reported spend", () => {
     expect(screen.getByTestId("usage-unpriced")).toHaveTextContent("llama-3-8b");
     expect(document.body.textContent).toContain("Spend = tokens × your price table.");
     expect(within(screen.getByTestId("usage-top-keys")).getAllByRole("columnheader").map((th) => th.textContent)).toContain("Spend");
+  });
+});
+
+// Issue #18: OpenRouter answers usage for its last 30 days only; the screen says so by the period.
+describe("UsageScreen history the platform keeps", () => {
+  it("says how many days back the platform keeps usage where it says", async () => {
+    const { session } = renderUsage();
+    const openRouter = budgetingCapabilities();
+    session.capabilities = { ...openRouter, usage: { ...openRouter.usage, history_days: 30 } };
+    await loaded();
+
+    expect(await screen.findByTestId("usage-history-days")).toHaveTextContent("OpenRouter keeps usage for the last 30 days.");
+  });
+
+  it("says nothing where the platform keeps usage as long as it likes", async () => {
+    const { session } = renderUsage();
+    session.capabilities = keywardCapabilities();
+    await loaded();
+
+    expect(session.capabilities.usage.history_days).toBeNull();
+    expect(screen.queryByTestId("usage-history-days")).not.toBeInTheDocument();
   });
 });
