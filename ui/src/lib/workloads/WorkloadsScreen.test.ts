@@ -5,8 +5,8 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { commands, type Workload } from "$lib/bindings";
-import { withSession } from "$lib/profiles/fixtures";
+import { commands, type Capabilities, type Workload, type WorkloadRef } from "$lib/bindings";
+import { storedProfile, withSession } from "$lib/profiles/fixtures";
 import { keywardCapabilities, openAiLikeCapabilities } from "$lib/capabilities/fixtures";
 import WorkloadsScreen from "./WorkloadsScreen.svelte";
 import {
@@ -267,5 +267,88 @@ describe("WorkloadsScreen renders from the platform's capabilities (issue #16)",
     expect(commands.listGatewayWorkloads).toHaveBeenCalledOnce();
     expect(commands.getWorkload).not.toHaveBeenCalled();
     expect(commands.listWorkloads).not.toHaveBeenCalled();
+  });
+});
+
+// Issue #18: LiteLLM lists its model deployments read-only and refuses the gateway's
+// full workloads; the screen lists the neutral refs and offers nothing to change.
+describe("WorkloadsScreen on a platform that lists its deployments read-only (issue #18)", () => {
+  const LISTED = "Workloads are the proxy's model deployments, listed read-only.";
+  const ELSEWHERE = "Keyward lists the proxy's model deployments read-only; add, change or remove them in the proxy's config or its admin UI.";
+
+  /** LiteLLM's workloads as its adapter describes them (keyward_core::platform::litellm). */
+  function liteLlmCapabilities(): Capabilities {
+    const base = keywardCapabilities();
+    const no = { supported: false, instead: ELSEWHERE };
+    return {
+      ...base,
+      platform: "LiteLLM",
+      workloads: { list: { supported: true, instead: LISTED }, create: no, update: no, delete: no, readiness: no, health: no },
+    };
+  }
+
+  const gpt: WorkloadRef = { id: "gpt-4o-prod", slug: "gpt-4o-prod", name: "gpt-4o", model: "openai/gpt-4o", upstream: "https://api.openai.com/v1", created_at: null };
+  const local: WorkloadRef = { id: "llama-local", slug: "llama-local", name: "llama-3-8b", model: "hosted_vllm/llama-3-8b", upstream: null, created_at: null };
+
+  function renderLiteLlm() {
+    vi.mocked(commands.listWorkloads).mockClear();
+    vi.mocked(commands.listGatewayWorkloads).mockClear();
+    vi.mocked(commands.workloadSummary).mockClear();
+    vi.mocked(commands.workloadEvents).mockClear();
+    const { session, context } = withSession();
+    session.active = storedProfile({ id: "prof_litellm", name: "LiteLLM", kind: "litellm", base_url: "http://127.0.0.1:4000" });
+    session.capabilities = liteLlmCapabilities();
+    render(WorkloadsScreen, { context });
+    return session;
+  }
+
+  it("lists the deployments with listWorkloads, read-only under the platform's sentence, and asks the gateway nothing", async () => {
+    vi.mocked(commands.listWorkloads).mockResolvedValue(ok([gpt, local]));
+    renderLiteLlm();
+
+    const row = await screen.findByTestId("deployment-row-gpt-4o-prod");
+    expect(within(row).getAllByRole("cell").map((td) => td.textContent)).toEqual(["gpt-4o", "openai/gpt-4o", "https://api.openai.com/v1"]);
+    expect(screen.getByTestId("deployment-row-llama-local")).toHaveTextContent("hosted_vllm/llama-3-8b");
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Model", "Where it forwards to"]);
+    expect(screen.getByTestId("deployments-sentence")).toHaveTextContent(LISTED);
+    expect(commands.listWorkloads).toHaveBeenCalledOnce();
+    expect(commands.listGatewayWorkloads).not.toHaveBeenCalled();
+    expect(commands.workloadSummary).not.toHaveBeenCalled();
+    expect(commands.workloadEvents).not.toHaveBeenCalled();
+    expect(screen.queryByRole("button", { name: /new workload/i })).not.toBeInTheDocument();
+    expect(screen.queryByTestId("create-workload")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("workloads-table")).not.toBeInTheDocument();
+  });
+
+  it("shows loading, then an error with retry; and an empty list", async () => {
+    const answer = deferred<Awaited<ReturnType<typeof commands.listWorkloads>>>();
+    vi.mocked(commands.listWorkloads).mockReturnValue(answer.promise);
+    renderLiteLlm();
+    expect(await screen.findByTestId("deployments-loading")).toBeInTheDocument();
+
+    answer.resolve(failure("The LiteLLM proxy did not answer: check its URL and that it is running."));
+    expect(await screen.findByTestId("deployments-error")).toHaveTextContent("did not answer");
+    expect(screen.queryByTestId("deployments-loading")).not.toBeInTheDocument();
+
+    vi.mocked(commands.listWorkloads).mockResolvedValue(ok([]));
+    await userEvent.setup().click(screen.getByTestId("deployments-retry"));
+    expect(await screen.findByTestId("deployments-empty")).toHaveTextContent("LiteLLM lists no model deployments");
+    expect(screen.queryByTestId("deployments-error")).not.toBeInTheDocument();
+    expect(commands.listGatewayWorkloads).not.toHaveBeenCalled();
+  });
+
+  it("keeps the gateway's screen for a Keyward profile", async () => {
+    vi.mocked(commands.listWorkloads).mockClear();
+    vi.mocked(commands.listGatewayWorkloads).mockClear();
+    const { session, context } = withSession();
+    session.active = storedProfile();
+    session.capabilities = keywardCapabilities();
+    render(WorkloadsScreen, { context });
+
+    await vi.waitFor(() => expect(slugs()).toHaveLength(3));
+    expect(screen.getByTestId("create-workload")).toBeInTheDocument();
+    expect(commands.listGatewayWorkloads).toHaveBeenCalledOnce();
+    expect(commands.listWorkloads).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("deployments")).not.toBeInTheDocument();
   });
 });
