@@ -534,6 +534,18 @@ impl App {
             .unwrap();
     }
 
+    /// Presses Escape as a person does, on the keyboard rather than into an element:
+    /// WebDriver refuses to type into the focused element when that is a button just
+    /// disabled by the click before (a save in flight), which is when a person presses it.
+    pub async fn press_escape(&self) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let escape: char = fantoccini::key::Key::Escape.into();
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: escape })
+            .then(KeyAction::Up { value: escape });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
     /// Types `text` into the input matching `css`, replacing what it held.
     pub async fn fill(&self, css: &str, text: &str) {
         let input = self.wait_for(css).await;

@@ -261,13 +261,7 @@ async fn the_screen_shows_exactly_the_traffic_sent_and_exports_it() {
     app.fill("[data-testid='price-currency']", "USD").await;
     app.screenshot("light-price-table").await;
     app.click("[data-testid='price-save']").await;
-    app.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&fantoccini::key::Key::Escape.to_string())
-        .await
-        .unwrap();
+    app.press_escape().await;
     // Escape may come while the save is still in flight: the dialog closes once it is saved.
     app.wait_gone("[data-testid='price-table']").await;
     refresh(&app).await;
