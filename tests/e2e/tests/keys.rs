@@ -99,13 +99,7 @@ async fn ops_find_a_leaked_key_in_another_profile_revoke_it_and_see_the_401() {
         "really revoked"
     );
 
-    app.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Escape.to_string())
-        .await
-        .unwrap();
+    app.press_escape().await;
     app.wait_gone("[data-testid='leak-dialog']").await;
     app.assert_secret_nowhere(&secret).await;
     app.close().await;
@@ -311,13 +305,7 @@ async fn admin_creates_with_scopes_sees_it_once_edits_rotates_revokes_and_archiv
         );
     }
     app.screenshot("02-reveal-once").await;
-    app.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Escape.to_string())
-        .await
-        .unwrap();
+    app.press_escape().await;
     app.wait_gone("[data-testid='reveal-panel']").await;
     app.wait_key_row("payments-service").await;
     app.assert_secret_nowhere(&secret).await;

@@ -29,13 +29,7 @@ async fn body_colours(app: &App) -> (f64, f64) {
 }
 
 async fn escape(app: &App) {
-    app.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&fantoccini::key::Key::Escape.to_string())
-        .await
-        .unwrap();
+    app.press_escape().await;
 }
 
 /// Walks the main screens with a key in the list, saving a screenshot of each under
@@ -88,13 +82,7 @@ async fn tour(app: &App, theme: &str, dark: bool) {
         "{theme} dialog: background {background}, text {text}"
     );
     app.screenshot(&format!("{theme}-create-dialog")).await;
-    app.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&fantoccini::key::Key::Escape.to_string())
-        .await
-        .unwrap();
+    app.press_escape().await;
     app.wait_gone("[data-testid='key-form']").await;
     app.click("[data-testid='key-open']").await;
     app.wait_for("[data-testid='key-detail']").await;
