@@ -58,6 +58,14 @@ pub struct Dialect {
     pub unauthorized_hint: &'static str,
     /// Reads the platform's error body (`None` when it is not the platform's shape).
     pub read_error: fn(&[u8]) -> Option<RemoteError>,
+    /// Puts the profile's credential on a request the platform's way (Bearer,
+    /// `x-api-key` + version, …): the one place each platform says how it is called.
+    pub authorize: fn(RequestBuilder, &Profile) -> RequestBuilder,
+}
+
+/// `Authorization: Bearer <the profile's credential>`, most platforms' way.
+pub fn bearer(request: RequestBuilder, profile: &Profile) -> RequestBuilder {
+    request.bearer_auth(profile.token.expose())
 }
 
 impl Http {
@@ -81,6 +89,31 @@ impl Http {
         self.client
             .request(method, format!("{}{path}", profile.base_url))
             .header(header::ACCEPT, "application/json")
+    }
+
+    /// A request to the platform carrying the profile's credential (`dialect.authorize`).
+    pub fn authorized(
+        &self,
+        dialect: &Dialect,
+        profile: &Profile,
+        method: Method,
+        path: &str,
+    ) -> RequestBuilder {
+        (dialect.authorize)(self.request(profile, method, path), profile)
+    }
+
+    /// `GET path?query` with the credential, the answer read as `T`.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        dialect: &Dialect,
+        profile: &Profile,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        let request = self
+            .authorized(dialect, profile, Method::GET, path)
+            .query(query);
+        self.send_json(dialect, profile, request).await
     }
 
     /// Sends and returns the successful response; any failure as a sentence. A GET that

@@ -40,7 +40,7 @@ use crate::{Error, ErrorCode, Profile};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use keyward_api::Secret;
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 /// The API version every request names: the one the Admin API docs use.
@@ -55,6 +55,11 @@ const NAME_MAX: usize = 500;
 pub(crate) const DIALECT: Dialect = Dialect {
     credential: "admin key",
     unauthorized_hint: "Anthropic's organisation endpoints need an admin key (sk-ant-admin…, made in the Anthropic Console under Settings → Admin keys); an API key (sk-ant-api03-…) cannot list or manage keys.",
+    authorize: |request, profile| {
+        request
+            .header("x-api-key", profile.token.expose())
+            .header("anthropic-version", VERSION)
+    },
     read_error: |body| {
         let body: wire::ErrorBody = serde_json::from_slice(body).ok()?;
         Some(RemoteError {
@@ -76,23 +81,6 @@ impl Anthropic {
         Self { http }
     }
 
-    fn request(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(profile, method, path)
-            .header("x-api-key", profile.token.expose())
-            .header("anthropic-version", VERSION)
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        profile: &Profile,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, Error> {
-        let request = self.request(profile, Method::GET, path).query(query);
-        self.http.send_json(&DIALECT, profile, request).await
-    }
-
     /// Every page of a cursor-paged list, in order.
     async fn all<T: DeserializeOwned>(
         &self,
@@ -104,7 +92,7 @@ impl Anthropic {
             if let Some(after) = &after {
                 query.push(("after_id", after.as_str()));
             }
-            let page: wire::List<T> = self.get(profile, path, &query).await?;
+            let page: wire::List<T> = self.http.get_json(&DIALECT, profile, path, &query).await?;
             Ok(paging::Page {
                 next: page.last_id.filter(|_| page.has_more),
                 items: page.data,
@@ -124,7 +112,7 @@ impl Anthropic {
     async fn raw_key(&self, profile: &Profile, key_id: &str) -> Result<Key, Error> {
         crate::error::validate_id("key_id", key_id, 128)?;
         let path = route(&["organizations", "api_keys", key_id]);
-        let key: wire::ApiKey = self.get(profile, &path, &[]).await?;
+        let key: wire::ApiKey = self.http.get_json(&DIALECT, profile, &path, &[]).await?;
         Ok(neutral_key(key))
     }
 
@@ -137,7 +125,10 @@ impl Anthropic {
         body: serde_json::Value,
     ) -> Result<Key, Error> {
         let path = route(&["organizations", "api_keys", key_id]);
-        let request = self.request(profile, Method::POST, &path).json(&body);
+        let request = self
+            .http
+            .authorized(&DIALECT, profile, Method::POST, &path)
+            .json(&body);
         let key: wire::ApiKey = self.http.send_json(&DIALECT, profile, request).await?;
         Ok(neutral_key(key))
     }
@@ -293,7 +284,8 @@ impl Platform for Anthropic {
     /// does not say which admin key was used, so the label is its last characters.
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {
         let organisation: wire::Organization = self
-            .get(profile, &route(&["organizations", "me"]), &[])
+            .http
+            .get_json(&DIALECT, profile, &route(&["organizations", "me"]), &[])
             .await?;
         if !profile.project_id.is_empty() && profile.project_id != organisation.id {
             return Err(Error::new(

@@ -35,7 +35,10 @@ async fn pages<T: DeserializeOwned>(
             if let Some(page) = page {
                 q.push(("page", page));
             }
-            let request = anthropic.request(profile, Method::GET, path).query(&q);
+            let request = anthropic
+                .http
+                .authorized(&DIALECT, profile, Method::GET, path)
+                .query(&q);
             let answer: super::wire::ReportPage<T> =
                 anthropic.http.send_json(&DIALECT, profile, request).await?;
             Ok(paging::Page {

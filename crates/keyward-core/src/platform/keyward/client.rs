@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 pub(crate) const DIALECT: Dialect = Dialect {
     credential: "control token",
     unauthorized_hint: "",
+    authorize: crate::platform::http::bearer,
     read_error: |body| {
         let body: ErrorBody = serde_json::from_slice(body).ok()?;
         Some(RemoteError {
@@ -255,9 +256,7 @@ impl KeywardClient {
     }
 
     pub(crate) fn control(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(profile, method, path)
-            .bearer_auth(profile.token.expose())
+        self.http.authorized(&DIALECT, profile, method, path)
     }
 
     pub(crate) async fn send<T: DeserializeOwned>(

@@ -30,7 +30,7 @@ use crate::{Error, ErrorCode, Profile};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use keyward_api::Secret;
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -42,6 +42,7 @@ const PAGE_SIZE: &str = "100";
 pub(crate) const DIALECT: Dialect = Dialect {
     credential: "master key",
     unauthorized_hint: "LiteLLM's key management needs the proxy's master key (general_settings.master_key or LITELLM_MASTER_KEY), or a virtual key with the proxy-admin role; an ordinary virtual key cannot manage keys.",
+    authorize: super::http::bearer,
     read_error: |body| {
         let body: wire::ErrorBody = serde_json::from_slice(body).ok()?;
         let message = match (body.error, body.detail) {
@@ -69,29 +70,16 @@ impl LiteLlm {
         Self { http }
     }
 
-    fn request(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(profile, method, path)
-            .bearer_auth(profile.token.expose())
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        profile: &Profile,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, Error> {
-        let request = self.request(profile, Method::GET, path).query(query);
-        self.http.send_json(&DIALECT, profile, request).await
-    }
-
     async fn post<T: DeserializeOwned>(
         &self,
         profile: &Profile,
         path: &str,
         body: &Value,
     ) -> Result<T, Error> {
-        let request = self.request(profile, Method::POST, path).json(body);
+        let request = self
+            .http
+            .authorized(&DIALECT, profile, Method::POST, path)
+            .json(body);
         self.http.send_json(&DIALECT, profile, request).await
     }
 
@@ -104,7 +92,9 @@ impl LiteLlm {
             async move {
                 let page = page.unwrap_or_else(|| "1".to_owned());
                 let list: wire::KeyList = self
-                    .get(
+                    .http
+                    .get_json(
+                        &DIALECT,
                         profile,
                         &path,
                         &[
@@ -145,7 +135,13 @@ impl LiteLlm {
     async fn key_row(&self, profile: &Profile, key_id: &str) -> Result<wire::KeyRow, Error> {
         check_id(key_id)?;
         let info: wire::KeyInfo = self
-            .get(profile, &route(&["key", "info"]), &[("key", key_id)])
+            .http
+            .get_json(
+                &DIALECT,
+                profile,
+                &route(&["key", "info"]),
+                &[("key", key_id)],
+            )
             .await?;
         Ok(info.info)
     }
@@ -465,7 +461,9 @@ impl Platform for LiteLlm {
     /// answers (without one, every key route fails with "DB not connected").
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {
         let _: wire::KeyList = self
-            .get(
+            .http
+            .get_json(
+                &DIALECT,
                 profile,
                 &route(&["key", "list"]),
                 &[("page", "1"), ("size", "1"), ("return_full_object", "true")],
@@ -725,7 +723,10 @@ impl Platform for LiteLlm {
     }
 
     async fn list_workloads(&self, profile: &Profile) -> Result<Vec<neutral::WorkloadRef>, Error> {
-        let list: wire::ModelInfoList = self.get(profile, &route(&["model", "info"]), &[]).await?;
+        let list: wire::ModelInfoList = self
+            .http
+            .get_json(&DIALECT, profile, &route(&["model", "info"]), &[])
+            .await?;
         Ok(list
             .data
             .into_iter()

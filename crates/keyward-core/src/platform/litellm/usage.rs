@@ -4,7 +4,7 @@
 //! down by model and, within a model, by key (the key's hash — the console's key id),
 //! and spend in USD per cell, read exactly from the number's text.
 
-use super::{wire, LiteLlm};
+use super::{wire, LiteLlm, DIALECT};
 use crate::platform::http::route;
 use crate::platform::model::{CostQuery, ReportedCost, UsageBucket, UsageQuery, UsageReport};
 use crate::platform::money;
@@ -63,7 +63,8 @@ async fn days(
             if let Some(model) = model {
                 q.push(("model", model));
             }
-            let answer: wire::Activity = litellm.get(profile, &path, &q).await?;
+            let answer: wire::Activity =
+                litellm.http.get_json(&DIALECT, profile, &path, &q).await?;
             let current = answer
                 .metadata
                 .as_ref()

@@ -38,7 +38,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use keyward_api::Secret;
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 /// How many projects are read at once: enough to list 20 projects in about one
@@ -50,6 +50,7 @@ const PAGE: &str = "100";
 pub(crate) const DIALECT: Dialect = Dialect {
     credential: "admin key",
     unauthorized_hint: "OpenAI's organisation endpoints need an admin key (sk-admin-…, made under Organization settings → Admin keys); a project or service-account key (sk-proj-…, sk-svcacct-…) cannot list or manage keys.",
+    authorize: super::http::bearer,
     read_error: |body| {
         let body: wire::ErrorBody = serde_json::from_slice(body).ok()?;
         Some(RemoteError {
@@ -71,22 +72,6 @@ impl OpenAi {
         Self { http }
     }
 
-    fn request(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(profile, method, path)
-            .bearer_auth(profile.token.expose())
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        profile: &Profile,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, Error> {
-        let request = self.request(profile, Method::GET, path).query(query);
-        self.http.send_json(&DIALECT, profile, request).await
-    }
-
     /// Every page of a cursor-paged list, in order.
     async fn all<T: DeserializeOwned>(
         &self,
@@ -98,7 +83,7 @@ impl OpenAi {
             if let Some(after) = &after {
                 query.push(("after", after.as_str()));
             }
-            let page: wire::List<T> = self.get(profile, path, &query).await?;
+            let page: wire::List<T> = self.http.get_json(&DIALECT, profile, path, &query).await?;
             Ok(paging::Page {
                 next: page.last_id.filter(|_| page.has_more),
                 items: page.data,
@@ -143,7 +128,10 @@ impl OpenAi {
     ) -> Result<(String, wire::ApiKey), Error> {
         let (project, key) = split_id(key_id)?;
         let path = route(&["organization", "projects", project, "api_keys", key]);
-        Ok((project.to_owned(), self.get(profile, &path, &[]).await?))
+        Ok((
+            project.to_owned(),
+            self.http.get_json(&DIALECT, profile, &path, &[]).await?,
+        ))
     }
 
     /// What OpenAI limits per project instead of per key, read-only.
@@ -201,7 +189,7 @@ impl OpenAi {
         profile: &Profile,
         path: &str,
     ) -> Result<Option<T>, Error> {
-        match self.get(profile, path, &[]).await {
+        match self.http.get_json(&DIALECT, profile, path, &[]).await {
             Ok(value) => Ok(Some(value)),
             Err(e) if e.code == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -386,7 +374,9 @@ impl Platform for OpenAi {
     /// sends with every answer.
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {
         let request = self
-            .request(
+            .http
+            .authorized(
+                &DIALECT,
                 profile,
                 Method::GET,
                 &route(&["organization", "admin_api_keys"]),
@@ -503,7 +493,8 @@ impl Platform for OpenAi {
         };
         let path = route(&["organization", "projects", &project, "service_accounts"]);
         let request = self
-            .request(profile, Method::POST, &path)
+            .http
+            .authorized(&DIALECT, profile, Method::POST, &path)
             .json(&serde_json::json!({ "name": name }));
         let created: wire::CreatedServiceAccount =
             self.http.send_json(&DIALECT, profile, request).await?;
@@ -556,7 +547,9 @@ impl Platform for OpenAi {
             ]),
             None => route(&["organization", "projects", &project, "api_keys", &raw.id]),
         };
-        let request = self.request(profile, Method::DELETE, &path);
+        let request = self
+            .http
+            .authorized(&DIALECT, profile, Method::DELETE, &path);
         self.http.send(&DIALECT, profile, request).await?;
         let mut key = neutral_key(&project, raw);
         key.state = KeyState::Revoked;

@@ -27,7 +27,10 @@ async fn pages<T: DeserializeOwned>(
             if let Some(page) = page {
                 q.push(("page", page));
             }
-            let request = openai.request(profile, Method::GET, path).query(&q);
+            let request = openai
+                .http
+                .authorized(&DIALECT, profile, Method::GET, path)
+                .query(&q);
             let answer: super::wire::Page<T> =
                 openai.http.send_json(&DIALECT, profile, request).await?;
             Ok(paging::Page {

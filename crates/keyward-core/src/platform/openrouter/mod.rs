@@ -35,8 +35,7 @@ use crate::{Error, ErrorCode, Profile};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use keyward_api::Secret;
-use reqwest::{Method, RequestBuilder};
-use serde::de::DeserializeOwned;
+use reqwest::Method;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -50,6 +49,7 @@ const PREFIX: &str = "sk-or-v1-";
 pub(crate) const DIALECT: Dialect = Dialect {
     credential: "management key",
     unauthorized_hint: "OpenRouter manages keys only with a management key (openrouter.ai → Settings → Management keys); an inference key, which apps use, cannot list or change keys.",
+    authorize: super::http::bearer,
     read_error: |body| {
         let body: wire::ErrorBody = serde_json::from_slice(body).ok()?;
         Some(RemoteError {
@@ -70,22 +70,6 @@ impl OpenRouter {
         Self { http }
     }
 
-    fn request(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(profile, method, path)
-            .bearer_auth(profile.token.expose())
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        profile: &Profile,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, Error> {
-        let request = self.request(profile, Method::GET, path).query(query);
-        self.http.send_json(&DIALECT, profile, request).await
-    }
-
     /// Every key of the account, disabled and expired ones too, page by page (by
     /// offset) until a short page.
     async fn inventory(&self, profile: &Profile) -> Result<Vec<Key>, Error> {
@@ -93,7 +77,9 @@ impl OpenRouter {
         let keys: Vec<wire::Key> = paging::every_page(profile, |offset| async move {
             let offset = offset.unwrap_or_else(|| "0".to_owned());
             let page: wire::Data<Vec<wire::Key>> = self
-                .get(
+                .http
+                .get_json(
+                    &DIALECT,
                     profile,
                     &route(&["keys"]),
                     &[
@@ -116,7 +102,10 @@ impl OpenRouter {
 
     async fn raw_key(&self, profile: &Profile, key_id: &str) -> Result<Key, Error> {
         crate::error::validate_id("key_id", key_id, 128)?;
-        let key: wire::Data<wire::Key> = self.get(profile, &route(&["keys", key_id]), &[]).await?;
+        let key: wire::Data<wire::Key> = self
+            .http
+            .get_json(&DIALECT, profile, &route(&["keys", key_id]), &[])
+            .await?;
         Ok(neutral_key(key.data, Utc::now()))
     }
 
@@ -128,7 +117,8 @@ impl OpenRouter {
         changes: Map<String, Value>,
     ) -> Result<Key, Error> {
         let request = self
-            .request(profile, Method::PATCH, &route(&["keys", key_id]))
+            .http
+            .authorized(&DIALECT, profile, Method::PATCH, &route(&["keys", key_id]))
             .json(&Value::Object(changes));
         let key: wire::Data<wire::Key> = self.http.send_json(&DIALECT, profile, request).await?;
         Ok(neutral_key(key.data, Utc::now()))
@@ -401,8 +391,10 @@ impl Platform for OpenRouter {
     /// `GET /key`: the credential describes itself; an inference key is refused with
     /// what to use instead.
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {
-        let current: wire::Data<wire::CurrentKey> =
-            self.get(profile, &route(&["key"]), &[]).await?;
+        let current: wire::Data<wire::CurrentKey> = self
+            .http
+            .get_json(&DIALECT, profile, &route(&["key"]), &[])
+            .await?;
         let current = current.data;
         if !current.is_management_key {
             return Err(Error::new(
@@ -487,7 +479,8 @@ impl Platform for OpenRouter {
             body.insert("expires_at".into(), Value::from(at));
         }
         let request = self
-            .request(profile, Method::POST, &route(&["keys"]))
+            .http
+            .authorized(&DIALECT, profile, Method::POST, &route(&["keys"]))
             .json(&Value::Object(body));
         let created: wire::Created = self.http.send_json(&DIALECT, profile, request).await?;
         let secret = Secret::new(created.key);
@@ -560,7 +553,9 @@ impl Platform for OpenRouter {
     /// it was, marked revoked.
     async fn revoke_key(&self, profile: &Profile, key_id: &str) -> Result<Key, Error> {
         let mut key = self.raw_key(profile, key_id).await?;
-        let request = self.request(profile, Method::DELETE, &route(&["keys", key_id]));
+        let request =
+            self.http
+                .authorized(&DIALECT, profile, Method::DELETE, &route(&["keys", key_id]));
         self.http.send(&DIALECT, profile, request).await?;
         key.state = KeyState::Revoked;
         key.revoked_at = Some(Utc::now());

@@ -6,7 +6,7 @@
 //! as usage without a key, so totals by key add up to the account's. Spend is each
 //! row's USD `usage`, read through its text into exact micros as soon as it arrives.
 
-use super::{wire, OpenRouter};
+use super::{wire, OpenRouter, DIALECT};
 use crate::platform::http::route;
 use crate::platform::model::{CostQuery, ReportedCost, UsageBucket, UsageQuery, UsageReport};
 use crate::platform::money;
@@ -81,8 +81,10 @@ async fn activity(
     key: Option<&str>,
 ) -> Result<Vec<Line>, Error> {
     let query: Vec<(&str, &str)> = key.map(|k| ("api_key_hash", k)).into_iter().collect();
-    let rows: wire::Data<Vec<wire::Activity>> =
-        adapter.get(profile, &route(&["activity"]), &query).await?;
+    let rows: wire::Data<Vec<wire::Activity>> = adapter
+        .http
+        .get_json(&DIALECT, profile, &route(&["activity"]), &query)
+        .await?;
     rows.data
         .into_iter()
         .map(|row| Line::read(key.map(str::to_owned), row))
