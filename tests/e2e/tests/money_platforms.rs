@@ -192,6 +192,15 @@ async fn openrouter_key_with_a_monthly_money_budget_disabled_and_revoked() {
     })
     .await;
     app.screenshot("10-revoked").await;
+
+    // Usage & Spend says how far back OpenRouter keeps usage.
+    app.click("[data-testid='nav-usage']").await;
+    app.wait_text(
+        "[data-testid='usage-history-days']",
+        "OpenRouter keeps usage for the last 30 days.",
+    )
+    .await;
+    app.screenshot("11-usage").await;
     app.assert_secret_nowhere(&secret).await;
     app.assert_secret_nowhere(&fake.admin_key).await;
     app.close().await;
@@ -246,6 +255,11 @@ async fn litellm_key_with_a_weekly_money_budget_blocked_and_deleted() {
         delete.body
     );
     app.screenshot("10-revoked").await;
+
+    // The proxy's model deployments, read-only on the Workloads screen.
+    app.click("[data-testid='nav-workloads']").await;
+    app.wait_for("[data-testid='deployments'] tbody tr").await;
+    app.screenshot("11-deployments").await;
     app.assert_secret_nowhere(&secret).await;
     app.assert_secret_nowhere(&fake.admin_key).await;
     app.close().await;

@@ -51,7 +51,7 @@ pub async fn load_view(
     now: DateTime<Utc>,
 ) -> Result<UsageView, Error> {
     validate_request(request)?;
-    let period = resolve_period(request, now)?;
+    let period = fitting_period(platform, request, now)?;
     let project = request
         .project_id
         .clone()
@@ -158,6 +158,48 @@ async fn reported_spend(
         current,
         previous,
     }))
+}
+
+/// The period as asked; when its bucket was left to fit (`auto`) and the platform does
+/// not report that width (OpenRouter and LiteLLM report days only), the finest width it
+/// does report that is at least as wide. A width the person chose is kept, and a
+/// platform that refuses it says so.
+fn fitting_period(
+    platform: &dyn Platform,
+    request: &UsageRequest,
+    now: DateTime<Utc>,
+) -> Result<super::period::Period, Error> {
+    use crate::platform::capabilities::BucketSize;
+    let period = resolve_period(request, now)?;
+    if request.bucket.is_some() {
+        return Ok(period);
+    }
+    let offered = platform.capabilities().usage.buckets;
+    let size = |bucket: UsageBucket| match bucket {
+        UsageBucket::Minute => Some(BucketSize::Minute),
+        UsageBucket::Hour => Some(BucketSize::Hour),
+        UsageBucket::Day => Some(BucketSize::Day),
+        UsageBucket::None => None,
+    };
+    let fits = |bucket: UsageBucket| size(bucket).is_none_or(|s| offered.contains(&s));
+    if offered.is_empty() || fits(period.bucket) {
+        return Ok(period);
+    }
+    let wider = match period.bucket {
+        UsageBucket::Minute => [UsageBucket::Hour, UsageBucket::Day].as_slice(),
+        UsageBucket::Hour => [UsageBucket::Day].as_slice(),
+        _ => [].as_slice(),
+    };
+    match wider.iter().copied().find(|b| fits(*b)) {
+        Some(bucket) => resolve_period(
+            &UsageRequest {
+                bucket: Some(bucket),
+                ..request.clone()
+            },
+            now,
+        ),
+        None => Ok(period),
+    }
 }
 
 /// Budgets of the top keys that have one, in their current period (day, week or

@@ -699,3 +699,48 @@ async fn money_budgets_burn_down_in_the_money_openrouter_reports() {
         .expect("a monthly burn-down");
     assert!(chart.table.rows.iter().all(|r| r[5] == "USD micros"));
 }
+
+/// "Last 7 days" with the bucket left to fit would be hours, which OpenRouter does not
+/// report: the view fits itself to days instead of failing; an hour bucket the person
+/// chose is refused with OpenRouter's sentence.
+#[tokio::test]
+async fn an_auto_bucket_fits_what_openrouter_reports() {
+    use keyward_core::usage::{self, PeriodPreset, SpendBy, UsageRequest};
+    let seed = Seed::generated(3);
+    let fake = Fake::openrouter(seed.clone()).await;
+    let p = Profile {
+        project_id: "acct".into(),
+        ..profile(&fake, &seed.management_key)
+    };
+    let request = UsageRequest {
+        preset: PeriodPreset::Last7Days,
+        custom_start: None,
+        custom_end: None,
+        time_zone: "UTC".into(),
+        bucket: None,
+        project_id: None,
+        key_ids: vec![],
+        models: vec![],
+        workload: None,
+        spend_by: SpendBy::Model,
+    };
+    let platform = adapter();
+    let view = usage::load_view(
+        platform.as_ref(),
+        &p,
+        &request,
+        &Default::default(),
+        seed.now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(view.facts.bucket, UsageBucket::Day);
+    let hours = UsageRequest {
+        bucket: Some(UsageBucket::Hour),
+        ..request
+    };
+    let error = usage::load_view(platform.as_ref(), &p, &hours, &Default::default(), seed.now)
+        .await
+        .unwrap_err();
+    assert!(error.message.contains("per day"), "{}", error.message);
+}
