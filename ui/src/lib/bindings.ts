@@ -1660,11 +1660,59 @@ model: string | null;
 /**
  * Where it forwards to, when the platform says.
  */
-upstream: string | null; created_at: string | null }
+upstream: string | null; created_at: string | null; 
+/**
+ * Where it stands, when the platform reports it in the same read (Gcore's
+ * deployment status, LiteLLM's `/health`); `None` = the platform does not say here.
+ */
+status: WorkloadStatus | null }
 /**
  * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
  */
 export type WorkloadScopeWire = string | string[]
+/**
+ * Where a workload stands, each platform's own states mapped onto one scale the
+ * Workloads screen colours the same way everywhere (Gcore `DEPLOYING` → provisioning,
+ * `PARTIALLYDEPLOYED` → degraded, `ACTIVE` → healthy, `PENDING` → scaled to zero).
+ */
+export type WorkloadState = 
+/**
+ * Being created or changed; not serving yet.
+ */
+"provisioning" | "healthy" | 
+/**
+ * Serving, but not everywhere or not with every replica.
+ */
+"degraded" | 
+/**
+ * Not serving.
+ */
+"down" | 
+/**
+ * Stopped on purpose; can be started again.
+ */
+"disabled" | 
+/**
+ * Running with no replicas until traffic arrives.
+ */
+"scaled_to_zero" | "deleting" | 
+/**
+ * A state this build does not know, or not probed yet.
+ */
+"unknown"
+/**
+ * A workload's state with the numbers and messages behind it.
+ */
+export type WorkloadStatus = { state: WorkloadState; 
+/**
+ * Ready replicas or containers, of `total`, where the platform counts them.
+ */
+ready: number | null; total: number | null; 
+/**
+ * What the platform reports as wrong, each naming where ("region 76: image pull
+ * failed", "gpt-4o at http://…: connection refused"); empty when nothing is.
+ */
+problems: string[] }
 /**
  * What a workload served over a period, from the project usage report.
  */

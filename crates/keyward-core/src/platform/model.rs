@@ -294,6 +294,45 @@ pub struct WorkloadRef {
     /// Where it forwards to, when the platform says.
     pub upstream: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
+    /// Where it stands, when the platform reports it in the same read (Gcore's
+    /// deployment status, LiteLLM's `/health`); `None` = the platform does not say here.
+    pub status: Option<WorkloadStatus>,
+}
+
+/// Where a workload stands, each platform's own states mapped onto one scale the
+/// Workloads screen colours the same way everywhere (Gcore `DEPLOYING` → provisioning,
+/// `PARTIALLYDEPLOYED` → degraded, `ACTIVE` → healthy, `PENDING` → scaled to zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadState {
+    /// Being created or changed; not serving yet.
+    Provisioning,
+    Healthy,
+    /// Serving, but not everywhere or not with every replica.
+    Degraded,
+    /// Not serving.
+    Down,
+    /// Stopped on purpose; can be started again.
+    Disabled,
+    /// Running with no replicas until traffic arrives.
+    ScaledToZero,
+    Deleting,
+    /// A state this build does not know, or not probed yet.
+    Unknown,
+}
+
+/// A workload's state with the numbers and messages behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct WorkloadStatus {
+    pub state: WorkloadState,
+    /// Ready replicas or containers, of `total`, where the platform counts them.
+    pub ready: Option<u32>,
+    pub total: Option<u32>,
+    /// What the platform reports as wrong, each naming where ("region 76: image pull
+    /// failed", "gpt-4o at http://…: connection refused"); empty when nothing is.
+    pub problems: Vec<String>,
 }
 
 /// One bucket of a usage series.

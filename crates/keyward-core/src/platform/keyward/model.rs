@@ -164,6 +164,8 @@ impl From<keyward_api::workloads::Workload> for WorkloadRef {
             model: Some(workload.model_name),
             upstream: workload.upstream_url,
             created_at: Some(workload.created_at),
+            // The gateway's health is its own read (health summaries), not the list's.
+            status: None,
         }
     }
 }

@@ -742,6 +742,7 @@ impl Platform for LiteLlm {
                     model: Some(d.model_name),
                     upstream: d.litellm_params.api_base.or(d.litellm_params.model),
                     created_at: None,
+                    status: None,
                 }
             })
             .collect())
