@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 venv="$target/sdk-venv"
 stamp="$venv/.requirements"
-requirements="openai==3.63.0 anthropic==2.17.0 inferencekey==0.260725.739 openrouter==1.3.84"
+requirements="openai==3.63.0 anthropic==2.17.0 inferencekey==0.260725.739 openrouter==1.3.84 gcore==0.59.0"
 mkdir -p "$target"
 exec 9>"$target/sdk-venv.lock"
 flock 9

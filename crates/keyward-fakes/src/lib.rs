@@ -1,5 +1,6 @@
 //! Offline fakes of the OpenAI Admin API and the Anthropic Admin API (issue #17), and of
-//! OpenRouter's management API and a LiteLLM proxy's key management (issue #18).
+//! OpenRouter's management API and a LiteLLM proxy's key management (issue #18), and of
+//! Gcore's Everywhere Inference keys, deployments and tasks (issue #19).
 //!
 //! Keyward's platform adapters are tested against these instead of the real organisations:
 //! each fake serves a deterministic [`openai::Seed`] or [`anthropic::Seed`] on
@@ -15,6 +16,7 @@
 
 pub mod anthropic;
 pub mod faults;
+pub mod gcore;
 pub mod litellm;
 pub mod openai;
 pub mod openrouter;
@@ -73,6 +75,20 @@ impl Fake {
         let master_key = state.master_key();
         let router = litellm::router(state);
         server::start_at("", router, server::Platform::Litellm, master_key).await
+    }
+
+    /// Serves Gcore's cloud API (Everywhere Inference keys and deployments, tasks,
+    /// projects, regions) over `seed`, at the root; `admin_key` is the API token.
+    pub async fn gcore(seed: gcore::Seed) -> Fake {
+        Fake::gcore_state(gcore::State::new(seed)).await
+    }
+
+    /// Serves Gcore over `state`, which the caller keeps to fail tasks, regions or
+    /// scale deployments to zero.
+    pub async fn gcore_state(state: gcore::State) -> Fake {
+        let api_token = state.api_token();
+        let router = gcore::router(state);
+        server::start_at("", router, server::Platform::Gcore, api_token).await
     }
 
     /// Every request served so far (control routes excluded), oldest first.

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
-use keyward_fakes::{anthropic, litellm, openai, openrouter, Fake};
+use keyward_fakes::{anthropic, gcore, litellm, openai, openrouter, Fake};
 use std::io::Write;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -14,10 +14,11 @@ enum Platform {
     Anthropic,
     Openrouter,
     Litellm,
+    Gcore,
 }
 
-/// Serve a fake OpenAI, Anthropic or OpenRouter admin API, or a LiteLLM proxy, with a
-/// generated organisation.
+/// Serve a fake OpenAI, Anthropic or OpenRouter admin API, a LiteLLM proxy or Gcore's
+/// Everywhere Inference API, with a generated organisation.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -48,6 +49,8 @@ async fn main() -> Result<()> {
         Platform::Openrouter => {
             Fake::openrouter(openrouter::Seed::generated(args.projects * args.keys)).await
         }
+        // Gcore: the seeded project, with projects × keys more unattached keys.
+        Platform::Gcore => Fake::gcore(gcore::Seed::generated(args.projects * args.keys)).await,
     };
     let line = serde_json::json!({"base_url": fake.base_url, "admin_key": fake.admin_key});
     let mut stdout = std::io::stdout().lock();

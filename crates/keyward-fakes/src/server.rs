@@ -72,6 +72,7 @@ pub(crate) enum Platform {
     Anthropic,
     OpenRouter,
     Litellm,
+    Gcore,
 }
 
 impl Platform {
@@ -81,6 +82,7 @@ impl Platform {
             Platform::Anthropic => crate::anthropic::error(status, message),
             Platform::OpenRouter => crate::openrouter::error(status, message),
             Platform::Litellm => crate::litellm::error(status, message),
+            Platform::Gcore => crate::gcore::error(status, message),
         }
     }
 }

@@ -1,9 +1,10 @@
-//! The official SDKs against the fakes (issues #17, #18): `tests/sdk/openai_admin_sdk.py`,
-//! `tests/sdk/anthropic_admin_sdk.py` and `tests/sdk/openrouter_admin_sdk.py` call every
-//! admin endpoint their SDK covers, with strict response validation, and must print that
+//! The official SDKs against the fakes (issues #17, #18, #19):
+//! `tests/sdk/openai_admin_sdk.py`, `tests/sdk/anthropic_admin_sdk.py`,
+//! `tests/sdk/openrouter_admin_sdk.py` and `tests/sdk/gcore_sdk.py` call every admin
+//! endpoint their SDK covers, with strict response validation, and must print that
 //! all their checks passed. The SDKs run from the pinned venv of `tests/sdk/venv.sh`.
 
-use keyward_fakes::{anthropic, openai, openrouter, Fake};
+use keyward_fakes::{anthropic, gcore, openai, openrouter, Fake};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -33,6 +34,10 @@ async fn run_sdk_script(script: &str, env: Vec<(&'static str, String)>) {
             .env_remove("ANTHROPIC_API_KEY")
             .env_remove("ANTHROPIC_AUTH_TOKEN")
             .env_remove("OPENROUTER_API_KEY")
+            .env_remove("GCORE_API_KEY")
+            .env_remove("GCORE_BASE_URL")
+            .env_remove("GCORE_CLOUD_PROJECT_ID")
+            .env_remove("GCORE_CLOUD_REGION_ID")
             .envs(env)
             .output()
             .unwrap()
@@ -140,6 +145,55 @@ async fn the_official_openrouter_sdk_parses_every_management_endpoint_of_the_fak
         .find(|r| r.path == "/api/v1/keys" && r.query.contains("offset=200"))
         .expect("the SDK paged by offset");
     assert_eq!(page.query_values("include_disabled"), ["true"]);
+    assert!(requests
+        .iter()
+        .all(|r| !r.headers.iter().any(|(_, v)| v.contains(&fake.admin_key))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_gcore_sdk_parses_every_inference_endpoint_of_the_fake() {
+    // 25 generated keys besides the seeded three: three pages of 10 for the SDK.
+    let seed = gcore::Seed::generated(25);
+    let fake = Fake::gcore(seed).await;
+    run_sdk_script(
+        "gcore_sdk.py",
+        vec![
+            ("KW_BASE_URL", fake.base_url.clone()),
+            ("KW_ADMIN_KEY", fake.admin_key.clone()),
+            ("KW_PROJECT_ID", gcore::PROJECT_ID.to_string()),
+            ("KW_KEYS", "28".into()),
+            ("KW_TASK_POLLS", "3".into()),
+        ],
+    )
+    .await;
+    // What gcore 0.59.0 sent (platform-apis.md §1): the token as `APIKey`, recorded
+    // redacted; offset paging; a bare date for the expiry; attachments as a PATCH.
+    let requests = fake.requests();
+    let keys = format!("/cloud/v3/inference/{}/api_keys", gcore::PROJECT_ID);
+    let create = requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path == keys && r.body.contains("sdk-key"))
+        .expect("the SDK created a key");
+    let body: serde_json::Value = serde_json::from_str(&create.body).unwrap();
+    assert_eq!(body["expires_at"], "2027-01-01");
+    let token_head: String = fake.admin_key.chars().take(8).collect();
+    assert_eq!(
+        create.header("authorization"),
+        Some(format!("APIKey {token_head}").as_str())
+    );
+    assert!(requests
+        .iter()
+        .any(|r| r.path == keys && r.query_values("offset") == ["20"]));
+    let attach = requests
+        .iter()
+        .find(|r| r.method == "PATCH" && r.body.contains("ci-runner"))
+        .expect("the SDK attached a key");
+    let body: serde_json::Value = serde_json::from_str(&attach.body).unwrap();
+    assert_eq!(
+        body["api_keys"],
+        serde_json::json!(["sdk-key", "ci-runner"])
+    );
+    assert_eq!(body["auth_enabled"], true);
     assert!(requests
         .iter()
         .all(|r| !r.headers.iter().any(|(_, v)| v.contains(&fake.admin_key))));
