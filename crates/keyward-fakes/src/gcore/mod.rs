@@ -17,6 +17,7 @@
 //! (the spec's `HttpErrorResponseSchema`); request validation answers 422 with the
 //! field named first in the message, as pydantic does.
 
+mod deployment_body;
 mod deployments;
 mod keys;
 mod projects;
