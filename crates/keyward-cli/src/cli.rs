@@ -262,6 +262,22 @@ pub struct KeyScopeArgs {
     /// When the money budget starts again (default: never, a budget for the key's life).
     #[arg(long, value_enum, value_name = "WHEN")]
     pub money_reset: Option<MoneyResetArg>,
+    /// Requests the key may have in flight at once (empty: no limit), where the platform
+    /// limits that (LiteLLM).
+    #[arg(long, value_name = "N")]
+    pub max_parallel: Option<String>,
+    /// One model's requests per minute, `MODEL=N` (repeat for several models; `MODEL=`
+    /// removes that model's rpm), where the platform limits per model (LiteLLM).
+    #[arg(long = "model-rpm", value_name = "MODEL=N")]
+    pub model_rpm: Vec<String>,
+    /// One model's tokens per minute, `MODEL=N` (repeat; `MODEL=` removes it).
+    #[arg(long = "model-tpm", value_name = "MODEL=N")]
+    pub model_tpm: Vec<String>,
+    /// One model's money budget in USD and when it starts again,
+    /// `MODEL=AMOUNT[/daily|weekly|monthly]` (default monthly, or the model's period on
+    /// update; repeat; `MODEL=` removes it).
+    #[arg(long = "model-budget", value_name = "MODEL=AMOUNT[/PERIOD]")]
+    pub model_budget: Vec<String>,
     /// A model the key may call (repeat for several; default: every model).
     #[arg(long = "model", value_name = "MODEL")]
     pub models: Vec<String>,

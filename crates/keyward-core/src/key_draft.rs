@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use keyward_api::scope::{self, Labels, TokenLimitPeriod, WorkloadScope, MAX_LIMIT};
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{Expiry, KeyForm};
+use crate::keys::{Expiry, KeyForm, ModelLimitForm, MoneyLimit, TrafficLimits};
 use crate::workloads::FieldProblem;
 
 /// The longest expiry offered in days (about ten years), as `KeyForm` accepts.
@@ -82,6 +82,86 @@ pub struct KeyDraft {
     /// When the platform resets the money budget; `None` = for the key's life.
     #[serde(default)]
     pub money_reset: Option<crate::platform::capabilities::BudgetPeriod>,
+    /// Requests in flight at once, as typed; empty = no limit. With `model_limits`,
+    /// `None` = the form does not show them: the key's stay as they are.
+    #[serde(default)]
+    pub max_parallel: Option<String>,
+    /// The per-model limits table; a row left entirely blank is the spare row.
+    #[serde(default)]
+    pub model_limits: Option<Vec<ModelLimitRow>>,
+}
+
+/// One row of the per-model limits table, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelLimitRow {
+    pub model: String,
+    pub rpm: String,
+    pub tpm: String,
+    /// USD, as [`KeyDraft::money_limit`] is typed.
+    pub budget: String,
+    /// When the model's budget resets.
+    pub period: Option<crate::platform::capabilities::BudgetPeriod>,
+}
+
+impl ModelLimitRow {
+    fn is_blank(&self) -> bool {
+        [&self.model, &self.rpm, &self.tpm, &self.budget]
+            .iter()
+            .all(|t| t.trim().is_empty())
+            && self.period.is_none()
+    }
+}
+
+/// The rows as limits: blank rows skipped, each cell parsed on its own, a problem naming
+/// `model_limits.<row>.<cell>` (the row as the dialog counts it) for each bad one.
+fn model_limits_from_rows(
+    rows: &[ModelLimitRow],
+    problems: &mut Vec<FieldProblem>,
+) -> Vec<(usize, ModelLimitForm)> {
+    let mut limits = Vec::new();
+    for (row, typed) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
+        let rename = |mut p: FieldProblem, col: &str| {
+            p.field = format!("model_limits.{row}.{col}");
+            p
+        };
+        let rpm = parse_limit("rpm", &typed.rpm).map_err(|p| rename(p, "rpm"));
+        let tpm = parse_limit("tpm", &typed.tpm).map_err(|p| rename(p, "tpm"));
+        let budget = parse_money(&typed.budget).map_err(|p| rename(p, "budget"));
+        let mut ok = true;
+        for result in [
+            rpm.as_ref().map(|_| ()),
+            tpm.as_ref().map(|_| ()),
+            budget.as_ref().map(|_| ()),
+        ] {
+            if let Err(p) = result {
+                problems.push(p.clone());
+                ok = false;
+            }
+        }
+        if matches!(budget, Ok(None)) && typed.period.is_some() {
+            problems.push(problem(
+                &format!("model_limits.{row}.budget"),
+                "Enter the model's budget, or set its period back to none.",
+            ));
+            ok = false;
+        }
+        if let (true, Ok(rpm), Ok(tpm), Ok(budget)) = (ok, rpm, tpm, budget) {
+            limits.push((
+                row,
+                ModelLimitForm {
+                    model: typed.model.trim().to_owned(),
+                    rpm,
+                    tpm,
+                    money_budget: budget.map(|micros| MoneyLimit {
+                        micros,
+                        reset: typed.period,
+                    }),
+                },
+            ));
+        }
+    }
+    limits
 }
 
 /// Every problem of the draft, or the form to send when there is none.
@@ -317,6 +397,34 @@ impl KeyDraft {
             ExpiryDraft::InDays { days } => expiry_days(days).map(|days| Expiry::InDays { days }),
         };
         note(expiry.as_ref().map(|_| ()).map_err(Clone::clone));
+        let shown = self.max_parallel.is_some() || self.model_limits.is_some();
+        let max_parallel = parse_limit("max_parallel", self.max_parallel.as_deref().unwrap_or(""));
+        note(max_parallel.as_ref().map(|_| ()).map_err(Clone::clone));
+        let typed_limits =
+            model_limits_from_rows(self.model_limits.as_deref().unwrap_or(&[]), &mut problems);
+        let model_limits: Vec<ModelLimitForm> =
+            typed_limits.iter().map(|(_, l)| l.clone()).collect();
+        // The shared rules count rows without the blank ones; the dialog counts them all.
+        let row_of: Vec<usize> = typed_limits.iter().map(|(row, _)| *row).collect();
+        for (field, message) in crate::keys::model_limit_problems(
+            max_parallel.clone().ok().flatten(),
+            self.allowed_models.as_deref(),
+            &model_limits,
+        ) {
+            let field = match field.strip_prefix("model_limits.") {
+                Some(rest) => {
+                    let (index, col) = rest.split_once('.').unwrap_or((rest, "model"));
+                    let row = index
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| row_of.get(i).copied())
+                        .unwrap_or(0);
+                    format!("model_limits.{row}.{col}")
+                }
+                None => field,
+            };
+            problems.push(problem(&field, message));
+        }
 
         let form = match (name, rpm, tpm, budget, labels, expiry) {
             (Ok(name), Ok(rpm), Ok(tpm), Ok(token_limit), Ok(labels), Ok(expiry))
@@ -334,9 +442,13 @@ impl KeyDraft {
                     labels,
                     expiry,
                     project: self.project.clone().filter(|p| !p.trim().is_empty()),
-                    money_budget: money.ok().flatten().map(|micros| crate::keys::MoneyLimit {
+                    money_budget: money.ok().flatten().map(|micros| MoneyLimit {
                         micros,
                         reset: self.money_reset,
+                    }),
+                    traffic_limits: shown.then(|| TrafficLimits {
+                        max_parallel: max_parallel.ok().flatten(),
+                        per_model: model_limits,
                     }),
                 })
             }
@@ -402,6 +514,8 @@ mod tests {
             project: None,
             money_limit: String::new(),
             money_reset: None,
+            max_parallel: None,
+            model_limits: None,
         }
     }
 
@@ -455,6 +569,8 @@ mod tests {
             project: None,
             money_limit: String::new(),
             money_reset: None,
+            max_parallel: None,
+            model_limits: None,
         };
         let check = d.check(true, now());
         assert_eq!(
@@ -472,6 +588,75 @@ mod tests {
             ]
         );
         assert!(check.form.is_none());
+    }
+
+    /// Parallel and per-model limits (issue #18): not shown = left as the key has them;
+    /// shown, the spare blank row is skipped, cells are read like the key's own limits
+    /// and budget, and each problem names its row (as the dialog counts rows) and cell.
+    #[test]
+    fn per_model_limits_are_read_by_row_and_named_by_cell() {
+        use crate::platform::capabilities::BudgetPeriod;
+        let d = draft();
+        assert_eq!(d.check(true, now()).form.unwrap().traffic_limits, None);
+        let row = |model: &str, rpm: &str, budget: &str, period| ModelLimitRow {
+            model: model.into(),
+            rpm: rpm.into(),
+            tpm: String::new(),
+            budget: budget.into(),
+            period,
+        };
+        let mut d = draft();
+        d.max_parallel = Some("8".into());
+        d.model_limits = Some(vec![
+            row("gpt-4o", "1,000", "12.50", Some(BudgetPeriod::Week)),
+            ModelLimitRow::default(),
+        ]);
+        let check = d.check(true, now());
+        assert!(check.problems.is_empty(), "{:?}", check.problems);
+        let traffic = check.form.unwrap().traffic_limits.unwrap();
+        assert_eq!(traffic.max_parallel, Some(8));
+        assert_eq!(traffic.per_model.len(), 1);
+        let limit = &traffic.per_model[0];
+        assert_eq!(
+            (limit.model.as_str(), limit.rpm, limit.tpm),
+            ("gpt-4o", Some(1000), None)
+        );
+        assert_eq!(
+            limit.money_budget,
+            Some(MoneyLimit {
+                micros: 12_500_000,
+                reset: Some(BudgetPeriod::Week)
+            })
+        );
+
+        let mut d = draft();
+        d.allowed_models = Some(vec!["gpt-4o".into()]);
+        d.max_parallel = Some("0".into());
+        d.model_limits = Some(vec![
+            ModelLimitRow::default(),
+            row("gpt-4o", "ten", "", None),
+            row("claude", "5", "", None),
+            row("gpt-4o", "5", "1.5", None),
+            row("", "", "", Some(BudgetPeriod::Day)),
+            row("gpt-4o", "7", "", None),
+        ]);
+        let check = d.check(true, now());
+        assert!(check.form.is_none());
+        assert_eq!(
+            fields(&check),
+            [
+                "max_parallel",
+                "model_limits.1.rpm",
+                "model_limits.4.budget",
+                "model_limits.2.model",
+                "model_limits.3.period",
+                "model_limits.5.model"
+            ]
+        );
+        assert!(check.problems[3]
+            .message
+            .contains("not among the key's allowed models"));
+        assert!(check.problems[5].message.contains("twice"));
     }
 
     #[test]

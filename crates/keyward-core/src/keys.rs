@@ -64,6 +64,35 @@ pub struct KeyForm {
     /// `None` = no budget. Checked by [`crate::key_draft::KeyDraft::check`].
     #[serde(default)]
     pub money_budget: Option<MoneyLimit>,
+    /// Parallel and per-model limits, where the platform has them (LiteLLM); `None` =
+    /// leave them as the key has them (a caller that does not know them never clears
+    /// what someone else set).
+    #[serde(default)]
+    pub traffic_limits: Option<TrafficLimits>,
+}
+
+/// A key's limits on requests in flight and per model, as one whole desired state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TrafficLimits {
+    /// Requests the key may have in flight at once; `None` = no limit.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub max_parallel: Option<i64>,
+    /// Limits on one model's traffic, a model once each; empty = none.
+    pub per_model: Vec<ModelLimitForm>,
+}
+
+/// One row of the form's per-model limits: at least one of its limits set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelLimitForm {
+    pub model: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub rpm: Option<i64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tpm: Option<i64>,
+    /// Money on this model, exact, with the period it resets on.
+    pub money_budget: Option<MoneyLimit>,
 }
 
 impl KeyForm {
@@ -75,7 +104,8 @@ impl KeyForm {
         let scopes = &capabilities.scopes;
         let sets_workloads =
             matches!(&self.workloads, WorkloadScope::Only(slugs) if !slugs.is_empty());
-        let checks: [(&str, bool, &Support); 9] = [
+        let traffic = self.traffic_limits.clone().unwrap_or_default();
+        let checks: [(&str, bool, &Support); 11] = [
             ("rpm", self.rpm.is_some(), &scopes.rpm),
             ("tpm", self.tpm.is_some(), &scopes.tpm),
             (
@@ -105,6 +135,16 @@ impl KeyForm {
                 !self.description.trim().is_empty(),
                 &scopes.description,
             ),
+            (
+                "max_parallel",
+                traffic.max_parallel.is_some(),
+                &scopes.max_parallel,
+            ),
+            (
+                "model_limits",
+                !traffic.per_model.is_empty(),
+                &scopes.model_limits,
+            ),
         ];
         for (field, set, support) in checks {
             if set && !support.supported {
@@ -124,9 +164,111 @@ impl KeyForm {
                 ),
             ));
         }
+        for (row, limit) in traffic.per_model.iter().enumerate() {
+            let reset = limit.money_budget.map(|m| m.reset);
+            if reset.is_some_and(|r| r.is_none_or(|r| !scopes.money_budget_resets.contains(&r))) {
+                return Err(Error::field(
+                    &format!("model_limits.{row}.period"),
+                    format!(
+                        "{} resets a model's budget on a schedule: choose one it offers.",
+                        capabilities.platform
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
+
+    /// The form's limits on parallel requests and per model by the rules every platform
+    /// shares, each problem as `(field, sentence)`; the model rows' fields are
+    /// `model_limits.<row>.<model|rpm|tpm|budget>` so the dialog can put each under its cell.
+    pub fn model_limit_problems(&self) -> Vec<(String, String)> {
+        match &self.traffic_limits {
+            Some(traffic) => model_limit_problems(
+                traffic.max_parallel,
+                self.allowed_models.as_deref(),
+                &traffic.per_model,
+            ),
+            None => Vec::new(),
+        }
+    }
 }
+
+/// [`KeyForm::model_limit_problems`] of the parts, for the draft that has no form yet.
+pub fn model_limit_problems(
+    max_parallel: Option<i64>,
+    allowed_models: Option<&[String]>,
+    model_limits: &[ModelLimitForm],
+) -> Vec<(String, String)> {
+    {
+        let mut problems = Vec::new();
+        if max_parallel.is_some_and(|n| !(1..=MAX_PARALLEL).contains(&n)) {
+            problems.push((
+                "max_parallel".to_owned(),
+                format!("Parallel requests must be a whole number from 1 to {MAX_PARALLEL}, or empty for no limit."),
+            ));
+        }
+        let allowed: Option<Vec<&str>> = allowed_models
+            .filter(|m| !m.is_empty())
+            .map(|m| m.iter().map(|m| m.trim()).collect());
+        let mut seen = std::collections::BTreeSet::new();
+        for (row, limit) in model_limits.iter().enumerate() {
+            let field = |col: &str| format!("model_limits.{row}.{col}");
+            let model = limit.model.trim();
+            if model.is_empty() {
+                problems.push((
+                    field("model"),
+                    "Name the model this limit is for.".to_owned(),
+                ));
+            } else if model.chars().count() > 200 || model.chars().any(char::is_control) {
+                problems.push((
+                    field("model"),
+                    "A model name is at most 200 characters, without control characters."
+                        .to_owned(),
+                ));
+            } else if !seen.insert(model) {
+                problems.push((
+                    field("model"),
+                    format!("“{model}” has limits twice: keep one row per model."),
+                ));
+            } else if allowed.as_ref().is_some_and(|a| !a.contains(&model)) {
+                problems.push((
+                    field("model"),
+                    format!("“{model}” is not among the key's allowed models: add it there, or limit one of them."),
+                ));
+            }
+            for (col, value) in [("rpm", limit.rpm), ("tpm", limit.tpm)] {
+                if value.is_some_and(|v| !(1..=keyward_api::scope::MAX_LIMIT).contains(&v)) {
+                    problems.push((
+                        field(col),
+                        "Enter a number from 1 to 1,000,000,000,000, or leave it empty for no limit.".to_owned(),
+                    ));
+                }
+            }
+            if let Some(budget) = limit.money_budget {
+                if budget.micros < 0 {
+                    problems.push((field("budget"), "A budget cannot be negative.".to_owned()));
+                }
+                if budget.reset.is_none() {
+                    problems.push((
+                        field("period"),
+                        "Choose the period the model's budget resets on.".to_owned(),
+                    ));
+                }
+            }
+            if limit.rpm.is_none() && limit.tpm.is_none() && limit.money_budget.is_none() {
+                problems.push((
+                    field("model"),
+                    format!("Set an rpm, tpm or budget for “{model}”, or remove the row."),
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// The most requests in flight a key may be given.
+pub const MAX_PARALLEL: i64 = 1_000_000;
 
 /// A money budget as a form sends it: the amount in millionths of a dollar (exact,
 /// the price table's unit) and when the platform resets it (`None`: for the key's life).
@@ -571,6 +713,52 @@ mod tests {
         );
     }
 
+    /// Parallel and per-model limits are refused by field where the platform's keys lack
+    /// them (with its sentence), and a model budget must reset on one of its periods.
+    #[test]
+    fn parallel_and_model_limits_are_refused_where_the_platform_lacks_them() {
+        use crate::platform::capabilities::BudgetPeriod;
+        let openrouter = crate::platform::openrouter::capabilities();
+        let litellm = crate::platform::litellm::capabilities();
+        let mut f = form();
+        f.rpm = None;
+        f.traffic_limits = Some(TrafficLimits::default());
+        assert!(f.refuse_unsupported(&openrouter).is_ok(), "nothing set");
+        f.traffic_limits = Some(TrafficLimits {
+            max_parallel: Some(2),
+            per_model: Vec::new(),
+        });
+        let error = f.refuse_unsupported(&openrouter).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("max_parallel"));
+        assert_eq!(Some(error.message), openrouter.scopes.max_parallel.instead);
+        let limit = |reset| ModelLimitForm {
+            model: "gpt-4o".into(),
+            rpm: None,
+            tpm: None,
+            money_budget: Some(MoneyLimit { micros: 1, reset }),
+        };
+        f.traffic_limits = Some(TrafficLimits {
+            max_parallel: None,
+            per_model: vec![limit(Some(BudgetPeriod::Day))],
+        });
+        assert_eq!(
+            f.refuse_unsupported(&openrouter)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("model_limits")
+        );
+        assert!(f.refuse_unsupported(&litellm).is_ok());
+        f.traffic_limits = Some(TrafficLimits {
+            max_parallel: None,
+            per_model: vec![limit(None)],
+        });
+        assert_eq!(
+            f.refuse_unsupported(&litellm).unwrap_err().field.as_deref(),
+            Some("model_limits.0.period")
+        );
+    }
+
     /// An inventory filtered in memory means what the gateway's query means: archived
     /// hidden unless asked for, search over name/id/hint/owner, the three sorts with
     /// never-used keys last, the project filter, paging with the total, and the same
@@ -679,6 +867,7 @@ mod tests {
             expiry: Expiry::Never,
             project: None,
             money_budget: None,
+            traffic_limits: None,
         }
     }
 

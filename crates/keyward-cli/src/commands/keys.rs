@@ -10,10 +10,10 @@ use crate::output::{self, Stream};
 use crate::target;
 use keyward_api::scope::{TokenLimitPeriod, WorkloadScope};
 use keyward_api::Secret;
-use keyward_core::key_draft::{ExpiryDraft, KeyDraft, LabelRow};
+use keyward_core::key_draft::{ExpiryDraft, KeyDraft, LabelRow, ModelLimitRow};
 use keyward_core::keys::{validate_key_id, KeyForm, KeyListQuery, KeySort};
 use keyward_core::platform::capabilities::BudgetPeriod;
-use keyward_core::platform::model::{Key, KeyState};
+use keyward_core::platform::model::{Key, KeyState, ModelLimit, MoneyBudget};
 use keyward_core::{Console, Error, ErrorCode};
 
 pub async fn run(console: &Console, global: &Global, command: KeysCommand) -> Result<(), Error> {
@@ -168,7 +168,16 @@ fn flag(field: &str) -> String {
         "workloads" => "workload",
         "labels" => "label",
         "expires_at" => "expires",
-        other => other,
+        other => match other
+            .strip_prefix("model_limits.")
+            .and_then(|f| f.rsplit('.').next())
+        {
+            Some("rpm") => "model_rpm",
+            Some("tpm") => "model_tpm",
+            Some("budget" | "period") => "model_budget",
+            Some(_) => return "--model-rpm/--model-tpm/--model-budget".to_owned(),
+            None => other,
+        },
     };
     format!("--{}", flag.replace('_', "-"))
 }
@@ -203,7 +212,7 @@ fn checked(
     }
 }
 
-fn apply_scopes(draft: &mut KeyDraft, scopes: &KeyScopeArgs) {
+fn apply_scopes(draft: &mut KeyDraft, scopes: &KeyScopeArgs) -> Result<(), Error> {
     if let Some(description) = &scopes.description {
         draft.description = description.clone();
     }
@@ -233,6 +242,10 @@ fn apply_scopes(draft: &mut KeyDraft, scopes: &KeyScopeArgs) {
     if let Some(reset) = scopes.money_reset {
         draft.money_reset = money_reset(reset);
     }
+    if let Some(n) = &scopes.max_parallel {
+        draft.max_parallel = Some(n.clone());
+    }
+    apply_model_limits(draft, scopes)?;
     if !scopes.models.is_empty() {
         draft.allowed_models = Some(scopes.models.clone());
     }
@@ -245,6 +258,81 @@ fn apply_scopes(draft: &mut KeyDraft, scopes: &KeyScopeArgs) {
     if let Some(expires) = &scopes.expires {
         draft.expiry = expiry(expires, &scopes.time_zone);
     }
+    Ok(())
+}
+
+/// `MODEL=VALUE` of a per-model flag; the model name trimmed, the value as typed.
+fn model_pair<'a>(flag: &str, text: &'a str) -> Result<(String, &'a str), Error> {
+    match text.split_once('=') {
+        Some((model, value)) if !model.trim().is_empty() => Ok((model.trim().to_owned(), value)),
+        _ => Err(Error::field(
+            flag.trim_start_matches('-'),
+            format!("{flag} takes MODEL=VALUE, such as gpt-4o=60; got “{text}”."),
+        )),
+    }
+}
+
+/// The per-model flags applied to the draft's table: each sets (or, with an empty value,
+/// removes) one cell of the model's row, a row made for a model not there yet and
+/// dropped once all its cells are empty. The values stay text for the key rules.
+fn apply_model_limits(draft: &mut KeyDraft, scopes: &KeyScopeArgs) -> Result<(), Error> {
+    fn row<'a>(rows: &'a mut Vec<ModelLimitRow>, model: &str) -> &'a mut ModelLimitRow {
+        let at = match rows.iter().position(|r| r.model.trim() == model) {
+            Some(at) => at,
+            None => {
+                rows.push(ModelLimitRow {
+                    model: model.to_owned(),
+                    ..Default::default()
+                });
+                rows.len() - 1
+            }
+        };
+        &mut rows[at]
+    }
+    if scopes.model_rpm.is_empty() && scopes.model_tpm.is_empty() && scopes.model_budget.is_empty()
+    {
+        return Ok(());
+    }
+    let rows = draft.model_limits.get_or_insert_with(Vec::new);
+    for text in &scopes.model_rpm {
+        let (model, value) = model_pair("--model-rpm", text)?;
+        row(rows, &model).rpm = value.to_owned();
+    }
+    for text in &scopes.model_tpm {
+        let (model, value) = model_pair("--model-tpm", text)?;
+        row(rows, &model).tpm = value.to_owned();
+    }
+    for text in &scopes.model_budget {
+        let (model, value) = model_pair("--model-budget", text)?;
+        let (amount, period) = match value.rsplit_once('/') {
+            Some((amount, period)) => {
+                let period = match period.trim() {
+                    "daily" => BudgetPeriod::Day,
+                    "weekly" => BudgetPeriod::Week,
+                    "monthly" => BudgetPeriod::Month,
+                    other => {
+                        return Err(Error::field(
+                            "model-budget",
+                            format!("--model-budget: “{other}” is not a period; use daily, weekly or monthly."),
+                        ))
+                    }
+                };
+                (amount, Some(period))
+            }
+            None => (value, None),
+        };
+        let row = row(rows, &model);
+        row.budget = amount.to_owned();
+        row.period = if amount.trim().is_empty() {
+            None
+        } else {
+            period.or(row.period).or(Some(BudgetPeriod::Month))
+        };
+    }
+    rows.retain(|r| {
+        !(r.rpm.trim().is_empty() && r.tpm.trim().is_empty() && r.budget.trim().is_empty())
+    });
+    Ok(())
 }
 
 fn create_form(args: &KeyCreateArgs, now: chrono::DateTime<chrono::Utc>) -> Result<KeyForm, Error> {
@@ -263,8 +351,10 @@ fn create_form(args: &KeyCreateArgs, now: chrono::DateTime<chrono::Utc>) -> Resu
         project: args.project.clone(),
         money_limit: String::new(),
         money_reset: None,
+        max_parallel: None,
+        model_limits: None,
     };
-    apply_scopes(&mut draft, &args.scopes);
+    apply_scopes(&mut draft, &args.scopes)?;
     checked(&draft, true, now)
 }
 
@@ -302,6 +392,24 @@ fn draft_of(key: &Key) -> KeyDraft {
             .map(|b| keyward_core::platform::money::decimal(b.micros))
             .unwrap_or_default(),
         money_reset: scopes.money_budget.as_ref().and_then(|b| b.reset),
+        max_parallel: Some(number(scopes.max_parallel)),
+        model_limits: Some(
+            scopes
+                .model_limits
+                .iter()
+                .map(|l| ModelLimitRow {
+                    model: l.model.clone(),
+                    rpm: number(l.rpm),
+                    tpm: number(l.tpm),
+                    budget: l
+                        .money_budget
+                        .as_ref()
+                        .map(|b| keyward_core::platform::money::decimal(b.micros))
+                        .unwrap_or_default(),
+                    period: l.money_budget.as_ref().and_then(|b| b.reset),
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -314,7 +422,7 @@ fn update_form(
     if let Some(name) = &args.name {
         draft.name = name.clone();
     }
-    apply_scopes(&mut draft, &args.scopes);
+    apply_scopes(&mut draft, &args.scopes)?;
     if args.all_models {
         draft.allowed_models = None;
     }
@@ -352,6 +460,37 @@ fn key_table(keys: &[Key]) -> String {
     )
 }
 
+/// "12.5 USD per month", or "… for the key's life".
+fn money_text(b: &MoneyBudget) -> String {
+    let amount = keyward_core::platform::money::decimal(b.micros);
+    match b.reset {
+        Some(reset) => format!("{amount} {} per {}", b.currency, word(&reset)),
+        None => format!("{amount} {} for the key's life", b.currency),
+    }
+}
+
+/// "gpt-4o: rpm 10, 2.5 USD per week; gpt-4o-mini: tpm 50000", or "none".
+fn model_limits_text(limits: &[ModelLimit]) -> String {
+    if limits.is_empty() {
+        return "none".to_owned();
+    }
+    limits
+        .iter()
+        .map(|l| {
+            let parts: Vec<String> = [
+                l.rpm.map(|n| format!("rpm {n}")),
+                l.tpm.map(|n| format!("tpm {n}")),
+                l.money_budget.as_ref().map(money_text),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            format!("{}: {}", l.model, parts.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn key_fields(key: &Key) -> String {
     let s = &key.scopes;
     let limit = |n: Option<u64>| n.map_or_else(|| "none".to_owned(), |n| n.to_string());
@@ -371,23 +510,12 @@ fn key_fields(key: &Key) -> String {
         ("TPM", limit(s.tpm)),
         (
             "Money budget",
-            s.money_budget.as_ref().map_or_else(
-                || "none".to_owned(),
-                |b| match b.reset {
-                    Some(reset) => format!(
-                        "{} {} per {}",
-                        keyward_core::platform::money::decimal(b.micros),
-                        b.currency,
-                        word(&reset)
-                    ),
-                    None => format!(
-                        "{} {} for the key's life",
-                        keyward_core::platform::money::decimal(b.micros),
-                        b.currency
-                    ),
-                },
-            ),
+            s.money_budget
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), money_text),
         ),
+        ("Parallel requests", limit(s.max_parallel)),
+        ("Per model", model_limits_text(&s.model_limits)),
         (
             "Token budget",
             s.token_budget.map_or_else(

@@ -210,6 +210,8 @@ async fn keys_from_create_to_revoke_with_the_secret_on_stdout_only() {
         [
             "description",
             "labels",
+            "max_parallel",
+            "model_limits",
             "models",
             "money_budget",
             "rpm",

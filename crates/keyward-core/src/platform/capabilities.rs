@@ -98,6 +98,11 @@ pub struct ScopeSupport {
     pub expiry_editable: bool,
     pub labels: Support,
     pub description: Support,
+    /// Requests in flight at once, per key.
+    pub max_parallel: Support,
+    /// Per-model requests and tokens per minute and money budgets on one key; a model
+    /// budget resets on one of `money_budget_resets`.
+    pub model_limits: Support,
 }
 
 /// A budget's period or reset interval.
@@ -231,6 +236,8 @@ impl Capabilities {
                 expiry_editable: false,
                 labels: no(),
                 description: no(),
+                max_parallel: no(),
+                model_limits: no(),
             },
             usage: UsageSupport {
                 per_key: no(),

@@ -93,6 +93,27 @@ pub struct KeyScopes {
     pub workloads: Option<Vec<String>>,
     pub labels: BTreeMap<String, String>,
     pub description: Option<String>,
+    /// Requests the key may have in flight at once (LiteLLM `max_parallel_requests`).
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>, optional))]
+    pub max_parallel: Option<u64>,
+    /// Limits on one model's traffic through the key, a model once each, by model name;
+    /// empty = none (LiteLLM `model_rpm_limit`, `model_tpm_limit`, `model_max_budget`).
+    #[cfg_attr(feature = "specta", specta(optional))]
+    pub model_limits: Vec<ModelLimit>,
+}
+
+/// What a key may spend on one model: requests and tokens per minute and a money
+/// budget, each `None` when not limited for that model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ModelLimit {
+    /// The model as clients ask for it (a LiteLLM model group name).
+    pub model: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub rpm: Option<u64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tpm: Option<u64>,
+    pub money_budget: Option<MoneyBudget>,
 }
 
 /// An inference key as screens show it.

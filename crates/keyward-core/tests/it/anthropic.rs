@@ -51,6 +51,7 @@ fn rename(name: &str) -> KeyForm {
         expiry: Expiry::Keep,
         project: None,
         money_budget: None,
+        traffic_limits: None,
     }
 }
 

@@ -7,9 +7,13 @@
 
 use chrono::{Duration, DurationRound, TimeDelta, Utc};
 use keyward_api::Secret;
-use keyward_core::keys::{Expiry, KeyForm, KeyListQuery, MoneyLimit};
+use keyward_core::keys::{
+    Expiry, KeyForm, KeyListQuery, ModelLimitForm, MoneyLimit, TrafficLimits,
+};
 use keyward_core::platform::capabilities::BudgetPeriod;
-use keyward_core::platform::model::{CostQuery, KeyState, UsageBucket, UsageDimension, UsageQuery};
+use keyward_core::platform::model::{
+    CostQuery, KeyState, UsageBucket, UsageDimension, UsageQuery, WorkloadState,
+};
 use keyward_core::platform::{Platform, Recognition};
 use keyward_core::{ErrorCode, Http, PlatformKind, Profile};
 use keyward_fakes::faults::Fault;
@@ -54,6 +58,7 @@ fn form(name: &str) -> KeyForm {
         expiry: Expiry::Never,
         project: None,
         money_budget: None,
+        traffic_limits: None,
     }
 }
 
@@ -711,5 +716,314 @@ async fn every_remote_failure_is_a_sentence() {
     fake.faults.push("/key/list", Fault::Close, 1);
     let error = litellm.list_keys(&p, &all()).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable, "{}", error.message);
+    assert_in_schema(&fake);
+}
+
+fn model_limit(
+    model: &str,
+    rpm: Option<i64>,
+    tpm: Option<i64>,
+    budget: Option<(i64, BudgetPeriod)>,
+) -> ModelLimitForm {
+    ModelLimitForm {
+        model: model.into(),
+        rpm,
+        tpm,
+        money_budget: budget.map(|(micros, period)| MoneyLimit {
+            micros,
+            reset: Some(period),
+        }),
+    }
+}
+
+/// Parallel requests and per-model limits (issue #18): generate sends them in LiteLLM's
+/// three shapes, the key reads them back from where the proxy keeps them, an unchanged
+/// form sends none of them, a changed map is sent alone and whole, and clearing sends
+/// `null` for the column and `{}` for a map (the proxy ignores a `null` map).
+#[tokio::test]
+async fn parallel_and_per_model_limits_are_sent_only_when_changed_and_cleared() {
+    let fake = Fake::litellm(Seed::generated(1, 1)).await;
+    let p = profile(&fake, &fake.admin_key);
+    let litellm = adapter();
+    let now = Utc::now();
+    let mut create = form("per-model");
+    create.traffic_limits = Some(TrafficLimits {
+        max_parallel: Some(4),
+        per_model: vec![
+            model_limit(
+                "gpt-4o",
+                Some(10),
+                None,
+                Some((2_500_000, BudgetPeriod::Week)),
+            ),
+            model_limit("gpt-4o-mini", Some(30), Some(50_000), None),
+        ],
+    });
+    let (key, _) = litellm.create_key(&p, &create, now).await.unwrap();
+    let sent = &bodies(&fake, "/key/generate")[0];
+    assert_eq!(sent["max_parallel_requests"], json!(4));
+    assert_eq!(
+        sent["model_rpm_limit"],
+        json!({"gpt-4o": 10, "gpt-4o-mini": 30})
+    );
+    assert_eq!(sent["model_tpm_limit"], json!({"gpt-4o-mini": 50000}));
+    assert_eq!(
+        sent["model_max_budget"],
+        json!({"gpt-4o": {"budget_limit": 2.5, "time_period": "7d"}}),
+        "the exact decimal and LiteLLM's duration"
+    );
+    let read = litellm.get_key(&p, &key.id).await.unwrap();
+    assert_eq!(read.scopes.max_parallel, Some(4));
+    let limits = &read.scopes.model_limits;
+    assert_eq!(limits.len(), 2, "{limits:?}");
+    assert_eq!(
+        (limits[0].model.as_str(), limits[0].rpm, limits[0].tpm),
+        ("gpt-4o", Some(10), None)
+    );
+    let budget = limits[0].money_budget.clone().unwrap();
+    assert_eq!(
+        (budget.micros, budget.reset),
+        (2_500_000, Some(BudgetPeriod::Week))
+    );
+    assert_eq!(
+        (
+            limits[1].model.as_str(),
+            limits[1].rpm,
+            limits[1].tpm,
+            limits[1].money_budget.is_none()
+        ),
+        ("gpt-4o-mini", Some(30), Some(50_000), true)
+    );
+    assert!(read.unreadable_scopes.is_empty());
+    let listed = litellm.list_keys(&p, &all()).await.unwrap();
+    let in_list = listed.keys.iter().find(|k| k.id == key.id).unwrap();
+    assert_eq!(
+        in_list.scopes, read.scopes,
+        "/key/list reads the same limits"
+    );
+
+    // Unchanged: nothing sent.
+    let mut same = create.clone();
+    same.expiry = Expiry::Keep;
+    litellm.update_key(&p, &key.id, &same, now).await.unwrap();
+    assert!(bodies(&fake, "/key/update").is_empty());
+
+    // One model's tpm changes: only the tpm map goes, whole.
+    let mut tpm = same.clone();
+    tpm.traffic_limits.as_mut().unwrap().per_model[1].tpm = Some(80_000);
+    let updated = litellm.update_key(&p, &key.id, &tpm, now).await.unwrap();
+    let sent = bodies(&fake, "/key/update").pop().unwrap();
+    let mut fields: Vec<&str> = sent
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["key", "model_tpm_limit"], "{sent}");
+    assert_eq!(sent["model_tpm_limit"], json!({"gpt-4o-mini": 80000}));
+    assert_eq!(updated.scopes.model_limits[1].tpm, Some(80_000));
+    assert_eq!(
+        updated.scopes.model_limits[0].rpm,
+        Some(10),
+        "the rpm map kept"
+    );
+
+    // Cleared: null for the column, {} for each map.
+    let mut cleared = tpm.clone();
+    cleared.traffic_limits = Some(TrafficLimits::default());
+    let updated = litellm
+        .update_key(&p, &key.id, &cleared, now)
+        .await
+        .unwrap();
+    let sent = bodies(&fake, "/key/update").pop().unwrap();
+    assert_eq!(sent["max_parallel_requests"], Value::Null);
+    assert!(sent
+        .as_object()
+        .unwrap()
+        .contains_key("max_parallel_requests"));
+    assert_eq!(
+        (
+            sent["model_rpm_limit"].clone(),
+            sent["model_tpm_limit"].clone(),
+            sent["model_max_budget"].clone()
+        ),
+        (json!({}), json!({}), json!({}))
+    );
+    assert_eq!(
+        (
+            updated.scopes.max_parallel,
+            updated.scopes.model_limits.len()
+        ),
+        (None, 0)
+    );
+    assert!(litellm
+        .get_key(&p, &key.id)
+        .await
+        .unwrap()
+        .scopes
+        .model_limits
+        .is_empty());
+
+    // Refused by field before anything is sent: a model outside the allowlist, twice, a
+    // budget without a period.
+    let before = fake.requests().len();
+    let mut outside = form("outside");
+    outside.allowed_models = Some(vec!["gpt-4o".into()]);
+    outside.traffic_limits = Some(TrafficLimits {
+        max_parallel: None,
+        per_model: vec![model_limit("claude-sonnet", Some(5), None, None)],
+    });
+    let error = litellm.create_key(&p, &outside, now).await.unwrap_err();
+    assert_eq!(
+        error.field.as_deref(),
+        Some("model_limits.0.model"),
+        "{error:?}"
+    );
+    let mut twice = form("twice");
+    twice.traffic_limits = Some(TrafficLimits {
+        max_parallel: None,
+        per_model: vec![
+            model_limit("gpt-4o", Some(5), None, None),
+            model_limit("gpt-4o", None, Some(5), None),
+        ],
+    });
+    let error = litellm.create_key(&p, &twice, now).await.unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("model_limits.1.model"));
+    let mut lifetime = form("lifetime");
+    lifetime.traffic_limits = Some(TrafficLimits {
+        max_parallel: None,
+        per_model: vec![ModelLimitForm {
+            money_budget: Some(MoneyLimit {
+                micros: 1,
+                reset: None,
+            }),
+            ..model_limit("gpt-4o", None, None, None)
+        }],
+    });
+    let error = litellm.create_key(&p, &lifetime, now).await.unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("model_limits.0.period"));
+    let mut parallel = form("parallel");
+    parallel.traffic_limits = Some(TrafficLimits {
+        max_parallel: Some(0),
+        per_model: Vec::new(),
+    });
+    let error = litellm.create_key(&p, &parallel, now).await.unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("max_parallel"));
+    assert_eq!(fake.requests().len(), before);
+    assert_in_schema(&fake);
+}
+
+/// A seed whose `gpt-4o` name has two deployments, every deployment healthy.
+fn two_gpt4o_deployments() -> (Seed, String, String) {
+    let mut seed = Seed::generated(1, 1);
+    for d in &mut seed.deployments {
+        d.healthy = true;
+    }
+    let first = seed.deployments[0].clone();
+    assert_eq!(first.model_name, "gpt-4o");
+    let mut second = first.clone();
+    second.id = "gpt-4o-eu".into();
+    second.model = "azure/gpt-4o".into();
+    second.api_base = Some("https://eu.example.invalid".into());
+    seed.deployments.insert(1, second.clone());
+    (seed, first.id, second.id)
+}
+
+/// Health per model name (issue #18): all healthy; one of two `gpt-4o` endpoints down →
+/// both its deployments degraded 1/2 with that endpoint's error naming where; all down →
+/// down 0/2; a `/health` that fails leaves the list with every status unknown and the reason.
+#[tokio::test]
+async fn deployment_health_is_mapped_per_model_name() {
+    let (seed, first, second) = two_gpt4o_deployments();
+    let state = State::new(seed.clone());
+    let fake = Fake::litellm_state(state.clone()).await;
+    let p = profile(&fake, &fake.admin_key);
+    let litellm = adapter();
+    let of = |workloads: &[keyward_core::platform::model::WorkloadRef], id: &str| {
+        workloads
+            .iter()
+            .find(|w| w.id == id)
+            .unwrap()
+            .status
+            .clone()
+            .unwrap()
+    };
+
+    let workloads = litellm.list_workloads(&p).await.unwrap();
+    assert_eq!(workloads.len(), seed.deployments.len());
+    for w in &workloads {
+        let status = w.status.clone().unwrap();
+        assert_eq!(status.state, WorkloadState::Healthy, "{}", w.name);
+        assert!(status.problems.is_empty());
+    }
+    assert_eq!(
+        (of(&workloads, &first).ready, of(&workloads, &first).total),
+        (Some(2), Some(2))
+    );
+
+    assert!(state.set_health(
+        &second,
+        Some(
+            "litellm.APIConnectionError: Connection refused\nTraceback (most recent call last): …"
+        )
+    ));
+    let workloads = litellm.list_workloads(&p).await.unwrap();
+    for id in [&first, &second] {
+        let status = of(&workloads, id);
+        assert_eq!(
+            (status.state, status.ready, status.total),
+            (WorkloadState::Degraded, Some(1), Some(2))
+        );
+        assert_eq!(
+            status.problems,
+            ["azure/gpt-4o at https://eu.example.invalid: litellm.APIConnectionError: Connection refused"]
+        );
+    }
+    let other = workloads.iter().find(|w| w.slug == "gpt-4o-mini").unwrap();
+    assert_eq!(
+        other.status.clone().unwrap().state,
+        WorkloadState::Healthy,
+        "other names unaffected"
+    );
+
+    assert!(state.set_health(&first, Some("litellm.AuthenticationError: invalid api key")));
+    let workloads = litellm.list_workloads(&p).await.unwrap();
+    let status = of(&workloads, &first);
+    assert_eq!(
+        (status.state, status.ready, status.total),
+        (WorkloadState::Down, Some(0), Some(2))
+    );
+    assert_eq!(status.problems.len(), 2);
+    assert!(
+        status.problems[0].starts_with("openai/gpt-4o: litellm.AuthenticationError"),
+        "{:?}",
+        status.problems
+    );
+
+    fake.faults.push(
+        "/health",
+        Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+        1,
+    );
+    let workloads = litellm.list_workloads(&p).await.unwrap();
+    assert_eq!(
+        workloads.len(),
+        seed.deployments.len(),
+        "the list still shows"
+    );
+    for w in &workloads {
+        let status = w.status.clone().unwrap();
+        assert_eq!((status.state, status.ready), (WorkloadState::Unknown, None));
+        assert_eq!(status.problems.len(), 1);
+        assert!(
+            status.problems[0].starts_with("Health is unknown: the proxy's /health did not answer"),
+            "{}",
+            status.problems[0]
+        );
+    }
     assert_in_schema(&fake);
 }

@@ -49,6 +49,7 @@ fn form(name: &str, project: &str) -> KeyForm {
         expiry: Expiry::Never,
         project: Some(project.into()),
         money_budget: None,
+        traffic_limits: None,
     }
 }
 

@@ -54,6 +54,7 @@ fn form(name: &str) -> KeyForm {
         expiry: Expiry::Never,
         project: None,
         money_budget: None,
+        traffic_limits: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn key_form(name: &str) -> KeyForm {
         expiry: Expiry::Never,
         project: None,
         money_budget: None,
+        traffic_limits: None,
     }
 }
 

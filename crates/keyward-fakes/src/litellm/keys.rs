@@ -264,7 +264,17 @@ fn apply(
                 let new = value.as_object().cloned().unwrap_or_default();
                 row.insert("metadata".into(), Value::Object(new));
             }
-            f if IN_METADATA.contains(&f) => {}
+            f if IN_METADATA.contains(&f) => {
+                if f == "model_rpm_limit" || f == "model_tpm_limit" {
+                    check_counts(f, value)?;
+                }
+            }
+            // A column that is an object, never null (`LiteLLM_VerificationToken`).
+            "model_max_budget" => {
+                check_model_budgets(value)?;
+                let budgets = value.as_object().cloned().unwrap_or_default();
+                row.insert(field.clone(), Value::Object(budgets));
+            }
             "max_budget"
             | "rpm_limit"
             | "tpm_limit"
@@ -296,6 +306,47 @@ fn apply(
         }
     }
     row.insert("updated_at".into(), json!(iso(now)));
+    Ok(())
+}
+
+/// `{model: n}` with whole, non-negative numbers, as the parallel request limiter reads it.
+fn check_counts(field: &str, value: &Value) -> Result<(), ApiError> {
+    let ok = value.is_null()
+        || value
+            .as_object()
+            .is_some_and(|m| m.values().all(|n| n.as_u64().is_some()));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            field,
+            format!("{field} must map each model to a whole number of requests or tokens."),
+        ))
+    }
+}
+
+/// `validate_model_max_budget`: each model's entry a `GenericBudgetInfo`
+/// (`budget_limit` ≥ 0, `time_period` a duration).
+fn check_model_budgets(value: &Value) -> Result<(), ApiError> {
+    let Some(budgets) = value.as_object() else {
+        return Ok(());
+    };
+    for (model, budget) in budgets {
+        let limit_ok = budget
+            .get("budget_limit")
+            .and_then(Value::as_f64)
+            .is_some_and(|v| v >= 0.0);
+        let period_ok = budget
+            .get("time_period")
+            .and_then(Value::as_str)
+            .is_some_and(|p| duration(p).is_some());
+        if !limit_ok || !period_ok {
+            return Err(ApiError::bad_request(
+                "model_max_budget",
+                format!("Invalid model_max_budget for {model}: expected {{\"budget_limit\": number >= 0, \"time_period\": \"1d\"}}."),
+            ));
+        }
+    }
     Ok(())
 }
 

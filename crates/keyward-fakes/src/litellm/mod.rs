@@ -45,6 +45,9 @@ pub(crate) struct Inner {
     /// Hashes of regenerated secrets that still authenticate, and until when.
     pub grace: Vec<(String, DateTime<Utc>)>,
     pub deployments: Vec<Deployment>,
+    /// What `/health` says failed, by deployment id, for deployments made unhealthy
+    /// with [`State::set_health`] (others say the seed's connection error).
+    pub probe_errors: std::collections::BTreeMap<String, String>,
     pub spend: Vec<DailySpend>,
     /// Added to the wall clock: tests move time forward instead of sleeping.
     pub clock_offset: Duration,
@@ -79,6 +82,7 @@ impl State {
                 keys,
                 grace: Vec::new(),
                 deployments: seed.deployments,
+                probe_errors: Default::default(),
                 spend: seed.spend,
                 clock_offset: Duration::zero(),
                 rng: crate::seedgen::Rng::new(0x117E_5EED),
@@ -93,6 +97,21 @@ impl State {
     /// Moves the fake's clock forward (grace periods and expiry are judged on it).
     pub fn advance(&self, by: Duration) {
         self.inner.lock().unwrap().clock_offset += by;
+    }
+
+    /// Makes `/health` find deployment `id` healthy (`None`) or failing with `error`;
+    /// `false` when there is no such deployment.
+    pub fn set_health(&self, id: &str, error: Option<&str>) -> bool {
+        let mut inner = self.inner.lock().unwrap();
+        let Some(at) = inner.deployments.iter().position(|d| d.id == id) else {
+            return false;
+        };
+        inner.deployments[at].healthy = error.is_none();
+        match error {
+            Some(error) => inner.probe_errors.insert(id.to_owned(), error.to_owned()),
+            None => inner.probe_errors.remove(id),
+        };
+        true
     }
 
     /// The stored row of key `hash`, as `/key/info` would show it.

@@ -189,11 +189,12 @@ pub(super) async fn model_info(Shared(state): Shared<State>) -> Response {
     Json(json!({"data": data})).into_response()
 }
 
-/// `GET /health`: every deployment probed, split by outcome.
+/// `GET /health`: every deployment probed, split by outcome; each endpoint is the
+/// deployment's cleaned `litellm_params` with its `model_id` (`_perform_health_check`).
 pub(super) async fn health(Shared(state): Shared<State>) -> Response {
     let inner = state.lock();
     let endpoint = |d: &super::Deployment| {
-        let mut e = json!({"model": d.model});
+        let mut e = json!({"model": d.model, "model_id": d.id});
         if let Some(base) = &d.api_base {
             e["api_base"] = json!(base);
         }
@@ -211,7 +212,11 @@ pub(super) async fn health(Shared(state): Shared<State>) -> Response {
         .filter(|d| !d.healthy)
         .map(|d| {
             let mut e = endpoint(d);
-            e["error"] = json!("litellm.APIConnectionError: Connection refused");
+            let error = inner.probe_errors.get(&d.id).map_or(
+                "litellm.APIConnectionError: Connection refused",
+                String::as_str,
+            );
+            e["error"] = json!(error);
             e
         })
         .collect();

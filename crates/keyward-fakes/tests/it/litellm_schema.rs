@@ -364,3 +364,104 @@ async fn the_checker_refuses_what_the_proxy_does_not_declare() {
         )
         .is_err());
 }
+
+/// Per-model limits and parallel requests are stored, echoed and cleared as the proxy
+/// does (the rpm/tpm maps inside `metadata`, `model_max_budget` an object never null),
+/// and `/health` reports a deployment made unhealthy with its error and `model_id` —
+/// every request and answer in the proxy's schema.
+#[tokio::test]
+async fn model_limits_and_health_fit_the_proxys_openapi_document() {
+    let seed = Seed::generated(1, 1);
+    let broken = seed.deployments[0].id.clone();
+    let state = State::new(seed);
+    let mut proxy = Checked::new(state.clone()).await;
+    let (status, created) = proxy
+        .call(
+            "POST",
+            "/key/generate",
+            &[],
+            Some(json!({
+                "key_alias": "limits",
+                "max_parallel_requests": 3,
+                "model_rpm_limit": {"gpt-4o": 10},
+                "model_max_budget": {"gpt-4o": {"budget_limit": 2.5, "time_period": "7d"}},
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let hash = created["token"].as_str().unwrap().to_owned();
+    let (_, info) = proxy
+        .call("GET", "/key/info", &[("key", &hash)], None)
+        .await;
+    assert_eq!(info["info"]["max_parallel_requests"], 3);
+    assert_eq!(
+        info["info"]["metadata"]["model_rpm_limit"],
+        json!({"gpt-4o": 10})
+    );
+    assert_eq!(
+        info["info"]["model_max_budget"],
+        json!({"gpt-4o": {"budget_limit": 2.5, "time_period": "7d"}})
+    );
+    // A null per-model map is ignored (`exclude_none`); `{}` clears it; null clears the column.
+    let (status, updated) = proxy
+        .call(
+            "POST",
+            "/key/update",
+            &[],
+            Some(json!({"key": hash, "max_parallel_requests": null,
+                "model_rpm_limit": null, "model_max_budget": {}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["max_parallel_requests"], Value::Null);
+    assert_eq!(
+        updated["metadata"]["model_rpm_limit"],
+        json!({"gpt-4o": 10})
+    );
+    assert_eq!(updated["model_max_budget"], json!({}));
+    let (status, _) = proxy
+        .call(
+            "POST",
+            "/key/update",
+            &[],
+            Some(json!({"key": hash, "model_rpm_limit": {}})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        state.row(&hash).unwrap()["metadata"]["model_rpm_limit"],
+        json!({})
+    );
+    let (status, refused) = proxy
+        .call(
+            "POST",
+            "/key/update",
+            &[],
+            Some(json!({"key": hash, "model_max_budget": {"gpt-4o": {"budget_limit": -1, "time_period": "1d"}}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+
+    let (_, health) = proxy.call("GET", "/health", &[], None).await;
+    let before = health["unhealthy_count"].as_u64().unwrap();
+    assert!(state.set_health(
+        &broken,
+        Some("litellm.AuthenticationError: bad upstream key")
+    ));
+    assert!(!state.set_health("no-such-deployment", None));
+    let (_, health) = proxy.call("GET", "/health", &[], None).await;
+    assert_eq!(health["unhealthy_count"].as_u64().unwrap(), before + 1);
+    let failing = health["unhealthy_endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["model_id"] == json!(broken))
+        .expect("the broken deployment is reported by its id");
+    assert_eq!(
+        failing["error"],
+        "litellm.AuthenticationError: bad upstream key"
+    );
+    state.set_health(&broken, None);
+    let (_, health) = proxy.call("GET", "/health", &[], None).await;
+    assert_eq!(health["unhealthy_count"].as_u64().unwrap(), before);
+}

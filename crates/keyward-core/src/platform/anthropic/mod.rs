@@ -247,6 +247,8 @@ pub fn capabilities() -> Capabilities {
             expiry_editable: false,
             labels: Support::no("Anthropic keys have a name only."),
             description: Support::no("Anthropic keys have a name only."),
+            max_parallel: Support::no(per_workspace),
+            model_limits: Support::no(per_workspace),
         },
         usage: UsageSupport {
             per_key: yes(),

@@ -77,6 +77,8 @@ pub fn capabilities() -> Capabilities {
             expiry_editable: true,
             labels: yes(),
             description: yes(),
+            max_parallel: Support::no("The Keyward gateway limits a key by requests and tokens per minute, not by requests in flight."),
+            model_limits: Support::no("The Keyward gateway limits a key as a whole; give a model its own workload and key to limit it apart."),
         },
         usage: UsageSupport {
             per_key: yes(),

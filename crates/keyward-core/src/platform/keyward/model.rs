@@ -47,6 +47,7 @@ impl From<InferenceKey> for Key {
                 },
                 labels: key.labels,
                 description: Some(key.description).filter(|d| !d.is_empty()),
+                ..Default::default()
             },
             id: key.id,
             name: key.name,

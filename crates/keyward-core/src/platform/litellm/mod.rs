@@ -13,8 +13,13 @@
 //!   read exactly through [`super::money::micros`] and sent as the form's decimal text.
 //! - **Disable is block**, **rotation is regenerate** (the old secret works for the grace
 //!   period; the key's id changes with its secret), **revoke is delete** (the row goes).
-//! - **Workloads are model deployments** (`/model/info`), listed read-only.
+//! - **Limits per model and in flight** (`model_rpm_limit`, `model_tpm_limit`,
+//!   `model_max_budget`, `max_parallel_requests`) live in three shapes; see [`limits`].
+//! - **Workloads are model deployments** (`/model/info`), listed read-only with their
+//!   health from `/health`; see [`health`].
 
+mod health;
+mod limits;
 mod usage;
 mod wire;
 
@@ -251,13 +256,15 @@ fn neutral_key(id: &str, row: wire::KeyRow, now: DateTime<Utc>) -> Key {
             reset,
         })
     });
+    let metadata = row.metadata.clone().unwrap_or_default();
+    let model_limits = limits::read(&row, &metadata, &mut unreadable_scopes);
+    let max_parallel = row.max_parallel_requests;
     let models: Vec<String> = row
         .models
         .unwrap_or_default()
         .into_iter()
         .filter_map(|m| m.as_str().map(str::to_owned))
         .collect();
-    let metadata = row.metadata.unwrap_or_default();
     Key {
         id: id.to_owned(),
         name: row
@@ -277,6 +284,8 @@ fn neutral_key(id: &str, row: wire::KeyRow, now: DateTime<Utc>) -> Key {
             workloads: None,
             labels: labels(&metadata),
             description: None,
+            max_parallel,
+            model_limits,
         },
         created_at: at(row.created_at.as_deref()),
         updated_at: at(row.updated_at.as_deref()),
@@ -338,6 +347,11 @@ fn refuse_scopes(form: &KeyForm) -> Result<(), Error> {
     }
     if form.money_budget.is_some_and(|m| m.micros < 0) {
         return Err(Error::field("money_limit", "A budget cannot be negative."));
+    }
+    let mut form = form.clone();
+    form.allowed_models = Some(models(&form)).filter(|m| !m.is_empty());
+    if let Some((field, message)) = form.model_limit_problems().into_iter().next() {
+        return Err(Error::field(&field, message));
     }
     Ok(())
 }
@@ -421,6 +435,8 @@ pub fn capabilities() -> Capabilities {
             expiry_editable: true,
             labels: Support::its_way("Labels are kept in the key's metadata."),
             description: Support::no("LiteLLM keys have an alias (the name) and metadata; use a label for notes."),
+            max_parallel: yes(),
+            model_limits: Support::its_way("Per-model limits apply to the model names clients call (the proxy's model groups)."),
         },
         usage: UsageSupport {
             per_key: yes(),
@@ -438,7 +454,7 @@ pub fn capabilities() -> Capabilities {
             update: Support::no(not_yet),
             delete: Support::no(not_yet),
             readiness: Support::no("The proxy has no readiness stream; its /health probes each deployment on request."),
-            health: Support::no("Keyward does not show the proxy's /health probes yet; open /health on the proxy."),
+            health: Support::its_way("Health is the proxy's /health: it sends a small request to every deployment each time the list is read or refreshed."),
         },
     }
 }
@@ -554,6 +570,7 @@ impl Platform for LiteLlm {
                 Value::Object(metadata_with(&Map::new(), &form.labels)),
             );
         }
+        limits::create_fields(form, &mut body);
         let created: wire::Generated = self
             .post(profile, &route(&["key", "generate"]), &Value::Object(body))
             .await?;
@@ -623,6 +640,12 @@ impl Platform for LiteLlm {
                 json!(wanted_reset.map(budget_duration)),
             );
         }
+        limits::patch_fields(
+            form,
+            current.scopes.max_parallel,
+            &current.scopes.model_limits,
+            &mut patch,
+        );
         if form.labels != current.scopes.labels {
             let metadata = row.metadata.clone().unwrap_or_default();
             patch.insert(
@@ -722,30 +745,18 @@ impl Platform for LiteLlm {
         usage::costs(self, profile, query).await
     }
 
+    /// The deployments, then their health: a `/health` that fails leaves the list
+    /// with every status unknown and the reason, rather than no list.
     async fn list_workloads(&self, profile: &Profile) -> Result<Vec<neutral::WorkloadRef>, Error> {
         let list: wire::ModelInfoList = self
             .http
             .get_json(&DIALECT, profile, &route(&["model", "info"]), &[])
             .await?;
-        Ok(list
-            .data
-            .into_iter()
-            .map(|d| {
-                let id = d
-                    .model_info
-                    .and_then(|i| i.id)
-                    .unwrap_or_else(|| d.model_name.clone());
-                neutral::WorkloadRef {
-                    id,
-                    slug: d.model_name.clone(),
-                    name: d.model_name.clone(),
-                    model: Some(d.model_name),
-                    upstream: d.litellm_params.api_base.or(d.litellm_params.model),
-                    created_at: None,
-                    status: None,
-                }
-            })
-            .collect())
+        let health: Result<wire::Health, Error> = self
+            .http
+            .get_json(&DIALECT, profile, &route(&["health"]), &[])
+            .await;
+        Ok(health::workloads(list.data, health))
     }
 }
 

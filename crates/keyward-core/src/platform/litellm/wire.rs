@@ -33,6 +33,12 @@ pub struct KeyRow {
     pub models: Option<Vec<Value>>,
     pub rpm_limit: Option<u64>,
     pub tpm_limit: Option<u64>,
+    pub max_parallel_requests: Option<u64>,
+    /// `{model: rpm}`: a column in generate's echo, inside `metadata` in a stored row.
+    pub model_rpm_limit: Option<Map<String, Value>>,
+    pub model_tpm_limit: Option<Map<String, Value>>,
+    /// `{model: {budget_limit, time_period}}` (`GenericBudgetInfo`).
+    pub model_max_budget: Option<Map<String, Value>>,
     #[serde(default)]
     pub metadata: Option<Map<String, Value>>,
     pub blocked: Option<bool>,
@@ -139,4 +145,24 @@ pub struct DeploymentParams {
 #[derive(Deserialize)]
 pub struct DeploymentInfo {
     pub id: Option<String>,
+}
+
+/// `GET /health` (`health_endpoint`): each deployment's cleaned `litellm_params` (its
+/// upstream `model`, `api_base`) with `model_id` (its `/model/info` id) and, when its
+/// probe failed, `error`.
+#[derive(Deserialize)]
+pub struct Health {
+    #[serde(default)]
+    pub healthy_endpoints: Vec<Endpoint>,
+    #[serde(default)]
+    pub unhealthy_endpoints: Vec<Endpoint>,
+}
+
+#[derive(Deserialize)]
+pub struct Endpoint {
+    pub model: Option<String>,
+    pub api_base: Option<String>,
+    pub model_id: Option<String>,
+    /// Text, or whatever the probe's exception serialised to.
+    pub error: Option<Value>,
 }

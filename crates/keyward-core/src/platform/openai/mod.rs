@@ -336,6 +336,8 @@ pub fn capabilities() -> Capabilities {
             expiry_editable: false,
             labels: Support::no("OpenAI keys have a name only."),
             description: Support::no("OpenAI keys have a name only."),
+            max_parallel: Support::no(per_project),
+            model_limits: Support::no(per_project),
         },
         usage: UsageSupport {
             per_key: yes(),

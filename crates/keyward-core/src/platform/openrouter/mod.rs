@@ -355,6 +355,8 @@ pub fn capabilities() -> Capabilities {
             expiry_editable: false,
             labels: Support::no("OpenRouter keys have a name only."),
             description: Support::no("OpenRouter keys have a name only."),
+            max_parallel: Support::no(money_only),
+            model_limits: Support::no(money_only),
         },
         usage: UsageSupport {
             per_key: yes(),
