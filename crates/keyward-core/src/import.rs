@@ -148,27 +148,53 @@ pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<Impo
     found
 }
 
-/// `OPENROUTER_API_KEY`, as OpenRouter's SDK reads it (its root from
-/// `OPENROUTER_BASE_URL`, else the public API). Apps keep inference keys in that
-/// variable as often as management keys, and only `GET /key` can tell them apart, so
-/// the candidate is offered either way and the import tests it before saving.
+/// `OPENROUTER_API_KEY`, as OpenRouter's SDK reads it, and every other variable
+/// holding a whole OpenRouter key (`sk-or-v1-` and 64 hex digits): teams keep the
+/// management key beside the apps' key under a name of their own
+/// (`OPENROUTER_MANAGEMENT_KEY`, `OR_ADMIN_KEY`). The root is `OPENROUTER_BASE_URL`,
+/// else the public API. Apps keep inference keys in these variables as often as
+/// management keys, and only `GET /key` can tell them apart, so each is offered and
+/// the scan asks the platform before anyone chooses (see `Console::offer_imports`).
+/// The same key in two variables is offered once, under the first name.
 fn openrouter_from_variables(
     vars: &BTreeMap<String, String>,
     source: &str,
-) -> Option<ImportCandidate> {
+) -> Vec<ImportCandidate> {
+    const SDK_VARIABLE: &str = "OPENROUTER_API_KEY";
     let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
-    let token = present("OPENROUTER_API_KEY")?;
     let base = present("OPENROUTER_BASE_URL")
         .map(|url| url.trim().trim_end_matches('/').to_owned())
         .or(PlatformKind::Openrouter.profile_labels().default_base_url);
-    Some(candidate(
-        source,
-        "OpenRouter".to_owned(),
-        PlatformKind::Openrouter,
-        base.as_ref(),
-        None,
-        token,
-    ))
+    let whole_key = |value: &str| {
+        value
+            .strip_prefix("sk-or-v1-")
+            .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let sdk = present(SDK_VARIABLE).map(|token| (SDK_VARIABLE, token));
+    let others = vars
+        .iter()
+        .filter(|(name, value)| name.as_str() != SDK_VARIABLE && whole_key(value.trim()))
+        .map(|(name, value)| (name.as_str(), value));
+    let mut seen = std::collections::BTreeSet::new();
+    sdk.into_iter()
+        .chain(others)
+        .filter(|(_, token)| seen.insert(token.trim().to_owned()))
+        .map(|(variable, token)| {
+            let name = if variable == SDK_VARIABLE {
+                "OpenRouter".to_owned()
+            } else {
+                format!("OpenRouter {variable}")
+            };
+            candidate(
+                &format!("{source}: {variable}"),
+                name,
+                PlatformKind::Openrouter,
+                base.as_ref(),
+                None,
+                token,
+            )
+        })
+        .collect()
 }
 
 /// `LITELLM_MASTER_KEY` with the proxy it opens, `LITELLM_PROXY_URL` (the proxy's own

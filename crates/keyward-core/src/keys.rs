@@ -647,6 +647,8 @@ mod tests {
             archived_at: None,
             totals: None,
             unreadable_scopes: Vec::new(),
+            money_used: None,
+            guardrail: None,
         }
     }
 

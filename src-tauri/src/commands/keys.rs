@@ -246,6 +246,20 @@ pub async fn revoke_leaked_key(
     console.revoke_leaked(&leak_id, &profile_id, &key_id).await
 }
 
+/// *Disable* for a leaked key on a platform that can pause keys.
+#[tauri::command]
+#[specta::specta]
+pub async fn disable_leaked_key(
+    leak_id: String,
+    profile_id: String,
+    key_id: String,
+    console: State<'_, Console>,
+) -> Result<Key, Error> {
+    validate_key_id(&key_id)?;
+    super::profiles::validate_profile_id(&profile_id)?;
+    console.disable_leaked(&leak_id, &profile_id, &key_id).await
+}
+
 /// Drops the pasted leaked secret (the dialog closed).
 #[tauri::command]
 #[specta::specta]

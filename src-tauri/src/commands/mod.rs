@@ -47,6 +47,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         keys::key_audit,
         keys::find_leaked_key,
         keys::revoke_leaked_key,
+        keys::disable_leaked_key,
         keys::discard_leak,
         keys::copy_reveal,
         keys::close_reveal,

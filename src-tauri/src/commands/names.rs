@@ -38,6 +38,7 @@ pub const COMMANDS: &[&str] = &[
     "key_audit",
     "find_leaked_key",
     "revoke_leaked_key",
+    "disable_leaked_key",
     "discard_leak",
     "copy_reveal",
     "close_reveal",

@@ -259,7 +259,7 @@ pub async fn scan_import(
             }
         }
     };
-    Ok(Some(console.offer_imports(found)))
+    Ok(Some(console.offer_imports(found).await))
 }
 
 /// Credentials files are small; anything over 1 MiB is not one.

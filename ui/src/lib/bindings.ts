@@ -360,6 +360,17 @@ async revokeLeakedKey(leakId: string, profileId: string, keyId: string) : Promis
 }
 },
 /**
+ * *Disable* for a leaked key on a platform that can pause keys.
+ */
+async disableLeakedKey(leakId: string, profileId: string, keyId: string) : Promise<Result<Key, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("disable_leaked_key", { leakId, profileId, keyId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Drops the pasted leaked secret (the dialog closed).
  */
 async discardLeak() : Promise<Result<null, AppError>> {
@@ -904,6 +915,16 @@ export type Gpu = { gpu: string; util_pct: number | null; fb_used_mib: number | 
  */
 xid: number | null }
 /**
+ * A policy a platform keeps apart from the key and assigns to it (OpenRouter's
+ * guardrails: a model allowlist and a budget of their own). Shown, not edited: the
+ * platform's own console is where guardrails are made.
+ */
+export type Guardrail = { id: string; name: string; 
+/**
+ * `None` = every model.
+ */
+allowed_models: string[] | null; money_budget: MoneyBudget | null }
+/**
  * The workload page's period picker.
  */
 export type HealthPeriod = "hour" | "six_hours" | "day" | "week"
@@ -950,7 +971,13 @@ text: string }
 /**
  * An import candidate as the UI sees it: masked, addressed by id.
  */
-export type ImportCandidateView = { id: string; source: string; name: string; kind: PlatformKind; base_url: string | null; project_id: string | null; masked: string }
+export type ImportCandidateView = { id: string; source: string; name: string; kind: PlatformKind; base_url: string | null; project_id: string | null; masked: string; 
+/**
+ * Why this credential cannot become a profile, as its platform said when the scan
+ * asked (an OpenRouter inference key); `None` = it may be chosen. A refused
+ * candidate's token is not held.
+ */
+refusal: string | null }
 /**
  * The user's choice for one candidate: its id plus the settings they confirmed.
  */
@@ -1005,7 +1032,17 @@ totals: UsageTotals | null;
 /**
  * Scopes whose stored value the platform could not read (they fail closed there).
  */
-unreadable_scopes: string[] }
+unreadable_scopes: string[]; 
+/**
+ * Money the key has spent, where the platform keeps running totals on the key
+ * (OpenRouter's `usage`, `usage_daily`, …); `None` = it does not.
+ */
+money_used: MoneyUsed | null; 
+/**
+ * The named policy the platform attaches to this key (an OpenRouter guardrail),
+ * read-only here; `None` = none attached, or not read (lists do not read it).
+ */
+guardrail: Guardrail | null }
 /**
  * A key's recent activity for its detail page: totals, per model, and the last 24
  * hours one point per hour (oldest first, empty hours as zeros).
@@ -1041,7 +1078,16 @@ money_limit?: string;
 /**
  * When the platform resets the money budget; `None` = for the key's life.
  */
-money_reset?: BudgetPeriod | null }
+money_reset?: BudgetPeriod | null; 
+/**
+ * Requests in flight at once, as typed; empty = no limit. With `model_limits`,
+ * `None` = the form does not show them: the key's stay as they are.
+ */
+max_parallel?: string | null; 
+/**
+ * The per-model limits table; a row left entirely blank is the spare row.
+ */
+model_limits?: ModelLimitRow[] | null }
 /**
  * Every problem of the draft, or the form to send when there is none.
  */
@@ -1063,7 +1109,13 @@ project?: string | null;
  * A money budget (USD), exact, where the platform has one (OpenRouter, LiteLLM);
  * `None` = no budget. Checked by [`crate::key_draft::KeyDraft::check`].
  */
-money_budget?: MoneyLimit | null }
+money_budget?: MoneyLimit | null; 
+/**
+ * Parallel and per-model limits, where the platform has them (LiteLLM); `None` =
+ * leave them as the key has them (a caller that does not know them never clears
+ * what someone else set).
+ */
+traffic_limits?: TrafficLimits | null }
 /**
  * The list query as the Keys screen sends it; every filter optional.
  */
@@ -1143,7 +1195,16 @@ project_wide: boolean }
  * Everything a key is limited to or attached to. `None` = no such limit (or, for
  * `models`/`workloads`, everything the project serves).
  */
-export type KeyScopes = { rpm: number | null; tpm: number | null; token_budget: TokenBudget | null; money_budget: MoneyBudget | null; models: string[] | null; workloads: string[] | null; labels: Partial<{ [key in string]: string }>; description: string | null }
+export type KeyScopes = { rpm: number | null; tpm: number | null; token_budget: TokenBudget | null; money_budget: MoneyBudget | null; models: string[] | null; workloads: string[] | null; labels: Partial<{ [key in string]: string }>; description: string | null; 
+/**
+ * Requests the key may have in flight at once (LiteLLM `max_parallel_requests`).
+ */
+max_parallel?: number | null; 
+/**
+ * Limits on one model's traffic through the key, a model once each, by model name;
+ * empty = none (LiteLLM `model_rpm_limit`, `model_tpm_limit`, `model_max_budget`).
+ */
+model_limits?: ModelLimit[] }
 /**
  * Console preferences the Keys workspace uses.
  */
@@ -1241,6 +1302,35 @@ export type Liveness = "ok" |
  */
 "unknown"
 /**
+ * What a key may spend on one model: requests and tokens per minute and a money
+ * budget, each `None` when not limited for that model.
+ */
+export type ModelLimit = { 
+/**
+ * The model as clients ask for it (a LiteLLM model group name).
+ */
+model: string; rpm: number | null; tpm: number | null; money_budget: MoneyBudget | null }
+/**
+ * One row of the form's per-model limits: at least one of its limits set.
+ */
+export type ModelLimitForm = { model: string; rpm: number | null; tpm: number | null; 
+/**
+ * Money on this model, exact, with the period it resets on.
+ */
+money_budget: MoneyLimit | null }
+/**
+ * One row of the per-model limits table, as typed.
+ */
+export type ModelLimitRow = { model: string; rpm: string; tpm: string; 
+/**
+ * USD, as [`KeyDraft::money_limit`] is typed.
+ */
+budget: string; 
+/**
+ * When the model's budget resets.
+ */
+period: BudgetPeriod | null }
+/**
  * One row of the price table, as the UI shows and edits it.
  */
 export type ModelPrice = { model: string; 
@@ -1285,6 +1375,16 @@ currency: string; reset: BudgetPeriod | null }
  * the price table's unit) and when the platform resets it (`None`: for the key's life).
  */
 export type MoneyLimit = { micros: number; reset: BudgetPeriod | null }
+/**
+ * A key's spend so far, in millionths of `currency`, exact. Each period is the
+ * platform's own (OpenRouter: the UTC day, the Monday–Sunday UTC week, the calendar
+ * month); `None` = the platform does not total that period.
+ */
+export type MoneyUsed = { currency: string; day: number | null; week: number | null; month: number | null; 
+/**
+ * Since the key was made.
+ */
+total: number | null }
 /**
  * A secret someone pasted (it arrives once, from the user's clipboard).
  */
@@ -1416,7 +1516,16 @@ workloads: Support; expiry: Support;
 /**
  * Expiry can be changed after creation (Gcore: set once).
  */
-expiry_editable: boolean; labels: Support; description: Support }
+expiry_editable: boolean; labels: Support; description: Support; 
+/**
+ * Requests in flight at once, per key.
+ */
+max_parallel: Support; 
+/**
+ * Per-model requests and tokens per minute and money budgets on one key; a model
+ * budget resets on one of `money_budget_resets`.
+ */
+model_limits: Support }
 /**
  * A chart as the screen shows it: the SVG, its hover data, and what it is.
  */
@@ -1519,6 +1628,18 @@ spend: Money | null; unpriced_tokens: number }
  * One bucket's sums.
  */
 export type Totals = { requests: number; errors: number; input_tokens: number; output_tokens: number; estimated_requests: number }
+/**
+ * A key's limits on requests in flight and per model, as one whole desired state.
+ */
+export type TrafficLimits = { 
+/**
+ * Requests the key may have in flight at once; `None` = no limit.
+ */
+max_parallel: number | null; 
+/**
+ * Limits on one model's traffic, a model once each; empty = none.
+ */
+per_model: ModelLimitForm[] }
 /**
  * Width of one time bucket; `none` sums the whole range into one row per group.
  */

@@ -2,9 +2,10 @@
 //! sees them masked, addressed by id. Each chosen one becomes a profile on its own, so
 //! one failure never undoes the rest.
 //!
-//! An OpenRouter candidate is tested before it is saved: `OPENROUTER_API_KEY` holds an
-//! app's inference key as often as a management key, and only the platform can say
-//! which (`GET /key`). An inference key is named as such and never becomes a profile.
+//! An OpenRouter candidate is asked about as soon as it is found, and again before it is
+//! saved: `OPENROUTER_API_KEY` holds an app's inference key as often as a management key,
+//! and only the platform can say which (`GET /key`). An inference key is named as such
+//! in the list, before anyone chooses, is not held, and never becomes a profile.
 
 use super::{Console, ProfileForm};
 use crate::import::ImportCandidate;
@@ -27,6 +28,10 @@ pub struct ImportCandidateView {
     pub base_url: Option<String>,
     pub project_id: Option<String>,
     pub masked: String,
+    /// Why this credential cannot become a profile, as its platform said when the scan
+    /// asked (an OpenRouter inference key); `None` = it may be chosen. A refused
+    /// candidate's token is not held.
+    pub refusal: Option<String>,
 }
 
 /// The user's choice for one candidate: its id plus the settings they confirmed.
@@ -58,13 +63,19 @@ pub struct ImportReport {
 
 impl Console {
     /// Holds freshly found candidates (tokens stay here) and returns their masked
-    /// views. A new scan replaces the previous one's candidates.
-    pub fn offer_imports(&self, found: Vec<ImportCandidate>) -> Vec<ImportCandidateView> {
+    /// views. A new scan replaces the previous one's candidates. OpenRouter candidates
+    /// are asked about first (concurrently): one the platform refuses — an inference key,
+    /// a key it does not know — comes back with the platform's sentence and is not held.
+    /// A platform that cannot be reached refuses nothing: the import asks again.
+    pub async fn offer_imports(&self, found: Vec<ImportCandidate>) -> Vec<ImportCandidateView> {
+        let refusals =
+            futures_util::future::join_all(found.iter().map(|c| self.refusal_of(c))).await;
         let mut imports = self.imports.lock().unwrap_or_else(|p| p.into_inner());
         imports.clear();
         found
             .into_iter()
-            .map(|candidate| {
+            .zip(refusals)
+            .map(|(candidate, refusal)| {
                 let id = format!("imp_{}", uuid::Uuid::now_v7().simple());
                 let view = ImportCandidateView {
                     id: id.clone(),
@@ -74,11 +85,38 @@ impl Console {
                     base_url: candidate.base_url.clone(),
                     project_id: candidate.project_id.clone(),
                     masked: candidate.masked.clone(),
+                    refusal: refusal.clone(),
                 };
-                imports.insert(id, candidate);
+                if refusal.is_none() {
+                    imports.insert(id, candidate);
+                }
                 view
             })
             .collect()
+    }
+
+    /// The platform's refusal of an OpenRouter candidate (401/403 from `GET /key`, or
+    /// its answer that this is an inference key); `None` for every other platform and
+    /// when the question could not be asked.
+    async fn refusal_of(&self, candidate: &ImportCandidate) -> Option<String> {
+        if candidate.kind != PlatformKind::Openrouter {
+            return None;
+        }
+        let probe = Profile {
+            id: "import".to_owned(),
+            name: candidate.name.clone(),
+            kind: candidate.kind,
+            base_url: candidate.base_url.clone()?,
+            project_id: String::new(),
+            token: candidate.token.clone(),
+        };
+        let platform = probe.kind.adapter(&self.http)?;
+        match platform.connection(&probe).await {
+            Err(error) if matches!(error.code, ErrorCode::Forbidden | ErrorCode::Unauthorized) => {
+                Some(error.message)
+            }
+            _ => None,
+        }
     }
 
     /// Drops every pending candidate and its token (the import dialog was closed).

@@ -246,15 +246,7 @@ impl Console {
         profile_id: &str,
         key_id: &str,
     ) -> Result<LeakRevocation, Error> {
-        let secret = match &*self.leak.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some((id, secret)) if id == leak_id => secret.clone(),
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::NotFound,
-                    "This search is no longer open; paste the secret again.",
-                ))
-            }
-        };
+        let secret = self.open_leak(leak_id)?;
         let profile = self.store.connect(profile_id).await?;
         let platform = profile
             .kind
@@ -277,6 +269,49 @@ impl Console {
             })?;
         let proof = platform.prove_revoked(&profile, &secret).await?;
         Ok(LeakRevocation { key, proof })
+    }
+
+    /// *Disable* for a leaked key, where its platform can pause keys (OpenRouter,
+    /// LiteLLM, Anthropic): it stops working at once and can be enabled again once the
+    /// leak is understood — for a key too busy to delete before its clients move.
+    /// No proof request follows: a disabled key's refusal proves nothing the platform's
+    /// own answer does not already say.
+    pub async fn disable_leaked(
+        &self,
+        leak_id: &str,
+        profile_id: &str,
+        key_id: &str,
+    ) -> Result<Key, Error> {
+        self.open_leak(leak_id)?;
+        let profile = self.store.connect(profile_id).await?;
+        let platform = profile
+            .kind
+            .adapter(&self.http)
+            .ok_or_else(|| not_supported(profile.kind))?;
+        platform
+            .set_disabled(&profile, key_id, true)
+            .await
+            .map_err(|error| match error.code {
+                ErrorCode::Forbidden => Error::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "The credential of profile \"{}\" may not disable keys. Disable it through a profile with an owner or admin credential.",
+                        profile.name
+                    ),
+                ),
+                _ => error,
+            })
+    }
+
+    /// The pasted secret of the search `leak_id`, while that search is open.
+    fn open_leak(&self, leak_id: &str) -> Result<Secret, Error> {
+        match &*self.leak.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some((id, secret)) if id == leak_id => Ok(secret.clone()),
+            _ => Err(Error::new(
+                ErrorCode::NotFound,
+                "This search is no longer open; paste the secret again.",
+            )),
+        }
     }
 
     /// Drops the pasted secret (the leak dialog closed).

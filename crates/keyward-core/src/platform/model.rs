@@ -140,6 +140,43 @@ pub struct Key {
     pub totals: Option<UsageTotals>,
     /// Scopes whose stored value the platform could not read (they fail closed there).
     pub unreadable_scopes: Vec<String>,
+    /// Money the key has spent, where the platform keeps running totals on the key
+    /// (OpenRouter's `usage`, `usage_daily`, …); `None` = it does not.
+    pub money_used: Option<MoneyUsed>,
+    /// The named policy the platform attaches to this key (an OpenRouter guardrail),
+    /// read-only here; `None` = none attached, or not read (lists do not read it).
+    pub guardrail: Option<Guardrail>,
+}
+
+/// A key's spend so far, in millionths of `currency`, exact. Each period is the
+/// platform's own (OpenRouter: the UTC day, the Monday–Sunday UTC week, the calendar
+/// month); `None` = the platform does not total that period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MoneyUsed {
+    pub currency: String,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub day: Option<i64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub week: Option<i64>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub month: Option<i64>,
+    /// Since the key was made.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub total: Option<i64>,
+}
+
+/// A policy a platform keeps apart from the key and assigns to it (OpenRouter's
+/// guardrails: a model allowlist and a budget of their own). Shown, not edited: the
+/// platform's own console is where guardrails are made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Guardrail {
+    pub id: String,
+    pub name: String,
+    /// `None` = every model.
+    pub allowed_models: Option<Vec<String>>,
+    pub money_budget: Option<MoneyBudget>,
 }
 
 /// Requests and tokens, summed.

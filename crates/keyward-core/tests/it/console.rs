@@ -357,7 +357,7 @@ async fn an_imported_token_names_its_project() {
         let dotenv = format!("INFERENCEKEY_BASE_URL={url}\nINFERENCEKEY_SDK_TOKEN={token}\n");
         found.extend(keyward_core::import::from_dotenv(&dotenv, "team.env").unwrap());
     }
-    let views = console.offer_imports(found);
+    let views = console.offer_imports(found).await;
     assert!(views.iter().all(|v| v.project_id.is_none()));
     let choices = views
         .iter()

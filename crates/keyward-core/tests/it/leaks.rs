@@ -116,7 +116,7 @@ async fn no_token_reaches_the_database_the_logs_or_a_response() {
     let mut found = import::from_dotenv(&dotenv, "team.env").unwrap();
     let ini = format!("[prod]\napi_token = {}\nproject = prod\n", foreign.expose());
     found.extend(import::from_podstack_ini(&ini, "credentials").unwrap());
-    let views = console.offer_imports(found);
+    let views = console.offer_imports(found).await;
     out.record(&Ok::<_, ()>(&views));
     let choices: Vec<ImportChoice> = views
         .iter()

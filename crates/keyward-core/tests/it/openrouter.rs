@@ -13,7 +13,7 @@ use keyward_core::platform::model::{CostQuery, KeyState, UsageBucket, UsageDimen
 use keyward_core::platform::Platform;
 use keyward_core::{ErrorCode, Http, PlatformKind, Profile};
 use keyward_fakes::faults::Fault;
-use keyward_fakes::openrouter::{hash_of, Seed};
+use keyward_fakes::openrouter::{hash_of, LimitReset, Seed};
 use keyward_fakes::{Fake, RecordedRequest};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -744,4 +744,75 @@ async fn an_auto_bucket_fits_what_openrouter_reports() {
         .await
         .unwrap_err();
     assert!(error.message.contains("per day"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn each_key_carries_its_money_totals_and_its_page_its_guardrail() {
+    let seed = Seed::generated(12);
+    let fake = Fake::openrouter(seed.clone()).await;
+    let p = profile(&fake, &fake.admin_key);
+    let openrouter = adapter();
+
+    // The list: every key's day, week, month and lifetime totals, to the micro.
+    let page = openrouter.list_keys(&p, &all()).await.unwrap();
+    assert_eq!(page.keys.len(), 12);
+    let mut spending = 0;
+    for key in &seed.keys {
+        let found = page.keys.iter().find(|k| k.id == key.hash).unwrap();
+        let used = found
+            .money_used
+            .as_ref()
+            .expect("OpenRouter totals every key");
+        assert_eq!(used.currency, "USD");
+        assert_eq!(used.total, Some(seed.usage_since(&key.hash, None)));
+        for (period, reset) in [
+            (used.day, LimitReset::Daily),
+            (used.week, LimitReset::Weekly),
+            (used.month, LimitReset::Monthly),
+        ] {
+            let from = seed.period_start(Some(reset));
+            assert_eq!(period, Some(seed.usage_since(&key.hash, from)), "{reset:?}");
+        }
+        assert!(used.day <= used.week || used.month <= used.total);
+        spending += used.total.unwrap_or(0);
+        assert!(found.guardrail.is_none(), "lists do not read guardrails");
+    }
+    assert!(
+        spending > 0,
+        "the seed spends money: the comparison means something"
+    );
+
+    // A key's page: the guardrail assigned to it, read-only, exact.
+    let held = &seed.keys[0];
+    let key = openrouter.get_key(&p, &held.hash).await.unwrap();
+    let guardrail = key.guardrail.expect("the first two keys have a guardrail");
+    let seeded = &seed.guardrails[0];
+    assert_eq!(guardrail.id, seeded.id);
+    assert_eq!(guardrail.name, "Approved models");
+    assert_eq!(guardrail.allowed_models, seeded.allowed_models);
+    let budget = guardrail.money_budget.unwrap();
+    assert_eq!(
+        (budget.micros, budget.reset),
+        (25_000_000, Some(BudgetPeriod::Week))
+    );
+    assert_eq!(budget.currency, "USD");
+
+    // A key without one says none, having read the whole assignment list.
+    let free = &seed.keys[5];
+    let key = openrouter.get_key(&p, &free.hash).await.unwrap();
+    assert!(key.guardrail.is_none());
+    assert!(key.money_used.is_some());
+
+    // A guardrail that cannot be read fails the page with a sentence, not a blank.
+    fake.faults.push(
+        "/guardrails/assignments/keys",
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        1,
+    );
+    let err = openrouter.get_key(&p, &held.hash).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Upstream, "{}", err.message);
+    assert!(err.message.contains("HTTP 503"), "{}", err.message);
 }

@@ -525,11 +525,43 @@ describe("KeyDetail renders from the platform's capabilities (issue #16)", () =>
     expect(screen.getByTestId("key-owner")).toHaveTextContent("svc-billing@example.com");
   });
 
+  it("shows what the key spent per period and its guardrail, read-only, where the platform keeps them", async () => {
+    renderWith(
+      inferenceKey({
+        ...billing,
+        money_used: { currency: "USD", day: 250_000, week: 1_750_000, month: 3_200_000, total: 41_000_000 },
+        guardrail: {
+          id: "gr_1",
+          name: "Approved models",
+          allowed_models: ["openai/gpt-4o", "anthropic/claude-3.5-sonnet"],
+          money_budget: { micros: 25_000_000, currency: "USD", reset: "week" },
+        },
+      }),
+      spendingCapabilities(),
+    );
+    const spent = await screen.findAllByTestId("key-spent");
+    expect(spent.map((dd) => [dd.previousElementSibling?.textContent, dd.textContent])).toEqual([
+      ["Spent today (UTC)", "$0.25"],
+      ["Spent this week (UTC, from Monday)", "$1.75"],
+      ["Spent this month (UTC)", "$3.20"],
+      ["Spent since created", "$41.00"],
+    ]);
+    const guardrail = screen.getByTestId("key-guardrail");
+    expect(guardrail).toHaveTextContent("Approved models (read-only)");
+    expect(within(guardrail).getByTestId("key-guardrail-models")).toHaveTextContent("openai/gpt-4oanthropic/claude-3.5-sonnet");
+    expect(within(guardrail).getByTestId("key-guardrail-budget")).toHaveTextContent("$25.00 / week");
+    // Nothing on the guardrail is a control.
+    expect(within(guardrail).queryByRole("button")).not.toBeInTheDocument();
+    expect(within(guardrail).queryByRole("textbox")).not.toBeInTheDocument();
+  });
+
   it("leaves out the money budget and owner where the platform has none", async () => {
     renderDetail();
     await loaded();
     expect(screen.queryByTestId("key-scope-money")).not.toBeInTheDocument();
     expect(screen.queryByTestId("key-owner")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-spent")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-guardrail")).not.toBeInTheDocument();
   });
 });
 

@@ -12,7 +12,7 @@ import { commands, type Key, type KeyListQuery } from "$lib/bindings";
 import { catalogFixture, local, profileList, staging, storedProfile, withSession } from "$lib/profiles/fixtures";
 import { platformCatalog } from "$lib/profiles/catalog.svelte";
 import KeysScreen from "./KeysScreen.svelte";
-import { anthropicCapabilities, keywardCapabilities, OPENAI_CREATE, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities, pausingCapabilities } from "$lib/capabilities/fixtures";
+import { anthropicCapabilities, budgetingCapabilities, keywardCapabilities, OPENAI_CREATE, OPENAI_SERVICE_ACCOUNT, openAiCapabilities, openAiLikeCapabilities, pausingCapabilities } from "$lib/capabilities/fixtures";
 import { formatCompact, formatDate, formatExactDateTime } from "$lib/format";
 import {
   auditPage,
@@ -1060,6 +1060,35 @@ describe("KeysScreen on a profile that spans projects", () => {
     expect(screen.queryByTestId("keys-filter-project")).not.toBeInTheDocument();
   });
 
+  it("on one account (OpenRouter) names no project, and shows each key's money limit and what it spent", async () => {
+    vi.mocked(commands.listProjects).mockResolvedValue(ok([{ id: "ws_1", name: "OpenRouter account" }]));
+    const budgeted = inferenceKey({
+      id: "a1",
+      name: "checkout",
+      hint: "sk-or-v1-3d4...f62",
+      project: "ws_1",
+      owner: "user_1",
+      scopes: { money_budget: { micros: 12_500_000, currency: "USD", reset: "month" } },
+      money_used: { currency: "USD", day: 100_000, week: 600_000, month: 3_200_000, total: 9_000_000 },
+    });
+    const free = inferenceKey({ id: "a2", name: "batch", hint: "sk-or-v1-0ff...f69", project: "ws_1", owner: "user_1" });
+    listKeys.mockResolvedValue(listing(budgeted, free));
+    renderOn("openai", budgetingCapabilities());
+    await waitFor(() => expect(rowIds()).toEqual(["a1", "a2"]));
+    await waitFor(() => expect(commands.listProjects).toHaveBeenCalled());
+
+    expect(columns()).not.toContain("Project");
+    expect(columns()).toEqual(expect.arrayContaining(["Limits", "Spent"]));
+    expect(within(row("a1")).getByTestId("key-limits")).toHaveTextContent("$12.50/month");
+    const spent = within(row("a1")).getByTestId("key-spent");
+    expect(spent).toHaveTextContent("$3.20 this month");
+    expect(spent.getAttribute("title")).toBe(
+      "Spent today (UTC): $0.10\nSpent this week (UTC, from Monday): $0.60\nSpent this month (UTC): $3.20\nSpent since created: $9.00",
+    );
+    expect(within(row("a2")).getByTestId("key-limits")).toHaveTextContent("None");
+    expect(within(row("a2")).getByTestId("key-spent")).toHaveTextContent("—");
+  });
+
   const statusOptions = () =>
     [...(screen.getByTestId("keys-filter-status") as HTMLSelectElement).options].map((o) => o.value);
 
@@ -1095,6 +1124,13 @@ describe("KeysScreen in the active platform's terms", () => {
   const SCOPE_FILTERS = ["keys-filter-model", "keys-filter-workload", "keys-filter-label", "keys-filter-expiring"];
 
   function renderOn(kind: "openai" | "anthropic" | "keyward", capabilities: ReturnType<typeof keywardCapabilities> | null) {
+    // An organisation of two projects: keys are told apart by project.
+    vi.mocked(commands.listProjects).mockResolvedValue(
+      ok([
+        { id: "proj_03", name: "proj_03" },
+        { id: "wrkspc_01", name: "wrkspc_01" },
+      ]),
+    );
     const { session, context } = withSession();
     session.active = storedProfile({ id: `prof_${kind}`, kind });
     session.capabilities = capabilities;

@@ -7,7 +7,7 @@ import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type Capabilities, type PlatformKind, type StoredProfile } from "$lib/bindings";
-import { anthropicCapabilities, keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
+import { anthropicCapabilities, budgetingCapabilities, keywardCapabilities, openAiCapabilities } from "$lib/capabilities/fixtures";
 import { forgetCapabilitiesOf } from "$lib/capabilities/ofPlatform";
 import { local, storedProfile } from "$lib/profiles/fixtures";
 import LeakDialog from "./LeakDialog.svelte";
@@ -17,6 +17,7 @@ vi.mock("$lib/bindings", () => ({
   commands: {
     findLeakedKey: vi.fn(),
     revokeLeakedKey: vi.fn(),
+    disableLeakedKey: vi.fn(),
     discardLeak: vi.fn(),
     platformCapabilities: vi.fn(),
   },
@@ -24,6 +25,7 @@ vi.mock("$lib/bindings", () => ({
 
 const findLeakedKey = vi.mocked(commands.findLeakedKey);
 const revokeLeakedKey = vi.mocked(commands.revokeLeakedKey);
+const disableLeakedKey = vi.mocked(commands.disableLeakedKey);
 const discardLeak = vi.mocked(commands.discardLeak);
 const platformCapabilities = vi.mocked(commands.platformCapabilities);
 
@@ -183,6 +185,48 @@ describe("LeakDialog search", () => {
     expect(within(match).getByTestId("leak-status")).toHaveTextContent("Revoked");
     expect(within(match).queryByTestId("leak-revoke")).not.toBeInTheDocument();
     expect(onrevoked).toHaveBeenCalledOnce();
+  });
+
+  // Issue #18: where the platform can pause keys (OpenRouter), the leak can be stopped at
+  // once without deleting a key its clients still need to move off.
+  it("Disable instead pauses the key where its platform can, and still offers revoking", async () => {
+    const openRouter = storedProfile({ id: "prof_or", name: "Acme OpenRouter", kind: "openrouter" });
+    CAPABILITIES.openrouter = budgetingCapabilities;
+    const match = leakMatch({
+      platform: "OpenRouter",
+      profiles: [leakHolder({ profile_id: "prof_or", profile_name: "Acme OpenRouter", role: "owner" })],
+    });
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [match] })));
+    const pending = deferred<Awaited<ReturnType<typeof commands.disableLeakedKey>>>();
+    disableLeakedKey.mockReturnValue(pending.promise);
+    const { user, onrevoked } = renderDialog([...PROFILES, openRouter]);
+    await paste(user, LEAKED_SECRET);
+
+    const card = await screen.findByTestId("leak-match");
+    const button = await within(card).findByTestId("leak-disable");
+    expect(button).toHaveAccessibleName("Disable instead support-bot in Acme OpenRouter");
+    await user.click(button);
+    expect(disableLeakedKey).toHaveBeenCalledExactlyOnceWith("leak_01", "prof_or", "key_leak");
+    expect(within(card).getByTestId("leak-revoke")).toBeDisabled();
+
+    pending.resolve(ok({ ...match.key, state: "disabled" as const }));
+    const said = await within(card).findByTestId("leak-disabled");
+    expect(said).toHaveTextContent("Disabled: OpenRouter refuses this key until it is enabled again.");
+    expect(said).toHaveFocus();
+    expect(within(card).getByTestId("leak-status")).toHaveTextContent("Disabled");
+    expect(within(card).queryByTestId("leak-disable")).not.toBeInTheDocument();
+    expect(within(card).getByTestId("leak-revoke")).toBeEnabled();
+    expect(onrevoked).not.toHaveBeenCalled();
+    delete CAPABILITIES.openrouter;
+  });
+
+  it("offers no Disable where the platform cannot pause keys", async () => {
+    findLeakedKey.mockResolvedValue(ok(leakSearch({ matches: [leakMatch()] })));
+    const { user } = renderDialog();
+    await paste(user, LEAKED_SECRET);
+    const card = await screen.findByTestId("leak-match");
+    await vi.waitFor(() => expect(card).toHaveTextContent("Requests"));
+    expect(within(card).queryByTestId("leak-disable")).not.toBeInTheDocument();
   });
 
   // Issue #15: a key seen by two profiles was two cards, and Revoke was offered to a viewer.

@@ -54,6 +54,8 @@ export function inferenceKey(overrides: KeyOverrides = {}): Key {
     archived_at: null,
     totals: { requests: 0, input_tokens: 0, output_tokens: 0 },
     unreadable_scopes: [],
+    money_used: null,
+    guardrail: null,
     ...rest,
   };
 }
@@ -225,6 +227,7 @@ export function workloadRef(full: Workload = workload()): WorkloadRef {
     model: full.model_name,
     upstream: full.upstream_url,
     created_at: full.created_at,
+    status: null,
   };
 }
 

@@ -1,7 +1,7 @@
 // How a key's settings and history read to a person: "60 requests/min" rather than
 // `rpm: 60`, "All models" rather than `null`. Shared by the key page and the dialogs
 // that describe a key, so one scope is worded the same everywhere.
-import type { JsonValue, Key, KeyState, MoneyBudget, TokenBudget, UsageTotals } from "$lib/bindings";
+import type { JsonValue, Key, KeyState, MoneyBudget, MoneyUsed, TokenBudget, UsageTotals } from "$lib/bindings";
 import { displayLocale, formatCount, formatDateTime } from "$lib/format";
 
 export { formatCount };
@@ -163,4 +163,32 @@ export function auditChanges(changes: JsonValue): AuditChange[] {
     const pair = change !== null && typeof change === "object" && !Array.isArray(change) ? change : {};
     return { field, old: auditValueText(field, pair.old), new: auditValueText(field, pair.new) };
   });
+}
+
+/** "$3.20 this month": what a key has spent in the platform's longest running period
+ * it totals (month, then week, then day), or since it was made; null when it keeps none. */
+export function spentText(used: MoneyUsed | null): string | null {
+  if (used === null) return null;
+  const periods: [number | null, string][] = [
+    [used.month, "this month"],
+    [used.week, "this week"],
+    [used.day, "today"],
+    [used.total, "in all"],
+  ];
+  const found = periods.find(([micros]) => micros !== null);
+  return found ? `${moneyText(found[0] as number, used.currency)} ${found[1]}` : null;
+}
+
+/** Each period a key's spend is totalled over, in order, for the key page and titles. */
+export function spentRows(used: MoneyUsed | null): { label: string; text: string }[] {
+  if (used === null) return [];
+  const rows: [number | null, string][] = [
+    [used.day, "today (UTC)"],
+    [used.week, "this week (UTC, from Monday)"],
+    [used.month, "this month (UTC)"],
+    [used.total, "since created"],
+  ];
+  return rows
+    .filter(([micros]) => micros !== null)
+    .map(([micros, label]) => ({ label, text: moneyText(micros as number, used.currency) }));
 }

@@ -35,6 +35,7 @@ const inferencekey: ImportCandidateView = {
   base_url: "https://ik.example.com",
   project_id: "vision",
   masked: "ik_sdk_…1234",
+  refusal: null,
 };
 const podstack: ImportCandidateView = {
   id: "imp_2",
@@ -44,6 +45,7 @@ const podstack: ImportCandidateView = {
   base_url: null,
   project_id: "llm",
   masked: "ps_tok_…7654",
+  refusal: null,
 };
 
 function candidate(id: string): HTMLElement {

@@ -287,8 +287,8 @@ describe("WorkloadsScreen on a platform that lists its deployments read-only (is
     };
   }
 
-  const gpt: WorkloadRef = { id: "gpt-4o-prod", slug: "gpt-4o-prod", name: "gpt-4o", model: "openai/gpt-4o", upstream: "https://api.openai.com/v1", created_at: null };
-  const local: WorkloadRef = { id: "llama-local", slug: "llama-local", name: "llama-3-8b", model: "hosted_vllm/llama-3-8b", upstream: null, created_at: null };
+  const gpt: WorkloadRef = { id: "gpt-4o-prod", slug: "gpt-4o-prod", name: "gpt-4o", model: "openai/gpt-4o", upstream: "https://api.openai.com/v1", created_at: null, status: null };
+  const local: WorkloadRef = { id: "llama-local", slug: "llama-local", name: "llama-3-8b", model: "hosted_vllm/llama-3-8b", upstream: null, created_at: null, status: null };
 
   function renderLiteLlm() {
     vi.mocked(commands.listWorkloads).mockClear();

@@ -166,6 +166,8 @@ fn neutral_key(key: wire::ApiKey) -> Key {
         archived_at: None,
         totals: None,
         unreadable_scopes: Vec::new(),
+        money_used: None,
+        guardrail: None,
     }
 }
 

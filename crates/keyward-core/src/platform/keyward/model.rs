@@ -69,6 +69,8 @@ impl From<InferenceKey> for Key {
                 key.output_tokens,
             )),
             unreadable_scopes: key.unreadable_scopes,
+            money_used: None,
+            guardrail: None,
         }
     }
 }

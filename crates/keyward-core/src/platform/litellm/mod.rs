@@ -297,6 +297,8 @@ fn neutral_key(id: &str, row: wire::KeyRow, now: DateTime<Utc>) -> Key {
         archived_at: None,
         totals: None,
         unreadable_scopes,
+        money_used: None,
+        guardrail: None,
     }
 }
 

@@ -259,6 +259,8 @@ fn neutral_key(project: &str, key: wire::ApiKey) -> Key {
         archived_at: None,
         totals: None,
         unreadable_scopes: Vec::new(),
+        money_used: None,
+        guardrail: None,
     }
 }
 
@@ -531,6 +533,8 @@ impl Platform for OpenAi {
             archived_at: None,
             totals: None,
             unreadable_scopes: Vec::new(),
+            money_used: None,
+            guardrail: None,
         };
         Ok((key, secret))
     }

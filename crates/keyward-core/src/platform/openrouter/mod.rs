@@ -109,6 +109,52 @@ impl OpenRouter {
         Ok(neutral_key(key.data, Utc::now()))
     }
 
+    /// The guardrail assigned to a key (at most one), from the account's assignment
+    /// list read to its end (`offset`, 100 a page) and then the guardrail itself.
+    async fn guardrail_of(
+        &self,
+        profile: &Profile,
+        key_hash: &str,
+    ) -> Result<Option<neutral::Guardrail>, Error> {
+        const GUARDRAIL_PAGE: usize = 100;
+        let assignments: Vec<wire::Assignment> = paging::every_page(profile, |offset| async move {
+            let offset = offset.unwrap_or_else(|| "0".to_owned());
+            let page: wire::Listed<wire::Assignment> = self
+                .http
+                .get_json(
+                    &DIALECT,
+                    profile,
+                    &route(&["guardrails", "assignments", "keys"]),
+                    &[("offset", &offset), ("limit", "100")],
+                )
+                .await?;
+            let read = offset.parse::<usize>().unwrap_or(0) + page.data.len();
+            let more = match page.total_count {
+                Some(total) => (read as u64) < total && !page.data.is_empty(),
+                None => page.data.len() >= GUARDRAIL_PAGE,
+            };
+            Ok(paging::Page {
+                items: page.data,
+                next: more.then(|| read.to_string()),
+            })
+        })
+        .await?;
+        let Some(assignment) = assignments.into_iter().find(|a| a.key_hash == key_hash) else {
+            return Ok(None);
+        };
+        crate::error::validate_id("guardrail_id", &assignment.guardrail_id, 128)?;
+        let guardrail: wire::Data<wire::Guardrail> = self
+            .http
+            .get_json(
+                &DIALECT,
+                profile,
+                &route(&["guardrails", &assignment.guardrail_id]),
+                &[],
+            )
+            .await?;
+        Ok(Some(neutral_guardrail(guardrail.data)))
+    }
+
     /// `PATCH /keys/{hash}` with only the members in `changes`. Never retried.
     async fn patch(
         &self,
@@ -191,6 +237,34 @@ fn neutral_key(key: wire::Key, now: DateTime<Utc>) -> Key {
         archived_at: None,
         totals: None,
         unreadable_scopes: unreadable.into_iter().collect(),
+        money_used: Some(neutral::MoneyUsed {
+            currency: "USD".to_owned(),
+            day: usd_micros(key.usage_daily.as_ref()),
+            week: usd_micros(key.usage_weekly.as_ref()),
+            month: usd_micros(key.usage_monthly.as_ref()),
+            total: usd_micros(key.usage.as_ref()),
+        }),
+        guardrail: None,
+    }
+}
+
+/// A reported USD amount as exact micros; `None` when absent or unreadable (said as
+/// "not reported", never as zero).
+fn usd_micros(amount: Option<&serde_json::Number>) -> Option<i64> {
+    amount.and_then(|a| money::micros(&a.to_string(), 0))
+}
+
+fn neutral_guardrail(guardrail: wire::Guardrail) -> neutral::Guardrail {
+    let money_budget = usd_micros(guardrail.limit_usd.as_ref()).map(|micros| MoneyBudget {
+        micros,
+        currency: "USD".to_owned(),
+        reset: reset_period(guardrail.reset_interval.as_deref()),
+    });
+    neutral::Guardrail {
+        id: guardrail.id,
+        name: guardrail.name,
+        allowed_models: guardrail.allowed_models,
+        money_budget,
     }
 }
 
@@ -453,8 +527,12 @@ impl Platform for OpenRouter {
         query.select(keys, Utc::now())
     }
 
+    /// The key with its guardrail: a key's page shows the models and budget the
+    /// guardrail holds it to, which its own record does not carry.
     async fn get_key(&self, profile: &Profile, key_id: &str) -> Result<Key, Error> {
-        self.raw_key(profile, key_id).await
+        let mut key = self.raw_key(profile, key_id).await?;
+        key.guardrail = self.guardrail_of(profile, &key.id).await?;
+        Ok(key)
     }
 
     /// `POST /keys` with the name, money limit and expiry; the secret is in the answer
@@ -628,6 +706,10 @@ mod tests {
                 last_used_at: None,
                 creator_user_id: None,
                 workspace_id: None,
+                usage: None,
+                usage_daily: None,
+                usage_weekly: None,
+                usage_monthly: None,
             },
             Utc::now(),
         )

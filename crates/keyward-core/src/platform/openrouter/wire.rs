@@ -41,6 +41,45 @@ pub struct Key {
     pub creator_user_id: Option<String>,
     #[serde(default)]
     pub workspace_id: Option<String>,
+    /// USD spent since the key was made, today (UTC), this week (Monday–Sunday UTC)
+    /// and this month; read through their text into exact micros.
+    #[serde(default)]
+    pub usage: Option<serde_json::Number>,
+    #[serde(default)]
+    pub usage_daily: Option<serde_json::Number>,
+    #[serde(default)]
+    pub usage_weekly: Option<serde_json::Number>,
+    #[serde(default)]
+    pub usage_monthly: Option<serde_json::Number>,
+}
+
+/// `GET /guardrails/assignments/keys`: which guardrail each key has.
+#[derive(Debug, Deserialize)]
+pub struct Assignment {
+    pub key_hash: String,
+    pub guardrail_id: String,
+}
+
+/// A page of a guardrail list: `{data, total_count}`.
+#[derive(Debug, Deserialize)]
+pub struct Listed<T> {
+    pub data: Vec<T>,
+    #[serde(default)]
+    pub total_count: Option<u64>,
+}
+
+/// `GET /guardrails/{id}`: only what a key's page shows.
+#[derive(Debug, Deserialize)]
+pub struct Guardrail {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub allowed_models: Option<Vec<String>>,
+    #[serde(default)]
+    pub limit_usd: Option<serde_json::Number>,
+    /// `daily`, `weekly`, `monthly`; `None` = a lifetime budget.
+    #[serde(default)]
+    pub reset_interval: Option<String>,
 }
 
 /// A time as OpenRouter writes it: RFC 3339 (`2025-08-24T10:30:00Z`, with or without
