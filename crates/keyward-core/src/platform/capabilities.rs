@@ -10,6 +10,7 @@
 //! its place. The descriptor is static per platform (it describes the API, not the
 //! caller's role; the role is asked separately with `whoami`).
 
+use super::workload::WorkloadField;
 use serde::Serialize;
 
 /// One operation or scope: offered, or not, with what the platform offers instead.
@@ -182,6 +183,33 @@ pub struct WorkloadOperations {
     pub readiness: Support,
     /// Health probes and status over time.
     pub health: Support,
+    /// Stopping a workload and starting it again (Gcore).
+    pub start_stop: Support,
+    /// Reading a workload's log.
+    pub logs: Support,
+    /// The members of the platform's workload form ([`WorkloadSpec`]); empty where
+    /// workloads are not created through Keyward, or (Keyward) the gateway's own form.
+    ///
+    /// [`WorkloadSpec`]: super::workload::WorkloadSpec
+    pub fields: Vec<WorkloadField>,
+}
+
+impl WorkloadOperations {
+    /// A platform that runs no workloads: every operation says `sentence`.
+    pub fn none(sentence: &str) -> Self {
+        let no = || Support::no(sentence);
+        Self {
+            list: no(),
+            create: no(),
+            update: no(),
+            delete: no(),
+            readiness: no(),
+            health: no(),
+            start_stop: no(),
+            logs: no(),
+            fields: Vec::new(),
+        }
+    }
 }
 
 /// Everything one platform's admin API offers; see the module docs.
@@ -256,6 +284,9 @@ impl Capabilities {
                 delete: no(),
                 readiness: no(),
                 health: no(),
+                start_stop: no(),
+                logs: no(),
+                fields: Vec::new(),
             },
         }
     }

@@ -24,6 +24,7 @@ pub mod money;
 pub mod openai;
 pub mod openrouter;
 pub mod paging;
+pub mod workload;
 
 pub use capabilities::{Capabilities, Support};
 pub use http::Http;
@@ -421,6 +422,85 @@ pub trait Platform: Send + Sync {
 
     async fn list_workloads(&self, _profile: &Profile) -> Result<Vec<model::WorkloadRef>, Error> {
         Err(self.refuse("workloads", |c| &c.workloads.list))
+    }
+
+    /// One workload in full: its spec, address, attached keys and each region's state.
+    async fn get_workload(
+        &self,
+        _profile: &Profile,
+        _workload_id: &str,
+    ) -> Result<workload::WorkloadDetail, Error> {
+        Err(self.refuse("workloads", |c| &c.workloads.list))
+    }
+
+    /// Starts running `spec`; the answer says what to follow until it is done.
+    async fn create_workload(
+        &self,
+        _profile: &Profile,
+        _spec: &workload::WorkloadSpec,
+    ) -> Result<workload::WorkloadChange, Error> {
+        Err(self.refuse("creating workloads", |c| &c.workloads.create))
+    }
+
+    /// Changes what differs between `spec` and the workload as the platform has it
+    /// now (see [`workload::WorkloadSpec`] for what `None` leaves alone).
+    async fn update_workload(
+        &self,
+        _profile: &Profile,
+        _workload_id: &str,
+        _spec: &workload::WorkloadSpec,
+    ) -> Result<workload::WorkloadChange, Error> {
+        Err(self.refuse("editing workloads", |c| &c.workloads.update))
+    }
+
+    async fn delete_workload(
+        &self,
+        _profile: &Profile,
+        _workload_id: &str,
+    ) -> Result<workload::WorkloadChange, Error> {
+        Err(self.refuse("deleting workloads", |c| &c.workloads.delete))
+    }
+
+    /// Starts (`true`) or stops a workload.
+    async fn set_workload_running(
+        &self,
+        _profile: &Profile,
+        _workload_id: &str,
+        _running: bool,
+    ) -> Result<workload::WorkloadChange, Error> {
+        Err(self.refuse("starting and stopping workloads", |c| {
+            &c.workloads.start_stop
+        }))
+    }
+
+    /// One poll of a change's progress (`WorkloadChange::follow`).
+    async fn workload_change(
+        &self,
+        _profile: &Profile,
+        _follow: &str,
+    ) -> Result<workload::ChangeProgress, Error> {
+        Err(self.refuse("following workload changes", |c| &c.workloads.create))
+    }
+
+    /// Follows a workload's readiness until it serves or fails, handing each phase
+    /// change to `on_event`; returns the last event.
+    async fn follow_readiness(
+        &self,
+        _profile: &Profile,
+        _workload_id: &str,
+        _on_event: &mut (dyn FnMut(&crate::workloads::ReadinessEvent) + Send),
+    ) -> Result<crate::workloads::ReadinessEvent, Error> {
+        Err(self.refuse("readiness", |c| &c.workloads.readiness))
+    }
+
+    /// The newest lines of a workload's log, oldest first.
+    async fn workload_logs(
+        &self,
+        _profile: &Profile,
+        _workload_id: &str,
+        _limit: u32,
+    ) -> Result<Vec<workload::LogLine>, Error> {
+        Err(self.refuse("workload logs", |c| &c.workloads.logs))
     }
 }
 

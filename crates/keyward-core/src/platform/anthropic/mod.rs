@@ -262,14 +262,7 @@ pub fn capabilities() -> Capabilities {
             source: SpendSource::Reported,
             per_key: Support::no("Anthropic reports cost per workspace and line item, not per key: the key tables show tokens."),
         },
-        workloads: WorkloadOperations {
-            list: Support::no(no_workloads),
-            create: Support::no(no_workloads),
-            update: Support::no(no_workloads),
-            delete: Support::no(no_workloads),
-            readiness: Support::no(no_workloads),
-            health: Support::no(no_workloads),
-        },
+        workloads: WorkloadOperations::none(no_workloads),
     }
 }
 

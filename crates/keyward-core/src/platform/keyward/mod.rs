@@ -97,6 +97,10 @@ pub fn capabilities() -> Capabilities {
             delete: yes(),
             readiness: yes(),
             health: yes(),
+            start_stop: Support::no("The gateway forwards to model servers it does not run: start and stop them where they run."),
+            logs: Support::no("The gateway forwards to model servers it does not run: read their logs where they run."),
+            // The gateway's workloads keep their own, richer form (upstream, probes, prices).
+            fields: Vec::new(),
         },
     }
 }

@@ -457,6 +457,9 @@ pub fn capabilities() -> Capabilities {
             delete: Support::no(not_yet),
             readiness: Support::no("The proxy has no readiness stream; its /health probes each deployment on request."),
             health: Support::its_way("Health is the proxy's /health: it sends a small request to every deployment each time the list is read or refreshed."),
+            start_stop: Support::no(not_yet),
+            logs: Support::no("The proxy keeps no per-deployment log in its API."),
+            fields: Vec::new(),
         },
     }
 }

@@ -351,14 +351,7 @@ pub fn capabilities() -> Capabilities {
             source: SpendSource::Reported,
             per_key: yes(),
         },
-        workloads: WorkloadOperations {
-            list: Support::no("OpenAI serves its models itself; there are no workloads to manage."),
-            create: Support::no("OpenAI serves its models itself; there are no workloads to manage."),
-            update: Support::no("OpenAI serves its models itself; there are no workloads to manage."),
-            delete: Support::no("OpenAI serves its models itself; there are no workloads to manage."),
-            readiness: Support::no("OpenAI serves its models itself; there are no workloads to manage."),
-            health: Support::no("OpenAI serves its models itself; there are no workloads to manage."),
-        },
+        workloads: WorkloadOperations::none("OpenAI serves its models itself; there are no workloads to manage."),
     }
 }
 

@@ -442,14 +442,7 @@ pub fn capabilities() -> Capabilities {
             source: SpendSource::Reported,
             per_key: yes(),
         },
-        workloads: WorkloadOperations {
-            list: Support::no(no_workloads),
-            create: Support::no(no_workloads),
-            update: Support::no(no_workloads),
-            delete: Support::no(no_workloads),
-            readiness: Support::no(no_workloads),
-            health: Support::no(no_workloads),
-        },
+        workloads: WorkloadOperations::none(no_workloads),
     }
 }
 
