@@ -1,6 +1,7 @@
 //! Every IPC command, one module per domain, and the one `tauri_specta` builder that
 //! both registers them at runtime and generates `ui/src/lib/bindings.ts`.
 
+pub mod deployments;
 pub mod keys;
 pub mod profiles;
 pub mod usage;
@@ -66,6 +67,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         workloads::workload_charts,
         workloads::workload_usage,
         workloads::follow_readiness,
+        deployments::get_deployment,
+        deployments::create_deployment,
+        deployments::update_deployment,
+        deployments::delete_deployment,
+        deployments::set_deployment_running,
+        deployments::deployment_change,
+        deployments::deployment_logs,
+        deployments::follow_deployment_readiness,
         workloads::workload_events,
         usage::usage_view,
         usage::usage_projects,
