@@ -4,8 +4,9 @@
 // workloads; from docs' platform-apis table) to prove the screens render from
 // capabilities, OpenAI and Anthropic as their adapters describe them (hand copies of
 // keyward_core::platform::{openai,anthropic}::capabilities), a platform that can pause
-// keys, a platform that budgets money per key rather than tokens (OpenRouter-like), and
-// a platform without an adapter.
+// keys, a platform that budgets money per key rather than tokens (OpenRouter-like), the
+// LiteLLM proxy (parallel and per-model limits, deployments with health), and a platform
+// without an adapter.
 import type { Capabilities, Support } from "$lib/bindings";
 import keyward from "./keyward.json";
 
@@ -54,6 +55,8 @@ export function openAiLikeCapabilities(): Capabilities {
       expiry_editable: false,
       labels: no("OpenAI keys have no labels."),
       description: no("OpenAI keys have only a name."),
+      max_parallel: perProject,
+      model_limits: perProject,
     },
     spend: { source: "reported", per_key: yes },
     workloads: {
@@ -94,6 +97,8 @@ export function openAiCapabilities(): Capabilities {
       expiry: no("OpenAI project keys do not expire; revoke a key when it is no longer needed."),
       labels: no("OpenAI keys have a name only."),
       description: no("OpenAI keys have a name only."),
+      max_parallel: perProject,
+      model_limits: perProject,
     },
   };
 }
@@ -142,6 +147,8 @@ export function anthropicCapabilities(): Capabilities {
       expiry_editable: false,
       labels: no("Anthropic keys have a name only."),
       description: no("Anthropic keys have a name only."),
+      max_parallel: perWorkspace,
+      model_limits: perWorkspace,
     },
     spend: {
       source: "computed",
@@ -188,6 +195,46 @@ export function budgetingCapabilities(): Capabilities {
       token_budget_periods: [],
       money_budget: yes,
       money_budget_resets: ["day", "week", "month"],
+      max_parallel: moneyOnly,
+      model_limits: moneyOnly,
+    },
+  };
+}
+
+/** The sentence LiteLLM's per-model limits carry (keyward_core::platform::litellm::capabilities). */
+export const LITELLM_PER_MODEL = "Per-model limits apply to the model names clients call (the proxy's model groups).";
+/** The sentence LiteLLM's health carries. */
+export const LITELLM_HEALTH =
+  "Health is the proxy's /health: it sends a small request to every deployment each time the list is read or refreshed.";
+
+/** The LiteLLM proxy as its adapter describes its keys and workloads: money budgets with
+ * every reset, parallel and per-model limits, no token budget; deployments listed
+ * read-only with their health. */
+export function liteLlmCapabilities(): Capabilities {
+  const base = keywardCapabilities();
+  const elsewhere = no("Keyward lists the proxy's model deployments read-only; add, change or remove them in the proxy's config or its admin UI.");
+  return {
+    ...base,
+    platform: "LiteLLM proxy",
+    keys: { ...base.keys, disable: yes },
+    scopes: {
+      ...base.scopes,
+      token_budget: no("LiteLLM limits tokens per minute (tpm) and money per period, not a token budget."),
+      token_budget_periods: [],
+      money_budget: yes,
+      money_budget_resets: ["minute", "hour", "day", "week", "month"],
+      workloads: no("LiteLLM keys are limited by model name (the allowlist), not by deployment."),
+      description: no("LiteLLM keys have an alias (the name) and metadata; use a label for notes."),
+      max_parallel: yes,
+      model_limits: { supported: true, instead: LITELLM_PER_MODEL },
+    },
+    workloads: {
+      list: { supported: true, instead: "Workloads are the proxy's model deployments, listed read-only." },
+      create: elsewhere,
+      update: elsewhere,
+      delete: elsewhere,
+      readiness: no("The proxy has no readiness stream; its /health probes each deployment on request."),
+      health: { supported: true, instead: LITELLM_HEALTH },
     },
   };
 }

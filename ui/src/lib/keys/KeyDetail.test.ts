@@ -18,6 +18,7 @@ import {
   OPENAI_ROTATE,
   OPENAI_UPDATE,
   openAiLikeCapabilities,
+  liteLlmCapabilities,
   pausingCapabilities,
 } from "$lib/capabilities/fixtures";
 import {
@@ -641,5 +642,46 @@ describe("KeyDetail shows only the scopes the key's platform has", () => {
       expect(screen.queryByTestId("key-scopes-instead")).not.toBeInTheDocument();
       view.unmount();
     }
+  });
+});
+
+// Issue #18: a LiteLLM key's parallel and per-model limits, read back from the proxy.
+describe("KeyDetail on LiteLLM: parallel requests and per-model limits", () => {
+  beforeEach(() => {
+    vi.mocked(commands.projectLimits).mockResolvedValue(ok(null));
+  });
+
+  it("shows the cap and each model's rpm, tpm and budget in the key's words", async () => {
+    const key = inferenceKey({
+      scopes: {
+        max_parallel: 4,
+        model_limits: [
+          { model: "gpt-4o", rpm: 1000, tpm: null, money_budget: { micros: 2_500_000, currency: "USD", reset: "week" } },
+          { model: "gpt-4o-mini", rpm: null, tpm: 50000, money_budget: null },
+        ],
+      },
+    });
+    renderWith(key, liteLlmCapabilities());
+    expect(await screen.findByTestId("key-scope-parallel")).toHaveTextContent("4 at once");
+    const rows = screen.getAllByTestId("key-model-limit").map((li) => li.textContent?.replace(/\s+/g, " ").trim());
+    expect(rows).toEqual(["gpt-4o 1,000 requests/min · $2.50 / week", "gpt-4o-mini 50,000 tokens/min"]);
+  });
+
+  it("says unlimited and none when the key has neither, and that unreadable limits are kept", async () => {
+    renderWith(inferenceKey(), liteLlmCapabilities());
+    expect(await screen.findByTestId("key-scope-parallel")).toHaveTextContent("Unlimited");
+    expect(screen.getByTestId("key-scope-per-model")).toHaveTextContent("None");
+  });
+
+  it("says per-model limits it could not read are enforced as the proxy has them", async () => {
+    renderWith(inferenceKey({ unreadable_scopes: ["model_limits"] }), liteLlmCapabilities());
+    expect(await screen.findByTestId("key-scope-per-model-unreadable")).toHaveTextContent("could not read");
+  });
+
+  it("has no such rows on platforms without them", async () => {
+    renderWith(inferenceKey(), keywardCapabilities());
+    await screen.findByTestId("key-scope-rpm");
+    expect(screen.queryByTestId("key-scope-parallel")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-scope-per-model")).not.toBeInTheDocument();
   });
 });

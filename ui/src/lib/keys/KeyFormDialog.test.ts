@@ -20,6 +20,8 @@ import {
   openAiCapabilities,
   openAiLikeCapabilities,
   OPENROUTER_MONEY_ONLY,
+  LITELLM_PER_MODEL,
+  liteLlmCapabilities,
 } from "$lib/capabilities/fixtures";
 import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload, workloadRef } from "./fixtures";
 
@@ -105,6 +107,9 @@ describe("KeyFormDialog validation", () => {
         expiry: { kind: "in_days", days: "4000" },
         unreadable_scopes: [],
         project: null,
+        // Capabilities unknown: every scope is offered, parallel and per-model limits too.
+        max_parallel: "",
+        model_limits: [],
       },
       true,
     );
@@ -635,7 +640,7 @@ describe("KeyFormDialog renders from the platform's capabilities (issue #16)", (
     expect(sentences).toContain("OpenAI allows or denies models per project, not per key.");
   });
 
-  it("has every input but a money budget for the Keyward gateway, and says only what it offers instead of one", async () => {
+  it("has every input but a money budget and LiteLLM's limits for the Keyward gateway, and says only what it offers instead", async () => {
     const capabilities = keywardCapabilities();
     render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities });
     for (const id of ["key-rpm", "key-tpm", "key-token-limit", "key-description", "key-expiry-never", "label-add", "key-workloads-only"]) {
@@ -644,7 +649,13 @@ describe("KeyFormDialog renders from the platform's capabilities (issue #16)", (
     expect(screen.queryByTestId("key-form-money-limit")).not.toBeInTheDocument();
     expect(screen.queryByTestId("key-form-money-reset")).not.toBeInTheDocument();
     const sentences = within(screen.getByTestId("key-form-not-offered")).getAllByRole("listitem").map((li) => li.textContent);
-    expect(sentences).toEqual([capabilities.scopes.money_budget.instead]);
+    expect(screen.queryByTestId("key-max-parallel")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("model-limit-add")).not.toBeInTheDocument();
+    expect(sentences).toEqual([
+      capabilities.scopes.money_budget.instead,
+      capabilities.scopes.max_parallel.instead,
+      capabilities.scopes.model_limits.instead,
+    ]);
   });
 });
 
@@ -863,5 +874,165 @@ describe("KeyFormDialog money budget", () => {
 
     expect(checkKeyForm).toHaveBeenLastCalledWith(expect.objectContaining({ money_limit: "12.50", money_reset: null }), false);
     expect(onsaved).toHaveBeenCalled();
+  });
+});
+
+// Issue #18: LiteLLM limits requests in flight and each model's traffic on a key.
+describe("KeyFormDialog on LiteLLM: parallel requests and per-model limits", () => {
+  function liteLlm(props: { mode?: "create" | "edit"; key?: Key } = {}) {
+    const oncreated = vi.fn();
+    const onsaved = vi.fn();
+    render(KeyFormDialog, {
+      mode: props.mode ?? "create",
+      key: props.key,
+      oncancel: vi.fn(),
+      oncreated,
+      onsaved,
+      capabilities: liteLlmCapabilities(),
+      platform: "litellm",
+      projects: [{ id: "proxy", name: "proxy" }],
+    });
+    return { user: userEvent.setup(), oncreated, onsaved };
+  }
+  const cells = (testid: string) => screen.getAllByTestId(testid) as HTMLInputElement[];
+
+  it("is a keyboard-driven table: add focuses the new row's model, each cell is labelled by its row, remove drops that row", async () => {
+    const { user } = liteLlm();
+    expect(screen.getByTestId("key-max-parallel")).toBeInTheDocument();
+    expect(screen.queryByTestId("model-limits-table")).not.toBeInTheDocument();
+    expect(screen.getByTestId("key-form-not-offered")).not.toHaveTextContent(LITELLM_PER_MODEL);
+
+    await user.click(screen.getByTestId("model-limit-add"));
+    expect(cells("model-limit-model")[0]).toHaveFocus();
+    await user.keyboard("gpt-4o");
+    await user.tab();
+    expect(cells("model-limit-rpm")[0]).toHaveFocus();
+    expect(cells("model-limit-rpm")[0]).toHaveAccessibleName("Requests/min, row 1");
+    await user.keyboard("60");
+    await user.click(screen.getByTestId("model-limit-add"));
+    await user.keyboard("claude");
+    expect(screen.getAllByTestId("model-limit-row")).toHaveLength(2);
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual([
+      "Model",
+      "Requests/min",
+      "Tokens/min",
+      "Budget (USD)",
+      "Resets",
+      "Remove",
+    ]);
+
+    const remove = screen.getAllByTestId("model-limit-remove")[0]!;
+    expect(remove).toHaveAccessibleName("Remove the limits of row 1 (gpt-4o)");
+    remove.focus();
+    await user.keyboard("{Enter}");
+    expect(cells("model-limit-model").map((input) => input.value)).toEqual(["claude"]);
+    expect(cells("model-limit-model")[0]).toHaveFocus();
+  });
+
+  it("sends every row as typed to Rust's check and creates with the form Rust returns", async () => {
+    checkKeyForm.mockImplementation(async (draft) => {
+      const check = passingKeyCheck(draft);
+      return {
+        ...check,
+        form: {
+          ...check.form!,
+          traffic_limits: {
+            max_parallel: 4,
+            per_model: [{ model: "gpt-4o", rpm: 60, tpm: null, money_budget: { micros: 2_500_000, reset: "week" } }],
+          },
+        },
+      };
+    });
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    const { user, oncreated } = liteLlm();
+    await user.type(screen.getByTestId("key-name"), "per-model");
+    await user.type(screen.getByTestId("key-max-parallel"), "4");
+    await user.click(screen.getByTestId("model-limit-add"));
+    await user.type(cells("model-limit-model")[0]!, "gpt-4o");
+    await user.type(cells("model-limit-rpm")[0]!, "60");
+    await user.type(cells("model-limit-budget")[0]!, "2.50");
+    await user.selectOptions(screen.getByTestId("model-limit-period"), "week");
+    await user.click(screen.getByTestId("create-submit"));
+
+    const [draft, creating] = checkKeyForm.mock.lastCall!;
+    expect(creating).toBe(true);
+    expect(draft.max_parallel).toBe("4");
+    expect(draft.model_limits).toEqual([{ model: "gpt-4o", rpm: "60", tpm: "", budget: "2.50", period: "week" }]);
+    await vi.waitFor(() => expect(oncreated).toHaveBeenCalledOnce());
+    expect(createKey.mock.lastCall![0].traffic_limits).toEqual({
+      max_parallel: 4,
+      per_model: [{ model: "gpt-4o", rpm: 60, tpm: null, money_budget: { micros: 2_500_000, reset: "week" } }],
+    });
+  });
+
+  it("lists each row's problems under that row, naming the cell, and focuses the first bad cell", async () => {
+    checkKeyForm.mockResolvedValue({
+      problems: [
+        { field: "max_parallel", message: "Parallel requests must be a whole number from 1 to 1000000, or empty for no limit." },
+        { field: "model_limits.1.tpm", message: "Enter a whole number, or leave it empty for no limit." },
+        { field: "model_limits.1.model", message: "“gpt-4o” has limits twice: keep one row per model." },
+      ],
+      form: null,
+    });
+    const { user } = liteLlm();
+    await user.type(screen.getByTestId("key-name"), "ci");
+    for (const tpm of ["", "lots"]) {
+      await user.click(screen.getByTestId("model-limit-add"));
+      await user.keyboard("gpt-4o");
+      if (tpm) await user.type(cells("model-limit-tpm").at(-1)!, tpm);
+    }
+    await user.click(screen.getByTestId("create-submit"));
+
+    const problems = await screen.findAllByTestId("model-limit-problems");
+    expect(problems).toHaveLength(1);
+    expect([...problems[0]!.querySelectorAll("li")].map((li) => li.textContent)).toEqual([
+      "Model: “gpt-4o” has limits twice: keep one row per model.",
+      "Tokens/min: Enter a whole number, or leave it empty for no limit.",
+    ]);
+    expect(cells("model-limit-tpm")[1]).toHaveAttribute("aria-invalid", "true");
+    expect(cells("model-limit-tpm")[0]).not.toHaveAttribute("aria-invalid");
+    expect(cells("model-limit-tpm")[1]).toHaveAccessibleDescription(expect.stringContaining("Tokens/min: Enter a whole number"));
+    expect(screen.getByTestId("field-error-max_parallel")).toHaveTextContent("Parallel requests must be a whole number");
+    expect(screen.getByTestId("field-error-model_limits")).toHaveTextContent("2 per-model limits need fixing");
+    expect(screen.getByTestId("key-max-parallel")).toHaveFocus();
+    expect(createKey).not.toHaveBeenCalled();
+  });
+
+  it("opens an edit with the key's limits, money as typed, and sends them back unchanged", async () => {
+    updateKey.mockResolvedValue(ok(inferenceKey()));
+    const key = inferenceKey({
+      scopes: {
+        max_parallel: 7,
+        model_limits: [
+          { model: "gpt-4o", rpm: 10, tpm: null, money_budget: { micros: 12_500_000, currency: "USD", reset: "month" } },
+          { model: "claude", rpm: null, tpm: 5000, money_budget: null },
+        ],
+      },
+    });
+    const { user } = liteLlm({ mode: "edit", key });
+    expect((screen.getByTestId("key-max-parallel") as HTMLInputElement).value).toBe("7");
+    expect(cells("model-limit-model").map((i) => i.value)).toEqual(["gpt-4o", "claude"]);
+    expect(cells("model-limit-budget").map((i) => i.value)).toEqual(["12.50", ""]);
+    expect((screen.getAllByTestId("model-limit-period") as HTMLSelectElement[]).map((s) => s.value)).toEqual(["month", ""]);
+    await user.click(screen.getByTestId("key-form-save"));
+    const [draft] = checkKeyForm.mock.lastCall!;
+    expect(draft.max_parallel).toBe("7");
+    expect(draft.model_limits).toEqual([
+      { model: "gpt-4o", rpm: "10", tpm: "", budget: "12.50", period: "month" },
+      { model: "claude", rpm: "", tpm: "5000", budget: "", period: null },
+    ]);
+  });
+
+  it("sends neither where the platform has no such limits, so the key keeps what it has", async () => {
+    createKey.mockResolvedValue(ok(createdKeyView()));
+    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), capabilities: budgetingCapabilities() });
+    const user = userEvent.setup();
+    expect(screen.queryByTestId("key-max-parallel")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("model-limit-add")).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("key-name"), "ci");
+    await user.click(screen.getByTestId("create-submit"));
+    const [draft] = checkKeyForm.mock.lastCall!;
+    expect(draft.max_parallel).toBeNull();
+    expect(draft.model_limits).toBeNull();
   });
 });

@@ -16,6 +16,8 @@ export type KeyField =
   | "token_limit_period"
   | "money_limit"
   | "money_reset"
+  | "max_parallel"
+  | "model_limits"
   | "allowed_models"
   | "workloads"
   | "labels"
@@ -32,6 +34,8 @@ export const KEY_FIELDS: readonly KeyField[] = [
   "token_limit_period",
   "money_limit",
   "money_reset",
+  "max_parallel",
+  "model_limits",
   "allowed_models",
   "workloads",
   "labels",

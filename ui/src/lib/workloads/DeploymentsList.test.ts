@@ -1,0 +1,106 @@
+// The read-only deployments list (LiteLLM, issue #18) with the health its platform
+// reports in the same read: a Health column in words (badge text, not colour alone) with
+// how many of the model's endpoints answer, each problem listed under its row, one
+// sentence instead when the platform could not say, Refresh reading again, and no
+// Health column where the platform reports no status.
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { commands, type WorkloadRef, type WorkloadStatus } from "$lib/bindings";
+import { storedProfile, withSession } from "$lib/profiles/fixtures";
+import { liteLlmCapabilities } from "$lib/capabilities/fixtures";
+import DeploymentsList from "./DeploymentsList.svelte";
+import { deferred, ok } from "./fixtures";
+
+vi.mock("$lib/bindings", () => ({
+  commands: { listWorkloads: vi.fn(), listProfiles: vi.fn(), activeProfile: vi.fn() },
+}));
+
+const listWorkloads = vi.mocked(commands.listWorkloads);
+
+function deployment(id: string, name: string, upstream: string, status: WorkloadStatus | null): WorkloadRef {
+  return { id, slug: name, name, model: name, upstream, created_at: null, status };
+}
+
+const healthy = (ready: number, total: number): WorkloadStatus => ({ state: "healthy", ready, total, problems: [] });
+const REFUSED = "azure/gpt-4o at https://eu.example.invalid: litellm.APIConnectionError: Connection refused";
+
+function renderList() {
+  const { session, context } = withSession();
+  session.active = storedProfile({ id: "prof_litellm", name: "LiteLLM", kind: "litellm", base_url: "http://127.0.0.1:4000" });
+  session.capabilities = liteLlmCapabilities();
+  render(DeploymentsList, { context });
+  return { user: userEvent.setup() };
+}
+
+beforeEach(() => {
+  listWorkloads.mockReset();
+});
+
+describe("DeploymentsList health (issue #18)", () => {
+  it("shows each deployment's health in words with its endpoints, and the problems under a degraded row", async () => {
+    listWorkloads.mockResolvedValue(
+      ok([
+        deployment("a", "gpt-4o", "openai/gpt-4o", { state: "degraded", ready: 1, total: 2, problems: [REFUSED] }),
+        deployment("b", "gpt-4o-mini", "openai/gpt-4o-mini", healthy(1, 1)),
+        deployment("c", "llama", "http://10.0.0.7:8000/v1", { state: "down", ready: 0, total: 1, problems: ["hosted_vllm/llama at http://10.0.0.7:8000/v1: timeout"] }),
+      ]),
+    );
+    renderList();
+    const row = await screen.findByTestId("deployment-row-gpt-4o");
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Model", "Where it forwards to", "Health"]);
+    const health = within(row).getByTestId("deployment-health");
+    expect(within(health).getByTestId("status-badge")).toHaveTextContent("Degraded");
+    expect(health).toHaveTextContent("1 of 2 endpoints");
+    expect(within(screen.getByTestId("deployment-row-gpt-4o-mini")).getByTestId("status-badge")).toHaveTextContent("Healthy");
+    expect(within(screen.getByTestId("deployment-row-gpt-4o-mini")).getByTestId("deployment-health")).toHaveTextContent("1 of 1 endpoint");
+    expect(within(screen.getByTestId("deployment-row-llama")).getByTestId("status-badge")).toHaveTextContent("Down");
+
+    const problems = screen.getByTestId("deployment-problems-gpt-4o");
+    expect(within(problems).getByRole("list", { name: "Problems of gpt-4o" })).toBeInTheDocument();
+    expect(within(problems).getAllByRole("listitem").map((li) => li.textContent)).toEqual([REFUSED]);
+    expect(screen.queryByTestId("deployment-problems-gpt-4o-mini")).not.toBeInTheDocument();
+    expect(screen.getByTestId("deployment-problems-llama")).toHaveTextContent("timeout");
+    expect(screen.queryByTestId("deployments-health-note")).not.toBeInTheDocument();
+  });
+
+  it("says once why health is unknown when /health failed, and still lists every deployment", async () => {
+    const why = "Health is unknown: the proxy's /health did not answer (LiteLLM proxy answered HTTP 500).";
+    const unknown: WorkloadStatus = { state: "unknown", ready: null, total: null, problems: [why] };
+    listWorkloads.mockResolvedValue(ok([deployment("a", "gpt-4o", "openai/gpt-4o", unknown), deployment("b", "claude", "anthropic/claude", unknown)]));
+    renderList();
+    expect(await screen.findByTestId("deployments-health-note")).toHaveTextContent(why);
+    expect(screen.getAllByTestId("status-badge").map((b) => b.textContent)).toEqual(["Unknown", "Unknown"]);
+    expect(screen.queryByTestId("deployment-problems-gpt-4o")).not.toBeInTheDocument();
+    expect(screen.getByTestId("deployments-table")).not.toHaveTextContent(why);
+  });
+
+  it("reads again on Refresh, keeping the list on screen meanwhile", async () => {
+    listWorkloads.mockResolvedValue(ok([deployment("a", "gpt-4o", "openai/gpt-4o", { state: "down", ready: 0, total: 1, problems: [REFUSED] })]));
+    const { user } = renderList();
+    expect(await screen.findByTestId("deployment-problems-gpt-4o")).toBeInTheDocument();
+
+    const again = deferred<Awaited<ReturnType<typeof commands.listWorkloads>>>();
+    listWorkloads.mockReturnValue(again.promise);
+    const refresh = screen.getByTestId("deployments-refresh");
+    refresh.focus();
+    await user.keyboard("{Enter}");
+    expect(refresh).toHaveTextContent("Refreshing…");
+    expect(refresh).toBeDisabled();
+    expect(screen.getByTestId("deployment-row-gpt-4o")).toBeInTheDocument();
+
+    again.resolve(ok([deployment("a", "gpt-4o", "openai/gpt-4o", healthy(1, 1))]));
+    await vi.waitFor(() => expect(screen.getByTestId("status-badge")).toHaveTextContent("Healthy"));
+    expect(screen.queryByTestId("deployment-problems-gpt-4o")).not.toBeInTheDocument();
+    expect(refresh).toHaveTextContent("Refresh");
+    expect(listWorkloads).toHaveBeenCalledTimes(2);
+  });
+
+  it("has no Health column where the platform reports no status", async () => {
+    listWorkloads.mockResolvedValue(ok([deployment("a", "gpt-4o", "openai/gpt-4o", null)]));
+    renderList();
+    await screen.findByTestId("deployment-row-gpt-4o");
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Model", "Where it forwards to"]);
+    expect(screen.queryByTestId("deployment-health")).not.toBeInTheDocument();
+  });
+});
