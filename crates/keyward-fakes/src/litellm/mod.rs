@@ -148,6 +148,7 @@ pub fn router(state: State) -> Router {
         .route("/health", get(reports::health))
         .route("/health/liveliness", get(reports::liveliness))
         .route("/v1/models", get(reports::models))
+        .route("/_fake/litellm/{hook}", post(hook))
         .fallback(unknown_route)
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let state = for_auth.clone();
@@ -160,7 +161,7 @@ pub fn router(state: State) -> Router {
 /// the liveliness probe is open.
 async fn authenticate(state: &State, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    if path == "/health/liveliness" {
+    if path == "/health/liveliness" || path.starts_with("/_fake/") {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -188,6 +189,37 @@ async fn authenticate(state: &State, request: Request, next: Next) -> Response {
         "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...****, Key Hash (Token) = ****. Unable to find token in cache or `LiteLLM_VerificationTokenTable`".to_owned()
     };
     ApiError::auth(message).into_response()
+}
+
+/// `POST /_fake/litellm/{hook}`: [`State`]'s test hooks over HTTP, for end-to-end tests
+/// that run the `keyward-fake` binary: `set_health {deployment_id, error}` (`error` null:
+/// healthy again). Not recorded, no key.
+async fn hook(
+    axum::extract::State(state): axum::extract::State<State>,
+    axum::extract::Path(hook): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let fields: Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
+    let done = match (
+        hook.as_str(),
+        fields.get("deployment_id").and_then(Value::as_str),
+    ) {
+        ("set_health", Some(id)) => match fields.get("error") {
+            Some(Value::String(error)) => state.set_health(id, Some(error)),
+            None | Some(Value::Null) => state.set_health(id, None),
+            Some(_) => false,
+        },
+        _ => false,
+    };
+    if done {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        ApiError::bad_request(
+            "hook",
+            "A hook is set_health {deployment_id (an existing deployment), error (text, or null for healthy)}.",
+        )
+        .into_response()
+    }
 }
 
 async fn unknown_route(method: Method, OriginalUri(uri): OriginalUri) -> Response {

@@ -461,7 +461,29 @@ async fn model_limits_and_health_fit_the_proxys_openapi_document() {
         failing["error"],
         "litellm.AuthenticationError: bad upstream key"
     );
-    state.set_health(&broken, None);
+    // The same over HTTP, as end-to-end tests reach the fake binary.
+    let hook = |body: Value| {
+        let client = proxy.client.clone();
+        let url = format!("{}/_fake/litellm/set_health", proxy.fake.base_url);
+        async move {
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        hook(json!({"deployment_id": broken, "error": null})).await,
+        204
+    );
+    assert_eq!(
+        hook(json!({"deployment_id": "nope", "error": null})).await,
+        400
+    );
     let (_, health) = proxy.call("GET", "/health", &[], None).await;
     assert_eq!(health["unhealthy_count"].as_u64().unwrap(), before);
 }
