@@ -17,6 +17,7 @@
 pub mod anthropic;
 pub mod capabilities;
 pub mod http;
+pub mod inferencekey;
 pub mod keyward;
 pub mod litellm;
 pub mod model;
@@ -37,7 +38,7 @@ use keyward_api::Secret;
 use serde::{Deserialize, Serialize};
 
 /// Which platform a profile talks to. Every platform a profile can name is here, with
-/// or without an adapter: profiles of InferenceKey and Podstack can be saved (e.g. from
+/// or without an adapter: profiles of Podstack can be saved (e.g. from
 /// an import) and get their adapters later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -132,7 +133,8 @@ impl PlatformKind {
             Self::Anthropic => Some(Box::new(anthropic::Anthropic::new(http.clone()))),
             Self::Openrouter => Some(Box::new(openrouter::OpenRouter::new(http.clone()))),
             Self::Litellm => Some(Box::new(litellm::LiteLlm::new(http.clone()))),
-            Self::Inferencekey | Self::Podstack => None,
+            Self::Inferencekey => Some(Box::new(inferencekey::InferenceKey::new(http.clone()))),
+            Self::Podstack => None,
         }
     }
 
@@ -145,9 +147,8 @@ impl PlatformKind {
             Self::Anthropic => anthropic::capabilities(),
             Self::Openrouter => openrouter::capabilities(),
             Self::Litellm => litellm::capabilities(),
-            Self::Inferencekey | Self::Podstack => {
-                Capabilities::none(self.display_name(), &self.no_adapter_sentence())
-            }
+            Self::Inferencekey => inferencekey::capabilities(),
+            Self::Podstack => Capabilities::none(self.display_name(), &self.no_adapter_sentence()),
         }
     }
 
@@ -488,7 +489,9 @@ pub trait Platform: Send + Sync {
         &self,
         _profile: &Profile,
         _workload_id: &str,
-        _on_event: &mut (dyn FnMut(&crate::workloads::ReadinessEvent) + Send),
+        // Written out as for-all: `async_trait` would otherwise name the elided
+        // lifetime, and no adapter could hand the callback an event of its own.
+        _on_event: &mut (dyn for<'e> FnMut(&'e crate::workloads::ReadinessEvent) + Send),
     ) -> Result<crate::workloads::ReadinessEvent, Error> {
         Err(self.refuse("readiness", |c| &c.workloads.readiness))
     }
@@ -586,13 +589,15 @@ mod tests {
     fn every_kind_has_capabilities_and_only_keyward_has_an_adapter() {
         let http = Http::new();
         for kind in PlatformKind::ALL {
-            let has_adapter = !matches!(kind, PlatformKind::Inferencekey | PlatformKind::Podstack);
+            let has_adapter = kind != PlatformKind::Podstack;
             assert_eq!(kind.adapter(&http).is_some(), has_adapter);
             assert_eq!(PlatformKind::parse(kind.as_str()), kind);
             let capabilities = kind.capabilities();
             assert_eq!(capabilities.platform, kind.display_name());
             assert_eq!(capabilities.adapter, has_adapter);
-            assert_eq!(capabilities.keys.list.supported, has_adapter);
+            // InferenceKey's keys live in its dashboard, out of its API's reach.
+            let lists_keys = has_adapter && kind != PlatformKind::Inferencekey;
+            assert_eq!(capabilities.keys.list.supported, lists_keys);
             assert_eq!(kind.profile_labels().adapter, has_adapter);
             // An operation a platform lacks always says what it offers instead.
             for support in [

@@ -36,7 +36,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 /// The gateway's routes over the shared transport.
 #[derive(Clone, Default)]
 pub struct KeywardClient {
-    http: Http,
+    pub(super) http: Http,
 }
 
 impl From<Http> for KeywardClient {

@@ -1,10 +1,16 @@
 //! The gateway's workload calls: create, edit, delete, health, the project-wide
 //! summary, the keys allowed to call a workload and the readiness stream. The form
 //! and the readiness events' parsing stay in [`crate::workloads`]; only HTTP is here.
+//!
+//! The workload routes themselves (`/api/projects/{p}/workloads`, `/api/workloads/{id}`,
+//! the readiness stream) are InferenceKey's, which the gateway serves unchanged so that
+//! InferenceKey's SDK provisions against it. [`WorkloadRoutes`] is those requests once,
+//! for any platform that speaks them: Keyward's client and the InferenceKey adapter
+//! differ only in their [`Dialect`] and in the wire types they read the answers as.
 
 use super::client::DIALECT;
 use super::KeywardClient;
-use crate::platform::http::{route, status_error, transport_error};
+use crate::platform::http::{read_json, route, status_error, transport_error, Dialect, Http};
 use crate::workloads::{
     follow_events, KeyRef, ReadinessEvent, WorkloadKeys, WorkloadUsage, KEY_PAGE,
 };
@@ -13,11 +19,101 @@ use chrono::{DateTime, Utc};
 use keyward_api::health::{HealthSummary, WorkloadHealth};
 use keyward_api::scope::WorkloadScope;
 use keyward_api::workloads::{DeletedWorkload, Workload, WorkloadRequest};
-use reqwest::{header, Method};
+use reqwest::{header, Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::time::Duration;
 
 /// A readiness stream is closed by the gateway after 15 minutes; wait a little longer.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(960);
+
+/// InferenceKey's workload routes on the profile's project, called with `dialect`'s
+/// credential and failures; the answers are read as whatever wire type the caller has.
+#[derive(Clone, Copy)]
+pub(crate) struct WorkloadRoutes<'a> {
+    pub http: &'a Http,
+    pub dialect: &'a Dialect,
+}
+
+impl WorkloadRoutes<'_> {
+    fn request(&self, profile: &Profile, method: Method, path: &str) -> RequestBuilder {
+        self.http.authorized(self.dialect, profile, method, path)
+    }
+
+    fn project_path(profile: &Profile) -> String {
+        route(&["api", "projects", &profile.project_id, "workloads"])
+    }
+
+    /// `GET /api/projects/{p}/workloads`.
+    pub async fn list<T: DeserializeOwned>(&self, profile: &Profile) -> Result<T, Error> {
+        let request = self.request(profile, Method::GET, &Self::project_path(profile));
+        self.http.send_json(self.dialect, profile, request).await
+    }
+
+    /// `POST /api/projects/{p}/workloads`.
+    pub async fn create<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        profile: &Profile,
+        body: &B,
+    ) -> Result<T, Error> {
+        let request = self
+            .request(profile, Method::POST, &Self::project_path(profile))
+            .json(body);
+        self.http.send_json(self.dialect, profile, request).await
+    }
+
+    /// `PATCH /api/workloads/{id}` with only the members to change.
+    pub async fn update<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        profile: &Profile,
+        workload_id: &str,
+        patch: &B,
+    ) -> Result<T, Error> {
+        let path = route(&["api", "workloads", workload_id]);
+        let request = self.request(profile, Method::PATCH, &path).json(patch);
+        self.http.send_json(self.dialect, profile, request).await
+    }
+
+    /// `DELETE /api/workloads/{id}`; the answer unread, as platforms answer a delete
+    /// differently (the gateway with what it deleted, others with nothing).
+    pub async fn delete(&self, profile: &Profile, workload_id: &str) -> Result<Response, Error> {
+        let path = route(&["api", "workloads", workload_id]);
+        let request = self.request(profile, Method::DELETE, &path);
+        self.http.send(self.dialect, profile, request).await
+    }
+
+    /// Follows the readiness events of the workload `slug` until `ready` or `error`,
+    /// handing each phase change to `on_event`; returns the last event.
+    pub async fn follow_readiness(
+        &self,
+        profile: &Profile,
+        slug: &str,
+        on_event: impl FnMut(&ReadinessEvent),
+    ) -> Result<ReadinessEvent, Error> {
+        let path = route(&[
+            "api",
+            "projects",
+            &profile.project_id,
+            "workloads",
+            slug,
+            "readiness-events",
+        ]);
+        let response = self
+            .request(profile, Method::GET, &path)
+            .header(header::ACCEPT, "text/event-stream")
+            .timeout(READINESS_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| transport_error(profile, &e))?;
+        if !response.status().is_success() {
+            return Err(status_error(self.dialect, profile, response).await);
+        }
+        follow_events(response.bytes_stream(), on_event, |e| {
+            transport_error(profile, &e)
+        })
+        .await
+    }
+}
 
 impl KeywardClient {
     /// Every active key that may call the workload `slug`, as the gateway's own filter
@@ -69,14 +165,20 @@ impl KeywardClient {
             .await
     }
 
+    /// The gateway's workload routes, with its dialect.
+    fn workload_routes(&self) -> WorkloadRoutes<'_> {
+        WorkloadRoutes {
+            http: &self.http,
+            dialect: &DIALECT,
+        }
+    }
+
     pub async fn create_workload(
         &self,
         profile: &Profile,
         request: &WorkloadRequest,
     ) -> Result<Workload, Error> {
-        let path = route(&["api", "projects", &profile.project_id, "workloads"]);
-        let request = self.control(profile, Method::POST, &path).json(request);
-        self.send(profile, request).await
+        self.workload_routes().create(profile, request).await
     }
 
     pub async fn update_workload(
@@ -85,9 +187,9 @@ impl KeywardClient {
         workload_id: &str,
         patch: &WorkloadRequest,
     ) -> Result<Workload, Error> {
-        let path = route(&["api", "workloads", workload_id]);
-        let request = self.control(profile, Method::PATCH, &path).json(patch);
-        self.send(profile, request).await
+        self.workload_routes()
+            .update(profile, workload_id, patch)
+            .await
     }
 
     /// Deletes a workload; the answer names the keys that lost it from their scope.
@@ -96,9 +198,8 @@ impl KeywardClient {
         profile: &Profile,
         workload_id: &str,
     ) -> Result<DeletedWorkload, Error> {
-        let path = route(&["api", "workloads", workload_id]);
-        self.send(profile, self.control(profile, Method::DELETE, &path))
-            .await
+        let response = self.workload_routes().delete(profile, workload_id).await?;
+        read_json(profile, response).await
     }
 
     /// A workload's status and its probes between `from` and `to`.
@@ -174,27 +275,8 @@ impl KeywardClient {
         slug: &str,
         on_event: impl FnMut(&ReadinessEvent),
     ) -> Result<ReadinessEvent, Error> {
-        let path = route(&[
-            "api",
-            "projects",
-            &profile.project_id,
-            "workloads",
-            slug,
-            "readiness-events",
-        ]);
-        let response = self
-            .control(profile, Method::GET, &path)
-            .header(header::ACCEPT, "text/event-stream")
-            .timeout(READINESS_TIMEOUT)
-            .send()
+        self.workload_routes()
+            .follow_readiness(profile, slug, on_event)
             .await
-            .map_err(|e| transport_error(profile, &e))?;
-        if !response.status().is_success() {
-            return Err(status_error(&DIALECT, profile, response).await);
-        }
-        follow_events(response.bytes_stream(), on_event, |e| {
-            transport_error(profile, &e)
-        })
-        .await
     }
 }
