@@ -191,9 +191,11 @@ async fn keys_from_create_to_revoke_with_the_secret_on_stdout_only() {
             "archived_at",
             "created_at",
             "expires_at",
+            "guardrail",
             "hint",
             "id",
             "last_used_at",
+            "money_used",
             "name",
             "owner",
             "project",
@@ -450,7 +452,15 @@ async fn workloads_and_usage_of_the_active_profile() {
     assert_eq!(listed.len(), 1);
     assert_eq!(
         keys_of(&listed[0]),
-        ["created_at", "id", "model", "name", "slug", "upstream"]
+        [
+            "created_at",
+            "id",
+            "model",
+            "name",
+            "slug",
+            "status",
+            "upstream"
+        ]
     );
     assert_eq!(listed[0]["slug"], "chat");
     let got = kw
