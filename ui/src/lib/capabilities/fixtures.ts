@@ -66,6 +66,9 @@ export function openAiLikeCapabilities(): Capabilities {
       delete: no("OpenAI serves its own models; there are no workloads."),
       readiness: no("OpenAI serves its own models; there are no workloads."),
       health: no("OpenAI serves its own models; there are no workloads."),
+      start_stop: no("OpenAI serves its own models; there are no workloads."),
+      logs: no("OpenAI serves its own models; there are no workloads."),
+      fields: [],
     },
   };
 }
@@ -164,6 +167,9 @@ export function anthropicCapabilities(): Capabilities {
       delete: noWorkloads,
       readiness: noWorkloads,
       health: noWorkloads,
+      start_stop: noWorkloads,
+      logs: noWorkloads,
+      fields: [],
     },
   };
 }
@@ -235,6 +241,9 @@ export function liteLlmCapabilities(): Capabilities {
       delete: elsewhere,
       readiness: no("The proxy has no readiness stream; its /health probes each deployment on request."),
       health: { supported: true, instead: LITELLM_HEALTH },
+      start_stop: elsewhere,
+      logs: no("The proxy keeps no per-deployment log in its API."),
+      fields: [],
     },
   };
 }
@@ -258,5 +267,30 @@ export function noAdapterCapabilities(): Capabilities {
     usage: { per_key: none, per_model: none, buckets: [], history_days: 0 },
     spend: { source: "computed", per_key: none },
     workloads: all(base.workloads),
+  };
+}
+
+/** Gcore's sentence for per-key usage (keyward_core::platform::gcore::capabilities). */
+export const GCORE_NO_KEY_USAGE = "Gcore bills deployments, not keys: it reports no tokens or spend per key or model.";
+
+/** A platform that runs container workloads through Keyward (Gcore's shape): deployments
+ * created from an image, a flavour, a port and regions, started and stopped, with logs;
+ * keys attached to deployments. A hand copy of what the Gcore adapter declares. */
+export function gcoreCapabilities(): Capabilities {
+  const base = keywardCapabilities();
+  return {
+    ...base,
+    platform: "Gcore",
+    workloads: {
+      list: yes,
+      create: yes,
+      update: yes,
+      delete: yes,
+      readiness: no("Gcore has no readiness stream: Keyward follows each change's task until it ends."),
+      health: yes,
+      start_stop: yes,
+      logs: yes,
+      fields: ["name", "description", "image", "flavor", "port", "regions", "env", "command", "auth_enabled", "probes"],
+    },
   };
 }

@@ -50,11 +50,11 @@ describe("DeploymentsList health (issue #18)", () => {
     const row = await screen.findByTestId("deployment-row-gpt-4o");
     expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Model", "Where it forwards to", "Health"]);
     const health = within(row).getByTestId("deployment-health");
-    expect(within(health).getByTestId("status-badge")).toHaveTextContent("Degraded");
+    expect(within(health).getByTestId("workload-state")).toHaveTextContent("Degraded");
     expect(health).toHaveTextContent("1 of 2 endpoints");
-    expect(within(screen.getByTestId("deployment-row-gpt-4o-mini")).getByTestId("status-badge")).toHaveTextContent("Healthy");
+    expect(within(screen.getByTestId("deployment-row-gpt-4o-mini")).getByTestId("workload-state")).toHaveTextContent("Healthy");
     expect(within(screen.getByTestId("deployment-row-gpt-4o-mini")).getByTestId("deployment-health")).toHaveTextContent("1 of 1 endpoint");
-    expect(within(screen.getByTestId("deployment-row-llama")).getByTestId("status-badge")).toHaveTextContent("Down");
+    expect(within(screen.getByTestId("deployment-row-llama")).getByTestId("workload-state")).toHaveTextContent("Down");
 
     const problems = screen.getByTestId("deployment-problems-gpt-4o");
     expect(within(problems).getByRole("list", { name: "Problems of gpt-4o" })).toBeInTheDocument();
@@ -70,7 +70,7 @@ describe("DeploymentsList health (issue #18)", () => {
     listWorkloads.mockResolvedValue(ok([deployment("a", "gpt-4o", "openai/gpt-4o", unknown), deployment("b", "claude", "anthropic/claude", unknown)]));
     renderList();
     expect(await screen.findByTestId("deployments-health-note")).toHaveTextContent(why);
-    expect(screen.getAllByTestId("status-badge").map((b) => b.textContent)).toEqual(["Unknown", "Unknown"]);
+    expect(screen.getAllByTestId("workload-state").map((b) => b.textContent)).toEqual(["Unknown", "Unknown"]);
     expect(screen.queryByTestId("deployment-problems-gpt-4o")).not.toBeInTheDocument();
     expect(screen.getByTestId("deployments-table")).not.toHaveTextContent(why);
   });
@@ -90,7 +90,7 @@ describe("DeploymentsList health (issue #18)", () => {
     expect(screen.getByTestId("deployment-row-gpt-4o")).toBeInTheDocument();
 
     again.resolve(ok([deployment("a", "gpt-4o", "openai/gpt-4o", healthy(1, 1))]));
-    await vi.waitFor(() => expect(screen.getByTestId("status-badge")).toHaveTextContent("Healthy"));
+    await vi.waitFor(() => expect(screen.getByTestId("workload-state")).toHaveTextContent("Healthy"));
     expect(screen.queryByTestId("deployment-problems-gpt-4o")).not.toBeInTheDocument();
     expect(refresh).toHaveTextContent("Refresh");
     expect(listWorkloads).toHaveBeenCalledTimes(2);

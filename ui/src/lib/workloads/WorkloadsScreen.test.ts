@@ -283,7 +283,7 @@ describe("WorkloadsScreen on a platform that lists its deployments read-only (is
     return {
       ...base,
       platform: "LiteLLM",
-      workloads: { list: { supported: true, instead: LISTED }, create: no, update: no, delete: no, readiness: no, health: no },
+      workloads: { list: { supported: true, instead: LISTED }, create: no, update: no, delete: no, readiness: no, health: no, start_stop: no, logs: no, fields: [] },
     };
   }
 
@@ -332,7 +332,7 @@ describe("WorkloadsScreen on a platform that lists its deployments read-only (is
 
     vi.mocked(commands.listWorkloads).mockResolvedValue(ok([]));
     await userEvent.setup().click(screen.getByTestId("deployments-retry"));
-    expect(await screen.findByTestId("deployments-empty")).toHaveTextContent("LiteLLM lists no model deployments");
+    expect(await screen.findByTestId("deployments-empty")).toHaveTextContent("LiteLLM lists no workloads for this profile.");
     expect(screen.queryByTestId("deployments-error")).not.toBeInTheDocument();
     expect(commands.listGatewayWorkloads).not.toHaveBeenCalled();
   });

@@ -69,3 +69,44 @@ export function healthView(overrides: Partial<HealthView> = {}): HealthView {
     ...overrides,
   };
 }
+
+/** A Gcore deployment as `getDeployment` answers it: active in two regions, one key attached. */
+export function deploymentDetail(overrides: Partial<import("$lib/bindings").WorkloadDetail> = {}): import("$lib/bindings").WorkloadDetail {
+  return {
+    workload: {
+      id: "llama-chat",
+      slug: "llama-chat",
+      name: "llama-chat",
+      model: null,
+      upstream: "https://llama-chat-379.ai.gcore.dev",
+      created_at: "2026-11-30T10:00:00Z",
+      status: { state: "healthy", ready: 2, total: 2, problems: [] },
+    },
+    spec: {
+      name: "llama-chat",
+      slug: null,
+      description: "Chat",
+      model: null,
+      backend: null,
+      task_type: null,
+      image: "vllm/vllm-openai:v0.6.3",
+      flavor: "inference-1xl40s-48gb",
+      port: 8000,
+      regions: [
+        { region: "76", min: 1, max: 2 },
+        { region: "38", min: 1, max: 1 },
+      ],
+      env: { HF_HOME: "/data" },
+      command: null,
+      auth_enabled: true,
+      probes: null,
+    },
+    address: "https://llama-chat-379.ai.gcore.dev",
+    keys: ["ci-runner"],
+    regions: [
+      { region: "76", ready: 1, total: 1, address: "https://llama-chat-379-r76.ai.gcore.dev", error: null },
+      { region: "38", ready: 1, total: 1, address: "https://llama-chat-379-r38.ai.gcore.dev", error: null },
+    ],
+    ...overrides,
+  };
+}
