@@ -6,6 +6,7 @@ mod anthropic;
 mod console;
 mod harness;
 mod imports;
+mod inferencekey;
 mod keychain;
 mod leaks;
 mod litellm;
