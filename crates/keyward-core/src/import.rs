@@ -26,6 +26,10 @@ pub struct ImportCandidate {
     pub masked: String,
     #[serde(skip)]
     pub token: Secret,
+    /// Why this credential cannot become a profile, known from the scan alone (a data
+    /// key under InferenceKey's variables); `None` = nothing refuses it here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 fn candidate(
@@ -51,6 +55,7 @@ fn candidate(
         project_id: clean(project),
         masked: mask(token.trim()),
         token: Secret::new(token.trim().to_owned()),
+        refusal: None,
     }
 }
 
@@ -76,23 +81,8 @@ pub fn mask(token: &str) -> String {
 /// The variables the seed platforms' SDKs read (explicit arguments beat these there
 /// too; here they only seed suggestions).
 pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<ImportCandidate> {
-    let mut found = Vec::new();
+    let mut found = inferencekey_from_variables(vars, source);
     let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
-    if let Some(token) = present("INFERENCEKEY_SDK_TOKEN") {
-        let project = present("INFERENCEKEY_PROJECT");
-        let name = match project {
-            Some(p) => format!("InferenceKey ({})", p.trim()),
-            None => "InferenceKey".to_owned(),
-        };
-        found.push(candidate(
-            source,
-            name,
-            PlatformKind::Inferencekey,
-            present("INFERENCEKEY_BASE_URL"),
-            project,
-            token,
-        ));
-    }
     // The admin keys the official SDKs read; the base URL as their SDK variable has it,
     // else the public API root. Anthropic's SDK root has no version: the profile's has.
     if let Some(token) = present("OPENAI_ADMIN_KEY") {
@@ -146,6 +136,63 @@ pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<Impo
     found.extend(openrouter_from_variables(vars, source));
     found.extend(litellm_from_variables(vars, source));
     found
+}
+
+/// InferenceKey's SDK token (`INFERENCEKEY_SDK_TOKEN`, with `INFERENCEKEY_PROJECT` and
+/// `INFERENCEKEY_BASE_URL`), and a data key in its place or in `INFERENCEKEY_API_KEY`
+/// (where the SDK's data client reads one) named as such: a data key calls workloads
+/// and cannot manage them, so it comes with its refusal and never becomes a profile.
+fn inferencekey_from_variables(
+    vars: &BTreeMap<String, String>,
+    source: &str,
+) -> Vec<ImportCandidate> {
+    let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+    let project = present("INFERENCEKEY_PROJECT");
+    let name = match project {
+        Some(p) => format!("InferenceKey ({})", p.trim()),
+        None => "InferenceKey".to_owned(),
+    };
+    let mut found = Vec::new();
+    for variable in ["INFERENCEKEY_SDK_TOKEN", "INFERENCEKEY_API_KEY"] {
+        let Some(token) = present(variable) else {
+            continue;
+        };
+        let refusal = data_key_refusal(variable, token);
+        // The data client's variable is expected to hold a data key: only one is news.
+        if variable == "INFERENCEKEY_API_KEY" && refusal.is_none() {
+            continue;
+        }
+        let mut found_here = candidate(
+            source,
+            name.clone(),
+            PlatformKind::Inferencekey,
+            present("INFERENCEKEY_BASE_URL"),
+            project,
+            token,
+        );
+        found_here.refusal = refusal;
+        found.push(found_here);
+    }
+    found
+}
+
+/// Why the data key in `variable` is no profile's credential; `None` when `token` is
+/// not a data key (InferenceKey's `ik_live_…`, or a Keyward gateway's, which serves
+/// InferenceKey's routes).
+fn data_key_refusal(variable: &str, token: &str) -> Option<String> {
+    use crate::platform::inferencekey::DATA_KEY_PREFIX;
+    use keyward_api::token::{parse, TokenKind};
+    let token = token.trim();
+    if token.starts_with(DATA_KEY_PREFIX) {
+        return Some(format!(
+            "{variable} holds an InferenceKey data key (ik_live_…), not an SDK token: it calls workloads but cannot provision them, so it is not imported. A profile needs the project's SDK token (ik_sdk_…) from InferenceKey's dashboard → Project → Tokens."
+        ));
+    }
+    matches!(parse(token), Ok(TokenKind::Data)).then(|| {
+        format!(
+            "{variable} holds a Keyward inference key (kw_live_…), not a control token: it calls workloads but cannot manage them, so it is not imported. A profile needs a control token (kw_ctl_…) of the gateway."
+        )
+    })
 }
 
 /// `OPENROUTER_API_KEY`, as OpenRouter's SDK reads it, and every other variable
@@ -330,6 +377,55 @@ mod tests {
         assert!(
             from_variables(&vars(&[("INFERENCEKEY_SDK_TOKEN", "  ")]), "environment").is_empty()
         );
+    }
+
+    /// Issue #19: a data key where InferenceKey's SDK token belongs, or in the data
+    /// client's variable, is named as such and refused at the scan, with no request.
+    #[test]
+    fn an_inferencekey_data_key_is_named_and_refused_never_a_control_token() {
+        let refused = |pairs: &[(&str, &str)]| {
+            from_variables(&vars(pairs), "environment")
+                .into_iter()
+                .map(|c| (c.kind, c.refusal))
+                .collect::<Vec<_>>()
+        };
+        let found = refused(&[
+            ("INFERENCEKEY_PROJECT", "vision"),
+            ("INFERENCEKEY_SDK_TOKEN", "ik_live_abcdefghijklmnop1234"),
+        ]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, PlatformKind::Inferencekey);
+        let why = found[0].1.as_deref().expect("refused");
+        assert!(
+            why.starts_with("INFERENCEKEY_SDK_TOKEN holds an InferenceKey data key (ik_live_…)")
+                && why.contains("dashboard → Project → Tokens"),
+            "{why}"
+        );
+
+        // Beside a real SDK token: the token is offered, the data key named apart.
+        let found = refused(&[
+            ("INFERENCEKEY_SDK_TOKEN", "ik_sdk_abcdefghijklmnop1234"),
+            ("INFERENCEKEY_API_KEY", "ik_live_qrstuvwxyzabcdef5678"),
+        ]);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].1, None);
+        assert!(found[1].1.as_deref().is_some_and(
+            |why| why.starts_with("INFERENCEKEY_API_KEY holds an InferenceKey data key")
+        ));
+
+        // A gateway's inference key is refused too; its control token becomes Keyward.
+        let data = keyward_api::token::generate(keyward_api::TokenKind::Data);
+        let found = refused(&[("INFERENCEKEY_SDK_TOKEN", data.expose())]);
+        assert!(found[0]
+            .1
+            .as_deref()
+            .is_some_and(|why| why.contains("Keyward inference key (kw_live_…)")));
+        let control = keyward_api::token::generate(keyward_api::TokenKind::Control);
+        let found = refused(&[("INFERENCEKEY_SDK_TOKEN", control.expose())]);
+        assert_eq!(found, [(PlatformKind::Keyward, None)]);
+
+        // The data client's variable alone, holding what it should hold elsewhere: nothing.
+        assert!(refused(&[("INFERENCEKEY_API_KEY", "something-else-entirely")]).is_empty());
     }
 
     #[test]

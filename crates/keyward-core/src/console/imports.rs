@@ -6,6 +6,8 @@
 //! saved: `OPENROUTER_API_KEY` holds an app's inference key as often as a management key,
 //! and only the platform can say which (`GET /key`). An inference key is named as such
 //! in the list, before anyone chooses, is not held, and never becomes a profile.
+//! A refusal the scan already knows (a data key under InferenceKey's variables, see
+//! [`ImportCandidate::refusal`]) is shown the same way, without asking anyone.
 
 use super::{Console, ProfileForm};
 use crate::import::ImportCandidate;
@@ -95,10 +97,13 @@ impl Console {
             .collect()
     }
 
-    /// The platform's refusal of an OpenRouter candidate (401/403 from `GET /key`, or
-    /// its answer that this is an inference key); `None` for every other platform and
-    /// when the question could not be asked.
+    /// The refusal the scan found, else the platform's refusal of an OpenRouter
+    /// candidate (401/403 from `GET /key`, or its answer that this is an inference
+    /// key); `None` for every other platform and when the question could not be asked.
     async fn refusal_of(&self, candidate: &ImportCandidate) -> Option<String> {
+        if candidate.refusal.is_some() {
+            return candidate.refusal.clone();
+        }
         if candidate.kind != PlatformKind::Openrouter {
             return None;
         }

@@ -498,7 +498,8 @@ async fn what_is_not_the_gateway_is_read_or_said() {
 
 /// *Find a leaked key* with an InferenceKey profile: a data key is InferenceKey's, and
 /// since its API can neither find nor revoke one, the search says to revoke it in the
-/// dashboard; an SDK token is named as a control token, and nothing is asked.
+/// dashboard; an SDK token is named as a control token, and nothing is asked. An
+/// import refuses a data key found where the SDK token belongs.
 #[tokio::test]
 async fn the_leak_finder_sends_a_data_key_to_the_dashboard() {
     let _serial = SERIAL.lock().await;
@@ -539,5 +540,42 @@ async fn the_leak_finder_sends_a_data_key_to_the_dashboard() {
         "{}",
         error.message
     );
+
+    // Import: a data key where the SDK token belongs is refused at the scan (no
+    // request can tell, none is made) and is not held, so it cannot be chosen.
+    let vars = [
+        ("INFERENCEKEY_BASE_URL", url.as_str()),
+        ("INFERENCEKEY_PROJECT", project.as_str()),
+        ("INFERENCEKEY_SDK_TOKEN", "ik_live_9f8e7d6c5b4a39281706f5e4"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let views = console
+        .offer_imports(keyward_core::import::from_variables(
+            &vars.into_iter().collect(),
+            "environment",
+        ))
+        .await;
+    assert_eq!(views.len(), 1);
+    assert!(
+        views[0]
+            .refusal
+            .as_deref()
+            .is_some_and(|why| why.contains("InferenceKey data key (ik_live_…)")),
+        "{views:?}"
+    );
+    let report = console
+        .import(
+            vec![keyward_core::console::ImportChoice {
+                candidate_id: views[0].id.clone(),
+                name: "Data key".into(),
+                kind: PlatformKind::Inferencekey,
+                base_url: url.clone(),
+                project_id: project.clone(),
+            }],
+            chrono::Utc::now(),
+        )
+        .await;
+    assert!(report.created.is_empty());
+    assert_eq!(report.failed[0].error.code, ErrorCode::NotFound);
     console.delete(&saved.id).await.unwrap();
 }
