@@ -135,7 +135,35 @@ pub fn from_variables(vars: &BTreeMap<String, String>, source: &str) -> Vec<Impo
     }
     found.extend(openrouter_from_variables(vars, source));
     found.extend(litellm_from_variables(vars, source));
+    found.extend(gcore_from_variables(vars, source));
     found
+}
+
+/// `GCORE_API_KEY` with `GCORE_CLOUD_PROJECT_ID` and `GCORE_BASE_URL` (else the public
+/// API root), as Gcore's SDK reads them. `GCORE_CLOUD_REGION_ID` only names the
+/// candidate: Everywhere Inference addresses a project, and each deployment picks its
+/// own regions (see `platform::gcore`).
+fn gcore_from_variables(vars: &BTreeMap<String, String>, source: &str) -> Option<ImportCandidate> {
+    let present = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+    let token = present("GCORE_API_KEY")?;
+    let project = present("GCORE_CLOUD_PROJECT_ID");
+    let region = present("GCORE_CLOUD_REGION_ID");
+    let base = present("GCORE_BASE_URL")
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .or(PlatformKind::Gcore.profile_labels().default_base_url);
+    let name = match (project, region) {
+        (Some(p), Some(r)) => format!("Gcore (project {}, region {})", p.trim(), r.trim()),
+        (Some(p), None) => format!("Gcore (project {})", p.trim()),
+        _ => "Gcore".to_owned(),
+    };
+    Some(candidate(
+        source,
+        name,
+        PlatformKind::Gcore,
+        base.as_ref(),
+        project,
+        token,
+    ))
 }
 
 /// InferenceKey's SDK token (`INFERENCEKEY_SDK_TOKEN`, with `INFERENCEKEY_PROJECT` and
@@ -549,6 +577,54 @@ mod tests {
             )
             .is_empty(),
             "no key, no candidate"
+        );
+    }
+
+    #[test]
+    fn gcore_tokens_come_with_their_project_and_the_public_api_root_or_their_own() {
+        let found = from_variables(
+            &vars(&[
+                ("GCORE_API_KEY", "40123$0123456789abcdef0123456789abcdef"),
+                ("GCORE_CLOUD_PROJECT_ID", " 379 "),
+                ("GCORE_CLOUD_REGION_ID", "76"),
+            ]),
+            "environment",
+        );
+        assert_eq!(found.len(), 1);
+        let gcore = &found[0];
+        assert_eq!(
+            (
+                gcore.kind,
+                gcore.name.as_str(),
+                gcore.base_url.as_deref(),
+                gcore.project_id.as_deref()
+            ),
+            (
+                PlatformKind::Gcore,
+                "Gcore (project 379, region 76)",
+                Some("https://api.gcore.com"),
+                Some("379")
+            )
+        );
+        assert_eq!(
+            gcore.token.expose(),
+            "40123$0123456789abcdef0123456789abcdef"
+        );
+        assert!(!gcore.masked.contains("0123456789"), "{}", gcore.masked);
+        let own = from_variables(
+            &vars(&[
+                ("GCORE_API_KEY", "40123$0123456789abcdef0123456789abcdef"),
+                ("GCORE_BASE_URL", "http://127.0.0.1:9/"),
+            ]),
+            "environment",
+        );
+        assert_eq!(
+            (own[0].base_url.as_deref(), own[0].project_id.as_deref()),
+            (Some("http://127.0.0.1:9"), None)
+        );
+        assert!(
+            from_variables(&vars(&[("GCORE_CLOUD_PROJECT_ID", "379")]), "e").is_empty(),
+            "no token, no candidate"
         );
     }
 

@@ -59,7 +59,13 @@ pub async fn run(console: &Console, global: &Global, command: KeysCommand) -> Re
         KeysCommand::Revoke { id } => {
             validate_key_id(&id)?;
             let key = platform.revoke_key(&profile, &id).await?;
-            print_key(global, Stream::Stdout, &key)
+            print_key(global, Stream::Stdout, &key)?;
+            // How the platform revokes, where that is more than one step (Gcore
+            // detaches the key from its deployments first): said after it is done.
+            if let Some(how) = platform.capabilities().keys.revoke.instead {
+                Stream::Stderr.print(&format!("Revoked key \"{}\". {how}", key.name));
+            }
+            Ok(())
         }
         KeysCommand::Disable { id } => {
             validate_key_id(&id)?;
@@ -428,6 +434,11 @@ fn update_form(
     }
     if args.whole_project {
         draft.workloads = WorkloadScope::Project;
+    }
+    // A key that may call no workload (its workloads deleted, or a Gcore key attached
+    // to none) keeps that scope unchanged when no flag changes it.
+    if matches!(&draft.workloads, WorkloadScope::Only(slugs) if slugs.is_empty()) {
+        draft.unreadable_scopes.push("workloads".to_owned());
     }
     checked(&draft, false, now)
 }

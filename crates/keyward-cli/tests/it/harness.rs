@@ -84,12 +84,25 @@ impl Kw {
 
     /// kw with `args`; `token` in KEYWARD_TOKEN, `stdin` piped in (else empty).
     pub async fn run(&self, args: &[&str], token: Option<&str>, stdin: Option<&str>) -> Run {
+        self.run_env(args, &[], token, stdin).await
+    }
+
+    /// [`Kw::run`] with more environment variables (`KEYWARD_PROJECT`, …).
+    pub async fn run_env(
+        &self,
+        args: &[&str],
+        vars: &[(&str, &str)],
+        token: Option<&str>,
+        stdin: Option<&str>,
+    ) -> Run {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kw"));
         command
             .args(args)
             .env("KEYWARD_DATA_DIR", self.dir.path())
             .env("KEYWARD_APP_IDENTIFIER", &self.identifier)
             .env_remove("KEYWARD_TOKEN")
+            .env_remove("KEYWARD_PROJECT")
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

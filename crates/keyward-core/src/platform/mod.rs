@@ -16,6 +16,7 @@
 
 pub mod anthropic;
 pub mod capabilities;
+pub mod gcore;
 pub mod http;
 pub mod inferencekey;
 pub mod keyward;
@@ -49,6 +50,7 @@ pub enum PlatformKind {
     Anthropic,
     Openrouter,
     Litellm,
+    Gcore,
     Inferencekey,
     Podstack,
 }
@@ -77,12 +79,13 @@ pub struct ProfileLabels {
 }
 
 impl PlatformKind {
-    pub const ALL: [PlatformKind; 7] = [
+    pub const ALL: [PlatformKind; 8] = [
         Self::Keyward,
         Self::Openai,
         Self::Anthropic,
         Self::Openrouter,
         Self::Litellm,
+        Self::Gcore,
         Self::Inferencekey,
         Self::Podstack,
     ];
@@ -94,6 +97,7 @@ impl PlatformKind {
             Self::Anthropic => "anthropic",
             Self::Openrouter => "openrouter",
             Self::Litellm => "litellm",
+            Self::Gcore => "gcore",
             Self::Inferencekey => "inferencekey",
             Self::Podstack => "podstack",
         }
@@ -105,6 +109,7 @@ impl PlatformKind {
             "anthropic" => Self::Anthropic,
             "openrouter" => Self::Openrouter,
             "litellm" => Self::Litellm,
+            "gcore" => Self::Gcore,
             "inferencekey" => Self::Inferencekey,
             "podstack" => Self::Podstack,
             _ => Self::Keyward,
@@ -119,6 +124,7 @@ impl PlatformKind {
             Self::Anthropic => "Anthropic",
             Self::Openrouter => "OpenRouter",
             Self::Litellm => "LiteLLM proxy",
+            Self::Gcore => "Gcore",
             Self::Inferencekey => "InferenceKey",
             Self::Podstack => "Podstack",
         }
@@ -133,6 +139,7 @@ impl PlatformKind {
             Self::Anthropic => Some(Box::new(anthropic::Anthropic::new(http.clone()))),
             Self::Openrouter => Some(Box::new(openrouter::OpenRouter::new(http.clone()))),
             Self::Litellm => Some(Box::new(litellm::LiteLlm::new(http.clone()))),
+            Self::Gcore => Some(Box::new(gcore::Gcore::new(http.clone()))),
             Self::Inferencekey => Some(Box::new(inferencekey::InferenceKey::new(http.clone()))),
             Self::Podstack => None,
         }
@@ -147,6 +154,7 @@ impl PlatformKind {
             Self::Anthropic => anthropic::capabilities(),
             Self::Openrouter => openrouter::capabilities(),
             Self::Litellm => litellm::capabilities(),
+            Self::Gcore => gcore::capabilities(),
             Self::Inferencekey => inferencekey::capabilities(),
             Self::Podstack => Capabilities::none(self.display_name(), &self.no_adapter_sentence()),
         }
@@ -211,6 +219,16 @@ impl PlatformKind {
                 "Proxy",
                 true,
                 Some("LITELLM_MASTER_KEY"),
+            ),
+            // The project is Gcore's numeric project id; regions are per deployment
+            // (see `gcore`'s module docs), so a profile names none.
+            Self::Gcore => labels(
+                Some("https://api.gcore.com"),
+                "API token",
+                "12345$…",
+                "Project ID",
+                true,
+                Some("GCORE_API_KEY"),
             ),
             Self::Inferencekey => labels(
                 None,

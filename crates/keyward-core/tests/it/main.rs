@@ -4,6 +4,7 @@
 
 mod anthropic;
 mod console;
+mod gcore;
 mod harness;
 mod imports;
 mod inferencekey;

@@ -56,6 +56,7 @@ const KEY_SHAPE: Record<PlatformKind, string | null> = {
   anthropic: "sk-ant-api03-…",
   openrouter: "sk-or-v1-…",
   litellm: "sk-…",
+  gcore: null,
   inferencekey: null,
   podstack: null,
 };
