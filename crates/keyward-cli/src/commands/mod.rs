@@ -4,6 +4,7 @@
 
 mod keys;
 mod leak;
+pub(crate) mod model_workloads;
 mod profiles;
 mod usage;
 mod workloads;

@@ -3,9 +3,9 @@
 //! codes, and where secrets go — a new one alone on stdout, none anywhere else.
 
 mod gateway;
-mod gcore;
 mod harness;
 mod help;
+mod inferencekey;
 mod litellm;
 mod openai;
 mod openrouter;
