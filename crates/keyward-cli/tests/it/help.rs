@@ -37,6 +37,12 @@ async fn every_command_has_help_and_no_flag_takes_a_secret() {
         &["leak"],
         &["workloads", "list"],
         &["workloads", "get"],
+        &["workloads", "show"],
+        &["workloads", "create"],
+        &["workloads", "delete"],
+        &["workloads", "start"],
+        &["workloads", "stop"],
+        &["workloads", "logs"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -50,6 +56,22 @@ async fn every_command_has_help_and_no_flag_takes_a_secret() {
     let add = kw.run(&["profiles", "add", "--help"], None, None).await;
     assert!(add.ok().contains("KEYWARD_TOKEN"), "{}", add.stdout);
     assert!(add.stdout.contains("openrouter") && add.stdout.contains("litellm"));
+    // Issue #19: Gcore profiles, and a deployment's form in flags.
+    assert!(add.stdout.contains("gcore"), "{}", add.stdout);
+    let create = kw.run(&["workloads", "create", "--help"], None, None).await;
+    for flag in [
+        "--image",
+        "--flavor",
+        "--region <ID:MIN:MAX>",
+        "--env <NAME=VALUE>",
+        "--no-wait",
+    ] {
+        assert!(
+            create.ok().contains(flag),
+            "workloads create lacks {flag}:\n{}",
+            create.stdout
+        );
+    }
     // Issue #18: money budgets are set where keys are made and edited.
     for verb in ["create", "update"] {
         let help = kw.run(&["keys", verb, "--help"], None, None).await;
