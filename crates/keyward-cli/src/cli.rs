@@ -30,9 +30,9 @@ Profiles:
   tokens in the OS keychain. Without --profile, commands use the profile the app has
   active. --json shapes are documented in crates/keyward-cli/README.md.";
 
-/// Keyward's console in a terminal: profiles, inference keys, usage and leaked keys on
-/// Keyward gateways, OpenAI, Anthropic, OpenRouter and LiteLLM proxies, sharing the
-/// desktop app's profiles.
+/// Keyward's console in a terminal: profiles, inference keys, usage, workloads and leaked
+/// keys on Keyward gateways, OpenAI, Anthropic, OpenRouter, LiteLLM proxies and Gcore
+/// Everywhere Inference, sharing the desktop app's profiles.
 #[derive(Debug, Parser)]
 #[command(name = "kw", version, after_long_help = EXIT_CODES, after_help = "Run `kw --help` for exit codes, where secrets go and where profiles are kept.")]
 pub struct Cli {
@@ -54,8 +54,9 @@ pub struct Global {
     pub profile: Option<String>,
 
     /// The platform of an unsaved connection, used instead of a profile (needs
-    /// --base-url, and the token in the environment variable KEYWARD_TOKEN); with
-    /// `profiles add`, the new profile's platform.
+    /// --base-url, and the token in the environment variable KEYWARD_TOKEN; its project
+    /// is read from the token, or taken from KEYWARD_PROJECT); with `profiles add`, the
+    /// new profile's platform.
     #[arg(long, global = true, value_enum, value_name = "PLATFORM")]
     pub platform: Option<PlatformArg>,
 
@@ -77,6 +78,9 @@ pub enum PlatformArg {
     /// InferenceKey, with a project's SDK token (--base-url is its API root; a saved
     /// profile names the project with --project: the token does not say it).
     Inferencekey,
+    /// Gcore Everywhere Inference, with the account's API token (API root
+    /// https://api.gcore.com; the project is its numeric project ID).
+    Gcore,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,7 +98,8 @@ pub enum Command {
         long_about = "Find which key a leaked secret is, across every saved profile.\n\nThe secret is read from stdin when stdin is not a terminal (`kw leak < leaked.txt`), else at a hidden prompt; never from argv. Each profile's platform first recognises the secret locally, so a typo causes no request. Platforms that show only part of each secret (OpenAI, Anthropic) can name several candidates: those are marked inexact and never one picked.\n\n--profile, --platform and --base-url do not apply: every saved profile is searched."
     )]
     Leak(LeakArgs),
-    /// List and read the workloads (deployments) of the profile's platform.
+    /// List, read, create, delete, start and stop the workloads (deployments) of the
+    /// profile's platform, and read their logs.
     #[command(subcommand)]
     Workloads(WorkloadsCommand),
 }
@@ -106,7 +111,7 @@ pub enum ProfilesCommand {
     /// Save a profile. The token is read from KEYWARD_TOKEN, else typed at a hidden
     /// prompt; never from a flag.
     #[command(
-        long_about = "Save a profile, usable at once here and in the desktop app.\n\nThe token (a gateway's control token, an OpenAI or Anthropic admin key, an OpenRouter management key, a LiteLLM proxy's master key) is read from the environment variable KEYWARD_TOKEN, else typed at a hidden prompt; no flag takes it. It is stored in the OS keychain only.\n\n--platform (keyward, openai, anthropic, openrouter or litellm) says which platform the profile talks to and is required; --base-url is its API root including the version prefix (default: the platform's public API; required for a Keyward gateway and a LiteLLM proxy, whose root is the proxy's own URL). The project (organisation) is read from the token when --project is left out."
+        long_about = "Save a profile, usable at once here and in the desktop app.\n\nThe token (a gateway's control token, an OpenAI or Anthropic admin key, an OpenRouter management key, a LiteLLM proxy's master key) is read from the environment variable KEYWARD_TOKEN, else typed at a hidden prompt; no flag takes it. It is stored in the OS keychain only.\n\n--platform (keyward, openai, anthropic, openrouter, litellm or gcore) says which platform the profile talks to and is required; --base-url is its API root including the version prefix (default: the platform's public API; required for a Keyward gateway and a LiteLLM proxy, whose root is the proxy's own URL). The project (organisation) is read from the token when --project is left out; a Gcore token that sees several projects needs --project with the numeric project ID."
     )]
     Add(ProfileAddArgs),
     /// Test connection: who the profile's token is, where, with which role.
@@ -126,8 +131,8 @@ pub struct ProfileAddArgs {
     /// The profile's name, unique among profiles.
     #[arg(long)]
     pub name: String,
-    /// The project (Keyward) or organisation (OpenAI, Anthropic) id; read from the
-    /// token when left out.
+    /// The project (Keyward, Gcore's numeric ID) or organisation (OpenAI, Anthropic) id;
+    /// read from the token when left out.
     #[arg(long)]
     pub project: Option<String>,
     /// Free-text notes shown with the profile.
@@ -154,7 +159,8 @@ pub enum KeysCommand {
         long_about = "Change a key's name, limits or scopes; what is not given stays as it is. An empty value clears a limit (`--rpm ''`, `--money-limit ''`). Only the fields that differ are sent."
     )]
     Update(Box<KeyUpdateArgs>),
-    /// Revoke a key: its secret stops working at once.
+    /// Revoke a key: its secret stops working at once (on Gcore: detached from every
+    /// deployment, then deleted).
     Revoke {
         /// The key's id.
         id: String,
@@ -285,6 +291,7 @@ pub struct KeyScopeArgs {
     #[arg(long = "model", value_name = "MODEL")]
     pub models: Vec<String>,
     /// A workload slug the key may call (repeat for several; default: the whole project).
+    /// On Gcore, a deployment to attach the key to (default: none).
     #[arg(long = "workload", value_name = "SLUG")]
     pub workloads: Vec<String>,
     /// A label `name=value` (repeat for several; replaces the key's labels).
@@ -393,11 +400,90 @@ pub enum WorkloadsCommand {
     /// Workloads described by their model (InferenceKey): ensure, update, wait.
     #[command(flatten)]
     Model(crate::commands::model_workloads::ModelWorkloadsCommand),
-    /// List the workloads.
+    /// List the workloads, with their state where the platform reports it.
     List,
-    /// Show one workload.
+    /// Show one workload as the list has it.
     Get {
         /// The workload's id or slug.
         id: String,
     },
+    /// Show one workload in full: its state, spec, address, keys and regions.
+    Show {
+        /// The workload's id (a Gcore deployment's name).
+        id: String,
+    },
+    /// Create a workload and follow its progress until it is done.
+    #[command(
+        long_about = "Create a workload from flags and follow the platform's progress until it is done or fails (progress on stderr; --no-wait prints what to follow and returns).\n\nEach platform's form has its own members: Gcore takes --image, --flavor, --port, --region ID:MIN:MAX (repeat), --env NAME=VALUE (repeat), --command, --auth, --liveness-path and --readiness-path. A flag the platform has no place for is refused, naming it, before any request."
+    )]
+    Create(Box<WorkloadCreateArgs>),
+    /// Delete a workload and follow the deletion until it is done.
+    Delete {
+        /// The workload's id.
+        id: String,
+        /// Print what to follow and return without waiting.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Start a stopped workload.
+    Start {
+        /// The workload's id.
+        id: String,
+    },
+    /// Stop a workload; it can be started again.
+    Stop {
+        /// The workload's id.
+        id: String,
+    },
+    /// Print the newest lines of a workload's log, oldest first.
+    Logs {
+        /// The workload's id.
+        id: String,
+        /// How many lines (1–1000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkloadCreateArgs {
+    /// The workload's name (on Gcore: 4–30 lower-case letters, digits and '-').
+    #[arg(long)]
+    pub name: String,
+    /// Free-text description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// The container image to run, e.g. ghcr.io/org/server:1.2.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// The hardware flavor, e.g. inference-1xa100-16vcpu-200gb.
+    #[arg(long)]
+    pub flavor: Option<String>,
+    /// The port the server listens on.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// A region and its scale, `ID:MIN:MAX` such as 76:1:3 (repeat for several).
+    #[arg(long = "region", value_name = "ID:MIN:MAX")]
+    pub regions: Vec<String>,
+    /// An environment variable `NAME=VALUE` (repeat for several).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// The command the container runs, words separated by spaces.
+    #[arg(long)]
+    pub command: Option<String>,
+    /// Calls need a key (Gcore: the deployment's keys).
+    #[arg(long)]
+    pub auth: bool,
+    /// The HTTP path the platform probes for liveness, e.g. /health.
+    #[arg(long, value_name = "PATH")]
+    pub liveness_path: Option<String>,
+    /// The HTTP path the platform probes for readiness.
+    #[arg(long, value_name = "PATH")]
+    pub readiness_path: Option<String>,
+    /// The model it serves, where the platform's form has one (Keyward, InferenceKey).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Print what to follow and return without waiting.
+    #[arg(long)]
+    pub no_wait: bool,
 }

@@ -18,9 +18,14 @@ impl From<PlatformArg> for PlatformKind {
             PlatformArg::Openrouter => PlatformKind::Openrouter,
             PlatformArg::Litellm => PlatformKind::Litellm,
             PlatformArg::Inferencekey => PlatformKind::Inferencekey,
+            PlatformArg::Gcore => PlatformKind::Gcore,
         }
     }
 }
+
+/// The project of an unsaved connection, where the token sees several (a Gcore
+/// project ID); like `KEYWARD_TOKEN`, read from the environment only.
+pub const PROJECT_ENV: &str = "KEYWARD_PROJECT";
 
 /// A saved profile by name (as shown) or id.
 pub async fn find_profile(console: &Console, name: &str) -> Result<StoredProfile, Error> {
@@ -74,7 +79,8 @@ pub async fn resolve(
 }
 
 /// An unsaved connection: the token from `KEYWARD_TOKEN` only (no prompt, so scripts
-/// never hang), its project read from the token as *Test connection* does.
+/// never hang), its project from `KEYWARD_PROJECT` when set (checked by *Test
+/// connection*), else read from the token as *Test connection* does.
 async fn unsaved(
     kind: PlatformKind,
     base_url: Option<&str>,
@@ -100,7 +106,9 @@ async fn unsaved(
         name: format!("{} at {}", kind.display_name(), base_url),
         kind,
         base_url: base_url.trim().trim_end_matches('/').to_owned(),
-        project_id: String::new(),
+        project_id: std::env::var(PROJECT_ENV)
+            .map(|p| p.trim().to_owned())
+            .unwrap_or_default(),
         token,
     };
     check_base_url(&profile.base_url)?;

@@ -3,6 +3,7 @@
 //! codes, and where secrets go — a new one alone on stdout, none anywhere else.
 
 mod gateway;
+mod gcore;
 mod harness;
 mod help;
 mod inferencekey;
