@@ -9,7 +9,8 @@
 //! and, of those, only what differs from the workload as read just before. `wait` follows
 //! readiness (scheduling, provisioning, bootstrapping, ready or error), each phase on
 //! stderr as it arrives, the last one on stdout. Every field rule is the adapter's; a
-//! refusal names the field (exit 2) before any request.
+//! refusal names the field (exit 2) before any request. A workload is named by its id
+//! or, where the platform addresses workloads so (InferenceKey), its slug.
 
 use crate::cli::Global;
 use crate::output::{self, Stream};
@@ -115,38 +116,14 @@ pub async fn run(
             Ok(())
         }
         ModelWorkloadsCommand::Update(args) => {
-            let id = workload_id(platform, profile, &args.id).await?;
-            platform
-                .update_workload(profile, &id, &args.flags.spec())
+            let change = platform
+                .update_workload(profile, &args.id, &args.flags.spec())
                 .await?;
-            let detail = platform.get_workload(profile, &id).await?;
+            let detail = platform.get_workload(profile, &change.workload_id).await?;
             print_workload(global, &detail)
         }
-        ModelWorkloadsCommand::Wait { id } => {
-            let id = workload_id(platform, profile, &id).await?;
-            follow(global, platform, profile, &id, true).await
-        }
+        ModelWorkloadsCommand::Wait { id } => follow(global, platform, profile, &id, true).await,
     }
-}
-
-/// The id of the workload `id_or_slug` names, as the list has it.
-async fn workload_id(
-    platform: &dyn Platform,
-    profile: &Profile,
-    id_or_slug: &str,
-) -> Result<String, Error> {
-    let workloads = platform.list_workloads(profile).await?;
-    workloads
-        .iter()
-        .find(|w| w.id == id_or_slug)
-        .or_else(|| workloads.iter().find(|w| w.slug == id_or_slug))
-        .map(|w| w.id.clone())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotFound,
-                format!("No workload has the id or slug \"{id_or_slug}\"; `kw workloads list` shows them."),
-            )
-        })
 }
 
 fn print_workload(global: &Global, detail: &WorkloadDetail) -> Result<(), Error> {

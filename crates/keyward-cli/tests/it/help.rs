@@ -43,6 +43,9 @@ async fn every_command_has_help_and_no_flag_takes_a_secret() {
         &["workloads", "start"],
         &["workloads", "stop"],
         &["workloads", "logs"],
+        &["workloads", "ensure"],
+        &["workloads", "update"],
+        &["workloads", "wait"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");

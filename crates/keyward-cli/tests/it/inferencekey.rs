@@ -2,7 +2,8 @@
 //! InferenceKey's routes: `workloads ensure` creates and then reconciles by slug,
 //! `update` changes only what it is given, a backend outside the list is refused
 //! naming the field (exit 2), `wait` prints each readiness phase on stderr and the
-//! last on stdout, and the token never appears in any output.
+//! last on stdout, `show` and `delete` address it by slug, and the token never appears
+//! in any output.
 
 use crate::harness::{start_gateway, Kw};
 use keyward_api::workloads::WorkloadRequest;
@@ -146,4 +147,16 @@ async fn workloads_are_ensured_updated_and_awaited_on_an_inferencekey_profile() 
 
     let missing = run(&["workloads", "wait", "nope"]).await;
     assert_eq!(missing.code, 3, "{missing:#?}");
+
+    // The platform-wide verbs take the slug too: show in full, then delete.
+    let shown = run(&["workloads", "show", "chat"]).await;
+    assert!(
+        shown.ok().contains(&format!("/endpoint/{project}/chat/v1")),
+        "{shown:#?}"
+    );
+    run(&["workloads", "delete", "chat"]).await.ok();
+    let listed = run(&["workloads", "list", "--json"]).await.json();
+    assert_eq!(listed, serde_json::json!([]));
+    let gone = run(&["workloads", "delete", "chat"]).await;
+    assert_eq!(gone.code, 3, "{gone:#?}");
 }

@@ -88,6 +88,11 @@ async fn ensure_reconciles_by_drift_edits_and_deletes_on_the_gateway() {
         (created.workload_id.as_str(), "chat", Some("llama"))
     );
     let detail = ik.get_workload(&p, &created.workload_id).await.unwrap();
+    let by_slug = ik.get_workload(&p, "chat").await.unwrap();
+    assert_eq!(
+        by_slug.workload.id, created.workload_id,
+        "the SDK's address"
+    );
     assert_eq!(detail.spec.task_type.as_deref(), Some("text2text"));
     assert_eq!(
         detail.address.as_deref(),

@@ -90,27 +90,30 @@ impl InferenceKey {
         Ok(list.into_vec())
     }
 
-    /// The workload with this id (or slug), read fresh from the project's list: the
-    /// list is the read InferenceKey documents.
+    /// The workload with this id, or else this slug (InferenceKey's SDK addresses
+    /// workloads by slug), read fresh from the project's list: the list is the read
+    /// InferenceKey documents.
     async fn workload(
         &self,
         profile: &Profile,
         workload_id: &str,
     ) -> Result<wire::Workload, Error> {
         validate_workload_id(workload_id)?;
-        self.workloads(profile)
-            .await?
-            .into_iter()
-            .find(|w| w.id == workload_id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::NotFound,
-                    format!(
-                        "Project {} on InferenceKey has no workload {workload_id}; it may have been deleted. Refresh the list.",
-                        profile.project_id
-                    ),
-                )
-            })
+        let mut workloads = self.workloads(profile).await?;
+        let found = workloads
+            .iter()
+            .position(|w| w.id == workload_id)
+            .or_else(|| workloads.iter().position(|w| w.slug == workload_id));
+        match found {
+            Some(at) => Ok(workloads.swap_remove(at)),
+            None => Err(Error::new(
+                ErrorCode::NotFound,
+                format!(
+                    "Project {} on InferenceKey has no workload {workload_id}; it may have been deleted. Refresh the list.",
+                    profile.project_id
+                ),
+            )),
+        }
     }
 
     /// Sends the PATCH of what drifted from `current`; nothing when nothing did.
@@ -317,15 +320,16 @@ impl Platform for InferenceKey {
         self.reconcile(profile, &current, spec).await
     }
 
+    /// As the SDK's `delete`: the list is read, then the workload deleted by its id.
     async fn delete_workload(
         &self,
         profile: &Profile,
         workload_id: &str,
     ) -> Result<WorkloadChange, Error> {
-        validate_workload_id(workload_id)?;
-        self.routes().delete(profile, workload_id).await?;
+        let w = self.workload(profile, workload_id).await?;
+        self.routes().delete(profile, &w.id).await?;
         Ok(WorkloadChange {
-            workload_id: workload_id.to_owned(),
+            workload_id: w.id,
             follow: None,
         })
     }
