@@ -17,15 +17,25 @@ use keyward_fakes::faults::Fault;
 use keyward_fakes::gcore::{self, Seed, PROJECT_ID};
 use keyward_fakes::{Fake, RecordedRequest};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 fn profile(fake: &Fake, token: &str) -> Profile {
+    Profile {
+        token: Secret::new(token.into()),
+        ..profile_at(&fake.base_url)
+    }
+}
+
+/// A Gcore profile of project 379 at `base_url`.
+fn profile_at(base_url: &str) -> Profile {
     Profile {
         id: "gcore".into(),
         name: "Acme Gcore".into(),
         kind: PlatformKind::Gcore,
-        base_url: fake.base_url.clone(),
+        base_url: base_url.into(),
         project_id: PROJECT_ID.to_string(),
-        token: Secret::new(token.into()),
+        token: Secret::new("token".into()),
     }
 }
 
@@ -853,6 +863,114 @@ async fn every_remote_failure_reaches_the_user_as_a_sentence() {
         .unwrap_err();
     assert!(
         error.message.contains("keeps no fingerprint"),
+        "{}",
+        error.message
+    );
+}
+
+/// A Gcore that re-attaches a key between its detach and its delete (someone attached
+/// it meanwhile), answering the delete 409 until `refusals` deletes have been refused:
+/// the paths the fake cannot take, scripted. Returns the base URL and the log of
+/// `METHOD name` writes.
+async fn reattaching_gcore(refusals: usize) -> (String, Arc<Mutex<Vec<String>>>) {
+    use axum::extract::Path;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use axum::{Json, Router};
+    let writes: Arc<Mutex<Vec<String>>> = Arc::default();
+    let deletes = Arc::new(AtomicUsize::new(0));
+    let key = {
+        let deletes = deletes.clone();
+        move || {
+            let attached = if deletes.load(Ordering::SeqCst) == 0 {
+                "a-dep"
+            } else {
+                "b-dep"
+            };
+            Json(json!({"name": "ci-key", "deployment_names": [attached]}))
+        }
+    };
+    let delete = {
+        let (writes, deletes) = (writes.clone(), deletes.clone());
+        move || {
+            writes.lock().unwrap().push("DELETE ci-key".to_owned());
+            if deletes.fetch_add(1, Ordering::SeqCst) < refusals {
+                let body = json!({"code": 409, "message": "API key 'ci-key' is attached to inference deployments: b-dep."});
+                (StatusCode::CONFLICT, Json(body))
+            } else {
+                (StatusCode::NO_CONTENT, Json(Value::Null))
+            }
+        }
+    };
+    let deployment = |Path((_, name)): Path<(String, String)>| async move {
+        Json(json!({
+            "name": name, "status": "ACTIVE", "auth_enabled": true, "api_keys": ["ci-key", "other"],
+            "image": "x/y:1", "flavor_name": "f", "listening_port": 80, "containers": [],
+        }))
+    };
+    let patch = {
+        let writes = writes.clone();
+        move |Path((_, name)): Path<(String, String)>, Json(body): Json<Value>| async move {
+            assert_eq!(
+                body,
+                json!({"api_keys": ["other"]}),
+                "the rest of the list kept"
+            );
+            writes.lock().unwrap().push(format!("PATCH {name}"));
+            Json(json!({"tasks": ["t-1"]}))
+        }
+    };
+    let router = Router::new()
+        .route(
+            "/cloud/v3/inference/379/api_keys/ci-key",
+            get(move || {
+                let key = key.clone();
+                async move { key() }
+            })
+            .delete(move || {
+                let delete = delete.clone();
+                async move { delete() }
+            }),
+        )
+        .route(
+            "/cloud/v3/inference/{project}/deployments/{name}",
+            get(deployment).patch(patch),
+        );
+    (crate::harness::serve(router).await, writes)
+}
+
+#[tokio::test]
+async fn a_key_attached_again_during_its_revoke_is_detached_once_more_and_the_409_stays_inside() {
+    let gcore = adapter();
+    let (base, writes) = reattaching_gcore(1).await;
+    let p = profile_at(&base);
+    let revoked = gcore.revoke_key(&p, "ci-key").await.unwrap();
+    assert_eq!(revoked.state, KeyState::Revoked);
+    assert_eq!(
+        revoked.scopes.workloads,
+        Some(vec!["a-dep".to_owned(), "b-dep".to_owned()])
+    );
+    assert_eq!(
+        *writes.lock().unwrap(),
+        [
+            "PATCH a-dep",
+            "DELETE ci-key",
+            "PATCH b-dep",
+            "DELETE ci-key"
+        ]
+    );
+
+    // Attached again and again: said as what happened and what to do, not as a 409.
+    let (base, _) = reattaching_gcore(usize::MAX).await;
+    let error = gcore
+        .revoke_key(&profile_at(&base), "ci-key")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Conflict);
+    assert!(
+        error.message.contains("was detached from its deployments")
+            && error.message.contains("still refuses to delete it")
+            && !error.message.contains("409"),
         "{}",
         error.message
     );
