@@ -96,7 +96,8 @@ impl Refusal {
 
 /// What an error body says: its message and the field it blames, read from the shapes
 /// InferenceKey's routes answer with (`{"detail": …}`, `{"error": {…}}` as the gateway
-/// sends, `{"message": …, "field": …}`), and the 403 reason in words.
+/// sends, `{"message": …, "field": …}`, a validator's `{"detail": [{"loc": [.., field],
+/// "msg": …}]}`), and the 403 reason in words.
 pub fn read_error(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
     let text = std::str::from_utf8(body).ok()?;
     let refusal = Refusal::named_in(text);
@@ -105,13 +106,19 @@ pub fn read_error(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
         Some(error @ Value::Object(_)) => error,
         _ => &value,
     };
+    let first_problem = inner
+        .get("detail")
+        .and_then(Value::as_array)
+        .and_then(|problems| problems.first());
     let said = ["message", "detail", "error"]
         .iter()
         .find_map(|member| inner.get(*member).and_then(Value::as_str))
+        .or_else(|| first_problem?.get("msg")?.as_str())
         .map(str::to_owned);
     let field = inner
         .get("field")
         .and_then(Value::as_str)
+        .or_else(|| first_problem?.get("loc")?.as_array()?.last()?.as_str())
         .map(neutral_field)
         .map(str::to_owned);
     let message = match refusal {
@@ -156,6 +163,15 @@ mod tests {
         assert_eq!(
             read_error(gateway_field).unwrap().1.as_deref(),
             Some("model")
+        );
+        let validator =
+            br#"{"detail":[{"loc":["body","task_type"],"msg":"unknown task type","type":"value_error"}]}"#;
+        assert_eq!(
+            read_error(validator).unwrap(),
+            (
+                Some("unknown task type".to_owned()),
+                Some("task_type".to_owned())
+            )
         );
         assert!(read_error(b"<html>").is_none());
     }
