@@ -85,12 +85,7 @@ async fn unsaved(
     kind: PlatformKind,
     base_url: Option<&str>,
 ) -> Result<(Profile, Box<dyn Platform>), Error> {
-    let Some(base_url) = base_url else {
-        return Err(Error::field(
-            "base_url",
-            "--platform makes an unsaved connection and needs --base-url URL, the API root.",
-        ));
-    };
+    let base_url = address(kind, base_url)?;
     let token = secret_input::token_from_env().ok_or_else(|| {
         Error::field(
             "token",
@@ -103,7 +98,7 @@ async fn unsaved(
     let platform = adapter(kind, &Http::new())?;
     let mut profile = Profile {
         id: "unsaved".into(),
-        name: format!("{} at {}", kind.display_name(), base_url),
+        name: format!("{} at {base_url}", kind.display_name()),
         kind,
         base_url: base_url.trim().trim_end_matches('/').to_owned(),
         project_id: std::env::var(PROJECT_ENV)
@@ -114,6 +109,25 @@ async fn unsaved(
     check_base_url(&profile.base_url)?;
     profile.project_id = platform.connection(&profile).await?.project.id;
     Ok((profile, platform))
+}
+
+/// The unsaved connection's API root: `--base-url`, else the platform's one public API
+/// (OpenAI, Anthropic, OpenRouter); a gateway or a proxy is wherever its owner runs it,
+/// so for those the flag is required.
+fn address(kind: PlatformKind, base_url: Option<&str>) -> Result<String, Error> {
+    base_url
+        .map(str::to_owned)
+        .or(kind.profile_labels().default_base_url)
+        .ok_or_else(|| {
+            Error::field(
+                "base_url",
+                format!(
+                    "--platform {} makes an unsaved connection and needs --base-url URL, the API root ({} has no public address).",
+                    kind.as_str(),
+                    kind.display_name()
+                ),
+            )
+        })
 }
 
 /// The profile form's rule for an address, applied to an unsaved one too.
@@ -127,4 +141,35 @@ fn check_base_url(base_url: &str) -> Result<(), Error> {
         token: None,
     };
     keyward_core::profiles::validate(probe, false).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address;
+    use keyward_core::PlatformKind;
+
+    #[test]
+    fn an_unsaved_connection_defaults_to_the_platforms_public_api_only() {
+        assert_eq!(
+            address(PlatformKind::Openrouter, None).unwrap(),
+            "https://openrouter.ai/api/v1"
+        );
+        assert_eq!(
+            address(PlatformKind::Openai, None).unwrap(),
+            "https://api.openai.com/v1"
+        );
+        assert_eq!(
+            address(PlatformKind::Openrouter, Some("http://127.0.0.1:9/api/v1")).unwrap(),
+            "http://127.0.0.1:9/api/v1"
+        );
+        for kind in [PlatformKind::Keyward, PlatformKind::Litellm] {
+            let error = address(kind, None).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("base_url"));
+            assert!(
+                error.message.contains("needs --base-url"),
+                "{}",
+                error.message
+            );
+        }
+    }
 }

@@ -551,6 +551,83 @@ async followReadiness(slug: string, onEvent: TAURI_CHANNEL<ReadinessEvent>) : Pr
     else return { status: "error", error: e  as any };
 }
 },
+async getDeployment(workloadId: string) : Promise<Result<WorkloadDetail, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_deployment", { workloadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createDeployment(spec: WorkloadSpec) : Promise<Result<WorkloadChange, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_deployment", { spec }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateDeployment(workloadId: string, spec: WorkloadSpec) : Promise<Result<WorkloadChange, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_deployment", { workloadId, spec }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteDeployment(workloadId: string) : Promise<Result<WorkloadChange, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_deployment", { workloadId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts (`running` = true) or stops a deployment.
+ */
+async setDeploymentRunning(workloadId: string, running: boolean) : Promise<Result<WorkloadChange, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_deployment_running", { workloadId, running }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One poll of an asynchronous change (`WorkloadChange.follow`).
+ */
+async deploymentChange(follow: string) : Promise<Result<ChangeProgress, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("deployment_change", { follow }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The newest `limit` lines of a deployment's log (1 to 2,000).
+ */
+async deploymentLogs(workloadId: string, limit: number) : Promise<Result<LogLine[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("deployment_logs", { workloadId, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Follows a workload's readiness until it serves or fails, each phase sent on
+ * `on_event` as it arrives; answers the last.
+ */
+async followDeploymentReadiness(workloadId: string, onEvent: TAURI_CHANNEL<ReadinessEvent>) : Promise<Result<ReadinessEvent, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("follow_deployment_readiness", { workloadId, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * The status changes the background watch has seen, newest first.
  */
@@ -752,6 +829,22 @@ export type Change = { current: number; previous: number;
  * `None` when the previous period had nothing (no meaningful percentage).
  */
 change_percent: number | null }
+/**
+ * One poll of an asynchronous change.
+ */
+export type ChangeProgress = { follow: string; state: ChangeState; 
+/**
+ * The platform's own words for a failure ("image pull failed"); `None` otherwise.
+ */
+message: string | null }
+/**
+ * Where an asynchronous change stands.
+ */
+export type ChangeState = 
+/**
+ * Accepted, not started.
+ */
+"queued" | "running" | "done" | "failed"
 export type ChartFormat = "png" | "svg"
 /**
  * One rendered health chart of the workload page.
@@ -1302,6 +1395,14 @@ export type Liveness = "ok" |
  */
 "unknown"
 /**
+ * One line of a workload's log.
+ */
+export type LogLine = { at: string | null; 
+/**
+ * Where it came from (a region, a pod), when the platform says.
+ */
+source: string | null; message: string }
+/**
  * What a key may spend on one model: requests and tokens per minute and a money
  * budget, each `None` when not limited for that model.
  */
@@ -1392,14 +1493,18 @@ export type PastedSecret = { secret: string }
 export type PeriodPreset = "last_24_hours" | "last_7_days" | "last_30_days" | "last_90_days" | "month_to_date" | "previous_month" | "custom"
 /**
  * Which platform a profile talks to. Every platform a profile can name is here, with
- * or without an adapter: profiles of InferenceKey and Podstack can be saved (e.g. from
+ * or without an adapter: profiles of Podstack can be saved (e.g. from
  * an import) and get their adapters later.
  */
-export type PlatformKind = "keyward" | "openai" | "anthropic" | "openrouter" | "litellm" | "inferencekey" | "podstack"
+export type PlatformKind = "keyward" | "openai" | "anthropic" | "openrouter" | "litellm" | "gcore" | "inferencekey" | "podstack"
 /**
  * The plot's rectangle in the SVG's pixel space (inside the axes).
  */
 export type PlotArea = { left: number; top: number; right: number; bottom: number }
+/**
+ * An HTTP probe: the path the platform calls on the workload's port.
+ */
+export type Probes = { liveness_path: string | null; readiness_path: string | null }
 /**
  * A profile as the UI submits it. `token` is write-only: empty on an edit keeps the
  * stored one; the UI never receives it back. An empty `project_id` on a Keyward
@@ -1483,6 +1588,22 @@ export type ReadinessPhase =
  * it for progress.
  */
 "unknown"
+/**
+ * How many replicas one region runs: at least `min` (0 = scale to zero), at most `max`.
+ */
+export type RegionScale = { 
+/**
+ * The platform's region id, as text ("76").
+ */
+region: string; min: number; max: number }
+/**
+ * One region's (or replica group's) state, where the platform reports per region.
+ */
+export type RegionState = { region: string; ready: number; total: number; address: string | null; 
+/**
+ * The platform's error for this region's containers, if any.
+ */
+error: string | null }
 export type Rendered = { svg: string; width: number; height: number; plot: PlotArea; hover: HoverPoint[] }
 /**
  * What the UI receives once: the panel's id and the secret to show.
@@ -1710,9 +1831,47 @@ upstream_url: string | null;
  */
 metrics_urls: string[]; created_at: string; updated_at: string }
 /**
+ * What a create, edit, delete, start or stop started.
+ */
+export type WorkloadChange = { 
+/**
+ * The workload changed (its id; for a create, the new one's).
+ */
+workload_id: string; 
+/**
+ * What to poll with `workload_change` until it ends; `None` = already done.
+ */
+follow: string | null }
+/**
  * The choices the form offers, straight from the gateway's lists.
  */
 export type WorkloadChoices = { backends: string[]; task_types: string[]; execution_policies: string[] }
+/**
+ * A workload read in full: the list's summary, the spec it runs, where it answers
+ * and each region's state.
+ */
+export type WorkloadDetail = { workload: WorkloadRef; spec: WorkloadSpec; 
+/**
+ * Where clients call it.
+ */
+address: string | null; 
+/**
+ * Keys attached to it, by the id the Keys screen uses, where keys attach to
+ * workloads (Gcore); `None` where the platform does not say.
+ */
+keys: string[] | null; regions: RegionState[] }
+/**
+ * A member of the workload form, as capabilities list what a platform's form has.
+ */
+export type WorkloadField = "name" | "slug" | "description" | "model" | "backend" | "task_type" | "image" | "flavor" | "port" | "regions" | "env" | "command" | 
+/**
+ * Whether calls need a key (Gcore `auth_enabled`).
+ */
+"auth_enabled" | 
+/**
+ * Liveness/readiness probe paths.
+ */
+"probes"
 /**
  * The whole desired state of a workload, as the create and edit dialogs hold it.
  * Blank text means "not set"; `config` and `execution_policy_config` are JSON text.
@@ -1765,7 +1924,22 @@ readiness: Support;
 /**
  * Health probes and status over time.
  */
-health: Support }
+health: Support; 
+/**
+ * Stopping a workload and starting it again (Gcore).
+ */
+start_stop: Support; 
+/**
+ * Reading a workload's log.
+ */
+logs: Support; 
+/**
+ * The members of the platform's workload form ([`WorkloadSpec`]); empty where
+ * workloads are not created through Keyward, or (Keyward) the gateway's own form.
+ * 
+ * [`WorkloadSpec`]: super::workload::WorkloadSpec
+ */
+fields: WorkloadField[] }
 /**
  * A workload (Keyward) or deployment (Gcore, LiteLLM model deployments).
  */
@@ -1791,6 +1965,32 @@ status: WorkloadStatus | null }
  * The TypeScript shape of [`WorkloadScope`]: `"*" | string[]`.
  */
 export type WorkloadScopeWire = string | string[]
+/**
+ * What to run. On create every member the platform's form has is read; on edit
+ * `None` (or an empty `regions`/`env` where noted) = leave as it is, so an edit sends
+ * only what the person changed and never clobbers a change made elsewhere.
+ */
+export type WorkloadSpec = { name: string; slug: string | null; description: string | null; 
+/**
+ * The model it serves, as clients ask for it.
+ */
+model: string | null; backend: string | null; task_type: string | null; 
+/**
+ * A container image reference (`ghcr.io/org/server:1.2`).
+ */
+image: string | null; 
+/**
+ * The hardware flavour (`inference-1xa100-80gb`).
+ */
+flavor: string | null; port: number | null; 
+/**
+ * Empty = leave the regions as they are (on edit).
+ */
+regions?: RegionScale[]; 
+/**
+ * `None` = leave as it is; `Some(empty)` = no variables.
+ */
+env: Partial<{ [key in string]: string }> | null; command: string | null; auth_enabled: boolean | null; probes: Probes | null }
 /**
  * Where a workload stands, each platform's own states mapped onto one scale the
  * Workloads screen colours the same way everywhere (Gcore `DEPLOYING` → provisioning,
