@@ -1633,7 +1633,13 @@ money_budget: Support; money_budget_resets: BudgetPeriod[]; model_allowlist: Sup
 /**
  * Which workloads (deployments) the key may call.
  */
-workloads: Support; expiry: Support; 
+workloads: Support; 
+/**
+ * A key with no workload list calls every workload of its project (Keyward); false
+ * where a key calls only what it is attached to (Gcore: attached to none, it calls
+ * none), so the form offers "none yet" rather than "whole project".
+ */
+workloads_project_wide: boolean; expiry: Support; 
 /**
  * Expiry can be changed after creation (Gcore: set once).
  */

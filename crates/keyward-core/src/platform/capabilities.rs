@@ -94,6 +94,10 @@ pub struct ScopeSupport {
     pub model_allowlist: Support,
     /// Which workloads (deployments) the key may call.
     pub workloads: Support,
+    /// A key with no workload list calls every workload of its project (Keyward); false
+    /// where a key calls only what it is attached to (Gcore: attached to none, it calls
+    /// none), so the form offers "none yet" rather than "whole project".
+    pub workloads_project_wide: bool,
     pub expiry: Support,
     /// Expiry can be changed after creation (Gcore: set once).
     pub expiry_editable: bool,
@@ -260,6 +264,7 @@ impl Capabilities {
                 money_budget_resets: Vec::new(),
                 model_allowlist: no(),
                 workloads: no(),
+                workloads_project_wide: false,
                 expiry: no(),
                 expiry_editable: false,
                 labels: no(),

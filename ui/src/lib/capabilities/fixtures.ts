@@ -51,6 +51,7 @@ export function openAiLikeCapabilities(): Capabilities {
       money_budget: no("OpenAI caps spend per project per month, not per key."),
       model_allowlist: no("OpenAI allows or denies models per project, not per key."),
       workloads: no("OpenAI serves its own models; there are no workloads to attach."),
+      workloads_project_wide: false,
       expiry: no("OpenAI project keys do not expire."),
       expiry_editable: false,
       labels: no("OpenAI keys have no labels."),
@@ -97,6 +98,7 @@ export function openAiCapabilities(): Capabilities {
       money_budget: perProject,
       model_allowlist: perProject,
       workloads: no("OpenAI serves its models itself; there are no workloads to attach."),
+      workloads_project_wide: false,
       expiry: no("OpenAI project keys do not expire; revoke a key when it is no longer needed."),
       labels: no("OpenAI keys have a name only."),
       description: no("OpenAI keys have a name only."),
@@ -146,6 +148,7 @@ export function anthropicCapabilities(): Capabilities {
       money_budget_resets: [],
       model_allowlist: no("Anthropic keys may call every model their workspace may."),
       workloads: noWorkloads,
+      workloads_project_wide: false,
       expiry: no("An Anthropic key's expiry is set when it is created in the Anthropic Console."),
       expiry_editable: false,
       labels: no("Anthropic keys have a name only."),
@@ -230,6 +233,7 @@ export function liteLlmCapabilities(): Capabilities {
       money_budget: yes,
       money_budget_resets: ["minute", "hour", "day", "week", "month"],
       workloads: no("LiteLLM keys are limited by model name (the allowlist), not by deployment."),
+      workloads_project_wide: false,
       description: no("LiteLLM keys have an alias (the name) and metadata; use a label for notes."),
       max_parallel: yes,
       model_limits: { supported: true, instead: LITELLM_PER_MODEL },
@@ -273,6 +277,10 @@ export function noAdapterCapabilities(): Capabilities {
 /** Gcore's sentence for per-key usage (keyward_core::platform::gcore::capabilities). */
 export const GCORE_NO_KEY_USAGE = "Gcore bills deployments, not keys: it reports no tokens or spend per key or model.";
 
+/** How a Gcore key reaches deployments (keyward_core::platform::gcore::capabilities). */
+export const GCORE_ATTACHED =
+  "A Gcore key calls only the deployments it is attached to (which then require a key); attached to none, it calls none.";
+
 /** A platform that runs container workloads through Keyward (Gcore's shape): deployments
  * created from an image, a flavour, a port and regions, started and stopped, with logs;
  * keys attached to deployments. A hand copy of what the Gcore adapter declares. */
@@ -281,6 +289,11 @@ export function gcoreCapabilities(): Capabilities {
   return {
     ...base,
     platform: "Gcore",
+    scopes: {
+      ...base.scopes,
+      workloads: { supported: true, instead: GCORE_ATTACHED },
+      workloads_project_wide: false,
+    },
     workloads: {
       list: yes,
       create: yes,

@@ -22,6 +22,8 @@ import {
   OPENROUTER_MONEY_ONLY,
   LITELLM_PER_MODEL,
   liteLlmCapabilities,
+  gcoreCapabilities,
+  GCORE_ATTACHED,
 } from "$lib/capabilities/fixtures";
 import { createdKeyView, deferred, failure, inferenceKey, ok, passingKeyCheck, workload, workloadRef } from "./fixtures";
 
@@ -1034,5 +1036,22 @@ describe("KeyFormDialog on LiteLLM: parallel requests and per-model limits", () 
     const [draft] = checkKeyForm.mock.lastCall!;
     expect(draft.max_parallel).toBeNull();
     expect(draft.model_limits).toBeNull();
+  });
+});
+
+// Issue #19: a Gcore key calls only the deployments it is attached to.
+describe("KeyFormDialog where keys call only what they are attached to (Gcore)", () => {
+  it("offers None yet instead of Whole project, with the platform's sentence", async () => {
+    render(KeyFormDialog, { mode: "create", oncancel: vi.fn(), oncreated: vi.fn(), onsaved: vi.fn(), capabilities: gcoreCapabilities() });
+    const none = screen.getByTestId("key-workloads-project");
+    expect(none.closest("label")).toHaveTextContent("None yet (attach later)");
+    expect(screen.getByTestId("key-form")).not.toHaveTextContent("Whole project");
+    expect(screen.getByTestId("key-form")).toHaveTextContent(GCORE_ATTACHED);
+  });
+
+  it("opens a key attached to nothing as None yet, so a description edit is not refused", () => {
+    const bare = inferenceKey({ id: "ci-runner", name: "ci-runner", scopes: { workloads: [] } });
+    render(KeyFormDialog, { mode: "edit", key: bare, oncancel: vi.fn(), oncreated: vi.fn(), onsaved: vi.fn(), capabilities: gcoreCapabilities() });
+    expect(screen.getByTestId("key-workloads-project")).toBeChecked();
   });
 });

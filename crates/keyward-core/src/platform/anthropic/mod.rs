@@ -245,6 +245,7 @@ pub fn capabilities() -> Capabilities {
             money_budget_resets: Vec::new(),
             model_allowlist: Support::no("Anthropic keys may call every model their workspace may."),
             workloads: Support::no(no_workloads),
+            workloads_project_wide: false,
             expiry: Support::no("An Anthropic key's expiry is set when it is created in the Anthropic Console."),
             expiry_editable: false,
             labels: Support::no("Anthropic keys have a name only."),

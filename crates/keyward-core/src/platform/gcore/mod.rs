@@ -215,6 +215,7 @@ pub fn capabilities() -> Capabilities {
             money_budget_resets: Vec::new(),
             model_allowlist: Support::no("Gcore keys are not limited by model: attach a key only to the deployments serving the models it may call."),
             workloads: Support::its_way("A Gcore key calls only the deployments it is attached to (which then require a key); attached to none, it calls none."),
+            workloads_project_wide: false,
             expiry: yes(),
             expiry_editable: false,
             labels: Support::no("Gcore keys have a name and a description only."),

@@ -166,6 +166,7 @@ pub fn capabilities() -> Capabilities {
             money_budget_resets: Vec::new(),
             model_allowlist: dashboard(),
             workloads: dashboard(),
+            workloads_project_wide: false,
             expiry: dashboard(),
             expiry_editable: false,
             labels: dashboard(),

@@ -73,6 +73,7 @@ pub fn capabilities() -> Capabilities {
             money_budget_resets: Vec::new(),
             model_allowlist: yes(),
             workloads: yes(),
+            workloads_project_wide: true,
             expiry: yes(),
             expiry_editable: true,
             labels: yes(),

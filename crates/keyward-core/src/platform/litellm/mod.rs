@@ -433,6 +433,7 @@ pub fn capabilities() -> Capabilities {
             ],
             model_allowlist: yes(),
             workloads: Support::no("LiteLLM keys are limited by model name (the allowlist), not by deployment."),
+            workloads_project_wide: false,
             expiry: yes(),
             expiry_editable: true,
             labels: Support::its_way("Labels are kept in the key's metadata."),

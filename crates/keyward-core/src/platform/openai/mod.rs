@@ -334,6 +334,7 @@ pub fn capabilities() -> Capabilities {
             money_budget_resets: Vec::new(),
             model_allowlist: Support::no(per_project),
             workloads: Support::no("OpenAI serves its models itself; there are no workloads to attach."),
+            workloads_project_wide: false,
             expiry: Support::no("OpenAI project keys do not expire; revoke a key when it is no longer needed."),
             expiry_editable: false,
             labels: Support::no("OpenAI keys have a name only."),

@@ -425,6 +425,7 @@ pub fn capabilities() -> Capabilities {
             money_budget_resets: vec![BudgetPeriod::Day, BudgetPeriod::Week, BudgetPeriod::Month],
             model_allowlist: Support::no("OpenRouter restricts models with guardrails assigned to keys: set them at openrouter.ai → Settings → Guardrails."),
             workloads: Support::no(no_workloads),
+            workloads_project_wide: false,
             expiry: yes(),
             expiry_editable: false,
             labels: Support::no("OpenRouter keys have a name only."),
