@@ -269,6 +269,44 @@ impl App {
         }
     }
 
+    /// Adds a profile of `kind` (the form's value: "openrouter", "gcore", …) through the
+    /// Profiles form, tests the connection (screenshot `shot` of the success), saves it,
+    /// switches to it and opens its Keys page; returns its id.
+    pub async fn add_platform_profile(
+        &self,
+        kind: &str,
+        name: &str,
+        base_url: &str,
+        project: &str,
+        token: &str,
+        shot: &str,
+    ) -> String {
+        self.click("[data-testid='nav-profiles']").await;
+        self.wait_for("[data-testid='profiles-screen']").await;
+        self.click("[data-testid='add-profile']").await;
+        self.wait_for("[data-testid='profile-form']").await;
+        self.wait_for("[data-testid='profile-form'] [name='kind']")
+            .await
+            .select_by_value(kind)
+            .await
+            .unwrap();
+        // The test's address replaces the platform's public one.
+        self.fill_profile_form(name, base_url, project, token).await;
+        self.click("[data-testid='profile-form-test']").await;
+        self.wait_for("[data-testid='profile-form-test-result'][data-outcome='success']")
+            .await;
+        self.screenshot(shot).await;
+        self.click("[data-testid='profile-form-save']").await;
+        self.wait_gone("[data-testid='profile-form']").await;
+        let id = self.profile_id_named(name).await;
+        self.switch_profile(&id).await;
+        // The shell lays out again once the profile has switched: click the nav only then.
+        self.wait_text("[data-testid='profile-url']", base_url)
+            .await;
+        self.click("[data-testid='nav-keys']").await;
+        id
+    }
+
     /// Adds a Keyward-gateway profile through the Profiles page; returns its id.
     pub async fn add_profile(
         &self,
@@ -501,6 +539,31 @@ impl App {
             async || {
                 let current = self.wait_for(css).await.text().await.unwrap_or_default();
                 match current.trim() == text {
+                    true => Ok(()),
+                    false => Err(current),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Waits until the first element matching `css` contains `text` somewhere in its
+    /// `textContent` (WebKit's WebDriver answers "" for the visible text of some live
+    /// regions and of cells scrolled under a sticky column).
+    pub async fn wait_text_contains(&self, css: &str, text: &str) {
+        wait_until(
+            Instant::now() + TIMEOUT,
+            &format!("{css} to contain {text:?}"),
+            async || {
+                let current = self
+                    .wait_for(css)
+                    .await
+                    .prop("textContent")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                match current.contains(text) {
                     true => Ok(()),
                     false => Err(current),
                 }

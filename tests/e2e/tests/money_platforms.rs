@@ -11,33 +11,18 @@ use keyward_fakes::{litellm, openrouter, Fake, RecordedRequest};
 use serde_json::Value;
 use std::time::Instant;
 
-/// Adds a profile of `kind` on `fake` through the Profiles form, tests the connection,
-/// saves it, switches to it and opens its Keys page.
+/// Adds a profile of `kind` on `fake` and opens its Keys page.
 async fn add_and_open_profile(app: &App, kind: &str, name: &str, fake: &Fake) {
-    app.click("[data-testid='nav-profiles']").await;
-    app.wait_for("[data-testid='profiles-screen']").await;
-    app.click("[data-testid='add-profile']").await;
-    app.wait_for("[data-testid='profile-form']").await;
-    app.wait_for("[data-testid='profile-form'] [name='kind']")
-        .await
-        .select_by_value(kind)
-        .await
-        .unwrap();
     // The fake's address replaces the platform's public one (LiteLLM has none).
-    app.fill_profile_form(name, &fake.base_url, "", &fake.admin_key)
-        .await;
-    app.click("[data-testid='profile-form-test']").await;
-    app.wait_for("[data-testid='profile-form-test-result'][data-outcome='success']")
-        .await;
-    app.screenshot("01-profile-tested").await;
-    app.click("[data-testid='profile-form-save']").await;
-    app.wait_gone("[data-testid='profile-form']").await;
-    let id = app.profile_id_named(name).await;
-    app.switch_profile(&id).await;
-    // The shell lays out again once the profile has switched: click the nav only then.
-    app.wait_text("[data-testid='profile-url']", &fake.base_url)
-        .await;
-    app.click("[data-testid='nav-keys']").await;
+    app.add_platform_profile(
+        kind,
+        name,
+        &fake.base_url,
+        "",
+        &fake.admin_key,
+        "01-profile-tested",
+    )
+    .await;
 }
 
 /// Creates a key named `name` with a 12.50 USD budget resetting every `reset` (the
@@ -160,7 +145,51 @@ async fn openrouter_key_with_a_monthly_money_budget_disabled_and_revoked() {
     for key in &seed.keys {
         app.wait_key_row(&key.name).await;
     }
+    // Each key's spend this month, as OpenRouter totals it on the key.
+    let spender = seed
+        .keys
+        .iter()
+        .find(|k| {
+            seed.usage_since(
+                &k.hash,
+                seed.period_start(Some(openrouter::LimitReset::Monthly)),
+            ) > 0
+        })
+        .expect("the seed spends money this month");
+    let spent = app
+        .wait_for(&format!(
+            "[data-testid='key-row'][data-key-id='{}'] [data-testid='key-spent']",
+            spender.hash
+        ))
+        .await
+        // The column may lie scrolled under the sticky Revoke: read its text, not what shows.
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let spent = spent.trim();
+    assert!(
+        spent.starts_with('$') && spent.ends_with("this month"),
+        "{spent}"
+    );
     app.screenshot("02-seeded-keys").await;
+
+    // The first key's page: its guardrail, read-only, and what it spent per period.
+    let guarded = &seed.keys[0];
+    app.click(&format!(
+        "[data-testid='key-row'][data-key-id='{}'] [data-testid='key-open']",
+        guarded.hash
+    ))
+    .await;
+    app.wait_text_contains(
+        "[data-testid='key-guardrail']",
+        "Approved models (read-only)",
+    )
+    .await;
+    app.wait_for("[data-testid='key-spent']").await;
+    app.screenshot("02b-guardrail").await;
+    app.click("[data-testid='key-detail-back']").await;
+    app.wait_for("[data-testid='keys-table']").await;
 
     let name = "checkout-budgeted";
     let secret = create_with_money_budget(&app, name, "month").await;
@@ -201,6 +230,44 @@ async fn openrouter_key_with_a_monthly_money_budget_disabled_and_revoked() {
     )
     .await;
     app.screenshot("11-usage").await;
+
+    // A leaked key found by its hash and disabled at once rather than deleted.
+    let leaked = seed
+        .keys
+        .iter()
+        .find(|k| !k.disabled && k.expires_at.is_none())
+        .expect("an active seeded key");
+    app.click("[data-testid='nav-leak']").await;
+    app.wait_for("[data-testid='leak-dialog']").await;
+    app.fill("[data-testid='leak-secret']", &leaked.secret)
+        .await;
+    app.click("[data-testid='leak-find']").await;
+    app.wait_text_contains("[data-testid='leak-match']", &leaked.name)
+        .await;
+    app.click("[data-testid='leak-disable']").await;
+    app.wait_text_contains(
+        "[data-testid='leak-disabled']",
+        "Disabled: OpenRouter refuses this key",
+    )
+    .await;
+    app.wait_text("[data-testid='leak-status']", "Disabled")
+        .await;
+    let patch = wait_request(&fake, "the PATCH disabling the leaked key", |r| {
+        r.method == "PATCH" && r.path == format!("/api/v1/keys/{}", leaked.hash)
+    })
+    .await;
+    assert_eq!(body(&patch)["disabled"], true, "{}", patch.body);
+    assert!(
+        !fake
+            .requests()
+            .iter()
+            .any(|r| r.body.contains(&leaked.secret)
+                || r.path.contains(&leaked.secret)
+                || r.query.contains(&leaked.secret)),
+        "the pasted secret never leaves the machine (only its hash)"
+    );
+    app.screenshot("12-leak-disabled").await;
+    app.assert_secret_nowhere(&leaked.secret).await;
     app.assert_secret_nowhere(&secret).await;
     app.assert_secret_nowhere(&fake.admin_key).await;
     app.close().await;

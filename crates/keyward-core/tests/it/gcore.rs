@@ -675,8 +675,15 @@ async fn test_connection_finds_the_project_or_asks_for_one() {
         ("379", "default")
     );
     assert!(!connection.credential_label.contains(&fake.admin_key[6..]));
+    // The token sees two projects; the profile's keys live in its one.
     let projects = gcore.list_projects(&p).await.unwrap();
-    assert_eq!(projects.len(), 2);
+    assert_eq!(
+        projects
+            .iter()
+            .map(|p| (p.id.as_str(), p.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("379", "default")]
+    );
 
     let unknown = Profile {
         project_id: "999".into(),

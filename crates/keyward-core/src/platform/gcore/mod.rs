@@ -316,11 +316,15 @@ impl Platform for Gcore {
         })
     }
 
+    /// The profile's project only, by its name: the keys and deployments a Gcore profile
+    /// shows all live in its one project, so the key form has nothing to choose and the
+    /// list no project column (Test connection lists every project the token sees).
     async fn list_projects(&self, profile: &Profile) -> Result<Vec<neutral::ProjectRef>, Error> {
         Ok(self
             .projects(profile)
             .await?
             .into_iter()
+            .filter(|p| p.id.to_string() == profile.project_id.trim())
             .map(|p| neutral::ProjectRef {
                 id: p.id.to_string(),
                 name: p.name,
