@@ -34,7 +34,7 @@ Profiles:
 /// keys on Keyward gateways, OpenAI, Anthropic, OpenRouter, LiteLLM proxies and Gcore
 /// Everywhere Inference, sharing the desktop app's profiles.
 #[derive(Debug, Parser)]
-#[command(name = "kw", version, after_long_help = EXIT_CODES, after_help = "Run `kw --help` for exit codes, where secrets go and where profiles are kept.")]
+#[command(name = "kw", version = keyward_version::DESCRIBED, after_long_help = EXIT_CODES, after_help = "Run `kw --help` for exit codes, where secrets go and where profiles are kept.")]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -1,6 +1,7 @@
 //! Every IPC command, one module per domain, and the one `tauri_specta` builder that
 //! both registers them at runtime and generates `ui/src/lib/bindings.ts`.
 
+pub mod app;
 pub mod deployments;
 pub mod keys;
 pub mod profiles;
@@ -86,6 +87,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         usage::check_price_form,
         usage::set_price,
         usage::remove_price,
+        app::app_version,
     ])
 }
 

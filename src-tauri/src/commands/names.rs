@@ -76,4 +76,5 @@ pub const COMMANDS: &[&str] = &[
     "check_price_form",
     "set_price",
     "remove_price",
+    "app_version",
 ];

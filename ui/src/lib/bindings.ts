@@ -728,6 +728,12 @@ async removePrice(model: string) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The running build's version and commit.
+ */
+async appVersion() : Promise<AppVersion> {
+    return await TAURI_INVOKE("app_version");
 }
 }
 
@@ -755,6 +761,18 @@ export type AffectedKey = { id: string; name: string;
  */
 remaining_workloads: string[] }
 export type AppError = { code: ErrorCode; message: string; field: string | null }
+/**
+ * The version and commit this build came from.
+ */
+export type AppVersion = { 
+/**
+ * The workspace version, e.g. `0.1.0`.
+ */
+version: string; 
+/**
+ * The short commit hash, or `unknown` for a build outside a git checkout.
+ */
+commit: string }
 /**
  * One change to a key as the platform's audit trail records it.
  */

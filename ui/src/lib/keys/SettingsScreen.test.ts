@@ -1,6 +1,6 @@
 // Settings: the clipboard delay loads from Rust, is checked as 5–600 whole seconds
 // under its field before any request, saves through updateKeySettings, and a field
-// error from Rust lands in the same place.
+// error from Rust lands in the same place. About names the build's version and commit.
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -9,11 +9,12 @@ import SettingsScreen from "./SettingsScreen.svelte";
 import { failure, ok } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { keySettings: vi.fn(), updateKeySettings: vi.fn() },
+  commands: { keySettings: vi.fn(), updateKeySettings: vi.fn(), appVersion: vi.fn() },
 }));
 
 const keySettings = vi.mocked(commands.keySettings);
 const updateKeySettings = vi.mocked(commands.updateKeySettings);
+const appVersion = vi.mocked(commands.appVersion);
 
 async function ready() {
   const user = userEvent.setup();
@@ -26,9 +27,19 @@ beforeEach(() => {
   keySettings.mockReset();
   updateKeySettings.mockReset();
   keySettings.mockResolvedValue(ok({ clipboard_clear_seconds: 30 }));
+  appVersion.mockReset();
+  appVersion.mockResolvedValue({ version: "0.1.0", commit: "abc1234" });
 });
 
 describe("SettingsScreen", () => {
+  it("names this build's version and commit under About, as kw --version does", async () => {
+    render(SettingsScreen);
+    const about = screen.getByRole("region", { name: "About" });
+    expect(about).toHaveTextContent("Reading the version…");
+    expect(await screen.findByTestId("about-version")).toHaveTextContent("Keyward 0.1.0 (abc1234)");
+    expect(appVersion).toHaveBeenCalledOnce();
+  });
+
   it("shows the current clipboard delay", async () => {
     const { input } = await ready();
     expect(input).toHaveValue(30);
