@@ -7,6 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
   build-essential pkg-config curl file libssl-dev
+  systemd strace                                                      # the gateway's .deb checked (tests/packaging/gateway-deb.sh)
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev   # Tauri 2 on Linux
   webkit2gtk-driver xvfb                                              # the app under WebDriver
   gnome-keyring dbus dbus-x11 libsecret-tools                         # a real Secret Service
@@ -40,6 +41,11 @@ if ! command -v cargo >/dev/null; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 fi
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+if ! command -v cargo-deb >/dev/null; then
+  echo "setup: installing cargo-deb (the gateway's .deb)"
+  cargo install cargo-deb --locked --quiet
+fi
 
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"

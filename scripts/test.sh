@@ -29,5 +29,7 @@ echo "== Rust tests"
 cargo test --workspace --exclude keyward-e2e
 echo "== gateway contract: schemathesis against the OpenAPI document"
 ./tests/schemathesis.sh
+echo "== the gateway's Debian package: built, verified, installed, run as its unit would, removed"
+./tests/packaging/gateway-deb.sh
 echo "== end to end: the real app under Xvfb"
 cargo test -p keyward-e2e -- --test-threads=1

@@ -1,7 +1,9 @@
 //! The standalone `keyward-gateway` binary: `init` once, then `serve`.
 //!
 //! `init` is the only command that prints a secret (the owner token, once, on stdout,
-//! so it can be piped); `serve` logs requests without headers or bodies.
+//! so it can be piped, and never through tracing, so never into a log or the journal);
+//! `serve` logs requests without headers or bodies, and refuses a database that does not
+//! exist with exit status 78 and the `init` command to run.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -137,6 +139,30 @@ impl Storage {
     }
 }
 
+/// `serve`'s exit status when its database does not exist (sysexits' EX_CONFIG): the
+/// systemd unit lists it in RestartPreventExitStatus=, since restarting cannot create it.
+const EXIT_NOT_INITIALIZED: i32 = 78;
+
+/// The `init` command for the database `storage` names, as the user now running (systemd
+/// sets USER from a unit's User=, so under the packaged unit this reads `sudo -u
+/// keyward-gateway …`), with the data directory made absolute so it can be pasted anywhere.
+fn init_command(storage: &Storage) -> String {
+    let target = match &storage.database_url {
+        Some(url) => format!("--database-url {url}"),
+        None => {
+            let dir =
+                std::path::absolute(&storage.data_dir).unwrap_or_else(|_| storage.data_dir.clone());
+            format!("--data-dir {}", dir.display())
+        }
+    };
+    match std::env::var("USER") {
+        Ok(user) if !user.is_empty() && user != "root" => {
+            format!("sudo -u {user} keyward-gateway init {target}")
+        }
+        _ => format!("keyward-gateway init {target}"),
+    }
+}
+
 // The workers serving connections have runtimes of their own (workers.rs); this one
 // runs start-up, probing and the usage flush.
 #[tokio::main(flavor = "current_thread")]
@@ -181,7 +207,18 @@ async fn main() -> anyhow::Result<()> {
                 let count = options.trust_pem_file(path).context("--upstream-ca-file")?;
                 tracing::info!(path = %path.display(), count, "trusting upstream CA certificates");
             }
-            let gateway = Gateway::open_with(&storage.location(), false, options).await?;
+            let init = init_command(&storage);
+            let gateway = match Gateway::open_with(&storage.location(), false, options).await {
+                Err(keyward_gateway::Error::NotInitialized { location }) => {
+                    eprintln!(
+                        "keyward-gateway: {location} does not exist yet. Create it once, as \
+                         the user the gateway runs as, with\n  {init}\nwhich prints the owner \
+                         token to your terminal; then start the gateway again."
+                    );
+                    std::process::exit(EXIT_NOT_INITIALIZED);
+                }
+                opened => opened?,
+            };
             let timeouts = gateway.connection_timeouts();
             timeouts.set_header_read(std::time::Duration::from_secs(
                 clients.header_read_timeout_secs,
