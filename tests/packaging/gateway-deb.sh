@@ -52,7 +52,13 @@ gateway_pid=""
 cleanup() {
   local status=$?
   set +e
-  [ -n "$gateway_pid" ] && kill "$gateway_pid" 2>/dev/null && wait "$gateway_pid" 2>/dev/null
+  # The gateway may run under strace, which leaves its tracee running when it is killed:
+  # stop the child first.
+  if [ -n "$gateway_pid" ]; then
+    $sudo pkill -KILL -P "$gateway_pid" 2>/dev/null
+    $sudo kill -KILL "$gateway_pid" 2>/dev/null
+    wait "$gateway_pid" 2>/dev/null
+  fi
   if dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qv '^not-installed$'; then
     apt_get purge -y -qq "$package" >/dev/null 2>&1
   fi
