@@ -649,6 +649,7 @@ mod tests {
             unreadable_scopes: Vec::new(),
             money_used: None,
             guardrail: None,
+            steps: Vec::new(),
         }
     }
 

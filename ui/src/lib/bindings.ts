@@ -1153,7 +1153,13 @@ money_used: MoneyUsed | null;
  * The named policy the platform attaches to this key (an OpenRouter guardrail),
  * read-only here; `None` = none attached, or not read (lists do not read it).
  */
-guardrail: Guardrail | null }
+guardrail: Guardrail | null; 
+/**
+ * What the console did, step by step, when the operation that answered this key
+ * took more than one request (Gcore's revoke: detached from each deployment, then
+ * deleted), in sentences; empty otherwise, and on every read.
+ */
+steps: string[] }
 /**
  * A key's recent activity for its detail page: totals, per model, and the last 24
  * hours one point per hour (oldest first, empty hours as zeros).

@@ -60,10 +60,10 @@ pub async fn run(console: &Console, global: &Global, command: KeysCommand) -> Re
             validate_key_id(&id)?;
             let key = platform.revoke_key(&profile, &id).await?;
             print_key(global, Stream::Stdout, &key)?;
-            // How the platform revokes, where that is more than one step (Gcore
-            // detaches the key from its deployments first): said after it is done.
-            if let Some(how) = platform.capabilities().keys.revoke.instead {
-                Stream::Stderr.print(&format!("Revoked key \"{}\". {how}", key.name));
+            // A revoke of several requests (Gcore detaches the key from its deployments
+            // first) says each step done, on stderr; stdout stays the key.
+            for step in &key.steps {
+                Stream::Stderr.print(step);
             }
             Ok(())
         }

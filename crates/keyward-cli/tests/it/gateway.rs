@@ -202,6 +202,7 @@ async fn keys_from_create_to_revoke_with_the_secret_on_stdout_only() {
             "revoked_at",
             "scopes",
             "state",
+            "steps",
             "totals",
             "unreadable_scopes",
             "updated_at"

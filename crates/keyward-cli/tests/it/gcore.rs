@@ -145,8 +145,9 @@ async fn gcore_keys_attached_detached_and_revoked_in_two_steps() {
     let revoked = run(&["keys", "revoke", "reports-app"]).await;
     assert!(revoked.ok().contains("revoked"), "{revoked:#?}");
     assert!(
-        revoked.stderr.contains("detached from every deployment")
-            && revoked.stderr.contains("then deleted"),
+        revoked
+            .stderr
+            .contains("Detached from deployment “llama-chat”.\nDeleted key “reports-app”."),
         "{revoked:#?}"
     );
     let steps: Vec<String> = writes(&fake)[before..]

@@ -146,6 +146,10 @@ pub struct Key {
     /// The named policy the platform attaches to this key (an OpenRouter guardrail),
     /// read-only here; `None` = none attached, or not read (lists do not read it).
     pub guardrail: Option<Guardrail>,
+    /// What the console did, step by step, when the operation that answered this key
+    /// took more than one request (Gcore's revoke: detached from each deployment, then
+    /// deleted), in sentences; empty otherwise, and on every read.
+    pub steps: Vec<String>,
 }
 
 /// A key's spend so far, in millionths of `currency`, exact. Each period is the

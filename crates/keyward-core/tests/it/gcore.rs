@@ -296,6 +296,14 @@ async fn a_key_attached_to_two_deployments_shows_its_secret_once_then_is_detache
         .map(|r| (r.method.as_str(), r.path.rsplit('/').next().unwrap()))
         .collect();
     assert_eq!(steps, [("PATCH", "llama-chat"), ("DELETE", "reports-app")]);
+    // …and the key answered says each step, for the screen and kw to report.
+    assert_eq!(
+        revoked.steps,
+        [
+            "Detached from deployment “llama-chat”.",
+            "Deleted key “reports-app”."
+        ]
+    );
     assert_eq!(
         body(&sent[0]),
         json!({"api_keys": ["ci-runner", "staging-app"]})
@@ -329,6 +337,7 @@ async fn revoking_a_key_attached_twice_never_shows_the_409() {
         revoked.scopes.workloads,
         Some(vec!["llama-chat".to_owned(), "whisper-asr".to_owned()])
     );
+    assert_eq!(revoked.steps.len(), 3, "{:?}", revoked.steps);
     assert!(!keys_of(&state, "llama-chat").contains(&"ci-runner".to_owned()));
     assert!(!keys_of(&state, "whisper-asr").contains(&"ci-runner".to_owned()));
     // staging-app stayed attached to llama-chat.

@@ -289,6 +289,15 @@ export function gcoreCapabilities(): Capabilities {
   return {
     ...base,
     platform: "Gcore",
+    keys: {
+      ...base.keys,
+      revoke: {
+        supported: true,
+        instead:
+          "Revoking on Gcore takes two steps, both done here: the key is detached from every deployment it is attached to (Gcore refuses to delete an attached key), then deleted.",
+      },
+      revoke_removes_record: true,
+    },
     scopes: {
       ...base.scopes,
       workloads: { supported: true, instead: GCORE_ATTACHED },

@@ -12,6 +12,7 @@ import KeyDetail from "./KeyDetail.svelte";
 import {
   ANTHROPIC_PER_WORKSPACE,
   anthropicCapabilities,
+  gcoreCapabilities,
   keywardCapabilities,
   OPENAI_PER_PROJECT,
   openAiCapabilities,
@@ -554,6 +555,29 @@ describe("KeyDetail renders from the platform's capabilities (issue #16)", () =>
     // Nothing on the guardrail is a control.
     expect(within(guardrail).queryByRole("button")).not.toBeInTheDocument();
     expect(within(guardrail).queryByRole("textbox")).not.toBeInTheDocument();
+  });
+
+  it("says each step of a revoke that took several (Gcore: detach, then delete)", async () => {
+    const attached = inferenceKey({ ...billing, id: "ci-runner", name: "ci-runner", scopes: { ...billing.scopes, workloads: ["llama-chat"] } });
+    const revoked = {
+      ...attached,
+      state: "revoked" as const,
+      revoked_at: "2026-12-05T10:00:00Z",
+      steps: ["Detached from deployment “llama-chat”.", "Deleted key “ci-runner”."],
+    };
+    revokeKey.mockResolvedValue(ok(revoked));
+    const { user } = renderWith(attached, gcoreCapabilities());
+    await user.click(await screen.findByTestId("key-detail-revoke"));
+    await user.click(screen.getByTestId("revoke-confirm"));
+
+    const steps = await screen.findByTestId("key-steps");
+    expect(within(steps).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "Detached from deployment “llama-chat”.",
+      "Deleted key “ci-runner”.",
+    ]);
+    expect(screen.getByTestId("key-detail-status")).toHaveTextContent("Revoked");
+    // Gcore deletes the key: nothing is read back (no 404 banner).
+    expect(getKey).toHaveBeenCalledTimes(1);
   });
 
   it("leaves out the money budget and owner where the platform has none", async () => {

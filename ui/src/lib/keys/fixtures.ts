@@ -56,6 +56,7 @@ export function inferenceKey(overrides: KeyOverrides = {}): Key {
     unreadable_scopes: [],
     money_used: null,
     guardrail: null,
+    steps: [],
     ...rest,
   };
 }

@@ -8,12 +8,19 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { commands, type WorkloadRef, type WorkloadStatus } from "$lib/bindings";
 import { storedProfile, withSession } from "$lib/profiles/fixtures";
-import { liteLlmCapabilities } from "$lib/capabilities/fixtures";
+import { gcoreCapabilities, liteLlmCapabilities } from "$lib/capabilities/fixtures";
 import DeploymentsList from "./DeploymentsList.svelte";
-import { deferred, ok } from "./fixtures";
+import { deferred, deploymentDetail, ok } from "./fixtures";
 
 vi.mock("$lib/bindings", () => ({
-  commands: { listWorkloads: vi.fn(), listProfiles: vi.fn(), activeProfile: vi.fn() },
+  commands: {
+    listWorkloads: vi.fn(),
+    listProfiles: vi.fn(),
+    activeProfile: vi.fn(),
+    createDeployment: vi.fn(),
+    getDeployment: vi.fn(),
+    deploymentChange: vi.fn(),
+  },
 }));
 
 const listWorkloads = vi.mocked(commands.listWorkloads);
@@ -102,5 +109,53 @@ describe("DeploymentsList health (issue #18)", () => {
     await screen.findByTestId("deployment-row-gpt-4o");
     expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Model", "Where it forwards to"]);
     expect(screen.queryByTestId("deployment-health")).not.toBeInTheDocument();
+  });
+});
+
+// Issue #19: where Keyward drives the platform's workloads (Gcore), the list creates and
+// opens them; where it only lists them (LiteLLM), it does neither.
+describe("DeploymentsList on a platform Keyward drives", () => {
+  function renderGcore() {
+    const { session, context } = withSession();
+    session.active = storedProfile({ id: "prof_gcore", name: "Gcore", kind: "gcore", base_url: "http://127.0.0.1:9" });
+    session.capabilities = gcoreCapabilities();
+    render(DeploymentsList, { context });
+    return { user: userEvent.setup() };
+  }
+
+  it("offers New workload and opens a workload's page from its name; LiteLLM offers neither", async () => {
+    listWorkloads.mockResolvedValue(ok([deployment("llama-chat", "llama-chat", "https://llama-chat-379.ai.gcore.dev", healthy(2, 2))]));
+    vi.mocked(commands.getDeployment).mockResolvedValue(ok(deploymentDetail()));
+    const { user } = renderGcore();
+    await screen.findByTestId("deployment-row-llama-chat");
+    expect(within(screen.getByTestId("deployment-row-llama-chat")).getByTestId("deployment-health")).toHaveTextContent("2 of 2 ready");
+    expect(screen.getByTestId("deployments-create")).toHaveTextContent("New workload");
+    await user.click(screen.getByTestId("deployment-open"));
+    expect(await screen.findByTestId("deployment-page")).toBeInTheDocument();
+    expect(commands.getDeployment).toHaveBeenCalledWith("llama-chat");
+  });
+
+  it("opens a created workload's page, following its task there", async () => {
+    listWorkloads.mockResolvedValue(ok([]));
+    vi.mocked(commands.createDeployment).mockResolvedValue(ok({ workload_id: "qwen-chat", follow: "task-1" }));
+    vi.mocked(commands.getDeployment).mockResolvedValue(ok(deploymentDetail()));
+    vi.mocked(commands.deploymentChange).mockResolvedValue(ok({ follow: "task-1", state: "running", message: null }));
+    const { user } = renderGcore();
+    expect(await screen.findByTestId("deployments-empty")).toHaveTextContent("create one with New workload");
+    await user.click(screen.getByTestId("deployments-create"));
+    await user.type(screen.getByTestId("deployment-name"), "qwen-chat");
+    await user.click(screen.getByTestId("deployment-save"));
+    expect(await screen.findByTestId("deployment-page")).toBeInTheDocument();
+    await vi.waitFor(() => expect(commands.deploymentChange).toHaveBeenCalledWith("task-1"));
+    expect(screen.getByTestId("deployment-change")).toHaveTextContent("Creating: In progress…");
+    expect(commands.getDeployment).toHaveBeenCalledWith("qwen-chat");
+  });
+
+  it("has no create or open on a platform it only lists (LiteLLM)", async () => {
+    listWorkloads.mockResolvedValue(ok([deployment("a", "gpt-4o", "openai/gpt-4o", null)]));
+    renderList();
+    await screen.findByTestId("deployment-row-gpt-4o");
+    expect(screen.queryByTestId("deployments-create")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("deployment-open")).not.toBeInTheDocument();
   });
 });

@@ -168,6 +168,7 @@ fn neutral_key(key: wire::ApiKey) -> Key {
         unreadable_scopes: Vec::new(),
         money_used: None,
         guardrail: None,
+        steps: Vec::new(),
     }
 }
 

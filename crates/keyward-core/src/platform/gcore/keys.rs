@@ -156,6 +156,7 @@ fn neutral_key(key: wire::ApiKey, project: &str, now: DateTime<Utc>) -> Key {
         unreadable_scopes: Vec::new(),
         money_used: None,
         guardrail: None,
+        steps: Vec::new(),
     }
 }
 
@@ -441,6 +442,11 @@ impl Gcore {
         }
         key.state = KeyState::Revoked;
         key.revoked_at = Some(Utc::now());
+        key.steps = attached
+            .iter()
+            .map(|deployment| format!("Detached from deployment “{deployment}”."))
+            .chain([format!("Deleted key “{name}”.")])
+            .collect();
         key.scopes.workloads = Some(attached);
         Ok(key)
     }

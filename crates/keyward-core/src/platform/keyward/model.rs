@@ -71,6 +71,7 @@ impl From<InferenceKey> for Key {
             unreadable_scopes: key.unreadable_scopes,
             money_used: None,
             guardrail: None,
+            steps: Vec::new(),
         }
     }
 }

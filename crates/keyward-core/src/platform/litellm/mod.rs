@@ -299,6 +299,7 @@ fn neutral_key(id: &str, row: wire::KeyRow, now: DateTime<Utc>) -> Key {
         unreadable_scopes,
         money_used: None,
         guardrail: None,
+        steps: Vec::new(),
     }
 }
 

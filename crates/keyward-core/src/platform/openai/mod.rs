@@ -261,6 +261,7 @@ fn neutral_key(project: &str, key: wire::ApiKey) -> Key {
         unreadable_scopes: Vec::new(),
         money_used: None,
         guardrail: None,
+        steps: Vec::new(),
     }
 }
 
@@ -529,6 +530,7 @@ impl Platform for OpenAi {
             unreadable_scopes: Vec::new(),
             money_used: None,
             guardrail: None,
+            steps: Vec::new(),
         };
         Ok((key, secret))
     }

@@ -245,6 +245,7 @@ fn neutral_key(key: wire::Key, now: DateTime<Utc>) -> Key {
             total: usd_micros(key.usage.as_ref()),
         }),
         guardrail: None,
+        steps: Vec::new(),
     }
 }
 
