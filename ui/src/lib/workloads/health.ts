@@ -3,15 +3,17 @@
 // shared by the list, the workload page and the event log, and tested on their own.
 import type { Workload, WorkloadHealthSummary } from "$lib/bindings";
 import { formatCount as formatGrouped, formatDate } from "$lib/format";
+import { STATE_WORDS } from "./changes";
 
 export type Status = "healthy" | "degraded" | "down" | "unknown";
 export const STATUSES: Status[] = ["healthy", "degraded", "down", "unknown"];
 
+/** The gateway's statuses are workload states too: one set of words for both. */
 export const STATUS_LABEL: Record<Status, string> = {
-  healthy: "Healthy",
-  degraded: "Degraded",
-  down: "Down",
-  unknown: "Unknown",
+  healthy: STATE_WORDS.healthy,
+  degraded: STATE_WORDS.degraded,
+  down: STATE_WORDS.down,
+  unknown: STATE_WORDS.unknown,
 };
 
 /** Worst first, so "sort by status" puts trouble on top. */
