@@ -245,7 +245,7 @@ describe("KeysScreen list", () => {
     // The full name is there, not an abbreviation of it.
     expect(within(row("key_t")).getByTestId("key-open")).toHaveTextContent("payments-reconciliation-nightly-batch");
     const headers = within(screen.getByTestId("keys-table")).getAllByRole("columnheader").map((th) => th.textContent?.trim());
-    expect(headers).toEqual(["", "Name", "Key", "Status", "Expires", "Limits", "Labels", "Last used", "Created", "Actions"]);
+    expect(headers).toEqual(["", "Name", "Key", "Status", "Limits", "Expires", "Labels", "Last used", "Created", "Actions"]);
   });
 
   it("searches by the masked key: the search box says so and sends it as q", async () => {
@@ -1119,7 +1119,7 @@ describe("KeysScreen in the active platform's terms", () => {
     owner: "user_01fULw",
     state: "disabled",
   });
-  const KEYWARD_COLUMNS = ["", "Name", "Key", "Status", "Expires", "Limits", "Labels", "Last used", "Created", "Actions"];
+  const KEYWARD_COLUMNS = ["", "Name", "Key", "Status", "Limits", "Expires", "Labels", "Last used", "Created", "Actions"];
   const PLATFORM_COLUMNS = ["", "Name", "Key", "Project", "Owner", "Status", "Last used", "Created", "Actions"];
   const SCOPE_FILTERS = ["keys-filter-model", "keys-filter-workload", "keys-filter-label", "keys-filter-expiring"];
 

@@ -168,6 +168,12 @@ export function auditChanges(changes: JsonValue): AuditChange[] {
 /** "$3.20 this month": what a key has spent in the platform's longest running period
  * it totals (month, then week, then day), or since it was made; null when it keeps none. */
 export function spentText(used: MoneyUsed | null): string | null {
+  const parts = spentParts(used);
+  return parts ? `${parts.amount} ${parts.period}` : null;
+}
+
+/** The same as `spentText`, amount and period apart (a table cell puts them on two lines). */
+export function spentParts(used: MoneyUsed | null): { amount: string; period: string } | null {
   if (used === null) return null;
   const periods: [number | null, string][] = [
     [used.month, "this month"],
@@ -176,7 +182,7 @@ export function spentText(used: MoneyUsed | null): string | null {
     [used.total, "in all"],
   ];
   const found = periods.find(([micros]) => micros !== null);
-  return found ? `${moneyText(found[0] as number, used.currency)} ${found[1]}` : null;
+  return found ? { amount: moneyText(found[0] as number, used.currency), period: found[1] } : null;
 }
 
 /** Each period a key's spend is totalled over, in order, for the key page and titles. */
