@@ -22,6 +22,7 @@ vi.mock("$lib/bindings", () => ({
     platformCatalog: vi.fn(),
     reissueLocalToken: vi.fn(),
     keySettings: vi.fn(),
+    appVersion: vi.fn(),
     findLeakedKey: vi.fn(),
     revokeLeakedKey: vi.fn(),
     discardLeak: vi.fn(),
@@ -41,6 +42,7 @@ beforeEach(() => {
   vi.mocked(commands.activeRole).mockResolvedValue(ok("owner"));
   vi.mocked(commands.activeCapabilities).mockResolvedValue(ok(keywardCapabilities()));
   vi.mocked(commands.platformCapabilities).mockResolvedValue(keywardCapabilities());
+  vi.mocked(commands.appVersion).mockResolvedValue({ version: "0.1.0", commit: "abc1234" });
   listProfiles.mockResolvedValue(ok(profileList("local", local, staging)));
 });
 
