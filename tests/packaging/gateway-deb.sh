@@ -287,6 +287,7 @@ kill -TERM "$pid"
 await_exit
 [ "$status" = 0 ] || { cat "$work/serve.log" >&2; fail "the gateway exited $status on SIGTERM"; }
 grep -qF "$token" "$work/serve.log" && fail "the owner token is in the service's log"
+grep -q $'\x1b' "$work/serve.log" && fail "the service's log (the journal) holds terminal escape codes"
 ok "ExecStart served on $address as $user (no new privileges, no capabilities): /openapi.json 200, /v1/whoami names $project, a project created; SIGTERM exit 0"
 
 # SystemCallFilter=: lines without ~ allow (their union), lines with ~ deny. systemd

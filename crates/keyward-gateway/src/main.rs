@@ -8,6 +8,7 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use keyward_gateway::{DatabaseLocation, Gateway, UpstreamOptions};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::num::{NonZeroU16, NonZeroUsize};
 use std::path::PathBuf;
@@ -172,6 +173,9 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_env("KEYWARD_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours for a terminal only: under systemd stderr is the journal, where escape
+        // codes would show as `ESC[2m…` in `journalctl -u keyward-gateway`.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match Cli::parse().command {
         Command::Init(storage) => {
