@@ -10,7 +10,8 @@
 //!   until it serves.
 //!
 //! Each step is checked on the platform's side too (the fake's state, the gateway's
-//! records), never only on screen.
+//! records), never only on screen. The Gcore screens are looked at in the light theme
+//! and at 900×600, the InferenceKey ones in the dark theme.
 
 use axum::routing::get;
 use keyward_e2e::{wait_until, App, TIMEOUT};
@@ -189,6 +190,15 @@ async fn gcore_key_on_two_deployments_detached_and_revoked_and_a_deployment_crea
     assert_eq!(created.containers[0].region_id, 76);
     assert_eq!(created.envs["HF_HOME"], "/data");
     app.screenshot("12-running").await;
+    // The page and the form hold at the smallest window the app allows around 900×600.
+    app.client.set_window_size(900, 600).await.unwrap();
+    app.screenshot("13-running-900x600").await;
+    app.click("[data-testid='deployment-edit']").await;
+    app.wait_for("[data-testid='deployment-form']").await;
+    app.screenshot("14-edit-900x600").await;
+    app.press_escape().await;
+    app.wait_gone("[data-testid='deployment-form']").await;
+    app.client.set_window_size(1200, 780).await.unwrap();
     app.assert_secret_nowhere(&fake.admin_key).await;
     app.close().await;
 }
@@ -208,7 +218,8 @@ async fn inferencekey_workload_ensured_and_followed_until_ready() {
         .await
     });
 
-    let app = App::launch("inferencekey").await;
+    // In the dark theme: the Gcore test looks at these screens in the light one.
+    let app = App::launch_with("inferencekey", &[("GTK_THEME", "Adwaita:dark")]).await;
     app.wait_for("[data-testid='keys-empty']").await;
     app.add_platform_profile(
         "inferencekey",
