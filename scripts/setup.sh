@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Keyward needs on Debian 12, idempotently: system packages, the
-# Rust toolchain and tauri-driver if absent, the UI's npm packages from the lockfile,
-# and the built UI (which the app embeds). Sourced by run.sh and test.sh.
+# Rust toolchain, tauri-driver and the Tauri CLI if absent, the UI's npm packages from
+# the lockfile, and the built UI (which the app embeds). Sourced by run.sh and test.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -13,6 +13,7 @@ packages=(
   gnome-keyring dbus dbus-x11 libsecret-tools                         # a real Secret Service
   nodejs npm
   python3-venv                                                        # schemathesis
+  squashfs-tools                                                      # the AppImage (scripts/package.sh)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -50,6 +51,12 @@ fi
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --quiet
+fi
+
+# Tauri's bundler, for the .deb (scripts/package.sh, tests/packaging/console-deb.sh).
+if ! cargo tauri --version >/dev/null 2>&1; then
+  echo "setup: installing the Tauri CLI"
+  cargo install tauri-cli --version '^2' --locked --quiet
 fi
 
 echo "setup: npm packages and UI build"

@@ -33,3 +33,7 @@ echo "== the gateway's Debian package: built, verified, installed, run as its un
 ./tests/packaging/gateway-deb.sh
 echo "== end to end: the real app under Xvfb"
 cargo test -p keyward-e2e -- --test-threads=1
+echo "== the console's packages: the .deb installed, run under Xvfb and removed; the AppImage run"
+# From the debug build above, not a release build (the suite's time); scripts/package.sh
+# makes the release packages.
+./tests/packaging/console-deb.sh

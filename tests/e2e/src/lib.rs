@@ -66,6 +66,8 @@ pub struct App {
     /// The app identifier this run uses, which is also its keychain service: unique
     /// per launch (kept across restarts) so tests never share keychain entries.
     pub identifier: String,
+    /// The app binary launched (and launched again by [`App::restart`]).
+    binary: PathBuf,
     // Dropped after `client`: the driver (and the app under it) before the X server.
     _driver: ProcessGroup,
     _xvfb: ProcessGroup,
@@ -109,6 +111,21 @@ pub fn app_binary() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// An app identifier (and so keychain service) of this launch alone, from the name of
+/// its temporary directory.
+fn unique_identifier(dir: &tempfile::TempDir) -> String {
+    let unique = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    format!("dev.keyward.e2e.t{unique}")
 }
 
 fn free_port() -> u16 {
@@ -168,17 +185,16 @@ impl App {
         dir: tempfile::TempDir,
         env: Vec<(String, String)>,
     ) -> App {
-        let unique = dir
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_lowercase();
-        let identifier = format!("dev.keyward.e2e.t{unique}");
-        Self::launch_in(test_name, dir, env, identifier).await
+        let identifier = unique_identifier(&dir);
+        Self::launch_in(test_name, dir, env, identifier, app_binary()).await
+    }
+
+    /// Like [`App::launch_with_dir`], for another build of the app than the one `cargo
+    /// build` made: e.g. the one a `.deb` installed as `/usr/bin/keyward`. It must be a
+    /// debug build, which honours the identifier and data directory these tests give it.
+    pub async fn launch_binary(test_name: &str, binary: PathBuf, dir: tempfile::TempDir) -> App {
+        let identifier = unique_identifier(&dir);
+        Self::launch_in(test_name, dir, Vec::new(), identifier, binary).await
     }
 
     /// Quits the app (ending its WebDriver session, driver and X server) and starts it
@@ -190,6 +206,7 @@ impl App {
             test_name,
             env,
             identifier,
+            binary,
             _driver,
             _xvfb,
             ..
@@ -197,7 +214,7 @@ impl App {
         let _ = client.close().await;
         drop(_driver);
         drop(_xvfb);
-        Self::launch_in(&test_name, dir, env, identifier).await
+        Self::launch_in(&test_name, dir, env, identifier, binary).await
     }
 
     /// Like [`App::restart`], with `env` set or replaced (e.g. `GTK_THEME` to see the
@@ -441,8 +458,8 @@ impl App {
         dir: tempfile::TempDir,
         env: Vec<(String, String)>,
         identifier: String,
+        binary: PathBuf,
     ) -> App {
-        let binary = app_binary();
         let (xvfb, display) = start_xvfb();
         let port = free_port();
         let native_port = free_port();
@@ -481,7 +498,7 @@ impl App {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": binary }),
+            serde_json::json!({ "application": &binary }),
         );
         let client = wait_until(
             Instant::now() + SESSION_TIMEOUT,
@@ -504,6 +521,7 @@ impl App {
             test_name: test_name.to_owned(),
             env,
             identifier,
+            binary,
             _driver: driver,
             _xvfb: xvfb,
         }
