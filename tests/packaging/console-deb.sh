@@ -60,7 +60,8 @@ cleanup() {
 trap cleanup EXIT
 
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
-commit=$(git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)
+# The commit kw and About must name: the one pinned for the build, else HEAD's.
+commit=${KEYWARD_COMMIT:-$(git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)}
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$target" in /*) ;; *) target="$root/$target" ;; esac
 
