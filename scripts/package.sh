@@ -44,7 +44,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 for tool in mksquashfs dpkg-deb; do
   command -v "$tool" >/dev/null || { echo "package: $tool is missing: run scripts/setup.sh" >&2; exit 1; }
 done
-cargo tauri --version >/dev/null 2>&1 || { echo "package: the Tauri CLI is missing: run scripts/setup.sh" >&2; exit 1; }
+tauri="$root/ui/node_modules/.bin/tauri"   # @tauri-apps/cli, from the UI's lockfile
+"$tauri" --version >/dev/null 2>&1 || { echo "package: the Tauri CLI is missing: run scripts/setup.sh" >&2; exit 1; }
 
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$target" in /*) ;; *) target="$root/$target" ;; esac
@@ -61,7 +62,7 @@ echo "package: the .deb ($profile)"
 # cargo build finds target/debug up to date and only bundles.
 override=$(printf '{"build":{"beforeBuildCommand":""},"bundle":{"linux":{"deb":{"files":{"/usr/bin/kw":"%s"}}}}}' "$target/$profile/kw")
 tauri_profile=(); [ "$profile" = debug ] && tauri_profile=(--debug)
-(cd src-tauri && cargo tauri build "${tauri_profile[@]}" --ci --bundles deb --config "$override")
+(cd src-tauri && "$tauri" build "${tauri_profile[@]}" --ci --bundles deb --config "$override")
 deb="$target/$profile/bundle/deb/Keyward_${version}_amd64.deb"
 [ -f "$deb" ] || { echo "package: the bundler did not make $deb" >&2; exit 1; }
 

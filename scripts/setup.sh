@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Keyward needs on Debian 12, idempotently: system packages, the
-# Rust toolchain, tauri-driver and the Tauri CLI if absent, the UI's npm packages from
+# Rust toolchain and tauri-driver if absent (the Tauri CLI comes with the UI's npm packages), the UI's npm packages from
 # the lockfile, and the built UI (which the app embeds). Sourced by run.sh and test.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,11 +53,10 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --quiet
 fi
 
-# Tauri's bundler, for the .deb (scripts/package.sh, tests/packaging/console-deb.sh).
-if ! cargo tauri --version >/dev/null 2>&1; then
-  echo "setup: installing the Tauri CLI"
-  cargo install tauri-cli --version '^2' --locked --quiet
-fi
+# Tauri's bundler (scripts/package.sh, tests/packaging/console-deb.sh) is the official
+# tauri-cli as the Tauri project publishes it prebuilt on npm (@tauri-apps/cli, in the UI's
+# lockfile, installed by `npm ci` below): the same CLI as crates.io's tauri-cli, without the
+# ~15 minutes of compiling it on two cores that a fresh machine's suite would pay.
 
 echo "setup: npm packages and UI build"
 (cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
