@@ -16,8 +16,8 @@
 
 use axum::routing::get;
 use axum::Router;
+use keyward_e2e::procs::{self, tree_ticks};
 use keyward_e2e::App;
-use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 const WORKLOADS: usize = 200;
@@ -38,62 +38,9 @@ async fn upstream() -> String {
     url
 }
 
-/// (pid, parent pid, utime + stime in ticks) of every process.
-fn processes() -> Vec<(u32, u32, u64)> {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The command name may hold spaces: fields are read after its closing ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let parse = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
-        if let (Some(ppid), Some(utime), Some(stime)) = (parse(1), parse(11), parse(12)) {
-            all.push((pid, ppid as u32, utime + stime));
-        }
-    }
-    all
-}
-
 /// The app's pid: the process whose environment carries this run's identifier.
 fn app_pid(identifier: &str) -> u32 {
-    let wanted = format!("KEYWARD_APP_IDENTIFIER={identifier}");
-    let binary = keyward_e2e::app_binary();
-    for (pid, _, _) in processes() {
-        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
-        if exe.as_deref() != Some(binary.as_path()) {
-            continue;
-        }
-        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-        if environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
-            return pid;
-        }
-    }
-    panic!("no running app with {wanted}");
-}
-
-/// CPU ticks of `root` and all its descendants, with how many processes that was.
-fn tree_ticks(root: u32) -> (u64, usize) {
-    let all = processes();
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    let ticks: HashMap<u32, u64> = all.iter().map(|(p, _, t)| (*p, *t)).collect();
-    for (pid, ppid, _) in &all {
-        children.entry(*ppid).or_default().push(*pid);
-    }
-    let mut seen = HashSet::new();
-    let mut stack = vec![root];
-    while let Some(pid) = stack.pop() {
-        if seen.insert(pid) {
-            stack.extend(children.get(&pid).into_iter().flatten());
-        }
-    }
-    (seen.iter().filter_map(|p| ticks.get(p)).sum(), seen.len())
+    procs::app_pid(identifier, &keyward_e2e::app_binary())
 }
 
 fn clock_ticks_per_second() -> f64 {

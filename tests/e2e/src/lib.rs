@@ -5,6 +5,8 @@
 //! it never touches a person's session, data or keychain. Everything started here is
 //! killed on drop. Screenshots go to `target/e2e/`.
 
+pub mod procs;
+
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;

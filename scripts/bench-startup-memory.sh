@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The app's cold start to its first screen and its idle memory (issue #20: ≤ 1 s to the
+# Keys screen, ≤ 200 MB PSS of the app and its WebKit processes), against the baseline of
+# the webview's own start in the same run. Builds the UI and the release app, then runs
+# tests/e2e/benches/startup_memory.rs under Xvfb inside a private D-Bus session with an
+# unlocked gnome-keyring. Takes about five minutes after the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+(cd ui && npm run build >/dev/null)
+cargo build -p keyward-app --release
+export KEYWARD_APP_BIN="$PWD/target/release/keyward"
+dbus-run-session -- bash -c "printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench startup_memory"
