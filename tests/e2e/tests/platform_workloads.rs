@@ -133,11 +133,16 @@ async fn gcore_key_on_two_deployments_detached_and_revoked_and_a_deployment_crea
     app.wait_text("[data-testid='key-detail-status']", "Revoked")
         .await;
     // …and each step done is said: detached from the one left, then deleted.
+    app.wait_text_contains("[data-testid='key-steps']", "Done in 2 steps:")
+        .await;
     app.wait_text_contains(
         "[data-testid='key-steps']",
         "Detached from deployment “llama-chat”.Deleted key “e2e-chat-key”.",
     )
     .await;
+    // …and the revoked key is attached to nothing any more.
+    app.wait_text_contains("[data-testid='key-scope-workloads']", "None attached")
+        .await;
     eventually("the key detached and deleted", || {
         attached(&state, name).is_empty()
             && state

@@ -333,11 +333,16 @@ async fn revoking_a_key_attached_twice_never_shows_the_409() {
     let revoked = gcore.revoke_key(&p, "ci-runner").await.unwrap();
     assert_eq!(revoked.state, KeyState::Revoked);
     // The key answered names the deployments it was detached from.
+    // The key answered is attached to nothing; its steps name what it was detached from.
+    assert_eq!(revoked.scopes.workloads, Some(Vec::new()));
     assert_eq!(
-        revoked.scopes.workloads,
-        Some(vec!["llama-chat".to_owned(), "whisper-asr".to_owned()])
+        revoked.steps,
+        [
+            "Detached from deployment “llama-chat”.",
+            "Detached from deployment “whisper-asr”.",
+            "Deleted key “ci-runner”."
+        ]
     );
-    assert_eq!(revoked.steps.len(), 3, "{:?}", revoked.steps);
     assert!(!keys_of(&state, "llama-chat").contains(&"ci-runner".to_owned()));
     assert!(!keys_of(&state, "whisper-asr").contains(&"ci-runner".to_owned()));
     // staging-app stayed attached to llama-chat.
@@ -963,9 +968,13 @@ async fn a_key_attached_again_during_its_revoke_is_detached_once_more_and_the_40
     let revoked = gcore.revoke_key(&p, "ci-key").await.unwrap();
     assert_eq!(revoked.state, KeyState::Revoked);
     assert_eq!(
-        revoked.scopes.workloads,
-        Some(vec!["a-dep".to_owned(), "b-dep".to_owned()])
+        revoked.steps[..2],
+        [
+            "Detached from deployment “a-dep”.".to_owned(),
+            "Detached from deployment “b-dep”.".to_owned()
+        ]
     );
+    assert_eq!(revoked.scopes.workloads, Some(Vec::new()));
     assert_eq!(
         *writes.lock().unwrap(),
         [

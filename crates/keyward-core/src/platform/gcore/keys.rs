@@ -411,7 +411,8 @@ impl Gcore {
 
     /// Detaches the key from every deployment it is attached to, then deletes it. A 409
     /// (attached again meanwhile) is met by reading and detaching once more. The key
-    /// answered is marked revoked, its workloads the deployments it was detached from.
+    /// answered is marked revoked and attached to nothing, its `steps` naming each
+    /// deployment it was detached from, then the delete.
     pub(super) async fn revoke(&self, profile: &Profile, key_id: &str) -> Result<Key, Error> {
         let mut key = self.read_key(profile, key_id).await?;
         let name = key.id.clone();
@@ -447,7 +448,7 @@ impl Gcore {
             .map(|deployment| format!("Detached from deployment “{deployment}”."))
             .chain([format!("Deleted key “{name}”.")])
             .collect();
-        key.scopes.workloads = Some(attached);
+        key.scopes.workloads = Some(Vec::new());
         Ok(key)
     }
 }
