@@ -151,6 +151,16 @@ describe("DeploymentsList on a platform Keyward drives", () => {
     expect(commands.getDeployment).toHaveBeenCalledWith("qwen-chat");
   });
 
+  it("leaves out columns no workload has (Gcore: no model, no upstream) and says no 0 of 0", async () => {
+    const container = (name: string, status: WorkloadStatus): WorkloadRef => ({ id: name, slug: name, name, model: null, upstream: null, created_at: null, status });
+    listWorkloads.mockResolvedValue(ok([container("llama-chat", healthy(2, 2)), container("sd-turbo", { state: "disabled", ready: 0, total: 0, problems: [] })]));
+    renderGcore();
+    await screen.findByTestId("deployment-row-sd-turbo");
+    expect(screen.getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Health"]);
+    expect(within(screen.getByTestId("deployment-row-sd-turbo")).getByTestId("deployment-health")).toHaveTextContent(/^Stopped$/);
+    expect(within(screen.getByTestId("deployment-row-llama-chat")).getByTestId("deployment-health")).toHaveTextContent("Healthy 2 of 2 ready");
+  });
+
   it("has no create or open on a platform it only lists (LiteLLM)", async () => {
     listWorkloads.mockResolvedValue(ok([deployment("a", "gpt-4o", "openai/gpt-4o", null)]));
     renderList();
