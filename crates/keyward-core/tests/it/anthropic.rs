@@ -15,14 +15,12 @@ use keyward_fakes::faults::Fault;
 use keyward_fakes::Fake;
 
 fn profile(fake: &Fake, key: &str) -> Profile {
-    Profile {
-        id: "anthropic".into(),
-        name: "Acme Anthropic".into(),
-        kind: PlatformKind::Anthropic,
-        base_url: fake.base_url.clone(),
-        project_id: String::new(),
-        token: Secret::new(key.into()),
-    }
+    crate::harness::platform_profile(
+        PlatformKind::Anthropic,
+        "Acme Anthropic",
+        &fake.base_url,
+        key,
+    )
 }
 
 fn adapter() -> Box<dyn Platform> {
@@ -30,28 +28,14 @@ fn adapter() -> Box<dyn Platform> {
 }
 
 fn all() -> KeyListQuery {
-    KeyListQuery {
-        limit: Some(200),
-        ..Default::default()
-    }
+    crate::harness::every_key()
 }
 
 /// An edit form that changes only the name.
 fn rename(name: &str) -> KeyForm {
     KeyForm {
-        name: name.into(),
-        description: String::new(),
-        rpm: None,
-        tpm: None,
-        token_limit: None,
-        token_limit_period: None,
-        allowed_models: None,
-        workloads: keyward_api::WorkloadScope::Project,
-        labels: Default::default(),
         expiry: Expiry::Keep,
-        project: None,
-        money_budget: None,
-        traffic_limits: None,
+        ..crate::harness::key_form(name)
     }
 }
 

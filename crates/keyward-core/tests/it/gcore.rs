@@ -44,31 +44,17 @@ fn adapter() -> Box<dyn Platform> {
 }
 
 fn all() -> KeyListQuery {
-    KeyListQuery {
-        limit: Some(200),
-        ..Default::default()
-    }
+    crate::harness::every_key()
 }
 
 fn form(name: &str, deployments: &[&str]) -> KeyForm {
     KeyForm {
-        name: name.into(),
-        description: String::new(),
-        rpm: None,
-        tpm: None,
-        token_limit: None,
-        token_limit_period: None,
-        allowed_models: None,
         workloads: if deployments.is_empty() {
             WorkloadScope::Project
         } else {
             WorkloadScope::Only(deployments.iter().map(|d| d.to_string()).collect())
         },
-        labels: Default::default(),
-        expiry: Expiry::Never,
-        project: None,
-        money_budget: None,
-        traffic_limits: None,
+        ..crate::harness::key_form(name)
     }
 }
 

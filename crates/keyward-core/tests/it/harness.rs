@@ -6,6 +6,7 @@
 //! is now made here once.
 
 use keyward_api::Secret;
+use keyward_core::keys::{Expiry, KeyForm, KeyListQuery};
 use keyward_core::profiles::PlatformKind;
 use keyward_core::Profile;
 use keyward_gateway::Gateway;
@@ -57,6 +58,47 @@ pub fn profile(base_url: String, project_id: &str, token: &str) -> Profile {
         base_url,
         project_id: project_id.into(),
         token: Secret::new(token.into()),
+    }
+}
+
+/// A profile of `kind` named `name` at `base_url` (a platform's fake) with `token`, and
+/// no project yet: the adapters' tests address each platform the same way.
+pub fn platform_profile(kind: PlatformKind, name: &str, base_url: &str, token: &str) -> Profile {
+    Profile {
+        id: kind.as_str().into(),
+        name: name.into(),
+        kind,
+        base_url: base_url.into(),
+        project_id: String::new(),
+        token: Secret::new(token.into()),
+    }
+}
+
+/// A key form with a name and nothing else: no limits, no scopes, never expires. Tests
+/// set the members they are about with `KeyForm { …, ..key_form(name) }`.
+pub fn key_form(name: &str) -> KeyForm {
+    KeyForm {
+        name: name.into(),
+        description: String::new(),
+        rpm: None,
+        tpm: None,
+        token_limit: None,
+        token_limit_period: None,
+        allowed_models: None,
+        workloads: keyward_api::WorkloadScope::Project,
+        labels: Default::default(),
+        expiry: Expiry::Never,
+        project: None,
+        money_budget: None,
+        traffic_limits: None,
+    }
+}
+
+/// Every key on one page (the adapters' inventory tests read lists whole).
+pub fn every_key() -> KeyListQuery {
+    KeyListQuery {
+        limit: Some(200),
+        ..Default::default()
     }
 }
 

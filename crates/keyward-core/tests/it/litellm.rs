@@ -23,14 +23,7 @@ use keyward_fakes::Fake;
 use serde_json::{json, Value};
 
 fn profile(fake: &Fake, key: &str) -> Profile {
-    Profile {
-        id: "litellm".into(),
-        name: "Team proxy".into(),
-        kind: PlatformKind::Litellm,
-        base_url: fake.base_url.clone(),
-        project_id: String::new(),
-        token: Secret::new(key.into()),
-    }
+    crate::harness::platform_profile(PlatformKind::Litellm, "Team proxy", &fake.base_url, key)
 }
 
 fn adapter() -> Box<dyn Platform> {
@@ -38,28 +31,11 @@ fn adapter() -> Box<dyn Platform> {
 }
 
 fn all() -> KeyListQuery {
-    KeyListQuery {
-        limit: Some(200),
-        ..Default::default()
-    }
+    crate::harness::every_key()
 }
 
 fn form(name: &str) -> KeyForm {
-    KeyForm {
-        name: name.into(),
-        description: String::new(),
-        rpm: None,
-        tpm: None,
-        token_limit: None,
-        token_limit_period: None,
-        allowed_models: None,
-        workloads: keyward_api::WorkloadScope::Project,
-        labels: Default::default(),
-        expiry: Expiry::Never,
-        project: None,
-        money_budget: None,
-        traffic_limits: None,
-    }
+    crate::harness::key_form(name)
 }
 
 /// Every request the fake recorded fits the proxy's OpenAPI document.

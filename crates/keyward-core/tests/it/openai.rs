@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use keyward_api::Secret;
-use keyward_core::keys::{Expiry, KeyForm, KeyListQuery, KeySort};
+use keyward_core::keys::{KeyForm, KeyListQuery, KeySort};
 use keyward_core::platform::model::{CostQuery, KeyState, UsageBucket, UsageDimension, UsageQuery};
 use keyward_core::platform::Platform;
 use keyward_core::{ErrorCode, Http, PlatformKind, Profile};
@@ -14,14 +14,7 @@ use keyward_fakes::openai::{KeyOwner, Seed};
 use keyward_fakes::Fake;
 
 fn profile(fake: &Fake, key: &str) -> Profile {
-    Profile {
-        id: "openai".into(),
-        name: "Acme OpenAI".into(),
-        kind: PlatformKind::Openai,
-        base_url: fake.base_url.clone(),
-        project_id: String::new(),
-        token: Secret::new(key.into()),
-    }
+    crate::harness::platform_profile(PlatformKind::Openai, "Acme OpenAI", &fake.base_url, key)
 }
 
 fn adapter() -> Box<dyn Platform> {
@@ -29,27 +22,13 @@ fn adapter() -> Box<dyn Platform> {
 }
 
 fn all() -> KeyListQuery {
-    KeyListQuery {
-        limit: Some(200),
-        ..Default::default()
-    }
+    crate::harness::every_key()
 }
 
 fn form(name: &str, project: &str) -> KeyForm {
     KeyForm {
-        name: name.into(),
-        description: String::new(),
-        rpm: None,
-        tpm: None,
-        token_limit: None,
-        token_limit_period: None,
-        allowed_models: None,
-        workloads: keyward_api::WorkloadScope::Project,
-        labels: Default::default(),
-        expiry: Expiry::Never,
         project: Some(project.into()),
-        money_budget: None,
-        traffic_limits: None,
+        ..crate::harness::key_form(name)
     }
 }
 

@@ -19,14 +19,12 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 fn profile(fake: &Fake, key: &str) -> Profile {
-    Profile {
-        id: "openrouter".into(),
-        name: "Acme OpenRouter".into(),
-        kind: PlatformKind::Openrouter,
-        base_url: fake.base_url.clone(),
-        project_id: String::new(),
-        token: Secret::new(key.into()),
-    }
+    crate::harness::platform_profile(
+        PlatformKind::Openrouter,
+        "Acme OpenRouter",
+        &fake.base_url,
+        key,
+    )
 }
 
 fn adapter() -> Box<dyn Platform> {
@@ -34,28 +32,11 @@ fn adapter() -> Box<dyn Platform> {
 }
 
 fn all() -> KeyListQuery {
-    KeyListQuery {
-        limit: Some(200),
-        ..Default::default()
-    }
+    crate::harness::every_key()
 }
 
 fn form(name: &str) -> KeyForm {
-    KeyForm {
-        name: name.into(),
-        description: String::new(),
-        rpm: None,
-        tpm: None,
-        token_limit: None,
-        token_limit_period: None,
-        allowed_models: None,
-        workloads: keyward_api::WorkloadScope::Project,
-        labels: Default::default(),
-        expiry: Expiry::Never,
-        project: None,
-        money_budget: None,
-        traffic_limits: None,
-    }
+    crate::harness::key_form(name)
 }
 
 fn writes(fake: &Fake) -> Vec<RecordedRequest> {
