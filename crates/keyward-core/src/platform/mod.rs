@@ -272,7 +272,11 @@ pub trait Platform: Send + Sync {
     }
 
     /// What the profile's credential may do there.
-    async fn access(&self, profile: &Profile) -> Result<model::AccessLevel, Error>;
+    async fn access(&self, profile: &Profile) -> Result<model::AccessLevel, Error> {
+        // By default what *Test connection* finds: most admin APIs say who the
+        // credential is in the same answer that proves it works.
+        self.connection(profile).await.map(|c| c.access)
+    }
 
     /// *Test connection*: who the credential is and where it belongs. With an empty
     /// `profile.project_id`, the credential's own project (a new profile learns it);

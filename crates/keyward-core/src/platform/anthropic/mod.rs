@@ -274,10 +274,6 @@ impl Platform for Anthropic {
         capabilities()
     }
 
-    /// An admin key manages the whole organisation.
-    async fn access(&self, profile: &Profile) -> Result<AccessLevel, Error> {
-        self.connection(profile).await.map(|c| c.access)
-    }
 
     /// The organisation the admin key belongs to (`GET /organizations/me`). Anthropic
     /// does not say which admin key was used, so the label is its last characters.

@@ -253,11 +253,6 @@ impl Platform for Gcore {
         capabilities()
     }
 
-    /// Gcore tells a token nothing of its role through this API; a token that can see
-    /// the project is taken as one that manages it (the platform still checks each call).
-    async fn access(&self, profile: &Profile) -> Result<AccessLevel, Error> {
-        self.connection(profile).await.map(|c| c.access)
-    }
 
     /// `GET /cloud/v1/projects`: the profile's project must be one the token sees; a
     /// profile without one gets the only project there is, or is asked to choose.

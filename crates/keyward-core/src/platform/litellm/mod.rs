@@ -472,10 +472,6 @@ impl Platform for LiteLlm {
         capabilities()
     }
 
-    /// The master key manages the whole proxy.
-    async fn access(&self, profile: &Profile) -> Result<AccessLevel, Error> {
-        self.connection(profile).await.map(|c| c.access)
-    }
 
     /// One page of one key from `/key/list`: the liveness probe is unauthenticated and
     /// `/key/info` without a key looks up the master key's own row, which a config

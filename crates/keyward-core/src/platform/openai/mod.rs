@@ -363,10 +363,6 @@ impl Platform for OpenAi {
         capabilities()
     }
 
-    /// An admin key manages the whole organisation.
-    async fn access(&self, profile: &Profile) -> Result<AccessLevel, Error> {
-        self.connection(profile).await.map(|c| c.access)
-    }
 
     /// The admin key itself, found among the organisation's admin keys by its
     /// redacted value; the organisation from the `openai-organization` header OpenAI

@@ -454,10 +454,6 @@ impl Platform for OpenRouter {
         capabilities()
     }
 
-    /// A management key manages every key of the account.
-    async fn access(&self, profile: &Profile) -> Result<AccessLevel, Error> {
-        self.connection(profile).await.map(|c| c.access)
-    }
 
     /// `GET /key`: the credential describes itself; an inference key is refused with
     /// what to use instead.
