@@ -274,7 +274,6 @@ impl Platform for Anthropic {
         capabilities()
     }
 
-
     /// The organisation the admin key belongs to (`GET /organizations/me`). Anthropic
     /// does not say which admin key was used, so the label is its last characters.
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {

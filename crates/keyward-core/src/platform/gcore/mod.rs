@@ -253,7 +253,6 @@ impl Platform for Gcore {
         capabilities()
     }
 
-
     /// `GET /cloud/v1/projects`: the profile's project must be one the token sees; a
     /// profile without one gets the only project there is, or is asked to choose.
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {

@@ -472,7 +472,6 @@ impl Platform for LiteLlm {
         capabilities()
     }
 
-
     /// One page of one key from `/key/list`: the liveness probe is unauthenticated and
     /// `/key/info` without a key looks up the master key's own row, which a config
     /// master key does not have (404) — only a management call both proves the key is

@@ -363,7 +363,6 @@ impl Platform for OpenAi {
         capabilities()
     }
 
-
     /// The admin key itself, found among the organisation's admin keys by its
     /// redacted value; the organisation from the `openai-organization` header OpenAI
     /// sends with every answer.

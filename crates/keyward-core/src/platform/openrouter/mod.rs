@@ -454,7 +454,6 @@ impl Platform for OpenRouter {
         capabilities()
     }
 
-
     /// `GET /key`: the credential describes itself; an inference key is refused with
     /// what to use instead.
     async fn connection(&self, profile: &Profile) -> Result<neutral::Connection, Error> {
