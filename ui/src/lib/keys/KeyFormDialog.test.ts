@@ -802,6 +802,8 @@ describe("KeyFormDialog money budget", () => {
     });
     createKey.mockResolvedValue(ok(createdKeyView()));
     const { user, oncreated } = budgeting();
+    // The account's one project is the key's without asking.
+    expect(screen.queryByTestId("key-form-project")).not.toBeInTheDocument();
     await user.type(byTestId("key-name"), "ci");
     await user.type(byTestId("key-form-money-limit"), "1,250.50");
     await user.selectOptions(byTestId("key-form-money-reset"), "week");
