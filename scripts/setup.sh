@@ -14,6 +14,7 @@ packages=(
   nodejs npm
   python3-venv                                                        # schemathesis
   squashfs-tools                                                      # the AppImage (scripts/package.sh)
+  postgresql redis-server                                             # throwaway servers for the gateway's tests (scripts/services.sh)
 )
 missing=()
 for p in "${packages[@]}"; do
