@@ -94,6 +94,18 @@ BEGIN
 END;
 $$;
 CREATE TABLE inputs (n int PRIMARY KEY, document text NOT NULL);
+CREATE FUNCTION plan_mentions(query text, needle text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN ' || query LOOP
+        IF position(needle IN line) > 0 THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+END;
+$$;
 """
 
 
@@ -136,6 +148,9 @@ CHECKS = [
      "SELECT value FROM json_each('[\"a\"]')", "a"),
     ("PostgreSQL's json_each(json) is unchanged (its value is json)",
      "SELECT value::text FROM json_each('{\"k\": \"a\"}'::json)", '"a"'),
+    ("json_each(text) is inlined into the calling query (its plan shows the scan it wraps)",
+     "SELECT plan_mentions('SELECT 1 FROM inputs WHERE EXISTS (SELECT 1 FROM json_each(document) "
+     "WHERE value = ''x'')', 'json_array_elements')", "t"),
     ("jsonb_each is unchanged", "SELECT value::text FROM jsonb_each('{\"k\": 1.50}')", "1.50"),
     ("a text parameter reaches json_each(text)",
      "PREPARE scope(text) AS SELECT count(*) FROM json_each($1) WHERE value = 'gpt-4o'; "
