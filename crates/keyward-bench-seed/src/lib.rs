@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use keyward_api::token::{self, TokenKind};
 use keyward_api::Secret;
-use keyward_gateway::Gateway;
+use keyward_gateway::{on_db, Gateway};
 
 /// Inserts `count` active keys named `service-{i}` (labels `team=t{i % 50}`), the
 /// newest created at `now`. Returns every 997th secret, for lookup benchmarks.
@@ -21,29 +21,35 @@ pub async fn seed_keys(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Secret>> {
     let mut probes = Vec::new();
-    let mut tx = gateway.pool().begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = gateway.pool().begin_write().await?;
     for i in 0..count {
         let secret = token::generate(TokenKind::Data);
-        sqlx::query(
+        let id = format!("key_seed{i:06}");
+        let labels = format!("{{\"team\":\"t{}\"}}", i % 50);
+        let created_at = now - chrono::Duration::seconds((count - i) as i64);
+        on_db!(&mut tx, |e| {
+            sqlx::query(
             "INSERT INTO inference_keys (id, project_id, name, secret_hash, masked, labels, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(format!("key_seed{i:06}"))
+        .bind(&id)
         .bind(project_id)
         .bind(format!("service-{i}"))
         .bind(&token::hash(secret.expose())[..])
         .bind(token::masked(secret.expose()))
-        .bind(format!("{{\"team\":\"t{}\"}}", i % 50))
-        .bind(now - chrono::Duration::seconds((count - i) as i64))
+        .bind(&labels)
+        .bind(created_at)
         .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        .execute(e)
+        .await
+        .map(|_| ())
+        })?;
         if i % 997 == 0 {
             probes.push(secret);
         }
     }
     tx.commit().await?;
-    sqlx::query("ANALYZE").execute(gateway.pool()).await?;
+    analyze(gateway).await?;
     Ok(probes)
 }
 
@@ -100,10 +106,23 @@ pub async fn seed_usage(
         }
     }
     gateway.meter().flush(gateway.pool()).await?;
-    sqlx::query("ANALYZE").execute(gateway.pool()).await?;
-    // Measure the steady state, not a write-ahead log swollen by the bulk load.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(gateway.pool())
-        .await?;
+    analyze(gateway).await?;
+    if gateway.pool().is_sqlite() {
+        // Measure the steady state, not a write-ahead log swollen by the bulk load.
+        on_db!(gateway.pool(), |e| sqlx::query(
+            "PRAGMA wal_checkpoint(TRUNCATE)"
+        )
+        .execute(e)
+        .await
+        .map(|_| ()))?;
+    }
     Ok(events)
+}
+
+/// Fresh planner statistics after a bulk load, on either engine.
+async fn analyze(gateway: &Gateway) -> sqlx::Result<()> {
+    on_db!(gateway.pool(), |e| sqlx::query("ANALYZE")
+        .execute(e)
+        .await
+        .map(|_| ()))
 }

@@ -108,10 +108,12 @@ async fn main() {
         total.as_nanos() as f64 / EVENTS as f64,
         if per_second >= 100_000.0 { "✔" } else { "✘" }
     );
-    let (requests,): (i64,) = sqlx::query_as("SELECT SUM(requests) FROM usage_minute")
-        .fetch_one(gateway.pool())
-        .await
-        .unwrap();
+    let (requests,): (i64,) = keyward_gateway::on_db!(gateway.pool(), |e| sqlx::query_as(
+        "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_minute"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     assert_eq!(requests as usize, EVENTS, "every event was written");
     std::hint::black_box(sink);
 }

@@ -4,6 +4,7 @@
 //! The actor is a token id and its label (name + masked secret), never the secret; the
 //! changes are field → {old, new} of settings only, which never include secrets.
 
+use crate::db::{on, Binds, Db, Tx};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -23,16 +24,19 @@ pub struct Event<'a> {
 }
 
 pub async fn record(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    tx: &mut Tx,
     actor: &Actor,
     event: Event<'_>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let id = crate::projects::new_id("aud");
+    let changes = Value::Object(event.changes).to_string();
+    on!(&mut *tx, |e| {
+        sqlx::query(
         "INSERT INTO audit_events (id, project_id, at, actor_id, actor_label, action, target_type, target_id, changes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(crate::projects::new_id("aud"))
+    .bind(&id)
     .bind(event.project_id)
     .bind(now)
     .bind(&actor.id)
@@ -40,9 +44,11 @@ pub async fn record(
     .bind(event.action)
     .bind(event.target_type)
     .bind(event.target_id)
-    .bind(Value::Object(event.changes).to_string())
-    .execute(executor)
-    .await?;
+    .bind(&changes)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -78,45 +84,46 @@ struct EventRow {
     changes: String,
 }
 
-fn push_filters(
-    builder: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+fn push_filters<'a, DB: Binds<'a>>(
+    builder: &mut sqlx::QueryBuilder<'a, DB>,
     project_id: &str,
     filter: &AuditFilter,
 ) {
-    builder
-        .push(" WHERE project_id = ")
-        .push_bind(project_id.to_owned());
+    builder.push(" WHERE project_id = ");
+    DB::text(builder, project_id.to_owned());
     for (column, value) in [
         ("action", &filter.action),
         ("target_id", &filter.target_id),
         ("actor_id", &filter.actor_id),
     ] {
         if let Some(value) = value {
-            builder
-                .push(format!(" AND {column} = "))
-                .push_bind(value.clone());
+            builder.push(format!(" AND {column} = "));
+            DB::text(builder, value.clone());
         }
     }
 }
 
-/// The project's audit trail, newest first.
+/// The project's audit trail, newest first (among events of the same instant, by id:
+/// UUIDv7, ordered by creation within a process).
 pub async fn list(
-    pool: &sqlx::SqlitePool,
+    pool: &Db,
     project_id: &str,
     filter: &AuditFilter,
 ) -> sqlx::Result<(Vec<keyward_api::AuditEvent>, i64)> {
-    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_events");
-    push_filters(&mut count, project_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let mut page = sqlx::QueryBuilder::new(
-        "SELECT id, project_id, at, actor_id, actor_label, action, target_type, target_id, changes FROM audit_events",
-    );
-    push_filters(&mut page, project_id, filter);
-    page.push(" ORDER BY at DESC, rowid DESC LIMIT ")
-        .push_bind(filter.limit)
-        .push(" OFFSET ")
-        .push_bind(filter.offset);
-    let rows: Vec<EventRow> = page.build_query_as().fetch_all(pool).await?;
+    let (rows, total): (Vec<EventRow>, i64) = on!(pool, |e| {
+        let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM audit_events");
+        push_filters(&mut count, project_id, filter);
+        let total: i64 = count.build_query_scalar().fetch_one(e).await?;
+        let mut page = sqlx::QueryBuilder::new(
+            "SELECT id, project_id, at, actor_id, actor_label, action, target_type, target_id, changes FROM audit_events",
+        );
+        push_filters(&mut page, project_id, filter);
+        page.push(" ORDER BY at DESC, id DESC LIMIT ");
+        page.push_bind(filter.limit);
+        page.push(" OFFSET ");
+        page.push_bind(filter.offset);
+        (page.build_query_as().fetch_all(e).await?, total)
+    });
     let events = rows
         .into_iter()
         .map(|r| keyward_api::AuditEvent {

@@ -2,7 +2,9 @@
 //! to upstreams, and the errors of opening it. The binary's flags and the desktop app
 //! both build these; nothing here touches a running gateway.
 
-use sqlx::sqlite::SqliteConnectOptions;
+use crate::db::Db;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,8 +18,12 @@ pub enum Error {
     NotInitialized { location: String },
     #[error("the gateway at {location} is already initialized; its owner token was shown when it was created")]
     AlreadyInitialized { location: String },
-    #[error("invalid database URL {url:?}: {source}")]
+    #[error("invalid database URL {url}: {source}")]
     DatabaseUrl { url: String, source: sqlx::Error },
+    #[error("the database URL {url} is neither sqlite: nor postgres:")]
+    DatabaseScheme { url: String },
+    #[error("the database {location} has {pending} migration(s) this gateway needs and that are not applied; run `keyward-gateway migrate` first")]
+    NotMigrated { location: String, pending: usize },
     #[error("cannot create the data directory {}: {source}", path.display())]
     DataDir {
         path: PathBuf,
@@ -80,16 +86,65 @@ impl UpstreamOptions {
     }
 }
 
-/// Where the gateway keeps its data: a data directory (holding [`DATABASE_FILE`]) or an
-/// explicit `sqlite://` URL.
+/// Where the gateway keeps its data: a data directory (holding [`DATABASE_FILE`]), an
+/// explicit `sqlite:` URL, or a `postgres://` URL (several replicas share one).
 #[derive(Debug, Clone)]
 pub enum DatabaseLocation {
     DataDir(PathBuf),
     Url(String),
 }
 
+/// Connections to PostgreSQL per gateway process: the control plane, the flush and the
+/// prober share them, and the data plane reads only on a key-cache miss. Ten replicas
+/// stay well inside PostgreSQL's default of 100 connections.
+const POSTGRES_CONNECTIONS: u32 = 8;
+
 impl DatabaseLocation {
-    pub(crate) fn options(&self) -> Result<SqliteConnectOptions, Error> {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DatabaseLocation::Url(url) if url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    }
+
+    /// Opens a pool on the database. SQLite: creates the file when `create` is set,
+    /// and refuses a missing one otherwise (`init` first). PostgreSQL: the database
+    /// must exist (its administrator creates it and the role).
+    pub(crate) async fn connect(&self, create: bool) -> Result<Db, Error> {
+        if self.is_postgres() {
+            let DatabaseLocation::Url(url) = self else {
+                unreachable!("only a URL names PostgreSQL")
+            };
+            let options = PgConnectOptions::from_str(url).map_err(|source| Error::DatabaseUrl {
+                url: redact_url(url),
+                source,
+            })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(POSTGRES_CONNECTIONS)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.application_name("keyward-gateway"))
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        if !create && self.file().is_some_and(|f| !f.exists()) {
+            return Err(Error::NotInitialized {
+                location: self.describe(),
+            });
+        }
+        let options = self
+            .sqlite_options()?
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Control-plane writes (a revoke, a new key) must survive a power cut once
+            // acknowledged: FULL syncs the WAL at every commit.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    fn sqlite_options(&self) -> Result<SqliteConnectOptions, Error> {
         match self {
             DatabaseLocation::DataDir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|source| Error::DataDir {
@@ -98,19 +153,23 @@ impl DatabaseLocation {
                 })?;
                 Ok(SqliteConnectOptions::new().filename(dir.join(DATABASE_FILE)))
             }
-            DatabaseLocation::Url(url) => {
+            DatabaseLocation::Url(url) if url.starts_with("sqlite:") => {
                 SqliteConnectOptions::from_str(url).map_err(|source| Error::DatabaseUrl {
                     url: url.clone(),
                     source,
                 })
             }
+            DatabaseLocation::Url(url) => Err(Error::DatabaseScheme {
+                url: redact_url(url),
+            }),
         }
     }
 
+    /// The database for messages: a file path, or the URL without its password.
     pub(crate) fn describe(&self) -> String {
         match self {
             DatabaseLocation::DataDir(dir) => dir.join(DATABASE_FILE).display().to_string(),
-            DatabaseLocation::Url(url) => url.clone(),
+            DatabaseLocation::Url(url) => redact_url(url),
         }
     }
 
@@ -125,5 +184,51 @@ impl DatabaseLocation {
                 (path != ":memory:" && !path.is_empty()).then(|| PathBuf::from(path))
             }
         }
+    }
+}
+
+/// A database URL fit for a message or a log: its password (`user:secret@`, or a
+/// `password=` parameter) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let mut out = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    };
+    if let Some(start) = out.find("password=") {
+        let value = start + "password=".len();
+        let end = out[value..].find('&').map_or(out.len(), |e| value + e);
+        out.replace_range(value..end, "***");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact_url("postgres://kw:s3cr@t@db.internal:5432/keyward"),
+            "postgres://kw:***@db.internal:5432/keyward"
+        );
+        assert_eq!(
+            redact_url("postgres://db/keyward?user=kw&password=hunter2&sslmode=require"),
+            "postgres://db/keyward?user=kw&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://kw@db/keyward"),
+            "postgres://kw@db/keyward"
+        );
+        assert_eq!(
+            redact_url("sqlite:///var/lib/keyward/gateway.db"),
+            "sqlite:///var/lib/keyward/gateway.db"
+        );
     }
 }

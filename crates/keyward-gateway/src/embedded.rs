@@ -60,9 +60,9 @@ impl Gateway {
             id: "console".into(),
             label: "Keyward desktop (embedded gateway)".into(),
         };
-        let mut tx = self.pool.begin_with(crate::WRITE_TX).await?;
+        let mut tx = self.pool.begin_write().await?;
         let revoked =
-            projects::revoke_control_tokens_named(&mut *tx, project_id, EMBEDDED_TOKEN_NAME, now)
+            projects::revoke_control_tokens_named(&mut tx, project_id, EMBEDDED_TOKEN_NAME, now)
                 .await?;
         if revoked > 0 {
             let event = audit::Event {
@@ -76,7 +76,7 @@ impl Gateway {
                     serde_json::json!("revoked"),
                 ),
             };
-            audit::record(&mut *tx, &actor, event, now).await?;
+            audit::record(&mut tx, &actor, event, now).await?;
         }
         tx.commit().await?;
         let (_, owner_token) = projects::create_control_token_audited(

@@ -17,7 +17,6 @@
 use crate::keys::{self, PresentedKey};
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
-use sqlx::SqlitePool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -31,7 +30,7 @@ impl KeyCache {
     /// The key whose current or previous secret hashes to `hash`.
     pub async fn lookup(
         &self,
-        pool: &SqlitePool,
+        pool: &crate::db::Db,
         hash: &[u8; 32],
     ) -> sqlx::Result<Option<Arc<PresentedKey>>> {
         if let Some(found) = self.entries.get(hash) {

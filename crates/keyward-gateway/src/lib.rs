@@ -15,6 +15,7 @@ pub mod auth;
 pub mod clock;
 mod config;
 pub mod connections;
+pub mod db;
 mod embedded;
 pub mod error;
 pub mod extract;
@@ -38,9 +39,8 @@ pub use embedded::{EmbeddedProject, EMBEDDED_TOKEN_NAME};
 pub use routes::openapi;
 
 use chrono::{DateTime, Utc};
+use db::Db;
 use keyward_api::Secret;
-use sqlx::sqlite::{SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use std::time::Duration;
 
 /// The hasher of the gateway's in-memory maps (key and workload caches, limiters, the
@@ -49,17 +49,56 @@ use std::time::Duration;
 /// Their keys are ids, hashes and URLs the gateway itself issued or stored.
 pub(crate) type FastHash = foldhash::fast::RandomState;
 
-/// How every writing transaction starts. A deferred `BEGIN` that reads first and then
-/// writes fails at once with SQLITE_BUSY when another connection (the usage flush, a
-/// concurrent mutation) committed in between — `busy_timeout` cannot help an upgrade.
-/// `BEGIN IMMEDIATE` takes the write lock up front, so writers queue instead.
-pub(crate) const WRITE_TX: &str = "BEGIN IMMEDIATE";
-
 /// Largest accepted request body.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 pub(crate) const BODY_LIMIT_LABEL: &str = "1 MiB";
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The schema, once per engine: the same versions and names, each in its own dialect.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
+fn migrations(db: &Db) -> &'static sqlx::migrate::Migrator {
+    if db.is_sqlite() {
+        &SQLITE_MIGRATIONS
+    } else {
+        &POSTGRES_MIGRATIONS
+    }
+}
+
+/// Applies every migration the database lacks. On PostgreSQL sqlx holds an advisory
+/// lock meanwhile, so replicas starting together apply each migration once.
+async fn migrate(db: &Db) -> Result<usize, Error> {
+    let before = pending_migrations(db).await?;
+    match db {
+        Db::Sqlite(pool) => migrations(db).run(pool).await?,
+        Db::Postgres(pool) => migrations(db).run(pool).await?,
+    }
+    Ok(before)
+}
+
+/// Migrations this build knows that the database has not applied. Migrations the
+/// database has and this build does not know (a newer replica migrated during a
+/// rolling upgrade) are not counted: each migration only adds, so older replicas keep
+/// working on the newer schema.
+async fn pending_migrations(db: &Db) -> Result<usize, Error> {
+    use sqlx::migrate::Migrate;
+    let applied = match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await?;
+            conn.ensure_migrations_table().await?;
+            conn.list_applied_migrations().await?
+        }
+        Db::Postgres(pool) => {
+            let mut conn = pool.acquire().await?;
+            conn.ensure_migrations_table().await?;
+            conn.list_applied_migrations().await?
+        }
+    };
+    Ok(migrations(db)
+        .iter()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .count())
+}
 
 /// What `init` made: the default project and its owner token, to be shown once.
 #[derive(Debug)]
@@ -76,7 +115,7 @@ pub struct Gateway(std::sync::Arc<Shared>);
 
 #[doc(hidden)]
 pub struct Shared {
-    pool: SqlitePool,
+    pool: Db,
     key_cache: keycache::KeyCache,
     /// Shared with the flusher (weakly) and with streams still being metered.
     meter: std::sync::Arc<meter::Meter>,
@@ -122,26 +161,18 @@ impl Gateway {
         upstreams: UpstreamOptions,
         clock: Clock,
     ) -> Result<Self, Error> {
-        let options = location
-            .options()?
-            .create_if_missing(create)
-            .journal_mode(SqliteJournalMode::Wal)
-            // Control-plane writes (a revoke, a new key) must survive a power cut once
-            // acknowledged: FULL syncs the WAL at every commit. High-rate metering gets
-            // its own batching when the data plane lands.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        if !create && location.file().is_some_and(|f| !f.exists()) {
-            return Err(Error::NotInitialized {
-                location: location.describe(),
-            });
+        let pool = location.connect(create).await?;
+        if create || pool.is_sqlite() {
+            migrate(&pool).await?;
+        } else {
+            let pending = pending_migrations(&pool).await?;
+            if pending > 0 {
+                return Err(Error::NotMigrated {
+                    location: location.describe(),
+                    pending,
+                });
+            }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await?;
         let meter = std::sync::Arc::new(meter::Meter::default());
         serve::spawn_flusher(std::sync::Arc::downgrade(&meter), pool.clone());
         let gateway = Self(std::sync::Arc::new(Shared {
@@ -221,8 +252,19 @@ impl Gateway {
         &self.key_cache
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// The database, on whichever engine it was opened.
+    pub fn pool(&self) -> &Db {
         &self.pool
+    }
+
+    /// `keyward-gateway migrate`: applies the migrations the database lacks and
+    /// returns how many. Safe while replicas serve: migrations only add (see
+    /// [`pending_migrations`]), and concurrent runs apply each one once.
+    pub async fn migrate(location: &DatabaseLocation) -> Result<usize, Error> {
+        let pool = location.connect(false).await?;
+        let applied = migrate(&pool).await;
+        pool.close().await;
+        applied
     }
 
     /// First-time set-up: the default project and its owner control token.
@@ -245,15 +287,18 @@ impl Gateway {
         token_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Initialized, Error> {
-        let mut tx = self.pool.begin_with(crate::WRITE_TX).await?;
+        let mut tx = self.pool.begin_write().await?;
         let project_id = projects::new_id("prj");
-        sqlx::query("INSERT INTO projects (id, name, created_at) VALUES (?, 'Default', ?)")
-            .bind(&project_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        db::on!(&mut tx, |e| sqlx::query(
+            "INSERT INTO projects (id, name, created_at) VALUES ($1, 'Default', $2)"
+        )
+        .bind(&project_id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
         let owner_token = projects::issue_control_token(
-            &mut *tx,
+            &mut tx,
             &project_id,
             token_name,
             projects::Role::Owner,

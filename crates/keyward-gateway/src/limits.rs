@@ -26,6 +26,7 @@
 //! **Headers.** Every answer, admitted or refused, carries the six `x-ratelimit-*`
 //! headers, so a client can pace itself on any of them.
 
+use crate::db::{on, Db};
 use chrono::{DateTime, Duration, Utc};
 use dashmap::DashMap;
 use governor::clock::{Clock, DefaultClock};
@@ -33,7 +34,6 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use keyward_api::TokenLimitPeriod;
-use sqlx::SqlitePool;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
@@ -274,7 +274,7 @@ impl Limits {
     /// answer carries every `x-ratelimit-*` header.
     pub async fn admit(
         &self,
-        pool: &SqlitePool,
+        pool: &Db,
         key: &KeyLimits<'_>,
         estimate: u64,
         now: DateTime<Utc>,
@@ -412,7 +412,7 @@ impl Limits {
     /// usage rollups when this process first sees it.
     async fn ledger(
         &self,
-        pool: &SqlitePool,
+        pool: &Db,
         key_id: &str,
         period: Period,
         limit: u64,
@@ -457,7 +457,7 @@ impl Limits {
 }
 
 /// Tokens the key used within `period`, from the finest rollup that covers it.
-async fn used_in(pool: &SqlitePool, key_id: &str, period: Period) -> sqlx::Result<u64> {
+async fn used_in(pool: &Db, key_id: &str, period: Period) -> sqlx::Result<u64> {
     let span = period.end - period.start;
     let table = if span <= Duration::hours(1) {
         "usage_minute"
@@ -466,14 +466,16 @@ async fn used_in(pool: &SqlitePool, key_id: &str, period: Period) -> sqlx::Resul
     } else {
         "usage_day"
     };
-    let used: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT SUM(input_tokens + output_tokens) FROM {table} WHERE key_id = ? AND bucket >= ? AND bucket < ?"
+    let used: Option<i64> = on!(pool, |e| {
+        sqlx::query_scalar(&format!(
+        "SELECT CAST(SUM(input_tokens + output_tokens) AS BIGINT) FROM {table} WHERE key_id = $1 AND bucket >= $2 AND bucket < $3"
     ))
     .bind(key_id)
     .bind(period.start)
     .bind(period.end)
-    .fetch_one(pool)
-    .await?;
+    .fetch_one(e)
+    .await
+    })?;
     Ok(used.unwrap_or(0).max(0) as u64)
 }
 

@@ -9,8 +9,9 @@
 //! the last second of usage; a graceful shutdown flushes first. Usage with a timestamp
 //! in the past (imports, benchmarks) goes through the same path.
 
+use crate::db::{on, Db, Tx};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -111,7 +112,7 @@ impl Meter {
 
     /// Writes everything recorded so far in one transaction. On failure the
     /// aggregates are put back, to be retried at the next flush.
-    pub async fn flush(&self, pool: &SqlitePool) -> sqlx::Result<usize> {
+    pub async fn flush(&self, pool: &Db) -> sqlx::Result<usize> {
         let _serial = self.flushing.lock().await;
         let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         if taken.buckets.is_empty() && taken.last_used.is_empty() {
@@ -171,7 +172,7 @@ struct KeyUse {
     last_used: Option<DateTime<Utc>>,
 }
 
-async fn write(pool: &SqlitePool, pending: &Pending) -> sqlx::Result<()> {
+async fn write(pool: &Db, pending: &Pending) -> sqlx::Result<()> {
     // Hours and days are summed here, so each bucket is one row of one statement.
     type Rollup<'a> = HashMap<BucketRow<'a>, (&'a str, Totals), crate::FastHash>;
     let mut minutes: Vec<(BucketRow, &str, Totals)> = Vec::with_capacity(pending.buckets.len());
@@ -204,7 +205,7 @@ async fn write(pool: &SqlitePool, pending: &Pending) -> sqlx::Result<()> {
         per_key.entry(key_id).or_default().last_used = Some(*at);
     }
 
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
+    let mut tx = pool.begin_additive().await?;
     upsert_buckets(&mut tx, "usage_minute", &minutes).await?;
     for (table, rollup) in [("usage_hour", hours), ("usage_day", days)] {
         let rows: Vec<_> = rollup
@@ -216,8 +217,9 @@ async fn write(pool: &SqlitePool, pending: &Pending) -> sqlx::Result<()> {
 
     let keys: Vec<_> = per_key.into_iter().collect();
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "UPDATE inference_keys SET
+        on!(&mut tx, |e| {
+            let mut query = QueryBuilder::new(
+                "UPDATE inference_keys SET
                request_count = request_count + v.column2,
                input_tokens = input_tokens + v.column3,
                output_tokens = output_tokens + v.column4,
@@ -225,82 +227,91 @@ async fn write(pool: &SqlitePool, pending: &Pending) -> sqlx::Result<()> {
                  WHEN v.column5 IS NOT NULL AND (last_used_at IS NULL OR last_used_at < v.column5)
                  THEN v.column5 ELSE last_used_at END
              FROM (",
-        );
-        query.push_values(chunk, |mut row, (key_id, used)| {
-            row.push_bind(*key_id)
-                .push_bind(used.totals.requests)
-                .push_bind(used.totals.input_tokens)
-                .push_bind(used.totals.output_tokens)
-                .push_bind(used.last_used);
+            );
+            query.push_values(chunk, |mut row, (key_id, used)| {
+                row.push_bind(*key_id)
+                    .push_bind(used.totals.requests)
+                    .push_bind(used.totals.input_tokens)
+                    .push_bind(used.totals.output_tokens)
+                    .push_bind(used.last_used);
+            });
+            query.push(") AS v WHERE inference_keys.id = v.column1");
+            query.build().execute(e).await?;
         });
-        query.push(") AS v WHERE inference_keys.id = v.column1");
-        query.build().execute(&mut *tx).await?;
     }
 
     let models: Vec<_> = per_model.into_iter().collect();
     for chunk in models.chunks(ROWS_PER_STATEMENT) {
         // A key deleted since its requests has no row to total against.
-        let mut query = QueryBuilder::<Sqlite>::new(
+        on!(&mut tx, |e| {
+            let mut query = QueryBuilder::new(
             "INSERT INTO key_usage_by_model (key_id, model, requests, input_tokens, output_tokens)
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (",
         );
-        query.push_values(chunk, |mut row, ((key_id, model), totals)| {
-            row.push_bind(*key_id)
-                .push_bind(*model)
-                .push_bind(totals.requests)
-                .push_bind(totals.input_tokens)
-                .push_bind(totals.output_tokens);
-        });
-        query.push(
-            ") AS v WHERE EXISTS (SELECT 1 FROM inference_keys WHERE id = v.column1)
+            query.push_values(chunk, |mut row, ((key_id, model), totals)| {
+                row.push_bind(*key_id)
+                    .push_bind(*model)
+                    .push_bind(totals.requests)
+                    .push_bind(totals.input_tokens)
+                    .push_bind(totals.output_tokens);
+            });
+            query.push(
+                ") AS v WHERE EXISTS (SELECT 1 FROM inference_keys WHERE id = v.column1)
              ON CONFLICT (key_id, model) DO UPDATE SET
-               requests = requests + excluded.requests,
-               input_tokens = input_tokens + excluded.input_tokens,
-               output_tokens = output_tokens + excluded.output_tokens",
-        );
-        query.build().execute(&mut *tx).await?;
+               requests = key_usage_by_model.requests + excluded.requests,
+               input_tokens = key_usage_by_model.input_tokens + excluded.input_tokens,
+               output_tokens = key_usage_by_model.output_tokens + excluded.output_tokens",
+            );
+            query.build().execute(e).await?;
+        });
     }
-    sqlx::query("DELETE FROM usage_minute WHERE bucket < ?")
-        .bind(Utc::now() - MINUTE_RETENTION)
-        .execute(&mut *tx)
-        .await?;
+    let expired = Utc::now() - MINUTE_RETENTION;
+    on!(&mut tx, |e| sqlx::query(
+        "DELETE FROM usage_minute WHERE bucket < $1"
+    )
+    .bind(expired)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     tx.commit().await
 }
 
 /// Adds `rows` to `table`'s buckets (usage_minute, usage_hour or usage_day).
 async fn upsert_buckets(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     table: &str,
     rows: &[(BucketRow<'_>, &str, Totals)],
 ) -> sqlx::Result<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
+        on!(&mut *tx, |e| {
+            let mut query = QueryBuilder::new(format!(
             "INSERT INTO {table} (project_id, key_id, model, workload, bucket, requests, errors, input_tokens, output_tokens, estimated_requests) "
         ));
-        query.push_values(
-            chunk,
-            |mut row, ((key_id, model, workload, bucket), project_id, totals)| {
-                row.push_bind(*project_id)
-                    .push_bind(*key_id)
-                    .push_bind(*model)
-                    .push_bind(*workload)
-                    .push_bind(*bucket)
-                    .push_bind(totals.requests)
-                    .push_bind(totals.errors)
-                    .push_bind(totals.input_tokens)
-                    .push_bind(totals.output_tokens)
-                    .push_bind(totals.estimated_requests);
-            },
-        );
-        query.push(
-            " ON CONFLICT (key_id, model, workload, bucket) DO UPDATE SET
-               requests = requests + excluded.requests,
-               errors = errors + excluded.errors,
-               input_tokens = input_tokens + excluded.input_tokens,
-               output_tokens = output_tokens + excluded.output_tokens,
-               estimated_requests = estimated_requests + excluded.estimated_requests",
-        );
-        query.build().execute(&mut *tx).await?;
+            query.push_values(
+                chunk,
+                |mut row, ((key_id, model, workload, bucket), project_id, totals)| {
+                    row.push_bind(*project_id)
+                        .push_bind(*key_id)
+                        .push_bind(*model)
+                        .push_bind(*workload)
+                        .push_bind(*bucket)
+                        .push_bind(totals.requests)
+                        .push_bind(totals.errors)
+                        .push_bind(totals.input_tokens)
+                        .push_bind(totals.output_tokens)
+                        .push_bind(totals.estimated_requests);
+                },
+            );
+            query.push(format!(
+                " ON CONFLICT (key_id, model, workload, bucket) DO UPDATE SET
+               requests = {table}.requests + excluded.requests,
+               errors = {table}.errors + excluded.errors,
+               input_tokens = {table}.input_tokens + excluded.input_tokens,
+               output_tokens = {table}.output_tokens + excluded.output_tokens,
+               estimated_requests = {table}.estimated_requests + excluded.estimated_requests"
+            ));
+            query.build().execute(e).await?;
+        });
     }
     Ok(())
 }

@@ -4,13 +4,13 @@
 //! stored with the status [`crate::health::assess`] derives from the last 10 minutes of
 //! probes, so the history and the current status come from one table.
 
+use crate::db::{on, Db};
 use crate::health::{self, HealthStatus, Liveness, Metrics, Probe, Thresholds};
 use crate::Gateway;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use keyward_api::health::WorkloadHealthSummary;
 use keyward_api::workloads::Workload;
-use sqlx::SqlitePool;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -175,10 +175,12 @@ pub async fn run(gateway: Gateway) {
     }
 }
 
-async fn all_workloads(pool: &SqlitePool) -> sqlx::Result<Vec<Workload>> {
-    let projects: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT project_id FROM workloads")
-        .fetch_all(pool)
-        .await?;
+async fn all_workloads(pool: &Db) -> sqlx::Result<Vec<Workload>> {
+    let projects: Vec<(String,)> = on!(pool, |e| sqlx::query_as(
+        "SELECT DISTINCT project_id FROM workloads"
+    )
+    .fetch_all(e)
+    .await)?;
     let mut all = Vec::new();
     for (project,) in projects {
         all.extend(crate::workloads::list(pool, &project).await?);
@@ -336,11 +338,11 @@ async fn record(
             .insert(workload.id.clone(), (status, reason.clone()));
         (probe, status, reason)
     };
-    sqlx::query(
+    on!(gateway.pool(), |e| sqlx::query(
         "INSERT INTO workload_health (workload_id, at, liveness, status, reason, running, waiting,
             kv_cache, ttft_p50, ttft_p95, e2e_p50, e2e_p95, prompt_tokens_per_s,
             generation_tokens_per_s, gpus)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&workload.id)
     .bind(probe.at)
@@ -357,8 +359,9 @@ async fn record(
     .bind(probe.prompt_tokens_per_s)
     .bind(probe.generation_tokens_per_s)
     .bind(serde_json::to_string(&probe.gpus).unwrap_or_else(|_| "[]".into()))
-    .execute(gateway.pool())
-    .await?;
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -376,18 +379,33 @@ async fn prune(gateway: &Gateway, now: DateTime<Utc>) -> sqlx::Result<()> {
         }
         *last = Some(now);
     }
-    sqlx::query("DELETE FROM workload_health WHERE at < ?")
-        .bind(now - Duration::days(7))
-        .execute(gateway.pool())
-        .await?;
-    sqlx::query(
-        "DELETE FROM workload_health WHERE at < ?1 AND rowid NOT IN (
-            SELECT MIN(rowid) FROM workload_health WHERE at < ?1
-            GROUP BY workload_id, substr(at, 1, 15), CAST(substr(at, 16, 1) AS INTEGER) / 5)",
+    on!(gateway.pool(), |e| sqlx::query(
+        "DELETE FROM workload_health WHERE at < $1"
     )
-    .bind(now - Duration::days(1))
-    .execute(gateway.pool())
-    .await?;
+    .bind(now - Duration::days(7))
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    // Thinning: per workload and 5-minute slot, the slot's first probe stays. The slot
+    // is cut from the timestamp as each engine stores it (RFC 3339 text in SQLite).
+    let thin = if gateway.pool().is_sqlite() {
+        "DELETE FROM workload_health WHERE at < $1 AND rowid NOT IN (
+            SELECT MIN(rowid) FROM workload_health WHERE at < $1
+            GROUP BY workload_id, substr(at, 1, 15), CAST(substr(at, 16, 1) AS INTEGER) / 5)"
+    } else {
+        "DELETE FROM workload_health h USING (
+            SELECT workload_id, date_bin('5 minutes', at, TIMESTAMPTZ '2000-01-01') AS slot,
+                   MIN(at) AS first
+            FROM workload_health WHERE at < $1 GROUP BY 1, 2) k
+         WHERE h.at < $1 AND h.workload_id = k.workload_id
+           AND date_bin('5 minutes', h.at, TIMESTAMPTZ '2000-01-01') = k.slot
+           AND h.at > k.first"
+    };
+    on!(gateway.pool(), |e| sqlx::query(thin)
+        .bind(now - Duration::days(1))
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -435,35 +453,35 @@ impl From<PointRow> for HealthPoint {
 /// The stored probes of a workload between `from` and `to`, oldest first (at most
 /// `limit`, evenly thinned when there are more).
 pub async fn history(
-    pool: &SqlitePool,
+    pool: &Db,
     workload_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: usize,
 ) -> sqlx::Result<Vec<HealthPoint>> {
-    let rows: Vec<PointRow> = sqlx::query_as(
+    let rows: Vec<PointRow> = on!(pool, |e| sqlx::query_as(
         "SELECT at, liveness, status, reason, running, waiting, kv_cache, ttft_p50, ttft_p95,
                 e2e_p50, e2e_p95, prompt_tokens_per_s, generation_tokens_per_s, gpus
-         FROM workload_health WHERE workload_id = ? AND at >= ? AND at <= ? ORDER BY at",
+         FROM workload_health WHERE workload_id = $1 AND at >= $2 AND at <= $3 ORDER BY at",
     )
     .bind(workload_id)
     .bind(from)
     .bind(to)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     let step = rows.len().div_ceil(limit.max(1)).max(1);
     Ok(rows.into_iter().step_by(step).map(Into::into).collect())
 }
 
 /// The latest stored probe of a workload.
-pub async fn latest(pool: &SqlitePool, workload_id: &str) -> sqlx::Result<Option<HealthPoint>> {
-    let row: Option<PointRow> = sqlx::query_as(
+pub async fn latest(pool: &Db, workload_id: &str) -> sqlx::Result<Option<HealthPoint>> {
+    let row: Option<PointRow> = on!(pool, |e| sqlx::query_as(
         "SELECT at, liveness, status, reason, running, waiting, kv_cache, ttft_p50, ttft_p95,
                 e2e_p50, e2e_p95, prompt_tokens_per_s, generation_tokens_per_s, gpus
-         FROM workload_health WHERE workload_id = ? ORDER BY at DESC LIMIT 1",
+         FROM workload_health WHERE workload_id = $1 ORDER BY at DESC LIMIT 1",
     )
     .bind(workload_id)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(e)
+    .await)?;
     Ok(row.map(Into::into))
 }

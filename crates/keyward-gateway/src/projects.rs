@@ -5,11 +5,11 @@
 //! SHA-256 is stored, so a stolen database file yields no usable credential.
 
 use crate::audit::{self, Actor, Event};
+use crate::db::{on, on_exec, Db, Exec, Tx};
 use chrono::{DateTime, Utc};
 use keyward_api::token::{self, TokenKind};
 use keyward_api::{ControlToken as ControlTokenInfo, Project, Secret};
 use serde_json::json;
-use sqlx::SqlitePool;
 
 pub use keyward_api::Role;
 
@@ -30,25 +30,27 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// The oldest project: the one `init` created.
-pub async fn default_project(pool: &SqlitePool) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM projects ORDER BY created_at, id LIMIT 1")
-        .fetch_optional(pool)
-        .await
+pub async fn default_project(pool: &Db) -> sqlx::Result<Option<String>> {
+    on!(pool, |e| sqlx::query_scalar(
+        "SELECT id FROM projects ORDER BY created_at, id LIMIT 1"
+    )
+    .fetch_optional(e)
+    .await)
 }
 
 /// Mints a control token and stores its hash. The secret is returned to the caller,
 /// who shows it once; it is not kept anywhere.
 pub async fn issue_control_token(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    tx: &mut Tx,
     project_id: &str,
     name: &str,
     role: Role,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Secret> {
     let secret = token::generate(TokenKind::Control);
-    sqlx::query(
+    on!(&mut *tx, |e| sqlx::query(
         "INSERT INTO control_tokens (id, project_id, name, role, secret_hash, masked, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(new_id("tok"))
     .bind(project_id)
@@ -57,50 +59,53 @@ pub async fn issue_control_token(
     .bind(&token::hash(secret.expose())[..])
     .bind(token::masked(secret.expose()))
     .bind(now)
-    .execute(executor)
-    .await?;
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(secret)
 }
 
 /// Revokes every live control token of the project with this name. Used by the
 /// embedded gateway so that each app launch's session token replaces the last one.
 pub async fn revoke_control_tokens_named(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    tx: &mut Tx,
     project_id: &str,
     name: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE control_tokens SET revoked_at = ?
-         WHERE project_id = ? AND name = ? AND revoked_at IS NULL",
+    on!(&mut *tx, |e| sqlx::query(
+        "UPDATE control_tokens SET revoked_at = $1
+         WHERE project_id = $2 AND name = $3 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(project_id)
     .bind(name)
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected())
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))
 }
 
 pub async fn find_control_token(
-    pool: &SqlitePool,
+    pool: &Db,
     secret_hash: &[u8; 32],
 ) -> sqlx::Result<Option<ControlToken>> {
-    sqlx::query_as(
+    on!(pool, |e| sqlx::query_as(
         "SELECT id, project_id, name, masked, role, secret_hash, revoked_at
-         FROM control_tokens WHERE secret_hash = ?",
+         FROM control_tokens WHERE secret_hash = $1",
     )
     .bind(&secret_hash[..])
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(e)
+    .await)
 }
 
-pub async fn list_projects(pool: &SqlitePool) -> sqlx::Result<Vec<Project>> {
-    sqlx::query_as::<_, (String, String, DateTime<Utc>)>(
-        "SELECT id, name, created_at FROM projects ORDER BY created_at, id",
-    )
-    .fetch_all(pool)
-    .await
+pub async fn list_projects(pool: &Db) -> sqlx::Result<Vec<Project>> {
+    on!(pool, |e| {
+        sqlx::query_as::<_, (String, String, DateTime<Utc>)>(
+            "SELECT id, name, created_at FROM projects ORDER BY created_at, id",
+        )
+        .fetch_all(e)
+        .await
+    })
     .map(|rows| {
         rows.into_iter()
             .map(|(id, name, created_at)| Project {
@@ -112,16 +117,16 @@ pub async fn list_projects(pool: &SqlitePool) -> sqlx::Result<Vec<Project>> {
     })
 }
 
-pub async fn get_project(
-    executor: impl sqlx::SqliteExecutor<'_>,
-    id: &str,
-) -> sqlx::Result<Option<Project>> {
-    sqlx::query_as::<_, (String, String, DateTime<Utc>)>(
-        "SELECT id, name, created_at FROM projects WHERE id = ?",
+pub async fn get_project(mut executor: Exec<'_>, id: &str) -> sqlx::Result<Option<Project>> {
+    on_exec!(executor, |e| sqlx::query_as::<
+        _,
+        (String, String, DateTime<Utc>),
+    >(
+        "SELECT id, name, created_at FROM projects WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(executor)
-    .await
+    .fetch_optional(e)
+    .await)
     .map(|row| {
         row.map(|(id, name, created_at)| Project {
             id,
@@ -133,19 +138,22 @@ pub async fn get_project(
 
 /// Creates a project, audited under the new project.
 pub async fn create_project_audited(
-    pool: &SqlitePool,
+    pool: &Db,
     name: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Project> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
+    let mut tx = pool.begin_write().await?;
     let id = new_id("prj");
-    sqlx::query("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)")
-        .bind(&id)
-        .bind(name)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    on!(&mut tx, |e| sqlx::query(
+        "INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)"
+    )
+    .bind(&id)
+    .bind(name)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     let changes = audit::change("name", json!(null), json!(name));
     let event = Event {
         project_id: &id,
@@ -154,7 +162,7 @@ pub async fn create_project_audited(
         target_id: &id,
         changes,
     };
-    audit::record(&mut *tx, actor, event, now).await?;
+    audit::record(&mut tx, actor, event, now).await?;
     tx.commit().await?;
     Ok(Project {
         id,
@@ -164,24 +172,27 @@ pub async fn create_project_audited(
 }
 
 pub async fn rename_project(
-    pool: &SqlitePool,
+    pool: &Db,
     id: &str,
     name: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Project>> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let Some(current) = get_project(&mut *tx, id).await? else {
+    let mut tx = pool.begin_write().await?;
+    let Some(current) = get_project(tx.exec(), id).await? else {
         return Ok(None);
     };
     if current.name == name {
         return Ok(Some(current));
     }
-    sqlx::query("UPDATE projects SET name = ? WHERE id = ?")
-        .bind(name)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    on!(&mut tx, |e| sqlx::query(
+        "UPDATE projects SET name = $1 WHERE id = $2"
+    )
+    .bind(name)
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     let changes = audit::change("name", json!(current.name), json!(name));
     let event = Event {
         project_id: id,
@@ -190,7 +201,7 @@ pub async fn rename_project(
         target_id: id,
         changes,
     };
-    audit::record(&mut *tx, actor, event, now).await?;
+    audit::record(&mut tx, actor, event, now).await?;
     tx.commit().await?;
     Ok(Some(Project {
         name: name.to_owned(),
@@ -226,49 +237,48 @@ impl From<TokenRow> for ControlTokenInfo {
 const TOKEN_COLUMNS: &str = "id, project_id, name, role, masked, created_at, revoked_at";
 
 pub async fn list_control_tokens(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
 ) -> sqlx::Result<Vec<ControlTokenInfo>> {
-    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM control_tokens WHERE project_id = ? ORDER BY created_at DESC, id DESC"
+    let rows: Vec<TokenRow> = on!(pool, |e| {
+        sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM control_tokens WHERE project_id = $1 ORDER BY created_at DESC, id DESC"
     ))
     .bind(project_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await
+    })?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-async fn get_control_token(
-    executor: impl sqlx::SqliteExecutor<'_>,
-    id: &str,
-) -> sqlx::Result<Option<ControlTokenInfo>> {
-    let row: Option<TokenRow> = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM control_tokens WHERE id = ?"
+async fn get_control_token(tx: &mut Tx, id: &str) -> sqlx::Result<Option<ControlTokenInfo>> {
+    let row: Option<TokenRow> = on!(&mut *tx, |e| sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM control_tokens WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(executor)
-    .await?;
+    .fetch_optional(e)
+    .await)?;
     Ok(row.map(Into::into))
 }
 
 /// Mints a control token for a project, audited.
 pub async fn create_control_token_audited(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     name: &str,
     role: Role,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(ControlTokenInfo, Secret)> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let secret = issue_control_token(&mut *tx, project_id, name, role, now).await?;
+    let mut tx = pool.begin_write().await?;
+    let secret = issue_control_token(&mut tx, project_id, name, role, now).await?;
     let hash = token::hash(secret.expose());
-    let row: TokenRow = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM control_tokens WHERE secret_hash = ?"
+    let row: TokenRow = on!(&mut tx, |e| sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM control_tokens WHERE secret_hash = $1"
     ))
     .bind(&hash[..])
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_one(e)
+    .await)?;
     let mut changes = audit::change("name", json!(null), json!(name));
     changes.insert("role".into(), json!({ "old": null, "new": role.as_str() }));
     let event = Event {
@@ -278,30 +288,33 @@ pub async fn create_control_token_audited(
         target_id: &row.id,
         changes,
     };
-    audit::record(&mut *tx, actor, event, now).await?;
+    audit::record(&mut tx, actor, event, now).await?;
     tx.commit().await?;
     Ok((row.into(), secret))
 }
 
 /// Revokes a control token; idempotent, audited once.
 pub async fn revoke_control_token(
-    pool: &SqlitePool,
+    pool: &Db,
     id: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<ControlTokenInfo>> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let Some(current) = get_control_token(&mut *tx, id).await? else {
+    let mut tx = pool.begin_write().await?;
+    let Some(current) = get_control_token(&mut tx, id).await? else {
         return Ok(None);
     };
     if current.revoked_at.is_some() {
         return Ok(Some(current));
     }
-    sqlx::query("UPDATE control_tokens SET revoked_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    on!(&mut tx, |e| sqlx::query(
+        "UPDATE control_tokens SET revoked_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     let changes = audit::change("status", json!("active"), json!("revoked"));
     let event = Event {
         project_id: &current.project_id,
@@ -310,7 +323,7 @@ pub async fn revoke_control_token(
         target_id: id,
         changes,
     };
-    audit::record(&mut *tx, actor, event, now).await?;
+    audit::record(&mut tx, actor, event, now).await?;
     tx.commit().await?;
     Ok(Some(ControlTokenInfo {
         revoked_at: Some(now),
@@ -320,13 +333,13 @@ pub async fn revoke_control_token(
 
 /// A new secret for a live control token (same id, role and project); the old one dies.
 pub async fn rotate_control_token(
-    pool: &SqlitePool,
+    pool: &Db,
     id: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Result<(ControlTokenInfo, Secret), ControlTokenInfo>>> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let Some(current) = get_control_token(&mut *tx, id).await? else {
+    let mut tx = pool.begin_write().await?;
+    let Some(current) = get_control_token(&mut tx, id).await? else {
         return Ok(None);
     };
     if current.revoked_at.is_some() {
@@ -334,12 +347,15 @@ pub async fn rotate_control_token(
     }
     let secret = token::generate(TokenKind::Control);
     let masked = token::masked(secret.expose());
-    sqlx::query("UPDATE control_tokens SET secret_hash = ?, masked = ? WHERE id = ?")
-        .bind(&token::hash(secret.expose())[..])
-        .bind(&masked)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    on!(&mut tx, |e| sqlx::query(
+        "UPDATE control_tokens SET secret_hash = $1, masked = $2 WHERE id = $3"
+    )
+    .bind(&token::hash(secret.expose())[..])
+    .bind(&masked)
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     let changes = audit::change("masked", json!(current.masked), json!(masked));
     let event = Event {
         project_id: &current.project_id,
@@ -348,7 +364,7 @@ pub async fn rotate_control_token(
         target_id: id,
         changes,
     };
-    audit::record(&mut *tx, actor, event, now).await?;
+    audit::record(&mut tx, actor, event, now).await?;
     tx.commit().await?;
     Ok(Some(Ok((ControlTokenInfo { masked, ..current }, secret))))
 }

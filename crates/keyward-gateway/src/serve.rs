@@ -2,8 +2,8 @@
 //! background upkeep every open gateway runs (the usage flusher, the upstream pool
 //! sweeper) — each holding the gateway weakly, so dropping the last handle ends them.
 
+use crate::db::Db;
 use crate::{connections, meter, prober, routes, Gateway, Shared};
-use sqlx::SqlitePool;
 use std::future::Future;
 use std::time::Duration;
 
@@ -73,7 +73,7 @@ pub(crate) fn spawn_pool_sweeper(gateway: std::sync::Weak<Shared>) {
 }
 
 /// Flushes the meter every second while its gateway exists.
-pub(crate) fn spawn_flusher(meter: std::sync::Weak<meter::Meter>, pool: SqlitePool) {
+pub(crate) fn spawn_flusher(meter: std::sync::Weak<meter::Meter>, pool: Db) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(meter::FLUSH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -8,11 +8,12 @@
 //! and hour rows otherwise. Grouping happens in SQLite on a covering index, so only
 //! the answer crosses into Rust.
 
+use crate::db::{on, Db};
 use chrono::{DateTime, TimeDelta, Utc};
 use keyward_api::usage::{
     UsageBucket, UsageDimension, UsageKeyRef, UsageQuery, UsageReport, UsageRow, MAX_ROWS,
 };
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 
 /// Why a usage query was not answered.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +51,7 @@ fn whole_days(at: DateTime<Utc>) -> bool {
 
 /// Sums usage of `project_id` per bucket and the requested dimensions.
 pub async fn report(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     query: &UsageQuery,
 ) -> Result<UsageReport, UsageError> {
@@ -80,7 +81,10 @@ pub async fn report(
             columns.push(column);
         }
     }
+    // $1–$3 are the project and the range; each filter binds the next number, the
+    // row limit the last.
     let mut filters = String::new();
+    let mut next = 4;
     for (column, values) in [
         ("key_id", &query.key_ids),
         ("model", &query.models),
@@ -88,8 +92,9 @@ pub async fn report(
     ] {
         if !values.is_empty() {
             filters.push_str(&format!(
-                " AND {column} IN (SELECT value FROM json_each(?))"
+                " AND {column} IN (SELECT value FROM json_each(${next}))"
             ));
+            next += 1;
         }
     }
     let select = if columns.is_empty() {
@@ -102,58 +107,58 @@ pub async fn report(
     } else {
         format!(" GROUP BY {0} ORDER BY {0}", columns.join(", "))
     };
-    // `+bucket` keeps the planner off the (project, bucket) index, so it reads
-    // `usage_day_by_key` in key order; the range still filters every row.
-    let bucket = if by_key { "+bucket" } else { "bucket" };
+    // `+bucket` keeps SQLite's planner off the (project, bucket) index, so it reads
+    // `usage_day_by_key` in key order; the range still filters every row. (PostgreSQL
+    // costs its plans from statistics and has no such operator for timestamps.)
+    let bucket = if by_key && pool.is_sqlite() {
+        "+bucket"
+    } else {
+        "bucket"
+    };
     // Only fixed column and table names are formatted into the SQL; every value is bound.
     let sql = format!(
-        "SELECT {select}SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(estimated_requests)
-         FROM {table} WHERE project_id = ? AND {bucket} >= ? AND {bucket} < ?{filters}{group} LIMIT ?",
+        "SELECT {select}CAST(SUM(requests) AS BIGINT), CAST(SUM(errors) AS BIGINT),
+                CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT),
+                CAST(SUM(estimated_requests) AS BIGINT)
+         FROM {table} WHERE project_id = $1 AND {bucket} >= $2 AND {bucket} < $3{filters}{group} LIMIT ${next}",
         table = table(query),
     );
-    let mut statement = sqlx::query(&sql)
-        .bind(project_id)
-        .bind(query.start)
-        .bind(query.end);
-    for values in [&query.key_ids, &query.models, &query.workloads] {
-        if !values.is_empty() {
-            statement = statement.bind(serde_json::to_string(values).unwrap_or_default());
+    let filter_values: Vec<String> = [&query.key_ids, &query.models, &query.workloads]
+        .into_iter()
+        .filter(|values| !values.is_empty())
+        .map(|values| serde_json::to_string(values).unwrap_or_default())
+        .collect();
+    let fetched: Vec<Fetched> = on!(pool, |e| {
+        let mut statement = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(query.start)
+            .bind(query.end);
+        for values in &filter_values {
+            statement = statement.bind(values);
         }
-    }
-    let fetched = statement.bind(MAX_ROWS as i64 + 1).fetch_all(pool).await?;
+        let rows = statement.bind(MAX_ROWS as i64 + 1).fetch_all(e).await?;
+        rows.iter()
+            .map(|row| Fetched::read(row, &columns))
+            .collect::<sqlx::Result<_>>()?
+    });
     if fetched.len() > MAX_ROWS {
         return Err(UsageError::TooManyRows);
     }
     let mut rows = Vec::with_capacity(fetched.len());
-    for row in &fetched {
-        let text = |name: &str| -> sqlx::Result<Option<String>> {
-            match columns.iter().position(|c| *c == name) {
-                Some(i) => row.try_get::<String, _>(i).map(Some),
-                None => Ok(None),
-            }
-        };
-        let n = columns.len();
-        // SUM over no rows is NULL: a whole-range total with no traffic.
-        let sum = |i: usize| -> sqlx::Result<i64> {
-            Ok(row.try_get::<Option<i64>, _>(n + i)?.unwrap_or(0))
-        };
-        let requests = sum(0)?;
-        if columns.is_empty() && requests == 0 {
+    for row in fetched {
+        if columns.is_empty() && row.sums[0] == 0 {
             continue;
         }
         rows.push(UsageRow {
-            bucket: match columns.first() {
-                Some(&"bucket") => Some(row.try_get::<DateTime<Utc>, _>(0)?),
-                _ => None,
-            },
-            key_id: text("key_id")?,
-            model: text("model")?,
-            workload: text("workload")?,
-            requests,
-            errors: sum(1)?,
-            input_tokens: sum(2)?,
-            output_tokens: sum(3)?,
-            estimated_requests: sum(4)?,
+            bucket: row.bucket,
+            key_id: row.key_id,
+            model: row.model,
+            workload: row.workload,
+            requests: row.sums[0],
+            errors: row.sums[1],
+            input_tokens: row.sums[2],
+            output_tokens: row.sums[3],
+            estimated_requests: row.sums[4],
         });
     }
     let keys = if query.groups_by(UsageDimension::Key) {
@@ -171,9 +176,53 @@ pub async fn report(
     })
 }
 
+/// One answer row, read the same way from either engine's row type.
+struct Fetched {
+    bucket: Option<DateTime<Utc>>,
+    key_id: Option<String>,
+    model: Option<String>,
+    workload: Option<String>,
+    /// requests, errors, input, output, estimated requests.
+    sums: [i64; 5],
+}
+
+impl Fetched {
+    /// `columns` are the grouping columns, selected first; the five sums follow.
+    fn read<R: Row>(row: &R, columns: &[&str]) -> sqlx::Result<Self>
+    where
+        usize: sqlx::ColumnIndex<R>,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let text = |name: &str| -> sqlx::Result<Option<String>> {
+            match columns.iter().position(|c| *c == name) {
+                Some(i) => row.try_get::<String, _>(i).map(Some),
+                None => Ok(None),
+            }
+        };
+        let n = columns.len();
+        let mut sums = [0; 5];
+        for (i, sum) in sums.iter_mut().enumerate() {
+            // SUM over no rows is NULL: a whole-range total with no traffic.
+            *sum = row.try_get::<Option<i64>, _>(n + i)?.unwrap_or(0);
+        }
+        Ok(Fetched {
+            bucket: match columns.first() {
+                Some(&"bucket") => Some(row.try_get::<DateTime<Utc>, _>(0)?),
+                _ => None,
+            },
+            key_id: text("key_id")?,
+            model: text("model")?,
+            workload: text("workload")?,
+            sums,
+        })
+    }
+}
+
 /// Names of the keys in `rows`, so the console can label them without a request per key.
 async fn key_refs(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     rows: &[UsageRow],
 ) -> sqlx::Result<Vec<UsageKeyRef>> {
@@ -183,14 +232,15 @@ async fn key_refs(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let found: Vec<(String, String, String, bool)> = sqlx::query_as(
+    let ids = serde_json::to_string(&ids).unwrap_or_default();
+    let found: Vec<(String, String, String, bool)> = on!(pool, |e| sqlx::query_as(
         "SELECT id, name, masked, revoked_at IS NOT NULL FROM inference_keys
-         WHERE project_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id",
+         WHERE project_id = $1 AND id IN (SELECT value FROM json_each($2)) ORDER BY id",
     )
     .bind(project_id)
-    .bind(serde_json::to_string(&ids).unwrap_or_default())
-    .fetch_all(pool)
-    .await?;
+    .bind(&ids)
+    .fetch_all(e)
+    .await)?;
     Ok(found
         .into_iter()
         .map(|(id, name, masked, revoked)| UsageKeyRef {

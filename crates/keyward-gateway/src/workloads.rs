@@ -5,11 +5,11 @@
 //! scope, which allows no workload, rather than silently widening to the whole project.
 
 use crate::audit::{self, Actor, Event};
+use crate::db::{on, on_exec, Db, Exec, Tx};
 use crate::projects::new_id;
 use chrono::{DateTime, Utc};
 use keyward_api::workloads::{AffectedKey, Backend, TaskType, Workload, WorkloadSpec};
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -109,48 +109,50 @@ impl From<sqlx::Error> for Refusal {
     }
 }
 
-pub async fn list(pool: &SqlitePool, project_id: &str) -> sqlx::Result<Vec<Workload>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM workloads WHERE project_id = ? ORDER BY slug"
+pub async fn list(pool: &Db, project_id: &str) -> sqlx::Result<Vec<Workload>> {
+    let rows: Vec<Row> = on!(pool, |e| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM workloads WHERE project_id = $1 ORDER BY slug"
     ))
     .bind(project_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// The first of `slugs` that names no workload of the project: a key scoped to it
 /// could never call anything there, so create and PATCH refuse it (issue #15).
 pub async fn first_unknown_slug(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    mut executor: Exec<'_>,
     project_id: &str,
     slugs: &[String],
 ) -> sqlx::Result<Option<String>> {
     if slugs.is_empty() {
         return Ok(None);
     }
-    let known: Vec<String> = sqlx::query_scalar(
-        "SELECT slug FROM workloads WHERE project_id = ? AND slug IN (SELECT value FROM json_each(?))",
+    let known: Vec<String> = on_exec!(executor, |e| {
+        sqlx::query_scalar(
+        "SELECT slug FROM workloads WHERE project_id = $1 AND slug IN (SELECT value FROM json_each($2))",
     )
     .bind(project_id)
     .bind(json!(slugs).to_string())
-    .fetch_all(executor)
-    .await?;
+    .fetch_all(e)
+    .await
+    })?;
     Ok(slugs.iter().find(|s| !known.contains(s)).cloned())
 }
 
 pub async fn get(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    mut executor: Exec<'_>,
     project_id: &str,
     id: &str,
 ) -> sqlx::Result<Option<Workload>> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM workloads WHERE id = ? AND project_id = ?"
+    let row: Option<Row> = on_exec!(executor, |e| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM workloads WHERE id = $1 AND project_id = $2"
     ))
     .bind(id)
     .bind(project_id)
-    .fetch_optional(executor)
-    .await?;
+    .fetch_optional(e)
+    .await)?;
     Ok(row.map(Into::into))
 }
 
@@ -167,7 +169,7 @@ pub struct WorkloadCache {
 impl WorkloadCache {
     pub async fn project(
         &self,
-        pool: &SqlitePool,
+        pool: &Db,
         project_id: &str,
     ) -> sqlx::Result<std::sync::Arc<Vec<Workload>>> {
         use std::sync::atomic::Ordering;
@@ -191,7 +193,7 @@ impl WorkloadCache {
     /// when several serve the same model).
     pub async fn resolve(
         &self,
-        pool: &SqlitePool,
+        pool: &Db,
         project_id: &str,
         slug_or_model: &str,
     ) -> sqlx::Result<Option<Resolved>> {
@@ -230,7 +232,7 @@ fn json_text(value: &Option<Value>) -> Option<String> {
 }
 
 async fn write(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    tx: &mut Tx,
     insert: bool,
     id: &str,
     project_id: &str,
@@ -242,19 +244,19 @@ async fn write(
             "INSERT INTO workloads (name, slug, model_name, backend, task_type, description, command,
                 vllm_version, config, execution_policy, execution_policy_config, worker_id,
                 gpu_resource_id, upstream_url, metrics_urls, updated_at, id, project_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?16)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $16)
              RETURNING {COLUMNS}"
         )
     } else {
         format!(
-            "UPDATE workloads SET name = ?1, slug = ?2, model_name = ?3, backend = ?4, task_type = ?5,
-                description = ?6, command = ?7, vllm_version = ?8, config = ?9, execution_policy = ?10,
-                execution_policy_config = ?11, worker_id = ?12, gpu_resource_id = ?13,
-                upstream_url = ?14, metrics_urls = ?15, updated_at = ?16
-             WHERE id = ?17 AND project_id = ?18 RETURNING {COLUMNS}"
+            "UPDATE workloads SET name = $1, slug = $2, model_name = $3, backend = $4, task_type = $5,
+                description = $6, command = $7, vllm_version = $8, config = $9, execution_policy = $10,
+                execution_policy_config = $11, worker_id = $12, gpu_resource_id = $13,
+                upstream_url = $14, metrics_urls = $15, updated_at = $16
+             WHERE id = $17 AND project_id = $18 RETURNING {COLUMNS}"
         )
     };
-    sqlx::query_as(&sql)
+    on!(&mut *tx, |e| sqlx::query_as(&sql)
         .bind(&spec.name)
         .bind(&spec.slug)
         .bind(&spec.model_name)
@@ -273,8 +275,8 @@ async fn write(
         .bind(now)
         .bind(id)
         .bind(project_id)
-        .fetch_one(executor)
-        .await
+        .fetch_one(e)
+        .await)
 }
 
 fn event<'a>(
@@ -293,15 +295,15 @@ fn event<'a>(
 }
 
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     spec: &WorkloadSpec,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Workload, Refusal> {
     let id = new_id("wl");
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let row = write(&mut *tx, true, &id, project_id, spec, now)
+    let mut tx = pool.begin_write().await?;
+    let row = write(&mut tx, true, &id, project_id, spec, now)
         .await
         .map_err(|e| match Refusal::from(e) {
             Refusal::DuplicateSlug(_) => Refusal::DuplicateSlug(spec.slug.clone()),
@@ -309,7 +311,7 @@ pub async fn create(
         })?;
     let changes = spec.changes_from(&WorkloadSpec::default());
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         event(project_id, "workload.created", &id, changes),
         now,
@@ -321,15 +323,15 @@ pub async fn create(
 
 /// Applies a validated PATCH (`next` builds the new spec from the current workload).
 pub async fn update<E>(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     id: &str,
     next: impl FnOnce(&Workload) -> Result<WorkloadSpec, E>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Result<Workload, E>, Refusal> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let Some(current) = get(&mut *tx, project_id, id).await? else {
+    let mut tx = pool.begin_write().await?;
+    let Some(current) = get(tx.exec(), project_id, id).await? else {
         return Err(Refusal::NotFound);
     };
     let spec = match next(&current) {
@@ -340,7 +342,7 @@ pub async fn update<E>(
     if spec == old {
         return Ok(Ok(current));
     }
-    let row = write(&mut *tx, false, id, project_id, &spec, now)
+    let row = write(&mut tx, false, id, project_id, &spec, now)
         .await
         .map_err(|e| match Refusal::from(e) {
             Refusal::DuplicateSlug(_) => Refusal::DuplicateSlug(spec.slug.clone()),
@@ -350,7 +352,7 @@ pub async fn update<E>(
         rename_in_key_scopes(&mut tx, project_id, &old.slug, &spec.slug, now).await?;
     }
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         event(project_id, "workload.updated", id, spec.changes_from(&old)),
         now,
@@ -361,20 +363,20 @@ pub async fn update<E>(
 }
 
 async fn keys_naming(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     project_id: &str,
     slug: &str,
 ) -> sqlx::Result<Vec<(String, String, Vec<String>)>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+    let rows: Vec<(String, String, String)> = on!(&mut *tx, |e| sqlx::query_as(&format!(
         "SELECT id, name, workloads FROM inference_keys
-         WHERE project_id = ? AND workloads <> '\"*\"'
-           AND EXISTS (SELECT 1 FROM json_each({}) WHERE value = ?)",
+         WHERE project_id = $1 AND workloads <> '\"*\"'
+           AND EXISTS (SELECT 1 FROM json_each({}) WHERE value = $2)",
         crate::keys::scope_array_sql("inference_keys.workloads")
     ))
     .bind(project_id)
     .bind(slug)
-    .fetch_all(&mut *tx)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, name, raw)| (id, name, serde_json::from_str(&raw).unwrap_or_default()))
@@ -382,7 +384,7 @@ async fn keys_naming(
 }
 
 async fn rename_in_key_scopes(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     project_id: &str,
     from: &str,
     to: &str,
@@ -393,12 +395,15 @@ async fn rename_in_key_scopes(
             .into_iter()
             .map(|s| if s == from { to.to_owned() } else { s })
             .collect();
-        sqlx::query("UPDATE inference_keys SET workloads = ?, updated_at = ? WHERE id = ?")
-            .bind(json!(renamed).to_string())
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        on!(&mut *tx, |e| sqlx::query(
+            "UPDATE inference_keys SET workloads = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(json!(renamed).to_string())
+        .bind(now)
+        .bind(&id)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     Ok(())
 }
@@ -406,25 +411,28 @@ async fn rename_in_key_scopes(
 /// Deletes the workload and takes its slug out of every key's scope, in one
 /// transaction; returns the keys that changed.
 pub async fn delete(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     id: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(Workload, Vec<AffectedKey>), Refusal> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let Some(current) = get(&mut *tx, project_id, id).await? else {
+    let mut tx = pool.begin_write().await?;
+    let Some(current) = get(tx.exec(), project_id, id).await? else {
         return Err(Refusal::NotFound);
     };
     let mut affected = Vec::new();
     for (key_id, name, slugs) in keys_naming(&mut tx, project_id, &current.slug).await? {
         let remaining: Vec<String> = slugs.into_iter().filter(|s| *s != current.slug).collect();
-        sqlx::query("UPDATE inference_keys SET workloads = ?, updated_at = ? WHERE id = ?")
-            .bind(json!(remaining).to_string())
-            .bind(now)
-            .bind(&key_id)
-            .execute(&mut *tx)
-            .await?;
+        on!(&mut tx, |e| sqlx::query(
+            "UPDATE inference_keys SET workloads = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(json!(remaining).to_string())
+        .bind(now)
+        .bind(&key_id)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
         let changes = audit::change(
             "workloads",
             json!(remaining.iter().chain([&current.slug]).collect::<Vec<_>>()),
@@ -437,24 +445,27 @@ pub async fn delete(
             target_id: &key_id,
             changes,
         };
-        audit::record(&mut *tx, actor, key_event, now).await?;
+        audit::record(&mut tx, actor, key_event, now).await?;
         affected.push(AffectedKey {
             id: key_id,
             name,
             remaining_workloads: remaining,
         });
     }
-    sqlx::query("DELETE FROM workloads WHERE id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    on!(&mut tx, |e| sqlx::query(
+        "DELETE FROM workloads WHERE id = $1"
+    )
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     let changes = spec_of(&current)
         .changes_from(&WorkloadSpec::default())
         .into_iter()
         .map(|(field, change)| (field, json!({ "old": change["new"], "new": null })))
         .collect();
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         event(project_id, "workload.deleted", id, changes),
         now,

@@ -3,9 +3,9 @@
 //! (see `keycache`). Its scopes are parsed once per cached key, not per request.
 
 use super::row::{decode_models, decode_workloads, status_at, Unreadable};
+use crate::db::{on, Db};
 use chrono::{DateTime, Utc};
 use keyward_api::{KeyStatus, WorkloadScope};
-use sqlx::SqlitePool;
 
 /// A key found by the hash of a presented secret: the current secret, or the previous
 /// one while its rotation grace lasts.
@@ -87,23 +87,20 @@ impl PresentedKey {
     }
 }
 
-pub async fn find_by_hash(
-    pool: &SqlitePool,
-    secret_hash: &[u8; 32],
-) -> sqlx::Result<Option<PresentedKey>> {
-    sqlx::query_as(
+pub async fn find_by_hash(pool: &Db, secret_hash: &[u8; 32]) -> sqlx::Result<Option<PresentedKey>> {
+    on!(pool, |e| sqlx::query_as(
         "SELECT id, project_id, secret_hash, previous_secret_hash, previous_secret_expires_at,
                 revoked_at, archived_at, expires_at, allowed_models, workloads, rpm, tpm,
                 token_limit, token_limit_period
-         FROM inference_keys WHERE secret_hash = ?1
+         FROM inference_keys WHERE secret_hash = $1
          UNION ALL
          SELECT id, project_id, secret_hash, previous_secret_hash, previous_secret_expires_at,
                 revoked_at, archived_at, expires_at, allowed_models, workloads, rpm, tpm,
                 token_limit, token_limit_period
-         FROM inference_keys WHERE previous_secret_hash = ?1
+         FROM inference_keys WHERE previous_secret_hash = $1
          LIMIT 1",
     )
     .bind(&secret_hash[..])
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(e)
+    .await)
 }

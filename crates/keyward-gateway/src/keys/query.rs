@@ -5,9 +5,10 @@
 //! combine; the same filters build the count, so a page and its total cannot disagree.
 
 use super::row::{scope_array_sql, KeyRow, COLUMNS};
+use crate::db::{on, on_exec, Binds, Db, Exec};
 use chrono::{DateTime, Duration, Utc};
 use keyward_api::{InferenceKey, KeyStatus, KeyUsage, ModelUsage};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::QueryBuilder;
 
 /// `?sort=` of the key list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,17 +65,14 @@ impl KeyQuery {
     }
 }
 
-fn push_filters(
-    builder: &mut QueryBuilder<'_, Sqlite>,
+fn push_filters<'a, DB: Binds<'a>>(
+    builder: &mut QueryBuilder<'a, DB>,
     project_id: &str,
     query: &KeyQuery,
     now: DateTime<Utc>,
 ) {
-    builder
-        .push(" WHERE project_id = ")
-        .push_bind(project_id.to_owned());
-    let now_at = now;
-    let now = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    builder.push(" WHERE project_id = ");
+    DB::text(builder, project_id.to_owned());
     match query.status {
         Some(KeyStatus::Archived) => {
             builder.push(" AND archived_at IS NOT NULL");
@@ -83,15 +81,13 @@ fn push_filters(
             builder.push(" AND archived_at IS NULL AND revoked_at IS NOT NULL");
         }
         Some(KeyStatus::Expired) => {
-            builder
-                .push(" AND archived_at IS NULL AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ")
-                .push_bind(now.clone());
+            builder.push(" AND archived_at IS NULL AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ");
+            DB::time(builder, now);
         }
         Some(KeyStatus::Active) => {
-            builder
-                .push(" AND archived_at IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
-                .push_bind(now.clone())
-                .push(")");
+            builder.push(" AND archived_at IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ");
+            DB::time(builder, now);
+            builder.push(")");
         }
         None if !query.include_archived => {
             builder.push(" AND archived_at IS NULL");
@@ -107,68 +103,65 @@ fn push_filters(
         );
         // The masked label too, so a key seen as `kw_live_AbC…x9Qz` in a log or a
         // ticket is found by any part of it ("..." typed for the ellipsis included).
+        // Case-insensitive on both engines: `lower()` on both sides (SQLite's LIKE
+        // ignores ASCII case, PostgreSQL's does not).
         let masked = pattern.replace("...", "…");
-        builder
-            .push(" AND (name LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR labels LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\' OR masked LIKE ")
-            .push_bind(masked)
-            .push(" ESCAPE '\\')");
+        builder.push(" AND (lower(name) LIKE lower(");
+        DB::text(builder, pattern.clone());
+        builder.push(") ESCAPE '\\' OR lower(labels) LIKE lower(");
+        DB::text(builder, pattern);
+        builder.push(") ESCAPE '\\' OR lower(masked) LIKE lower(");
+        DB::text(builder, masked);
+        builder.push(") ESCAPE '\\')");
     }
     if let Some(model) = &query.model {
-        builder
-            .push(format!(
-                " AND (allowed_models IS NULL OR EXISTS (SELECT 1 FROM json_each({}) WHERE value = ",
-                scope_array_sql("inference_keys.allowed_models")
-            ))
-            .push_bind(model.clone())
-            .push("))");
+        builder.push(format!(
+            " AND (allowed_models IS NULL OR EXISTS (SELECT 1 FROM json_each({}) WHERE value = ",
+            scope_array_sql("inference_keys.allowed_models")
+        ));
+        DB::text(builder, model.clone());
+        builder.push("))");
     }
     if let Some(workload) = &query.workload {
-        builder
-            .push(format!(
-                " AND (workloads = '\"*\"' OR EXISTS (SELECT 1 FROM json_each({}) WHERE value = ",
-                scope_array_sql("inference_keys.workloads")
-            ))
-            .push_bind(workload.clone())
-            .push("))");
+        builder.push(format!(
+            " AND (workloads = '\"*\"' OR EXISTS (SELECT 1 FROM json_each({}) WHERE value = ",
+            scope_array_sql("inference_keys.workloads")
+        ));
+        DB::text(builder, workload.clone());
+        builder.push("))");
     }
     if let Some((key, value)) = &query.label {
-        builder
-            .push(" AND EXISTS (SELECT 1 FROM json_each(inference_keys.labels) WHERE key = ")
-            .push_bind(key.clone());
+        builder.push(" AND EXISTS (SELECT 1 FROM json_each(inference_keys.labels) WHERE key = ");
+        DB::text(builder, key.clone());
         if let Some(value) = value {
-            builder.push(" AND value = ").push_bind(value.clone());
+            builder.push(" AND value = ");
+            DB::text(builder, value.clone());
         }
         builder.push(")");
     }
     if let Some(days) = query.expiring_within_days {
-        let until = (now_at + chrono::Duration::days(days))
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-        builder
-            .push(" AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > ")
-            .push_bind(now.clone())
-            .push(" AND expires_at <= ")
-            .push_bind(until);
+        builder.push(" AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > ");
+        DB::time(builder, now);
+        builder.push(" AND expires_at <= ");
+        DB::time(builder, now + chrono::Duration::days(days));
     }
 }
 
 /// One page of the project's keys, and the number matching over all pages.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     query: &KeyQuery,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(Vec<InferenceKey>, i64)> {
     let total: i64 = if !query.is_filtered() {
         // Unfiltered: the trigger-maintained count (migration 0004), one row read.
-        let counted: Option<(i64, i64)> =
-            sqlx::query_as("SELECT total, archived FROM project_key_counts WHERE project_id = ?")
-                .bind(project_id)
-                .fetch_optional(pool)
-                .await?;
+        let counted: Option<(i64, i64)> = on!(pool, |e| sqlx::query_as(
+            "SELECT total, archived FROM project_key_counts WHERE project_id = $1"
+        )
+        .bind(project_id)
+        .fetch_optional(e)
+        .await)?;
         let (all, archived) = counted.unwrap_or((0, 0));
         if query.include_archived {
             all
@@ -176,60 +169,60 @@ pub async fn list(
             all - archived
         }
     } else {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM inference_keys");
-        push_filters(&mut count, project_id, query, now);
-        count.build_query_scalar().fetch_one(pool).await?
+        on!(pool, |e| {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM inference_keys");
+            push_filters(&mut count, project_id, query, now);
+            count.build_query_scalar().fetch_one(e).await?
+        })
     };
 
-    let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM inference_keys"));
-    push_filters(&mut page, project_id, query, now);
-    page.push(match query.sort {
-        KeySort::CreatedAt => " ORDER BY created_at DESC, id DESC",
-        KeySort::LastUsedAt => " ORDER BY last_used_at IS NULL, last_used_at DESC, id DESC",
-        KeySort::Name => " ORDER BY name COLLATE NOCASE, id",
+    let rows: Vec<KeyRow> = on!(pool, |e| {
+        let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM inference_keys"));
+        push_filters(&mut page, project_id, query, now);
+        page.push(match query.sort {
+            KeySort::CreatedAt => " ORDER BY created_at DESC, id DESC",
+            KeySort::LastUsedAt => " ORDER BY last_used_at IS NULL, last_used_at DESC, id DESC",
+            KeySort::Name => " ORDER BY lower(name), id",
+        });
+        page.push(" LIMIT ");
+        page.push_bind(query.limit);
+        page.push(" OFFSET ");
+        page.push_bind(query.offset);
+        page.build_query_as().fetch_all(e).await?
     });
-    page.push(" LIMIT ")
-        .push_bind(query.limit)
-        .push(" OFFSET ")
-        .push_bind(query.offset);
-    let rows: Vec<KeyRow> = page.build_query_as().fetch_all(pool).await?;
     Ok((rows.into_iter().map(|r| r.into_wire(now)).collect(), total))
 }
 
 /// One key of the project (`None` for another project's key, as for no key).
 pub async fn get(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    mut executor: Exec<'_>,
     project_id: &str,
     key_id: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<InferenceKey>> {
-    let row: Option<KeyRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM inference_keys WHERE id = ? AND project_id = ?"
-    ))
-    .bind(key_id)
-    .bind(project_id)
-    .fetch_optional(executor)
-    .await?;
+    let sql = format!("SELECT {COLUMNS} FROM inference_keys WHERE id = $1 AND project_id = $2");
+    let row: Option<KeyRow> = on_exec!(executor, |e| sqlx::query_as(&sql)
+        .bind(key_id)
+        .bind(project_id)
+        .fetch_optional(e)
+        .await)?;
     Ok(row.map(|r| r.into_wire(now)))
 }
 
 /// Totals and the per-model breakdown the data plane records.
-pub async fn usage(
-    pool: &SqlitePool,
-    key: &InferenceKey,
-    now: DateTime<Utc>,
-) -> sqlx::Result<KeyUsage> {
+pub async fn usage(pool: &Db, key: &InferenceKey, now: DateTime<Utc>) -> sqlx::Result<KeyUsage> {
     use chrono::DurationRound;
     let this_hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
     let first = this_hour - Duration::hours(23);
-    let rows: Vec<(DateTime<Utc>, i64, i64, i64)> = sqlx::query_as(
-        "SELECT bucket, SUM(requests), SUM(input_tokens), SUM(output_tokens) FROM usage_hour
-         WHERE key_id = ? AND bucket >= ? GROUP BY bucket",
+    let rows: Vec<(DateTime<Utc>, i64, i64, i64)> = on!(pool, |e| sqlx::query_as(
+        "SELECT bucket, CAST(SUM(requests) AS BIGINT), CAST(SUM(input_tokens) AS BIGINT),
+                CAST(SUM(output_tokens) AS BIGINT) FROM usage_hour
+         WHERE key_id = $1 AND bucket >= $2 GROUP BY bucket",
     )
     .bind(&key.id)
     .bind(first)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     let hourly = (0..24)
         .map(|h| {
             let at = first + Duration::hours(h);
@@ -242,13 +235,13 @@ pub async fn usage(
             }
         })
         .collect();
-    let by_model: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+    let by_model: Vec<(String, i64, i64, i64)> = on!(pool, |e| sqlx::query_as(
         "SELECT model, requests, input_tokens, output_tokens FROM key_usage_by_model
-         WHERE key_id = ? ORDER BY input_tokens + output_tokens DESC, model",
+         WHERE key_id = $1 ORDER BY input_tokens + output_tokens DESC, model",
     )
     .bind(&key.id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(e)
+    .await)?;
     Ok(KeyUsage {
         key_id: key.id.clone(),
         requests: key.request_count,

@@ -10,13 +10,13 @@
 use super::query::get;
 use super::row::{spec_of, KeyRow, COLUMNS};
 use crate::audit::{self, Actor, Event};
+use crate::db::{bind_all, on, Arg, Db, Exec};
 use crate::error::ApiError;
 use crate::Gateway;
 use chrono::{DateTime, Duration, Utc};
 use keyward_api::token::{self, TokenKind};
-use keyward_api::{InferenceKey, KeySpec, KeyStatus, Secret, TokenLimitPeriod, WorkloadScope};
+use keyward_api::{InferenceKey, KeySpec, KeyStatus, Secret, WorkloadScope};
 use serde_json::{json, Map, Value};
-use sqlx::{Sqlite, SqlitePool};
 
 /// Why a key mutation did not happen.
 #[derive(Debug)]
@@ -41,21 +41,20 @@ impl From<sqlx::Error> for KeyError {
 const SPEC_COLUMNS: &str = "name, description, rpm, tpm, token_limit, token_limit_period, \
     allowed_models, workloads, labels, expires_at";
 
-type KeyQueryAs<'q> = sqlx::query::QueryAs<'q, Sqlite, KeyRow, sqlx::sqlite::SqliteArguments<'q>>;
-
-/// Binds a spec's values for [`SPEC_COLUMNS`], so create and update cannot disagree.
-fn bind_spec<'q>(query: KeyQueryAs<'q>, spec: &'q KeySpec) -> KeyQueryAs<'q> {
-    query
-        .bind(&spec.name)
-        .bind(&spec.description)
-        .bind(spec.rpm)
-        .bind(spec.tpm)
-        .bind(spec.token_limit)
-        .bind(spec.token_limit_period.map(TokenLimitPeriod::as_str))
-        .bind(spec.allowed_models.as_ref().map(json_of))
-        .bind(json_of(&spec.workloads))
-        .bind(json_of(&spec.labels))
-        .bind(spec.expires_at)
+/// A spec's values for [`SPEC_COLUMNS`], in order, so create and update cannot disagree.
+fn spec_args(spec: &KeySpec) -> Vec<Arg> {
+    vec![
+        Arg::Text(Some(spec.name.clone())),
+        Arg::Text(Some(spec.description.clone())),
+        Arg::Int(spec.rpm),
+        Arg::Int(spec.tpm),
+        Arg::Int(spec.token_limit),
+        Arg::Text(spec.token_limit_period.map(|p| p.as_str().to_owned())),
+        Arg::Text(spec.allowed_models.as_ref().map(json_of)),
+        Arg::Text(Some(json_of(&spec.workloads))),
+        Arg::Text(Some(json_of(&spec.labels))),
+        Arg::Time(spec.expires_at),
+    ]
 }
 
 fn json_of<T: serde::Serialize>(value: &T) -> String {
@@ -65,7 +64,7 @@ fn json_of<T: serde::Serialize>(value: &T) -> String {
 /// A 400 naming `workloads` when the scope lists a slug the project has no workload
 /// for. PATCH checks in its writing transaction; create just before its own.
 pub async fn unknown_workload(
-    executor: impl sqlx::SqliteExecutor<'_>,
+    executor: Exec<'_>,
     project_id: &str,
     scope: &WorkloadScope,
 ) -> sqlx::Result<Option<ApiError>> {
@@ -98,7 +97,7 @@ fn key_event<'a>(
 
 /// Creates a key and returns it with its secret, which exists nowhere else afterwards.
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     spec: &KeySpec,
     actor: &Actor,
@@ -106,25 +105,26 @@ pub async fn create(
 ) -> sqlx::Result<(InferenceKey, Secret)> {
     let secret = token::generate(TokenKind::Data);
     let id = crate::projects::new_id("key");
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
+    let mut tx = pool.begin_write().await?;
     let insert = format!(
         "INSERT INTO inference_keys (id, project_id, secret_hash, masked, {SPEC_COLUMNS},
             created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING {COLUMNS}"
     );
-    let row = sqlx::query_as(&insert)
-        .bind(&id)
-        .bind(project_id)
-        .bind(token::hash(secret.expose()).to_vec())
-        .bind(token::masked(secret.expose()));
-    let row: KeyRow = bind_spec(row, spec)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut args = vec![
+        Arg::Text(Some(id.clone())),
+        Arg::Text(Some(project_id.to_owned())),
+        Arg::Bytes(Some(token::hash(secret.expose()).to_vec())),
+        Arg::Text(Some(token::masked(secret.expose()))),
+    ];
+    args.extend(spec_args(spec));
+    args.extend([Arg::Time(Some(now)), Arg::Time(Some(now))]);
+    let row: KeyRow = on!(&mut tx, |e| bind_all(sqlx::query_as(&insert), args)
+        .fetch_one(e)
+        .await)?;
     let created = spec.changes_from(&KeySpec::default());
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         key_event(project_id, &id, "key.created", created),
         now,
@@ -150,20 +150,20 @@ pub async fn update(
 }
 
 async fn update_in_db(
-    pool: &SqlitePool,
+    pool: &Db,
     project_id: &str,
     key_id: &str,
     next: impl FnOnce(&InferenceKey) -> Result<KeySpec, ApiError>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<InferenceKey, KeyError> {
-    let mut tx = pool.begin_with(crate::WRITE_TX).await?;
-    let current = get(&mut *tx, project_id, key_id, now)
+    let mut tx = pool.begin_write().await?;
+    let current = get(tx.exec(), project_id, key_id, now)
         .await?
         .ok_or(KeyError::NotFound)?;
     let spec = next(&current).map_err(KeyError::Invalid)?;
     if spec.workloads != current.workloads {
-        if let Some(error) = unknown_workload(&mut *tx, project_id, &spec.workloads).await? {
+        if let Some(error) = unknown_workload(tx.exec(), project_id, &spec.workloads).await? {
             return Err(KeyError::Invalid(error));
         }
     }
@@ -179,18 +179,20 @@ async fn update_in_db(
             .or_insert_with(|| json!({ "old": "unreadable", "new": [] }));
     }
     let update_sql = format!(
-        "UPDATE inference_keys SET ({SPEC_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?), updated_at = ?
-         WHERE id = ? AND project_id = ? RETURNING {COLUMNS}"
+        "UPDATE inference_keys SET ({SPEC_COLUMNS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), updated_at = $11
+         WHERE id = $12 AND project_id = $13 RETURNING {COLUMNS}"
     );
-    let update = sqlx::query_as(&update_sql);
-    let row: KeyRow = bind_spec(update, &spec)
-        .bind(now)
-        .bind(key_id)
-        .bind(project_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut args = spec_args(&spec);
+    args.extend([
+        Arg::Time(Some(now)),
+        Arg::Text(Some(key_id.to_owned())),
+        Arg::Text(Some(project_id.to_owned())),
+    ]);
+    let row: KeyRow = on!(&mut tx, |e| bind_all(sqlx::query_as(&update_sql), args)
+        .fetch_one(e)
+        .await)?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         key_event(project_id, key_id, "key.updated", changes),
         now,
@@ -214,10 +216,10 @@ enum Step {
 /// audit event.
 struct Write {
     action: &'static str,
-    /// The assignments. `?1` and `?2` are the key id and project (bound by
-    /// [`transition`]); the step's own values are `?3`… and `bind` binds them in order.
+    /// The assignments. `$1` and `$2` are the key id and project (bound by
+    /// [`transition`]); the step's own values are `$3`…, in the order of `args`.
     set: &'static str,
-    bind: Box<dyn for<'q> FnOnce(KeyQueryAs<'q>) -> KeyQueryAs<'q> + Send>,
+    args: Vec<Arg>,
     changes: Changes,
 }
 
@@ -233,25 +235,30 @@ async fn transition(
     step: impl FnOnce(&InferenceKey) -> Result<Step, KeyError>,
 ) -> Result<InferenceKey, KeyError> {
     let result = async {
-        let mut tx = gateway.pool().begin_with(crate::WRITE_TX).await?;
-        let current = get(&mut *tx, project_id, key_id, now)
+        let mut tx = gateway.pool().begin_write().await?;
+        let current = get(tx.exec(), project_id, key_id, now)
             .await?
             .ok_or(KeyError::NotFound)?;
         let write = match step(&current)? {
             Step::Keep => return Ok(current),
             Step::Write(write) => write,
         };
-        // Numbered, because sqlx counts a bare `?` apart from the numbered ones.
         let sql = format!(
-            "UPDATE inference_keys SET {} WHERE id = ?1 AND project_id = ?2 RETURNING {COLUMNS}",
+            "UPDATE inference_keys SET {} WHERE id = $1 AND project_id = $2 RETURNING {COLUMNS}",
             write.set
         );
-        let query = sqlx::query_as(&sql).bind(key_id).bind(project_id);
-        let row: KeyRow = (write.bind)(query).fetch_one(&mut *tx).await?;
+        let mut args = vec![
+            Arg::Text(Some(key_id.to_owned())),
+            Arg::Text(Some(project_id.to_owned())),
+        ];
+        args.extend(write.args);
+        let row: KeyRow = on!(&mut tx, |e| bind_all(sqlx::query_as(&sql), args)
+            .fetch_one(e)
+            .await)?;
         let key = row.into_wire(now);
         let changes = (write.changes)(&current, &key);
         audit::record(
-            &mut *tx,
+            &mut tx,
             actor,
             key_event(project_id, key_id, write.action, changes),
             now,
@@ -285,9 +292,9 @@ pub async fn revoke(
         }
         Ok(Step::Write(Write {
             action: "key.revoked",
-            set: "revoked_at = ?3, updated_at = ?3,
+            set: "revoked_at = $3, updated_at = $3,
                   previous_secret_hash = NULL, previous_secret_expires_at = NULL",
-            bind: Box::new(move |query| query.bind(now)),
+            args: vec![Arg::Time(Some(now))],
             changes: Box::new(|before, _| status_change(before.status, KeyStatus::Revoked)),
         }))
     })
@@ -319,8 +326,8 @@ pub async fn set_archived(
             } else {
                 "key.unarchived"
             },
-            set: "archived_at = ?3, updated_at = ?4",
-            bind: Box::new(move |query| query.bind(archived.then_some(now)).bind(now)),
+            set: "archived_at = $3, updated_at = $4",
+            args: vec![Arg::Time(archived.then_some(now)), Arg::Time(Some(now))],
             changes: Box::new(|before, after| status_change(before.status, after.status)),
         }))
     })
@@ -347,10 +354,15 @@ pub async fn rotate(
         let grace_ends = (grace > Duration::zero()).then(|| now + grace);
         Ok(Step::Write(Write {
             action: "key.rotated",
-            set: "previous_secret_hash = CASE WHEN ?3 IS NULL THEN NULL ELSE secret_hash END,
-                  previous_secret_expires_at = ?3,
-                  secret_hash = ?4, masked = ?5, updated_at = ?6",
-            bind: Box::new(move |query| query.bind(grace_ends).bind(hash).bind(masked).bind(now)),
+            set: "previous_secret_hash = CASE WHEN $3 IS NULL THEN NULL ELSE secret_hash END,
+                  previous_secret_expires_at = $3,
+                  secret_hash = $4, masked = $5, updated_at = $6",
+            args: vec![
+                Arg::Time(grace_ends),
+                Arg::Bytes(Some(hash)),
+                Arg::Text(Some(masked)),
+                Arg::Time(Some(now)),
+            ],
             changes: Box::new(move |before, after| {
                 let mut changes =
                     audit::change("masked", json!(before.masked), json!(after.masked));

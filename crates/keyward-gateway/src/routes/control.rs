@@ -78,7 +78,7 @@ pub(crate) async fn create_key(
     let now = gateway.now();
     let spec = KeySpec::from_create(request, now).map_err(invalid)?;
     if let Some(error) =
-        keys::unknown_workload(gateway.pool(), &project_id, &spec.workloads).await?
+        keys::unknown_workload(gateway.pool().exec(), &project_id, &spec.workloads).await?
     {
         return Err(error);
     }
@@ -260,10 +260,15 @@ pub(crate) async fn get_key(
     caller: ControlCaller,
     Path(key_id): Path<String>,
 ) -> Result<Json<InferenceKey>, ApiError> {
-    keys::get(gateway.pool(), &caller.project_id, &key_id, gateway.now())
-        .await?
-        .map(Json)
-        .ok_or_else(|| key_not_found(&key_id))
+    keys::get(
+        gateway.pool().exec(),
+        &caller.project_id,
+        &key_id,
+        gateway.now(),
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| key_not_found(&key_id))
 }
 
 #[utoipa::path(patch, path = "/v1/inference/keys/{key_id}", tag = "keys", security(("control_token" = [])),
@@ -444,7 +449,7 @@ pub(crate) async fn identify_key(
     let Some(found) = found.filter(|k| k.project_id == caller.project_id) else {
         return Err(not_found());
     };
-    keys::get(gateway.pool(), &caller.project_id, &found.id, now)
+    keys::get(gateway.pool().exec(), &caller.project_id, &found.id, now)
         .await?
         .map(Json)
         .ok_or_else(not_found)
@@ -460,9 +465,14 @@ pub(crate) async fn key_usage(
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let key = keys::get(gateway.pool(), &caller.project_id, &key_id, gateway.now())
-        .await?
-        .ok_or_else(|| key_not_found(&key_id))?;
+    let key = keys::get(
+        gateway.pool().exec(),
+        &caller.project_id,
+        &key_id,
+        gateway.now(),
+    )
+    .await?
+    .ok_or_else(|| key_not_found(&key_id))?;
     let usage = keys::usage(gateway.pool(), &key, gateway.now()).await?;
     if super::wants_csv(&headers) {
         return Ok(super::csv_response(

@@ -41,7 +41,7 @@ pub(crate) async fn whoami(
     State(gateway): State<Gateway>,
     caller: ControlCaller,
 ) -> Result<Json<WhoAmI>, ApiError> {
-    let project = projects::get_project(gateway.pool(), &caller.project_id)
+    let project = projects::get_project(gateway.pool().exec(), &caller.project_id)
         .await?
         .ok_or_else(|| ApiError::not_found("This token's project no longer exists."))?;
     Ok(Json(WhoAmI {
@@ -100,7 +100,7 @@ pub(crate) async fn get_project(
     if caller.role != Role::Owner {
         caller.require_project(&project_id)?;
     }
-    projects::get_project(gateway.pool(), &project_id)
+    projects::get_project(gateway.pool().exec(), &project_id)
         .await?
         .map(Json)
         .ok_or_else(|| project_not_found(&project_id))
@@ -167,7 +167,7 @@ pub(crate) async fn create_token(
             ))
         }
     };
-    if projects::get_project(gateway.pool(), &project_id)
+    if projects::get_project(gateway.pool().exec(), &project_id)
         .await?
         .is_none()
     {

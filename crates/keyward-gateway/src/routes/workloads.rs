@@ -132,7 +132,7 @@ pub(crate) async fn get_workload(
     caller: ControlCaller,
     Path(workload_id): Path<String>,
 ) -> Result<Json<Workload>, ApiError> {
-    workloads::get(gateway.pool(), &caller.project_id, &workload_id)
+    workloads::get(gateway.pool().exec(), &caller.project_id, &workload_id)
         .await?
         .map(Json)
         .ok_or_else(|| not_found(&workload_id))
@@ -391,7 +391,7 @@ pub(crate) async fn workload_health(
             ));
         }
     }
-    let workload = workloads::get(gateway.pool(), &caller.project_id, &workload_id)
+    let workload = workloads::get(gateway.pool().exec(), &caller.project_id, &workload_id)
         .await?
         .ok_or_else(|| not_found(&workload_id))?;
     let to = time_param(&params, "to")?.unwrap_or_else(Utc::now);

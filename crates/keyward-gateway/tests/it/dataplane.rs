@@ -73,12 +73,12 @@ async fn usage_of(gw: &TestGateway, key_id: &str) -> Value {
 /// output tokens).
 pub(crate) async fn minute_row(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, i64) {
     gw.gateway.flush_usage().await.unwrap();
-    sqlx::query_as(
-        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
+    keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = $1",
     )
     .bind(key_id)
-    .fetch_one(gw.gateway.pool())
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap()
 }
 
@@ -155,12 +155,12 @@ async fn requests_are_routed_scoped_and_metered() {
         .map(|m| m["model"].as_str().unwrap())
         .collect();
     assert!(by_model.contains(&"meta-llama/Llama-3.1-8B-Instruct") && by_model.contains(&"bge-m3"));
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT model, workload, requests, estimated_requests FROM usage_minute WHERE key_id = ? ORDER BY model",
+    let rows: Vec<(String, String, i64, i64)> = keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+        "SELECT model, workload, requests, estimated_requests FROM usage_minute WHERE key_id = $1 ORDER BY model",
     )
     .bind(&key_id)
-    .fetch_all(gw.gateway.pool())
-    .await
+    .fetch_all(e)
+    .await)
     .unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().all(|r| r.3 == 0), "nothing estimated");
@@ -390,12 +390,12 @@ async fn missing_usage_is_estimated_and_failures_are_counted() {
     assert!(body["error"]["message"].as_str().unwrap().contains("gone"));
 
     gw.gateway.flush_usage().await.unwrap();
-    let rows: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT workload, requests, errors, estimated_requests, input_tokens, output_tokens FROM usage_minute WHERE key_id = ? ORDER BY workload",
+    let rows: Vec<(String, i64, i64, i64, i64, i64)> = keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+        "SELECT workload, requests, errors, estimated_requests, input_tokens, output_tokens FROM usage_minute WHERE key_id = $1 ORDER BY workload",
     )
     .bind(&key_id)
-    .fetch_all(gw.gateway.pool())
-    .await
+    .fetch_all(e)
+    .await)
     .unwrap();
     assert_eq!(rows[0].0, "chat-a");
     assert_eq!(
@@ -450,12 +450,12 @@ async fn a_client_leaving_mid_stream_is_metered_for_what_was_served() {
 async fn wait_for_row(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, i64) {
     wait_for(Duration::from_secs(20), "the request to be metered", || async {
         gw.gateway.flush_usage().await.unwrap();
-        sqlx::query_as(
-            "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = ?",
+        keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+            "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = $1",
         )
         .bind(key_id)
-        .fetch_optional(gw.gateway.pool())
-        .await
+        .fetch_optional(e)
+        .await)
         .unwrap()
     })
     .await

@@ -96,46 +96,49 @@ async fn a_killed_gateway_keeps_every_acknowledged_write_and_stays_consistent() 
             .await
             .unwrap();
         let pool = gateway.pool();
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(pool)
-            .await
+        let integrity: String =
+            keyward_gateway::on_db!(pool, |e| sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(e)
+                .await)
             .unwrap();
         assert_eq!(integrity, "ok", "round {round}");
-        let stored: HashSet<String> = sqlx::query_scalar("SELECT id FROM inference_keys")
-            .fetch_all(pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
+        let stored: HashSet<String> = keyward_gateway::on_db!(pool, |e| sqlx::query_scalar(
+            "SELECT id FROM inference_keys"
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap()
+        .into_iter()
+        .collect();
         let acknowledged = acknowledged.lock().unwrap().clone();
         let lost: Vec<_> = acknowledged.difference(&stored).collect();
         assert!(
             lost.is_empty(),
             "round {round}: acknowledged keys lost: {lost:?}"
         );
-        let orphans: i64 = sqlx::query_scalar(
+        let orphans: i64 = keyward_gateway::on_db!(pool, |e| sqlx::query_scalar(
             "SELECT COUNT(*) FROM inference_keys k WHERE (SELECT COUNT(*) FROM audit_events a WHERE a.target_id = k.id AND a.action = 'key.created') != 1",
         )
-        .fetch_one(pool)
-        .await
+        .fetch_one(e)
+        .await)
         .unwrap();
         assert_eq!(
             orphans, 0,
             "round {round}: a key without exactly one creation audit row"
         );
-        let unaudited_revokes: i64 = sqlx::query_scalar(
+        let unaudited_revokes: i64 = keyward_gateway::on_db!(pool, |e| sqlx::query_scalar(
             "SELECT COUNT(*) FROM inference_keys k WHERE k.revoked_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.target_id = k.id AND a.action = 'key.revoked')",
         )
-        .fetch_one(pool)
-        .await
+        .fetch_one(e)
+        .await)
         .unwrap();
         assert_eq!(unaudited_revokes, 0, "round {round}");
-        let (counted, actual): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT total FROM project_key_counts WHERE project_id = ?1), (SELECT COUNT(*) FROM inference_keys WHERE project_id = ?1)",
+        let (counted, actual): (i64, i64) = keyward_gateway::on_db!(pool, |e| sqlx::query_as(
+            "SELECT (SELECT total FROM project_key_counts WHERE project_id = $1), (SELECT COUNT(*) FROM inference_keys WHERE project_id = $1)",
         )
         .bind(&init.project_id)
-        .fetch_one(pool)
-        .await
+        .fetch_one(e)
+        .await)
         .unwrap();
         assert_eq!(
             counted, actual,
@@ -270,9 +273,10 @@ async fn a_kill_under_inference_load_keeps_revocations_and_loses_at_most_a_flush
     let gateway = keyward_gateway::Gateway::open(&location, false)
         .await
         .unwrap();
-    let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-        .fetch_one(gateway.pool())
-        .await
+    let (integrity,): (String,) =
+        keyward_gateway::on_db!(gateway.pool(), |e| sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(e)
+            .await)
         .unwrap();
     assert_eq!(integrity, "ok");
     let status = |secret: String| {
@@ -294,11 +298,12 @@ async fn a_kill_under_inference_load_keeps_revocations_and_loses_at_most_a_flush
         "the revocation survived the kill"
     );
     assert_eq!(status(secrets[0].1.clone()).await, 200);
-    let (requests,): (i64,) =
-        sqlx::query_as("SELECT COALESCE(SUM(request_count), 0) FROM inference_keys")
-            .fetch_one(gateway.pool())
-            .await
-            .unwrap();
+    let (requests,): (i64,) = keyward_gateway::on_db!(gateway.pool(), |e| sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(request_count), 0) AS BIGINT) FROM inference_keys"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
     // At most the last second (plus requests in flight at the kill) is lost; nothing is
     // counted twice. The restart itself served one more request after the checks above.
     assert!(

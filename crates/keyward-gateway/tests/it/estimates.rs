@@ -208,12 +208,12 @@ async fn estimates_are_within_a_quarter_of_the_true_count() {
     let (mut worst_input, mut worst_output) = (0f64, 0f64);
     let deviation = |estimate: u64, truth: u64| (estimate as f64 / truth as f64 - 1.0).abs();
     for (sample, key_id) in samples.iter().zip(&keys) {
-        let (input, output, estimated): (i64, i64, i64) = sqlx::query_as(
-            "SELECT k.input_tokens, k.output_tokens, (SELECT SUM(estimated_requests) FROM usage_minute WHERE key_id = k.id) FROM inference_keys k WHERE k.id = ?",
+        let (input, output, estimated): (i64, i64, i64) = keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+            "SELECT k.input_tokens, k.output_tokens, (SELECT CAST(SUM(estimated_requests) AS BIGINT) FROM usage_minute WHERE key_id = k.id) FROM inference_keys k WHERE k.id = $1",
         )
         .bind(key_id)
-        .fetch_one(gw.gateway.pool())
-        .await
+        .fetch_one(e)
+        .await)
         .unwrap();
         assert_eq!(estimated, 1, "marked estimated: {}", sample.label);
         let (input, output) = (input as u64, output as u64);
@@ -279,11 +279,13 @@ async fn embedding_inputs_are_estimated_from_their_text() {
     assert_eq!(response.status(), 200);
     gw.gateway.flush_usage().await.unwrap();
     let (input, output): (i64, i64) =
-        sqlx::query_as("SELECT input_tokens, output_tokens FROM inference_keys WHERE id = ?")
-            .bind(&key_id)
-            .fetch_one(gw.gateway.pool())
-            .await
-            .unwrap();
+        keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+            "SELECT input_tokens, output_tokens FROM inference_keys WHERE id = $1"
+        )
+        .bind(&key_id)
+        .fetch_one(e)
+        .await)
+        .unwrap();
     assert_eq!((input as u64, output), (truth, 0));
 }
 
@@ -337,12 +339,12 @@ async fn a_stream_the_upstream_breaks_off_is_estimated_from_what_was_received() 
     let sent: String = crate::upstream::pieces_of(TEXTS[4])[..12].concat();
     assert!(sent.starts_with(&received), "{received:?}");
     gw.gateway.flush_usage().await.unwrap();
-    let (requests, errors, estimated, input, output): (i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT requests, errors, estimated_requests, input_tokens, output_tokens FROM usage_minute WHERE key_id = ?",
+    let (requests, errors, estimated, input, output): (i64, i64, i64, i64, i64) = keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+        "SELECT requests, errors, estimated_requests, input_tokens, output_tokens FROM usage_minute WHERE key_id = $1",
     )
     .bind(&key_id)
-    .fetch_one(gw.gateway.pool())
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap();
     assert_eq!((requests, errors, estimated), (1, 1, 1));
     let (at_least, at_most) = (

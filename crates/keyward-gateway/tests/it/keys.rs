@@ -391,12 +391,41 @@ async fn the_database_never_holds_a_secret() {
                 .to_owned(),
         );
     }
-    gw.gateway.pool().close().await;
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(gw.dir.path()).unwrap() {
-        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    assert!(bytes.len() > 4096, "database files were read");
+    let bytes = match gw.gateway.pool() {
+        // SQLite: every byte of the database files, WAL included.
+        keyward_gateway::db::Db::Sqlite(pool) => {
+            pool.close().await;
+            let mut bytes = Vec::new();
+            for entry in std::fs::read_dir(gw.dir.path()).unwrap() {
+                bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+            }
+            bytes
+        }
+        // PostgreSQL: every row of every table of the gateway's schema, as text.
+        keyward_gateway::db::Db::Postgres(pool) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            assert!(
+                tables.len() >= 10,
+                "the gateway's tables were listed: {tables:?}"
+            );
+            let mut bytes = Vec::new();
+            for table in tables {
+                let rows: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t"))
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
+                bytes.extend(rows.join("\n").into_bytes());
+            }
+            bytes
+        }
+    };
+    assert!(bytes.len() > 4096, "the database was read");
     for secret in &secrets {
         let entropy = &secret.as_bytes()[secret.find('_').unwrap() + 5..];
         assert!(
@@ -452,11 +481,12 @@ async fn embedded_mode_mints_the_owner_token_once_and_reissues_on_request() {
         "the lost token is revoked"
     );
     assert_eq!(status(reissued.expose().to_owned()).await, 200);
-    let audited: Vec<(String,)> =
-        sqlx::query_as("SELECT action FROM audit_events ORDER BY at, rowid")
-            .fetch_all(gateway.pool())
-            .await
-            .unwrap();
+    let audited: Vec<(String,)> = keyward_gateway::on_db!(gateway.pool(), |e| sqlx::query_as(
+        "SELECT action FROM audit_events ORDER BY at, rowid"
+    )
+    .fetch_all(e)
+    .await)
+    .unwrap();
     let actions: Vec<&str> = audited.iter().map(|(a,)| a.as_str()).collect();
     assert_eq!(actions, ["control_token.revoked", "control_token.created"]);
 }

@@ -499,12 +499,13 @@ async fn an_unreadable_scope_fails_closed_everywhere() {
     let key = gw.create_key("corrupt").await;
     let id = key["id"].as_str().unwrap();
     let secret = key["secret"].as_str().unwrap();
-    sqlx::query(
-        "UPDATE inference_keys SET allowed_models = '[\"llama', workloads = 'chat' WHERE id = ?",
+    keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query(
+        "UPDATE inference_keys SET allowed_models = '[\"llama', workloads = 'chat' WHERE id = $1",
     )
     .bind(id)
-    .execute(gw.gateway.pool())
+    .execute(e)
     .await
+    .map(|done| done.rows_affected()))
     .unwrap();
     gw.gateway.key_cache().invalidate(id);
 
@@ -567,11 +568,13 @@ async fn an_unreadable_scope_fails_closed_everywhere() {
     let (status, patched) = call(&gw, Method::PATCH, &path, Some(json!({"name": "renamed"}))).await;
     assert_eq!(status, 200, "{patched}");
     let stored: (Option<String>, String) =
-        sqlx::query_as("SELECT allowed_models, workloads FROM inference_keys WHERE id = ?")
-            .bind(id)
-            .fetch_one(gw.gateway.pool())
-            .await
-            .unwrap();
+        keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+            "SELECT allowed_models, workloads FROM inference_keys WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(e)
+        .await)
+        .unwrap();
     assert_eq!(
         stored,
         (Some("[]".to_owned()), "[]".to_owned()),
@@ -951,12 +954,13 @@ async fn every_mutation_is_audited_without_secrets() {
     )
     .await;
 
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT action, actor_label, target_id, changes FROM audit_events ORDER BY at, rowid",
-    )
-    .fetch_all(gw.gateway.pool())
-    .await
-    .unwrap();
+    let rows: Vec<(String, String, String, String)> =
+        keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+            "SELECT action, actor_label, target_id, changes FROM audit_events ORDER BY at, rowid",
+        )
+        .fetch_all(e)
+        .await)
+        .unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(
         actions,

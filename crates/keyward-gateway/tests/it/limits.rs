@@ -94,12 +94,13 @@ fn served(statuses: &[u16], case: &str) -> usize {
 /// The tokens metered for a key, once the meter has flushed.
 async fn tokens_used(gw: &TestGateway, key_id: &str) -> i64 {
     gw.gateway.flush_usage().await.unwrap();
-    let (used,): (i64,) =
-        sqlx::query_as("SELECT input_tokens + output_tokens FROM inference_keys WHERE id = ?")
-            .bind(key_id)
-            .fetch_one(gw.gateway.pool())
-            .await
-            .unwrap();
+    let (used,): (i64,) = keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+        "SELECT input_tokens + output_tokens FROM inference_keys WHERE id = $1"
+    )
+    .bind(key_id)
+    .fetch_one(e)
+    .await)
+    .unwrap();
     used
 }
 
@@ -240,12 +241,13 @@ async fn a_budget_survives_a_restart_through_the_rollups() {
     let (gw, _up, key_id, secret) =
         setup(json!({"name": "restart", "token_limit": 300, "token_limit_period": "day"})).await;
     // Spend most of the budget in usage rows a previous process wrote.
-    sqlx::query("INSERT INTO usage_hour (project_id, key_id, model, workload, bucket, requests, input_tokens, output_tokens) VALUES (?, ?, 'llama', 'chat', ?, 1, 200, 50)")
+    keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query("INSERT INTO usage_hour (project_id, key_id, model, workload, bucket, requests, input_tokens, output_tokens) VALUES ($1, $2, 'llama', 'chat', $3, 1, 200, 50)")
         .bind(&gw.project_id)
         .bind(&key_id)
         .bind(chrono::Utc::now() - chrono::Duration::minutes(1))
-        .execute(gw.gateway.pool())
+        .execute(e)
         .await
+        .map(|done| done.rows_affected()))
         .unwrap();
     let (status, body) = status_json(send_chat(&gw, &secret, 100).await).await;
     assert_eq!(status, 429, "250 of 300 already used: {body}");

@@ -38,23 +38,24 @@ fn event(
 }
 
 async fn sum(gw: &TestGateway, table: &str, key_id: &str) -> (i64, i64, i64, i64, i64) {
-    sqlx::query_as(&format!(
-        "SELECT COUNT(*), SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens)
-         FROM {table} WHERE key_id = ?"
+    keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(&format!(
+        "SELECT COUNT(*), CAST(SUM(requests) AS BIGINT), CAST(SUM(errors) AS BIGINT),
+                CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT)
+         FROM {table} WHERE key_id = $1"
     ))
     .bind(key_id)
-    .fetch_one(gw.gateway.pool())
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap()
 }
 
 async fn counters(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, Option<DateTime<Utc>>) {
-    sqlx::query_as(
-        "SELECT request_count, input_tokens, output_tokens, last_used_at FROM inference_keys WHERE id = ?",
+    keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+        "SELECT request_count, input_tokens, output_tokens, last_used_at FROM inference_keys WHERE id = $1",
     )
     .bind(key_id)
-    .fetch_one(gw.gateway.pool())
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap()
 }
 
@@ -117,14 +118,15 @@ async fn a_large_flush_writes_every_bucket_counter_and_total_exactly_once() {
             counters(&gw, key_id).await,
             (requests, requests * 10, requests * 3, Some(latest))
         );
-        let by_model: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT model, requests, input_tokens, output_tokens FROM key_usage_by_model
-             WHERE key_id = ? ORDER BY model",
-        )
-        .bind(key_id)
-        .fetch_all(gw.gateway.pool())
-        .await
-        .unwrap();
+        let by_model: Vec<(String, i64, i64, i64)> =
+            keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
+                "SELECT model, requests, input_tokens, output_tokens FROM key_usage_by_model
+             WHERE key_id = $1 ORDER BY model",
+            )
+            .bind(key_id)
+            .fetch_all(e)
+            .await)
+            .unwrap();
         let half = requests / 2;
         assert_eq!(
             by_model,
@@ -140,11 +142,11 @@ async fn a_large_flush_writes_every_bucket_counter_and_total_exactly_once() {
         sum(&gw, "usage_minute", "key_gone_7").await,
         (1, 1, 0, 10, 3)
     );
-    let orphans: i64 = sqlx::query_scalar(
+    let orphans: i64 = keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_scalar(
         "SELECT COUNT(*) FROM key_usage_by_model WHERE key_id LIKE 'key_gone_%'",
     )
-    .fetch_one(gw.gateway.pool())
-    .await
+    .fetch_one(e)
+    .await)
     .unwrap();
     assert_eq!(orphans, 0);
 

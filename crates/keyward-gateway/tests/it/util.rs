@@ -1,4 +1,7 @@
-//! Test harness: a real gateway on 127.0.0.1 (random port) over a temporary SQLite file.
+//! Test harness: a real gateway on 127.0.0.1 (random port) over a temporary SQLite file,
+//! or — when the suite runs with `KEYWARD_TEST_POSTGRES_URL` (scripts/test.sh starts a
+//! throwaway server and runs this suite once per engine) — over a fresh PostgreSQL
+//! database of its own on that server.
 
 use keyward_gateway::{Clock, DatabaseLocation, Gateway, UpstreamOptions};
 use reqwest::{Client, Method, RequestBuilder, Response};
@@ -57,8 +60,7 @@ impl TestGateway {
     }
 
     async fn start_full(upstreams: UpstreamOptions, serving: Serving, clock: Clock) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let location = DatabaseLocation::DataDir(dir.path().to_owned());
+        let (location, dir) = test_database().await;
         let init = Gateway::init(&location, clock.now()).await.unwrap();
         let gateway = Gateway::open_with_clock(&location, false, upstreams, clock)
             .await
@@ -126,6 +128,42 @@ impl TestGateway {
         assert_eq!(response.status(), 201);
         response.json().await.unwrap()
     }
+}
+
+/// The PostgreSQL server of this run (`KEYWARD_TEST_POSTGRES_URL`), if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("KEYWARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A new, empty database for one test: a fresh PostgreSQL database on the run's server
+/// when there is one (left for the throwaway server's removal), else a SQLite file in a
+/// temporary directory. The directory is returned either way (some tests keep files in it).
+pub async fn test_database() -> (DatabaseLocation, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = postgres_server() else {
+        return (DatabaseLocation::DataDir(dir.path().to_owned()), dir);
+    };
+    (
+        DatabaseLocation::Url(new_postgres_database(&server).await),
+        dir,
+    )
+}
+
+/// Creates a database with a random name on `server` and returns its URL.
+pub async fn new_postgres_database(server: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("kwtest_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let mut url = reqwest::Url::parse(server).unwrap();
+    url.set_path(&name);
+    url.to_string()
 }
 
 /// Waits until `condition` holds, checking every 10 ms; fails naming `what` when it

@@ -40,11 +40,13 @@ async fn served(serving: Serving, name: &str) -> (TestGateway, Upstream, String,
 }
 
 async fn requests_metered(gw: &TestGateway, key_id: &str) -> i64 {
-    sqlx::query_scalar("SELECT request_count FROM inference_keys WHERE id = ?")
-        .bind(key_id)
-        .fetch_one(gw.gateway.pool())
-        .await
-        .unwrap()
+    keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_scalar(
+        "SELECT request_count FROM inference_keys WHERE id = $1"
+    )
+    .bind(key_id)
+    .fetch_one(e)
+    .await)
+    .unwrap()
 }
 
 #[test]
