@@ -32,8 +32,9 @@ _keyward_as_service_user() {
 _keyward_service_dir() {
   local dir
   if [ "$(id -u)" -eq 0 ] && ! id "$keyward_test_user" >/dev/null 2>&1; then
+    # Another test script may be creating it at the same moment.
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
-      "$keyward_test_user"
+      "$keyward_test_user" 2>/dev/null || id "$keyward_test_user" >/dev/null
   fi
   dir=$(mktemp -d "${TMPDIR:-/tmp}/keyward-$1.XXXXXXXX")
   if [ "$(id -u)" -eq 0 ]; then chown "$keyward_test_user:" "$dir"; fi
