@@ -33,7 +33,7 @@ TIMESTAMPS = {
     "workload_health": {"at"},
 }
 # Stand-ins for SQLite's implicit rowid, which the gateway's queries name.
-ROWID_TABLES = {"audit_events", "workload_health"}
+ROWID_TABLES = {"audit_events"}
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "BLOB": "bytea", "TEXT": "text"}
 
 failures = []
