@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole suite: formatting, clippy, UI type checks and Vitest,
-# every Rust test (with the committed IPC bindings checked), schemathesis against the
+# every Rust test (with the committed IPC bindings checked), the gateway's suite again on a
+# throwaway PostgreSQL (scripts/services.sh), schemathesis against the
 # gateway's OpenAPI document, and the real app end to
 # end under Xvfb. Rust tests run inside a private D-Bus session with an unlocked
 # gnome-keyring, so keychain tests use the real Secret Service and never a person's.
@@ -27,6 +28,16 @@ cd "$root"
 printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 echo "== Rust tests"
 cargo test --workspace --exclude keyward-e2e
+echo "== the gateway on PostgreSQL: a throwaway server, its integration suite again (a database per test)"
+source "$root/scripts/services.sh"
+trap stop_services EXIT
+start_postgres
+KEYWARD_REQUIRE_POSTGRES=1 cargo test -p keyward-gateway --test it
+stop_services
+trap - EXIT
+echo "== the PostgreSQL schema and JSON functions, checked against SQLite's"
+./tests/postgres/schema.sh
+./tests/postgres/json-functions.sh
 echo "== gateway contract: schemathesis against the OpenAPI document"
 ./tests/schemathesis.sh
 echo "== the gateway's Debian package: built, verified, installed, run as its unit would, removed"

@@ -32,8 +32,6 @@ TIMESTAMPS = {
     "usage_day": {"bucket"},
     "workload_health": {"at"},
 }
-# Stand-ins for SQLite's implicit rowid, which the gateway's queries name.
-ROWID_TABLES = {"audit_events"}
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "BLOB": "bytea", "TEXT": "text"}
 
 failures = []
@@ -96,9 +94,6 @@ def compare_tables(sq, pg):
                        is_identity, coalesce(collation_name, '')
                 FROM information_schema.columns
                 WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY ordinal_position"""):
-            if name == "rowid":
-                check(f"{table}.rowid stands in for SQLite's rowid", table in ROWID_TABLES, identity == "YES")
-                continue
             if type_ == "text":
                 check(f"{table}.{name} collation (byte order, as SQLite's BINARY)", "C", collation)
             pk = pk_columns.index(name) + 1 if name in pk_columns else 0

@@ -89,14 +89,18 @@ async fn run() {
     .await
     .unwrap();
     let seed_seconds = started.elapsed().as_secs_f64();
-    let day_rows: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_day")
-        .fetch_one(gateway.pool())
-        .await
-        .unwrap();
-    let hour_rows: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_hour")
-        .fetch_one(gateway.pool())
-        .await
-        .unwrap();
+    let day_rows: (i64,) = keyward_gateway::on_db!(gateway.pool(), |e| sqlx::query_as(
+        "SELECT COUNT(*) FROM usage_day"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
+    let hour_rows: (i64,) = keyward_gateway::on_db!(gateway.pool(), |e| sqlx::query_as(
+        "SELECT COUNT(*) FROM usage_hour"
+    )
+    .fetch_one(e)
+    .await)
+    .unwrap();
 
     let store = ProfileStore::open(
         &dir.path().join("console.db"),

@@ -48,11 +48,7 @@ CREATE TABLE audit_events (
     target_type  TEXT COLLATE "C" NOT NULL,
     target_id    TEXT COLLATE "C" NOT NULL,
     -- JSON object: field → {"old": …, "new": …}; secrets never appear here.
-    changes      TEXT COLLATE "C" NOT NULL DEFAULT '{}',
-    -- SQLite's implicit rowid, which the trail orders by within one instant (insertion
-    -- order); PostgreSQL has none, so a sequence stands in under the same name and the
-    -- query text is the same on both engines.
-    rowid        BIGINT GENERATED ALWAYS AS IDENTITY NOT NULL
+    changes      TEXT COLLATE "C" NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_events_by_project ON audit_events (project_id, at DESC, id DESC);
 CREATE INDEX audit_events_by_target ON audit_events (target_id, at DESC);

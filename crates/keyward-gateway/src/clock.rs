@@ -25,9 +25,15 @@ impl Clock {
         Clock::Manual(Arc::new(Mutex::new(at)))
     }
 
+    /// Now, to the microsecond: what both engines store (PostgreSQL's timestamps keep
+    /// microseconds), so a time echoed in a response equals the one read back later.
     pub fn now(&self) -> DateTime<Utc> {
+        use chrono::DurationRound;
         match self {
-            Clock::System => Utc::now(),
+            Clock::System => {
+                let now = Utc::now();
+                now.duration_trunc(Duration::microseconds(1)).unwrap_or(now)
+            }
             Clock::Manual(at) => *at.lock().unwrap_or_else(|p| p.into_inner()),
         }
     }

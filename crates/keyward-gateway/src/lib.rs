@@ -34,7 +34,7 @@ pub mod workers;
 pub mod workloads;
 
 pub use clock::Clock;
-pub use config::{DatabaseLocation, Error, UpstreamOptions, DATABASE_FILE};
+pub use config::{redact_url, DatabaseLocation, Error, UpstreamOptions, DATABASE_FILE};
 pub use embedded::{EmbeddedProject, EMBEDDED_TOKEN_NAME};
 pub use routes::openapi;
 

@@ -1,4 +1,5 @@
-//! The standalone `keyward-gateway` binary: `init` once, then `serve`.
+//! The standalone `keyward-gateway` binary: `init` once, then `serve`; `migrate` before
+//! starting replicas of a new version on a shared PostgreSQL database.
 //!
 //! `init` is the only command that prints a secret (the owner token, once, on stdout,
 //! so it can be piped, and never through tracing, so never into a log or the journal);
@@ -36,6 +37,9 @@ enum Command {
     /// Create the database, the default project and an owner control token.
     /// The token is printed once on stdout and never again.
     Init(Storage),
+    /// Apply the schema migrations the database lacks (PostgreSQL: run once per upgrade,
+    /// before the new version's replicas start; older replicas keep serving meanwhile).
+    Migrate(Storage),
     /// Serve the control plane and data plane.
     Serve {
         #[command(flatten)]
@@ -126,8 +130,11 @@ struct Storage {
         conflicts_with = "database_url"
     )]
     data_dir: PathBuf,
-    /// SQLite database URL, e.g. sqlite:///var/lib/keyward/gateway.db (overrides --data-dir).
-    #[arg(long, env = "KEYWARD_DATABASE_URL")]
+    /// Database URL (overrides --data-dir): sqlite:///var/lib/keyward/gateway.db, or
+    /// postgres://keyward@db.internal/keyward for replicas sharing one database. Give a
+    /// password through KEYWARD_DATABASE_URL (an environment file), not this flag: a
+    /// command line is readable by every user of the machine.
+    #[arg(long, env = "KEYWARD_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
 }
 
@@ -177,7 +184,16 @@ async fn main() -> anyhow::Result<()> {
         // codes would show as `ESC[2m…` in `journalctl -u keyward-gateway`.
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    warn_of_password_in_argv();
     match Cli::parse().command {
+        Command::Migrate(storage) => {
+            let location = storage.location();
+            let applied = Gateway::migrate(&location).await?;
+            match applied {
+                0 => eprintln!("The database is up to date; nothing to apply."),
+                n => eprintln!("Applied {n} migration(s)."),
+            }
+        }
         Command::Init(storage) => {
             let initialized = Gateway::init(&storage.location(), chrono::Utc::now()).await?;
             eprintln!(
@@ -221,6 +237,10 @@ async fn main() -> anyhow::Result<()> {
                     );
                     std::process::exit(EXIT_NOT_INITIALIZED);
                 }
+                Err(error @ keyward_gateway::Error::NotMigrated { .. }) => {
+                    eprintln!("keyward-gateway: {error}.");
+                    std::process::exit(EXIT_NOT_INITIALIZED);
+                }
                 opened => opened?,
             };
             let timeouts = gateway.connection_timeouts();
@@ -258,6 +278,26 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A database password given with `--database-url` on the command line is visible in
+/// `ps` to every user: say so (without repeating it) and where to put it instead.
+fn warn_of_password_in_argv() {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let url = match arg.strip_prefix("--database-url=") {
+            Some(url) => url.to_owned(),
+            None if arg == "--database-url" => args.next().unwrap_or_default(),
+            None => continue,
+        };
+        if keyward_gateway::redact_url(&url) != url {
+            eprintln!(
+                "keyward-gateway: warning: --database-url holds a password, which every user \
+                 of this machine can read in the process list; set KEYWARD_DATABASE_URL in the \
+                 service's environment file instead."
+            );
+        }
+    }
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM (what systemd, Docker and Kubernetes send): either

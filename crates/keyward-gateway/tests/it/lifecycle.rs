@@ -956,7 +956,7 @@ async fn every_mutation_is_audited_without_secrets() {
 
     let rows: Vec<(String, String, String, String)> =
         keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
-            "SELECT action, actor_label, target_id, changes FROM audit_events ORDER BY at, rowid",
+            "SELECT action, actor_label, target_id, changes FROM audit_events ORDER BY at, id",
         )
         .fetch_all(e)
         .await)

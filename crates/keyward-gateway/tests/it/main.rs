@@ -13,6 +13,7 @@ mod limits;
 mod meter;
 mod openapi;
 mod pool;
+mod postgres;
 mod revocation;
 mod sdk;
 mod tls;
