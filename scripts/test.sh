@@ -28,11 +28,16 @@ cd "$root"
 printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 echo "== Rust tests"
 cargo test --workspace --exclude keyward-e2e
-echo "== the gateway on PostgreSQL: a throwaway server, its integration suite again (a database per test)"
+echo "== the gateway on PostgreSQL and Redis (throwaway servers): its integration suite twice more"
 source "$root/scripts/services.sh"
 trap stop_services EXIT
 start_postgres
+start_redis
+# Each test gateway alone on a PostgreSQL database of its own (the replicas tests use Redis)…
 KEYWARD_REQUIRE_POSTGRES=1 cargo test -p keyward-gateway --test it
+# …then every test gateway as a replica sharing Redis: the same behaviour through the
+# shared limiter and the change counters.
+KEYWARD_REQUIRE_POSTGRES=1 KEYWARD_TEST_AS_REPLICA=1 cargo test -p keyward-gateway --test it
 stop_services
 trap - EXIT
 echo "== the PostgreSQL schema and JSON functions, checked against SQLite's"

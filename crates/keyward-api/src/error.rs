@@ -38,13 +38,17 @@ pub enum ErrorCode {
     ModelNotFound,
     /// The workload exists but cannot serve now (no upstream, upstream down).
     WorkloadUnavailable,
+    /// A service the gateway needs (the Redis its replicas share) is unreachable; the
+    /// request was not served (or a change was saved but not yet effective on every
+    /// replica: the message says which). Retry shortly.
+    Unavailable,
     /// A bug or an unexpected failure; details are in the log, not here.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, for the console's mapping and for tests.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         Self::InvalidInput,
         Self::InvalidJson,
         Self::PayloadTooLarge,
@@ -55,6 +59,7 @@ impl ErrorCode {
         Self::RateLimited,
         Self::ModelNotFound,
         Self::WorkloadUnavailable,
+        Self::Unavailable,
         Self::Internal,
     ];
 }

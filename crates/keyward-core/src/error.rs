@@ -91,6 +91,7 @@ impl From<keyward_api::ErrorCode> for ErrorCode {
             Http::RateLimited => Self::RateLimited,
             Http::ModelNotFound => Self::ModelNotFound,
             Http::WorkloadUnavailable => Self::WorkloadUnavailable,
+            Http::Unavailable => Self::Unavailable,
             Http::Internal => Self::Internal,
         }
     }

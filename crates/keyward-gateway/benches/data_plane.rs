@@ -46,10 +46,11 @@ async fn main() {
         let hash = token::hash(presented);
         let key = gateway
             .key_cache()
-            .lookup(gateway.pool(), &hash)
+            .lookup(gateway.pool(), None, &hash)
             .await
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .key;
         assert!(key.accepts(&hash, now));
         let _ = key.status(now);
         assert!(key.allows_workload("chat") && key.allows_model("llama"));
@@ -60,7 +61,9 @@ async fn main() {
             token_limit: None,
             token_limit_period: None,
         };
-        let admitted = limits.admit(gateway.pool(), &configured, 100, now).await;
+        let admitted = limits
+            .admit(gateway.pool(), None, &configured, 100, now)
+            .await;
         sink ^= u8::from(admitted.is_ok());
     }
     let check_ns = started.elapsed().as_nanos() as f64 / f64::from(N);

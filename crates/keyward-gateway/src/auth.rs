@@ -115,6 +115,9 @@ pub struct DataCaller {
     pub project_id: String,
     /// The key's scopes as cached for the data plane.
     pub key: std::sync::Arc<keys::PresentedKey>,
+    /// Across replicas: the change counters read for this request (the workload list
+    /// is checked against them too).
+    pub versions: Option<crate::cluster::Versions>,
 }
 
 impl FromRequestParts<Gateway> for DataCaller {
@@ -140,7 +143,16 @@ impl FromRequestParts<Gateway> for DataCaller {
         }
         let hash = token::hash(presented);
         let now = gateway.now();
-        let found = gateway.key_cache().lookup(gateway.pool(), &hash).await?;
+        let looked_up = gateway
+            .key_cache()
+            .lookup(gateway.pool(), gateway.cluster(), &hash)
+            .await
+            .map_err(|error| match error {
+                crate::keycache::LookupError::Database(error) => ApiError::from(error),
+                crate::keycache::LookupError::Cluster(error) => ApiError::from(error),
+            })?;
+        let versions = looked_up.as_ref().and_then(|found| found.versions);
+        let found = looked_up.map(|found| found.key);
         let Some(found) = found.filter(|k| k.accepts(&hash, now)) else {
             return Err(invalid(
                 "Incorrect API key: it is not known to this gateway, or it was rotated and its grace period is over.".into(),
@@ -161,6 +173,7 @@ impl FromRequestParts<Gateway> for DataCaller {
             key_id: found.id.clone(),
             project_id: found.project_id.clone(),
             key: found,
+            versions,
         })
     }
 }

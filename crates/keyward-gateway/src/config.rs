@@ -33,6 +33,12 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot reach Redis at {url}: {reason}")]
+    Redis { url: String, reason: String },
+    #[error("--redis-url joins replicas that share one PostgreSQL database; this gateway runs on SQLite, which only one gateway can use")]
+    ClusterNeedsPostgres,
+    #[error("this gateway already joined its replicas' Redis")]
+    ClusterJoinedTwice,
     #[error("cannot use {} as upstream CA certificates: {reason}", path.display())]
     UpstreamCa { path: PathBuf, reason: String },
 }

@@ -59,6 +59,35 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// Redis was needed and could not be asked: 503, and what it means for the caller.
+impl From<crate::cluster::Unavailable> for ApiError {
+    fn from(error: crate::cluster::Unavailable) -> Self {
+        tracing::error!(%error, "shared Redis unreachable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "The gateway cannot reach the Redis its replicas share, so it cannot check \
+             revocations or limits made elsewhere; it refuses requests until Redis answers \
+             again. Retry shortly.",
+        )
+    }
+}
+
+impl ApiError {
+    /// 503 for a change that is committed but that the other replicas could not be
+    /// told about: safe to repeat (every repeat tells them again).
+    pub fn unshared(error: crate::cluster::Unavailable) -> Self {
+        tracing::error!(%error, "change saved but not announced to the other replicas");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "The change is saved, but the gateway could not reach the Redis its replicas \
+             share to make it take effect on all of them. Send the same request again: \
+             repeating it is safe and completes the change everywhere.",
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();

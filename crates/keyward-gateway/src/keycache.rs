@@ -13,17 +13,43 @@
 //!
 //! Unknown hashes are not cached (a flood of made-up keys is stopped by the checksum
 //! before it gets here). The cache holds one small entry per secret in use.
+//!
+//! Across replicas (`cluster`), a mutation made on another replica cannot invalidate
+//! this cache directly: every lookup reads the key's change counters from Redis (one
+//! `MGET`, shared with the workload list's counter) and reloads an entry cached under
+//! other counters. A miss reads the row, then the counters, then the row again, so the
+//! counters an entry is stored under were read before the row it holds.
 
+use crate::cluster::{Cluster, Versions};
 use crate::keys::{self, PresentedKey};
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// A cached key and the change counters it was loaded under (`None` on one node).
+type Cached = (Arc<PresentedKey>, Option<(Option<i64>, Option<i64>)>);
+
 #[derive(Default)]
 pub struct KeyCache {
-    entries: DashMap<[u8; 32], Arc<PresentedKey>, crate::FastHash>,
+    entries: DashMap<[u8; 32], Cached, crate::FastHash>,
     epoch: AtomicU64,
+}
+
+/// Why a key could not be looked up.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::Unavailable),
+}
+
+/// A key found by its secret, and (across replicas) the counters read for the request,
+/// which the workload cache checks too.
+pub struct Found {
+    pub key: Arc<PresentedKey>,
+    pub versions: Option<Versions>,
 }
 
 impl KeyCache {
@@ -31,25 +57,63 @@ impl KeyCache {
     pub async fn lookup(
         &self,
         pool: &crate::db::Db,
+        cluster: Option<&Cluster>,
         hash: &[u8; 32],
-    ) -> sqlx::Result<Option<Arc<PresentedKey>>> {
-        if let Some(found) = self.entries.get(hash) {
-            return Ok(Some(found.clone()));
+    ) -> Result<Option<Found>, LookupError> {
+        let cached = self.entries.get(hash).map(|entry| entry.clone());
+        if let Some((key, loaded_under)) = cached {
+            let Some(cluster) = cluster else {
+                return Ok(Some(Found {
+                    key,
+                    versions: None,
+                }));
+            };
+            let versions = cluster.versions(&key.id, &key.project_id).await?;
+            if loaded_under == Some(versions.of_key()) {
+                return Ok(Some(Found {
+                    key,
+                    versions: Some(versions),
+                }));
+            }
+            // Changed on some replica since it was cached here.
+            self.entries.remove(hash);
         }
         let epoch = self.epoch.load(Ordering::Acquire);
         // Boxed: a query's future is kilobytes, which every request's future would
         // otherwise carry (and move) for a miss that happens once per key.
-        let Some(found) = Box::pin(keys::find_by_hash(pool, hash)).await? else {
+        let Some(mut found) = Box::pin(keys::find_by_hash(pool, hash)).await? else {
             return Ok(None);
         };
+        let mut versions = None;
+        if let Some(cluster) = cluster {
+            let read = cluster.versions(&found.id, &found.project_id).await?;
+            // The row again, now that the counters are read: what is stored is at
+            // least as new as the counters it is stored under.
+            let Some(again) = Box::pin(keys::find_by_hash(pool, hash)).await? else {
+                return Ok(None);
+            };
+            found = again;
+            versions = Some(read);
+        }
         let found = Arc::new(found);
+        let stored_under = versions.map(|v| v.of_key());
         match self.entries.entry(*hash) {
-            Entry::Occupied(cached) => Ok(Some(cached.get().clone())),
+            Entry::Occupied(cached) if cached.get().1 == stored_under => Ok(Some(Found {
+                key: cached.get().0.clone(),
+                versions,
+            })),
+            Entry::Occupied(_) => Ok(Some(Found {
+                key: found,
+                versions,
+            })),
             Entry::Vacant(slot) => {
                 if self.epoch.load(Ordering::Acquire) == epoch {
-                    slot.insert(found.clone());
+                    slot.insert((found.clone(), stored_under));
                 }
-                Ok(Some(found))
+                Ok(Some(Found {
+                    key: found,
+                    versions,
+                }))
             }
         }
     }
@@ -57,7 +121,7 @@ impl KeyCache {
     /// Forgets every cached secret of `key_id`; the next request reads the database.
     pub fn invalidate(&self, key_id: &str) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.entries.retain(|_, key| key.id != key_id);
+        self.entries.retain(|_, (key, _)| key.id != key_id);
     }
 
     /// Forgets everything (a change that touches many keys' scopes at once).

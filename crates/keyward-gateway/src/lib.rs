@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod cluster;
 mod config;
 pub mod connections;
 pub mod db;
@@ -129,6 +130,8 @@ pub struct Shared {
     read_timeout: Duration,
     connection_timeouts: connections::ConnectionTimeouts,
     clock: Clock,
+    /// The replicas' shared Redis, once joined ([`Gateway::join_cluster`]).
+    cluster: std::sync::OnceLock<cluster::Cluster>,
 }
 
 impl std::ops::Deref for Gateway {
@@ -188,9 +191,77 @@ impl Gateway {
             read_timeout: upstreams.read_timeout,
             connection_timeouts: Default::default(),
             clock,
+            cluster: std::sync::OnceLock::new(),
         }));
         serve::spawn_pool_sweeper(std::sync::Arc::downgrade(&gateway.0));
         Ok(gateway)
+    }
+
+    /// Joins the replicas that share this gateway's PostgreSQL database through Redis
+    /// (`--redis-url`): from now on revocations, limits and probing are shared (see
+    /// `cluster`). Before serving; a second call is refused.
+    pub async fn join_cluster(&self, redis_url: &str) -> Result<(), Error> {
+        if self.pool.is_sqlite() {
+            return Err(Error::ClusterNeedsPostgres);
+        }
+        let joined = cluster::Cluster::connect(redis_url)
+            .await
+            .map_err(|error| Error::Redis {
+                url: config::redact_url(redis_url),
+                reason: error.to_string(),
+            })?;
+        self.cluster
+            .set(joined)
+            .map_err(|_| Error::ClusterJoinedTwice)
+    }
+
+    /// The shared Redis, when this gateway is one of several replicas.
+    pub fn cluster(&self) -> Option<&cluster::Cluster> {
+        self.cluster.get()
+    }
+
+    /// A key changed (its transaction committed): forget it here and have every replica
+    /// reload it at its next request, before the change is reported done.
+    pub(crate) async fn key_changed(&self, key_id: &str) -> Result<(), cluster::Unavailable> {
+        self.key_cache.invalidate(key_id);
+        match self.cluster() {
+            Some(cluster) => cluster.key_changed(key_id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Many keys' scopes changed at once (a workload renamed).
+    pub(crate) async fn all_keys_changed(&self) -> Result<(), cluster::Unavailable> {
+        self.key_cache.invalidate_all();
+        match self.cluster() {
+            Some(cluster) => cluster.all_keys_changed().await,
+            None => Ok(()),
+        }
+    }
+
+    /// A project's workloads changed: every replica rereads them.
+    pub(crate) async fn workloads_changed(
+        &self,
+        project_id: &str,
+    ) -> Result<(), cluster::Unavailable> {
+        self.workload_cache.invalidate(project_id);
+        match self.cluster() {
+            Some(cluster) => cluster.workloads_changed(project_id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// For a control-plane read of a project's workloads through the data plane's
+    /// cache: across replicas, the project's change counter now (so the answer is not
+    /// older than any change); `None` on a single node.
+    pub(crate) async fn observed_workloads(
+        &self,
+        project_id: &str,
+    ) -> Result<Option<Option<i64>>, cluster::Unavailable> {
+        match self.cluster() {
+            Some(cluster) => Ok(Some(cluster.workloads_version(project_id).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The time now, by the gateway's clock: every expiry, grace period, budget and

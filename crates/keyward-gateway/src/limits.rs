@@ -26,6 +26,7 @@
 //! **Headers.** Every answer, admitted or refused, carries the six `x-ratelimit-*`
 //! headers, so a client can pace itself on any of them.
 
+use crate::cluster::{self, Cluster, Outcome};
 use crate::db::{on, Db};
 use chrono::{DateTime, Duration, Utc};
 use dashmap::DashMap;
@@ -147,6 +148,51 @@ pub struct Refused {
     pub headers: RateHeaders,
 }
 
+/// Why a request was not admitted: a limit, or (across replicas) no Redis to ask.
+#[derive(Debug)]
+pub enum Denied {
+    Refused(Refused),
+    Unavailable(cluster::Unavailable),
+}
+
+/// The refusals' sentences, one place for both the in-process and the shared limiter.
+mod say {
+    use chrono::{DateTime, Utc};
+
+    fn secs(wait: std::time::Duration) -> u64 {
+        wait.as_secs().max(1)
+    }
+
+    pub fn rpm(limit: u32, wait: std::time::Duration) -> String {
+        format!("Rate limit reached: this API key may make {limit} requests per minute. Retry after {} s.", secs(wait))
+    }
+
+    pub fn tpm(limit: u32, estimate: u64, wait: std::time::Duration) -> String {
+        format!("Rate limit reached: this API key may use {limit} tokens per minute and this request needs about {estimate}. Retry after {} s.", secs(wait))
+    }
+
+    pub fn tpm_never(limit: u32, estimate: u64) -> String {
+        format!("This request needs about {estimate} tokens, more than the {limit} tokens per minute this API key may use at all. Lower max_tokens or the prompt.")
+    }
+
+    pub fn budget_never(estimate: u64, limit: u64, kind: &str) -> String {
+        format!("This request may use up to {estimate} tokens (its prompt, and max_tokens times n), more than the {limit} tokens per {kind} this API key may use at all. Lower max_tokens or n.")
+    }
+
+    pub fn budget_exhausted(
+        limit: u64,
+        kind: &str,
+        left: u64,
+        estimate: u64,
+        renews: DateTime<Utc>,
+    ) -> String {
+        format!(
+            "Token budget exhausted: this API key may use {limit} tokens per {kind}; {left} remain and this request needs about {estimate}. The budget renews at {}.",
+            renews.to_rfc3339()
+        )
+    }
+}
+
 /// Time until a limiter with `remaining` of `limit` cells is full again.
 fn until_full(limit: u32, remaining: u32) -> std::time::Duration {
     let per_cell = std::time::Duration::from_secs(60) / limit.max(1);
@@ -181,6 +227,8 @@ pub struct Reservation {
     ledger: Option<Arc<Mutex<Ledger>>>,
     period: Option<Period>,
     estimate: u64,
+    /// Across replicas: the Redis counter it was taken from (key id, period start).
+    shared: Option<(Cluster, String, DateTime<Utc>)>,
 }
 
 impl Reservation {
@@ -189,6 +237,7 @@ impl Reservation {
             ledger: None,
             period: None,
             estimate,
+            shared: None,
         }
     }
 
@@ -203,6 +252,20 @@ impl Reservation {
     }
 
     fn close(&mut self, used: u64) {
+        if let Some((cluster, key_id, period_start)) = self.shared.take() {
+            let reserved = self.estimate;
+            // Off the request's path; a settlement Redis never gets leaves the
+            // reservation counted until the period ends (the safe side of a budget).
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(error) = cluster.settle(&key_id, period_start, reserved, used).await
+                    {
+                        tracing::warn!(%error, key_id, "budget settlement not recorded in Redis");
+                    }
+                });
+            }
+            return;
+        }
         let (Some(ledger), Some(period)) = (self.ledger.take(), self.period) else {
             return;
         };
@@ -271,8 +334,26 @@ impl Limits {
 
     /// Checks rpm, then tpm for `estimate` tokens, then reserves the estimate against
     /// the token budget. On refusal nothing is charged or reserved; either way the
-    /// answer carries every `x-ratelimit-*` header.
+    /// answer carries every `x-ratelimit-*` header. Across replicas (`cluster`) the
+    /// counters are Redis's, shared by all of them; else this process's.
     pub async fn admit(
+        &self,
+        pool: &Db,
+        cluster: Option<&Cluster>,
+        key: &KeyLimits<'_>,
+        estimate: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(Reservation, RateHeaders), Denied> {
+        match cluster {
+            Some(cluster) => admit_shared(pool, cluster, key, estimate, now).await,
+            None => self
+                .admit_here(pool, key, estimate, now)
+                .await
+                .map_err(Denied::Refused),
+        }
+    }
+
+    async fn admit_here(
         &self,
         pool: &Db,
         key: &KeyLimits<'_>,
@@ -292,10 +373,7 @@ impl Limits {
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(clock.now());
                     headers.requests = Window::per_minute(*limit, 0);
-                    refusal = Some((
-                        format!("Rate limit reached: this API key may make {limit} requests per minute. Retry after {} s.", wait.as_secs().max(1)),
-                        wait,
-                    ));
+                    refusal = Some((say::rpm(*limit, wait), wait));
                 }
             }
         }
@@ -315,14 +393,11 @@ impl Limits {
                 }
                 Some(Ok(Err(not_until))) => {
                     let wait = not_until.wait_time_from(clock.now());
-                    refusal = Some((
-                        format!("Rate limit reached: this API key may use {limit} tokens per minute and this request needs about {estimate}. Retry after {} s.", wait.as_secs().max(1)),
-                        wait,
-                    ));
+                    refusal = Some((say::tpm(*limit, estimate, wait), wait));
                 }
                 Some(Err(_)) => {
                     refusal = Some((
-                        format!("This request needs about {estimate} tokens, more than the {limit} tokens per minute this API key may use at all. Lower max_tokens or the prompt."),
+                        say::tpm_never(*limit, estimate),
                         std::time::Duration::from_secs(60),
                     ));
                 }
@@ -378,16 +453,9 @@ impl Limits {
             headers.tokens = budget_window(left);
             let message = if estimate > book.limit {
                 // Waiting for the renewal would not help.
-                format!(
-                    "This request may use up to {estimate} tokens (its prompt, and max_tokens times n), more than the {} tokens per {kind} this API key may use at all. Lower max_tokens or n.",
-                    book.limit
-                )
+                say::budget_never(estimate, book.limit, kind)
             } else {
-                format!(
-                    "Token budget exhausted: this API key may use {} tokens per {kind}; {left} remain and this request needs about {estimate}. The budget renews at {}.",
-                    book.limit,
-                    period.end.to_rfc3339()
-                )
+                say::budget_exhausted(book.limit, kind, left, estimate, period.end)
             };
             return Err(Refused {
                 message,
@@ -403,6 +471,7 @@ impl Limits {
                 ledger: Some(ledger),
                 period: Some(period),
                 estimate,
+                shared: None,
             },
             headers,
         ))
@@ -454,6 +523,112 @@ impl Limits {
         }
         entry
     }
+}
+
+/// How long a shared budget counter outlives its period (then the rollups seed it again).
+const BUDGET_COUNTER_MARGIN: Duration = Duration::hours(1);
+
+/// [`Limits::admit`] across replicas: one Lua script in Redis (`cluster::ADMIT`), a
+/// second round trip only the first time a budget period is seen (its seed).
+async fn admit_shared(
+    pool: &Db,
+    cluster: &Cluster,
+    key: &KeyLimits<'_>,
+    estimate: u64,
+    now: DateTime<Utc>,
+) -> Result<(Reservation, RateHeaders), Denied> {
+    let (rpm, tpm) = (as_u32(key.rpm), as_u32(key.tpm));
+    let budget = match (key.token_limit, key.token_limit_period) {
+        (Some(limit), Some(kind)) => Some((limit.max(0), kind.as_str(), Period::of(kind, now))),
+        _ => None,
+    };
+    if rpm == 0 && tpm == 0 && budget.is_none() {
+        // Nothing to count: no round trip.
+        return Ok((Reservation::none(estimate), RateHeaders::default()));
+    }
+    let mut ask = cluster::Ask {
+        key_id: key.key_id,
+        rpm,
+        tpm,
+        estimate,
+        budget: budget.map(|(limit, _, period)| cluster::BudgetAsk {
+            limit,
+            period_start: period.start,
+            expires_in_ms: (period.end - now + BUDGET_COUNTER_MARGIN).num_milliseconds(),
+            seed: None,
+        }),
+    };
+    let mut verdict = cluster.admit(&ask).await.map_err(Denied::Unavailable)?;
+    if verdict.outcome == Outcome::NeedSeed {
+        if let (Some(asked), Some((_, _, period))) = (ask.budget.as_mut(), budget) {
+            let used = used_in(pool, key.key_id, period).await.map_err(|error| {
+                tracing::error!(%error, key_id = key.key_id, "cannot read budget usage");
+                Denied::Unavailable(cluster::Unavailable::new(
+                    "the usage rollups could not be read to start a budget period",
+                ))
+            })?;
+            asked.seed = Some(used.min(i64::MAX as u64) as i64);
+        }
+        verdict = cluster.admit(&ask).await.map_err(Denied::Unavailable)?;
+    }
+    let mut headers = RateHeaders::default();
+    if rpm > 0 {
+        headers.requests = Window::per_minute(rpm, verdict.rpm_remaining);
+    }
+    let tokens_per_minute = (tpm > 0).then(|| Window::per_minute(tpm, verdict.tpm_remaining));
+    let budget_window = budget.map(|(limit, _, period)| Window {
+        limit: limit as u64,
+        remaining: verdict.budget_left,
+        reset: (period.end - now).to_std().unwrap_or_default(),
+    });
+    headers.tokens = Window::tighter(tokens_per_minute, budget_window);
+    let wait = |ms: u64| std::time::Duration::from_millis(ms);
+    let refused = |message: String, retry_after: std::time::Duration, headers: RateHeaders| {
+        Err(Denied::Refused(Refused {
+            message,
+            retry_after,
+            headers,
+        }))
+    };
+    match verdict.outcome {
+        Outcome::Admitted => {}
+        Outcome::RpmRefused => {
+            let retry = wait(verdict.rpm_wait_ms);
+            return refused(say::rpm(rpm, retry), retry, headers);
+        }
+        Outcome::TpmRefused => {
+            let retry = wait(verdict.tpm_wait_ms);
+            return refused(say::tpm(tpm, estimate, retry), retry, headers);
+        }
+        Outcome::TpmNeverFits => {
+            let retry = std::time::Duration::from_secs(60);
+            return refused(say::tpm_never(tpm, estimate), retry, headers);
+        }
+        Outcome::BudgetRefused | Outcome::NeedSeed => {
+            let (limit, kind, period) = budget.expect("only a budget refuses or asks a seed");
+            let renewal = (period.end - now).to_std().unwrap_or_default();
+            headers.tokens = budget_window.unwrap_or(Window::UNLIMITED);
+            let message = if estimate > limit as u64 {
+                say::budget_never(estimate, limit as u64, kind)
+            } else {
+                say::budget_exhausted(
+                    limit as u64,
+                    kind,
+                    verdict.budget_left,
+                    estimate,
+                    period.end,
+                )
+            };
+            return refused(message, renewal, headers);
+        }
+    }
+    let reservation = Reservation {
+        ledger: None,
+        period: None,
+        estimate,
+        shared: budget.map(|(_, _, period)| (cluster.clone(), key.key_id.to_owned(), period.start)),
+    };
+    Ok((reservation, headers))
 }
 
 /// Tokens the key used within `period`, from the finest rollup that covers it.

@@ -44,6 +44,12 @@ enum Command {
     Serve {
         #[command(flatten)]
         storage: Storage,
+        /// Redis shared by replicas of one PostgreSQL database (redis://host:6379/0, or
+        /// rediss:// for TLS): revocations, limits and probing then hold across all of
+        /// them. Without it a gateway serves alone. A password belongs in
+        /// KEYWARD_REDIS_URL (an environment file), not on the command line.
+        #[arg(long, env = "KEYWARD_REDIS_URL", hide_env_values = true)]
+        redis_url: Option<String>,
         /// Address to listen on.
         #[arg(long, env = "KEYWARD_LISTEN", default_value = "127.0.0.1:8787")]
         listen: SocketAddr,
@@ -123,12 +129,7 @@ struct Probing {
 #[derive(Args)]
 struct Storage {
     /// Directory holding the gateway's SQLite database (keyward-gateway.db).
-    #[arg(
-        long,
-        env = "KEYWARD_DATA_DIR",
-        default_value = "./keyward-data",
-        conflicts_with = "database_url"
-    )]
+    #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "./keyward-data")]
     data_dir: PathBuf,
     /// Database URL (overrides --data-dir): sqlite:///var/lib/keyward/gateway.db, or
     /// postgres://keyward@db.internal/keyward for replicas sharing one database. Give a
@@ -204,6 +205,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve {
             storage,
+            redis_url,
             listen,
             workers,
             shutdown_grace_secs,
@@ -243,6 +245,10 @@ async fn main() -> anyhow::Result<()> {
                 }
                 opened => opened?,
             };
+            if let Some(url) = &redis_url {
+                gateway.join_cluster(url).await?;
+                tracing::info!(redis = %keyward_gateway::redact_url(url), "sharing revocations, limits and probing with the other replicas");
+            }
             let timeouts = gateway.connection_timeouts();
             timeouts.set_header_read(std::time::Duration::from_secs(
                 clients.header_read_timeout_secs,
@@ -280,22 +286,27 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A database password given with `--database-url` on the command line is visible in
-/// `ps` to every user: say so (without repeating it) and where to put it instead.
+/// A password given with `--database-url` or `--redis-url` on the command line is
+/// visible in `ps` to every user: say so (without repeating it) and where to put it.
 fn warn_of_password_in_argv() {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let url = match arg.strip_prefix("--database-url=") {
-            Some(url) => url.to_owned(),
-            None if arg == "--database-url" => args.next().unwrap_or_default(),
-            None => continue,
-        };
-        if keyward_gateway::redact_url(&url) != url {
-            eprintln!(
-                "keyward-gateway: warning: --database-url holds a password, which every user \
-                 of this machine can read in the process list; set KEYWARD_DATABASE_URL in the \
-                 service's environment file instead."
-            );
+        for (flag, variable) in [
+            ("--database-url", "KEYWARD_DATABASE_URL"),
+            ("--redis-url", "KEYWARD_REDIS_URL"),
+        ] {
+            let url = match arg.strip_prefix(flag) {
+                Some(rest) if rest.starts_with('=') => rest[1..].to_owned(),
+                Some("") => args.next().unwrap_or_default(),
+                _ => continue,
+            };
+            if keyward_gateway::redact_url(&url) != url {
+                eprintln!(
+                    "keyward-gateway: warning: {flag} holds a password, which every user of \
+                     this machine can read in the process list; set {variable} in the \
+                     service's environment file instead."
+                );
+            }
         }
     }
 }

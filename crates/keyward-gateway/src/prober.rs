@@ -3,6 +3,13 @@
 //! a timeout): `GET {upstream}/health` and a scrape of each metrics URL. Each probe is
 //! stored with the status [`crate::health::assess`] derives from the last 10 minutes of
 //! probes, so the history and the current status come from one table.
+//!
+//! Across replicas (`cluster`), each workload is probed by one replica at a time: the
+//! one holding its lease in Redis, renewed every round and lost after three intervals
+//! without renewal (a replica stopped or killed). The other replicas adopt the latest
+//! stored probe each round, so every replica serves the same status and refuses a
+//! workload that is down. Without Redis every replica probes everything (more probe
+//! rows, never no probing).
 
 use crate::db::{on, Db};
 use crate::health::{self, HealthStatus, Liveness, Metrics, Probe, Thresholds};
@@ -188,10 +195,29 @@ async fn all_workloads(pool: &Db) -> sqlx::Result<Vec<Workload>> {
     Ok(all)
 }
 
-/// One round: every workload, at most [`CONCURRENCY`] at a time.
+/// How long a probe lease lasts without renewal, in rounds.
+const LEASE_ROUNDS: u32 = 3;
+
+/// One round: every workload this replica probes, at most [`CONCURRENCY`] at a time;
+/// across replicas, the others' latest probes adopted.
 pub async fn probe_all(gateway: &Gateway) -> sqlx::Result<()> {
-    let workloads = all_workloads(gateway.pool()).await?;
+    let mut workloads = all_workloads(gateway.pool()).await?;
     let now = gateway.now();
+    if let Some(cluster) = gateway.cluster() {
+        let ttl = gateway.probe_config().interval() * LEASE_ROUNDS;
+        let mut mine = Vec::with_capacity(workloads.len());
+        for workload in workloads {
+            match cluster.hold_probe_lease(&workload.id, ttl).await {
+                Ok(true) => mine.push(workload),
+                Ok(false) => adopt_latest(gateway, &workload).await?,
+                Err(error) => {
+                    tracing::warn!(%error, workload_id = %workload.id, "probe lease unknown (Redis); probing it here");
+                    mine.push(workload);
+                }
+            }
+        }
+        workloads = mine;
+    }
     let results: Vec<(Workload, Liveness, Metrics)> = futures_util::stream::iter(workloads)
         .map(|w| async move {
             let (liveness, metrics) = probe_one(gateway, &w).await;
@@ -204,6 +230,45 @@ pub async fn probe_all(gateway: &Gateway) -> sqlx::Result<()> {
         record(gateway, &workload, liveness, metrics, now).await?;
     }
     prune(gateway, now).await
+}
+
+/// Takes another replica's latest stored probe of `workload` as this replica's view:
+/// its status for the data plane, its figures for the summary.
+async fn adopt_latest(gateway: &Gateway, workload: &Workload) -> sqlx::Result<()> {
+    let Some(point) = latest(gateway.pool(), &workload.id).await? else {
+        return Ok(());
+    };
+    let state = gateway.prober_state();
+    let mut memory = state.memory.lock().unwrap_or_else(|p| p.into_inner());
+    let mine = memory.entry(workload.id.clone()).or_default();
+    if mine.recent.back().is_some_and(|last| last.at >= point.at) {
+        return Ok(());
+    }
+    state
+        .current
+        .insert(workload.id.clone(), (point.status, point.reason.clone()));
+    mine.recent.push_back(Probe {
+        at: point.at,
+        liveness: point.liveness,
+        running: point.running,
+        waiting: point.waiting,
+        kv_cache: point.kv_cache,
+        ttft_p50: point.ttft_p50,
+        ttft_p95: point.ttft_p95,
+        e2e_p50: point.e2e_p50,
+        e2e_p95: point.e2e_p95,
+        prompt_tokens_per_s: point.prompt_tokens_per_s,
+        generation_tokens_per_s: point.generation_tokens_per_s,
+        gpus: point.gpus,
+    });
+    while mine
+        .recent
+        .front()
+        .is_some_and(|p| p.at < point.at - Duration::minutes(RECENT))
+    {
+        mine.recent.pop_front();
+    }
+    Ok(())
 }
 
 /// `GET {upstream}/health`, with the probe timeout: what the prober records and what

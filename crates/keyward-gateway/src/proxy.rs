@@ -137,11 +137,22 @@ pub async fn forward(
     };
     let admitted = gateway
         .limits
-        .admit(gateway.pool(), &configured, estimate, gateway.now())
+        .admit(
+            gateway.pool(),
+            gateway.cluster(),
+            &configured,
+            estimate,
+            gateway.now(),
+        )
         .await;
     let (reservation, headers) = match admitted {
         Ok(admitted) => admitted,
-        Err(refused) => return too_many(refused),
+        Err(limits::Denied::Refused(refused)) => return too_many(refused),
+        Err(limits::Denied::Unavailable(error)) => {
+            return ApiError::from(error)
+                .openai_type("server_error")
+                .into_response()
+        }
     };
     let mut response = send(gateway, caller, operation, prepared, reservation).await;
     apply_rate_headers(response.headers_mut(), &headers);
@@ -263,7 +274,12 @@ async fn prepare(
     };
     let workload = gateway
         .workload_cache()
-        .resolve(gateway.pool(), &caller.project_id, &name)
+        .resolve(
+            gateway.pool(),
+            &caller.project_id,
+            &name,
+            caller.versions.map(|v| v.workloads),
+        )
         .await?
         .ok_or_else(|| {
             openai(

@@ -156,34 +156,51 @@ pub async fn get(
     Ok(row.map(Into::into))
 }
 
+/// A project's workloads and the change counter they were read under.
+type CachedList = (std::sync::Arc<Vec<Workload>>, Option<i64>);
+
 /// The data plane's view of each project's workloads, so routing a request reads no
 /// database. Any workload mutation drops its project's entry after commit and before
 /// the response, with the same epoch rule as the key cache: a load that raced a
 /// mutation never stores what it read.
 #[derive(Default)]
 pub struct WorkloadCache {
-    projects: dashmap::DashMap<String, std::sync::Arc<Vec<Workload>>, crate::FastHash>,
+    /// Each project's workloads, and (across replicas) the change counter they were
+    /// read under.
+    projects: dashmap::DashMap<String, CachedList, crate::FastHash>,
     epoch: std::sync::atomic::AtomicU64,
 }
 
 impl WorkloadCache {
+    /// The project's workloads. `observed` is, across replicas, the project's change
+    /// counter read for this request (before any row is read): a list cached under
+    /// another value is read again. `None` on a single node.
     pub async fn project(
         &self,
         pool: &Db,
         project_id: &str,
+        observed: Option<Option<i64>>,
     ) -> sqlx::Result<std::sync::Arc<Vec<Workload>>> {
         use std::sync::atomic::Ordering;
         if let Some(cached) = self.projects.get(project_id) {
-            return Ok(cached.clone());
+            if observed.is_none_or(|version| version == cached.1) {
+                return Ok(cached.0.clone());
+            }
         }
         let epoch = self.epoch.load(Ordering::Acquire);
         // Boxed, like the key cache's miss: the query's future is large and rare.
         let loaded = std::sync::Arc::new(Box::pin(list(pool, project_id)).await?);
-        if let dashmap::mapref::entry::Entry::Vacant(slot) =
-            self.projects.entry(project_id.to_owned())
-        {
-            if self.epoch.load(Ordering::Acquire) == epoch {
-                slot.insert(loaded.clone());
+        let version = observed.flatten();
+        match self.projects.entry(project_id.to_owned()) {
+            dashmap::mapref::entry::Entry::Vacant(slot) => {
+                if self.epoch.load(Ordering::Acquire) == epoch {
+                    slot.insert((loaded.clone(), version));
+                }
+            }
+            dashmap::mapref::entry::Entry::Occupied(mut slot) => {
+                if observed.is_some() && self.epoch.load(Ordering::Acquire) == epoch {
+                    slot.insert((loaded.clone(), version));
+                }
             }
         }
         Ok(loaded)
@@ -196,8 +213,9 @@ impl WorkloadCache {
         pool: &Db,
         project_id: &str,
         slug_or_model: &str,
+        observed: Option<Option<i64>>,
     ) -> sqlx::Result<Option<Resolved>> {
-        let workloads = self.project(pool, project_id).await?;
+        let workloads = self.project(pool, project_id, observed).await?;
         let index = workloads
             .iter()
             .position(|w| w.slug == slug_or_model)

@@ -29,6 +29,8 @@ pub enum KeyError {
     /// workload); the error names the field.
     Invalid(ApiError),
     Database(sqlx::Error),
+    /// The change is committed, but the other replicas could not be told (Redis).
+    Unshared(crate::cluster::Unavailable),
 }
 
 impl From<sqlx::Error> for KeyError {
@@ -145,7 +147,10 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<InferenceKey, KeyError> {
     let result = update_in_db(gateway.pool(), project_id, key_id, next, actor, now).await;
-    gateway.key_cache().invalidate(key_id);
+    gateway
+        .key_changed(key_id)
+        .await
+        .map_err(KeyError::Unshared)?;
     result
 }
 
@@ -268,7 +273,10 @@ async fn transition(
         Ok(key)
     }
     .await;
-    gateway.key_cache().invalidate(key_id);
+    gateway
+        .key_changed(key_id)
+        .await
+        .map_err(KeyError::Unshared)?;
     result
 }
 

@@ -56,6 +56,7 @@ fn refused(key_id: &str, action: &str, error: KeyError) -> ApiError {
         ),
         KeyError::Invalid(invalid) => invalid,
         KeyError::Database(error) => error.into(),
+        KeyError::Unshared(error) => ApiError::unshared(error),
     }
 }
 

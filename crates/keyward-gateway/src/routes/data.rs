@@ -181,7 +181,11 @@ pub(crate) async fn list_models(
     let mut data: Vec<Model> = Vec::new();
     let workloads = gateway
         .workload_cache()
-        .project(gateway.pool(), &caller.project_id)
+        .project(
+            gateway.pool(),
+            &caller.project_id,
+            caller.versions.map(|v| v.workloads),
+        )
         .await?;
     for workload in workloads.iter().cloned() {
         let allowed = caller.key.allows_workload(&workload.slug)

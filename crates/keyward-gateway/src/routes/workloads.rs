@@ -119,7 +119,10 @@ pub(crate) async fn create_workload(
     )
     .await
     .map_err(|r| refused("", r))?;
-    gateway.workload_cache().invalidate(&project_id);
+    gateway
+        .workloads_changed(&project_id)
+        .await
+        .map_err(ApiError::unshared)?;
     tracing::info!(workload_id = %workload.id, slug = %workload.slug, "workload created");
     Ok((StatusCode::CREATED, Json(workload)))
 }
@@ -167,9 +170,12 @@ pub(crate) async fn update_workload(
     .map_err(|r| refused(&workload_id, r));
     // Whatever happened, the data plane rereads this project's workloads and keys, and
     // a status found before the change (e.g. down at an old URL) no longer applies.
-    gateway.workload_cache().invalidate(&caller.project_id);
     gateway.prober_state().forget(&workload_id);
-    gateway.key_cache().invalidate_all();
+    let announced = async {
+        gateway.workloads_changed(&caller.project_id).await?;
+        gateway.all_keys_changed().await
+    };
+    announced.await.map_err(ApiError::unshared)?;
     let updated = updated??;
     Ok(Json(updated))
 }
@@ -183,7 +189,7 @@ pub(crate) async fn delete_workload(
     Path(workload_id): Path<String>,
 ) -> Result<Json<DeletedWorkload>, ApiError> {
     caller.require_write()?;
-    let (workload, affected_keys) = workloads::delete(
+    let deleted = workloads::delete(
         gateway.pool(),
         &caller.project_id,
         &workload_id,
@@ -191,12 +197,21 @@ pub(crate) async fn delete_workload(
         gateway.now(),
     )
     .await
-    .map_err(|r| refused(&workload_id, r))?;
-    gateway.workload_cache().invalidate(&caller.project_id);
+    .map_err(|r| refused(&workload_id, r));
+    // Announced also when the workload is already gone: a delete repeated after an
+    // unannounced one (503 below) completes it on every replica.
     gateway.prober_state().forget(&workload_id);
-    for key in &affected_keys {
-        gateway.key_cache().invalidate(&key.id);
-    }
+    let announced = async {
+        gateway.workloads_changed(&caller.project_id).await?;
+        if let Ok((_, affected_keys)) = &deleted {
+            for key in affected_keys {
+                gateway.key_changed(&key.id).await?;
+            }
+        }
+        Ok(())
+    };
+    announced.await.map_err(ApiError::unshared)?;
+    let (workload, affected_keys) = deleted?;
     tracing::info!(workload_id = %workload.id, affected = affected_keys.len(), "workload deleted");
     Ok(Json(DeletedWorkload {
         deleted: true,
@@ -214,9 +229,18 @@ const READINESS_POLL: std::time::Duration = std::time::Duration::from_millis(500
 /// `scheduling`; not reachable → `provisioning`; reachable but `GET /health` not 200 →
 /// `bootstrapping` (vLLM answers 503 while loading); 200 → `ready`; deleted → `error`.
 async fn readiness_of(gateway: &Gateway, project_id: &str, slug: &str) -> (ReadinessPhase, String) {
+    let observed = match gateway.observed_workloads(project_id).await {
+        Ok(observed) => observed,
+        Err(error) => {
+            return (
+                ReadinessPhase::Error,
+                ApiError::from(error).body.error.message,
+            )
+        }
+    };
     let workload = match gateway
         .workload_cache()
-        .project(gateway.pool(), project_id)
+        .project(gateway.pool(), project_id, observed)
         .await
     {
         Ok(all) => all.iter().find(|w| w.slug == slug).cloned(),
@@ -284,7 +308,11 @@ pub(crate) async fn readiness_events(
     caller.require_project(&project_id)?;
     let exists = gateway
         .workload_cache()
-        .project(gateway.pool(), &project_id)
+        .project(
+            gateway.pool(),
+            &project_id,
+            gateway.observed_workloads(&project_id).await?,
+        )
         .await?
         .iter()
         .any(|w| w.slug == slug);
@@ -339,7 +367,11 @@ pub(crate) async fn project_health(
     // The data plane's per-project cache: polling reads no table while nothing changes.
     let workloads = gateway
         .workload_cache()
-        .project(gateway.pool(), &project_id)
+        .project(
+            gateway.pool(),
+            &project_id,
+            gateway.observed_workloads(&project_id).await?,
+        )
         .await?;
     Ok(Json(HealthSummary {
         workloads: gateway.prober_state().summary(&workloads),

@@ -14,6 +14,7 @@ mod meter;
 mod openapi;
 mod pool;
 mod postgres;
+mod replicas;
 mod revocation;
 mod sdk;
 mod tls;

@@ -1,7 +1,9 @@
 //! Test harness: a real gateway on 127.0.0.1 (random port) over a temporary SQLite file,
 //! or — when the suite runs with `KEYWARD_TEST_POSTGRES_URL` (scripts/test.sh starts a
 //! throwaway server and runs this suite once per engine) — over a fresh PostgreSQL
-//! database of its own on that server.
+//! database of its own on that server; with `KEYWARD_TEST_AS_REPLICA` too, as a replica
+//! sharing the run's Redis (`KEYWARD_TEST_REDIS_URL`), so the whole suite also holds for
+//! the shared limiter and caches. `start_replicas` always uses that Redis.
 
 use keyward_gateway::{Clock, DatabaseLocation, Gateway, UpstreamOptions};
 use reqwest::{Client, Method, RequestBuilder, Response};
@@ -65,6 +67,47 @@ impl TestGateway {
         let gateway = Gateway::open_with_clock(&location, false, upstreams, clock)
             .await
             .unwrap();
+        if location.is_postgres() && std::env::var_os("KEYWARD_TEST_AS_REPLICA").is_some() {
+            let redis =
+                redis_server().expect("KEYWARD_TEST_AS_REPLICA needs KEYWARD_TEST_REDIS_URL");
+            gateway.join_cluster(&redis).await.unwrap();
+        }
+        Self::serve(gateway, serving, init, dir)
+    }
+
+    /// `n` replicas of one gateway: one PostgreSQL database, initialized once, each
+    /// replica joined to `redis` (the run's Redis, or a proxy in front of it) and
+    /// serving on its own port. `None` (the test is skipped) without PostgreSQL and
+    /// Redis, unless the run requires them.
+    pub async fn start_replicas(n: usize, redis: Option<String>) -> Option<Vec<Self>> {
+        let required = std::env::var_os("KEYWARD_REQUIRE_POSTGRES").is_some();
+        let (Some(server), Some(redis)) = (postgres_server(), redis.or_else(redis_server)) else {
+            assert!(!required, "the run requires PostgreSQL and Redis (KEYWARD_TEST_POSTGRES_URL, KEYWARD_TEST_REDIS_URL)");
+            eprintln!("skipped: replicas need PostgreSQL and Redis");
+            return None;
+        };
+        let location = DatabaseLocation::Url(new_postgres_database(&server).await);
+        let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
+        let mut replicas = Vec::with_capacity(n);
+        for _ in 0..n {
+            let gateway = Gateway::open(&location, false).await.unwrap();
+            gateway.join_cluster(&redis).await.unwrap();
+            let initialized = keyward_gateway::Initialized {
+                project_id: init.project_id.clone(),
+                owner_token: keyward_api::Secret::new(init.owner_token.expose().to_owned()),
+            };
+            let dir = tempfile::tempdir().unwrap();
+            replicas.push(Self::serve(gateway, Serving::Workers, initialized, dir));
+        }
+        Some(replicas)
+    }
+
+    fn serve(
+        gateway: Gateway,
+        serving: Serving,
+        init: keyward_gateway::Initialized,
+        dir: TempDir,
+    ) -> Self {
         let (stop, stopped) = oneshot::channel::<()>();
         let stopped = async {
             let _ = stopped.await;
@@ -78,8 +121,10 @@ impl TestGateway {
                 (addr, served)
             }
             Serving::Shared => {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let addr = listener.local_addr().unwrap();
+                let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                std_listener.set_nonblocking(true).unwrap();
+                let addr = std_listener.local_addr().unwrap();
+                let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
                 (addr, tokio::spawn(gateway.clone().serve(listener, stopped)))
             }
         };
@@ -133,6 +178,13 @@ impl TestGateway {
 /// The PostgreSQL server of this run (`KEYWARD_TEST_POSTGRES_URL`), if any.
 pub fn postgres_server() -> Option<String> {
     std::env::var("KEYWARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// The Redis server of this run (`KEYWARD_TEST_REDIS_URL`), if any.
+pub fn redis_server() -> Option<String> {
+    std::env::var("KEYWARD_TEST_REDIS_URL")
         .ok()
         .filter(|url| !url.is_empty())
 }
