@@ -31,6 +31,7 @@ TIMESTAMPS = {
     "usage_hour": {"bucket"},
     "usage_day": {"bucket"},
     "workload_health": {"at"},
+    "usage_flushes": {"flushed_at"},
 }
 TYPES = {"INTEGER": "bigint", "REAL": "double precision", "BLOB": "bytea", "TEXT": "text"}
 

@@ -8,6 +8,16 @@
 //! a second. The cost is the flush window: a crash (kill -9, power cut) loses at most
 //! the last second of usage; a graceful shutdown flushes first. Usage with a timestamp
 //! in the past (imports, benchmarks) goes through the same path.
+//!
+//! A flush is retried until it is written, and never counts twice: the usage it takes is
+//! a batch with an id (a UUIDv7), and its transaction records the id in `usage_flushes`
+//! before adding anything. A COMMIT can reach the database while its answer never
+//! reaches the gateway (a cut connection, a timeout); merging that batch back into the
+//! pending usage would add it again. So a failed batch is kept as it is, under its id,
+//! and written before anything newer; when the database already holds its id, the
+//! earlier attempt did commit and the batch is dropped as done. Usage recorded in the
+//! meantime waits for the next batch. Recorded ids are deleted after
+//! [`FLUSH_ID_RETENTION`]; only a batch still failing after that long could count twice.
 
 use crate::db::{on, Db, Tx};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -15,11 +25,16 @@ use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// How often aggregates are written; also the most usage a crash can lose.
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 /// Minute buckets older than this are deleted at flush time (hours and days stay).
 pub const MINUTE_RETENTION: TimeDelta = TimeDelta::hours(48);
+/// Ids of written batches older than this are deleted at flush time. A failed batch is
+/// retried every second, so its id is only needed for as long as the database may stay
+/// out of reach while the gateway keeps running.
+pub const FLUSH_ID_RETENTION: TimeDelta = TimeDelta::hours(48);
 
 /// One finished (or failed) data-plane request.
 #[derive(Debug, Clone)]
@@ -70,11 +85,35 @@ struct Pending {
     last_used: HashMap<String, DateTime<Utc>, crate::FastHash>,
 }
 
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.buckets.is_empty() && self.last_used.is_empty()
+    }
+}
+
+/// Usage taken out of [`Pending`] to be written in one transaction, under an id that
+/// transaction records: see the module documentation.
+struct Batch {
+    id: Uuid,
+    usage: Pending,
+}
+
+/// The batch a failed flush left behind, as [`Meter::unsent`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsentBatch {
+    /// The id its transaction records; a retry carries the same one.
+    pub id: Uuid,
+    /// Its (key, model, workload, minute) aggregates.
+    pub aggregates: usize,
+}
+
 #[derive(Default)]
 pub struct Meter {
     pending: Mutex<Pending>,
-    /// Serialises flushes (the timer and a shutdown can race).
-    flushing: tokio::sync::Mutex<()>,
+    /// Serialises flushes (the timer and a shutdown can race) and holds the batch being
+    /// written until it is known to be: a batch stays here after a failure, and also when
+    /// a flush is cancelled half-way (a shutdown's deadline).
+    flushing: tokio::sync::Mutex<Option<Batch>>,
 }
 
 impl Meter {
@@ -110,35 +149,42 @@ impl Meter {
         totals.estimated_requests += i64::from(event.estimated);
     }
 
-    /// Writes everything recorded so far in one transaction. On failure the
-    /// aggregates are put back, to be retried at the next flush.
+    /// Writes everything recorded so far: first the batch an earlier flush failed to
+    /// write, if any, then everything recorded since, as a new batch. Each batch is one
+    /// transaction. On failure the batch is kept as it is, to be retried first at the
+    /// next flush, and newer usage stays pending. Returns the aggregates written by this
+    /// call (a retried batch the database already held counts none).
     pub async fn flush(&self, pool: &Db) -> sqlx::Result<usize> {
-        let _serial = self.flushing.lock().await;
-        let taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
-        if taken.buckets.is_empty() && taken.last_used.is_empty() {
-            return Ok(0);
+        let mut unsent = self.flushing.lock().await;
+        let mut written = 0;
+        if let Some(batch) = unsent.as_ref() {
+            written += write(pool, batch).await?;
+            *unsent = None;
         }
-        let count = taken.buckets.len();
-        match write(pool, &taken).await {
-            Ok(()) => Ok(count),
-            Err(error) => {
-                let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-                for (key, (project, totals)) in taken.buckets {
-                    let (_, into) = pending
-                        .buckets
-                        .entry(key)
-                        .or_insert_with(|| (project, Totals::default()));
-                    into.add(&totals);
-                }
-                for (key, at) in taken.last_used {
-                    let last = pending.last_used.entry(key).or_insert(at);
-                    if at > *last {
-                        *last = at;
-                    }
-                }
-                Err(error)
-            }
+        let usage = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        if usage.is_empty() {
+            return Ok(written);
         }
+        let batch = unsent.insert(Batch {
+            id: Uuid::now_v7(),
+            usage,
+        });
+        written += write(pool, batch).await?;
+        *unsent = None;
+        Ok(written)
+    }
+
+    /// The batch a failed flush left to be retried first, if any (waits for a flush in
+    /// progress). For status reports and tests.
+    pub async fn unsent(&self) -> Option<UnsentBatch> {
+        self.flushing
+            .lock()
+            .await
+            .as_ref()
+            .map(|batch| UnsentBatch {
+                id: batch.id,
+                aggregates: batch.usage.buckets.len(),
+            })
     }
 }
 
@@ -172,7 +218,10 @@ struct KeyUse {
     last_used: Option<DateTime<Utc>>,
 }
 
-async fn write(pool: &Db, pending: &Pending) -> sqlx::Result<()> {
+/// Writes `batch` in one transaction and returns its aggregates, or 0 when the database
+/// already holds the batch's id (an earlier attempt committed; nothing is added again).
+async fn write(pool: &Db, batch: &Batch) -> sqlx::Result<usize> {
+    let pending = &batch.usage;
     // Hours and days are summed here, so each bucket is one row of one statement.
     type Rollup<'a> = HashMap<BucketRow<'a>, (&'a str, Totals), crate::FastHash>;
     let mut minutes: Vec<(BucketRow, &str, Totals)> = Vec::with_capacity(pending.buckets.len());
@@ -205,7 +254,28 @@ async fn write(pool: &Db, pending: &Pending) -> sqlx::Result<()> {
         per_key.entry(key_id).or_default().last_used = Some(*at);
     }
 
+    let now = Utc::now();
     let mut tx = pool.begin_additive().await?;
+    // First, so that a retry of a batch already written stops before adding anything.
+    // On PostgreSQL, an earlier attempt still open on the server (its connection cut
+    // mid-transaction) holds this row: the insert waits for it to commit or roll back.
+    let recorded = on!(&mut tx, |e| {
+        sqlx::query(
+        "INSERT INTO usage_flushes (id, flushed_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING"
+    )
+    .bind(batch.id.to_string())
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    if recorded == 0 {
+        tracing::warn!(
+            batch = %batch.id,
+            "a usage flush that failed had in fact been written; not adding it again"
+        );
+        return Ok(0);
+    }
     upsert_buckets(&mut tx, "usage_minute", &minutes).await?;
     for (table, rollup) in [("usage_hour", hours), ("usage_day", days)] {
         let rows: Vec<_> = rollup
@@ -265,15 +335,22 @@ async fn write(pool: &Db, pending: &Pending) -> sqlx::Result<()> {
             query.build().execute(e).await?;
         });
     }
-    let expired = Utc::now() - MINUTE_RETENTION;
     on!(&mut tx, |e| sqlx::query(
         "DELETE FROM usage_minute WHERE bucket < $1"
     )
-    .bind(expired)
+    .bind(now - MINUTE_RETENTION)
     .execute(e)
     .await
     .map(|done| done.rows_affected()))?;
-    tx.commit().await
+    on!(&mut tx, |e| sqlx::query(
+        "DELETE FROM usage_flushes WHERE flushed_at < $1"
+    )
+    .bind(now - FLUSH_ID_RETENTION)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    tx.commit().await?;
+    Ok(pending.buckets.len())
 }
 
 /// Adds `rows` to `table`'s buckets (usage_minute, usage_hour or usage_day).

@@ -5,6 +5,7 @@ mod cli;
 mod dataplane;
 mod durability;
 mod estimates;
+mod faults;
 mod health;
 mod keys;
 mod leaks;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// The run's server, or `None` (skipped, said on stderr) when there is none and none
 /// is required.
-fn server() -> Option<String> {
+pub(crate) fn server() -> Option<String> {
     let server = postgres_server();
     if server.is_none() {
         assert!(
@@ -77,7 +77,7 @@ fn serve_waits_for_migrate_then_init_and_serve_work_on_postgres() {
     let migrated = gateway_binary(&url).arg("migrate").output().unwrap();
     let stderr = String::from_utf8_lossy(&migrated.stderr);
     assert!(migrated.status.success(), "{stderr}");
-    assert!(stderr.contains("Applied 8 migration(s)."), "{stderr}");
+    assert!(stderr.contains("Applied 9 migration(s)."), "{stderr}");
     let again = gateway_binary(&url).arg("migrate").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stderr).contains("up to date"));
 
