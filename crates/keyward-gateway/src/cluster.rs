@@ -24,9 +24,11 @@
 //! **Failure.** Redis unreachable or slower than [`RESPONSE_TIMEOUT`]: the data plane
 //! refuses requests (503, said in a sentence), because neither a revocation made
 //! elsewhere nor a shared limit can be enforced without it — fail closed. A mutation
-//! whose counter cannot be incremented is committed but reported as 503, so the caller
-//! retries; every mutation (also one that changes nothing, like revoking a revoked key)
-//! increments again. See docs/security.md.
+//! whose counter cannot be incremented is committed but reported as 503, and the counter
+//! is incremented in the background as soon as Redis answers again (a cut between one
+//! replica and Redis must not leave the others serving a revoked key); repeating the
+//! call is safe too, as every mutation (also one that changes nothing, like revoking a
+//! revoked key) increments again. See docs/security.md.
 
 use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -35,6 +37,10 @@ use std::time::Duration;
 /// Longest wait for Redis on the request path: past it the request is refused rather
 /// than left hanging on a paused network.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How often, and how long, a change Redis missed is announced again in the background.
+const ANNOUNCE_RETRY: Duration = Duration::from_millis(250);
+const ANNOUNCE_FOR: Duration = Duration::from_secs(15 * 60);
 
 /// Redis could not be asked; the message says what that means for the caller.
 #[derive(Debug, thiserror::Error)]
@@ -136,12 +142,41 @@ impl Cluster {
             .await?)
     }
 
-    async fn bump(&self, counter: String) -> Result<(), Unavailable> {
+    async fn incr(&self, counter: &str) -> Result<(), Unavailable> {
         let _: i64 = redis::cmd("INCR")
             .arg(counter)
             .query_async(&mut self.connection.clone())
             .await?;
         Ok(())
+    }
+
+    /// Increments `counter`; when Redis cannot be asked, says so to the caller (who
+    /// answers 503) and keeps trying in the background, so the committed change reaches
+    /// the other replicas as soon as Redis answers again, even if nobody repeats it.
+    async fn bump(&self, counter: String) -> Result<(), Unavailable> {
+        let Err(error) = self.incr(&counter).await else {
+            return Ok(());
+        };
+        let cluster = self.clone();
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            while started.elapsed() < ANNOUNCE_FOR {
+                tokio::time::sleep(ANNOUNCE_RETRY).await;
+                if cluster.incr(&counter).await.is_ok() {
+                    tracing::info!(
+                        counter,
+                        "change announced to the other replicas after a Redis outage"
+                    );
+                    return;
+                }
+            }
+            tracing::error!(
+                counter,
+                "change never announced: Redis unreachable for {} minutes",
+                ANNOUNCE_FOR.as_secs() / 60
+            );
+        });
+        Err(error)
     }
 
     /// A key changed: every replica reloads it at its next request.

@@ -5,6 +5,7 @@ mod cli;
 mod dataplane;
 mod durability;
 mod estimates;
+mod failover;
 mod faults;
 mod health;
 mod keys;

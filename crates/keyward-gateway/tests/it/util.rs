@@ -16,6 +16,8 @@ use tokio::sync::oneshot;
 
 pub struct TestGateway {
     pub addr: SocketAddr,
+    /// Where its database is (replicas of it open the same).
+    pub location: DatabaseLocation,
     pub project_id: String,
     pub owner_token: String,
     pub gateway: Gateway,
@@ -72,7 +74,7 @@ impl TestGateway {
                 redis_server().expect("KEYWARD_TEST_AS_REPLICA needs KEYWARD_TEST_REDIS_URL");
             gateway.join_cluster(&redis).await.unwrap();
         }
-        Self::serve(gateway, serving, init, dir)
+        Self::serve(gateway, location, serving, init, dir)
     }
 
     /// `n` replicas of one gateway: one PostgreSQL database, initialized once, each
@@ -86,24 +88,47 @@ impl TestGateway {
             eprintln!("skipped: replicas need PostgreSQL and Redis");
             return None;
         };
-        let location = DatabaseLocation::Url(new_postgres_database(&server).await);
-        let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
+        let first = Self::start_replica_on(&new_postgres_database(&server).await, &redis).await;
         let mut replicas = Vec::with_capacity(n);
-        for _ in 0..n {
-            let gateway = Gateway::open(&location, false).await.unwrap();
-            gateway.join_cluster(&redis).await.unwrap();
-            let initialized = keyward_gateway::Initialized {
-                project_id: init.project_id.clone(),
-                owner_token: keyward_api::Secret::new(init.owner_token.expose().to_owned()),
-            };
-            let dir = tempfile::tempdir().unwrap();
-            replicas.push(Self::serve(gateway, Serving::Workers, initialized, dir));
+        for _ in 1..n {
+            replicas.push(Self::start_replica_of(&first, &redis).await);
         }
+        replicas.insert(0, first);
         Some(replicas)
+    }
+
+    /// The first replica on the PostgreSQL database `url`: initialized here, joined to
+    /// `redis`.
+    pub async fn start_replica_on(url: &str, redis: &str) -> Self {
+        let location = DatabaseLocation::Url(url.to_owned());
+        let init = Gateway::init(&location, chrono::Utc::now()).await.unwrap();
+        Self::replica(location, init, redis).await
+    }
+
+    /// Another replica of `other`: its database, its project and owner token, joined to
+    /// `redis` (the run's Redis, or a proxy in front of it).
+    pub async fn start_replica_of(other: &TestGateway, redis: &str) -> Self {
+        let init = keyward_gateway::Initialized {
+            project_id: other.project_id.clone(),
+            owner_token: keyward_api::Secret::new(other.owner_token.clone()),
+        };
+        Self::replica(other.location.clone(), init, redis).await
+    }
+
+    async fn replica(
+        location: DatabaseLocation,
+        init: keyward_gateway::Initialized,
+        redis: &str,
+    ) -> Self {
+        let gateway = Gateway::open(&location, false).await.unwrap();
+        gateway.join_cluster(redis).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        Self::serve(gateway, location, Serving::Workers, init, dir)
     }
 
     fn serve(
         gateway: Gateway,
+        location: DatabaseLocation,
         serving: Serving,
         init: keyward_gateway::Initialized,
         dir: TempDir,
@@ -130,6 +155,7 @@ impl TestGateway {
         };
         TestGateway {
             addr,
+            location,
             project_id: init.project_id,
             owner_token: init.owner_token.expose().to_owned(),
             gateway,
