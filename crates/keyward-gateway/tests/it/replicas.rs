@@ -54,10 +54,13 @@ async fn a_revoke_on_one_replica_is_refused_by_every_replica_from_the_next_reque
     let replicas = Arc::new(replicas);
     let (key_id, secret) = key(&replicas[0], json!({"name": "leaked"})).await;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let served: Arc<[std::sync::atomic::AtomicUsize; 3]> = Arc::new(Default::default());
+    let refused: Arc<[std::sync::atomic::AtomicUsize; 3]> = Arc::new(Default::default());
     // 32 clients over the three replicas, each recording (replica, started, status).
     let clients: Vec<_> = (0..32)
         .map(|client| {
             let (replicas, secret, stop) = (replicas.clone(), secret.clone(), stop.clone());
+            let (served, refused) = (served.clone(), refused.clone());
             tokio::spawn(async move {
                 let mut seen = Vec::new();
                 let replica = &replicas[client % 3];
@@ -72,13 +75,25 @@ async fn a_revoke_on_one_replica_is_refused_by_every_replica_from_the_next_reque
                         .unwrap()
                         .status()
                         .as_u16();
+                    let count = if status == 200 { &served } else { &refused };
+                    count[client % 3].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     seen.push((client % 3, started, status));
                 }
                 seen
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Every replica has served the key (and cached it) before the revoke.
+    wait_until(
+        Duration::from_secs(20),
+        "every replica serving the key",
+        || async {
+            served
+                .iter()
+                .all(|n| n.load(std::sync::atomic::Ordering::Relaxed) >= 10)
+        },
+    )
+    .await;
     let revoke = replicas[1]
         .control(Method::DELETE, &format!("/v1/inference/keys/{key_id}"))
         .send()
@@ -86,7 +101,17 @@ async fn a_revoke_on_one_replica_is_refused_by_every_replica_from_the_next_reque
         .unwrap();
     assert_eq!(revoke.status(), 200);
     let revoked = Instant::now();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Every replica is asked a good many times after the revoke returned.
+    wait_until(
+        Duration::from_secs(20),
+        "every replica asked after the revoke",
+        || async {
+            refused
+                .iter()
+                .all(|n| n.load(std::sync::atomic::Ordering::Relaxed) >= 20)
+        },
+    )
+    .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut seen = Vec::new();
     for client in clients {
