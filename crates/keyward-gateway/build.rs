@@ -2,4 +2,5 @@
 //! migration file alone would not rebuild the crate and the binary would miss it.
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    println!("cargo:rerun-if-changed=migrations-postgres");
 }

@@ -103,7 +103,7 @@ pub enum DatabaseLocation {
 /// Connections to PostgreSQL per gateway process: the control plane, the flush and the
 /// prober share them, and the data plane reads only on a key-cache miss. Ten replicas
 /// stay well inside PostgreSQL's default of 100 connections.
-const POSTGRES_CONNECTIONS: u32 = 8;
+pub(crate) const POSTGRES_CONNECTIONS: u32 = 8;
 
 impl DatabaseLocation {
     pub fn is_postgres(&self) -> bool {
@@ -122,11 +122,24 @@ impl DatabaseLocation {
                 url: redact_url(url),
                 source,
             })?;
+            // All connections are opened here, on the runtime opening the gateway, and
+            // kept for good: a connection's socket belongs to the runtime that opened it,
+            // and one opened by a request on a worker's runtime dies with that worker at
+            // a stop, failing the final usage flush ("context being shutdown"). Only a
+            // connection lost to a database restart is reopened by whoever needs it.
             let pool = PgPoolOptions::new()
                 .max_connections(POSTGRES_CONNECTIONS)
+                .min_connections(POSTGRES_CONNECTIONS)
+                .idle_timeout(None)
+                .max_lifetime(None)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options.application_name("keyward-gateway"))
                 .await?;
+            let opened = futures_util::future::try_join_all(
+                (0..POSTGRES_CONNECTIONS).map(|_| pool.acquire()),
+            )
+            .await?;
+            drop(opened);
             return Ok(Db::Postgres(pool));
         }
         if !create && self.file().is_some_and(|f| !f.exists()) {

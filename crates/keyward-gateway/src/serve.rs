@@ -48,13 +48,27 @@ impl Gateway {
         connections::serve(listener, self.router(), &self.connection_timeouts, shutdown).await
     }
 
-    /// Everything in-flight has finished: write its usage before going.
+    /// Everything in-flight has finished: write its usage before going. Tried a few
+    /// times: a connection the pool replaced on a worker's runtime (after a database
+    /// restart) is dead once that worker stopped, and the pool only notices on use.
     async fn final_flush(&self) {
-        if let Err(error) = self.flush_usage().await {
-            tracing::error!(%error, "final usage flush failed");
+        for attempt in 1..=FINAL_FLUSH_ATTEMPTS {
+            match self.flush_usage().await {
+                Ok(_) => return,
+                Err(error) if attempt < FINAL_FLUSH_ATTEMPTS => {
+                    tracing::warn!(%error, attempt, "final usage flush failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "final usage flush failed; the usage since the last flush is lost")
+                }
+            }
         }
     }
 }
+
+/// One more than the connections a dead one could be among (see `config`).
+const FINAL_FLUSH_ATTEMPTS: u32 = crate::config::POSTGRES_CONNECTIONS + 1;
 
 /// Closes idle upstream connections that expired or were closed by their upstream,
 /// every 30 s while the gateway exists (busy upstreams are cleaned at checkout).
