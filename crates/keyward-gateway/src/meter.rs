@@ -276,16 +276,22 @@ async fn write(pool: &Db, batch: &Batch) -> sqlx::Result<usize> {
         );
         return Ok(0);
     }
+    // Every table's rows in key order: replicas flushing onto the same rows at once then
+    // lock them in the same order and wait for each other instead of deadlocking (the
+    // loser's whole flush would be undone and retried a second later).
+    minutes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     upsert_buckets(&mut tx, "usage_minute", &minutes).await?;
     for (table, rollup) in [("usage_hour", hours), ("usage_day", days)] {
-        let rows: Vec<_> = rollup
+        let mut rows: Vec<_> = rollup
             .into_iter()
             .map(|(row, (project_id, totals))| (row, project_id, totals))
             .collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         upsert_buckets(&mut tx, table, &rows).await?;
     }
 
-    let keys: Vec<_> = per_key.into_iter().collect();
+    let mut keys: Vec<_> = per_key.into_iter().collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         on!(&mut tx, |e| {
             let mut query = QueryBuilder::new(
@@ -310,7 +316,8 @@ async fn write(pool: &Db, batch: &Batch) -> sqlx::Result<usize> {
         });
     }
 
-    let models: Vec<_> = per_model.into_iter().collect();
+    let mut models: Vec<_> = per_model.into_iter().collect();
+    models.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for chunk in models.chunks(ROWS_PER_STATEMENT) {
         // A key deleted since its requests has no row to total against.
         on!(&mut tx, |e| {

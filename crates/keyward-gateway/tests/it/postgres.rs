@@ -207,9 +207,13 @@ async fn usage_flushed_by_two_gateways_onto_the_same_rows_adds_up_exactly() {
             .unwrap();
     const ROUNDS: usize = 20;
     const PER_ROUND: usize = 250;
+    // Many rows per flush, so two flushes locking them in different orders would
+    // deadlock (and fail `flush_usage` here): the meter writes rows in key order.
+    const MODELS: usize = 50;
     let at = first.now();
     // Each gateway records the same (key, model, workload, minute) cells and flushes
-    // every round, concurrently with the other: the two write onto the same rows.
+    // every round, concurrently with the other: the two write onto the same rows, and
+    // neither flush may fail (a deadlock would).
     let run = |gateway: Gateway| {
         let (project, key_id) = (project.clone(), key.id.clone());
         tokio::spawn(async move {
@@ -218,7 +222,7 @@ async fn usage_flushed_by_two_gateways_onto_the_same_rows_adds_up_exactly() {
                     gateway.meter().record(UsageEvent {
                         project_id: project.clone(),
                         key_id: key_id.clone(),
-                        model: format!("model-{}", i % 3),
+                        model: format!("model-{}", i % MODELS),
                         workload: "w".into(),
                         at,
                         input_tokens: 10,
@@ -245,7 +249,7 @@ async fn usage_flushed_by_two_gateways_onto_the_same_rows_adds_up_exactly() {
             .fetch_one(e)
             .await)
             .unwrap();
-        assert_eq!(rows, 3, "{table}: one row per model");
+        assert_eq!(rows, MODELS as i64, "{table}: one row per model");
         assert_eq!(requests, expected, "{table}");
         assert_eq!(input, expected * 10, "{table}");
     }
