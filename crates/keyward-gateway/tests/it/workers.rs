@@ -166,8 +166,11 @@ async fn a_stream_still_open_after_the_grace_is_cut_off_and_metered_as_broken() 
     gw.stop().await;
     let took = started.elapsed();
     assert!(took >= GRACE, "the stream was given the grace: {took:?}");
+    // Then cut off, long before the stream's own end (1,000 chunks, 200 s): the margin
+    // covers a stop's other work (the final flush, the workers' runtimes) on a loaded
+    // machine, where it took up to 4.6 s past the grace.
     assert!(
-        took < GRACE + Duration::from_secs(3),
+        took < GRACE + Duration::from_secs(8),
         "then cut off: {took:?}"
     );
     // The client sees the stream end early, not a hang.
