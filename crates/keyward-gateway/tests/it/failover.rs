@@ -326,20 +326,7 @@ async fn one_replica_behind_a_proxy(
     replicas.push(direct);
     let up = Upstream::start().await;
     workload(&replicas[0], "chat", "llama", Some(&up.url)).await;
-    let (status, key) = crate::util::status_json(
-        replicas[0]
-            .control(Method::POST, &replicas[0].keys_path())
-            .json(&json!({"name": "watched"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{key}");
-    let (id, secret) = (
-        key["id"].as_str().unwrap().to_owned(),
-        key["secret"].as_str().unwrap().to_owned(),
-    );
+    let (id, secret) = crate::dataplane::key(&replicas[0], json!({"name": "watched"})).await;
     Some((replicas, proxy, up, id, secret))
 }
 
@@ -423,20 +410,7 @@ async fn with_postgresql_paused_cached_keys_are_served_and_their_usage_written_o
     let replica = TestGateway::start_replica_on(url.as_ref(), &redis).await;
     let up = Upstream::start().await;
     workload(&replica, "chat", "llama", Some(&up.url)).await;
-    let (status, key) = crate::util::status_json(
-        replica
-            .control(Method::POST, &replica.keys_path())
-            .json(&json!({"name": "cached"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let (key_id, secret) = (
-        key["id"].as_str().unwrap().to_owned(),
-        key["secret"].as_str().unwrap().to_owned(),
-    );
+    let (key_id, secret) = crate::dataplane::key(&replica, json!({"name": "cached"})).await;
     assert_eq!(chat_on(&replica, &secret).await.0, 200); // now cached
     replica.gateway.flush_usage().await.unwrap();
 

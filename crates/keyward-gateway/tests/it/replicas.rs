@@ -4,7 +4,7 @@
 //! health. Skipped without PostgreSQL and Redis unless the run requires them
 //! (scripts/test.sh does).
 
-use crate::dataplane::workload;
+use crate::dataplane::{key, workload};
 use crate::upstream::Upstream;
 use crate::util::{status_json, wait_until, TestGateway};
 use keyward_gateway::on_db;
@@ -13,22 +13,14 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A key made through `replica`; (id, secret).
-async fn key(replica: &TestGateway, body: Value) -> (String, String) {
-    let (status, key) = status_json(
-        replica
-            .control(Method::POST, &replica.keys_path())
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
+/// Waits until each replica's counter reaches `at_least`.
+async fn each_reaches(counts: &[std::sync::atomic::AtomicUsize; 3], at_least: usize, what: &str) {
+    wait_until(Duration::from_secs(20), what, || async {
+        counts
+            .iter()
+            .all(|n| n.load(std::sync::atomic::Ordering::Relaxed) >= at_least)
+    })
     .await;
-    assert_eq!(status, 201, "{key}");
-    (
-        key["id"].as_str().unwrap().to_owned(),
-        key["secret"].as_str().unwrap().to_owned(),
-    )
 }
 
 fn chat(max_tokens: u64) -> Value {
@@ -84,16 +76,7 @@ async fn a_revoke_on_one_replica_is_refused_by_every_replica_from_the_next_reque
         })
         .collect();
     // Every replica has served the key (and cached it) before the revoke.
-    wait_until(
-        Duration::from_secs(20),
-        "every replica serving the key",
-        || async {
-            served
-                .iter()
-                .all(|n| n.load(std::sync::atomic::Ordering::Relaxed) >= 10)
-        },
-    )
-    .await;
+    each_reaches(&served, 10, "every replica serving the key").await;
     let revoke = replicas[1]
         .control(Method::DELETE, &format!("/v1/inference/keys/{key_id}"))
         .send()
@@ -102,16 +85,7 @@ async fn a_revoke_on_one_replica_is_refused_by_every_replica_from_the_next_reque
     assert_eq!(revoke.status(), 200);
     let revoked = Instant::now();
     // Every replica is asked a good many times after the revoke returned.
-    wait_until(
-        Duration::from_secs(20),
-        "every replica asked after the revoke",
-        || async {
-            refused
-                .iter()
-                .all(|n| n.load(std::sync::atomic::Ordering::Relaxed) >= 20)
-        },
-    )
-    .await;
+    each_reaches(&refused, 20, "every replica asked after the revoke").await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut seen = Vec::new();
     for client in clients {
