@@ -27,7 +27,9 @@
 #    the machine's other load hits every configuration alike. Per measurement: wrk's
 #    requests/s, p50 and p99; CPU (utime + stime from /proc, whole process trees,
 #    reaped children included) per request of the gateways nginx sends to, of nginx, of
-#    Redis and of PostgreSQL; Redis commands per request (INFO commandstats delta).
+#    Redis and of PostgreSQL; the gateways' context switches per request; Redis round
+#    trips and the commands Redis ran per request (INFO commandstats delta: MGET and
+#    EVALSHA are round trips, the GET, SET and TIME inside the limits script are not).
 # 3. Unless METERING=0: `cargo bench -p keyward-gateway --bench data_plane` with
 #    KEYWARD_BENCH_POSTGRES_URL set: its SQLite rows, then the same metering into
 #    PostgreSQL through one meter, and through three gateways flushing at once.
@@ -68,8 +70,12 @@ fi
 
 # Everything is compiled before anything is measured.
 cargo build --quiet --release -p keyward-gateway --bin keyward-gateway --example fake_upstream
+# The bench's executable is run directly at the end: `cargo bench` then would rebuild
+# it if the sources changed meanwhile (minutes of fat LTO on a small machine).
+bench_exe=""
 if [ "${METERING:-1}" != 0 ]; then
-  cargo bench --quiet -p keyward-gateway --bench data_plane --no-run
+  bench_exe="$(cargo bench --quiet -p keyward-gateway --bench data_plane --no-run --message-format=json |
+    python3 -c 'import json, sys; print(*[m["executable"] for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "data_plane"])')"
 fi
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
 gateway_bin="${GATEWAY_BIN:-$bin/keyward-gateway}"
@@ -258,11 +264,17 @@ while todo:
 print(total)
 PY
 }
+# Context switches (voluntary + involuntary) of every thread of the given processes: how
+# often they sleep and wake, which is what a request rate split over more processes on
+# the same cores makes more frequent.
+context_switches() {
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
 # Redis's calls per command since it started, as "name=calls …".
 redis_calls() { rcli INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),.*/\1=\2/p' | tr '\n' ' '; }
 
-# One measurement: "config key rps p50 p99 requests errors" and the CPU ticks of the
-# gateways, nginx, Redis and PostgreSQL, then Redis's calls before and after, after ";"
+# One measurement: "config key rps p50 p99 requests errors", the CPU ticks of the
+# gateways, nginx, Redis and PostgreSQL, the gateways' context switches, then Redis's calls before and after, after ";"
 # (Redis 7 names subcommands with "|", e.g. "client|setinfo").
 measure() { # config key
   local config="$1" key="$2" prefix=cluster gw_pids result c0 c1
@@ -273,12 +285,14 @@ measure() { # config key
     gw_pids=("${replica_pids[@]:0:$config}")
   fi
   local url="http://127.0.0.1:${lb_port[$config]}/v1/chat/completions"
-  local g0 n0 r0 p0
+  local g0 n0 r0 p0 w0=0 w1=0 p
   g0="$(cpu_ticks "${gw_pids[@]}")"; n0="$(cpu_ticks "$nginx_pid")"; r0="$(cpu_ticks "$redis_pid")"; p0="$(cpu_ticks "$pg_pid")"
+  for p in "${gw_pids[@]}"; do w0=$((w0 + $(context_switches "$p"))); done
   c0="$(redis_calls)"
   result="$(wrk -t1 -c32 "-d${secs}s" --latency -s "$work/$prefix-$key.lua" "$url" | grep '^RESULT')"
   c1="$(redis_calls)"
-  echo "$config $key ${result#RESULT } $(($(cpu_ticks "${gw_pids[@]}") - g0)) $(($(cpu_ticks "$nginx_pid") - n0)) $(($(cpu_ticks "$redis_pid") - r0)) $(($(cpu_ticks "$pg_pid") - p0)) ; $c0 ; $c1"
+  for p in "${gw_pids[@]}"; do w1=$((w1 + $(context_switches "$p"))); done
+  echo "$config $key ${result#RESULT } $(($(cpu_ticks "${gw_pids[@]}") - g0)) $(($(cpu_ticks "$nginx_pid") - n0)) $(($(cpu_ticks "$redis_pid") - r0)) $(($(cpu_ticks "$pg_pid") - p0)) $((w1 - w0)) ; $c0 ; $c1"
 }
 
 units=()
@@ -317,7 +331,7 @@ ROUND_TRIPS = {"mget", "evalsha", "eval", "incr", "incrby"}
 runs = defaultdict(list)
 for line in open(sys.argv[1]):
     head, before, after = line.split(";")
-    r, config, key, rps, p50, p99, req, err, gw, nginx, redis, pg = head.split()
+    r, config, key, rps, p50, p99, req, err, gw, nginx, redis, pg, switches = head.split()
     req = int(req)
     assert int(err) == 0, f"round {r}, {config} {key}: {err} errors"
     calls = lambda text: {k: int(v) for k, v in (kv.split("=") for kv in text.split())}
@@ -329,13 +343,14 @@ for line in open(sys.argv[1]):
         rps=float(rps), p50=float(p50), p99=float(p99), req=req,
         gw=int(gw) * tick_us / req, nginx=int(nginx) * tick_us / req,
         redis=int(redis) * tick_us / req, pg=int(pg) * tick_us / req,
+        switches=int(switches) / req,
         cmds=sum(cmds.values()), detail=cmds,
         trips=sum(v for k, v in cmds.items() if k in ROUND_TRIPS)))
 names = {"single": "single node, SQLite, no Redis", "1": "1 replica", "2": "2 replicas", "3": "3 replicas"}
 med = lambda rows, f: statistics.median(x[f] for x in rows)
 spread = lambda rows, f, fmt: f"{fmt.format(min(x[f] for x in rows))}–{fmt.format(max(x[f] for x in rows))}"
-print("| configuration | key | req/s (median) | req/s over the rounds | p50 ms | p99 ms (median, range) | gateways CPU µs/req | nginx µs/req | Redis µs/req | PostgreSQL µs/req | sum µs/req | Redis round trips/req | Redis commands run/req |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+print("| configuration | key | req/s (median) | req/s over the rounds | p50 ms | p99 ms (median, range) | gateways CPU µs/req | nginx µs/req | Redis µs/req | PostgreSQL µs/req | sum µs/req | gateways' context switches/req | Redis round trips/req | Redis commands run/req |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for (config, key), rows in runs.items():
     detail = defaultdict(list)
     for x in rows:
@@ -345,7 +360,7 @@ for (config, key), rows in runs.items():
     total = med(rows, "gw") + med(rows, "nginx") + med(rows, "redis") + med(rows, "pg")
     print(f"| {names[config]} | {key} | {med(rows, 'rps'):,.0f} | {spread(rows, 'rps', '{:,.0f}')} | {med(rows, 'p50'):.2f} | {med(rows, 'p99'):.2f} ({spread(rows, 'p99', '{:.2f}')}) "
           f"| {med(rows, 'gw'):.1f} | {med(rows, 'nginx'):.1f} | {med(rows, 'redis'):.1f} | {med(rows, 'pg'):.1f} | {total:.1f} "
-          f"| {med(rows, 'trips'):.2f} | {med(rows, 'cmds'):.2f}{' (' + cmd_text + ')' if cmd_text else ''} |")
+          f"| {med(rows, 'switches'):.2f} | {med(rows, 'trips'):.2f} | {med(rows, 'cmds'):.2f}{' (' + cmd_text + ')' if cmd_text else ''} |")
 print()
 print("<details><summary>Every round</summary>")
 print()
@@ -381,5 +396,5 @@ echo
 if [ "${METERING:-1}" != 0 ]; then
   echo "### Metering into PostgreSQL: cargo bench -p keyward-gateway --bench data_plane"
   echo
-  KEYWARD_BENCH_POSTGRES_URL="$KEYWARD_TEST_POSTGRES_URL" cargo bench --quiet -p keyward-gateway --bench data_plane
+  (cd crates/keyward-gateway && KEYWARD_BENCH_POSTGRES_URL="$KEYWARD_TEST_POSTGRES_URL" "$bench_exe" --bench)
 fi
