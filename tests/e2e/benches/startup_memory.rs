@@ -18,15 +18,24 @@
 //! measured under the same conditions. Memory is the PSS of the app and every
 //! descendant, by process, after 20 s idle on the Keys screen of the second launch.
 //!
+//! A change is measured against what it replaces in the same run: every build named in
+//! `KEYWARD_BENCH_COMPARE` (`label=path;label=path`, e.g. the previous commit's binary,
+//! or a script that `exec`s it with some environment) is launched in turn with the app
+//! under test in each round, so all of them see the same machine load.
+//!
 //! Run: `scripts/bench-startup-memory.sh` (builds the UI and the release app, then runs
 //! this inside `dbus-run-session` with an unlocked gnome-keyring).
 
-use keyward_e2e::procs::{app_pid, pss_kib, tree};
+use keyward_e2e::procs::{launched_app_pid, pss_kib, tree};
 use keyward_e2e::App;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 const ROUNDS: usize = 5;
 const IDLE: Duration = Duration::from_secs(20);
+/// 200 MB in MiB.
+const TARGET_MIB: f64 = 190.7;
 
 fn ticks_per_second() -> f64 {
     let out = std::process::Command::new("getconf")
@@ -58,20 +67,130 @@ fn started(pid: u32) -> f64 {
 
 /// (webview ms, Keys screen ms) of a launched app, from its process start.
 async fn startup(app: &App) -> (f64, f64) {
-    let binary = keyward_e2e::app_binary();
     app.wait_for("body").await;
     let body_at = uptime();
     app.wait_for("[data-testid='keys-empty'], [data-testid='key-row']")
         .await;
     let keys_at = uptime();
-    let pid = app_pid(&app.identifier, &binary);
-    let start = started(pid);
+    let start = started(launched_app_pid(&app.identifier));
     ((body_at - start) * 1000.0, (keys_at - start) * 1000.0)
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+fn median(values: &[f64]) -> f64 {
+    let mut values = values.to_vec();
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+/// One build under measurement and what it measured.
+struct Build {
+    label: String,
+    binary: PathBuf,
+    first: (Vec<f64>, Vec<f64>),
+    later: (Vec<f64>, Vec<f64>),
+    /// PSS in MiB by process (`app` for the app itself), and the total.
+    memory: BTreeMap<String, Vec<f64>>,
+}
+
+impl Build {
+    fn new(label: &str, binary: PathBuf) -> Build {
+        Build {
+            label: label.to_owned(),
+            binary,
+            first: (Vec::new(), Vec::new()),
+            later: (Vec::new(), Vec::new()),
+            memory: BTreeMap::new(),
+        }
+    }
+
+    async fn round(&mut self, round: usize) {
+        let app = App::launch_binary(
+            "bench-startup",
+            self.binary.clone(),
+            tempfile::tempdir().unwrap(),
+        )
+        .await;
+        let (body, keys) = startup(&app).await;
+        println!(
+            "round {round} {:>10}: first run  webview {body:6.0} ms, Keys screen {keys:6.0} ms",
+            self.label
+        );
+        self.first.0.push(body);
+        self.first.1.push(keys);
+
+        let app = app.restart().await;
+        let (body, keys) = startup(&app).await;
+        println!(
+            "round {round} {:>10}: later run  webview {body:6.0} ms, Keys screen {keys:6.0} ms",
+            self.label
+        );
+        self.later.0.push(body);
+        self.later.1.push(keys);
+
+        tokio::time::sleep(IDLE).await;
+        let root = launched_app_pid(&app.identifier);
+        let parts: Vec<(String, f64)> = tree(root)
+            .into_iter()
+            .filter_map(|pid| {
+                let (name, kib) = pss_kib(pid)?;
+                let name = if pid == root { "app".to_owned() } else { name };
+                Some((name, kib as f64 / 1024.0))
+            })
+            .collect();
+        let total: f64 = parts.iter().map(|(_, mib)| mib).sum();
+        let by_process = parts
+            .iter()
+            .map(|(name, mib)| format!("{name} {mib:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "round {round} {:>10}: PSS after {}s idle {total:.1} MiB ({by_process})",
+            self.label,
+            IDLE.as_secs(),
+        );
+        for (name, mib) in parts {
+            self.memory.entry(name).or_default().push(mib);
+        }
+        self.memory.entry("all".to_owned()).or_default().push(total);
+        app.close().await;
+    }
+
+    fn report(&self) {
+        println!(
+            "{}: median first run webview {:.0} ms, Keys screen {:.0} ms; later run webview {:.0} ms, Keys screen {:.0} ms",
+            self.label,
+            median(&self.first.0),
+            median(&self.first.1),
+            median(&self.later.0),
+            median(&self.later.1),
+        );
+        let memory = self
+            .memory
+            .iter()
+            .map(|(name, values)| format!("{name} {:.1}", median(values)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!("{}: median PSS idle (MiB) {memory}", self.label);
+    }
+}
+
+/// The builds named in `KEYWARD_BENCH_COMPARE`, then the app under test.
+fn builds() -> Vec<Build> {
+    let mut builds: Vec<Build> = std::env::var("KEYWARD_BENCH_COMPARE")
+        .unwrap_or_default()
+        .split(';')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let (label, path) = entry.split_once('=').unwrap_or_else(|| {
+                panic!("KEYWARD_BENCH_COMPARE entries are label=path, not {entry:?}")
+            });
+            let path = PathBuf::from(path.trim());
+            assert!(path.exists(), "{} does not exist", path.display());
+            Build::new(label.trim(), path)
+        })
+        .collect();
+    builds.push(Build::new("this build", keyward_e2e::app_binary()));
+    builds
 }
 
 fn main() {
@@ -81,68 +200,26 @@ fn main() {
         .build()
         .unwrap()
         .block_on(async {
-            let binary = keyward_e2e::app_binary();
-            println!("app {}, {ROUNDS} rounds", binary.display());
-            let (mut first_body, mut first_keys) = (Vec::new(), Vec::new());
-            let (mut later_body, mut later_keys) = (Vec::new(), Vec::new());
-            let mut memory = Vec::new();
-            for round in 1..=ROUNDS {
-                let app = App::launch_with("bench-startup", &[("GTK_THEME", "Adwaita")]).await;
-                let (body, keys) = startup(&app).await;
-                println!(
-                    "round {round}: first run  webview {body:6.0} ms, Keys screen {keys:6.0} ms"
-                );
-                first_body.push(body);
-                first_keys.push(keys);
-
-                let app = app.restart().await;
-                let (body, keys) = startup(&app).await;
-                println!(
-                    "round {round}: later run  webview {body:6.0} ms, Keys screen {keys:6.0} ms"
-                );
-                later_body.push(body);
-                later_keys.push(keys);
-
-                tokio::time::sleep(IDLE).await;
-                let pid = app_pid(&app.identifier, &binary);
-                let parts: Vec<(String, u64)> = tree(pid).into_iter().filter_map(pss_kib).collect();
-                let total: u64 = parts.iter().map(|(_, kib)| kib).sum();
-                let by_process = parts
-                    .iter()
-                    .map(|(name, kib)| format!("{name} {:.1}", *kib as f64 / 1024.0))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                println!(
-                    "round {round}: PSS after {}s idle {:.1} MiB ({by_process})",
-                    IDLE.as_secs(),
-                    total as f64 / 1024.0
-                );
-                memory.push(total as f64 / 1024.0);
-                app.close().await;
+            let mut builds = builds();
+            for build in &builds {
+                println!("{}: {}", build.label, build.binary.display());
             }
-            println!(
-                "median first run:  webview {:6.0} ms, Keys screen {:6.0} ms",
-                median(first_body),
-                median(first_keys.clone())
-            );
-            println!(
-                "median later run:  webview {:6.0} ms, Keys screen {:6.0} ms",
-                median(later_body),
-                median(later_keys.clone())
-            );
-            println!("median PSS idle:   {:.1} MiB", median(memory.clone()));
-            println!(
-                "targets: Keys screen ≤ 1000 ms (later run): {}; PSS ≤ 200 MB (190.7 MiB): {}",
-                if median(later_keys) <= 1000.0 {
-                    "met"
-                } else {
-                    "NOT met"
-                },
-                if median(memory) <= 190.7 {
-                    "met"
-                } else {
-                    "NOT met"
+            println!("{ROUNDS} rounds");
+            for round in 1..=ROUNDS {
+                for build in builds.iter_mut() {
+                    build.round(round).await;
                 }
+            }
+            for build in &builds {
+                build.report();
+            }
+            let this = builds.last().unwrap();
+            let keys = median(&this.later.1);
+            let memory = median(&this.memory["all"]);
+            println!(
+                "targets for this build: Keys screen ≤ 1000 ms (later run, {keys:.0} ms): {}; PSS ≤ 200 MB ({TARGET_MIB} MiB; {memory:.1} MiB): {}",
+                if keys <= 1000.0 { "met" } else { "NOT met" },
+                if memory <= TARGET_MIB { "met" } else { "NOT met" },
             );
         });
 }

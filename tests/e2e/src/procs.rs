@@ -45,6 +45,34 @@ pub fn app_pid(identifier: &str, binary: &Path) -> u32 {
     panic!("no running app with {wanted}");
 }
 
+/// The pid of the app a WebDriver session launched with `identifier`, whatever its
+/// executable (another build, or a script that `exec`s one with some environment):
+/// of the processes whose environment carries the identifier, the one that is not a
+/// driver (tauri-driver, WebKitWebDriver) and whose parent is not one of them either —
+/// WebKit's web and network processes inherit the identifier from the app.
+pub fn launched_app_pid(identifier: &str) -> u32 {
+    let wanted = format!("KEYWARD_APP_IDENTIFIER={identifier}");
+    let carriers: HashMap<u32, u32> = processes()
+        .into_iter()
+        .filter(|(pid, _, _)| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            !matches!(comm.trim(), "tauri-driver" | "WebKitWebDriver")
+                && environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes())
+        })
+        .map(|(pid, ppid, _)| (pid, ppid))
+        .collect();
+    let roots: Vec<u32> = carriers
+        .iter()
+        .filter(|(_, ppid)| !carriers.contains_key(ppid))
+        .map(|(pid, _)| *pid)
+        .collect();
+    match roots.as_slice() {
+        [pid] => *pid,
+        _ => panic!("expected one running app with {wanted}, found {roots:?}"),
+    }
+}
+
 /// `root` and all its descendants.
 pub fn tree(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();

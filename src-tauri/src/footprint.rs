@@ -1,0 +1,24 @@
+//! What keeps the console's idle memory down (issue #20: ≤ 200 MB PSS for the app and
+//! its WebKit processes), set before GTK, WebKit or any other thread starts, which is
+//! why [`settle`] is the first thing the app runs.
+//!
+//! glibc gives threads their own malloc arenas (up to 8 per core) and raises its trim
+//! threshold after large frees, so memory freed once start-up is over (migrations, the
+//! first IPC answers) stays mapped for the rest of the session. Two arenas and a fixed
+//! 128 KiB trim threshold give it back; the app's own allocations are small.
+//!
+//! WebKit's accelerated compositing, the largest share of the web process, is not
+//! switched off here although that would save about 80 MiB: with it off, WebKitWebDriver
+//! stops answering in the leak-dialog e2e test, so the suite could no longer drive the
+//! app. `docs/benchmarks.md` (issue #20 section) has the figures and what was tried.
+
+/// Applies the process-wide memory settings. Must run before any other thread exists.
+pub fn settle() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc's allocator parameters, and no other thread
+    // exists yet to allocate concurrently.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
+    }
+}
