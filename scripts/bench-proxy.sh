@@ -18,6 +18,13 @@
 #    workers), in rotating order; what each proxy adds to the direct path at p99, from each
 #    path's median p99 over the rounds (one round's tail is noise on a shared VM).
 #
+# BREAKDOWN=1 (issue #22) measures where each proxy's time goes instead, one worker each,
+# static upstream, with the same wrk load: perf stat (CPU time, context switches,
+# migrations, page faults per request), strace -c (system calls per request, by name;
+# strace slows the proxy, the counts per request stay) and perf record (the functions
+# and libraries the CPU samples land in, self time). Needs perf and strace (installed
+# from Debian if missing).
+#
 # Prints Markdown tables for docs/benchmarks.md. Installs nginx-light and wrk from
 # Debian and oha from crates.io (`cargo install`, about 12 minutes once) if missing.
 # Loopback only. ROUNDS (default 3) and SECONDS_PER_ROUND (default 10) set the
@@ -29,6 +36,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
+if [ "${BREAKDOWN:-0}" = 1 ]; then
+  command -v perf >/dev/null || need+=(linux-perf)
+  command -v strace >/dev/null || need+=(strace)
+fi
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
@@ -144,6 +155,80 @@ measure() { # url script pid...
   read -r _ rps p50 p99 req err <<<"$result"
   echo "$rps $p50 $p99 $req $err $(cpu_per_request "$before" "$(cpu_ticks "$@")" "$req")"
 }
+if [ "${BREAKDOWN:-0}" = 1 ]; then
+  start_gateway 1; start_nginx 1
+  nginx_workers=($(pgrep -P "$nginx_pid"))
+  nginx_url="http://127.0.0.1:$nginx_port/static/v1/chat/completions"
+  gw_url="$gw/v1/chat/completions"
+  wrk -t1 -c4 -d2s -s "$work/static.lua" "$nginx_url" >/dev/null
+  wrk -t1 -c4 -d2s -s "$work/static.lua" "$gw_url" >/dev/null
+  for proxy in nginx gateway; do
+    if [ "$proxy" = nginx ]; then url="$nginx_url"; pid="${nginx_workers[0]}"; else url="$gw_url"; pid="$gw_pid"; fi
+    echo "### $proxy, 1 worker, static upstream, wrk -t1 -c32"
+    echo
+    # perf stat over one wrk run: software counters of every thread of the process.
+    perf stat -x, -e task-clock,context-switches,cpu-migrations,page-faults -p "$pid" \
+      -o "$work/stat-$proxy" -- sleep "$secs" & stat_pid=$!
+    read -r _ rps _ _ req _ <<<"$(run "$url" "$work/static.lua")"
+    wait "$stat_pid" || true
+    python3 - "$work/stat-$proxy" "$req" "$rps" <<'PY'
+import sys
+req, rps = int(sys.argv[2]), float(sys.argv[3])
+print(f"perf stat over {req:,} requests ({rps:,.0f} req/s):")
+print()
+print("| counter | per request |")
+print("| --- | ---: |")
+for line in open(sys.argv[1]):
+    f = line.strip().split(",")
+    if len(f) < 3 or not f[0].replace(".", "").isdigit():
+        continue
+    value, name = float(f[0]), f[2]
+    shown = f"{value * 1000 / req:.1f} µs" if name == "task-clock" else f"{value / req:.3f}"
+    print(f"| {name} | {shown} |")
+print()
+PY
+    # System calls per request, by name (strace follows every thread).
+    strace -c -f -q -p "$pid" -o "$work/strace-$proxy" & strace_pid=$!
+    sleep 1
+    read -r _ _ _ _ req _ <<<"$(run "$url" "$work/static.lua")"
+    kill -INT "$strace_pid"; wait "$strace_pid" 2>/dev/null || true
+    python3 - "$work/strace-$proxy" "$req" <<'PY'
+import sys
+req = int(sys.argv[2])
+rows = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) >= 5 and f[0].replace(".", "").isdigit() and f[-1] != "total":
+        calls = int(f[3])
+        rows.append((calls / req, f[-1]))
+rows.sort(reverse=True)
+total = sum(r[0] for r in rows)
+print(f"system calls per request, strace -c over {req:,} requests: {total:.2f} in all")
+print()
+print("| call | per request |")
+print("| --- | ---: |")
+for per, name in rows[:12]:
+    print(f"| {name} | {per:.2f} |")
+print()
+PY
+    # Where the CPU samples land (self time), by library and function.
+    perf record -q -e cpu-clock -F 999 -p "$pid" -o "$work/perf-$proxy.data" -- sleep "$secs" \
+      >/dev/null 2>&1 & record_pid=$!
+    run "$url" "$work/static.lua" >/dev/null
+    wait "$record_pid" || true
+    echo "perf record -e cpu-clock -F 999, self time by library, then by function (≥ 1.5 %):"
+    echo
+    echo '```'
+    perf report -q -i "$work/perf-$proxy.data" --stdio --no-children --sort dso \
+      --percent-limit 0.5 2>/dev/null | sed -e 's/[[:space:]]*$//' | grep -v '^$' | head -12
+    echo
+    perf report -q -i "$work/perf-$proxy.data" --stdio --no-children --fields overhead,dso,sym \
+      --percent-limit 1.5 2>/dev/null | sed -e 's/[[:space:]]*$//' | grep -v '^$' | head -25
+    echo '```'
+    echo
+  done
+  exit 0
+fi
 : > "$work/summary"
 for workers in $worker_counts; do
   start_gateway "$workers"; start_nginx "$workers"
