@@ -246,41 +246,78 @@ impl Reservation {
         self.estimate
     }
 
-    /// Replaces the reservation by what was actually used.
-    pub fn settle(mut self, used: u64) {
-        self.close(used);
+    /// Replaces the reservation by what was actually used. Across replicas the change
+    /// is Redis's to make: await the returned [`Settlement`] before answering, so the
+    /// client's next request sees it (a failed request's reservation released), or
+    /// drop it to have it made in the background (a stream's end).
+    pub fn settle(mut self, used: u64) -> Settlement {
+        self.close(used)
     }
 
-    fn close(&mut self, used: u64) {
+    fn close(&mut self, used: u64) -> Settlement {
         if let Some((cluster, key_id, period_start)) = self.shared.take() {
-            let reserved = self.estimate;
-            // Off the request's path; a settlement Redis never gets leaves the
-            // reservation counted until the period ends (the safe side of a budget).
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    if let Err(error) = cluster.settle(&key_id, period_start, reserved, used).await
-                    {
-                        tracing::warn!(%error, key_id, "budget settlement not recorded in Redis");
-                    }
-                });
-            }
-            return;
+            return Settlement(Some((cluster, key_id, period_start, self.estimate, used)));
         }
         let (Some(ledger), Some(period)) = (self.ledger.take(), self.period) else {
-            return;
+            return Settlement(None);
         };
         let mut ledger = ledger.lock().unwrap_or_else(|p| p.into_inner());
         if ledger.period == period {
             ledger.reserved = ledger.reserved.saturating_sub(self.estimate);
             ledger.used += used;
         }
+        Settlement(None)
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
         // Not settled: the request failed before any usage; release it all.
-        self.close(0);
+        drop(self.close(0));
+    }
+}
+
+/// A shared reservation's settlement (key id, period start, reserved, used) not yet
+/// made in Redis; nothing on a single node. Dropped unawaited, it is made in the
+/// background; one Redis never gets leaves the reservation counted until the period
+/// ends (the safe side of a budget).
+#[must_use = "await `applied` before answering, or drop it to settle in the background"]
+pub struct Settlement(Option<(Cluster, String, DateTime<Utc>, u64, u64)>);
+
+impl Settlement {
+    /// Nothing to settle.
+    pub fn none() -> Self {
+        Settlement(None)
+    }
+
+    pub async fn applied(mut self) {
+        if let Some((cluster, key_id, period_start, reserved, used)) = self.0.take() {
+            settle_shared(&cluster, &key_id, period_start, reserved, used).await;
+        }
+    }
+}
+
+impl Drop for Settlement {
+    fn drop(&mut self) {
+        if let Some((cluster, key_id, period_start, reserved, used)) = self.0.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    settle_shared(&cluster, &key_id, period_start, reserved, used).await;
+                });
+            }
+        }
+    }
+}
+
+async fn settle_shared(
+    cluster: &Cluster,
+    key_id: &str,
+    period_start: DateTime<Utc>,
+    reserved: u64,
+    used: u64,
+) {
+    if let Err(error) = cluster.settle(key_id, period_start, reserved, used).await {
+        tracing::warn!(%error, key_id, "budget settlement not recorded in Redis");
     }
 }
 

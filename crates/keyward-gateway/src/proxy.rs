@@ -415,8 +415,9 @@ impl Tally {
         }
     }
 
-    /// Meters the request and settles its budget reservation.
-    fn finish(mut self, meter: &crate::meter::Meter, outcome: Outcome) {
+    /// Meters the request and settles its budget reservation (across replicas, the
+    /// settlement to await before answering; see [`limits::Settlement`]).
+    fn finish(mut self, meter: &crate::meter::Meter, outcome: Outcome) -> limits::Settlement {
         if !self.reported {
             if outcome == Outcome::Failed {
                 // Nothing was generated for the client: nothing to bill.
@@ -429,10 +430,10 @@ impl Tally {
             }
         }
         self.event.error = outcome != Outcome::Served;
-        if let Some(reservation) = self.reservation.take() {
-            reservation.settle(self.event.input_tokens + self.event.output_tokens);
-        }
+        let used = self.event.input_tokens + self.event.output_tokens;
+        let settlement = self.reservation.take().map(|r| r.settle(used));
         meter.record(self.event);
+        settlement.unwrap_or(limits::Settlement::none())
     }
 }
 
@@ -542,12 +543,18 @@ async fn send(
     let response = match sent {
         Ok(Ok(response)) => response,
         Ok(Err(upstream::Failure::InvalidUrl(why))) => {
-            tally.finish(gateway.meter(), Outcome::Failed);
+            tally
+                .finish(gateway.meter(), Outcome::Failed)
+                .applied()
+                .await;
             return bad_gateway(&format!("its upstream URL cannot be used ({why})"));
         }
         Ok(Err(upstream::Failure::Upstream(error))) => {
             tracing::warn!(workload = %workload.slug, error = ?error, "upstream unreachable");
-            tally.finish(gateway.meter(), Outcome::Failed);
+            tally
+                .finish(gateway.meter(), Outcome::Failed)
+                .applied()
+                .await;
             if let Some(tls) = tls_failure(&*error) {
                 return bad_gateway(&format!(
                     "its upstream's TLS connection failed ({tls}); if it uses a private CA, start the gateway with --upstream-ca-file"
@@ -561,7 +568,10 @@ async fn send(
         }
         Err(_elapsed) => {
             tracing::warn!(workload = %workload.slug, "upstream did not answer in time");
-            tally.finish(gateway.meter(), Outcome::Failed);
+            tally
+                .finish(gateway.meter(), Outcome::Failed)
+                .applied()
+                .await;
             return bad_gateway("its upstream server did not answer in time");
         }
     };
@@ -596,7 +606,10 @@ async fn send(
     let collected = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-            tally.finish(gateway.meter(), Outcome::Failed);
+            tally
+                .finish(gateway.meter(), Outcome::Failed)
+                .applied()
+                .await;
             return unavailable(&workload, "its upstream answer was too large").into_response();
         }
         broken => {
@@ -605,7 +618,10 @@ async fn send(
                 _ => "timed out".to_owned(),
             };
             tracing::warn!(workload = %workload.slug, %error, "upstream answer broken off");
-            tally.finish(gateway.meter(), Outcome::Failed);
+            tally
+                .finish(gateway.meter(), Outcome::Failed)
+                .applied()
+                .await;
             return bad_gateway("its upstream server broke off the answer");
         }
     };
@@ -620,7 +636,7 @@ async fn send(
     } else {
         Outcome::Served
     };
-    tally.finish(gateway.meter(), outcome);
+    tally.finish(gateway.meter(), outcome).applied().await;
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, content_type)
@@ -741,7 +757,9 @@ impl<S> MeteredStream<S> {
 
     fn finish(&mut self, outcome: Outcome) {
         if let Some(tally) = self.tally.take() {
-            tally.finish(&self.meter, outcome);
+            // A stream ends inside the body's poll: its settlement is made in the
+            // background.
+            drop(tally.finish(&self.meter, outcome));
         }
     }
 }
