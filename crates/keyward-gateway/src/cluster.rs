@@ -18,7 +18,8 @@
 //! budget, so the three checks and their charges are one atomic step: a refused request
 //! charges nothing. A budget counter holds the period's used + reserved tokens; it is
 //! seeded from the database's usage rollups the first time a period is seen (the script
-//! asks for the seed), settled to the actual usage after the answer, and expires after
+//! asks for the seed), settled to the actual usage before a unary answer is sent (after a
+//! stream's end, in the background), and expires after
 //! its period.
 //!
 //! **Failure.** Redis unreachable or slower than [`RESPONSE_TIMEOUT`]: the data plane
