@@ -19,8 +19,7 @@
 //! charges nothing. A budget counter holds the period's used + reserved tokens; it is
 //! seeded from the database's usage rollups the first time a period is seen (the script
 //! asks for the seed), settled to the actual usage before a unary answer is sent (after a
-//! stream's end, in the background), and expires after
-//! its period.
+//! stream's end, in the background), and expires after its period.
 //!
 //! **Failure.** Redis unreachable or slower than [`RESPONSE_TIMEOUT`]: the data plane
 //! refuses requests (503, said in a sentence), because neither a revocation made
