@@ -91,17 +91,9 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             for i in 0..EVENTS / 8 {
                 let n = i * 8 + t;
-                gateway.meter().record(UsageEvent {
-                    project_id: project.clone(),
-                    key_id: format!("key_{:04}", n % 1000),
-                    model: format!("model-{}", (n / 1000) % 20),
-                    workload: "chat".into(),
-                    at: now,
-                    input_tokens: 100,
-                    output_tokens: 20,
-                    estimated: false,
-                    error: false,
-                });
+                gateway
+                    .meter()
+                    .record(event(&project, format!("key_{:04}", n % 1000), n, now));
             }
         }));
     }
@@ -273,17 +265,8 @@ async fn meter_and_flush(
             recording.push(tokio::spawn(async move {
                 for i in 0..per_meter / tasks {
                     let n = i * tasks + t;
-                    gateway.meter().record(UsageEvent {
-                        project_id: project.clone(),
-                        key_id: key_ids[n % key_ids.len()].clone(),
-                        model: format!("model-{}", (n / 1000) % 20),
-                        workload: "chat".into(),
-                        at: now,
-                        input_tokens: 100,
-                        output_tokens: 20,
-                        estimated: false,
-                        error: false,
-                    });
+                    let key_id = key_ids[n % key_ids.len()].clone();
+                    gateway.meter().record(event(&project, key_id, n, now));
                 }
             }));
         }
@@ -389,5 +372,25 @@ impl PostgresDatabase {
             .await
             .unwrap();
         admin.close().await.unwrap();
+    }
+}
+
+/// The metering benchmarks' `n`-th event: one of 20 models, 100 tokens in and 20 out.
+fn event(
+    project_id: &str,
+    key_id: String,
+    n: usize,
+    at: chrono::DateTime<chrono::Utc>,
+) -> UsageEvent {
+    UsageEvent {
+        project_id: project_id.to_owned(),
+        key_id,
+        model: format!("model-{}", (n / 1000) % 20),
+        workload: "chat".into(),
+        at,
+        input_tokens: 100,
+        output_tokens: 20,
+        estimated: false,
+        error: false,
     }
 }
