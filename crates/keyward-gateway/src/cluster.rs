@@ -47,12 +47,6 @@ const ANNOUNCE_FOR: Duration = Duration::from_secs(15 * 60);
 #[error("{0}")]
 pub struct Unavailable(String);
 
-impl Unavailable {
-    pub fn new(why: &str) -> Self {
-        Unavailable(why.to_owned())
-    }
-}
-
 impl From<redis::RedisError> for Unavailable {
     fn from(error: redis::RedisError) -> Self {
         Unavailable(error.to_string())
@@ -92,6 +86,7 @@ pub struct Cluster {
     connection: ConnectionManager,
     admit: std::sync::Arc<redis::Script>,
     settle: std::sync::Arc<redis::Script>,
+    probe_lease: std::sync::Arc<redis::Script>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -115,6 +110,7 @@ impl Cluster {
             connection,
             admit: std::sync::Arc::new(redis::Script::new(ADMIT)),
             settle: std::sync::Arc::new(redis::Script::new(SETTLE)),
+            probe_lease: std::sync::Arc::new(redis::Script::new(PROBE_LEASE)),
         })
     }
 
@@ -249,7 +245,8 @@ impl Cluster {
         workload_id: &str,
         ttl: Duration,
     ) -> Result<bool, Unavailable> {
-        let held: i64 = redis::Script::new(PROBE_LEASE)
+        let held: i64 = self
+            .probe_lease
             .key(format!("kw:probe:{workload_id}"))
             .arg(&*self.replica)
             .arg(ttl.as_millis().max(1) as u64)

@@ -97,25 +97,26 @@ impl KeyCache {
         }
         let found = Arc::new(found);
         let stored_under = versions.map(|v| v.of_key());
+        // Stored only if no invalidation happened since the read began (checked under
+        // the entry's shard lock, which invalidation takes too); an entry cached under
+        // older counters is replaced.
+        let fresh = (found.clone(), stored_under);
         match self.entries.entry(*hash) {
-            Entry::Occupied(cached) if cached.get().1 == stored_under => Ok(Some(Found {
-                key: cached.get().0.clone(),
-                versions,
-            })),
-            Entry::Occupied(_) => Ok(Some(Found {
-                key: found,
-                versions,
-            })),
+            Entry::Occupied(mut cached) => {
+                if self.epoch.load(Ordering::Acquire) == epoch {
+                    cached.insert(fresh);
+                }
+            }
             Entry::Vacant(slot) => {
                 if self.epoch.load(Ordering::Acquire) == epoch {
-                    slot.insert((found.clone(), stored_under));
+                    slot.insert(fresh);
                 }
-                Ok(Some(Found {
-                    key: found,
-                    versions,
-                }))
             }
         }
+        Ok(Some(Found {
+            key: found,
+            versions,
+        }))
     }
 
     /// Forgets every cached secret of `key_id`; the next request reads the database.

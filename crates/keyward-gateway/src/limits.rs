@@ -148,11 +148,13 @@ pub struct Refused {
     pub headers: RateHeaders,
 }
 
-/// Why a request was not admitted: a limit, or (across replicas) no Redis to ask.
+/// Why a request was not admitted: a limit, or (across replicas) no Redis to ask, or
+/// no database to seed a budget period from.
 #[derive(Debug)]
 pub enum Denied {
     Refused(Refused),
     Unavailable(cluster::Unavailable),
+    Database(sqlx::Error),
 }
 
 /// The refusals' sentences, one place for both the in-process and the shared limiter.
@@ -598,12 +600,9 @@ async fn admit_shared(
     let mut verdict = cluster.admit(&ask).await.map_err(Denied::Unavailable)?;
     if verdict.outcome == Outcome::NeedSeed {
         if let (Some(asked), Some((_, _, period))) = (ask.budget.as_mut(), budget) {
-            let used = used_in(pool, key.key_id, period).await.map_err(|error| {
-                tracing::error!(%error, key_id = key.key_id, "cannot read budget usage");
-                Denied::Unavailable(cluster::Unavailable::new(
-                    "the usage rollups could not be read to start a budget period",
-                ))
-            })?;
+            let used = used_in(pool, key.key_id, period)
+                .await
+                .map_err(Denied::Database)?;
             asked.seed = Some(used.min(i64::MAX as u64) as i64);
         }
         verdict = cluster.admit(&ask).await.map_err(Denied::Unavailable)?;

@@ -153,6 +153,11 @@ pub async fn forward(
                 .openai_type("server_error")
                 .into_response()
         }
+        Err(limits::Denied::Database(error)) => {
+            return ApiError::from(error)
+                .openai_type("server_error")
+                .into_response()
+        }
     };
     let mut response = send(gateway, caller, operation, prepared, reservation).await;
     apply_rate_headers(response.headers_mut(), &headers);

@@ -7,7 +7,7 @@
 use crate::dataplane::workload;
 use crate::faults::FaultProxy;
 use crate::upstream::Upstream;
-use crate::util::{new_postgres_database, postgres_server, redis_server, wait_for, TestGateway};
+use crate::util::{new_postgres_database, postgres_and_redis_or_skip, wait_for, TestGateway};
 use keyward_gateway::{on_db, DatabaseLocation, Gateway};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -15,22 +15,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// PostgreSQL and Redis of the run, or `None` (skipped) when the run has none and does
-/// not require them.
-fn servers() -> Option<(String, String)> {
-    match (postgres_server(), redis_server()) {
-        (Some(postgres), Some(redis)) => Some((postgres, redis)),
-        _ => {
-            assert!(
-                std::env::var_os("KEYWARD_REQUIRE_POSTGRES").is_none(),
-                "the run requires PostgreSQL and Redis"
-            );
-            eprintln!("skipped: failover needs PostgreSQL and Redis");
-            None
-        }
-    }
-}
 
 fn chat() -> Value {
     json!({"model": "chat", "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]})
@@ -80,7 +64,7 @@ impl Drop for Process {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replica_killed_under_load_loses_nothing_acknowledged_and_the_others_serve_on() {
-    let Some((postgres, redis)) = servers() else {
+    let Some((postgres, redis)) = postgres_and_redis_or_skip() else {
         return;
     };
     let database = new_postgres_database(&postgres).await;
@@ -346,7 +330,9 @@ async fn chat_on(replica: &TestGateway, secret: &str) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replica_cut_off_from_redis_fails_closed_and_a_revoke_made_there_still_reaches_the_others(
 ) {
-    let Some((_, redis)) = servers() else { return };
+    let Some((_, redis)) = postgres_and_redis_or_skip() else {
+        return;
+    };
     let Some((replicas, proxy, _up, key_id, secret)) = one_replica_behind_a_proxy(&redis).await
     else {
         return;
@@ -398,7 +384,7 @@ async fn a_replica_cut_off_from_redis_fails_closed_and_a_revoke_made_there_still
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_postgresql_paused_cached_keys_are_served_and_their_usage_written_once_it_is_back() {
-    let Some((postgres, redis)) = servers() else {
+    let Some((postgres, redis)) = postgres_and_redis_or_skip() else {
         return;
     };
     let mut url = reqwest::Url::parse(&new_postgres_database(&postgres).await).unwrap();

@@ -377,7 +377,7 @@ async fn batch_ids_older_than_the_retention_are_pruned_by_the_flush() {
 /// A pool onto `gw`'s PostgreSQL database through a new [`FaultProxy`]; `None` (skipped)
 /// on SQLite, where no network is between the gateway and its database.
 async fn through_proxy(gw: &TestGateway) -> Option<(FaultProxy, Db)> {
-    crate::postgres::server()?;
+    crate::util::postgres_or_skip()?;
     let Db::Postgres(direct) = gw.gateway.pool() else {
         unreachable!("with a PostgreSQL server set, test gateways run on it")
     };

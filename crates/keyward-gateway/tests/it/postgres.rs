@@ -8,27 +8,13 @@
 //! server fails here instead of skipping). The rest of the suite runs on PostgreSQL as a
 //! whole in the same run (see `util::test_database`).
 
-use crate::util::{new_postgres_database, postgres_server, wait_for};
+use crate::util::{new_postgres_database, postgres_or_skip, wait_for};
 use keyward_api::KeySpec;
 use keyward_gateway::audit::Actor;
 use keyward_gateway::meter::UsageEvent;
 use keyward_gateway::{on_db, DatabaseLocation, Gateway};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// The run's server, or `None` (skipped, said on stderr) when there is none and none
-/// is required.
-pub(crate) fn server() -> Option<String> {
-    let server = postgres_server();
-    if server.is_none() {
-        assert!(
-            std::env::var_os("KEYWARD_REQUIRE_POSTGRES").is_none(),
-            "KEYWARD_REQUIRE_POSTGRES is set but KEYWARD_TEST_POSTGRES_URL is not"
-        );
-        eprintln!("skipped: no PostgreSQL server (KEYWARD_TEST_POSTGRES_URL)");
-    }
-    server
-}
 
 fn gateway_binary(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_keyward-gateway"));
@@ -49,7 +35,9 @@ fn password_of(url: &str) -> String {
 
 #[test]
 fn serve_waits_for_migrate_then_init_and_serve_work_on_postgres() {
-    let Some(server) = server() else { return };
+    let Some(server) = postgres_or_skip() else {
+        return;
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let url = runtime.block_on(new_postgres_database(&server));
     let password = password_of(&url);
@@ -153,7 +141,9 @@ fn actor() -> Actor {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_key_revoked_by_64_concurrent_calls_over_two_gateways_is_revoked_once() {
-    let Some(server) = server() else { return };
+    let Some(server) = postgres_or_skip() else {
+        return;
+    };
     let (first, second, project) = two_gateways(&server).await;
     let spec = KeySpec {
         name: "raced".into(),
@@ -195,7 +185,9 @@ async fn a_key_revoked_by_64_concurrent_calls_over_two_gateways_is_revoked_once(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn usage_flushed_by_two_gateways_onto_the_same_rows_adds_up_exactly() {
-    let Some(server) = server() else { return };
+    let Some(server) = postgres_or_skip() else {
+        return;
+    };
     let (first, second, project) = two_gateways(&server).await;
     let spec = KeySpec {
         name: "metered".into(),

@@ -82,12 +82,8 @@ impl TestGateway {
     /// serving on its own port. `None` (the test is skipped) without PostgreSQL and
     /// Redis, unless the run requires them.
     pub async fn start_replicas(n: usize, redis: Option<String>) -> Option<Vec<Self>> {
-        let required = std::env::var_os("KEYWARD_REQUIRE_POSTGRES").is_some();
-        let (Some(server), Some(redis)) = (postgres_server(), redis.or_else(redis_server)) else {
-            assert!(!required, "the run requires PostgreSQL and Redis (KEYWARD_TEST_POSTGRES_URL, KEYWARD_TEST_REDIS_URL)");
-            eprintln!("skipped: replicas need PostgreSQL and Redis");
-            return None;
-        };
+        let (server, run_redis) = postgres_and_redis_or_skip()?;
+        let redis = redis.unwrap_or(run_redis);
         let first = Self::start_replica_on(&new_postgres_database(&server).await, &redis).await;
         let mut replicas = Vec::with_capacity(n);
         for _ in 1..n {
@@ -206,6 +202,30 @@ pub fn postgres_server() -> Option<String> {
     std::env::var("KEYWARD_TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty())
+}
+
+/// The run's PostgreSQL server, or `None` — the test is skipped, said on stderr — when
+/// there is none and the run does not require it (`KEYWARD_REQUIRE_POSTGRES`, which
+/// scripts/test.sh sets, makes a missing server a failure instead).
+pub fn postgres_or_skip() -> Option<String> {
+    skip_unless_required(postgres_server(), "PostgreSQL")
+}
+
+/// The run's PostgreSQL and Redis servers, or `None` as [`postgres_or_skip`].
+pub fn postgres_and_redis_or_skip() -> Option<(String, String)> {
+    let both = postgres_server().zip(redis_server());
+    skip_unless_required(both, "PostgreSQL and Redis")
+}
+
+fn skip_unless_required<T>(servers: Option<T>, what: &str) -> Option<T> {
+    if servers.is_none() {
+        assert!(
+            std::env::var_os("KEYWARD_REQUIRE_POSTGRES").is_none(),
+            "the run requires {what} (KEYWARD_TEST_POSTGRES_URL, KEYWARD_TEST_REDIS_URL)"
+        );
+        eprintln!("skipped: no {what} for this test");
+    }
+    servers
 }
 
 /// The Redis server of this run (`KEYWARD_TEST_REDIS_URL`), if any.
