@@ -34,7 +34,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source "$root/scripts/bench-lib.sh"
 need=()
 if [ "${BREAKDOWN:-0}" = 1 ]; then
   command -v perf >/dev/null || need+=(linux-perf)
@@ -53,29 +53,12 @@ work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}" ${gw_pid:-} ${nginx_pid:-}; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 up_port="$(free_port)"; gw_port="$(free_port)"; nginx_port="$(free_port)"
 static_port="$(free_port)"
 n_cpus="$(nproc)"
 worker_counts="${WORKERS:-1 $n_cpus}"
 "$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
-# The fast static upstream: nginx answering one chat completion (with usage) from memory.
-completion='{"id":"chatcmpl-static","object":"chat.completion","created":1,"model":"llama","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
-cat > "$work/static.conf" <<NGINX
-worker_processes 1;
-pid $work/static.pid;
-error_log $work/static-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$static_port;
-    location / { default_type application/json; return 200 '$completion'; }
-  }
-}
-NGINX
-nginx -c "$work/static.conf" -g 'daemon off;' & pids+=($!)
+static_upstream "$static_port" "$work"; pids+=($!)
 gateway_bin="${GATEWAY_BIN:-$bin/keyward-gateway}"
 token="$("$gateway_bin" init --data-dir "$work/data" 2>/dev/null)"
 gw="http://127.0.0.1:$gw_port"

@@ -57,7 +57,7 @@ case "$upstream_kind" in fake | static) ;; *)
   ;;
 esac
 
-sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source "$root/scripts/bench-lib.sh"
 need=()
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
@@ -95,7 +95,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for_http() { # url what
   for _ in $(seq 200); do curl -fs -o /dev/null "$1" && return; sleep 0.1; done
   echo "$2 did not start (no answer from $1)" >&2
@@ -131,22 +130,7 @@ if [ "$upstream_kind" = fake ]; then
   "$bin/examples/fake_upstream" "127.0.0.1:$up_port" &
   pids+=($!)
 else
-  completion='{"id":"chatcmpl-static","object":"chat.completion","created":1,"model":"llama","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}'
-  cat >"$work/static.conf" <<NGINX
-worker_processes 1;
-pid $work/static.pid;
-error_log $work/static-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$up_port;
-    location / { default_type application/json; return 200 '$completion'; }
-  }
-}
-NGINX
-  nginx -c "$work/static.conf" -g 'daemon off;' &
+  static_upstream "$up_port" "$work"
   pids+=($!)
 fi
 

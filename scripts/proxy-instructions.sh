@@ -13,7 +13,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source "$root/scripts/bench-lib.sh"
 need=()
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v wrk >/dev/null || need+=(wrk)
@@ -30,7 +30,6 @@ work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 up_port="$(free_port)"
 "$bin/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
 
