@@ -9,7 +9,8 @@
 # Usage: scripts/proxy-instructions.sh [GATEWAY_BIN ...]   (default: this tree's release
 # build). Per binary: warm up 3 s, then count over COUNT_SECONDS (default 8) of wrk -t1 -c4 to
 # a minimal upstream; prints instructions per request and the top functions by their own
-# instructions. Loopback only; installs valgrind and wrk from Debian if missing.
+# instructions. KEEP_DUMP=<dir> keeps each binary's callgrind file there, named after it, for
+# callgrind_annotate --inclusive=yes --tree=caller. Loopback only; installs valgrind and wrk from Debian if missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -62,6 +63,7 @@ LUA
   kill "$vg"; wait "$vg" 2>/dev/null || true
   dump="$(ls -t "$out".* | head -n1)"
   total="$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')"
+  [ -z "${KEEP_DUMP:-}" ] || cp "$dump" "$KEEP_DUMP/$(basename "$gateway_bin").callgrind"
   echo "$gateway_bin: $requests requests, $((total / requests)) instructions per request"
   callgrind_annotate --threshold=100 "$dump" 2>/dev/null | sed -n '/file:function/,$p' | sed -n '2,$p' |
     grep -v -E 'clone|start_thread|thread_start|call_once|backtrace|enter_runtime|BlockingTask|pool::Inner::run|Scoped|worker::run$|worker::run |Core<T,S>::poll|Harness|raw::poll|^ *$|^-+$' |

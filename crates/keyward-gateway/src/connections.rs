@@ -17,8 +17,8 @@
 //! stream included) is never cut by either; the upstream read timeout governs that.
 //! Closing is dropping the connection, as nginx does: a client mid-head gets no answer.
 
+use crate::routes::Dispatch;
 use axum::body::Body;
-use axum::Router;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -32,7 +32,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
-use tower_service::Service;
 
 /// How long a client may take over a request head, and stay silent between requests.
 /// Read at each new connection, so a change applies to connections opened after it.
@@ -82,7 +81,7 @@ impl ConnectionTimeouts {
 /// its request in flight (idle ones close at once) and returns when all have.
 pub(crate) async fn serve(
     listener: TcpListener,
-    router: Router,
+    dispatch: Dispatch,
     timeouts: &ConnectionTimeouts,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -112,7 +111,7 @@ pub(crate) async fn serve(
         };
         tokio::spawn(serve_one(
             tcp,
-            router.clone(),
+            dispatch.clone(),
             limits,
             stopping.clone(),
             done.clone(),
@@ -148,7 +147,7 @@ struct Limits {
 
 async fn serve_one(
     tcp: TcpStream,
-    router: Router,
+    dispatch: Dispatch,
     limits: Limits,
     mut stopping: tokio::sync::watch::Receiver<bool>,
     _done: tokio::sync::watch::Receiver<()>,
@@ -162,10 +161,10 @@ async fn serve_one(
         let clock = clock.clone();
         hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             clock.request_started();
-            let answer = router.clone().call(request);
+            let answer = dispatch.call(request);
             let clock = clock.clone();
             async move {
-                let response = answer.await.unwrap_or_else(|never| match never {});
+                let response = answer.await;
                 Ok::<_, Infallible>(response.map(|body| {
                     Body::new(Answer {
                         body,

@@ -81,7 +81,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Self::ChatCompletions => "/v1/chat/completions",
             Self::Completions => "/v1/completions",

@@ -45,7 +45,13 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        connections::serve(listener, self.router(), &self.connection_timeouts, shutdown).await
+        connections::serve(
+            listener,
+            routes::Dispatch::new(self.clone()),
+            &self.connection_timeouts,
+            shutdown,
+        )
+        .await
     }
 
     /// Everything in-flight has finished: write its usage before going. Tried a few

@@ -3,14 +3,22 @@
 //! `/endpoint/{project}/{workload}/v1/chat/completions|embeddings|rerank`. Every route
 //! takes an inference key (`Authorization: Bearer` or `X-Api-Key`); forwarding,
 //! scope checks and metering are in `proxy`.
+//!
+//! The three `/v1/…` inference routes carry nearly all traffic, and the router's work
+//! for each of them — matching the path among ~60 routes, boxing the request through
+//! each layer, the trace layer's span and body wrapper, moving the handler's future —
+//! was a tenth of a forwarded request's instructions (issue #22). So [`hot_operation`]
+//! picks them out before the router, and [`answer_hot`] serves them with the same
+//! extractor and the same `forward`; they stay in the router too (for the OpenAPI
+//! document, and as the one definition of what each route does).
 
 use crate::auth::DataCaller;
 use crate::error::ApiError;
 use crate::proxy::{self, Operation, INFERENCE_BODY_LIMIT};
 use crate::Gateway;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::StatusCode;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -41,30 +49,80 @@ pub fn routes() -> Router<Gateway> {
         .merge(inference)
 }
 
-async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
-    axum::body::to_bytes(body, INFERENCE_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                format!(
-                    "The request body is larger than the {} MiB limit.",
-                    INFERENCE_BODY_LIMIT >> 20
-                ),
-            )
-            .openai_type("invalid_request_error")
-            .into_response()
-        })
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The hot route a request is, if any: a POST to one of the `/v1/…` inference paths.
+pub(crate) fn hot_operation(method: &Method, path: &str) -> Option<Operation> {
+    if method != Method::POST {
+        return None;
+    }
+    match path {
+        "/v1/chat/completions" => Some(Operation::ChatCompletions),
+        "/v1/completions" => Some(Operation::Completions),
+        "/v1/embeddings" => Some(Operation::Embeddings),
+        _ => None,
+    }
 }
 
-async fn forward(
+/// Answers a request [`hot_operation`] picked out, as its route in the router would.
+pub(crate) async fn answer_hot<B>(
+    gateway: Gateway,
+    operation: Operation,
+    request: Request<B>,
+) -> Response
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let (mut parts, body) = request.into_parts();
+    let caller = match DataCaller::from_request_parts(&mut parts, &gateway).await {
+        Ok(caller) => caller,
+        Err(rejection) => return rejection.into_response(),
+    };
+    forward(gateway, caller, operation, None, body).await
+}
+
+async fn read_body<B>(body: B) -> Result<Bytes, Response>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    match Limited::new(body, INFERENCE_BODY_LIMIT).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "The request body is larger than the {} MiB limit.",
+                INFERENCE_BODY_LIMIT >> 20
+            ),
+        )
+        .openai_type("invalid_request_error")
+        .into_response()),
+        // The client stopped sending mid-body; it is usually gone, but if not, the
+        // answer says what happened.
+        Err(error) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidInput,
+            format!("The request body could not be read to its end: {error}."),
+        )
+        .openai_type("invalid_request_error")
+        .into_response()),
+    }
+}
+
+async fn forward<B>(
     gateway: Gateway,
     caller: DataCaller,
     operation: Operation,
     path: Option<(String, String)>,
-    body: Body,
-) -> Response {
+    body: B,
+) -> Response
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
     let body = match read_body(body).await {
         Ok(body) => body,
         Err(response) => return response,

@@ -16,6 +16,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::Router;
 use keyward_api::ErrorCode;
 use tower_http::trace::TraceLayer;
+use tower_service::Service;
 
 pub fn router(gateway: Gateway) -> Router {
     Router::new()
@@ -31,6 +32,60 @@ pub fn router(gateway: Gateway) -> Router {
         // Logs method, path, status and latency; never headers or bodies, which can hold secrets.
         .layer(TraceLayer::new_for_http())
         .with_state(gateway)
+}
+
+/// What answers each request on a connection: the data plane's hot routes directly
+/// ([`data::hot_operation`]), everything else through the router.
+#[derive(Clone)]
+pub(crate) struct Dispatch {
+    router: Router,
+    gateway: Gateway,
+}
+
+impl Dispatch {
+    pub(crate) fn new(gateway: Gateway) -> Self {
+        Self {
+            router: router(gateway.clone()),
+            gateway,
+        }
+    }
+
+    pub(crate) fn call(
+        &self,
+        request: hyper::Request<hyper::body::Incoming>,
+    ) -> impl std::future::Future<Output = axum::response::Response> + Send + 'static {
+        let hot = data::hot_operation(request.method(), request.uri().path());
+        let dispatch = self.clone();
+        async move {
+            match hot {
+                Some(operation) => {
+                    // What the router's trace layer logs for its routes.
+                    let method = request.method().clone();
+                    let started =
+                        tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
+                    // Boxed: forwarding's future is kilobytes; a box moves as a pointer.
+                    let response =
+                        Box::pin(data::answer_hot(dispatch.gateway, operation, request)).await;
+                    let status = response.status();
+                    let path = operation.path();
+                    if status.is_server_error() {
+                        tracing::error!(%method, path, %status, "response failed");
+                    } else if let Some(started) = started {
+                        let latency = started.elapsed();
+                        tracing::debug!(%method, path, %status, ?latency, "finished processing request");
+                    }
+                    response
+                }
+                None => {
+                    let mut router = dispatch.router;
+                    router
+                        .call(request)
+                        .await
+                        .unwrap_or_else(|never| match never {})
+                }
+            }
+        }
+    }
 }
 
 /// Whether the caller asked for CSV (`Accept: text/csv`, alone or among other types,
