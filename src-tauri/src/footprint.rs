@@ -1,32 +1,48 @@
 //! What keeps the console's idle memory down (issue #20: ≤ 200 MB PSS for the app and
-//! its WebKit processes). Both settings are process-wide and only hold if made before
+//! its WebKit processes). These settings are process-wide and only hold if made before
 //! GTK, WebKit or any other thread starts, which is why [`settle`] is the first thing
 //! the app runs.
 //!
-//! - **Web pages painted by the CPU.** WebKitGTK 2.50 rasterises with Skia on the GPU
-//!   by default — here through Mesa, whose GL state and tile buffers cost the web
-//!   process about 30 MiB of its ~200 (measured 199 → 169 MiB). These screens are
-//!   tables and forms, cheap to paint on the CPU; layers are still composited as before.
-//!   WebKitGTK has no API for it, only `WEBKIT_SKIA_ENABLE_CPU_RENDERING`, read when
-//!   the web process starts (it inherits the variable). A value the user set is left
-//!   alone.
+//! - **No accelerated compositing.** WebKitGTK 2.50 composites every page on the GPU by
+//!   default — here through Mesa — which keeps a layer tree, its tiles and a compositor
+//!   thread with its GL context in the web process: about 80 MiB of its ~200 (measured
+//!   196 → 111 MiB). Off, the web process paints the page into one shared-memory image
+//!   that the app's window draws. What a user gives up is GPU compositing: scrolling
+//!   and CSS animations are painted by the CPU, and 3D transforms, WebGL and hardware
+//!   video decoding are not accelerated. This console shows tables, forms and SVG
+//!   charts, with no 3D, canvas or video, so it looks and behaves the same. WebKitGTK's
+//!   other switch, the `hardware-acceleration-policy` setting, only applies once wry
+//!   has already created the webview and started the page in compositing mode (it kept
+//!   ~6 MiB of it); `WEBKIT_DISABLE_COMPOSITING_MODE` (WebKit's list of environment
+//!   variables, trac.webkit.org/wiki/EnvironmentVariables; `0` leaves compositing on)
+//!   is read as WebKit starts, so it holds from the first frame.
+//! - **Web pages painted by the CPU.** With compositing on, WebKitGTK rasterises with
+//!   Skia on the GPU; its GL state and tile buffers cost the web process about 30 MiB
+//!   (measured 199 → 169 MiB). `WEBKIT_SKIA_ENABLE_CPU_RENDERING` keeps it on the CPU,
+//!   so a user who turns compositing back on (`WEBKIT_DISABLE_COMPOSITING_MODE=0`) still
+//!   gets the leaner of the two composited modes.
 //! - **Fewer, trimmed malloc arenas.** glibc gives threads their own arenas (up to 8
 //!   per core) and raises its trim threshold after large frees, so memory freed once
 //!   start-up is over (migrations, the first IPC answers) stays mapped for the rest of
 //!   the session. Two arenas and a fixed 128 KiB trim threshold give it back; the
 //!   app's own allocations are small.
 //!
-//! WebKit's accelerated compositing, the largest share of the web process, is not
-//! switched off although that would save about 80 MiB: with it off, WebKitWebDriver
-//! stops answering in the leak-dialog e2e test, so the suite could no longer drive the
-//! app. `docs/benchmarks.md` (issue #20 section) has the figures and what was tried.
+//! A variable the user set is left alone. With compositing off, WebKitWebDriver's
+//! screenshots wait for a repaint that a page at rest never makes; the e2e harness
+//! keeps one coming while it captures (`tests/e2e/src/lib.rs`, `while_repainting`).
+//! `docs/benchmarks.md` (issue #20 section) has the figures and what was tried.
 
 /// Applies the process-wide memory settings. Must run before any other thread exists
 /// (it changes the environment).
 pub fn settle() {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_SKIA_ENABLE_CPU_RENDERING").is_none() {
-        std::env::set_var("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1");
+    for variable in [
+        "WEBKIT_DISABLE_COMPOSITING_MODE",
+        "WEBKIT_SKIA_ENABLE_CPU_RENDERING",
+    ] {
+        if std::env::var_os(variable).is_none() {
+            std::env::set_var(variable, "1");
+        }
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes glibc's allocator parameters, and no other thread

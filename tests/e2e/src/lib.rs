@@ -233,7 +233,9 @@ impl App {
     pub async fn screenshot_of(&self, css: &str, name: &str) -> PathBuf {
         let element = self.wait_for(css).await;
         self.scroll_into_view(css).await;
-        let png = element.screenshot().await.unwrap();
+        let png = self
+            .while_repainting(async || element.screenshot().await.unwrap())
+            .await;
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         let path = self.screenshots.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
@@ -668,19 +670,58 @@ impl App {
     }
 
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        // Let the webview paint what the DOM already holds before capturing it.
-        self.client
-            .execute_async(
-                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let png = self.client.screenshot().await.unwrap();
+        let png = self
+            .while_repainting(async || self.client.screenshot().await.unwrap())
+            .await;
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
         let path = self.screenshots.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Runs `capture` (a WebDriver screenshot) while the page presents a new frame on every
+    /// animation frame, once the webview has painted what the DOM already holds.
+    ///
+    /// WebKitWebDriver's *Take Screenshot* first waits for the webview's next presentation
+    /// update. With WebKit's accelerated compositing off — what the app ships, see
+    /// `src-tauri/src/footprint.rs` — WebKitGTK 2.50 presents a frame only when something
+    /// on the page was invalidated, so on a page at rest (no caret blinking in a focused
+    /// field, no animation) that update never comes: the command never answers and the
+    /// driver stops answering anything else. A transparent 1×1 px element, outside the
+    /// app's own tree and gone afterwards, flips its visibility on every frame meanwhile;
+    /// it paints nothing, but each flip invalidates its pixel, which is all WebKit waits for.
+    async fn while_repainting<T>(&self, capture: impl AsyncFnOnce() -> T) -> T {
+        self.client
+            .execute_async(
+                "const done = arguments[0];
+                 let pulse = document.getElementById('e2e-repaint-pulse');
+                 if (!pulse) {
+                   pulse = document.createElement('div');
+                   pulse.id = 'e2e-repaint-pulse';
+                   pulse.setAttribute('aria-hidden', 'true');
+                   pulse.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;';
+                   document.documentElement.appendChild(pulse);
+                   const flip = () => {
+                     if (!pulse.isConnected) return;
+                     pulse.style.visibility = pulse.style.visibility === 'hidden' ? 'visible' : 'hidden';
+                     requestAnimationFrame(flip);
+                   };
+                   requestAnimationFrame(flip);
+                 }
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let captured = capture().await;
+        self.client
+            .execute(
+                "document.getElementById('e2e-repaint-pulse')?.remove();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        captured
     }
 
     /// Ends the WebDriver session (which closes the app), then the driver and X server.

@@ -118,7 +118,19 @@ async fn openai_and_anthropic_profiles_inventory_revoke_reported_spend_and_leaks
     )
     .await;
     let row = "[data-testid='key-row']";
-    app.wait_key_row(&user_key.redacted_value()).await;
+    // The search applies once typing pauses: until then the first row is another key.
+    wait_until(
+        Instant::now() + TIMEOUT,
+        "the list to show only the user's key",
+        async || {
+            let rows = app.key_rows().await;
+            match rows.len() == 1 && rows[0].contains(&user_key.redacted_value()) {
+                true => Ok(()),
+                false => Err(rows),
+            }
+        },
+    )
+    .await;
     app.click(&format!("{row} [data-testid='key-revoke']"))
         .await;
     app.screenshot("openai-revoke-confirm").await;
