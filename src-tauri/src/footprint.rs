@@ -16,6 +16,13 @@
 //!   ~6 MiB of it); `WEBKIT_DISABLE_COMPOSITING_MODE` (WebKit's list of environment
 //!   variables, trac.webkit.org/wiki/EnvironmentVariables; `0` leaves compositing on)
 //!   is read as WebKit starts, so it holds from the first frame.
+//! - **No DMA-BUF renderer.** It carries composited frames from the web process to the
+//!   window; with compositing off the page travels as shared-memory images instead, yet
+//!   the renderer would still set itself up in the app (Mesa driver state and heap:
+//!   4–5 MiB measured). `WEBKIT_DISABLE_DMABUF_RENDERER` (WebKitGTK's switch back to
+//!   shared-memory buffers) goes with compositing: only when the user did not choose a
+//!   compositing mode themselves, so `WEBKIT_DISABLE_COMPOSITING_MODE=0` alone gives
+//!   back WebKit's defaults for both.
 //! - **Web pages painted by the CPU.** With compositing on, WebKitGTK rasterises with
 //!   Skia on the GPU; its GL state and tile buffers cost the web process about 30 MiB
 //!   (measured 199 → 169 MiB). `WEBKIT_SKIA_ENABLE_CPU_RENDERING` keeps it on the CPU,
@@ -36,13 +43,17 @@
 /// (it changes the environment).
 pub fn settle() {
     #[cfg(target_os = "linux")]
-    for variable in [
-        "WEBKIT_DISABLE_COMPOSITING_MODE",
-        "WEBKIT_SKIA_ENABLE_CPU_RENDERING",
-    ] {
-        if std::env::var_os(variable).is_none() {
-            std::env::set_var(variable, "1");
+    {
+        let switch_on_unless_set = |variable: &str| {
+            if std::env::var_os(variable).is_none() {
+                std::env::set_var(variable, "1");
+            }
+        };
+        if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+            switch_on_unless_set("WEBKIT_DISABLE_COMPOSITING_MODE");
+            switch_on_unless_set("WEBKIT_DISABLE_DMABUF_RENDERER");
         }
+        switch_on_unless_set("WEBKIT_SKIA_ENABLE_CPU_RENDERING");
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes glibc's allocator parameters, and no other thread
