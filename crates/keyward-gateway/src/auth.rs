@@ -118,6 +118,9 @@ pub struct DataCaller {
     /// Across replicas: the change counters read for this request (the workload list
     /// is checked against them too).
     pub versions: Option<crate::cluster::Versions>,
+    /// When the key was checked: the request's time for its limits and its usage too
+    /// (one clock read per request).
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 impl FromRequestParts<Gateway> for DataCaller {
@@ -174,6 +177,7 @@ impl FromRequestParts<Gateway> for DataCaller {
             project_id: found.project_id.clone(),
             key: found,
             versions,
+            at: now,
         })
     }
 }

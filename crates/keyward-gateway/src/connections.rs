@@ -165,11 +165,9 @@ async fn serve_one(
             let clock = clock.clone();
             async move {
                 let response = answer.await;
-                Ok::<_, Infallible>(response.map(|body| {
-                    Body::new(Answer {
-                        body,
-                        clock: Some(clock),
-                    })
+                Ok::<_, Infallible>(response.map(|body| Answer {
+                    body,
+                    clock: Some(clock),
                 }))
             }
         })

@@ -142,7 +142,7 @@ pub async fn forward(
             gateway.cluster(),
             &configured,
             estimate,
-            gateway.now(),
+            caller.at,
         )
         .await;
     let (reservation, headers) = match admitted {
@@ -168,28 +168,47 @@ pub async fn forward(
 const UNLIMITED_COUNT: &str = "4294967295";
 const UNLIMITED_RESET: &str = "0ms";
 
+/// The `x-ratelimit-*` headers' names, per window: limit, remaining, reset. Made once
+/// (a name made from a string is checked character by character).
+const RATE_HEADER_NAMES: [[HeaderName; 3]; 2] = [
+    [
+        HeaderName::from_static("x-ratelimit-limit-requests"),
+        HeaderName::from_static("x-ratelimit-remaining-requests"),
+        HeaderName::from_static("x-ratelimit-reset-requests"),
+    ],
+    [
+        HeaderName::from_static("x-ratelimit-limit-tokens"),
+        HeaderName::from_static("x-ratelimit-remaining-tokens"),
+        HeaderName::from_static("x-ratelimit-reset-tokens"),
+    ],
+];
+
 /// The six `x-ratelimit-*` headers, OpenAI's names and formats.
 fn apply_rate_headers(map: &mut axum::http::HeaderMap, headers: &RateHeaders) {
-    let families = [
-        (
-            &headers.requests,
-            [
-                "x-ratelimit-limit-requests",
-                "x-ratelimit-remaining-requests",
-                "x-ratelimit-reset-requests",
-            ],
-        ),
-        (
-            &headers.tokens,
-            [
-                "x-ratelimit-limit-tokens",
-                "x-ratelimit-remaining-tokens",
-                "x-ratelimit-reset-tokens",
-            ],
-        ),
-    ];
-    for (window, [limit_name, remaining_name, reset_name]) in families {
-        let [limit, remaining, reset] = if *window == Window::UNLIMITED {
+    if *headers == RateHeaders::default() {
+        // Most keys have no limits, and their six headers are always the same: copied
+        // from a map made once (a copy is two allocations; six insertions hash six
+        // names and grow the map), then the answer's own headers added to it.
+        static UNLIMITED: std::sync::LazyLock<axum::http::HeaderMap> =
+            std::sync::LazyLock::new(|| {
+                let mut map = axum::http::HeaderMap::with_capacity(12);
+                insert_rate_headers(&mut map, &RateHeaders::default());
+                map
+            });
+        let answer = std::mem::replace(map, UNLIMITED.clone());
+        map.extend(answer);
+        return;
+    }
+    map.reserve(6);
+    insert_rate_headers(map, headers);
+}
+
+fn insert_rate_headers(map: &mut axum::http::HeaderMap, headers: &RateHeaders) {
+    for (window, names) in [&headers.requests, &headers.tokens]
+        .into_iter()
+        .zip(RATE_HEADER_NAMES)
+    {
+        let values = if *window == Window::UNLIMITED {
             // Most keys have no limits: their values are constants, not formatted (and
             // allocated) for every request.
             [UNLIMITED_COUNT, UNLIMITED_COUNT, UNLIMITED_RESET].map(HeaderValue::from_static)
@@ -201,9 +220,9 @@ fn apply_rate_headers(map: &mut axum::http::HeaderMap, headers: &RateHeaders) {
                     .expect("digits and unit letters"),
             ]
         };
-        map.insert(HeaderName::from_static(limit_name), limit);
-        map.insert(HeaderName::from_static(remaining_name), remaining);
-        map.insert(HeaderName::from_static(reset_name), reset);
+        for (name, value) in names.into_iter().zip(values) {
+            map.insert(name, value);
+        }
     }
 }
 
@@ -522,7 +541,7 @@ async fn send(
             key_id: caller.key_id,
             model: workload.model_name.clone(),
             workload: workload.slug.clone(),
-            at: gateway.now(),
+            at: caller.at,
             input_tokens: 0,
             output_tokens: 0,
             estimated: false,

@@ -71,10 +71,14 @@ async fn usage_of(gw: &TestGateway, key_id: &str) -> Value {
 
 /// The key's one usage row after a flush: (requests, errors, estimated requests,
 /// output tokens).
+/// A key's usage in its minute rows, summed: a test whose requests straddle the turn of
+/// a minute has two rows.
 pub(crate) async fn minute_row(gw: &TestGateway, key_id: &str) -> (i64, i64, i64, i64) {
     gw.gateway.flush_usage().await.unwrap();
     keyward_gateway::on_db!(gw.gateway.pool(), |e| sqlx::query_as(
-        "SELECT requests, errors, estimated_requests, output_tokens FROM usage_minute WHERE key_id = $1",
+        "SELECT CAST(SUM(requests) AS BIGINT), CAST(SUM(errors) AS BIGINT), \
+         CAST(SUM(estimated_requests) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT) \
+         FROM usage_minute WHERE key_id = $1",
     )
     .bind(key_id)
     .fetch_one(e)
