@@ -5,9 +5,10 @@
 //!
 //! - **No accelerated compositing.** WebKitGTK 2.50 composites every page on the GPU by
 //!   default — here through Mesa — which keeps a layer tree, its tiles and a compositor
-//!   thread with its GL context in the web process: about 80 MiB of its ~200 (measured
-//!   196 → 111 MiB). Off, the web process paints the page into one shared-memory image
-//!   that the app's window draws. What a user gives up is GPU compositing: scrolling
+//!   thread with its GL context in the web process: 196 → 111 MiB measured, and still
+//!   168 → 112 MiB once pages were painted by the CPU (below). Off, the web process
+//!   paints the page into one shared-memory image that the app's window draws. What a
+//!   user gives up is GPU compositing: scrolling
 //!   and CSS animations are painted by the CPU, and 3D transforms, WebGL and hardware
 //!   video decoding are not accelerated. This console shows tables, forms and SVG
 //!   charts, with no 3D, canvas or video, so it looks and behaves the same. WebKitGTK's
