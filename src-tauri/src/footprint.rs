@@ -8,9 +8,8 @@
 //!   thread with its GL context in the web process: 196 → 111 MiB measured, and still
 //!   168 → 112 MiB once pages were painted by the CPU (below). Off, the web process
 //!   paints the page into one shared-memory image that the app's window draws. What a
-//!   user gives up is GPU compositing: scrolling
-//!   and CSS animations are painted by the CPU, and 3D transforms, WebGL and hardware
-//!   video decoding are not accelerated. This console shows tables, forms and SVG
+//!   user gives up is GPU compositing: scrolling and CSS animations are painted by the
+//!   CPU, and 3D transforms, WebGL and hardware video decoding are not accelerated. This console shows tables, forms and SVG
 //!   charts, with no 3D, canvas or video, so it looks and behaves the same. WebKitGTK's
 //!   other switch, the `hardware-acceleration-policy` setting, only applies once wry
 //!   has already created the webview and started the page in compositing mode (it kept
