@@ -235,6 +235,25 @@ async fn requests_are_routed_scoped_and_metered() {
     // The unread rest closes the connection; the client is told, so its next request
     // goes out on a new one instead of failing on this one.
     assert_eq!(response.headers()["connection"], "close");
+    // A body that stops short of its Content-Length (the client shut its side): not
+    // "too large".
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+        let head = format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {secret}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"model\":"
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        tcp.shutdown().await.unwrap();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(10), tcp.read_to_string(&mut answer))
+            .await
+            .expect("the gateway answers a cut-off body")
+            .unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+        assert!(answer.contains("could not be read to its end"), "{answer}");
+    }
     let (status, body) = post(
         &gw,
         "kw_live_notarealkeyatallnotarealkeyat123456",
