@@ -9,8 +9,9 @@
 //!   168 → 112 MiB once pages were painted by the CPU (below). Off, the web process
 //!   paints the page into one shared-memory image that the app's window draws. What a
 //!   user gives up is GPU compositing: scrolling and CSS animations are painted by the
-//!   CPU, and 3D transforms, WebGL and hardware video decoding are not accelerated. This console shows tables, forms and SVG
-//!   charts, with no 3D, canvas or video, so it looks and behaves the same. WebKitGTK's
+//!   CPU, and 3D transforms, WebGL and hardware video decoding are not accelerated.
+//!   This console shows tables, forms and SVG charts, with no 3D, canvas or video, so
+//!   it looks and behaves the same. WebKitGTK's
 //!   other switch, the `hardware-acceleration-policy` setting, only applies once wry
 //!   has already created the webview and started the page in compositing mode (it kept
 //!   ~6 MiB of it); `WEBKIT_DISABLE_COMPOSITING_MODE` (WebKit's list of environment
