@@ -65,6 +65,21 @@ fn started(pid: u32) -> f64 {
     ticks / ticks_per_second()
 }
 
+/// Prints one launch's start-up times and keeps them with the others of its kind.
+fn note_start(
+    label: &str,
+    round: usize,
+    run: &str,
+    (body, keys): (f64, f64),
+    into: &mut (Vec<f64>, Vec<f64>),
+) {
+    println!(
+        "round {round} {label:>10}: {run:<10} webview {body:6.0} ms, Keys screen {keys:6.0} ms"
+    );
+    into.0.push(body);
+    into.1.push(keys);
+}
+
 /// (webview ms, Keys screen ms) of a launched app, from its process start.
 async fn startup(app: &App) -> (f64, f64) {
     app.wait_for("body").await;
@@ -110,22 +125,12 @@ impl Build {
             tempfile::tempdir().unwrap(),
         )
         .await;
-        let (body, keys) = startup(&app).await;
-        println!(
-            "round {round} {:>10}: first run  webview {body:6.0} ms, Keys screen {keys:6.0} ms",
-            self.label
-        );
-        self.first.0.push(body);
-        self.first.1.push(keys);
+        let measured = startup(&app).await;
+        note_start(&self.label, round, "first run", measured, &mut self.first);
 
         let app = app.restart().await;
-        let (body, keys) = startup(&app).await;
-        println!(
-            "round {round} {:>10}: later run  webview {body:6.0} ms, Keys screen {keys:6.0} ms",
-            self.label
-        );
-        self.later.0.push(body);
-        self.later.1.push(keys);
+        let measured = startup(&app).await;
+        note_start(&self.label, round, "later run", measured, &mut self.later);
 
         tokio::time::sleep(IDLE).await;
         let root = launched_app_pid(&app.identifier);
