@@ -54,37 +54,33 @@ impl Dispatch {
         &self,
         request: hyper::Request<hyper::body::Incoming>,
     ) -> impl std::future::Future<Output = axum::response::Response> + Send + 'static {
-        let hot = data::hot_operation(request.method(), request.uri().path());
-        let dispatch = self.clone();
-        async move {
-            match hot {
-                Some(operation) => {
-                    // What the router's trace layer logs for its routes.
-                    let method = request.method().clone();
-                    let started =
-                        tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
-                    // Boxed: forwarding's future is kilobytes; a box moves as a pointer.
-                    let response =
-                        Box::pin(data::answer_hot(dispatch.gateway, operation, request)).await;
-                    let status = response.status();
-                    let path = operation.path();
-                    if status.is_server_error() {
-                        tracing::error!(%method, path, %status, "response failed");
-                    } else if let Some(started) = started {
-                        let latency = started.elapsed();
-                        tracing::debug!(%method, path, %status, ?latency, "finished processing request");
-                    }
-                    response
-                }
-                None => {
-                    let mut router = dispatch.router;
-                    router
-                        .call(request)
-                        .await
-                        .unwrap_or_else(|never| match never {})
-                }
+        use futures_util::future::Either;
+        let Some(operation) = data::hot_operation(request.method(), request.uri().path()) else {
+            let mut router = self.router.clone();
+            return Either::Right(async move {
+                router
+                    .call(request)
+                    .await
+                    .unwrap_or_else(|never| match never {})
+            });
+        };
+        let gateway = self.gateway.clone();
+        Either::Left(async move {
+            // What the router's trace layer logs for its routes.
+            let method = request.method().clone();
+            let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
+            // Boxed: forwarding's future is kilobytes; a box moves as a pointer.
+            let response = Box::pin(data::answer_hot(gateway, operation, request)).await;
+            let status = response.status();
+            let path = operation.path();
+            if status.is_server_error() {
+                tracing::error!(%method, path, %status, "response failed");
+            } else if let Some(started) = started {
+                let latency = started.elapsed();
+                tracing::debug!(%method, path, %status, ?latency, "finished processing request");
             }
-        }
+            response
+        })
     }
 }
 
