@@ -29,8 +29,10 @@
 # Debian and oha from crates.io (`cargo install`, about 12 minutes once) if missing.
 # Loopback only. ROUNDS (default 3) and SECONDS_PER_ROUND (default 10) set the
 # throughput rounds; LATENCY_ROUNDS=0 skips the latency part (and oha); WORKERS (default "1 $(nproc)") the worker counts; RATE (default 2000)
-# the latency rate; GATEWAY_BIN benchmarks another build of the gateway (e.g. the previous
-# commit's) against the same upstreams and nginx.
+# the latency rate. The gateway measured is the release build that ships: profile-guided,
+# from scripts/build-gateway.sh (two release builds and a training run, ~10 min when
+# nothing is cached). GATEWAY_BIN benchmarks another build instead (e.g. the previous
+# commit's, or a plain `cargo build --release`) against the same upstreams and nginx.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -47,8 +49,9 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 [ "${LATENCY_ROUNDS:-10}" = 0 ] || command -v oha >/dev/null || cargo install --quiet --locked oha --version 1.16.0
-cargo build --quiet --release -p keyward-gateway --bin keyward-gateway --example fake_upstream
+cargo build --quiet --release -p keyward-gateway --example fake_upstream
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
+[ -n "${GATEWAY_BIN:-}" ] || GATEWAY_BIN="$("$root/scripts/build-gateway.sh" | tail -n1)"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}" ${gw_pid:-} ${nginx_pid:-}; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

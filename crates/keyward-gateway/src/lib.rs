@@ -10,6 +10,7 @@
 //! This file holds the shared state ([`Gateway`]) and opening it; `config` is what it
 //! is opened with, `embedded` the desktop app's in-process use, `serve` running it.
 
+pub mod allocator;
 pub mod audit;
 pub mod auth;
 pub mod clock;

@@ -15,11 +15,8 @@ use std::num::{NonZeroU16, NonZeroUsize};
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
-// A forwarded request allocates a few dozen small buffers (headers, JSON, bodies) on
-// one worker thread and often frees them on another; glibc's malloc showed as ~10 %
-// of the gateway's CPU on the proxy benchmark (docs/benchmarks.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: keyward_gateway::allocator::Allocator = keyward_gateway::allocator::Allocator;
 
 #[derive(Parser)]
 #[command(
