@@ -18,7 +18,7 @@
 #
 # Usage: scripts/build-gateway.sh [--deb]
 #   The binary's path is the last line printed. --deb also packages it with cargo-deb:
-#   target/pgo/<host>/debian/keyward-gateway_<version>-1_amd64.deb.
+#   target/pgo/debian/keyward-gateway_<version>-1_amd64.deb.
 # Loopback only; installs wrk and nginx from Debian if missing. Takes two release builds
 # of the gateway (~10 min on 2 cores when nothing is cached).
 set -euo pipefail
