@@ -29,6 +29,16 @@
 //!   (measured 199 → 169 MiB). `WEBKIT_SKIA_ENABLE_CPU_RENDERING` keeps it on the CPU,
 //!   so a user who turns compositing back on (`WEBKIT_DISABLE_COMPOSITING_MODE=0`) still
 //!   gets the leaner of the two composited modes.
+//! - **No JavaScript JIT.** JavaScriptCore compiles hot JavaScript to machine code in
+//!   the web process; its compiler threads, code and profiling data took ~6 MiB there
+//!   at idle (measured 111.1 → 105.0 MiB). Off (`JSC_useJIT=false`, one of JSC's
+//!   options, read from the environment as the web process starts; `JSC_useJIT=true`
+//!   gives it back), pages run in JSC's interpreter. It is also the safer default for a console that holds
+//!   admin keys: the process that renders untrusted provider data keeps no writable,
+//!   executable memory — the reason Safari's Lockdown Mode and Edge's enhanced
+//!   security mode turn the JIT off too. This console's JavaScript is a Svelte UI over
+//!   tables, forms and ready-made SVG; the Keys screen's heaviest page (100,000 keys)
+//!   and the cold start were measured with it off (docs/benchmarks.md, issue #20).
 //! - **Fewer, trimmed malloc arenas.** glibc gives threads their own arenas (up to 8
 //!   per core) and raises its trim threshold after large frees, so memory freed once
 //!   start-up is over (migrations, the first IPC answers) stays mapped for the rest of
@@ -45,16 +55,17 @@
 pub fn settle() {
     #[cfg(target_os = "linux")]
     {
-        let switch_on_unless_set = |variable: &str| {
+        let unless_set = |variable: &str, value: &str| {
             if std::env::var_os(variable).is_none() {
-                std::env::set_var(variable, "1");
+                std::env::set_var(variable, value);
             }
         };
         if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-            switch_on_unless_set("WEBKIT_DISABLE_COMPOSITING_MODE");
-            switch_on_unless_set("WEBKIT_DISABLE_DMABUF_RENDERER");
+            unless_set("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+            unless_set("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
         }
-        switch_on_unless_set("WEBKIT_SKIA_ENABLE_CPU_RENDERING");
+        unless_set("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1");
+        unless_set("JSC_useJIT", "false");
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes glibc's allocator parameters, and no other thread
