@@ -19,6 +19,10 @@
 # Usage: scripts/build-gateway.sh [--deb]
 #   The binary's path is the last line printed. --deb also packages it with cargo-deb:
 #   target/pgo/debian/keyward-gateway_<version>-1_amd64.deb.
+# scripts/build-gateway.sh --check-training GATEWAY_BIN
+#   Runs only the training run, for 3 s, against GATEWAY_BIN (e.g. the debug build) and
+#   fails if the mix is not served: the test suite's guard that the training still
+#   matches the gateway's API, without the two release builds.
 # Loopback only; installs wrk and nginx from Debian if missing. Takes two release builds
 # of the gateway (~10 min on 2 cores when nothing is cached).
 set -euo pipefail
@@ -26,10 +30,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source "$root/scripts/bench-lib.sh"
 deb=false
+check=""
 case "${1:-}" in
   --deb) deb=true ;;
+  --check-training) check="${2:?usage: scripts/build-gateway.sh --check-training GATEWAY_BIN}" ;;
   "") ;;
-  *) echo "usage: scripts/build-gateway.sh [--deb]" >&2; exit 64 ;;
+  *) echo "usage: scripts/build-gateway.sh [--deb | --check-training GATEWAY_BIN]" >&2; exit 64 ;;
 esac
 
 need=()
@@ -40,31 +46,40 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 host="$(rustc -vV | sed -n 's/^host: //p')"
-profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
-if [ ! -x "$profdata" ]; then
-  echo "build-gateway: installing rustup's llvm-tools (llvm-profdata)" >&2
-  rustup component add llvm-tools >&2
+if [ -n "$check" ]; then
+  instrumented="$check"
+  train_seconds=3
+  cargo build --quiet -p keyward-gateway --example fake_upstream
+  fake_upstream="${CARGO_TARGET_DIR:-$root/target}/debug/examples/fake_upstream"
+else
+  profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
+  if [ ! -x "$profdata" ]; then
+    echo "build-gateway: installing rustup's llvm-tools (llvm-profdata)" >&2
+    rustup component add llvm-tools >&2
+  fi
+  # --target: RUSTFLAGS then apply to the gateway and its dependencies only, not to
+  # build scripts and proc macros (which would write profiles of their own while
+  # compiling).
+  generate="$root/target/pgo-generate"
+  profiles="$generate/profiles"
+  rm -rf "$profiles"
+  echo "build-gateway: 1/4 instrumented build" >&2
+  CARGO_TARGET_DIR="$generate" RUSTFLAGS="-Cprofile-generate=$profiles" \
+    cargo build --quiet --release --target "$host" -p keyward-gateway --bin keyward-gateway
+  cargo build --quiet --release -p keyward-gateway --example fake_upstream
+  instrumented="$generate/$host/release/keyward-gateway"
+  train_seconds=15
+  fake_upstream="${CARGO_TARGET_DIR:-$root/target}/release/examples/fake_upstream"
 fi
 
-# --target: RUSTFLAGS then apply to the gateway and its dependencies only, not to build
-# scripts and proc macros (which would write profiles of their own while compiling).
-generate="$root/target/pgo-generate"
-profiles="$generate/profiles"
-rm -rf "$profiles"
-echo "build-gateway: 1/4 instrumented build" >&2
-CARGO_TARGET_DIR="$generate" RUSTFLAGS="-Cprofile-generate=$profiles" \
-  cargo build --quiet --release --target "$host" -p keyward-gateway --bin keyward-gateway
-cargo build --quiet --release -p keyward-gateway --example fake_upstream
-
-echo "build-gateway: 2/4 training run" >&2
+if [ -n "$check" ]; then echo "build-gateway: the training run, against $check" >&2; else echo "build-gateway: 2/4 training run" >&2; fi
 work="$(mktemp -d)"
 pids=()
 gw_pid=""
 cleanup() { for p in "${pids[@]}" $gw_pid; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-instrumented="$generate/$host/release/keyward-gateway"
 up_port="$(free_port)"; static_port="$(free_port)"; gw_port="$(free_port)"
-"${CARGO_TARGET_DIR:-$root/target}/release/examples/fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
+"$fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
 static_upstream "$static_port" "$work"; pids+=($!)
 token="$("$instrumented" init --data-dir "$work/data" 2>/dev/null)"
 KEYWARD_LOG=error "$instrumented" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & gw_pid=$!
@@ -111,7 +126,7 @@ request = function()
   return wrk.format("POST", m[2], {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. m[1]}, m[3])
 end
 LUA
-wrk -t1 -c16 -d15s -s "$work/mix.lua" "$gw" >"$work/mix.out"
+wrk -t1 -c16 -d"${train_seconds}s" -s "$work/mix.lua" "$gw" >"$work/mix.out"
 cat >"$work/control.lua" <<LUA
 local paths = {"/v1/whoami", "/v1/projects/$project/inference/keys", "/api/projects/$project/workloads"}
 local i = 0
@@ -120,7 +135,7 @@ request = function()
   return wrk.format("GET", paths[(i % #paths) + 1], {["Authorization"] = "Bearer $token"})
 end
 LUA
-wrk -t1 -c4 -d3s -s "$work/control.lua" "$gw" >"$work/control.out"
+wrk -t1 -c4 -d"$((train_seconds / 5 + 1))s" -s "$work/control.lua" "$gw" >"$work/control.out"
 kill -TERM "$gw_pid"; wait "$gw_pid" || true; gw_pid=""
 # The mix refuses 3 of its 19 requests on purpose; far more refusals mean the set-up
 # failed and the profile would teach the compiler the error paths.
@@ -134,6 +149,13 @@ print(f"build-gateway: training served {total} requests, {refused} refused", fil
 if total < 1000 or refused > total * 0.25:
     sys.exit("build-gateway: the training run did not serve its mix; not building from its profile")
 PY
+# The control-plane reads must all succeed.
+if grep -q "Non-2xx" "$work/control.out"; then
+  echo "build-gateway: the training's control-plane reads were refused:" >&2
+  cat "$work/control.out" >&2
+  exit 1
+fi
+[ -z "$check" ] || { echo "build-gateway: the training mix is served" >&2; exit 0; }
 
 echo "build-gateway: 3/4 merging the profile" >&2
 "$profdata" merge -o "$work/gateway.profdata" "$profiles"

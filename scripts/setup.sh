@@ -15,6 +15,7 @@ packages=(
   python3-venv                                                        # schemathesis
   squashfs-tools                                                      # the AppImage (scripts/package.sh)
   postgresql redis-server                                             # throwaway servers for the gateway's tests (scripts/services.sh)
+  wrk nginx-light                                                     # the profile-guided build's training run (scripts/build-gateway.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

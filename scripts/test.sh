@@ -45,6 +45,9 @@ echo "== the PostgreSQL schema and JSON functions, checked against SQLite's"
 ./tests/postgres/json-functions.sh
 echo "== gateway contract: schemathesis against the OpenAPI document"
 ./tests/schemathesis.sh
+echo "== the profile-guided build's training mix, served by the debug gateway (scripts/build-gateway.sh)"
+cargo build --quiet -p keyward-gateway --bin keyward-gateway
+./scripts/build-gateway.sh --check-training "${CARGO_TARGET_DIR:-$root/target}/debug/keyward-gateway"
 echo "== the gateway's Debian package: built, verified, installed, run as its unit would, removed"
 ./tests/packaging/gateway-deb.sh
 echo "== end to end: the real app under Xvfb"
