@@ -26,17 +26,17 @@
 # Loopback only; installs wrk and nginx from Debian if missing. Takes two release builds
 # of the gateway (~10 min on 2 cores when nothing is cached).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-source "$root/scripts/bench-lib.sh"
 deb=false
 check=""
 case "${1:-}" in
   --deb) deb=true ;;
-  --check-training) check="${2:?usage: scripts/build-gateway.sh --check-training GATEWAY_BIN}" ;;
+  --check-training) check="$(realpath -- "${2:?usage: scripts/build-gateway.sh --check-training GATEWAY_BIN}")" ;;
   "") ;;
   *) echo "usage: scripts/build-gateway.sh [--deb | --check-training GATEWAY_BIN]" >&2; exit 64 ;;
 esac
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source "$root/scripts/bench-lib.sh"
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -47,7 +47,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 host="$(rustc -vV | sed -n 's/^host: //p')"
 if [ -n "$check" ]; then
-  instrumented="$check"
+  trainee="$check"
   train_seconds=3
   cargo build --quiet -p keyward-gateway --example fake_upstream
   fake_upstream="${CARGO_TARGET_DIR:-$root/target}/debug/examples/fake_upstream"
@@ -67,7 +67,7 @@ else
   CARGO_TARGET_DIR="$generate" RUSTFLAGS="-Cprofile-generate=$profiles" \
     cargo build --quiet --release --target "$host" -p keyward-gateway --bin keyward-gateway
   cargo build --quiet --release -p keyward-gateway --example fake_upstream
-  instrumented="$generate/$host/release/keyward-gateway"
+  trainee="$generate/$host/release/keyward-gateway"
   train_seconds=15
   fake_upstream="${CARGO_TARGET_DIR:-$root/target}/release/examples/fake_upstream"
 fi
@@ -81,11 +81,11 @@ trap cleanup EXIT
 up_port="$(free_port)"; static_port="$(free_port)"; gw_port="$(free_port)"
 "$fake_upstream" "127.0.0.1:$up_port" & pids+=($!)
 static_upstream "$static_port" "$work"; pids+=($!)
-token="$("$instrumented" init --data-dir "$work/data" 2>/dev/null)"
-KEYWARD_LOG=error "$instrumented" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & gw_pid=$!
+token="$("$trainee" init --data-dir "$work/data" 2>/dev/null)"
+KEYWARD_LOG=error "$trainee" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & gw_pid=$!
 gw="http://127.0.0.1:$gw_port"
 for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && break; sleep 0.1; done
-curl -fs -o /dev/null "$gw/openapi.json" || { echo "build-gateway: the instrumented gateway did not start" >&2; exit 1; }
+curl -fs -o /dev/null "$gw/openapi.json" || { echo "build-gateway: the gateway to train did not start" >&2; exit 1; }
 control() { curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
 project="$(control "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
 for w in "chat $up_port" "static $static_port"; do

@@ -33,10 +33,10 @@
 //!   the web process; its compiler threads, code and profiling data took ~6 MiB there
 //!   at idle (measured 111.1 → 105.0 MiB). Off (`JSC_useJIT=false`, one of JSC's
 //!   options, read from the environment as the web process starts; `JSC_useJIT=true`
-//!   gives it back), pages run in JSC's interpreter. It is also the safer default for a console that holds
-//!   admin keys: the process that renders untrusted provider data keeps no writable,
-//!   executable memory — the reason Safari's Lockdown Mode and Edge's enhanced
-//!   security mode turn the JIT off too. This console's JavaScript is a Svelte UI over
+//!   gives it back), pages run in JSC's interpreter. It is also the safer default for
+//!   a console that holds admin keys: the process that renders untrusted provider data
+//!   keeps no writable, executable memory — the reason Safari's Lockdown Mode and
+//!   Edge's enhanced security mode turn the JIT off too. This console's JavaScript is a Svelte UI over
 //!   tables, forms and ready-made SVG; the Keys screen's heaviest page (100,000 keys)
 //!   and the cold start were measured with it off (docs/benchmarks.md, issue #20).
 //! - **Fewer, trimmed malloc arenas.** glibc gives threads their own arenas (up to 8
