@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (bench-proxy.sh, bench-replicas.sh,
+# Shared by the benchmark scripts (bench-proxy.sh, bench-replicas.sh, build-gateway.sh,
 # proxy-instructions.sh): sourced, defines functions only.
 
 # Runs a command as root: directly when root, else through sudo.
@@ -29,4 +29,35 @@ http {
 }
 NGINX
   nginx -c "$dir/static.conf" -g 'daemon off;' &
+}
+
+# Setting up a gateway to measure or train, through its control API. GW is its base URL
+# (http://127.0.0.1:PORT), TOKEN a control token from `keyward-gateway init`.
+
+# wait_for_gateway GW [SECONDS]: returns once GW answers /openapi.json; fails after
+# SECONDS (default 10).
+wait_for_gateway() {
+  local tries=$((${2:-10} * 10))
+  for _ in $(seq "$tries"); do curl -fs -o /dev/null "$1/openapi.json" && return 0; sleep 0.1; done
+  echo "the gateway at $1 did not start" >&2
+  return 1
+}
+
+# gateway_project GW TOKEN: prints the id of the token's project.
+gateway_project() {
+  curl -fs -H "Authorization: Bearer $2" "$1/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])'
+}
+
+# add_workload GW TOKEN PROJECT SLUG MODEL UPSTREAM_URL: a vLLM workload serving MODEL.
+add_workload() {
+  curl -fs -o /dev/null -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"bench $4\",\"slug\":\"$4\",\"model_name\":\"$5\",\"backend\":\"vllm\",\"upstream_url\":\"$6\"}" \
+    "$1/api/projects/$3/workloads"
+}
+
+# new_inference_key GW TOKEN PROJECT JSON: creates a key from JSON (the create request's
+# body) and prints its secret, which the gateway shows only this once.
+new_inference_key() {
+  curl -fs -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$4" \
+    "$1/v1/projects/$3/inference/keys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])'
 }

@@ -69,19 +69,13 @@ gw_pid=""
 start_gateway() { # workers
   [ -z "$gw_pid" ] || { kill "$gw_pid"; wait "$gw_pid" 2>/dev/null || true; }
   KEYWARD_LOG=warn "$gateway_bin" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" --workers "$1" & gw_pid=$!
-  for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && return; sleep 0.1; done
-  echo "the gateway did not start" >&2; exit 1
+  wait_for_gateway "$gw"
 }
 start_gateway 1
-project="$(curl -fs -H "Authorization: Bearer $token" "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
-for w in "chat $up_port" "static $static_port"; do
-  read -r slug port <<<"$w"
-  curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d "{\"name\":\"bench $slug\",\"slug\":\"$slug\",\"model_name\":\"$slug\",\"backend\":\"vllm\",\"upstream_url\":\"http://127.0.0.1:$port\"}" \
-    "$gw/api/projects/$project/workloads"
-done
-key="$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"bench"}' \
-  "$gw/v1/projects/$project/inference/keys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
+project="$(gateway_project "$gw" "$token")"
+add_workload "$gw" "$token" "$project" chat chat "http://127.0.0.1:$up_port"
+add_workload "$gw" "$token" "$project" static static "http://127.0.0.1:$static_port"
+key="$(new_inference_key "$gw" "$token" "$project" '{"name":"bench"}')"
 
 nginx_pid=""
 start_nginx() { # workers

@@ -84,19 +84,13 @@ static_upstream "$static_port" "$work"; pids+=($!)
 token="$("$trainee" init --data-dir "$work/data" 2>/dev/null)"
 KEYWARD_LOG=error "$trainee" serve --data-dir "$work/data" --listen "127.0.0.1:$gw_port" & gw_pid=$!
 gw="http://127.0.0.1:$gw_port"
-for _ in $(seq 100); do curl -fs -o /dev/null "$gw/openapi.json" && break; sleep 0.1; done
-curl -fs -o /dev/null "$gw/openapi.json" || { echo "build-gateway: the gateway to train did not start" >&2; exit 1; }
-control() { curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
-project="$(control "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
-for w in "chat $up_port" "static $static_port"; do
-  read -r slug port <<<"$w"
-  control -o /dev/null -d "{\"name\":\"training $slug\",\"slug\":\"$slug\",\"model_name\":\"$slug\",\"backend\":\"vllm\",\"upstream_url\":\"http://127.0.0.1:$port\"}" \
-    "$gw/api/projects/$project/workloads"
-done
-new_key() { control -d "$1" "$gw/v1/projects/$project/inference/keys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])'; }
-unlimited="$(new_key '{"name":"training"}')"
+wait_for_gateway "$gw"
+project="$(gateway_project "$gw" "$token")"
+add_workload "$gw" "$token" "$project" chat chat "http://127.0.0.1:$up_port"
+add_workload "$gw" "$token" "$project" static static "http://127.0.0.1:$static_port"
+unlimited="$(new_inference_key "$gw" "$token" "$project" '{"name":"training"}')"
 # Limits far above what the run reaches: the limiters count every request, none refused.
-limited="$(new_key '{"name":"training, limited","rpm":100000000,"tpm":1000000000}')"
+limited="$(new_inference_key "$gw" "$token" "$project" '{"name":"training, limited","rpm":100000000,"tpm":1000000000}')"
 cat >"$work/mix.lua" <<LUA
 -- Each kind of request in turn, the ones served twice as often as the refused ones.
 local chat = '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}'

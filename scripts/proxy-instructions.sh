@@ -43,13 +43,10 @@ for gateway_bin in "${bins[@]}"; do
     "$gateway_bin" serve --data-dir "$data" --listen "127.0.0.1:$port" 2>/dev/null &
   vg=$!; pids+=($vg)
   gw="http://127.0.0.1:$port"
-  for _ in $(seq 200); do curl -fs -o /dev/null "$gw/openapi.json" && break; sleep 0.2; done
-  project="$(curl -fs -H "Authorization: Bearer $token" "$gw/v1/whoami" | python3 -c 'import json, sys; print(json.load(sys.stdin)["project"]["id"])')"
-  curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d "{\"name\":\"bench\",\"slug\":\"chat\",\"model_name\":\"llama\",\"backend\":\"vllm\",\"upstream_url\":\"http://127.0.0.1:$up_port\"}" \
-    "$gw/api/projects/$project/workloads"
-  key="$(curl -fs -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"bench"}' \
-    "$gw/v1/projects/$project/inference/keys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
+  wait_for_gateway "$gw" 40 # under valgrind
+  project="$(gateway_project "$gw" "$token")"
+  add_workload "$gw" "$token" "$project" chat llama "http://127.0.0.1:$up_port"
+  key="$(new_inference_key "$gw" "$token" "$project" '{"name":"bench"}')"
   cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hello"}]}'
