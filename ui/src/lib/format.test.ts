@@ -1,6 +1,6 @@
 // Date formatting: RFC 3339 from the backend becomes a local date-time; anything else is
 // shown as received rather than as "Invalid Date".
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { displayLocale, formatCompact, formatCount, formatDate, formatDateTime, formatExactDateTime, formatRelative } from "./format";
 
 describe("formatDateTime", () => {
@@ -77,5 +77,57 @@ describe("formatDateTime and formatDate in a chosen zone", () => {
     expect(formatDateTime(at, "Asia/Tokyo")).toMatch(/11:00|23:00/);
     expect(formatDate("2026-11-12T23:30:00Z", "Asia/Tokyo")).toMatch(/13/);
     expect(formatDateTime("not a date", "UTC")).toBe("not a date");
+  });
+});
+
+describe("formatters", () => {
+  type Made = "NumberFormat" | "DateTimeFormat" | "RelativeTimeFormat";
+  type Constructor = new (...args: unknown[]) => object;
+  const originals = {
+    NumberFormat: Intl.NumberFormat,
+    DateTimeFormat: Intl.DateTimeFormat,
+    RelativeTimeFormat: Intl.RelativeTimeFormat,
+  };
+
+  afterEach(() => {
+    for (const [name, original] of Object.entries(originals)) {
+      Object.defineProperty(Intl, name, { value: original, configurable: true, writable: true });
+    }
+    vi.resetModules();
+  });
+
+  /** Counts `new Intl[name](…)` while leaving what it makes unchanged. */
+  function countMade(name: Made): { made: number } {
+    const counter = { made: 0 };
+    const original = originals[name] as unknown as Constructor;
+    const counted = new Proxy(original, {
+      construct(target, args) {
+        counter.made += 1;
+        return Reflect.construct(target, args);
+      },
+    });
+    Object.defineProperty(Intl, name, { value: counted, configurable: true, writable: true });
+    return counter;
+  }
+
+  it("are made when first used, not as the app loads, and then kept", async () => {
+    vi.resetModules();
+    const numbers = countMade("NumberFormat");
+    const dates = countMade("DateTimeFormat");
+    const relatives = countMade("RelativeTimeFormat");
+    const format = await import("./format");
+    expect([numbers.made, dates.made, relatives.made]).toEqual([0, 0, 0]);
+
+    expect(format.formatCount(1234)).toBe(new originals.NumberFormat().format(1234));
+    const afterFirst = numbers.made;
+    expect(afterFirst).toBeGreaterThan(0);
+    format.formatCount(5678);
+    expect(numbers.made).toBe(afterFirst);
+    expect(dates.made).toBe(0);
+
+    format.formatDateTime("2025-03-14T09:26:53Z");
+    format.formatDateTime("2025-03-15T09:26:53Z");
+    expect(dates.made).toBe(1);
+    expect(relatives.made).toBe(0);
   });
 });

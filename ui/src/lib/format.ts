@@ -25,8 +25,19 @@ export function displayLocale(
   return "en-US";
 }
 
-const LOCALE = displayLocale();
-const dateTime = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+/**
+ * A formatter made on first use rather than as the app loads. Each one makes the webview
+ * load its share of ICU's locale data (dates, time zones, compact numbers, relative
+ * times): about 4 MiB of the web process for all of them, measured in a bare WebKitGTK
+ * page (docs/benchmarks.md, issue #20), paid only once a screen shows what it formats.
+ */
+function lazily<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+const locale = lazily(() => displayLocale());
+const dateTime = lazily(() => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }));
 
 /** The user's time zone (IANA name), "UTC" when the webview does not say. */
 export function localTimeZone(): string {
@@ -42,12 +53,12 @@ export function localTimeZone(): string {
  * Spend reads UTC for finance): same locale and style as the local one. An unknown zone
  * falls back to the local formatter rather than throwing in the middle of a render.
  */
-function inZone(options: Intl.DateTimeFormatOptions, local: Intl.DateTimeFormat, timeZone?: string): Intl.DateTimeFormat {
-  if (!timeZone) return local;
+function inZone(options: Intl.DateTimeFormatOptions, local: () => Intl.DateTimeFormat, timeZone?: string): Intl.DateTimeFormat {
+  if (!timeZone) return local();
   try {
-    return new Intl.DateTimeFormat(LOCALE, { ...options, timeZone });
+    return new Intl.DateTimeFormat(locale(), { ...options, timeZone });
   } catch {
-    return local;
+    return local();
   }
 }
 
@@ -58,30 +69,30 @@ export function formatDateTime(iso: string, timeZone?: string): string {
   return inZone({ dateStyle: "medium", timeStyle: "short" }, dateTime, timeZone).format(date);
 }
 
-const exactDateTime = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "long" });
+const exactDateTime = lazily(() => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "long" }));
 
 /** The same local time to the second and with its zone, for tooltips (never raw UTC). */
 export function formatExactDateTime(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : exactDateTime.format(date);
+  return Number.isNaN(date.getTime()) ? iso : exactDateTime().format(date);
 }
 
 // Numbers and times read the same on every screen: grouped digits in the user's locale,
 // and every time in the user's local zone (the one convention; the backend's UTC never
 // reaches a person unformatted).
-const count = new Intl.NumberFormat(LOCALE);
-const compact = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
-const dateOnly = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium" });
-const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" });
+const count = lazily(() => new Intl.NumberFormat(locale()));
+const compact = lazily(() => new Intl.NumberFormat(locale(), { notation: "compact", maximumFractionDigits: 1 }));
+const dateOnly = lazily(() => new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }));
+const relative = lazily(() => new Intl.RelativeTimeFormat(locale(), { numeric: "auto" }));
 
 /** A count with thousands separators: 1,234,567. */
 export function formatCount(value: number): string {
-  return count.format(value);
+  return count().format(value);
 }
 
 /** A count short enough for a table cell: 1.2K, 3M. */
 export function formatCompact(value: number): string {
-  return compact.format(value);
+  return compact().format(value);
 }
 
 /** A date without the time, local unless a zone is chosen; the input itself if it is not a timestamp. */
@@ -108,20 +119,20 @@ export function formatRelative(iso: string, now: Date = new Date()): string {
   const delta = date.getTime() - now.getTime();
   for (const [unit, size, from] of RELATIVE_UNITS) {
     // Rounded, so 11.9 days left reads "in 12 days".
-    if (Math.abs(delta) >= from) return relative.format(Math.round(delta / size), unit);
+    if (Math.abs(delta) >= from) return relative().format(Math.round(delta / size), unit);
   }
-  return relative.format(0, "minute");
+  return relative().format(0, "minute");
 }
 
-const clock = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
-const dayClock = new Intl.DateTimeFormat(LOCALE, { weekday: "short", hour: "numeric", minute: "2-digit" });
+const clock = lazily(() => new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }));
+const dayClock = lazily(() => new Intl.DateTimeFormat(locale(), { weekday: "short", hour: "numeric", minute: "2-digit" }));
 
 /** A local time of day, "14:00" (or "2:00 PM" where that is the custom). */
 export function formatClock(date: Date): string {
-  return clock.format(date);
+  return clock().format(date);
 }
 
 /** A local weekday and time, "Sat 14:00", for short time axes. */
 export function formatDayClock(date: Date): string {
-  return dayClock.format(date);
+  return dayClock().format(date);
 }
