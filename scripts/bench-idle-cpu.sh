@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The app's idle CPU with 200 workloads (issue #9: < 2 % of one core on the Workloads
 # screen), against a baseline of the Keys screen in the same run. Builds the UI and the
-# release app, then runs tests/e2e/benches/workloads_idle_cpu.rs under Xvfb inside a
+# app as packaged (the `desktop` profile), then runs tests/e2e/benches/workloads_idle_cpu.rs under Xvfb inside a
 # private D-Bus session with an unlocked gnome-keyring. Takes about three minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd ui && npm run build >/dev/null)
-cargo build -p keyward-app --release
-export KEYWARD_APP_BIN="$PWD/target/release/keyward"
+cargo build -p keyward-app --profile desktop
+export KEYWARD_APP_BIN="$PWD/target/desktop/keyward"
 dbus-run-session -- bash -c "printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench workloads_idle_cpu"

@@ -2,9 +2,9 @@
 # Builds the desktop console's packages (issue #20): a .deb made by Tauri's bundler and an
 # AppImage assembled from that .deb's files.
 #
-#   scripts/package.sh           release build, for distribution:
-#                                  target/release/bundle/deb/Keyward_<version>_amd64.deb
-#                                  target/release/bundle/appimage/Keyward_<version>_amd64.AppImage
+#   scripts/package.sh           release build (the `desktop` profile), for distribution:
+#                                  target/desktop/bundle/deb/Keyward_<version>_amd64.deb
+#                                  target/desktop/bundle/appimage/Keyward_<version>_amd64.AppImage
 #   scripts/package.sh --debug   the same from the debug build the test suite has already
 #                                made (tests/packaging/console-deb.sh): no release compile,
 #                                so the suite stays within its time.
@@ -28,14 +28,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-profile=release
+# The cargo profile and its directory under target/: `desktop` is the release build sized
+# for memory (Cargo.toml).
+profile=desktop
 case "${1:-}" in
   --debug) profile=debug ;;
   "") ;;
   *) echo "package: unknown option $1 (use --debug for a package of the debug build)" >&2; exit 2 ;;
 esac
 
-if [ "$profile" = release ]; then
+if [ "$profile" = desktop ]; then
   # Tools, Debian packages and the built UI the app embeds.
   source "$root/scripts/setup.sh"
   cd "$root"
@@ -53,7 +55,7 @@ version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Carg
 [ -n "$version" ] || { echo "package: no version under [workspace.package] in Cargo.toml" >&2; exit 1; }
 
 echo "package: kw ($profile)"
-cargo_profile=(); [ "$profile" = release ] && cargo_profile=(--release)
+cargo_profile=(); [ "$profile" = desktop ] && cargo_profile=(--profile desktop)
 cargo build -p keyward-cli "${cargo_profile[@]}"
 
 echo "package: the .deb ($profile)"
@@ -61,8 +63,8 @@ echo "package: the .deb ($profile)"
 # bundler's beforeBuildCommand is not run a second time. In debug mode the bundler's
 # cargo build finds target/debug up to date and only bundles.
 override=$(printf '{"build":{"beforeBuildCommand":""},"bundle":{"linux":{"deb":{"files":{"/usr/bin/kw":"%s"}}}}}' "$target/$profile/kw")
-tauri_profile=(); [ "$profile" = debug ] && tauri_profile=(--debug)
-(cd src-tauri && "$tauri" build "${tauri_profile[@]}" --ci --bundles deb --config "$override")
+tauri_profile=(--debug); [ "$profile" = desktop ] && tauri_profile=(-- --profile desktop)
+(cd src-tauri && "$tauri" build --ci --bundles deb --config "$override" "${tauri_profile[@]}")
 deb="$target/$profile/bundle/deb/Keyward_${version}_amd64.deb"
 [ -f "$deb" ] || { echo "package: the bundler did not make $deb" >&2; exit 1; }
 
