@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The app's cold start to its first screen and its idle memory (issue #20: ≤ 1 s to the
 # Keys screen, ≤ 200 MB PSS of the app and its WebKit processes), against the baseline of
-# the webview's own start in the same run. Builds the UI and the app as packaged (the `desktop` profile), then runs
-# tests/e2e/benches/startup_memory.rs under Xvfb inside a private D-Bus session with an
-# unlocked gnome-keyring. Takes about five minutes after the build, five more for each
+# the webview's own start in the same run. Builds the UI and the app as packaged (the
+# `desktop` profile), then runs tests/e2e/benches/startup_memory.rs under Xvfb inside a
+# private D-Bus session with an unlocked gnome-keyring. Takes about five minutes after the build, five more for each
 # build named in KEYWARD_BENCH_COMPARE (label=path;label=path: measured in turn with this
 # one in every round, e.g. the previous commit's target/desktop/keyward copied aside).
 set -euo pipefail

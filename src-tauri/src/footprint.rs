@@ -29,13 +29,16 @@
 //!   whose answers a shared-memory, CPU-painted view never uses: GDK picks the best
 //!   GLX visual as it opens the X display, and WebKit asks EGL which DRM device the
 //!   web process should render on. Loading and relocating LLVM alone costs ~25 MiB in
-//!   each process that does it (measured 226.3 → 208.5 MiB for all processes, the
-//!   app's own 93.3 → 68.6). `GDK_GL=disable` (GTK 3's switch; no GL area is used
+//!   each process that does it (measured 226.8 → 209.0 MiB for all processes, the
+//!   app's own 94.2 → 69.6). `GDK_GL=disable` (GTK 3's switch; no GL area is used
 //!   here) stops the first; `WEBKIT_WEB_RENDER_DEVICE_FILE` (read by WebKit before it
 //!   asks EGL) answers the second: the machine's first DRM render node, or
-//!   `/dev/null` when it has none — which is what EGL would have reported, no device.
-//!   The web process still opens its own EGL display (WebKit aborts without one), so
-//!   Mesa stays in that one process. Both only with compositing off, as above.
+//!   `/dev/null` when it has none (no device, what EGL reports for a software display).
+//!   With compositing and the DMA-BUF renderer off, the web process wants that device
+//!   only for GPU buffers (WebGL, hardware video), none of which this console uses; on
+//!   a machine with several GPUs it may name another GPU than the display's. The web process still
+//!   opens its own EGL display (WebKit aborts without one), so Mesa stays in that one
+//!   process. Both only with compositing off, as above.
 //! - **Web pages painted by the CPU.** With compositing on, WebKitGTK rasterises with
 //!   Skia on the GPU; its GL state and tile buffers cost the web process about 30 MiB
 //!   (measured 199 → 169 MiB). `WEBKIT_SKIA_ENABLE_CPU_RENDERING` keeps it on the CPU,
