@@ -24,21 +24,6 @@
 //!   shared-memory buffers) goes with compositing: only when the user did not choose a
 //!   compositing mode themselves, so `WEBKIT_DISABLE_COMPOSITING_MODE=0` alone gives
 //!   back WebKit's defaults for both.
-//! - **No graphics driver in the app's process.** Two things load Mesa there (and with
-//!   it LLVM, which Debian's Mesa links into every driver) only to ask questions
-//!   whose answers a shared-memory, CPU-painted view never uses: GDK picks the best
-//!   GLX visual as it opens the X display, and WebKit asks EGL which DRM device the
-//!   web process should render on. Loading and relocating LLVM alone costs ~25 MiB in
-//!   each process that does it (measured 226.8 → 209.0 MiB for all processes, the
-//!   app's own 94.2 → 69.6). `GDK_GL=disable` (GTK 3's switch; no GL area is used
-//!   here) stops the first; `WEBKIT_WEB_RENDER_DEVICE_FILE` (read by WebKit before it
-//!   asks EGL) answers the second: the machine's first DRM render node, or
-//!   `/dev/null` when it has none (no device, what EGL reports for a software display).
-//!   With compositing and the DMA-BUF renderer off, the web process wants that device
-//!   only for GPU buffers (WebGL, hardware video), none of which this console uses; on
-//!   a machine with several GPUs it may name another GPU than the display's. The web process still
-//!   opens its own EGL display (WebKit aborts without one), so Mesa stays in that one
-//!   process. Both only with compositing off, as above.
 //! - **Web pages painted by the CPU.** With compositing on, WebKitGTK rasterises with
 //!   Skia on the GPU; its GL state and tile buffers cost the web process about 30 MiB
 //!   (measured 199 → 169 MiB). `WEBKIT_SKIA_ENABLE_CPU_RENDERING` keeps it on the CPU,
@@ -78,11 +63,6 @@ pub fn settle() {
         if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
             unless_set("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
             unless_set("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
-            unless_set("GDK_GL", "disable");
-            unless_set(
-                "WEBKIT_WEB_RENDER_DEVICE_FILE",
-                &render_node(std::path::Path::new("/dev/dri")),
-            );
         }
         unless_set("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1");
         unless_set("JSC_useJIT", "false");
@@ -93,46 +73,5 @@ pub fn settle() {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
-    }
-}
-
-/// The DRM render node WebKit would find through EGL: the first `renderD*` under
-/// `/dev/dri`, or `/dev/null` on a machine without one (a software-rendered display, a
-/// VM), so that WebKit takes it as given and does not load the graphics driver to ask.
-#[cfg(target_os = "linux")]
-fn render_node(dri: &std::path::Path) -> String {
-    let mut nodes: Vec<_> = std::fs::read_dir(dri)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| name.starts_with("renderD"))
-        })
-        .collect();
-    nodes.sort();
-    nodes
-        .first()
-        .map_or_else(|| "/dev/null".to_owned(), |node| node.display().to_string())
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::render_node;
-
-    #[test]
-    fn render_node_is_the_first_render_node_or_no_device() {
-        let dri = tempfile::tempdir().unwrap();
-        assert_eq!(render_node(&dri.path().join("absent")), "/dev/null");
-        assert_eq!(render_node(dri.path()), "/dev/null");
-        for name in ["card0", "renderD129", "by-path", "renderD128"] {
-            std::fs::write(dri.path().join(name), "").unwrap();
-        }
-        assert_eq!(
-            render_node(dri.path()),
-            dri.path().join("renderD128").display().to_string()
-        );
     }
 }
