@@ -6,7 +6,6 @@
 # three minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-(cd ui && npm run build >/dev/null)
-cargo build -p keyward-app --profile desktop
-export KEYWARD_APP_BIN="$PWD/target/desktop/keyward"
-dbus-run-session -- bash -c "printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench workloads_idle_cpu"
+source scripts/bench-lib.sh
+build_packaged_app
+app_bench workloads_idle_cpu

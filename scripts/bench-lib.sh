@@ -1,5 +1,21 @@
 # Shared by the benchmark scripts (bench-proxy.sh, bench-replicas.sh, build-gateway.sh,
-# proxy-instructions.sh): sourced, defines functions only.
+# proxy-instructions.sh, bench-startup-memory.sh, bench-idle-cpu.sh): sourced, defines
+# functions only.
+
+# build_packaged_app: the UI and the desktop app as its packages ship it (the `desktop`
+# cargo profile, Cargo.toml), from the project root; exports KEYWARD_APP_BIN, which the
+# app's benches (tests/e2e/benches) launch.
+build_packaged_app() {
+  (cd ui && npm run build >/dev/null)
+  cargo build -p keyward-app --profile desktop
+  export KEYWARD_APP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/desktop/keyward"
+}
+
+# app_bench NAME: `cargo bench -p keyward-e2e --bench NAME` inside a private D-Bus session
+# with an unlocked gnome-keyring (the app keeps its profiles in the Secret Service).
+app_bench() {
+  dbus-run-session -- bash -c "printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench $1"
+}
 
 # Runs a command as root: directly when root, else through sudo.
 sudo_if() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -3,14 +3,14 @@
 # Keys screen, ≤ 200 MB PSS of the app and its WebKit processes), against the baseline of
 # the webview's own start in the same run. Builds the UI and the app as packaged (the
 # `desktop` profile), then runs tests/e2e/benches/startup_memory.rs under Xvfb inside a
-# private D-Bus session with an unlocked gnome-keyring. Takes about five minutes after the build, five more for each
-# build named in KEYWARD_BENCH_COMPARE (label=path;label=path: measured in turn with this
-# one in every round, e.g. the previous commit's target/desktop/keyward copied aside).
+# private D-Bus session with an unlocked gnome-keyring. Takes about five minutes after
+# the build, five more for each build named in KEYWARD_BENCH_COMPARE (label=path;label=path:
+# measured in turn with this one in every round, e.g. the previous commit's
+# target/desktop/keyward copied aside).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-(cd ui && npm run build >/dev/null)
-cargo build -p keyward-app --profile desktop
-export KEYWARD_APP_BIN="$PWD/target/desktop/keyward"
+source scripts/bench-lib.sh
+build_packaged_app
 # Every build read from disk the same way: a binary's resident code depends on the folio
 # sizes the page cache holds it in (one just written by cp measured 3–4 MiB more), so the
 # cache is dropped first where this user may (root); otherwise the figures say so.
@@ -22,4 +22,4 @@ else
 fi
 # The same theme for every build (the app inherits it through tauri-driver).
 export GTK_THEME=Adwaita
-dbus-run-session -- bash -c "printf 'keyward-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo bench -p keyward-e2e --bench startup_memory"
+app_bench startup_memory

@@ -36,9 +36,10 @@
 //!   gives it back), pages run in JSC's interpreter. It is also the safer default for
 //!   a console that holds admin keys: the process that renders untrusted provider data
 //!   keeps no writable, executable memory — the reason Safari's Lockdown Mode and
-//!   Edge's enhanced security mode turn the JIT off too. This console's JavaScript is a Svelte UI over
-//!   tables, forms and ready-made SVG; the Keys screen's heaviest page (100,000 keys)
-//!   and the cold start were measured with it off (docs/benchmarks.md, issue #20).
+//!   Edge's enhanced security mode turn the JIT off too. This console's JavaScript is
+//!   a Svelte UI over tables, forms and ready-made SVG; the Keys screen's heaviest page
+//!   (100,000 keys) and the cold start were measured with it off (docs/benchmarks.md,
+//!   issue #20).
 //! - **Fewer, trimmed malloc arenas.** glibc gives threads their own arenas (up to 8
 //!   per core) and raises its trim threshold after large frees, so memory freed once
 //!   start-up is over (migrations, the first IPC answers) stays mapped for the rest of

@@ -36,7 +36,8 @@ function lazily<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
-const locale = lazily(() => displayLocale());
+/** `displayLocale()`, decided once (it formats a number to decide) and kept for every format. */
+export const locale = lazily(() => displayLocale());
 const dateTime = lazily(() => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }));
 
 /** The user's time zone (IANA name), "UTC" when the webview does not say. */
