@@ -9,6 +9,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if [ -z "${KEYWARD_IN_TEST_SESSION:-}" ]; then
+  # A run from a clean clone writes about 11 GiB (target/, the throwaway servers); when
+  # the disk fills midway, what fails is whichever test writes next ("No space left on
+  # device" from PostgreSQL, say), far from the cause. Said first, where it is seen.
+  free_gib=$(df --output=avail -B1G "$root" | tail -n 1 | tr -d ' ')
+  if [ "$free_gib" -lt 15 ]; then
+    echo "scripts/test.sh: warning: only ${free_gib} GiB free on the disk of $root;" \
+      "a run from a clean clone needs about 11 GiB (an existing target/ needs less)." >&2
+  fi
   source "$root/scripts/setup.sh"
   cd "$root"
   echo "== cargo fmt --check"
