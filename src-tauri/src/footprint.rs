@@ -49,7 +49,9 @@
 //! A variable the user set is left alone. With compositing off, WebKitWebDriver's
 //! screenshots wait for a repaint that a page at rest never makes; the e2e harness
 //! keeps one coming while it captures (`tests/e2e/src/lib.rs`, `while_repainting`).
-//! `docs/benchmarks.md` (issue #20 section) has the figures and what was tried.
+//! `docs/benchmarks.md` (issue #20 section) has the figures and what was tried;
+//! `scripts/bench-webkit-floor.sh` gives a bare WebKitGTK window the same variables, to
+//! measure the floor under these figures — change both together.
 
 /// Applies the process-wide memory settings. Must run before any other thread exists
 /// (it changes the environment).
