@@ -129,5 +129,18 @@ describe("formatters", () => {
     format.formatDateTime("2025-03-15T09:26:53Z");
     expect(dates.made).toBe(1);
     expect(relatives.made).toBe(0);
+
+    // One per zone and per currency, however many rows ask.
+    const utc = format.formatDateTime("2025-03-14T09:26:53Z", "UTC");
+    expect(format.formatDateTime("2025-03-14T09:26:53Z", "UTC")).toBe(utc);
+    expect(dates.made).toBe(2);
+    format.formatDateTime("2025-03-14T09:26:53Z", "Asia/Tokyo");
+    expect(dates.made).toBe(3);
+    expect(format.formatDateTime("2025-03-14T09:26:53Z", "Not/AZone")).toBe(format.formatDateTime("2025-03-14T09:26:53Z"));
+    const numbersBefore = numbers.made;
+    expect(format.currencyFormat("USD").format(12.5)).toBe(format.currencyFormat("USD").format(12.5));
+    expect(numbers.made).toBe(numbersBefore + 1);
+    expect(() => format.currencyFormat("not a code")).toThrow();
+    expect(() => format.currencyFormat("not a code")).toThrow();
   });
 });

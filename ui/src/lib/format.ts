@@ -36,6 +36,23 @@ function lazily<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
+/**
+ * One formatter per key (a time zone, a currency), made the first time that key is asked
+ * for and kept, so a table formatting every row in one zone makes one. A key the webview
+ * refuses (an unknown zone or currency) throws, is not kept, and throws again next time.
+ */
+function perKey<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
+}
+
 /** `displayLocale()`, decided once (it formats a number to decide) and kept for every format. */
 export const locale = lazily(() => displayLocale());
 const dateTime = lazily(() => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }));
@@ -54,20 +71,26 @@ export function localTimeZone(): string {
  * Spend reads UTC for finance): same locale and style as the local one. An unknown zone
  * falls back to the local formatter rather than throwing in the middle of a render.
  */
-function inZone(options: Intl.DateTimeFormatOptions, local: () => Intl.DateTimeFormat, timeZone?: string): Intl.DateTimeFormat {
+function inZone(zoned: (timeZone: string) => Intl.DateTimeFormat, local: () => Intl.DateTimeFormat, timeZone?: string): Intl.DateTimeFormat {
   if (!timeZone) return local();
   try {
-    return new Intl.DateTimeFormat(locale(), { ...options, timeZone });
+    return zoned(timeZone);
   } catch {
     return local();
   }
 }
 
+const dateTimeIn = perKey((timeZone) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone }));
+const dateOnlyIn = perKey((timeZone) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone }));
+
+/** Money in a currency (ISO 4217 code), "$12.50" in the user's locale; throws for a code the webview does not know. */
+export const currencyFormat = perKey((currency) => new Intl.NumberFormat(locale(), { style: "currency", currency }));
+
 /** A human date-time for an RFC 3339 timestamp, local unless a zone is chosen; the input itself if it is not one. */
 export function formatDateTime(iso: string, timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return inZone({ dateStyle: "medium", timeStyle: "short" }, dateTime, timeZone).format(date);
+  return inZone(dateTimeIn, dateTime, timeZone).format(date);
 }
 
 const exactDateTime = lazily(() => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "long" }));
@@ -100,7 +123,7 @@ export function formatCompact(value: number): string {
 export function formatDate(iso: string, timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return inZone({ dateStyle: "medium" }, dateOnly, timeZone).format(date);
+  return inZone(dateOnlyIn, dateOnly, timeZone).format(date);
 }
 
 const DAY_MS = 86_400_000;

@@ -2,7 +2,7 @@
 // `rpm: 60`, "All models" rather than `null`. Shared by the key page and the dialogs
 // that describe a key, so one scope is worded the same everywhere.
 import type { JsonValue, Key, KeyState, MoneyBudget, MoneyUsed, TokenBudget, UsageTotals } from "$lib/bindings";
-import { formatCount, formatDateTime, locale } from "$lib/format";
+import { currencyFormat, formatCount, formatDateTime } from "$lib/format";
 
 export { formatCount };
 
@@ -33,7 +33,7 @@ export function budgetText(budget: TokenBudget | null): string {
 export function moneyText(micros: number, currency: string): string {
   const value = micros / 1_000_000;
   try {
-    return new Intl.NumberFormat(locale(), { style: "currency", currency }).format(value);
+    return currencyFormat(currency).format(value);
   } catch {
     // A code Intl does not know is still the platform's word for it.
     return `${value.toFixed(2)} ${currency}`;
